@@ -1,0 +1,131 @@
+"""Shared test fixtures: the Purwakarta region subtree, its units, and the standard cast.
+
+The cast (see docs/ARCHITECTURE.md, "Permission grid"):
+  anonymous      — nobody logged in
+  outsider       — counter officer + verifier of another kecamatan (Campaka)
+  kec_officer    — counter officer of this kecamatan (Purwakarta)
+  kec_verifier   — verifier of this kecamatan
+  desa_operator  — operator of the first desa of this kecamatan
+  dukcapil       — Disdukcapil verifier (whole kabupaten)
+  head           — head of Disdukcapil
+  admin          — system administrator (TOTP confirmed)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from warga.accounts.models import User
+from warga.accounts.services import staff_create
+from warga.core.permissions import Role
+from warga.core.scoping import Actor
+from warga.org.models import Unit, UnitKind
+from warga.org.services import units_create_standard
+from warga.regions.models import Region
+from warga.regions.services import regions_load
+
+KAB = "32.14"
+KEC = "32.14.01"  # Purwakarta
+OTHER_KEC = "32.14.02"  # Campaka
+PASSWORD = "test-password-123"
+
+
+@dataclass
+class Cast:
+    kabupaten: Region
+    kecamatan: Region
+    other_kecamatan: Region
+    desa: Region
+    other_desa: Region  # a desa in the other kecamatan
+    outsider: User
+    kec_officer: User
+    kec_verifier: User
+    desa_operator: User
+    dukcapil: User
+    head: User
+    printer: User
+    outreach: User
+    admin: User
+
+    def actor(self, user: User | None) -> Actor:
+        return Actor.for_user(User.objects.get(pk=user.pk)) if user else Actor.for_user(None)
+
+    def grid(self) -> dict[str, User | None]:
+        return {
+            "anonymous": None,
+            "outsider": self.outsider,
+            "kec_officer": self.kec_officer,
+            "dukcapil": self.dukcapil,
+            "admin": self.admin,
+        }
+
+
+@pytest.fixture
+def regions(db) -> Region:
+    regions_load(only=KAB)
+    return Region.objects.get(code=KAB)
+
+
+def _user(username: str, roles: list[str], unit: Unit | None, area: Region) -> User:
+    user = staff_create(
+        actor=None, username=username, password=PASSWORD, full_name=username.title(), roles=roles,
+        unit_id=unit.pk if unit else None, area_code=area.code,
+    )
+    return user
+
+
+@pytest.fixture
+def cast(regions) -> Cast:
+    kab = regions
+    units_create_standard(region=kab)
+    kec = Region.objects.get(code=KEC)
+    other = Region.objects.get(code=OTHER_KEC)
+    desa = Region.objects.filter(parent=kec).order_by("code").first()
+    other_desa = Region.objects.filter(parent=other).order_by("code").first()
+    dukcapil = Unit.objects.get(code="disdukcapil")
+    kec_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
+    other_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=other)
+    desa_unit = Unit.objects.get(kind=UnitKind.DESA_OFFICE, area=desa)
+    admin = _user("admin", [Role.SYSTEM_ADMIN], Unit.objects.get(code="diskominfo"), kab)
+    admin.totp_secret = "JBSWY3DPEHPK3PXP"
+    admin.totp_confirmed_at = timezone.now()
+    admin.save()
+    return Cast(
+        kabupaten=kab,
+        kecamatan=kec,
+        other_kecamatan=other,
+        desa=desa,
+        other_desa=other_desa,
+        outsider=_user("outsider", [Role.KECAMATAN_COUNTER, Role.KECAMATAN_VERIFIER], other_unit, other),
+        kec_officer=_user("kec_officer", [Role.KECAMATAN_COUNTER], kec_unit, kec),
+        kec_verifier=_user("kec_verifier", [Role.KECAMATAN_VERIFIER], kec_unit, kec),
+        desa_operator=_user("desa_operator", [Role.DESA_OPERATOR], desa_unit, desa),
+        dukcapil=_user("dukcapil", [Role.DISDUKCAPIL_VERIFIER], dukcapil, kab),
+        head=_user("head", [Role.DISDUKCAPIL_HEAD], dukcapil, kab),
+        printer=_user("printer", [Role.PRINTING_OPERATOR], dukcapil, kab),
+        outreach=_user("outreach", [Role.OUTREACH_OFFICER], dukcapil, kab),
+        admin=admin,
+    )
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) → a test client logged in as that user (None → anonymous)."""
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def today() -> date:
+    return timezone.localdate()

@@ -1,0 +1,55 @@
+#!/usr/bin/env python
+"""Translations: `update` extracts strings into each app's locale/id, `check` fails when any
+Indonesian string is missing or fuzzy. Each app keeps its own catalogue (warga/<app>/locale);
+the shared templates and project modules use warga/locale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WARGA = ROOT / "warga"
+APPS = sorted(p.name for p in WARGA.iterdir() if (p / "apps.py").exists())
+DJANGO_ADMIN = [sys.executable, "-m", "django"]
+
+
+def update() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "warga.settings_test", "PYTHONPATH": str(ROOT)}
+    for app in APPS:
+        (WARGA / app / "locale").mkdir(exist_ok=True)
+        subprocess.run([*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "tests/*",
+                        "-i", "static/*"], cwd=WARGA / app, check=True, env=env)
+    (WARGA / "locale").mkdir(exist_ok=True)
+    ignores = []
+    for app in APPS:
+        ignores += ["-i", f"{app}/*"]
+    subprocess.run([*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "static/*", *ignores],
+                   cwd=WARGA, check=True, env=env)
+
+
+def check() -> int:
+    problems = 0
+    for po in sorted(WARGA.glob("**/locale/id/LC_MESSAGES/django.po")):
+        result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
+                                capture_output=True, text=True)
+        stats = result.stderr.strip()
+        rel = po.relative_to(ROOT)
+        if result.returncode != 0 or "untranslated" in stats or "fuzzy" in stats:
+            problems += 1
+            print(f"{rel}: {stats}")
+    if problems:
+        print(f"{problems} catalogue(s) incomplete: run `make messages` and translate the new strings.")
+        return 1
+    print("translations complete")
+    return 0
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+    if command == "update":
+        update()
+    else:
+        sys.exit(check())

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from warga.core.permissions import Role
+
+
+class User(AbstractUser):
+    """A staff account. Residents do not log in with accounts: they use tracking codes and SMS."""
+
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("unit")
+    )
+    area = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("The region subtree whose records this person may see."),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+
+    def role_codes(self) -> list[str]:
+        cache = getattr(self, "_role_codes", None)
+        if cache is None:
+            cache = list(self.roles.values_list("role", flat=True))
+            self._role_codes = cache
+        return cache
+
+    @property
+    def totp_enabled(self) -> bool:
+        return bool(self.totp_secret and self.totp_confirmed_at)
+
+    def needs_totp(self) -> bool:
+        return Role.SYSTEM_ADMIN in self.role_codes() or self.is_superuser
+
+    def is_locked(self) -> bool:
+        return bool(self.locked_until and self.locked_until > timezone.now())
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
+        verbose_name = _("role")
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration. Only its hash is stored; it acts as its owner."""
+
+    PREFIX = "wrg_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return raw, raw[:12], _hash(raw)
+
+    @classmethod
+    def find_active(cls, raw: str) -> ApiToken | None:
+        token = cls.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+        if token is None or token.revoked_at or not token.user.is_active:
+            return None
+        if token.expires_at and token.expires_at <= timezone.now():
+            return None
+        return token
+
+    @property
+    def is_active(self) -> bool:
+        return not self.revoked_at and not (self.expires_at and self.expires_at <= timezone.now())

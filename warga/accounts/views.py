@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from warga.core.errors import ServiceError
+from warga.core.forms import StyledForm
+from warga.core.scoping import Actor
+
+from . import services
+from .models import ApiToken, User
+
+PENDING_KEY = "pending_2fa_user"
+
+
+class LoginForm(StyledForm):
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
+    password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput)
+
+
+class CodeForm(StyledForm):
+    code = forms.CharField(label=gettext_lazy("6-digit code"), max_length=8)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return settings.LOGIN_REDIRECT_URL and "/"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.sign_in_check(
+            request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if result.error or result.user is None:
+            form.add_error(None, result.error)
+        elif result.needs_totp:
+            request.session[PENDING_KEY] = result.user.pk
+            return redirect(f"/account/2fa/?next={_safe_next(request)}")
+        else:
+            login(request, result.user)
+            services.sign_in_succeeded(user=result.user)
+            return redirect(_safe_next(request))
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def second_factor_view(request: HttpRequest) -> HttpResponse:
+    user_id = request.session.get(PENDING_KEY)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user.is_locked():
+            form.add_error(None, _("This account is locked after repeated failed logins. Try again later."))
+        elif services.totp_verify(user=user, code=form.cleaned_data["code"]):
+            del request.session[PENDING_KEY]
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            services.sign_in_succeeded(user=user)
+            return redirect(_safe_next(request))
+        else:
+            form.add_error("code", _("The code is not correct."))
+    return render(request, "accounts/second_factor.html", {"form": form})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("accounts:login")
+
+
+@login_required
+def totp_setup_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    secret = services.totp_begin_setup(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_confirm(user=user, code=form.cleaned_data["code"])
+        except ServiceError as exc:
+            form.add_error("code", str(exc))
+        else:
+            messages.success(request, _("Two-step login is on."))
+            return redirect("core:home")
+    qr_svg = segno.make(services.totp_uri(user=user)).svg_inline(scale=4)
+    return render(
+        request,
+        "accounts/totp_setup.html",
+        {"form": form, "secret": secret, "qr_svg": qr_svg, "enabled": user.totp_enabled},
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    expires_in_days = forms.IntegerField(
+        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=730, required=False
+    )
+
+
+@login_required
+def tokens_view(request: HttpRequest) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    if not actor.can("accounts.tokens"):
+        raise PermissionDenied
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        assert isinstance(user, User)
+        _token, new_key = services.api_token_create(
+            actor=actor, owner=user, name=form.cleaned_data["name"],
+            expires_in_days=form.cleaned_data["expires_in_days"],
+        )
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        services.api_token_revoke(actor=Actor.for_user(request.user), token_id=token_id)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Token revoked."))
+    return redirect("accounts:tokens")

@@ -1,0 +1,45 @@
+"""Writing the audit log. Call inside the same transaction as the change it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from warga.core.context import current
+from warga.core.scoping import Actor
+
+from .models import AuditLog
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    summary: dict[str, Any] | None = None,
+) -> AuditLog:
+    ctx = current()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    user = actor.user if actor and actor.user else None
+    return AuditLog.objects.create(
+        actor=user,
+        actor_unit_id=actor.unit_id if actor else None,
+        ip=ctx.ip,
+        channel=ctx.channel,
+        device_id=ctx.device_id or "",
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        summary=summary or {},
+    )
+
+
+def audit_read(*, actor: Actor, obj: models.Model, purpose: str = "view") -> AuditLog:
+    """Record that an officer opened someone's personal data."""
+    return audit_record(actor=actor, action=f"{obj._meta.label_lower}.{purpose}", obj=obj)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from warga.core.forms import StyledForm
+from warga.core.pagination import paginate
+from warga.core.scoping import Actor
+
+from .selectors import audit_search
+
+
+class AuditFilter(StyledForm):
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    username = forms.CharField(label=_("Officer"), required=False, max_length=150)
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+def audit_list_view(request: HttpRequest) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    if not actor.can("audit.view"):
+        raise PermissionDenied
+    form = AuditFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, audit_search(actor=actor, **{k: v for k, v in filters.items() if v}))
+    return render(request, "audit/list.html", {"form": form, "page": page})

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "warga.core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app declares its capabilities (capabilities.py) and navigation (nav.py);
+        # collecting them here keeps the shared files free of per-app edits.
+        autodiscover_modules("capabilities")
+        autodiscover_modules("nav")
+        from . import checks, signals  # noqa: F401

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .context import RequestContext, bound
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind a reverse proxy the proxy sets X-Forwarded-For; trust it only when told to.
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    """Binds the request context for audit rows and enforces the session idle timeout."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_api = request.path.startswith("/api/")
+        if request.user.is_authenticated and not request.headers.get("Authorization"):
+            now = int(time.time())
+            last = request.session.get("last_seen")
+            if last and now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                if not is_api:
+                    messages.info(request, _("Your session expired. Please log in again."))
+                    return redirect(f"{settings.LOGIN_URL and '/login/'}?next={request.path}")
+            elif not last or now - last > 60:
+                request.session["last_seen"] = now
+        ctx = RequestContext(
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", "")[:200],
+            channel="api" if is_api else "web",
+        )
+        with bound(ctx):
+            response = self.get_response(request)
+        response["X-Request-ID"] = ctx.request_id
+        return response

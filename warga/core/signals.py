@@ -1,0 +1,1 @@
+"""Audit triggers are installed by migration; nothing to connect at runtime yet."""

@@ -1,0 +1,34 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_home_for_officer(cast, client_for):
+    response = client_for(cast.kec_officer).get("/")
+    assert response.status_code == 200
+    assert "Kec_Officer" in response.content.decode()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
+
+
+def test_region_api(regions, client):
+    response = client.get("/api/v1/regions/3214")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == "32.14" and body["type"] == "kabupaten" and body["children_count"] == 17
+
+
+def test_region_api_unknown(regions, client):
+    response = client.get("/api/v1/regions/99.99")
+    assert response.status_code == 404
+    assert response.json()["code"] == "region.unknown"

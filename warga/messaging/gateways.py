@@ -1,0 +1,49 @@
+"""SMS gateways. The development gateway records messages only (the SMS simulator page
+shows them); the Kannel gateway arrives with the SMS center."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .models import SmsMessage
+
+
+@dataclass(frozen=True)
+class SendResult:
+    gateway_message_id: str
+    delivered: bool = False  # the gateway knows it reached the phone (development only)
+
+
+class GatewayError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Gateway(Protocol):
+    name: str
+
+    def send(self, message: SmsMessage) -> SendResult: ...
+
+
+class DevelopmentGateway:
+    """Sends nothing: the message is only recorded, as if it reached the phone at once."""
+
+    name = "development"
+
+    def send(self, message: SmsMessage) -> SendResult:
+        return SendResult(gateway_message_id=f"dev-{message.pk}", delivered=True)
+
+
+GATEWAYS = {
+    "development": "warga.messaging.gateways.DevelopmentGateway",
+    "kannel": "warga.messaging.kannel.KannelGateway",
+}
+
+
+def get_gateway() -> Gateway:
+    return import_string(GATEWAYS[settings.SMS_GATEWAY])()

@@ -1,0 +1,1 @@
+"""Test helpers for Warga's messaging: a real Kannel on loopback (see ``kannel.py``)."""

@@ -1,0 +1,55 @@
+"""Creating the standard units of an installation: the Disdukcapil, one office per kecamatan
+and desa/kelurahan, the usual OPDs and external bodies."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from warga.regions.models import Region, RegionLevel
+
+from .models import Unit, UnitKind
+
+STANDARD_OPDS = [
+    ("dinkes", "Dinas Kesehatan", UnitKind.OPD, "sakit,kesehatan,puskesmas,demam,wabah"),
+    ("dppkb", "Dinas Pengendalian Penduduk dan Keluarga Berencana", UnitKind.OPD, "kb,keluarga berencana"),
+    ("diskominfo", "Dinas Komunikasi dan Informatika", UnitKind.OPD, "informasi,internet,ppid"),
+    ("dinsos", "Dinas Sosial", UnitKind.OPD, "bansos,sosial,miskin,meninggal"),
+    ("dpupr", "Dinas Pekerjaan Umum dan Penataan Ruang", UnitKind.OPD, "jalan,jembatan,banjir,longsor"),
+    ("pln", "PT PLN (Persero) UP3", UnitKind.EXTERNAL, "listrik,padam,pln"),
+    ("pdam", "Perumda Air Minum", UnitKind.EXTERNAL, "air,pdam"),
+    ("polres", "Kepolisian Resor", UnitKind.EXTERNAL, "kriminal,pencurian,kecelakaan"),
+    ("call112", "Call Center 112", UnitKind.EXTERNAL, "darurat,kebakaran,112"),
+]
+
+
+@transaction.atomic
+def units_create_standard(*, region: Region) -> int:
+    """Idempotent: existing units (by code) are left as the administrator edited them."""
+    created = 0
+
+    def ensure(code: str, **fields: object) -> Unit:
+        nonlocal created
+        unit, was_created = Unit.objects.get_or_create(code=code, defaults=fields)
+        created += int(was_created)
+        return unit
+
+    dukcapil = ensure(
+        "disdukcapil",
+        name=f"Dinas Kependudukan dan Pencatatan Sipil {region.name}",
+        kind=UnitKind.DISDUKCAPIL,
+        area=region,
+    )
+    for code, name, kind, topics in STANDARD_OPDS:
+        ensure(code, name=name, kind=kind, area=region, topics=topics)
+    kecamatans = Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN)
+    for kec in kecamatans:
+        kec_unit = ensure(
+            f"kec-{kec.code_plain}", name=f"Kecamatan {kec.name}", kind=UnitKind.KECAMATAN_OFFICE, area=kec,
+            parent=dukcapil,
+        )
+        for desa in Region.objects.filter(parent=kec, level=RegionLevel.DESA):
+            ensure(
+                f"desa-{desa.code_plain}", name=f"{desa.display_name}", kind=UnitKind.DESA_OFFICE, area=desa,
+                parent=kec_unit,
+            )
+    return created

@@ -1,0 +1,237 @@
+"""The population register: residents, families (Kartu Keluarga) and phone numbers.
+
+Every officer query goes through `warga.core.scoping.scoped()`; the area of a resident or a
+family is its desa (a Region code), declared by `scope_region_field`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Religion(models.TextChoices):
+    ISLAM = "islam", _("Islam")
+    KRISTEN = "kristen", _("Protestant Christian")
+    KATOLIK = "katolik", _("Catholic")
+    HINDU = "hindu", _("Hindu")
+    BUDDHA = "buddha", _("Buddhist")
+    KONGHUCU = "konghucu", _("Confucian")
+    KEPERCAYAAN = "kepercayaan", _("Belief in God Almighty (kepercayaan)")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "belum_kawin", _("Not married")
+    MARRIED = "kawin", _("Married")
+    DIVORCED = "cerai_hidup", _("Divorced")
+    WIDOWED = "cerai_mati", _("Widowed")
+
+
+class Education(models.TextChoices):
+    NONE = "tidak_sekolah", _("No schooling")
+    SD_NOT_FINISHED = "belum_tamat_sd", _("Primary school not finished")
+    SD = "sd", _("Primary school (SD)")
+    SMP = "smp", _("Junior high (SMP)")
+    SMA = "sma", _("Senior high (SMA/SMK)")
+    D1_D2 = "d1_d2", _("Diploma I/II")
+    D3 = "d3", _("Diploma III")
+    S1 = "s1", _("Diploma IV/Bachelor (S1)")
+    S2 = "s2", _("Master (S2)")
+    S3 = "s3", _("Doctorate (S3)")
+
+
+class BloodType(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    AB = "AB", "AB"
+    O = "O", "O"
+    UNKNOWN = "", _("Unknown")
+
+
+class Citizenship(models.TextChoices):
+    WNI = "WNI", _("Indonesian citizen (WNI)")
+    WNA = "WNA", _("Foreign citizen (WNA)")
+
+
+class LifeStatus(models.TextChoices):
+    ALIVE = "alive", _("Alive")
+    DEAD = "dead", _("Dead")
+    MOVED_OUT = "moved_out", _("Moved out")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "kepala", _("Head of family (kepala keluarga)")
+    HUSBAND = "suami", _("Husband")
+    WIFE = "istri", _("Wife")
+    CHILD = "anak", _("Child")
+    CHILD_IN_LAW = "menantu", _("Son/daughter-in-law")
+    GRANDCHILD = "cucu", _("Grandchild")
+    PARENT = "orang_tua", _("Parent")
+    PARENT_IN_LAW = "mertua", _("Parent-in-law")
+    OTHER_RELATIVE = "famili_lain", _("Other relative")
+    OTHER = "lainnya", _("Other")
+
+
+KTP_AGE = 17
+
+
+class Family(models.Model):
+    """A Kartu Keluarga. Its members are the residents whose `family` points here."""
+
+    kk_number = models.CharField(_("KK number"), max_length=16, unique=True)
+    desa = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("desa/kelurahan")
+    )
+    rw = models.PositiveSmallIntegerField(_("RW"), null=True, blank=True)
+    rt = models.PositiveSmallIntegerField(_("RT"), null=True, blank=True)
+    address = models.CharField(_("address (dusun/street)"), max_length=200, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "desa"
+
+    class Meta:
+        verbose_name = _("family (KK)")
+        verbose_name_plural = _("families (KK)")
+        indexes = [models.Index(fields=["desa", "rw", "rt"], name="family_area_idx")]
+
+    def __str__(self) -> str:
+        return f"KK {self.kk_number}"
+
+
+class Resident(models.Model):
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    full_name = models.CharField(_("full name"), max_length=120)
+    # Normalised spelling key (warga.registry.names.name_key) for search and duplicate blocking.
+    name_key = models.CharField(max_length=120, db_index=True, editable=False, default="")
+    birth_place = models.CharField(_("place of birth"), max_length=80, blank=True)
+    birth_date = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    religion = models.CharField(_("religion"), max_length=12, choices=Religion.choices, blank=True)
+    marital_status = models.CharField(
+        _("marital status"), max_length=12, choices=MaritalStatus.choices, default=MaritalStatus.SINGLE
+    )
+    occupation = models.CharField(_("occupation"), max_length=80, blank=True)
+    education = models.CharField(_("education"), max_length=16, choices=Education.choices, blank=True)
+    blood_type = models.CharField(_("blood type"), max_length=2, choices=BloodType.choices, blank=True)
+    citizenship = models.CharField(_("citizenship"), max_length=3, choices=Citizenship.choices, default="WNI")
+    father_name = models.CharField(_("father's name"), max_length=120, blank=True)
+    mother_name = models.CharField(_("mother's name"), max_length=120, blank=True)
+    desa = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("desa/kelurahan")
+    )
+    rw = models.PositiveSmallIntegerField(_("RW"), null=True, blank=True)
+    rt = models.PositiveSmallIntegerField(_("RT"), null=True, blank=True)
+    address = models.CharField(_("address (dusun/street)"), max_length=200, blank=True)
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("family")
+    )
+    relationship = models.CharField(
+        _("relationship to head"), max_length=12, choices=Relationship.choices, blank=True
+    )
+    life_status = models.CharField(
+        _("life status"), max_length=10, choices=LifeStatus.choices, default=LifeStatus.ALIVE, db_index=True
+    )
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+    ever_married = models.BooleanField(_("ever married"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "desa"
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"], condition=Q(relationship="kepala"), name="one_head_per_family"
+            ),
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="resident_sex_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["desa", "rw", "rt"], name="resident_area_idx"),
+            models.Index(fields=["birth_date"], name="resident_birth_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def age_on(self, day: date) -> int:
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    def ktp_required_on(self, day: date) -> bool:
+        """KTP-el is required from age 17, or earlier for anyone who is or was married."""
+        return self.life_status == LifeStatus.ALIVE and (self.age_on(day) >= KTP_AGE or self.ever_married)
+
+    @property
+    def ktp_required(self) -> bool:
+        return self.ktp_required_on(timezone.localdate())
+
+
+class FamilyMembership(models.Model):
+    """History of who belonged to which family, in which relationship, and when."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="memberships")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="memberships")
+    relationship = models.CharField(max_length=12, choices=Relationship.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(ended_on__isnull=True), name="one_open_membership"
+            )
+        ]
+
+
+class Phone(models.Model):
+    """A resident's mobile number, verified by an SMS code, with broadcast consent."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("number"), max_length=20, db_index=True)  # E.164, +62…
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    consent_broadcast = models.BooleanField(_("agrees to receive broadcasts"), default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_channel = models.CharField(max_length=20, blank=True)  # counter, sms, web, field
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    failed_permanently_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_region_field = "resident__desa"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resident", "number"], name="unique_resident_phone")]
+        verbose_name = _("phone number")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def can_receive_broadcasts(self) -> bool:
+        return bool(
+            self.verified_at and self.consent_broadcast and not self.opted_out_at and not self.failed_permanently_at
+        )

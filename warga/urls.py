@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from warga.api import api
+from warga.core import views as core_views
+
+handler403 = "warga.core.views.error_403"
+handler404 = "warga.core.views.error_404"
+handler500 = "warga.core.views.error_500"
+
+urlpatterns = [
+    path("healthz", core_views.healthz_view, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("warga.core.urls")),
+    path("", include("warga.accounts.urls")),
+    path("audit/", include("warga.audit.urls")),
+    path("", include("warga.messaging.urls")),
+]
+
+# Domain apps mount their pages here; each owns its urls.py.
+for _app, _prefix in [
+    ("registry", "registry/"),
+    ("applications", "applications/"),
+    ("cards", "cards/"),
+    ("outreach", "outreach/"),
+    ("boards", "boards/"),
+    ("reports", "reports/"),
+]:
+    try:
+        urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))
+    except ModuleNotFoundError as exc:
+        if exc.name != f"warga.{_app}.urls":
+            raise
+
+if settings.DEBUG or settings.ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))
