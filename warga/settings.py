@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "warga.audit",
     "warga.messaging",
     "warga.registry",
+    "warga.imports",
+    "warga.dedupe",
     "warga.applications",
     "warga.cards",
     "warga.outreach",

@@ -22,6 +22,8 @@ urlpatterns = [
 # Domain apps mount their pages here; each owns its urls.py.
 for _app, _prefix in [
     ("registry", "registry/"),
+    ("imports", "registry/import/"),
+    ("dedupe", "registry/duplicates/"),
     ("applications", "applications/"),
     ("cards", "cards/"),
     ("outreach", "outreach/"),

@@ -14,3 +14,4 @@ class CoreConfig(AppConfig):
         autodiscover_modules("capabilities")
         autodiscover_modules("nav")
         from . import checks, signals  # noqa: F401
+        import warga.periodic  # noqa: F401  (registers the periodic tasks with Huey)

@@ -82,9 +82,12 @@ class IdentityError:
 class NikCheck:
     """Result of :func:`check_nik`.
 
-    The decoded fields are filled in only for the parts that are valid, so a
-    caller can still use e.g. the birth date of a NIK whose kecamatan is
-    unknown. ``nik`` is the input with surrounding whitespace removed.
+    The decoded fields are filled in for each part that is valid on its own,
+    so a caller can still use e.g. the birth date of a NIK whose kecamatan is
+    unknown. ``sex`` is known whenever the day is in 01–31 or 41–71, even if
+    the date itself is impossible (``710299``). Nothing is decoded when the
+    length or the characters are wrong. ``nik`` is the input with surrounding
+    whitespace removed.
     """
 
     nik: str
@@ -165,10 +168,6 @@ def nik_birth_date(ddmmyy: str, *, today: date) -> date | None:
     if day > FEMALE_DAY_OFFSET:
         day -= FEMALE_DAY_OFFSET
     return _infer_date(day, month, yy, today)[0]
-
-
-def _ddmmyy(value: date) -> str:
-    return value.strftime("%d%m") + f"{value.year % 100:02d}"
 
 
 def _dd_mm_yyyy(value: date) -> str:
@@ -256,7 +255,7 @@ def check_nik(
         return NikCheck(nik=value, valid=False, errors=errors)
 
     code6 = value[:6]
-    kecamatan_code = kecamatan_lookup(code6)
+    kecamatan_code = kecamatan_lookup(code6) or None
     if kecamatan_code is None:
         errors.append(
             IdentityError("nik.unknown_kecamatan", _("kecamatan code %(code)s is unknown") % {"code": code6})

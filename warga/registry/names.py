@@ -120,12 +120,16 @@ SUFFIX_DEGREES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-#: Tokens that look like old spelling but are not, mostly names of European
-#: origin common among Christian families ("Joel" is not "Yul"). They are
-#: shielded from every rule.
+#: Tokens that look like old spelling or Dutch "ch" but are not, mostly
+#: names of European or Chinese origin ("Joel" is not "Yul", "Michael" is
+#: not "Mikhael", "Chen" is not "Khen"). No rule touches them.
 FROZEN_TOKENS: frozenset[str] = frozenset(
-    {"joel", "noel", "zoe", "chloe", "joelle", "noelle", "phoebe", "joey", "boeing"}
-)
+    {
+        "joel", "noel", "zoe", "chloe", "joelle", "noelle", "phoebe", "joey",
+        "michael", "michelle", "rachel", "richard", "charles", "charlie", "chelsea", "cherry",
+        "chandra", "chen", "cheng", "chong", "chandler",
+    }
+)  # fmt: skip
 
 # --------------------------------------------------------------------------- spelling rules
 
@@ -154,6 +158,7 @@ NORMALIZE_RULES: tuple[Rule, ...] = (
     _rule(r"tj", "c", "old spelling: tj -> c (Tjahjo -> Cahyo)"),
     _rule(r"sj", "sy", "old spelling: sj -> sy (Sjahrir -> Syahrir)"),
     _rule(r"oe", "u", "old spelling: oe -> u (Soekarno -> Sukarno)"),
+    _rule(r"\bnj", "ny", "old spelling: a word-initial nj is ny (Njoto -> Nyoto); inside a word nj can be modern (Anjani)"),
     _rule(
         r"\b(?:jusuf|jahja|jahya|jakub|jaqub|junus|jasin|jazid|jasmin)\b",
         lambda m: "y" + m.group()[1:].replace("j", "y"),
@@ -172,7 +177,7 @@ NORMALIZE_RULES: tuple[Rule, ...] = (
     ),
     _rule(r"^st\b", "siti", "a leading St. is the usual abbreviation of Siti"),
     # --- Dutch/Arabic digraph ch: the velar fricative, now written kh
-    _rule(r"ch", "kh", "ch -> kh (Chairul -> Khairul, Achmad -> Akhmad)"),
+    _rule(r"ch(?!r)", "kh", "ch -> kh (Chairul -> Khairul, Achmad -> Akhmad); chr is Christ-, not Arabic"),
     # --- Sundanese and Javanese renderings of Saiful/Saifuddin
     _rule(r"\bs(?:y)?a[ei][fp]u", "saifu", "Saepul/Saeful/Syaiful/Saiful, Saepudin/Saifudin are one name"),
     # --- Abdul + assimilated article: Abdurrahman = Abdur Rahman = Abdul Rahman
@@ -215,6 +220,7 @@ KEY_RULES: tuple[Rule, ...] = (
     _rule(r"oi", "ai", "Javanese oi for Arabic ai: Khoirul = Khairul, Choiriyah = Khairiyah"),
     _rule(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeiou])", "i", "consonant + y/i before a vowel: Setyawan = Setiawan"),
     _rule(r"(?<=[a-z])(?:y|ie)\b", "i", "final y/ie/i: Rizky = Rizki, Rudie = Rudi"),
+    _rule(r"(?<=l)oh\b", "ah", "Javanese -loh for -lah: Abdulloh = Abdullah, Saifulloh = Saifullah"),
     _rule(r"(?<=[a-z])ah\b", "a", "final -ah/-a (ta marbuta): Aisyah = Aisya, Fatimah = Fatima"),
     _rule(r" ", "", "spaces are not significant: Nurhasanah = Nur Hasanah"),
     _rule(r"([a-z])\1+", r"\1", "doubled letters: Sitti = Siti, Abdullah = Abdulah, Ahmad = Ahmmad"),

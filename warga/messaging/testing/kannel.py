@@ -342,7 +342,7 @@ class KannelHarness:
         dlr_base_url: str | None = None,
         *,
         username: str = "warga",
-        password: str = "warga-test-password",
+        password: str = "warga-test-password",  # noqa: S107 - a throwaway test Kannel
         default_sender: str = "WARGA",
         max_messages: int = 5,
         log_level: int = 0,
@@ -452,10 +452,8 @@ class KannelHarness:
         deadline = time.monotonic() + self.stop_timeout
         for proc in processes:
             remaining = max(0.0, deadline - time.monotonic())
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.popen.wait(timeout=remaining)
-            except subprocess.TimeoutExpired:
-                pass
             # The group may still hold helpers even when the leader is gone.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.popen.pid, signal.SIGKILL)
@@ -477,11 +475,11 @@ class KannelHarness:
         else:
             out = None  # type: ignore[assignment]
         try:
-            popen = subprocess.Popen(  # noqa: S603
+            popen = subprocess.Popen(
                 list(argv),
                 cwd=self.workdir,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509
+                preexec_fn=_die_with_parent,
                 **kwargs,
             )
         finally:
@@ -636,8 +634,9 @@ class KannelHarness:
                     tail = tail[len(b"data ") :]
                 udh, payload = _url_decode(udh_enc), _url_decode(tail)
                 coding = _infer_coding(payload)
-                part = ReceivedSMS(sender, receiver, _text_for(payload, coding), coding, payload, udh,
-                                   1, True, (raw,), now)
+                part = ReceivedSMS(
+                    sender, receiver, _text_for(payload, coding), coding, payload, udh, 1, True, (raw,), now
+                )
                 self._parts.append(part)
                 self._add_part(part)
             else:
@@ -647,8 +646,9 @@ class KannelHarness:
                     payload, coding = _url_decode(rest), 1
                 else:  # ucs-2
                     payload, coding = _url_decode(rest), 2
-                msg = ReceivedSMS(sender, receiver, _text_for(payload, coding), coding, payload, b"",
-                                  1, False, (raw,), now)
+                msg = ReceivedSMS(
+                    sender, receiver, _text_for(payload, coding), coding, payload, b"", 1, False, (raw,), now
+                )
                 self._parts.append(msg)
                 self._messages.append(msg)
             self._cond.notify_all()
@@ -681,8 +681,16 @@ class KannelHarness:
         coding = _infer_coding(payload)
         self._messages.append(
             ReceivedSMS(
-                part.sender, part.receiver, _text_for(payload, coding), coding, payload,
-                ordered[0][0], total, True, tuple(p[2] for p in ordered), part.received_at,
+                part.sender,
+                part.receiver,
+                _text_for(payload, coding),
+                coding,
+                payload,
+                ordered[0][0],
+                total,
+                True,
+                tuple(p[2] for p in ordered),
+                part.received_at,
             )
         )
 

@@ -28,6 +28,7 @@ pytestmark = [
 
 PHONE = "6281234567890"
 SHORTCODE = "1234"
+SECRET = "s3cret"  # noqa: S105 - only for this test
 
 
 @dataclass
@@ -95,16 +96,17 @@ def kannel(recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iter
     workdir: Path = tmp_path_factory.mktemp("kannel")
     with KannelHarness(
         workdir,
-        incoming_url=recorder.base + "/api/v1/sms/kannel/incoming?secret=s3cret",
-        dlr_base_url=recorder.base + "/api/v1/sms/kannel/dlr?secret=s3cret",
+        incoming_url=recorder.base + "/api/v1/sms/kannel/incoming?secret=" + SECRET,
+        dlr_base_url=recorder.base + "/api/v1/sms/kannel/dlr?secret=" + SECRET,
     ) as harness:
         yield harness
 
 
 def test_sendsms_reaches_phone_and_reports_delivery(kannel: KannelHarness, recorder: Recorder) -> None:
     dlr_url = kannel.dlr_url("mt-1")
-    status, body = kannel.send_sms(PHONE, "Jadwal rekam KTP-el: Senin 08.00", sender="WARGA",
-                                   dlr_mask=27, dlr_url=dlr_url)
+    status, body = kannel.send_sms(
+        PHONE, "Jadwal rekam KTP-el: Senin 08.00", sender="WARGA", dlr_mask=27, dlr_url=dlr_url
+    )
     assert (status, body) == (202, "0: Accepted for delivery")
 
     msg = kannel.wait_for_received(lambda m: m.receiver == PHONE and "KTP-el" in m.text)
@@ -113,15 +115,16 @@ def test_sendsms_reaches_phone_and_reports_delivery(kannel: KannelHarness, recor
     dlr_path = "/api/v1/sms/kannel/dlr"
     acked = recorder.wait_for(dlr_path, lambda q: q.get("ref") == "mt-1" and q.get("status") == "8")
     delivered = recorder.wait_for(dlr_path, lambda q: q.get("ref") == "mt-1" and q.get("status") == "1")
-    assert acked["secret"] == delivered["secret"] == "s3cret"
+    assert acked["secret"] == delivered["secret"] == SECRET
     assert acked["smsc_reply"] == "ACK/"
     assert (delivered["to"], delivered["from"], delivered["smsc"]) == (PHONE, "WARGA", "fake")
 
 
 def test_sendsms_ucs2_text(kannel: KannelHarness, recorder: Recorder) -> None:
     text = "Undangan hajat — ꦲꦗꦠ 🎉"
-    status, _ = kannel.send_sms(PHONE, text, sender="WARGA", coding=2, charset="UTF-8",
-                                dlr_mask=1, dlr_url=kannel.dlr_url("mt-ucs2"))
+    status, _ = kannel.send_sms(
+        PHONE, text, sender="WARGA", coding=2, charset="UTF-8", dlr_mask=1, dlr_url=kannel.dlr_url("mt-ucs2")
+    )
     assert status == 202
     msg = kannel.wait_for_received(lambda m: m.coding == 2 and "hajat" in m.text)
     assert msg.text == text
@@ -132,7 +135,7 @@ def test_sendsms_ucs2_text(kannel: KannelHarness, recorder: Recorder) -> None:
 def test_incoming_sms_reaches_incoming_url(kannel: KannelHarness, recorder: Recorder) -> None:
     kannel.inject_incoming(PHONE, SHORTCODE, "CEK  ABC123")
     query = recorder.wait_for("/api/v1/sms/kannel/incoming", lambda q: "ABC123" in q.get("text", ""))
-    assert query["secret"] == "s3cret"
+    assert query["secret"] == SECRET
     assert (query["from"], query["to"], query["text"]) == (PHONE, SHORTCODE, "CEK  ABC123")
     assert (query["coding"], query["charset"], query["smsc"]) == ("0", "UTF-8", "fake")
     assert query["ts"].isdigit() and query["id"]

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class DedupeConfig(AppConfig):
+    name = "warga.dedupe"
