@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pyotp
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -73,8 +74,13 @@ def regions(db) -> Region:
 
 def _user(username: str, roles: list[str], unit: Unit | None, area: Region) -> User:
     user = staff_create(
-        actor=None, username=username, password=PASSWORD, full_name=username.title(), roles=roles,
-        unit_id=unit.pk if unit else None, area_code=area.code,
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        full_name=username.title(),
+        roles=roles,
+        unit_id=unit.pk if unit else None,
+        area_code=area.code,
     )
     return user
 
@@ -92,7 +98,7 @@ def cast(regions) -> Cast:
     other_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=other)
     desa_unit = Unit.objects.get(kind=UnitKind.DESA_OFFICE, area=desa)
     admin = _user("admin", [Role.SYSTEM_ADMIN], Unit.objects.get(code="diskominfo"), kab)
-    admin.totp_secret = "JBSWY3DPEHPK3PXP"
+    admin.totp_secret = pyotp.random_base32()
     admin.totp_confirmed_at = timezone.now()
     admin.save()
     return Cast(
@@ -165,7 +171,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (360 px wide phone by default) against the live test server."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="id-ID", base_url=live_server.url
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

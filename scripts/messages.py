@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Translations: `update` extracts strings into each app's locale/id, `check` fails when any
+"""Translations: `update [app …] [project]` extracts strings into each app's locale/id, `check` fails when any
 Indonesian string is missing or fuzzy. Each app keeps its own catalogue (warga/<app>/locale);
 the shared templates and project modules use warga/locale."""
 
@@ -16,25 +16,37 @@ APPS = sorted(p.name for p in WARGA.iterdir() if (p / "apps.py").exists())
 DJANGO_ADMIN = [sys.executable, "-m", "django"]
 
 
-def update() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "warga.settings_test", "PYTHONPATH": str(ROOT)}
-    for app in APPS:
+def update(only: list[str]) -> None:
+    # PYTHONSAFEPATH: an app folder holds selectors.py, which must not shadow the standard library.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "warga.settings_test", "PYTHONPATH": str(ROOT), "PYTHONSAFEPATH": "1"}
+    for app in [a for a in only if a != "project"] if only else APPS:
         (WARGA / app / "locale").mkdir(exist_ok=True)
-        subprocess.run([*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "tests/*",
-                        "-i", "static/*"], cwd=WARGA / app, check=True, env=env)
+        subprocess.run(
+            [*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "tests/*", "-i", "static/*"],
+            cwd=WARGA / app,
+            check=True,
+            env=env,
+        )
+    if only and "project" not in only:
+        return
     (WARGA / "locale").mkdir(exist_ok=True)
     ignores = []
     for app in APPS:
         ignores += ["-i", f"{app}/*"]
-    subprocess.run([*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "static/*", *ignores],
-                   cwd=WARGA, check=True, env=env)
+    subprocess.run(
+        [*DJANGO_ADMIN, "makemessages", "-l", "id", "--no-obsolete", "-i", "static/*", *ignores],
+        cwd=WARGA,
+        check=True,
+        env=env,
+    )
 
 
 def check() -> int:
     problems = 0
     for po in sorted(WARGA.glob("**/locale/id/LC_MESSAGES/django.po")):
-        result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)], capture_output=True, text=True
+        )
         stats = result.stderr.strip()
         rel = po.relative_to(ROOT)
         if result.returncode != 0 or "untranslated" in stats or "fuzzy" in stats:
@@ -50,6 +62,6 @@ def check() -> int:
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "update":
-        update()
+        update(sys.argv[2:])  # optional: app names, and/or "project" for warga/locale
     else:
         sys.exit(check())

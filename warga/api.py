@@ -32,7 +32,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, details: object = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, details: object = None
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
 
 
@@ -46,9 +48,13 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     details = []
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", [])]
-        details.append({"field": ".".join(loc[1:] or loc), "in": loc[0] if loc else "", "message": err.get("msg", "")})
+        # ("body", "<parameter name>", "field", ...) → "field"; ("query", "page") → "page"
+        field_path = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+        details.append({"field": ".".join(field_path), "in": loc[0] if loc else "", "message": err.get("msg", "")})
     fields = ", ".join(d["field"] for d in details if d["field"]) or _("request body")
-    return _error(request, 422, "invalid_input", _("Invalid input: %(fields)s.") % {"fields": fields}, details)
+    return _error(
+        request, 422, "invalid_input", _("Invalid input: %(fields)s.") % {"fields": fields}, details
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -14,3 +14,22 @@ def purge_idempotency_records() -> None:
     from warga.core.idempotency import idempotency_purge
 
     idempotency_purge()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sms_dispatch_periodic() -> None:
+    """Start approved broadcasts whose time has come, then send what is due (retries included)."""
+    from warga.messaging.broadcasts import broadcasts_start_due
+    from warga.messaging.tasks import sms_dispatch_task
+
+    broadcasts_start_due()
+    sms_dispatch_task()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("sms-reconcile")
+def sms_reconcile_periodic() -> None:
+    """Messages stuck in "sending" (crash) → failed, never resent; no report for days → expired."""
+    from warga.messaging.services import sms_reconcile
+
+    sms_reconcile()

@@ -14,7 +14,10 @@ class UserAdmin(BaseUserAdmin):
     inlines = [UserRoleInline]
     list_display = ["username", "first_name", "last_name", "unit", "area", "is_active"]
     raw_id_fields = ["unit", "area"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Warga", {"fields": ("unit", "area", "phone", "locked_until")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Warga", {"fields": ("unit", "area", "phone", "locked_until")}),
+    )
 
 
 @admin.register(ApiToken)

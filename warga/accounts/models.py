@@ -15,7 +15,12 @@ class User(AbstractUser):
     """A staff account. Residents do not log in with accounts: they use tracking codes and SMS."""
 
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("unit")
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("unit"),
     )
     area = models.ForeignKey(
         "regions.Region",

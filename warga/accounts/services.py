@@ -66,7 +66,8 @@ def totp_verify(*, user: User, code: str) -> bool:
 
 
 def totp_begin_setup(*, user: User) -> str:
-    if user.totp_confirmed_at:
+    """The secret shown during set-up; kept across page loads until it is confirmed."""
+    if user.totp_secret:
         return user.totp_secret
     user.totp_secret = pyotp.random_base32()
     user.save(update_fields=["totp_secret"])
@@ -98,7 +99,9 @@ def api_token_create(
         raise InvalidInput(_("Give the token a name."), details={"field": "name"})
     raw, prefix, digest = ApiToken.generate()
     expires = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-    token = ApiToken.objects.create(user=owner, name=name[:100], key_prefix=prefix, key_hash=digest, expires_at=expires)
+    token = ApiToken.objects.create(
+        user=owner, name=name[:100], key_prefix=prefix, key_hash=digest, expires_at=expires
+    )
     audit_record(actor=actor, action="accounts.token_created", obj=token, summary={"owner": owner.pk})
     return token, raw
 
@@ -139,5 +142,7 @@ def staff_create(
     user.set_password(password)
     user.save()
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(set(roles))])
-    audit_record(actor=actor, action="accounts.staff_created", obj=user, summary={"roles": sorted(set(roles))})
+    audit_record(
+        actor=actor, action="accounts.staff_created", obj=user, summary={"roles": sorted(set(roles))}
+    )
     return user

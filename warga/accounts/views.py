@@ -47,7 +47,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if result.error or result.user is None:
-            form.add_error(None, result.error)
+            form.add_error(None, result.error or "")
         elif result.needs_totp:
             request.session[PENDING_KEY] = result.user.pk
             return redirect(f"/account/2fa/?next={_safe_next(request)}")
@@ -123,11 +123,13 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
         user = request.user
         assert isinstance(user, User)
         _token, new_key = services.api_token_create(
-            actor=actor, owner=user, name=form.cleaned_data["name"],
+            actor=actor,
+            owner=user,
+            name=form.cleaned_data["name"],
             expires_in_days=form.cleaned_data["expires_in_days"],
         )
         form = TokenForm()
-    tokens = ApiToken.objects.filter(user=request.user)
+    tokens = ApiToken.objects.filter(user_id=request.user.pk or 0)
     return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
 
 

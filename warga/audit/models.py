@@ -27,7 +27,9 @@ class AuditLog(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    actor_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     channel = models.CharField(max_length=12, default="web")
     device_id = models.CharField(max_length=64, blank=True)

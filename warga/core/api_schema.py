@@ -18,7 +18,7 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
 
     422 (bad input) is always included, as any body or parameter can be malformed.
     """
-    return {status: ErrorOut for status in (*statuses, 422)}
+    return dict.fromkeys((*statuses, 422), ErrorOut)
 
 
 AUTHED = (401, 403)

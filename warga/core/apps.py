@@ -13,5 +13,6 @@ class CoreConfig(AppConfig):
         # collecting them here keeps the shared files free of per-app edits.
         autodiscover_modules("capabilities")
         autodiscover_modules("nav")
-        from . import checks, signals  # noqa: F401
         import warga.periodic  # noqa: F401  (registers the periodic tasks with Huey)
+
+        from . import checks, signals  # noqa: F401

@@ -18,7 +18,9 @@ class RequestContext:
     device_id: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("warga_request", default=None)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "warga_request", default=None
+)
 
 
 def current() -> RequestContext:

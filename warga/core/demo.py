@@ -33,7 +33,9 @@ def _first(qs):  # the demo places everyone in the first kecamatan/desa by code
 @transaction.atomic
 def demo_users_create(*, region: Region) -> list[DemoLogin]:
     kec = _first(Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN))
-    other_kec = Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN).order_by("code")[1]
+    other_kec = Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN).order_by("code")[
+        1
+    ]
     desa = _first(Region.objects.filter(parent=kec, level=RegionLevel.DESA))
     dukcapil = Unit.objects.get(code="disdukcapil")
     kec_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
@@ -46,12 +48,23 @@ def demo_users_create(*, region: Region) -> list[DemoLogin]:
         ("cetak", "Operator Cetak", [Role.PRINTING_OPERATOR], dukcapil, region),
         ("loket", "Petugas Loket Kecamatan", [Role.KECAMATAN_COUNTER], kec_unit, kec),
         ("verkec", "Verifikator Kecamatan", [Role.KECAMATAN_VERIFIER], kec_unit, kec),
-        ("loket2", "Petugas Loket Kecamatan Lain", [Role.KECAMATAN_COUNTER, Role.KECAMATAN_VERIFIER],
-         other_kec_unit, other_kec),
+        (
+            "loket2",
+            "Petugas Loket Kecamatan Lain",
+            [Role.KECAMATAN_COUNTER, Role.KECAMATAN_VERIFIER],
+            other_kec_unit,
+            other_kec,
+        ),
         ("desa", "Operator Desa", [Role.DESA_OPERATOR], desa_unit, desa),
         ("jemput", "Petugas Jemput Bola", [Role.OUTREACH_OFFICER], dukcapil, region),
         ("ppid", "Pejabat PPID", [Role.PPID_OFFICER], Unit.objects.get(code="diskominfo"), region),
-        ("pengaduan", "Petugas Pengaduan", [Role.COMPLAINT_HANDLER], Unit.objects.get(code="diskominfo"), region),
+        (
+            "pengaduan",
+            "Petugas Pengaduan",
+            [Role.COMPLAINT_HANDLER],
+            Unit.objects.get(code="diskominfo"),
+            region,
+        ),
         ("dinkes", "Staf Dinas Kesehatan", [Role.AGENCY_STAFF], Unit.objects.get(code="dinkes"), region),
         ("kadinkes", "Kepala Dinas Kesehatan", [Role.AGENCY_HEAD], Unit.objects.get(code="dinkes"), region),
         ("bupati", "Bupati (pemantau)", [Role.REGIONAL_VIEWER], None, region),
@@ -60,8 +73,13 @@ def demo_users_create(*, region: Region) -> list[DemoLogin]:
     for username, name, roles, unit, area in plan:
         if not User.objects.filter(username=username).exists():
             staff_create(
-                actor=None, username=username, password=DEMO_PASSWORD, full_name=name,
-                roles=[r.value for r in roles], unit_id=unit.pk if unit else None, area_code=area.code,
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=name,
+                roles=[r.value for r in roles],
+                unit_id=unit.pk if unit else None,
+                area_code=area.code,
             )
         logins.append(DemoLogin(username, ", ".join(str(r.label) for r in roles), area.display_name))
     return logins

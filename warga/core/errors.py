@@ -13,7 +13,9 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: Any, *, code: str | None = None, details: Any = None, status: int | None = None):
+    def __init__(
+        self, message: Any, *, code: str | None = None, details: Any = None, status: int | None = None
+    ):
         super().__init__(str(message))
         self.message = message
         if code:

@@ -55,12 +55,16 @@ class IdempotencyMiddleware:
                 return _error(409, "conflict", _("A request with this Idempotency-Key is being processed."))
             if existing.body_hash != body_hash:
                 return _error(
-                    409, "idempotency_mismatch", _("This Idempotency-Key was already used with a different request.")
+                    409,
+                    "idempotency_mismatch",
+                    _("This Idempotency-Key was already used with a different request."),
                 )
             if existing.status_code is None:
                 return _error(409, "conflict", _("A request with this Idempotency-Key is being processed."))
             replay = HttpResponse(
-                bytes(existing.response_body or b""), status=existing.status_code, content_type=existing.content_type
+                bytes(existing.response_body or b""),
+                status=existing.status_code,
+                content_type=existing.content_type,
             )
             replay["Idempotent-Replayed"] = "true"
             return replay

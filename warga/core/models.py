@@ -20,6 +20,9 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="unique_idempotency_key")]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.status_code})"
+
 
 class ClosureDay(models.Model):
     """An extra day the offices are closed, beyond public holidays and cuti bersama."""

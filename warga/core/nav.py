@@ -38,7 +38,9 @@ def items_for(actor: Actor) -> list[dict[str, str]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        visible.append({"label": str(item.label), "url": url, "icon": item.icon, "section": str(item.section)})
+        visible.append(
+            {"label": str(item.label), "url": url, "icon": item.icon, "section": str(item.section)}
+        )
     return visible
 
 

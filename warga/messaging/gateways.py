@@ -1,5 +1,5 @@
 """SMS gateways. The development gateway records messages only (the SMS simulator page
-shows them); the Kannel gateway arrives with the SMS center."""
+shows them); the Kannel gateway (warga.messaging.kannel) hands them to a real SMSC."""
 
 from __future__ import annotations
 
@@ -19,9 +19,16 @@ class SendResult:
 
 
 class GatewayError(Exception):
+    """The gateway did not take the message. `permanent`: retrying cannot help."""
+
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
         self.permanent = permanent
+
+
+class GatewayOutcomeUnknown(Exception):
+    """The request went out but no answer came back: the gateway may or may not have the
+    message. It is never resent blindly (see docs/decisions/sms-delivery-semantics.md)."""
 
 
 class Gateway(Protocol):
@@ -46,4 +53,4 @@ GATEWAYS = {
 
 
 def get_gateway() -> Gateway:
-    return import_string(GATEWAYS[settings.SMS_GATEWAY])()
+    return import_string(GATEWAYS[settings.SMS_GATEWAY])()  # type: ignore[no-any-return]

@@ -18,14 +18,18 @@ def normalize_msisdn(raw: str) -> str:
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(_("This is not a phone number."), code="phone.invalid") from exc
     if number.country_code != 62:
-        raise InvalidInput(_("Only Indonesian (+62) numbers can receive SMS from Warga."), code="phone.not_indonesian")
+        raise InvalidInput(
+            _("Only Indonesian (+62) numbers can receive SMS from Warga."), code="phone.not_indonesian"
+        )
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(_("This is not a valid Indonesian phone number."), code="phone.invalid")
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise InvalidInput(_("This number cannot receive SMS (not a mobile number)."), code="phone.not_mobile")
+        raise InvalidInput(
+            _("This number cannot receive SMS (not a mobile number)."), code="phone.not_mobile"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

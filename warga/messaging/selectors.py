@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import date, timedelta
+from typing import Any
 
-from .models import SmsMessage
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from warga.core.scoping import Actor, get_scoped, scoped
+
+from .models import Broadcast, BroadcastKind, Invitation, SmsMessage, SmsStatus
 
 
 def simulator_messages(*, phone: str | None = None, limit: int = 200) -> QuerySet[SmsMessage]:
@@ -13,6 +20,100 @@ def simulator_messages(*, phone: str | None = None, limit: int = 200) -> QuerySe
 
 
 def simulator_phones(limit: int = 100) -> list[str]:
-    return list(
-        SmsMessage.objects.order_by("to").values_list("to", flat=True).distinct()[:limit]
+    return list(SmsMessage.objects.order_by("to").values_list("to", flat=True).distinct()[:limit])
+
+
+def broadcasts_list(*, actor: Actor, status: str = "", kind: str = "") -> QuerySet[Broadcast]:
+    actor.require("sms.stats")
+    qs = scoped(Broadcast.objects.select_related("area", "created_by", "decided_by"), actor)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def broadcast_get(*, actor: Actor, broadcast_id: int) -> Broadcast:
+    actor.require("sms.stats")
+    return get_scoped(
+        Broadcast.objects.select_related("area", "created_by", "decided_by"), actor, pk=broadcast_id
     )
+
+
+def _counts(qs: QuerySet[SmsMessage]) -> dict[str, int]:
+    counts = {s.value: 0 for s in SmsStatus}
+    for row in qs.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def broadcast_stats(broadcast: Broadcast) -> dict[str, Any]:
+    """Where a broadcast's messages are now: counts by status, progress and delivery rate."""
+    counts = _counts(broadcast.messages.all())
+    total = sum(counts.values())
+    handed = total - counts[SmsStatus.QUEUED] - counts[SmsStatus.SENDING]
+    final_known = counts[SmsStatus.DELIVERED] + counts[SmsStatus.FAILED] + counts[SmsStatus.EXPIRED]
+    return {
+        "counts": counts,
+        "total": total,
+        "handed_over": handed,
+        "progress": round(100 * handed / total) if total else (100 if broadcast.status == "done" else 0),
+        "delivery_rate": round(100 * counts[SmsStatus.DELIVERED] / final_known, 1) if final_known else None,
+    }
+
+
+def _region_wide(actor: Actor) -> bool:
+    from django.conf import settings
+
+    code = actor.area_code or ""
+    return bool(code) and settings.WARGA_REGION_CODE.startswith(code)
+
+
+def daily_stats(*, actor: Actor, days: int = 30, today: date | None = None) -> list[dict[str, Any]]:
+    """Messages per day and status (region-wide officers: every message; others: the
+    broadcasts and invitations of their area)."""
+    actor.require("sms.stats")
+    days = max(1, min(int(days), 366))
+    today = today or timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    qs = SmsMessage.objects.filter(created_at__date__gte=start)
+    if not _region_wide(actor):
+        qs = qs.filter(broadcast__in=scoped(Broadcast.objects.all(), actor))
+    rows = (
+        qs.annotate(day=TruncDate("created_at"))
+        .values("day", "status")
+        .annotate(n=Count("id"), parts=Sum("segments"))
+        .order_by()
+    )
+    table: dict[date, dict[str, Any]] = {}
+    for row in rows:
+        entry = table.setdefault(
+            row["day"], {"day": row["day"], "segments": 0, **{s.value: 0 for s in SmsStatus}}
+        )
+        entry[row["status"]] += row["n"]
+        entry["segments"] += row["parts"] or 0
+    result = []
+    for i in range(days):
+        day = today - timedelta(days=i)
+        entry = table.get(day) or {"day": day, "segments": 0, **{s.value: 0 for s in SmsStatus}}
+        entry["total"] = sum(entry[s.value] for s in SmsStatus)
+        result.append(entry)
+    return result
+
+
+def invitations_list(*, actor: Actor, status: str = "") -> QuerySet[Invitation]:
+    actor.require("sms.invitations_moderate")
+    qs = scoped(Invitation.objects.select_related("resident", "desa", "broadcast"), actor)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def invitation_get(*, actor: Actor, invitation_id: int) -> Invitation:
+    actor.require("sms.invitations_moderate")
+    return get_scoped(
+        Invitation.objects.select_related("resident", "desa", "broadcast"), actor, pk=invitation_id
+    )
+
+
+__all__ = ["BroadcastKind"]

@@ -1,16 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from warga.core.errors import InvalidInput
+from warga.audit.services import audit_record
+from warga.core.errors import InvalidInput, NotFound, ServiceError
+from warga.core.pagination import paginate
 from warga.core.scoping import Actor
+from warga.regions.models import Region, RegionLevel
 
+from . import selectors, services
+from .broadcasts import broadcast_preview, invitation_request
+from .forms import BroadcastForm, InvitationForm, ReasonForm
+from .models import BroadcastStatus, InvitationStatus
 from .phones import normalize_msisdn
-from .selectors import simulator_messages, simulator_phones
+
+
+def _actor(request: HttpRequest, capability: str) -> Actor:
+    actor = Actor.for_user(request.user)
+    if not actor.can(capability):
+        raise PermissionDenied
+    return actor
 
 
 @login_required
@@ -28,10 +46,219 @@ def simulator_view(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             error = str(exc)
     context = {
-        "phones": simulator_phones(),
+        "phones": simulator_phones_list(),
         "phone": phone,
         "error": error,
-        "sms_list": list(simulator_messages(phone=phone)),
+        "sms_list": list(selectors.simulator_messages(phone=phone)),
     }
-    template = "messaging/_simulator_list.html" if request.headers.get("HX-Request") else "messaging/simulator.html"
+    template = (
+        "messaging/_simulator_list.html" if request.headers.get("HX-Request") else "messaging/simulator.html"
+    )
     return render(request, template, context)
+
+
+def simulator_phones_list() -> list[str]:
+    return selectors.simulator_phones()
+
+
+# --- broadcasts ------------------------------------------------------------------------------
+
+
+def _areas(actor: Actor) -> list[tuple[str, str]]:
+    if not actor.area_code:
+        return []
+    regions = Region.objects.filter(
+        code__within=actor.area_code,
+        level__in=[RegionLevel.KABUPATEN, RegionLevel.KECAMATAN, RegionLevel.DESA],
+    ).order_by("code")
+    return [(r.code, ("— " if r.level == RegionLevel.DESA else "") + r.display_name) for r in regions]
+
+
+@login_required
+def broadcast_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "sms.stats")
+    status = request.GET.get("status", "")
+    if status not in BroadcastStatus.values:
+        status = ""
+    page = paginate(request, selectors.broadcasts_list(actor=actor, status=status))
+    return render(
+        request,
+        "messaging/broadcast_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": BroadcastStatus.choices,
+            "can_create": actor.can("sms.broadcast_create"),
+        },
+    )
+
+
+@login_required
+def broadcast_create_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "sms.broadcast_create")
+    form = BroadcastForm(request.POST or None, areas=_areas(actor))
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "preview":
+                preview = broadcast_preview(
+                    actor=actor, text=data["text"], area_code=data["area"], segment=form.segment()
+                )
+            else:
+                broadcast = services.broadcast_create(
+                    actor=actor,
+                    name=data["name"],
+                    text=data["text"],
+                    area_code=data["area"],
+                    segment=form.segment(),
+                    scheduled_for=data["scheduled_for"],
+                )
+                messages.success(
+                    request, _("Broadcast saved. Another supervisor must approve it before it is sent.")
+                )
+                return redirect("messaging:broadcast_detail", pk=broadcast.pk)
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+    template = (
+        "messaging/_preview.html" if request.headers.get("HX-Request") else "messaging/broadcast_form.html"
+    )
+    return render(request, template, {"form": form, "preview": preview})
+
+
+def _broadcast_or_404(actor: Actor, pk: int) -> Any:
+    try:
+        return selectors.broadcast_get(actor=actor, broadcast_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "sms.stats")
+    broadcast = _broadcast_or_404(actor, pk)
+    context = {
+        "b": broadcast,
+        "stats": selectors.broadcast_stats(broadcast),
+        "can_approve": actor.can("sms.broadcast_approve") and broadcast.created_by_id != actor.id,
+        "can_cancel": actor.can("sms.broadcast_create") or actor.can("sms.broadcast_approve"),
+        "reject_form": ReasonForm(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "messaging/_broadcast_progress.html", context)
+    return render(request, "messaging/broadcast_detail.html", context)
+
+
+@login_required
+@require_POST
+def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    try:
+        if action == "approve":
+            services.broadcast_approve(actor=actor, broadcast_id=pk)
+            messages.success(request, _("Broadcast approved."))
+        elif action == "reject":
+            services.broadcast_reject(actor=actor, broadcast_id=pk, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Broadcast refused."))
+        elif action == "cancel":
+            services.broadcast_cancel(actor=actor, broadcast_id=pk)
+            messages.success(request, _("Broadcast cancelled."))
+        else:
+            raise Http404
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        if exc.status == 403 and not (
+            actor.can("sms.broadcast_approve") or actor.can("sms.broadcast_create")
+        ):
+            raise PermissionDenied from exc
+        messages.error(request, str(exc.message))
+    return redirect("messaging:broadcast_detail", pk=pk)
+
+
+@login_required
+def stats_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "sms.stats")
+    try:
+        days = int(request.GET.get("days", 30))
+    except ValueError:
+        days = 30
+    rows = selectors.daily_stats(actor=actor, days=days)
+    totals = {
+        key: sum(r[key] for r in rows)
+        for key in ("total", "segments", "delivered", "failed", "expired", "sent", "queued", "cancelled")
+    }
+    return render(request, "messaging/stats.html", {"rows": rows, "totals": totals, "days": days})
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+@login_required
+def invitation_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "sms.invitations_moderate")
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _invitation_for_resident(actor, form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Invitation request saved; approve it below to send it."))
+            return redirect("messaging:invitations")
+    status = request.GET.get("status", InvitationStatus.PENDING)
+    if status not in InvitationStatus.values:
+        status = ""
+    page = paginate(request, selectors.invitations_list(actor=actor, status=status))
+    if page.object_list:
+        audit_record(
+            actor=actor, action="messaging.invitation.list", summary={"shown": len(page.object_list)}
+        )
+    return render(
+        request,
+        "messaging/invitations.html",
+        {"page": page, "form": form, "status": status, "statuses": InvitationStatus.choices},
+    )
+
+
+def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
+    """At the desa office: the operator files the request for a resident with a verified number."""
+    from warga.core.scoping import scoped
+    from warga.registry.models import Phone, Resident
+
+    resident = scoped(Resident.objects.select_related("desa"), actor).filter(nik=data["nik"]).first()
+    if resident is None:
+        raise NotFound(_("No resident with this NIK in your desa."))
+    phone = (
+        Phone.objects.filter(resident=resident, verified_at__isnull=False).order_by("-verified_at").first()
+    )
+    if phone is None:
+        raise InvalidInput(_("The resident has no verified phone number; verify one first."))
+    return invitation_request(
+        resident=resident,
+        number=phone.number,
+        scope=data["scope"],
+        text=data["text"],
+        channel="desa_office",
+        actor=actor,
+    )
+
+
+@login_required
+@require_POST
+def invitation_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    actor = _actor(request, "sms.invitations_moderate")
+    try:
+        if action == "approve":
+            services.invitation_approve(actor=actor, invitation_id=pk)
+            messages.success(request, _("Invitation approved and being sent."))
+        elif action == "refuse":
+            services.invitation_refuse(actor=actor, invitation_id=pk, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Invitation refused; the resident gets an SMS with the reason."))
+        else:
+            raise Http404
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("messaging:invitations")

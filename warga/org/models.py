@@ -23,7 +23,12 @@ class Unit(models.Model):
         "regions.Region", on_delete=models.PROTECT, related_name="units", verbose_name=_("area served")
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
     )
     topics = models.CharField(
         _("topics handled"),

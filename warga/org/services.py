@@ -26,11 +26,15 @@ STANDARD_OPDS = [
 def units_create_standard(*, region: Region) -> int:
     """Idempotent: existing units (by code) are left as the administrator edited them."""
     created = 0
+    existing = {unit.code: unit for unit in Unit.objects.all()}
 
     def ensure(code: str, **fields: object) -> Unit:
         nonlocal created
-        unit, was_created = Unit.objects.get_or_create(code=code, defaults=fields)
-        created += int(was_created)
+        if code in existing:
+            return existing[code]
+        unit = Unit.objects.create(code=code, **fields)
+        existing[code] = unit
+        created += 1
         return unit
 
     dukcapil = ensure(
@@ -42,14 +46,23 @@ def units_create_standard(*, region: Region) -> int:
     for code, name, kind, topics in STANDARD_OPDS:
         ensure(code, name=name, kind=kind, area=region, topics=topics)
     kecamatans = Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN)
+    desas: dict[str, list[Region]] = {}
+    for desa in Region.objects.filter(code__within=region.code, level=RegionLevel.DESA).order_by("code"):
+        desas.setdefault(desa.parent_id or "", []).append(desa)
     for kec in kecamatans:
         kec_unit = ensure(
-            f"kec-{kec.code_plain}", name=f"Kecamatan {kec.name}", kind=UnitKind.KECAMATAN_OFFICE, area=kec,
+            f"kec-{kec.code_plain}",
+            name=f"Kecamatan {kec.name}",
+            kind=UnitKind.KECAMATAN_OFFICE,
+            area=kec,
             parent=dukcapil,
         )
-        for desa in Region.objects.filter(parent=kec, level=RegionLevel.DESA):
+        for desa in desas.get(kec.code, []):
             ensure(
-                f"desa-{desa.code_plain}", name=f"{desa.display_name}", kind=UnitKind.DESA_OFFICE, area=desa,
+                f"desa-{desa.code_plain}",
+                name=f"{desa.display_name}",
+                kind=UnitKind.DESA_OFFICE,
+                area=desa,
                 parent=kec_unit,
             )
     return created

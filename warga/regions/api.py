@@ -58,7 +58,9 @@ def region_detail(request: HttpRequest, code: str) -> RegionOut:
     return _out(_get(code))
 
 
-@router.get("/{code}/children", auth=None, response={200: list[RegionOut], **errors(404)}, summary="Child regions")
+@router.get(
+    "/{code}/children", auth=None, response={200: list[RegionOut], **errors(404)}, summary="Child regions"
+)
 @paginate(PageNumberPagination, page_size=100)
 def region_children_list(request: HttpRequest, code: str) -> list[RegionOut]:
     region = _get(code)

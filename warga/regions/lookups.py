@@ -23,7 +23,7 @@ class Within(Lookup):
     lookup_name = "within"
     prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         code = str(self.rhs)
         if not CODE_RE.match(code):

@@ -40,7 +40,12 @@ class Region(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices, db_index=True)
     kind = models.CharField(_("type"), max_length=12, choices=RegionKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     population_male = models.PositiveIntegerField(null=True, blank=True)
     population_female = models.PositiveIntegerField(null=True, blank=True)

@@ -70,7 +70,16 @@ def regions_load(*, only: str | None = None, data_dir: Path = DATA_DIR) -> LoadR
     """
     counts: dict[int, int] = {}
     batch: list[Region] = []
-    fields = ["code_plain", "name", "level", "kind", "parent", "population_male", "population_female", "population_total"]
+    fields = [
+        "code_plain",
+        "name",
+        "level",
+        "kind",
+        "parent",
+        "population_male",
+        "population_female",
+        "population_total",
+    ]
 
     def flush() -> None:
         Region.objects.bulk_create(batch, update_conflicts=True, unique_fields=["code"], update_fields=fields)

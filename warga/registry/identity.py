@@ -1,7 +1,7 @@
 """Structural checks for the NIK (Nomor Induk Kependudukan) and the KK (Kartu Keluarga) number.
 
-Both numbers are 16 digits and carry meaning, so a good deal of a typing or
-data-entry mistake can be caught without asking Dukcapil:
+Both numbers are 16 digits and carry meaning, so many typing and
+data-entry mistakes can be caught without asking Dukcapil:
 
 NIK ``PPKKCC DDMMYY SSSS``
     ``PPKKCC``  kecamatan of first registration (the dotted code ``PP.KK.CC``
@@ -130,8 +130,8 @@ def _century_candidates(day: int, month: int, yy: int, today: date) -> list[date
     """Real dates with these DDMMYY digits in this century and the previous one, newest first.
 
     Two centuries are enough: nobody holding a NIK or a KK was born or issued
-    more than ~120 years ago, and looking further back would only turn
-    impossible dates (29 Feb 1900) into "valid" ones.
+    more than ~120 years ago. Looking further back would only produce answers
+    like 29 February 1600 for a ``290200`` seen from 1999.
     """
     century = today.year // 100 * 100
     years = (century + yy, century - 100 + yy)
@@ -190,7 +190,11 @@ def _format_errors(value: str, *, prefix: str) -> list[IdentityError]:
         )
         errors.append(IdentityError(f"{prefix}.not_digits", message))
     if len(value) != NUMBER_LENGTH:
-        message = _("NIK must be exactly 16 digits") if prefix == "nik" else _("KK number must be exactly 16 digits")
+        message = (
+            _("NIK must be exactly 16 digits")
+            if prefix == "nik"
+            else _("KK number must be exactly 16 digits")
+        )
         errors.append(IdentityError(f"{prefix}.length", message))
     return errors
 
@@ -309,7 +313,9 @@ def check_nik(
                 errors.append(
                     IdentityError(
                         "nik.birth_date_mismatch",
-                        _("birth date in the NIK (%(nik_date)s) does not match the given birth date (%(date)s)")
+                        _(
+                            "birth date in the NIK (%(nik_date)s) does not match the given birth date (%(date)s)"
+                        )
                         % {"nik_date": shown, "date": _dd_mm_yyyy(birth_date)},
                     )
                 )
@@ -334,7 +340,9 @@ def make_nik(*, kecamatan_code: str, birth_date: date, sex: str, serial: int) ->
     """
     match = _KECAMATAN_CODE.fullmatch(kecamatan_code.strip())
     if match is None:
-        raise ValueError(f"kecamatan code must be 6 digits, optionally dotted as PP.KK.CC: {kecamatan_code!r}")
+        raise ValueError(
+            f"kecamatan code must be 6 digits, optionally dotted as PP.KK.CC: {kecamatan_code!r}"
+        )
     if not 1 <= serial <= 9999:
         raise ValueError(f"serial must be between 1 and 9999, got {serial}")
     day = birth_date.day + (FEMALE_DAY_OFFSET if _normalise_sex(sex) == "F" else 0)
@@ -353,8 +361,9 @@ def check_kk(kk: str, *, region_lookup: Callable[[str], bool], today: date | Non
     numbers start at 01, so ``PPKK00`` can only mean the kabupaten itself).
 
     The issue date must be a real calendar date not after ``today``; its
-    century is inferred as for the NIK. No lower bound is enforced: old KK
-    numbers were re-issued in this format and their dates vary by region.
+    century is inferred as for the NIK. No earliest date is enforced: there
+    is no single documented start date for this number format, so any past
+    date is accepted. ``today`` defaults as in :func:`check_nik`.
     """
     value = kk.strip()
     today = today or date.today()
@@ -371,15 +380,21 @@ def check_kk(kk: str, *, region_lookup: Callable[[str], bool], today: date | Non
     elif code6.endswith("00") and region_lookup(code6[:4]):
         region_code, region_level = f"{code6[:2]}.{code6[2:4]}", "kabupaten"
     else:
-        errors.append(IdentityError("kk.unknown_region", _("region code %(code)s is unknown") % {"code": code6}))
+        errors.append(
+            IdentityError("kk.unknown_region", _("region code %(code)s is unknown") % {"code": code6})
+        )
 
     shown = value[6:12]
     issue_date, exists = _infer_date(int(value[6:8]), int(value[8:10]), int(value[10:12]), today)
     if issue_date is None:
         if exists:
-            errors.append(IdentityError("kk.future_date", _("issue date %(date)s is in the future") % {"date": shown}))
+            errors.append(
+                IdentityError("kk.future_date", _("issue date %(date)s is in the future") % {"date": shown})
+            )
         else:
-            errors.append(IdentityError("kk.invalid_date", _("issue date %(date)s does not exist") % {"date": shown}))
+            errors.append(
+                IdentityError("kk.invalid_date", _("issue date %(date)s does not exist") % {"date": shown})
+            )
 
     serial, serial_errors = _serial(value, prefix="kk")
     errors.extend(serial_errors)

@@ -130,6 +130,13 @@ class Resident(models.Model):
     citizenship = models.CharField(_("citizenship"), max_length=3, choices=Citizenship.choices, default="WNI")
     father_name = models.CharField(_("father's name"), max_length=120, blank=True)
     mother_name = models.CharField(_("mother's name"), max_length=120, blank=True)
+    # Links to the parents' own records when they are in the register (set at birth registration).
+    mother = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("mother")
+    )
+    father = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("father")
+    )
     desa = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("desa/kelurahan")
     )
@@ -216,6 +223,11 @@ class Phone(models.Model):
     consent_channel = models.CharField(max_length=20, blank=True)  # counter, sms, web, field
     opted_out_at = models.DateTimeField(null=True, blank=True)
     failed_permanently_at = models.DateTimeField(null=True, blank=True)
+    # One-time code: only its keyed hash is stored; it expires and allows a few attempts.
+    otp_hash = models.CharField(max_length=64, blank=True)
+    otp_sent_at = models.DateTimeField(null=True, blank=True)
+    otp_expires_at = models.DateTimeField(null=True, blank=True)
+    otp_attempts = models.PositiveSmallIntegerField(default=0)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -235,3 +247,96 @@ class Phone(models.Model):
         return bool(
             self.verified_at and self.consent_broadcast and not self.opted_out_at and not self.failed_permanently_at
         )
+
+
+# --------------------------------------------------------------------------- parents, events, history
+
+
+class LifeEventType(models.TextChoices):
+    BIRTH = "birth", _("Birth")
+    DEATH = "death", _("Death")
+    MOVE_WITHIN = "move_within", _("Move within the region")
+    MOVE_OUT = "move_out", _("Move out")
+    MOVE_IN = "move_in", _("Move in")
+    MARRIAGE = "marriage", _("Marriage")
+    DIVORCE = "divorce", _("Divorce")
+    CORRECTION = "correction", _("Data correction")
+
+
+class LifeEvent(models.Model):
+    """One event that changed the register, with what the office was told and shown.
+
+    The area is the desa where the event was registered (for a move, the desa of origin);
+    the residents concerned are linked, so each resident's page lists their events.
+    """
+
+    type = models.CharField(_("event"), max_length=12, choices=LifeEventType.choices, db_index=True)
+    occurred_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    reporter = models.CharField(_("reported by"), max_length=120, blank=True)
+    documents = models.JSONField(_("supporting documents"), default=list, blank=True)
+    event_ref = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    desa = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("desa/kelurahan")
+    )
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    residents = models.ManyToManyField(Resident, related_name="life_events", blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_region_field = "desa"
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.occurred_on}"
+
+
+class ResidentChange(models.Model):
+    """One write to a resident: who, when, why, and the old and new value of each field changed.
+
+    `changes` is {field: [old, new]} with values as strings (dates ISO); a create has old None.
+    Only what changed is stored, so the table grows with the edits, not with the register.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=24)
+    reason = models.CharField(max_length=300, blank=True)
+    event = models.ForeignKey(LifeEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    changes = models.JSONField(default=dict)
+
+    scope_region_field = "resident__desa"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["resident", "at"], name="resident_change_idx")]
+
+
+class FamilyChange(models.Model):
+    """One write to a family (address, KK number, members joining or leaving)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=24)
+    reason = models.CharField(max_length=300, blank=True)
+    event = models.ForeignKey(LifeEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    changes = models.JSONField(default=dict)
+
+    scope_region_field = "family__desa"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["family", "at"], name="family_change_idx")]

@@ -38,10 +38,12 @@ import jellyfish
 from rapidfuzz import fuzz
 
 __all__ = [
+    "FROZEN_TOKENS",
     "KEY_RULES",
     "NORMALIZE_RULES",
     "PREFIX_TITLES",
     "SUFFIX_DEGREES",
+    "UNDOTTED_AMBIGUOUS",
     "Rule",
     "name_key",
     "name_similarity",
@@ -98,17 +100,16 @@ PREFIX_TITLES: frozenset[str] = frozenset(
 #: Academic degrees written after a name, compared with dots and spaces
 #: removed ("S.Pd.I." -> "spdi"). They are dropped anywhere after the first
 #: comma ("Budi Santoso, S.Pd., M.Pd."), and at the end of the name when they
-#: were written with dots or are at least three letters long. Two-letter
-#: undotted endings ("SE", "MA", "ST") are kept there: they are also names and
-#: initials.
+#: were written with dots, or without dots when they are at least three
+#: letters long and not in :data:`UNDOTTED_AMBIGUOUS`.
 SUFFIX_DEGREES: frozenset[str] = frozenset(
     {
         # diploma
         "amd", "ama", "amk", "amkeb", "amkep", "amg", "amf", "amdkeb", "amdkep",
         # bachelor (sarjana)
         "se", "sh", "st", "sp", "ssi", "spd", "spdi", "sag", "sthi", "shi", "sei", "ssos", "sip",
-        "skom", "sked", "skep", "sfarm", "sgz", "skm", "ssn", "ss", "sds", "sn", "ssy", "sak", "sth",
-        "sos", "sikom", "shut", "spt", "stp", "spsi", "spi", "sstp", "ssit", "str", "strkeb", "skg",
+        "skom", "sked", "skep", "sfarm", "sgz", "skm", "ssn", "ss", "sds", "ssy", "sak", "sth",
+        "sikom", "shut", "spt", "stp", "spsi", "spi", "sstp", "ssit", "str", "strkeb", "skg",
         "sars", "sadm", "stat", "sab", "spn", "ba", "bsc", "lc",
         # master and doctorate
         "mm", "mpd", "mpdi", "msi", "mkes", "mhum", "mag", "mt", "mkom", "mh", "mkn", "msc",
@@ -119,6 +120,13 @@ SUFFIX_DEGREES: frozenset[str] = frozenset(
         "spkj", "ners", "apt",
     }
 )  # fmt: skip
+
+#: Degrees that, written without dots at the end of a name, are as likely to
+#: be a name or an initial ("Budi Santoso SE", "Agus ST", "Lie Shi", "Mars").
+#: Every two-letter degree is in this position too, so it is not listed.
+UNDOTTED_AMBIGUOUS: frozenset[str] = frozenset(
+    {"mars", "med", "shi", "sei", "sak", "mak", "map", "sip", "stat", "span", "sab", "ners", "apt", "spa"}
+)
 
 #: Tokens that look like old spelling or Dutch "ch" but are not, mostly
 #: names of European or Chinese origin ("Joel" is not "Yul", "Michael" is
@@ -134,17 +142,15 @@ FROZEN_TOKENS: frozenset[str] = frozenset(
 # --------------------------------------------------------------------------- spelling rules
 
 
-_OLD_SPELLING_MARKERS = re.compile(r"dj|tj|sj|oe")
-
-
 def _old_j_to_y(match: re.Match[str]) -> str:
     """In a word that is visibly in old spelling, every plain "j" was a "y".
 
     Before 1972 "j" spelled /y/ and "dj" spelled /j/ ("Djojo" is "Joyo",
     "Soejono" is "Suyono"). A plain "j" in a word *without* old-spelling
     markers is just a modern "j" ("Joko"), so this only fires on words
-    containing dj, tj, sj or oe, and is done per word because people often
-    modernise only part of their name ("Joko Soesilo").
+    containing dj, tj, sj or oe or starting with nj ("Njonja"), and is done
+    per word because people often modernise only part of their name
+    ("Joko Soesilo").
     """
     return re.sub(r"(?<![dts])j", "y", match.group())
 
@@ -153,12 +159,20 @@ def _old_j_to_y(match: re.Match[str]) -> str:
 #: title-free name with single spaces.
 NORMALIZE_RULES: tuple[Rule, ...] = (
     # --- old spelling (Van Ophuijsen / Soewandi) to EYD
-    _rule(r"\b[a-z]*(?:dj|tj|sj|oe)[a-z]*\b", _old_j_to_y, "old spelling: j was y in words visibly in old spelling"),
-    _rule(r"dj", "j", "old spelling: dj -> j (Djoko -> Joko)"),
-    _rule(r"tj", "c", "old spelling: tj -> c (Tjahjo -> Cahyo)"),
+    _rule(
+        r"\b(?:[a-z]*(?:dj|tj|sj|oe)[a-z]*|nj[aeiou][a-z]*)\b",
+        _old_j_to_y,
+        "old spelling: j was y in words visibly in old spelling",
+    ),
+    _rule(r"d+j", "j", "old spelling: dj -> j (Djoko -> Joko)"),
+    _rule(r"tjh?", "c", "old spelling: tj -> c (Tjahjo -> Cahyo, Tjhin -> Cin)"),
     _rule(r"sj", "sy", "old spelling: sj -> sy (Sjahrir -> Syahrir)"),
     _rule(r"oe", "u", "old spelling: oe -> u (Soekarno -> Sukarno)"),
-    _rule(r"\bnj", "ny", "old spelling: a word-initial nj is ny (Njoto -> Nyoto); inside a word nj can be modern (Anjani)"),
+    _rule(
+        r"\bnj(?=[aeiou])",
+        "ny",
+        "old spelling: a word-initial nj is ny (Njoto -> Nyoto); inside a word nj can be modern (Anjani)",
+    ),
     _rule(
         r"\b(?:jusuf|jahja|jahya|jakub|jaqub|junus|jasin|jazid|jasmin)\b",
         lambda m: "y" + m.group()[1:].replace("j", "y"),
@@ -200,7 +214,11 @@ NORMALIZE_RULES: tuple[Rule, ...] = (
         "Nur written together with the next name (Nurhasanah = Nur Hasanah)",
     ),
     # --- patronymic connectors
-    _rule(r"(?<=\S) (?:bin|binti|bt)(?= \S)", "", "bin/binti are written or left out; the names around them matter"),
+    _rule(
+        r"(?<=\S) (?:bin|binti|bt)(?= \S)",
+        "",
+        "bin/binti are written or left out; the names around them matter",
+    ),
 )
 
 #: Sound-alike folding for :func:`name_key`, applied in order to the
@@ -218,7 +236,9 @@ KEY_RULES: tuple[Rule, ...] = (
     _rule(r"ph", "f", "ph/f: Stephanie = Stefani"),
     _rule(r"q", "k", "q/k: Rizqi = Rizki, Taufiq = Taufik"),
     _rule(r"oi", "ai", "Javanese oi for Arabic ai: Khoirul = Khairul, Choiriyah = Khairiyah"),
-    _rule(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeiou])", "i", "consonant + y/i before a vowel: Setyawan = Setiawan"),
+    _rule(
+        r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeiou])", "i", "consonant + y/i before a vowel: Setyawan = Setiawan"
+    ),
     _rule(r"(?<=[a-z])(?:y|ie)\b", "i", "final y/ie/i: Rizky = Rizki, Rudie = Rudi"),
     _rule(r"(?<=l)oh\b", "ah", "Javanese -loh for -lah: Abdulloh = Abdullah, Saifulloh = Saifullah"),
     _rule(r"(?<=[a-z])ah\b", "a", "final -ah/-a (ta marbuta): Aisyah = Aisya, Fatimah = Fatima"),
@@ -228,7 +248,9 @@ KEY_RULES: tuple[Rule, ...] = (
 
 # --------------------------------------------------------------------------- normalisation
 
-_APOSTROPHES = re.compile(r"['`´‘’ʼʻ]")  # noqa: RUF001 - the point is to match look-alike quotes
+# Straight, typographic and modifier-letter apostrophes: all of them occur
+# in pasted names and none of them separates words ("Ma’ruf").
+_APOSTROPHES = re.compile(r"['`´‘’ʼʻ]")
 _SEPARATORS = re.compile(r"[^a-z.,]+")
 _WORD = re.compile(r"[a-z]+\.?")
 
@@ -241,24 +263,24 @@ def _ascii_lower(name: str) -> str:
     return text.encode("ascii", "ignore").decode("ascii").lower()
 
 
-def _joined(tokens: list[str], *, loose: bool) -> str | None:
-    """Letters of ``tokens`` run together, if they may be read as one abbreviation.
+def _joined(tokens: list[str], *, loose: bool) -> str:
+    """Letters of ``tokens`` run together if they may be read as one abbreviation, else ``""``.
 
     "K. H." and "S. Pd." are one title each, but "H J Sitompul" is two
     initials, so words are only joined across a dot, or when ``loose`` (for
     long multi-word titles such as "Raden Mas").
     """
-    joined = "".join(t.rstrip(".") for t in tokens)
-    if len(tokens) == 1 or all(t.endswith(".") for t in tokens[:-1]) or loose:
-        return joined
-    return None
+    if len(tokens) == 1 or loose or all(t.endswith(".") for t in tokens[:-1]):
+        return "".join(t.rstrip(".") for t in tokens)
+    return ""
 
 
 def _strip_titles(tokens: list[str], *, keep: int, strict: bool) -> list[str]:
     """Drop leading titles and trailing degrees, leaving at least ``keep`` words.
 
-    ``strict`` (before the first comma) keeps two-letter undotted endings,
-    which are as often initials or names as degrees.
+    ``strict`` (before the first comma, and on the final words) keeps
+    undotted endings that may as well be names or initials; after a comma
+    nothing but degrees is expected, so there every listed degree goes.
     """
     changed = True
     while changed:
@@ -268,12 +290,14 @@ def _strip_titles(tokens: list[str], *, keep: int, strict: bool) -> list[str]:
                 continue
             head = _joined(tokens[:n], loose=False)
             head_loose = _joined(tokens[:n], loose=True)
-            if head in PREFIX_TITLES or (head_loose in PREFIX_TITLES and len(head_loose or "") > 4):
+            if head in PREFIX_TITLES or (len(head_loose) > 4 and head_loose in PREFIX_TITLES):
                 tokens, changed = tokens[n:], True
                 break
             tail = _joined(tokens[-n:], loose=False)
             if tail in SUFFIX_DEGREES and (
-                not strict or any(t.endswith(".") for t in tokens[-n:]) or len(tail or "") >= 3
+                not strict
+                or any(t.endswith(".") for t in tokens[-n:])
+                or (len(tail) >= 3 and tail not in UNDOTTED_AMBIGUOUS)
             ):
                 tokens, changed = tokens[:-n], True
                 break
@@ -296,6 +320,11 @@ def _apply(rules: tuple[Rule, ...], text: str) -> str:
     return text
 
 
+# Two rounds settle every real name; the cap only guards against a future
+# rule that would keep rewriting its own output.
+_MAX_ROUNDS = 5
+
+
 def normalize_name(name: str) -> str:
     """Canonical spelling of ``name``: lower-case ASCII, no titles, single spaces.
 
@@ -306,11 +335,21 @@ def normalize_name(name: str) -> str:
     are left to :func:`name_key`, so this form stays faithful enough to show.
     """
     words = _clean_tokens(name)
-    # Frozen tokens are upper-cased so that no rule (all match lower case
-    # only) touches them; everything is lower-cased again at the end.
-    text = " ".join(w.upper() if w in FROZEN_TOKENS else w for w in words)
-    text = _apply(NORMALIZE_RULES, text)
-    return " ".join(text.lower().split())
+    # Rules and title stripping feed each other: old spelling hides titles
+    # until it is modernised ("Hadji" -> "haji"), and removing a title can
+    # put a word first that a rule anchors on ("H. M." -> "m" -> "muhammad").
+    # Repeating until nothing changes makes the result a fixed point, so
+    # normalising a normalised name (as stored data gets) changes nothing.
+    for _round in range(_MAX_ROUNDS):
+        # Frozen tokens are upper-cased so that no rule (all match lower case
+        # only) touches them.
+        text = " ".join(w.upper() if w in FROZEN_TOKENS else w for w in words)
+        text = _apply(NORMALIZE_RULES, text)
+        new_words = _strip_titles(text.lower().split(), keep=1, strict=True)
+        if new_words == words:
+            break
+        words = new_words
+    return " ".join(words)
 
 
 def _key_of_normalized(normalized: str) -> str:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,33 +14,75 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SmsMessage',
+            name="SmsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.CharField(db_index=True, max_length=20, verbose_name='recipient')),
-                ('text', models.TextField(verbose_name='text')),
-                ('purpose', models.CharField(choices=[('otp', 'one-time code'), ('notice', 'status notice'), ('reply', 'reply to an incoming SMS'), ('broadcast', 'broadcast'), ('invitation', "resident's invitation")], max_length=16, verbose_name='purpose')),
-                ('priority', models.PositiveSmallIntegerField(default=50)),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('delivered', 'delivered'), ('failed', 'failed'), ('expired', 'expired')], default='queued', max_length=12, verbose_name='status')),
-                ('encoding', models.CharField(default='gsm7', max_length=8)),
-                ('segments', models.PositiveSmallIntegerField(default=1)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('gateway', models.CharField(blank=True, max_length=20)),
-                ('gateway_message_id', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('not_before', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.CharField(db_index=True, max_length=20, verbose_name="recipient")),
+                ("text", models.TextField(verbose_name="text")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("otp", "one-time code"),
+                            ("notice", "status notice"),
+                            ("reply", "reply to an incoming SMS"),
+                            ("broadcast", "broadcast"),
+                            ("invitation", "resident's invitation"),
+                        ],
+                        max_length=16,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("priority", models.PositiveSmallIntegerField(default=50)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("sending", "sending"),
+                            ("sent", "sent"),
+                            ("delivered", "delivered"),
+                            ("failed", "failed"),
+                            ("expired", "expired"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("encoding", models.CharField(default="gsm7", max_length=8)),
+                ("segments", models.PositiveSmallIntegerField(default=1)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("gateway", models.CharField(blank=True, max_length=20)),
+                ("gateway_message_id", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("not_before", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS',
-                'verbose_name_plural': 'SMS outbox',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'priority', 'id'], name='sms_dispatch_idx')],
+                "verbose_name": "SMS",
+                "verbose_name_plural": "SMS outbox",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "priority", "id"], name="sms_dispatch_idx")],
             },
         ),
     ]

@@ -20,14 +20,16 @@ Facts about Kannel 1.4.5 this relies on (checked against the running binaries):
   started with no message arguments it reads one MO line per ``fgets`` from stdin
   (``"sender receiver text the words"`` or ``"sender receiver ucs2 <url-encoded UTF-16BE>"``;
   lines are limited to 255 bytes) and logs ``fakesmsc: sent message N`` once written.
-  Because it mixes ``select()`` with stdio buffering, the harness writes one line at a time
-  and waits for that acknowledgement before the next.
+  A line shorter than two characters only makes it check its bearerbox socket. Because it
+  mixes ``select()`` with stdio buffering, the harness writes one MO line at a time and waits
+  for that acknowledgement before the next.
 * Everything fakesmsc prints goes to **stderr** through Kannel's logger; a message from
   bearerbox (an MT, i.e. what the phone receives) is logged at debug level as
   ``Got message N: <sender receiver TYPE payload>`` with TYPE ``text`` (payload raw, Kannel's
   internal UTF-8), ``ucs-2`` (url-encoded UTF-16BE), ``data`` (url-encoded 8-bit) or
   ``udh <url-encoded UDH> data <url-encoded payload>`` for each part of a concatenated message.
-  fakesmsc only polls its socket between 1 s waits on stdin, so an MT shows up within ~1 s.
+  fakesmsc only polls its socket between 1 s waits on stdin; the harness writes an empty
+  line every ``poll_interval`` (0.1 s) so that an MT shows up within about that time.
 * smsc_fake in bearerbox fakes delivery reports: after writing an MT to fakesmsc it reports
   type 8 (delivered to SMSC, ``%A`` = ``ACK/``) if the dlr-mask has 8, and then type 1
   (delivered to phone, ``%A`` empty) if the mask has 1 or 2. It never produces 2, 4 or 16.
@@ -38,7 +40,8 @@ Facts about Kannel 1.4.5 this relies on (checked against the running binaries):
   incoming SMS is replaced by it instead of the number the phone sent to. Warga always passes
   ``from`` to sendsms instead. The 1.4.5 ``sendsms-user`` group knows ``dlr-url`` but not
   ``dlr-mask``.
-* Shutting down bearerbox or smsbox with SIGTERM takes about 2 s each (done in parallel).
+* A concatenated MT gets one type 8 and one type 1 report in all, type 1 first.
+* Shutting down bearerbox or smsbox with SIGTERM takes up to about 2 s (done in parallel).
 """
 
 from __future__ import annotations
@@ -348,6 +351,7 @@ class KannelHarness:
         log_level: int = 0,
         start_timeout: float = 15.0,
         stop_timeout: float = 5.0,
+        poll_interval: float = 0.1,
         binaries: KannelBinaries | None = None,
     ) -> None:
         self.workdir = Path(workdir)
@@ -360,6 +364,7 @@ class KannelHarness:
         self.log_level = log_level
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
+        self.poll_interval = poll_interval
         self.smsc_id = "fake"
         self.admin_password = "warga-admin-" + os.urandom(6).hex()
         self._binaries = binaries
@@ -375,7 +380,10 @@ class KannelHarness:
         self._pending: dict[tuple[str, str, int, int], _Pending] = {}
         self._unparsed: list[str] = []
         self._mo_sent = 0
-        self._inject_lock = threading.Lock()
+        self._inject_lock = threading.Lock()  # one MO at a time
+        self._write_lock = threading.Lock()  # fakesmsc's stdin
+        self._poker: threading.Thread | None = None
+        self._poke_stop = threading.Event()
         self._started = False
 
     # ------------------------------------------------------------------ URLs
@@ -432,9 +440,13 @@ class KannelHarness:
 
     def stop(self) -> None:
         """Stop fakesmsc, smsbox and bearerbox: SIGTERM, then SIGKILL after stop_timeout."""
+        self._poke_stop.set()
+        if self._poker is not None:
+            self._poker.join(timeout=2)
+            self._poker = None
         fake = self._fakesmsc
         if fake is not None and fake.popen.stdin is not None:
-            with contextlib.suppress(OSError):
+            with self._write_lock, contextlib.suppress(OSError):
                 fake.popen.stdin.close()
         self._stop_processes()
         if self._reader is not None:
@@ -554,6 +566,9 @@ class KannelHarness:
         self._fakesmsc = proc
         self._reader = threading.Thread(target=self._read_fakesmsc, args=(proc,), daemon=True)
         self._reader.start()
+        self._poke_stop.clear()
+        self._poker = threading.Thread(target=self._poke_fakesmsc, daemon=True)
+        self._poker.start()
         online = re.compile(rf"FAKE:{self.fake_port}\s*\(online")
 
         def ready() -> bool:
@@ -605,6 +620,30 @@ class KannelHarness:
                 self._handle_line(line)
         with self._cond:
             self._cond.notify_all()
+
+    def _write_fakesmsc(self, data: bytes) -> bool:
+        proc = self._fakesmsc
+        if proc is None or proc.popen.stdin is None:
+            return False
+        with self._write_lock:
+            try:
+                proc.popen.stdin.write(data)
+                proc.popen.stdin.flush()
+            except (OSError, ValueError):  # closed pipe or closed file
+                return False
+        return True
+
+    def _poke_fakesmsc(self) -> None:
+        """Write an empty line every poll_interval.
+
+        In interactive mode fakesmsc waits up to 1 s on stdin before it looks at its bearerbox
+        socket; a line shorter than two characters makes it look at once without sending
+        anything. That cuts the delay of an MT to about poll_interval, and also releases an MO
+        line that stdio buffering left unread behind an earlier one.
+        """
+        while not self._poke_stop.wait(self.poll_interval):
+            if not self._write_fakesmsc(b"\n"):
+                return
 
     def _handle_line(self, line: bytes) -> None:
         sent = _SENT_RE.search(line)
@@ -755,8 +794,8 @@ class KannelHarness:
         with self._inject_lock:
             with self._cond:
                 target = self._mo_sent + 1
-            proc.popen.stdin.write(line + b"\n")
-            proc.popen.stdin.flush()
+            if not self._write_fakesmsc(line + b"\n"):
+                raise KannelError("could not write to fakesmsc:\n" + proc.tail())
             deadline = time.monotonic() + timeout
             with self._cond:
                 while self._mo_sent < target:

@@ -5,34 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('disdukcapil', 'Disdukcapil'), ('kecamatan', 'Kecamatan office'), ('desa', 'Desa/kelurahan office'), ('opd', 'Regional agency (OPD)'), ('external', 'External body')], db_index=True, max_length=16, verbose_name='type')),
-                ('topics', models.CharField(blank=True, help_text='Comma-separated keywords used to route reports, e.g. listrik,padam for PLN.', max_length=200, verbose_name='topics handled')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('head_name', models.CharField(blank=True, max_length=120, verbose_name='head of unit')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='regions.region', verbose_name='area served')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='parent unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("disdukcapil", "Disdukcapil"),
+                            ("kecamatan", "Kecamatan office"),
+                            ("desa", "Desa/kelurahan office"),
+                            ("opd", "Regional agency (OPD)"),
+                            ("external", "External body"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "topics",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated keywords used to route reports, e.g. listrik,padam for PLN.",
+                        max_length=200,
+                        verbose_name="topics handled",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                ("head_name", models.CharField(blank=True, max_length=120, verbose_name="head of unit")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="regions.region",
+                        verbose_name="area served",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["kind", "name"],
             },
         ),
     ]

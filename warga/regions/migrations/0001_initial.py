@@ -5,30 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=24, primary_key=True, serialize=False, verbose_name='code')),
-                ('code_plain', models.CharField(max_length=24, unique=True, verbose_name='code without dots')),
-                ('name', models.CharField(db_index=True, max_length=120, verbose_name='name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'province'), (2, 'regency/city'), (3, 'kecamatan'), (4, 'desa/kelurahan'), (5, 'RW'), (6, 'RT')], db_index=True, verbose_name='level')),
-                ('kind', models.CharField(choices=[('provinsi', 'province'), ('kabupaten', 'kabupaten'), ('kota', 'kota'), ('kecamatan', 'kecamatan'), ('desa', 'desa'), ('kelurahan', 'kelurahan'), ('desa_adat', 'desa adat'), ('rw', 'RW'), ('rt', 'RT')], max_length=12, verbose_name='type')),
-                ('population_male', models.PositiveIntegerField(blank=True, null=True)),
-                ('population_female', models.PositiveIntegerField(blank=True, null=True)),
-                ('population_total', models.PositiveIntegerField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region', verbose_name='parent')),
+                (
+                    "code",
+                    models.CharField(max_length=24, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                (
+                    "code_plain",
+                    models.CharField(max_length=24, unique=True, verbose_name="code without dots"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=120, verbose_name="name")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "province"),
+                            (2, "regency/city"),
+                            (3, "kecamatan"),
+                            (4, "desa/kelurahan"),
+                            (5, "RW"),
+                            (6, "RT"),
+                        ],
+                        db_index=True,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("provinsi", "province"),
+                            ("kabupaten", "kabupaten"),
+                            ("kota", "kota"),
+                            ("kecamatan", "kecamatan"),
+                            ("desa", "desa"),
+                            ("kelurahan", "kelurahan"),
+                            ("desa_adat", "desa adat"),
+                            ("rw", "RW"),
+                            ("rt", "RT"),
+                        ],
+                        max_length=12,
+                        verbose_name="type",
+                    ),
+                ),
+                ("population_male", models.PositiveIntegerField(blank=True, null=True)),
+                ("population_female", models.PositiveIntegerField(blank=True, null=True)),
+                ("population_total", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
     ]

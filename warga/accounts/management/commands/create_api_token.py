@@ -17,5 +17,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"no active account {username!r}")
-        _token, raw = api_token_create(actor=Actor.for_user(user), owner=user, name=name, expires_in_days=days)
+        _token, raw = api_token_create(
+            actor=Actor.for_user(user), owner=user, name=name, expires_in_days=days
+        )
         self.stdout.write(raw)

@@ -12,7 +12,9 @@ from warga.regions.models import Region
 
 
 class Command(BaseCommand):
-    help = "Prepare a demo installation: regions, units, one account per role, synthetic residents. Idempotent."
+    help = (
+        "Prepare a demo installation: regions, units, one account per role, synthetic residents. Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--size", default="small", choices=["small", "medium", "full"])
@@ -43,7 +45,9 @@ class Command(BaseCommand):
                 if summary and not quiet:
                     self.stdout.write(f"{config.label}: {summary}")
         if not quiet:
-            self.stdout.write(self.style.SUCCESS(f"Demo ready for {region.name} in {time.monotonic() - started:.0f} s"))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo ready for {region.name} in {time.monotonic() - started:.0f} s")
+            )
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for login in logins:
                 self.stdout.write(f"  {login.username:<12} {login.role} — {login.where}")

@@ -20,14 +20,31 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, workers, **options):
         python = sys.executable
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "warga.settings")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "warga.settings"),
+        }
         procs = [
             subprocess.Popen([python, "manage.py", "run_huey", "--quiet"], env=env, cwd=settings.BASE_DIR),
             subprocess.Popen(
-                [python, "-m", "gunicorn", "warga.wsgi:application", "--bind", f"{host}:{port}",
-                 "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
-                 "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms'],
-                env=env, cwd=settings.BASE_DIR,
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "warga.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--access-logformat",
+                    '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
             ),
         ]
         self.stdout.write(self.style.SUCCESS(f"Warga is running at http://{host}:{port}/  (Ctrl-C to stop)"))

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         result = regions_load(only=only)
         if only and result.total <= len(only.split(".")) - 1:
             raise CommandError(f"no region with code {only}")
-        labels = {level: label for level, label in RegionLevel.choices}
+        labels = dict(RegionLevel.choices)
         for level, count in sorted(result.by_level.items()):
             self.stdout.write(f"{labels[level]}: {count}")
         self.stdout.write(self.style.SUCCESS(f"{result.total} regions in {time.monotonic() - started:.1f} s"))

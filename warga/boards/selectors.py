@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from warga.core.errors import NotFound
+from warga.core.scoping import Actor, scoped
+from warga.regions.models import Region, RegionLevel
+
+from .models import Announcement, AnnouncementSource, AnnouncementStatus
+
+
+def board_desa(code: str) -> Region:
+    desa = (
+        Region.objects.filter(code=(code or "").strip(), level=RegionLevel.DESA)
+        .select_related("parent")
+        .first()
+    )
+    if desa is None:
+        raise NotFound("Not found.", code="board.desa")
+    return desa
+
+
+def board_feed(*, desa_code: str) -> dict[str, Any]:
+    """What a village board shows now. Public: announcements are public by nature."""
+    desa = board_desa(desa_code)
+    now = timezone.now()
+    items = (
+        Announcement.objects.filter(
+            desa=desa, status=AnnouncementStatus.APPROVED, starts_at__lte=now, ends_at__gt=now
+        )
+        .order_by("-priority", "starts_at", "id")
+        .values("id", "text", "source", "priority", "starts_at", "ends_at")[:50]
+    )
+    return {
+        "desa": {
+            "code": desa.code,
+            "name": desa.display_name,
+            "kecamatan": desa.parent.name if desa.parent else "",
+        },
+        "generated_at": now,
+        "refresh_seconds": 60,
+        "announcements": [{**a, "source_label": str(AnnouncementSource(a["source"]).label)} for a in items],
+    }
+
+
+def announcements_list(*, actor: Actor, status: str = "") -> QuerySet[Announcement]:
+    actor.require("boards.announce")
+    qs = scoped(Announcement.objects.select_related("desa", "created_by"), actor)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def board_desas(*, actor: Actor) -> QuerySet[Region]:
+    if not actor.area_code:
+        return Region.objects.none()
+    return Region.objects.filter(code__within=actor.area_code, level=RegionLevel.DESA).order_by("code")
+
+
+def board_areas(*, actor: Actor) -> QuerySet[Region]:
+    """Areas an officer may post to at once: their kecamatan(s) and desas."""
+    if not actor.area_code:
+        return Region.objects.none()
+    return Region.objects.filter(
+        code__within=actor.area_code, level__in=[RegionLevel.KECAMATAN, RegionLevel.DESA]
+    ).order_by("code")

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from warga.core.errors import NotFound, ServiceError
+from warga.core.pagination import paginate
+from warga.core.scoping import Actor
+from warga.regions.models import RegionLevel
+
+from . import services
+from .forms import AnnouncementForm, ModerateForm
+from .models import AnnouncementStatus
+from .selectors import announcements_list, board_areas, board_desa, board_desas, board_feed
+
+
+def _actor(request: HttpRequest, capability: str) -> Actor:
+    actor = Actor.for_user(request.user)
+    if not actor.can(capability):
+        raise PermissionDenied
+    return actor
+
+
+@login_required
+def announcement_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "boards.announce")
+    areas = list(board_areas(actor=actor))
+    choices = [
+        (
+            r.code,
+            r.display_name
+            if r.level == RegionLevel.DESA
+            else _("All desas of %(k)s") % {"k": r.display_name},
+        )
+        for r in areas
+    ]
+    form = AnnouncementForm(request.POST or None, areas=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        area = next(r for r in areas if r.code == data["area"])
+        codes = (
+            [area.code]
+            if area.level == RegionLevel.DESA
+            else [d.code for d in board_desas(actor=actor) if area.contains(d.code)]
+        )
+        try:
+            created = services.announcement_create(
+                actor=actor,
+                desa_codes=codes,
+                text=data["text"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                priority=data["priority"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            pending = any(a.status == AnnouncementStatus.PENDING for a in created)
+            messages.success(
+                request,
+                _("Announcement saved for %(n)d boards; it waits for moderation.") % {"n": len(created)}
+                if pending
+                else _("Announcement shown on %(n)d boards.") % {"n": len(created)},
+            )
+            return redirect("boards:list")
+    status = request.GET.get("status", "")
+    if status not in AnnouncementStatus.values:
+        status = ""
+    page = paginate(request, announcements_list(actor=actor, status=status))
+    return render(
+        request,
+        "boards/list.html",
+        {
+            "form": form,
+            "page": page,
+            "status": status,
+            "statuses": AnnouncementStatus.choices,
+            "can_moderate": actor.can("boards.moderate"),
+            "desas": board_desas(actor=actor)[:500],
+        },
+    )
+
+
+@login_required
+@require_POST
+def announcement_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "boards.moderate")
+    form = ModerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("boards:list")
+    try:
+        services.announcement_moderate(
+            actor=actor,
+            announcement_id=pk,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Announcement moderated."))
+    return redirect("boards:list")
+
+
+@login_required
+@require_POST
+def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "boards.announce")
+    try:
+        services.announcement_withdraw(actor=actor, announcement_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Announcement withdrawn."))
+    return redirect("boards:list")
+
+
+def board_tv_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The full-screen page a village TV shows all day (public, no login)."""
+    try:
+        desa = board_desa(code)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = render(request, "boards/tv.html", {"desa": desa, "feed": board_feed(desa_code=desa.code)})
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def board_feed_view(request: HttpRequest, code: str) -> JsonResponse:
+    try:
+        feed = board_feed(desa_code=code)
+    except NotFound:
+        return JsonResponse(
+            {"code": "not_found", "message": _("This desa has no board."), "details": None}, status=404
+        )
+    response = JsonResponse(feed, encoder=DjangoJSONEncoder)
+    response["Cache-Control"] = "no-cache"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

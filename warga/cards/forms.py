@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from warga.core.forms import StyledForm, style_fields
+
+from .models import ItemResult, KtpStatus, ProofKind, RuleKind
+
+
+class ChoicesForm(StyledForm):
+    """A styled form whose choice lists depend on the officer: set them before styling,
+    because styling reads the bound form's errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in self.option_names}
+        forms.Form.__init__(self, *args, **kwargs)
+        self.setup(**options)
+        style_fields(self)
+
+    option_names: tuple[str, ...] = ()
+
+    def setup(self, **options: Any) -> None:
+        """Fill in the choice lists (querysets) for this officer."""
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class NikForm(StyledForm):
+    nik = forms.RegexField(
+        label=_("NIK"),
+        regex=r"^\d{16}$",
+        max_length=16,
+        error_messages={"invalid": _("The NIK must be 16 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class RecordingForm(ChoicesForm):
+    recorded_at = forms.DateTimeField(
+        label=_("Recorded at"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    place_unit = forms.ModelChoiceField(
+        label=_("Office"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty for a recording in the field."),
+    )
+    outreach_event_id = forms.IntegerField(label=_("Outreach event number"), required=False, min_value=1)
+    device_set = forms.CharField(label=_("Device set"), max_length=40)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["place_unit"].queryset = offices
+        self.fields["recorded_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class StatusForm(StyledForm):
+    status = forms.ChoiceField(
+        label=_("Centre's outcome"),
+        choices=[
+            (s, KtpStatus(s).label) for s in (KtpStatus.PRR, KtpStatus.DUPLICATE, KtpStatus.ENROLMENT_FAILED)
+        ],
+    )
+    occurred_at = forms.DateTimeField(label=_("Date"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ImportForm(StyledForm):
+    file = forms.FileField(
+        label=_("Export file (CSV or XLSX)"),
+        help_text=_("Columns: NIK, status, date. The whole file is applied or nothing."),
+    )
+
+
+class TargetForm(ChoicesForm):
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    on = forms.DateField(
+        label=_("At date"),
+        required=False,
+        widget=DATE,
+        help_text=_("For example election day: who will be 17 by then."),
+    )
+
+    option_names = ("areas",)
+
+    def setup(self, areas: list[tuple[str, str]] | None = None) -> None:
+        self.fields["area"].choices = areas or []
+
+    def clean_on(self) -> date | None:
+        on = self.cleaned_data.get("on")
+        if on is not None and not date(1990, 1, 1) <= on <= date(2200, 12, 31):
+            raise forms.ValidationError(_("Choose a date between 1990 and 2200."))
+        return on
+
+
+class ExportForm(StyledForm):
+    area = forms.CharField(widget=forms.HiddenInput)
+    on = forms.DateField(widget=forms.HiddenInput, required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+
+
+class OfficeField(forms.ModelChoiceField):
+    pass
+
+
+class RequestForm(ChoicesForm):
+    office = OfficeField(label=_("Office"), queryset=None)
+    reference = forms.CharField(label=_("Letter number"), max_length=80)
+    quantity_asked = forms.IntegerField(label=_("Quantity asked"), min_value=1)
+    asked_on = forms.DateField(label=_("Asked on"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["office"].queryset = offices
+        self.fields["asked_on"].initial = timezone.localdate()
+
+
+class AllocationForm(ChoicesForm):
+    office = OfficeField(label=_("Office"), queryset=None)
+    request = forms.ModelChoiceField(label=_("For request"), queryset=None, required=False)
+    quantity = forms.IntegerField(label=_("Quantity received"), min_value=1)
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    serial_from = forms.CharField(label=_("First serial"), max_length=32)
+    serial_to = forms.CharField(label=_("Last serial"), max_length=32)
+
+    option_names = ("offices", "requests")
+
+    def setup(self, offices: Any = None, requests: Any = None) -> None:
+        self.fields["office"].queryset = offices
+        self.fields["request"].queryset = requests
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class TransferForm(ChoicesForm):
+    from_office = OfficeField(label=_("From office"), queryset=None)
+    to_office = OfficeField(label=_("To office"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    transferred_on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["from_office"].queryset = offices
+        self.fields["to_office"].queryset = offices
+        self.fields["transferred_on"].initial = timezone.localdate()
+
+
+class CountForm(ChoicesForm):
+    office = OfficeField(label=_("Office"), queryset=None)
+    counted = forms.IntegerField(label=_("Blanks counted"))
+    counted_on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["office"].queryset = offices
+        self.fields["counted_on"].initial = timezone.localdate()
+
+
+class QueueForm(ChoicesForm):
+    office = forms.ModelChoiceField(label=_("Printing office"), queryset=None)
+    rule_set = forms.ModelChoiceField(label=_("Priority rules"), queryset=None)
+    size = forms.IntegerField(
+        label=_("Places in the batch"),
+        min_value=1,
+        max_value=50_000,
+        help_text=_("Defaults to the blanks the office holds."),
+        required=False,
+    )
+
+    option_names = ("offices", "rule_sets")
+
+    def setup(self, offices: Any = None, rule_sets: Any = None) -> None:
+        self.fields["office"].queryset = offices
+        self.fields["rule_set"].queryset = rule_sets
+
+
+class RuleSetForm(ChoicesForm):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    make_default = forms.BooleanField(label=_("Use as default"), required=False)
+
+    def setup(self) -> None:
+        for kind in RuleKind:
+            self.fields[f"{kind.value}_on"] = forms.BooleanField(label=kind.label, required=False)
+            self.fields[f"{kind.value}_position"] = forms.IntegerField(
+                label=_("Order"), min_value=1, max_value=9, required=False
+            )
+            if kind != RuleKind.FAIR_SHARE:
+                self.fields[f"{kind.value}_weight"] = forms.IntegerField(
+                    label=_("Weight"), min_value=0, max_value=1000, required=False, initial=10
+                )
+        self.fields[f"{RuleKind.VOTER.value}_date"] = forms.DateField(
+            label=_("Election date"), required=False, widget=DATE
+        )
+
+    def rule_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for kind in RuleKind:
+            rows.append(
+                {
+                    "kind": kind,
+                    "on": self[f"{kind.value}_on"],
+                    "position": self[f"{kind.value}_position"],
+                    "weight": self[f"{kind.value}_weight"] if kind != RuleKind.FAIR_SHARE else None,
+                    "date": self[f"{kind.value}_date"] if kind == RuleKind.VOTER else None,
+                }
+            )
+        return rows
+
+    def rules(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        chosen = []
+        for i, kind in enumerate(RuleKind):
+            if not data.get(f"{kind.value}_on"):
+                continue
+            chosen.append(
+                {
+                    "kind": kind.value,
+                    "position": data.get(f"{kind.value}_position") or i + 1,
+                    "weight": data.get(f"{kind.value}_weight") if kind != RuleKind.FAIR_SHARE else 0,
+                    "on_date": data.get(f"{kind.value}_date"),
+                }
+            )
+        for r in chosen:
+            if r["weight"] is None:
+                r["weight"] = 10
+        return sorted(chosen, key=lambda r: r["position"])
+
+
+class ItemResultForm(StyledForm):
+    result = forms.ChoiceField(
+        label=_("Result"),
+        choices=[(ItemResult.PRINTED, ItemResult.PRINTED.label), (ItemResult.SPOILED, _("Spoiled"))],
+    )
+    card_serial = forms.CharField(label=_("Card serial"), max_length=32, required=False)
+    reason = forms.CharField(label=_("Reason (spoiled)"), max_length=200, required=False)
+
+
+class SendForm(ChoicesForm):
+    to_office = forms.ModelChoiceField(label=_("Kecamatan office"), queryset=None)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["to_office"].queryset = offices
+
+
+class HandoverForm(StyledForm):
+    recipient_name = forms.CharField(label=_("Received by (name)"), max_length=120)
+    recipient_is_resident = forms.BooleanField(
+        label=_("The card holder in person"), required=False, initial=True
+    )
+    proof_kind = forms.ChoiceField(label=_("Proof"), choices=ProofKind.choices)
+    proof_note = forms.CharField(
+        label=_("Proof note"),
+        max_length=200,
+        help_text=_("E.g. KK number checked, photo file name, receipt book page."),
+    )
+
+
+class SuketForm(ChoicesForm):
+    office = forms.ModelChoiceField(label=_("Issuing office"), queryset=None)
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=180)
+
+    option_names = ("offices",)
+
+    def setup(self, offices: Any = None) -> None:
+        self.fields["office"].queryset = offices

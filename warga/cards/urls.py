@@ -1,0 +1,40 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cards"
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("resident/", views.resident_find_view, name="resident_find"),
+    path("resident/<int:pk>/", views.resident_view, name="resident"),
+    path("resident/<int:pk>/record/", views.record_view, name="record"),
+    path("resident/<int:pk>/status/", views.status_update_view, name="status_update"),
+    path("resident/<int:pk>/suket/", views.suket_issue_view, name="suket_issue"),
+    path("recordings/", views.recordings_view, name="recordings"),
+    path("import/", views.import_view, name="import"),
+    path("import/<int:pk>/", views.import_detail_view, name="import_detail"),
+    path("targets/", views.targets_view, name="targets"),
+    path("targets/export/", views.targets_export_view, name="targets_export"),
+    path("stock/", views.stock_view, name="stock"),
+    path("stock/public/", views.stock_public_view, name="stock_public"),
+    path("stock/office/<int:office_id>/", views.stock_ledger_view, name="stock_ledger"),
+    path("stock/request/", views.stock_request_view, name="stock_request"),
+    path("stock/allocation/", views.stock_allocation_view, name="stock_allocation"),
+    path("stock/transfer/", views.stock_transfer_view, name="stock_transfer"),
+    path("stock/count/", views.stock_count_view, name="stock_count"),
+    path("queue/", views.queue_view, name="queue"),
+    path("queue/lock/", views.batch_lock_view, name="batch_lock"),
+    path("rules/", views.rules_view, name="rules"),
+    path("rules/<int:pk>/", views.rules_view, name="rule_edit"),
+    path("batches/", views.batches_view, name="batches"),
+    path("batches/<int:pk>/", views.batch_view, name="batch"),
+    path("batches/<int:pk>/close/", views.batch_close_view, name="batch_close"),
+    path("batches/items/<int:pk>/result/", views.item_result_view, name="item_result"),
+    path("distribution/", views.distribution_view, name="distribution"),
+    path("distribution/send/", views.send_view, name="send"),
+    path("distribution/<int:pk>/receive/", views.receive_view, name="receive"),
+    path("card/<int:pk>/handover/", views.handover_view, name="handover"),
+    path("suket/", views.sukets_view, name="sukets"),
+    path("suket/<int:pk>/pdf/", views.suket_pdf_view, name="suket_pdf"),
+    path("suket/verify/<str:token>/", views.suket_verify_view, name="suket_verify"),
+]

@@ -1,0 +1,957 @@
+"""Pages for KTP-el recording, targets, blank stock, print queue and batches, distribution and
+SUKET. Thin: parse the form, call a service or selector, render; service errors become messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from warga.audit.services import audit_read, audit_record
+from warga.core.errors import NotFound, ServiceError
+from warga.core.pagination import paginate
+from warga.core.scoping import Actor, get_scoped, scoped
+from warga.org.models import Unit, UnitKind
+from warga.regions.models import Region, RegionLevel
+from warga.registry.models import Resident
+
+from . import selectors as sel
+from . import services as svc
+from .documents import masked_name, suket_from_token, suket_pdf, suket_token
+from .forms import (
+    AllocationForm,
+    CountForm,
+    ExportForm,
+    HandoverForm,
+    ImportForm,
+    ItemResultForm,
+    NikForm,
+    QueueForm,
+    RecordingForm,
+    RequestForm,
+    RuleSetForm,
+    SendForm,
+    StatusForm,
+    SuketForm,
+    TargetForm,
+    TransferForm,
+)
+from .models import (
+    BatchStatus,
+    ItemResult,
+    KtpCard,
+    KtpStatus,
+    PrintBatch,
+    PrintBatchItem,
+    PriorityRuleSet,
+    RecordingEvent,
+    RuleKind,
+    StatusImport,
+    Suket,
+)
+from .priority import default_rule_set, rank_queue, reason_text
+
+T = TypeVar("T")
+
+
+def _actor(request: HttpRequest, capability: str) -> Actor:
+    actor = Actor.for_user(request.user)
+    if not actor.can(capability):
+        raise PermissionDenied
+    return actor
+
+
+def _run(request: HttpRequest, fn: Callable[..., T], **kwargs: Any) -> T | None:
+    """Call a service; its error becomes a message on the page (not-found stays a 404)."""
+    try:
+        return fn(**kwargs)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return None
+
+
+def _offices(actor: Actor) -> Any:
+    return sel.printing_offices(actor=actor).order_by("kind", "name")
+
+
+# --- Statistics ------------------------------------------------------------------------------------
+
+
+def _targets_cached(actor: Actor, area: str, on: date) -> list[sel.TargetRow]:
+    key = f"cards:targets:{area}:{on.isoformat()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = sel.targets_per_desa(actor=actor, area_code=area, on=on)
+        cache.set(key, rows, 300)
+    return rows
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    area = actor.area_code or settings.WARGA_REGION_CODE
+    desa_rows = _targets_cached(actor, area, timezone.localdate())
+    kec_rows = sel.targets_per_kecamatan(desa_rows)
+    counts = sel.status_counts(actor=actor)
+    stock = sel.stock_overview(sel.stock_accounts(actor=actor)) if actor.can("cards.stock_view") else []
+    requests = list(sel.requests_asked_vs_received(actor=actor)[:20]) if actor.can("cards.stock_view") else []
+    per_day = sel.printing_per_day(actor=actor)
+    backlog = sel.prr_backlog_per_kecamatan(actor=actor)
+    chart = {
+        "coverage": {
+            "labels": [r.name for r in kec_rows],
+            "values": [r.coverage for r in kec_rows],
+            "label": _("Recording coverage (%)"),
+        },
+        "backlog": {
+            "labels": [r["name"] for r in backlog],
+            "values": [r["count"] for r in backlog],
+            "label": _("Print-ready (PRR) waiting"),
+        },
+        "per_day": {
+            "labels": [d["day"].strftime("%d/%m") for d in per_day],
+            "printed": [d["printed"] for d in per_day],
+            "spoiled": [d["spoiled"] for d in per_day],
+            "printed_label": _("Printed"),
+            "spoiled_label": _("Spoiled"),
+        },
+        "stock": {
+            "labels": [line.account.office.name for line in stock],
+            "values": [line.balance for line in stock],
+            "label": _("Blanks in stock"),
+        },
+        "requests": {
+            "labels": [r.reference for r in requests],
+            "asked": [r.quantity_asked for r in requests],
+            "received": [r.received for r in requests],
+            "asked_label": _("Asked"),
+            "received_label": _("Received"),
+        },
+    }
+    total = sel.TargetRow(code=area, name="")
+    for row in desa_rows:
+        total.add(row)
+    return render(
+        request,
+        "cards/dashboard.html",
+        {
+            "kec_rows": kec_rows,
+            "total": total,
+            "counts": counts,
+            "stock": stock,
+            "requests": requests,
+            "chart": chart,
+            "status_labels": dict(KtpStatus.choices),
+        },
+    )
+
+
+# --- Resident card status, recording, centre outcomes ----------------------------------------------
+
+
+@login_required
+def resident_find_view(request: HttpRequest) -> HttpResponse:
+    """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
+    actor = _actor(request, "cards.view")
+    form = NikForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        resident = scoped(Resident.objects.all(), actor).filter(nik=form.cleaned_data["nik"]).first()
+        if resident is not None:
+            return redirect("cards:resident", pk=resident.pk)
+        form.add_error("nik", _("No resident with this NIK in your area."))
+    recent = scoped(RecordingEvent.objects.select_related("resident", "place_unit", "officer"), actor)[:20]
+    return render(request, "cards/resident_find.html", {"form": form, "recent": recent})
+
+
+def _resident(actor: Actor, pk: int) -> Resident:
+    try:
+        return get_scoped(Resident.objects.select_related("desa"), actor, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    resident = _resident(actor, pk)
+    audit_read(actor=actor, obj=resident, purpose="ktp_view")
+    card = sel.ktp_card_of(resident)
+    status = sel.ktp_status_of(resident)
+    offices = _offices(actor)
+    context = {
+        "resident": resident,
+        "card": card,
+        "status": status,
+        "status_label": KtpStatus(status).label,
+        "transitions": card.transitions.select_related("place_unit", "actor") if card else [],
+        "recordings": resident.ktp_recordings.select_related("place_unit", "officer")[:20],
+        "sukets": resident.sukets.select_related("office"),
+        "record_form": RecordingForm(offices=offices) if actor.can("cards.record") else None,
+        "status_form": StatusForm() if actor.can("cards.status_update") and card else None,
+        "suket_form": SuketForm(offices=offices, initial={"office": actor.unit_id})
+        if actor.can("cards.suket") and card and card.status in (KtpStatus.RECORDED, KtpStatus.PRR)
+        else None,
+        "handover_allowed": actor.can("cards.distribute")
+        and card
+        and card.ready_at
+        and card.status in (KtpStatus.PRINTED, KtpStatus.SENT_TO_KECAMATAN),
+    }
+    return render(request, "cards/resident.html", context)
+
+
+@login_required
+@require_POST
+def record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.record")
+    resident = _resident(actor, pk)
+    form = RecordingForm(request.POST, offices=_offices(actor))
+    if form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            request,
+            svc.ktp_recording_record,
+            actor=actor,
+            resident=resident,
+            recorded_at=data["recorded_at"],
+            place_unit=data["place_unit"],
+            device_set=data["device_set"],
+            outreach_event_id=data["outreach_event_id"],
+        )
+        if done:
+            messages.success(request, _("Recording saved. The KTP-el now waits for the national centre."))
+    else:
+        messages.error(request, _("Check the recording form: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("cards:resident", pk=resident.pk)
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip()
+        for f, e in form.errors.items()
+    )
+
+
+@login_required
+@require_POST
+def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.status_update")
+    resident = _resident(actor, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            request,
+            svc.ktp_status_update,
+            actor=actor,
+            resident=resident,
+            status=data["status"],
+            occurred_at=data["occurred_at"],
+            note=data["note"],
+        ):
+            messages.success(request, _("Status saved."))
+    else:
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("cards:resident", pk=resident.pk)
+
+
+@login_required
+def recordings_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    qs = scoped(RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer"), actor)
+    return render(request, "cards/recordings.html", {"page": paginate(request, qs)})
+
+
+# --- Import ------------------------------------------------------------------------------------------
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.status_update")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = svc.ktp_status_import(actor=actor, filename=upload.name, content=upload.read())
+            messages.success(
+                request,
+                _("File applied: %(changed)d changes, %(unchanged)d rows already applied.")
+                % {"changed": result.changed, "unchanged": result.unchanged},
+            )
+            return redirect("cards:import")
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+            report = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
+    imports = scoped(StatusImport.objects.select_related("actor"), actor)
+    return render(
+        request, "cards/import.html", {"form": form, "report": report, "page": paginate(request, imports, 20)}
+    )
+
+
+@login_required
+def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.status_update")
+    try:
+        imp = get_scoped(StatusImport.objects.select_related("actor"), actor, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "cards/import_detail.html", {"imp": imp})
+
+
+# --- Targets -------------------------------------------------------------------------------------------
+
+
+def _area_choices(actor: Actor) -> list[tuple[str, str]]:
+    code = actor.area_code or settings.WARGA_REGION_CODE
+    base = Region.objects.filter(code=code).first()
+    choices = [(code, base.display_name if base else code)]
+    for kec in Region.objects.filter(code__within=code, level=RegionLevel.KECAMATAN).order_by("name"):
+        if kec.code != code:
+            choices.append((kec.code, kec.display_name))
+    return choices
+
+
+@login_required
+def targets_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    choices = _area_choices(actor)
+    form = TargetForm(request.GET or None, areas=choices)
+    area, on = choices[0][0], timezone.localdate()
+    if form.is_bound and form.is_valid():
+        area = form.cleaned_data["area"] or area
+        on = form.cleaned_data["on"] or on
+    region = Region.objects.get(code=area)
+    desa_rows = _targets_cached(actor, area, on)
+    rows = sel.targets_per_kecamatan(desa_rows) if region.level < RegionLevel.KECAMATAN else desa_rows
+    total = sel.TargetRow(code=area, name=region.display_name)
+    for row in desa_rows:
+        total.add(row)
+    backlog = sel.prr_backlog_per_kecamatan(actor=actor)
+    return render(
+        request,
+        "cards/targets.html",
+        {
+            "form": form,
+            "rows": rows,
+            "total": total,
+            "region": region,
+            "on": on,
+            "future": on > timezone.localdate(),
+            "per_kecamatan": region.level < RegionLevel.KECAMATAN,
+            "backlog": backlog,
+            "can_export": actor.can("cards.export"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def targets_export_view(request: HttpRequest) -> HttpResponse:
+    """The list of residents to reach in one area, for an outreach team (audited)."""
+    actor = _actor(request, "cards.export")
+    form = ExportForm(request.POST)
+    if not form.is_valid() or not actor.covers(form.cleaned_data["area"]):
+        raise Http404
+    area, on, fmt = (
+        form.cleaned_data["area"],
+        form.cleaned_data["on"] or timezone.localdate(),
+        form.cleaned_data["format"],
+    )
+    qs = sel.target_residents(actor=actor, area_code=area, on=on)
+    header = [
+        _("NIK"),
+        _("Name"),
+        _("Date of birth"),
+        _("Age at date"),
+        _("Desa/kelurahan"),
+        _("RW"),
+        _("RT"),
+        _("Address"),
+        _("KTP-el status"),
+    ]
+    labels = dict(KtpStatus.choices)
+
+    def rows() -> Any:
+        for r in qs.iterator(chunk_size=2000):
+            status = r.ktp_card.status if hasattr(r, "ktp_card") else KtpStatus.NOT_RECORDED
+            yield [
+                r.nik,
+                r.full_name,
+                r.birth_date.isoformat(),
+                r.age_on(on),
+                r.desa.name,
+                r.rw or "",
+                r.rt or "",
+                r.address,
+                str(labels.get(status, status)),
+            ]
+
+    data = list(rows())
+    audit_record(
+        actor=actor,
+        action="cards.targets.export",
+        object_type="regions.region",
+        object_id=area,
+        summary={"rows": len(data), "on": on.isoformat(), "format": fmt},
+    )
+    name = f"sasaran-ktp-{area.replace('.', '')}-{on.isoformat()}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Targets"))
+        sheet.append(header)
+        for row in data:
+            sheet.append(row)
+        buf = io.BytesIO()
+        book.save(buf)
+        response = HttpResponse(
+            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(data)
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Stock ledger ----------------------------------------------------------------------------------------
+
+
+@login_required
+def stock_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.stock_view")
+    offices = _offices(actor)
+    lines = sel.stock_overview(sel.stock_accounts(actor=actor))
+    requests = sel.requests_asked_vs_received(actor=actor)
+    manage = actor.can("cards.stock_manage")
+    forms = {}
+    if manage:
+        forms = {
+            "request_form": RequestForm(offices=offices, prefix="rq"),
+            "allocation_form": AllocationForm(offices=offices, requests=requests, prefix="al"),
+            "transfer_form": TransferForm(offices=offices, prefix="tr"),
+            "count_form": CountForm(offices=offices, prefix="ct"),
+        }
+    return render(
+        request,
+        "cards/stock.html",
+        {
+            "lines": lines,
+            "requests": requests[:50],
+            "manage": manage,
+            **forms,
+            "entries": paginate(request, sel.stock_entries(actor=actor), 30),
+        },
+    )
+
+
+@login_required
+def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponse:
+    actor = _actor(request, "cards.stock_view")
+    account = sel.stock_accounts(actor=actor).filter(office_id=office_id).select_related("office").first()
+    if account is None:
+        raise Http404
+    line = sel.stock_overview(sel.stock_accounts(actor=actor).filter(pk=account.pk))[0]
+    return render(
+        request,
+        "cards/stock_ledger.html",
+        {
+            "line": line,
+            "page": paginate(request, sel.stock_entries(actor=actor, account=account), 50),
+        },
+    )
+
+
+def _stock_action(
+    request: HttpRequest, form_class: Any, prefix: str, call: Callable[[Actor, dict], Any], done: str
+) -> HttpResponse:
+    actor = _actor(request, "cards.stock_manage")
+    offices = _offices(actor)
+    kwargs: dict[str, Any] = {"offices": offices}
+    if form_class is AllocationForm:
+        kwargs["requests"] = sel.requests_asked_vs_received(actor=actor)
+    form = form_class(request.POST, prefix=prefix, **kwargs)
+    if form.is_valid():
+        if _run(request, call, actor=actor, data=form.cleaned_data) is not None:
+            messages.success(request, done)
+    else:
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("cards:stock")
+
+
+@login_required
+@require_POST
+def stock_request_view(request: HttpRequest) -> HttpResponse:
+    return _stock_action(
+        request,
+        RequestForm,
+        "rq",
+        lambda actor, data: svc.blank_request_create(
+            actor=actor,
+            office=data["office"],
+            quantity_asked=data["quantity_asked"],
+            asked_on=data["asked_on"],
+            reference=data["reference"],
+            note=data["note"],
+        ),
+        _("Request to the ministry saved."),
+    )
+
+
+@login_required
+@require_POST
+def stock_allocation_view(request: HttpRequest) -> HttpResponse:
+    return _stock_action(
+        request,
+        AllocationForm,
+        "al",
+        lambda actor, data: svc.blank_allocation_receive(
+            actor=actor,
+            office=data["office"],
+            quantity=data["quantity"],
+            received_on=data["received_on"],
+            serial_from=data["serial_from"],
+            serial_to=data["serial_to"],
+            request=data["request"],
+        ),
+        _("Allocation received and booked."),
+    )
+
+
+@login_required
+@require_POST
+def stock_transfer_view(request: HttpRequest) -> HttpResponse:
+    return _stock_action(
+        request,
+        TransferForm,
+        "tr",
+        lambda actor, data: svc.blank_transfer(
+            actor=actor,
+            from_office=data["from_office"],
+            to_office=data["to_office"],
+            quantity=data["quantity"],
+            transferred_on=data["transferred_on"],
+            note=data["note"],
+        ),
+        _("Transfer booked."),
+    )
+
+
+@login_required
+@require_POST
+def stock_count_view(request: HttpRequest) -> HttpResponse:
+    return _stock_action(
+        request,
+        CountForm,
+        "ct",
+        lambda actor, data: svc.stock_count_record(
+            actor=actor,
+            office=data["office"],
+            counted=data["counted"],
+            counted_on=data["counted_on"],
+            note=data["note"],
+        ),
+        _("Stock count booked."),
+    )
+
+
+@never_cache
+def stock_public_view(request: HttpRequest) -> HttpResponse:
+    """Today's blank stock per office, published without login (no personal data)."""
+    return render(
+        request, "cards/stock_public.html", {"lines": sel.public_stock(), "today": timezone.localdate()}
+    )
+
+
+# --- Print queue, rules and batches ----------------------------------------------------------------------
+
+
+@login_required
+def queue_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    offices = _offices(actor)
+    rule_sets = PriorityRuleSet.objects.all()
+    initial = {"office": actor.unit_id, "rule_set": default_rule_set().pk}
+    form = QueueForm(request.GET or None, offices=offices, rule_sets=rule_sets, initial=initial)
+    context: dict[str, Any] = {"form": form}
+    if form.is_bound and form.is_valid():
+        office, rule_set = form.cleaned_data["office"], form.cleaned_data["rule_set"]
+        balance = sel.stock_balance(svc.stock_account_for(office))
+        size = form.cleaned_data["size"] or balance
+        if size <= 0:
+            messages.warning(
+                request,
+                _(
+                    "Out of blank cards (stok blanko habis) at %(office)s. Choose the number "
+                    "of places to preview the queue anyway."
+                )
+                % {"office": office.name},
+            )
+        else:
+            result = rank_queue(actor=actor, office=office, rule_set=rule_set, size=size)
+            page = paginate(request, result.entries, 50)
+            names = {s.code: s.name for s in result.shares}
+            for e in page.object_list:
+                e.reason_lines = [reason_text(r) for r in e.reasons]
+                e.kecamatan_name = names.get(e.kecamatan, e.kecamatan)
+            residents = Resident.objects.in_bulk([e.resident_id for e in page.object_list])
+            for e in page.object_list:
+                e.resident = residents.get(e.resident_id)
+            context.update(
+                result=result,
+                page=page,
+                office=office,
+                rule_set=rule_set,
+                size=size,
+                balance=balance,
+                selected_count=len(result.selected),
+                rules=rule_set.rules.all(),
+            )
+    return render(request, "cards/queue.html", context)
+
+
+@login_required
+@require_POST
+def batch_lock_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    form = QueueForm(request.POST, offices=_offices(actor), rule_sets=PriorityRuleSet.objects.all())
+    if not form.is_valid() or not form.cleaned_data["size"]:
+        messages.error(
+            request, _("Check the form: %(errors)s") % {"errors": _form_errors(form) or _("places")}
+        )
+        return redirect("cards:queue")
+    batch = _run(
+        request,
+        svc.print_batch_lock,
+        actor=actor,
+        office=form.cleaned_data["office"],
+        rule_set=form.cleaned_data["rule_set"],
+        size=form.cleaned_data["size"],
+    )
+    if batch is None:
+        return redirect("cards:queue")
+    messages.success(request, _("Batch locked: %(n)d places.") % {"n": batch.items.count()})
+    return redirect("cards:batch", pk=batch.pk)
+
+
+@login_required
+def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    actor = _actor(request, "cards.rules")
+    rule_set = get_object_or_404(PriorityRuleSet, pk=pk) if pk else None
+    initial: dict[str, Any] = {}
+    if rule_set is not None:
+        initial = {
+            "name": rule_set.name,
+            "description": rule_set.description,
+            "make_default": rule_set.is_default,
+        }
+        for rule in rule_set.rules.all():
+            initial[f"{rule.kind}_on"] = True
+            initial[f"{rule.kind}_position"] = rule.position
+            initial[f"{rule.kind}_weight"] = rule.weight
+            if rule.on_date:
+                initial[f"{rule.kind}_date"] = rule.on_date
+    form = RuleSetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _run(
+            request,
+            svc.rule_set_save,
+            actor=actor,
+            name=form.cleaned_data["name"],
+            rules=form.rules(),
+            description=form.cleaned_data["description"],
+            rule_set=rule_set,
+            make_default=form.cleaned_data["make_default"],
+        )
+        if saved is not None:
+            messages.success(request, _("Priority rules saved."))
+            return redirect("cards:rules")
+    sets = PriorityRuleSet.objects.prefetch_related("rules")
+    return render(
+        request, "cards/rules.html", {"form": form, "rule_set": rule_set, "sets": sets, "kinds": RuleKind}
+    )
+
+
+@login_required
+def batches_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    return render(
+        request, "cards/batches.html", {"page": paginate(request, sel.print_batches(actor=actor), 30)}
+    )
+
+
+@login_required
+def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    batch = sel.print_batches(actor=actor).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    items = batch.items.select_related("card__resident__desa")
+    show = request.GET.get("show", "pending")
+    if show in ItemResult.values:
+        items = items.filter(result=show)
+    page = paginate(request, items, 50)
+    for item in page.object_list:
+        item.reason_lines = [reason_text(r) for r in item.reasons]
+    per_kec = batch.items.values("kecamatan_code").annotate(n=Count("id")).order_by("kecamatan_code")
+    names = dict(
+        Region.objects.filter(code__in=[r["kecamatan_code"] for r in per_kec]).values_list("code", "name")
+    )
+    return render(
+        request,
+        "cards/batch.html",
+        {
+            "batch": batch,
+            "page": page,
+            "show": show,
+            "result_form": ItemResultForm(),
+            "per_kec": [
+                {"name": names.get(r["kecamatan_code"], r["kecamatan_code"]), "n": r["n"]} for r in per_kec
+            ],
+            "balance": sel.stock_balance(svc.stock_account_for(batch.office)),
+            "results": ItemResult.choices,
+            "is_open": batch.status == BatchStatus.OPEN,
+        },
+    )
+
+
+@login_required
+@require_POST
+def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    item = scoped(PrintBatchItem.objects.all(), actor).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    form = ItemResultForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            request,
+            svc.print_item_record,
+            actor=actor,
+            item=item,
+            result=data["result"],
+            card_serial=data["card_serial"],
+            reason=data["reason"],
+        )
+        if done is not None:
+            messages.success(
+                request,
+                _("Printed: card serial %(serial)s.") % {"serial": done.card_serial}
+                if done.result == ItemResult.PRINTED
+                else _("Spoiled print booked; the person is back in the queue."),
+            )
+    else:
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect(reverse("cards:batch", args=[item.batch_id]) + f"?page={request.POST.get('page', 1)}")
+
+
+@login_required
+@require_POST
+def batch_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.print")
+    batch = scoped(PrintBatch.objects.all(), actor).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    released = _run(request, svc.print_batch_close, actor=actor, batch=batch)
+    if released is not None:
+        messages.success(
+            request, _("Batch closed; %(n)d unprinted places went back to the queue.") % {"n": released}
+        )
+    return redirect("cards:batch", pk=pk)
+
+
+# --- Distribution ------------------------------------------------------------------------------------------
+
+
+def _uncollected_days(request: HttpRequest) -> int:
+    default = int(getattr(settings, "CARDS_UNCOLLECTED_DAYS", 30))
+    try:
+        days = int(request.GET.get("days", default))
+    except ValueError:
+        days = default
+    return max(1, min(days, 3650))
+
+
+@login_required
+def distribution_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.distribute")
+    to_send = (
+        sel.cards_to_send(actor=actor)
+        .values("resident__desa_id")
+        .annotate(n=Count("id"))
+        .order_by("resident__desa_id")
+    )
+    per_kec: dict[str, int] = {}
+    for row in to_send:
+        kec = row["resident__desa_id"][:8]
+        per_kec[kec] = per_kec.get(kec, 0) + row["n"]
+    kec_offices = {
+        u.area_id: u for u in Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area_id__in=per_kec)
+    }
+    sending = [{"office": kec_offices.get(k), "code": k, "n": n} for k, n in sorted(per_kec.items())]
+    days = _uncollected_days(request)
+    return render(
+        request,
+        "cards/distribution.html",
+        {
+            "sending": sending,
+            "can_send": actor.unit is not None,
+            "deliveries": sel.deliveries(actor=actor)[:30],
+            "waiting": paginate(request, sel.cards_awaiting_pickup(actor=actor), 30),
+            "uncollected": sel.cards_uncollected(actor=actor, days=days)[:200],
+            "days": days,
+            "unit_id": actor.unit_id,
+        },
+    )
+
+
+@login_required
+@require_POST
+def send_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.distribute")
+    offices = Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, is_active=True)
+    form = SendForm(request.POST, offices=offices)
+    if not form.is_valid() or actor.unit is None:
+        messages.error(request, _("Choose the kecamatan office."))
+        return redirect("cards:distribution")
+    to_office = form.cleaned_data["to_office"]
+    cards = list(sel.cards_to_send(actor=actor).filter(resident__desa__within=to_office.area_id)[:2000])
+    delivery = _run(
+        request, svc.delivery_send, actor=actor, from_office=actor.unit, to_office=to_office, cards=cards
+    )
+    if delivery is not None:
+        messages.success(
+            request, _("%(n)d cards sent to %(office)s.") % {"n": len(cards), "office": to_office.name}
+        )
+    return redirect("cards:distribution")
+
+
+@login_required
+@require_POST
+def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.distribute")
+    delivery = sel.deliveries(actor=actor).filter(pk=pk).first()
+    if delivery is None:
+        raise Http404
+    if _run(request, svc.delivery_receive, actor=actor, delivery=delivery) is not None:
+        messages.success(request, _("Delivery received; the card holders were told by SMS."))
+    return redirect("cards:distribution")
+
+
+@login_required
+def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.distribute")
+    card = (
+        scoped(KtpCard.objects.select_related("resident__desa", "pickup_office"), actor).filter(pk=pk).first()
+    )
+    if card is None:
+        raise Http404
+    form = HandoverForm(request.POST or None, initial={"recipient_name": card.resident.full_name})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            request,
+            svc.card_hand_over,
+            actor=actor,
+            card=card,
+            recipient_name=data["recipient_name"],
+            proof_kind=data["proof_kind"],
+            proof_note=data["proof_note"],
+            recipient_is_resident=data["recipient_is_resident"],
+        )
+        if done is not None:
+            messages.success(request, _("Card handed over."))
+            return redirect("cards:distribution")
+    audit_read(actor=actor, obj=card.resident, purpose="ktp_handover")
+    return render(request, "cards/handover.html", {"card": card, "form": form})
+
+
+# --- SUKET ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def suket_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.suket")
+    resident = _resident(actor, pk)
+    form = SuketForm(request.POST, offices=_offices(actor))
+    if form.is_valid():
+        suket = _run(
+            request,
+            svc.suket_issue,
+            actor=actor,
+            resident=resident,
+            office=form.cleaned_data["office"],
+            valid_days=form.cleaned_data["valid_days"],
+        )
+        if suket is not None:
+            messages.success(request, _("SUKET %(number)s issued.") % {"number": suket.number})
+    else:
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+    return redirect("cards:resident", pk=resident.pk)
+
+
+@login_required
+def sukets_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    qs = sel.sukets(actor=actor)
+    status = request.GET.get("status", "")
+    if status in ("valid", "closed", "revoked"):
+        qs = qs.filter(status=status)
+    page = paginate(request, qs, 30)
+    for s in page.object_list:
+        s.effective = sel.suket_effective_status(s)
+    return render(request, "cards/sukets.html", {"page": page, "status": status})
+
+
+@login_required
+def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "cards.view")
+    suket = scoped(Suket.objects.select_related("resident__desa", "office"), actor).filter(pk=pk).first()
+    if suket is None:
+        raise Http404
+    audit_read(actor=actor, obj=suket.resident, purpose="suket_print")
+    url = request.build_absolute_uri(reverse("cards:suket_verify", args=[suket_token(suket)]))
+    response = HttpResponse(suket_pdf(suket, verify_url=url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="suket-{suket.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+def suket_verify_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: is this SUKET genuine and valid? Shows the minimum (masked name, dates, status)."""
+    suket = suket_from_token(token)
+    context: dict[str, Any] = {"suket": suket}
+    if suket is not None:
+        context.update(
+            name=masked_name(suket.resident.full_name),
+            status=sel.suket_effective_status(suket),
+            desa=suket.resident.desa.display_name,
+        )
+    return render(request, "cards/suket_verify.html", context, status=200 if suket else 404)

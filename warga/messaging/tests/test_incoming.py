@@ -1,0 +1,189 @@
+"""Kannel callbacks (secret, addresses, unknown messages) and the Indonesian keywords."""
+
+from __future__ import annotations
+
+from itertools import count
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from warga.messaging.keywords import register_keyword, registered_keywords
+from warga.messaging.models import IncomingSms, IncomingStatus, NumberPreference, SmsMessage, SmsPurpose, SmsStatus
+from warga.reports.models import CitizenReport
+
+pytestmark = pytest.mark.django_db(transaction=True)
+_ids = count(1)
+
+
+def incoming(client: Client, secret: str, sender: str, text: str, *, ref: str | None = None, **extra):
+    query = {"secret": secret, "from": sender, "to": "1234", "text": text, "id": ref or f"k-{next(_ids)}", **extra}
+    return client.get("/api/v1/sms/kannel/incoming?" + urlencode(query))
+
+
+def replies_to(number: str) -> list[str]:
+    return list(SmsMessage.objects.filter(to=number, purpose=SmsPurpose.REPLY).order_by("id").values_list("text", flat=True))
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+# --- callback authentication ------------------------------------------------------------------
+
+
+def test_forged_callbacks_are_refused(client, secret, regions):
+    for path in ("/api/v1/sms/kannel/incoming", "/api/v1/sms/kannel/dlr"):
+        for secret_part in ("", "secret=wrong&", "secret=t3stsecre&", "secret=t3stsecretX&", "secret=&"):
+            response = client.get(f"{path}?{secret_part}from=6281200000001&text=INFO&ref=1&status=1")
+            assert response.status_code == 403, (path, secret_part)
+            assert response.json()["code"] == "sms.callback_forbidden"
+    assert IncomingSms.objects.count() == 0
+
+
+def test_callbacks_refused_when_no_secret_is_configured(client, settings, regions):
+    settings.KANNEL_CALLBACK_SECRET = ""
+    response = client.get("/api/v1/sms/kannel/incoming?secret=&from=6281200000001&text=INFO")
+    assert response.status_code == 403
+
+
+def test_allowed_addresses(client, secret, settings, regions):
+    settings.KANNEL_CALLBACK_ALLOWED_IPS = ["10.0.0.0/8"]
+    assert incoming(client, secret, "6281200000001", "INFO").status_code == 403
+    settings.KANNEL_CALLBACK_ALLOWED_IPS = ["127.0.0.1"]
+    assert incoming(client, secret, "6281200000001", "INFO").status_code == 200
+
+
+def test_dlr_endpoint(client, secret):
+    m = SmsMessage.objects.create(to="+6281234567890", text="x", purpose="notice", status=SmsStatus.SENT)
+    ok = client.get(f"/api/v1/sms/kannel/dlr?secret={secret}&ref={m.pk}&status=1&smsc_reply=&fid=F1")
+    assert ok.status_code == 200
+    assert ok.json() == {"message_id": m.pk, "status": "delivered"}
+    unknown = client.get(f"/api/v1/sms/kannel/dlr?secret={secret}&ref=987654&status=1")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "sms.unknown_message"
+    bad = client.get(f"/api/v1/sms/kannel/dlr?secret={secret}&ref={m.pk}&status=x")
+    assert bad.status_code == 422
+    m.refresh_from_db()
+    assert (m.status, m.gateway_message_id) == ("delivered", "F1")
+
+
+# --- keywords ---------------------------------------------------------------------------------
+
+
+def test_info_and_unknown_keyword(client, secret, regions):
+    assert incoming(client, secret, "6281200000001", "info").status_code == 200
+    assert incoming(client, secret, "6281200000001", "HALO pak").status_code == 200
+    texts = replies_to("+6281200000001")
+    assert len(texts) == 2
+    assert "CEK" in texts[0] and "LAPOR" in texts[0] and "BERHENTI" in texts[0]
+    assert "INFO" in texts[1]
+    assert IncomingSms.objects.filter(status=IncomingStatus.HANDLED).count() == 2
+
+
+def test_cek_with_unknown_code(client, secret, regions):
+    incoming(client, secret, "6281200000001", "CEK zz999")
+    (reply,) = replies_to("+6281200000001")
+    assert "ZZ999" in reply
+
+
+def test_cek_uses_the_applications_selector(client, secret, regions, monkeypatch):
+    selectors = pytest.importorskip("warga.applications.selectors")
+    if not hasattr(selectors, "application_status_for_sms"):
+        pytest.skip("the applications app has no application_status_for_sms yet")
+    monkeypatch.setattr(
+        selectors, "application_status_for_sms", lambda *, tracking_code: f"Berkas {tracking_code}: selesai"
+    )
+    incoming(client, secret, "6281200000001", "CEK ab12")
+    assert replies_to("+6281200000001") == ["Berkas AB12: selesai"]
+
+
+def test_retried_callback_is_stored_and_answered_once(client, secret, regions):
+    for _ in range(3):
+        assert incoming(client, secret, "6281200000001", "INFO", ref="same-id").status_code == 200
+    assert IncomingSms.objects.count() == 1
+    assert len(replies_to("+6281200000001")) == 1
+
+
+def test_lapor_creates_a_citizen_report_in_the_residents_desa(client, secret, people):
+    incoming(client, secret, "6281200000001", "LAPOR jalan rusak di RT 01, mohon diperbaiki")
+    report = CitizenReport.objects.get()
+    assert report.channel == "sms"
+    assert report.phone == "+6281200000001"
+    assert report.desa == people.siti.desa
+    assert report.text == "jalan rusak di RT 01, mohon diperbaiki"
+    (reply,) = replies_to("+6281200000001")
+    assert report.reference in reply
+    incoming(client, secret, "6281299999999", "LAPOR banjir")  # unknown number: kabupaten sees it
+    assert CitizenReport.objects.get(phone="+6281299999999").desa is None
+    incoming(client, secret, "6281299999999", "LAPOR")
+    assert "LAPOR" in replies_to("+6281299999999")[-1]
+    assert CitizenReport.objects.count() == 2
+
+
+def test_berhenti_and_daftar(client, secret, people):
+    number = "+6281200000001"
+    incoming(client, secret, "6281200000001", "BERHENTI")
+    phone = people.siti.phones.get()
+    assert phone.opted_out_at is not None
+    assert NumberPreference.objects.get(number=number).opted_out_at is not None
+    assert "DAFTAR" in replies_to(number)[-1]  # the reply itself still reaches the resident
+    incoming(client, secret, "6281200000001", "daftar")
+    phone.refresh_from_db()
+    assert phone.opted_out_at is None and phone.consent_broadcast
+    assert NumberPreference.objects.get(number=number).opted_out_at is None
+    incoming(client, secret, "6281200000001", "stop")
+    phone.refresh_from_db()
+    assert phone.opted_out_at is not None
+
+
+def test_person_status_only_to_their_verified_number(client, secret, people, monkeypatch):
+    import warga.messaging.keywords as kw
+
+    monkeypatch.setattr(kw, "ktp_status_of", lambda r: "printed" if r.pk == people.siti.pk else "not_recorded")
+    incoming(client, secret, "6281200000001", "KTP")
+    assert replies_to("+6281200000001") == ["KTP-el SITI: sudah dicetak."]
+    # asking about someone else's NIK from one's own number reveals nothing
+    incoming(client, secret, "6281200000001", f"STATUS {people.budi.nik}")
+    assert "terverifikasi" in replies_to("+6281200000001")[-1]
+    assert "BUDI" not in replies_to("+6281200000001")[-1]
+    # an unverified number gets no personal answer
+    incoming(client, secret, "6281200000004", "KTP")
+    assert "tidak terdaftar" in replies_to("+6281200000004")[-1]
+
+
+def test_flood_from_one_number_is_stored_without_reply_storm(client, secret, settings, regions):
+    settings.SMS_INCOMING_LIMIT = 5
+    for i in range(20):
+        assert incoming(client, secret, "6281200000009", f"INFO {i}").status_code == 200
+    assert IncomingSms.objects.filter(sender="+6281200000009").count() == 20
+    assert len(replies_to("+6281200000009")) == 5
+    assert IncomingSms.objects.filter(status=IncomingStatus.RATE_LIMITED).count() == 15
+
+
+def test_incoming_from_a_foreign_or_invalid_number_is_stored_not_answered(client, secret, regions):
+    assert incoming(client, secret, "447911123456", "INFO").status_code == 200
+    assert incoming(client, secret, "abc", "INFO").status_code == 200
+    assert IncomingSms.objects.filter(status=IncomingStatus.FAILED).count() == 2
+    assert SmsMessage.objects.count() == 0
+
+
+def test_missing_sender_is_refused(client, secret):
+    response = client.get(f"/api/v1/sms/kannel/incoming?secret={secret}&text=INFO")
+    assert response.status_code == 422
+    assert IncomingSms.objects.count() == 0
+
+
+def test_pluggable_keyword(client, secret, regions):
+    register_keyword("ANTRI", lambda ctx: f"Nomor antrian untuk {ctx.args or 'umum'}: A-12")
+    try:
+        assert "ANTRI" in registered_keywords()
+        incoming(client, secret, "6281200000001", "antri kk")
+        assert replies_to("+6281200000001") == ["Nomor antrian untuk kk: A-12"]
+    finally:
+        from warga.messaging import keywords
+
+        keywords._HANDLERS.pop("ANTRI", None)
+    with pytest.raises(ValueError):
+        register_keyword("two words", lambda ctx: None)

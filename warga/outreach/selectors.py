@@ -1,0 +1,159 @@
+"""Reads for outreach pages and the API. Everything starts from `scoped()`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from warga.accounts.models import User
+from warga.core.scoping import Actor, scoped
+from warga.regions.models import Region, RegionLevel
+
+from .models import Assignment, Device, EventStatus, OutreachEvent, SyncRecord, Target, Team
+from .planner import DesaTargets
+
+
+def teams_visible(*, actor: Actor) -> QuerySet[Team]:
+    return (
+        scoped(Team.objects.all(), actor)
+        .select_related("area")
+        .prefetch_related("members", "vehicles", "equipment")
+        .order_by("name")
+    )
+
+
+def _with_counts(qs: QuerySet[OutreachEvent]) -> QuerySet[OutreachEvent]:
+    return qs.select_related("desa", "team").annotate(
+        n_targets=Count("targets", distinct=True),
+        n_served=Count("targets", filter=Q(targets__served_at__isnull=False), distinct=True),
+    )
+
+
+def events_with_counts(
+    *, actor: Actor, status: str = "", team_id: int | None = None, upcoming: bool = False
+) -> QuerySet[OutreachEvent]:
+    qs = scoped(OutreachEvent.objects.all(), actor)
+    if status:
+        qs = qs.filter(status=status)
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if upcoming:
+        qs = qs.filter(date__gte=timezone.localdate())
+    return _with_counts(qs).order_by("-date", "id")
+
+
+def events_for_officer(*, actor: Actor) -> QuerySet[OutreachEvent]:
+    """Events of the officer's teams that a phone can still download (today − 3 days onwards)."""
+    if actor.user is None:
+        return OutreachEvent.objects.none()
+    qs = scoped(OutreachEvent.objects.all(), actor).filter(
+        team__members=actor.user,
+        date__gte=timezone.localdate() - timedelta(days=3),
+    ).exclude(status=EventStatus.CANCELLED)
+    return _with_counts(qs).order_by("date", "id")
+
+
+def event_targets(*, event: OutreachEvent, kind: str = "") -> QuerySet[Target]:
+    qs = Target.objects.filter(event=event).select_related("resident", "served_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("served_at", "resident__full_name")
+
+
+def results_by_team(*, actor: Actor) -> list[dict[str, Any]]:
+    rows = (
+        scoped(Target.objects.all(), actor)
+        .exclude(event__status=EventStatus.CANCELLED)
+        .values("event__team__name")
+        .annotate(
+            events=Count("event", distinct=True),
+            targeted=Count("id"),
+            served=Count("id", filter=Q(served_at__isnull=False)),
+        )
+        .order_by("event__team__name")
+    )
+    return [
+        {"team": r["event__team__name"], "events": r["events"], "targeted": r["targeted"], "served": r["served"]}
+        for r in rows
+    ]
+
+
+def sync_summary(*, event: OutreachEvent) -> list[dict[str, Any]]:
+    """Records synced for an event per kind and answer, with flagged phone clocks."""
+    return list(
+        SyncRecord.objects.filter(assignment__event=event)
+        .values("kind", "status")
+        .annotate(n=Count("id"), flagged=Count("id", filter=Q(clock_flagged=True)))
+        .order_by("kind", "status")
+    )
+
+
+def devices_visible(*, actor: Actor) -> QuerySet[Device]:
+    return scoped(Device.objects.all(), actor).select_related("user", "revoked_by").order_by("-registered_at")
+
+
+def kabupaten_of(code: str) -> str:
+    return ".".join(code.split(".")[:2])
+
+
+def field_officers(*, actor: Actor) -> QuerySet[User]:
+    """Active staff of the actor's kabupaten who may use the field app (possible team members)."""
+    from warga.core.permissions import roles_with
+
+    from .capabilities import OUTREACH_FIELD
+
+    if not actor.area_code:
+        return User.objects.none()
+    kab = kabupaten_of(actor.area_code)
+    return (
+        User.objects.filter(is_active=True, roles__role__in=roles_with(OUTREACH_FIELD))
+        .filter(Q(area_id=kab) | Q(area_id__startswith=kab + "."))
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def kecamatan_choices(*, actor: Actor) -> QuerySet[Region]:
+    """Kecamatan the actor may plan for (their own, or all in their kabupaten)."""
+    if not actor.area_code:
+        return Region.objects.none()
+    return Region.objects.filter(
+        Q(code=actor.area_code) | Q(code__startswith=actor.area_code + "."), level=RegionLevel.KECAMATAN
+    ).order_by("code")
+
+
+def desa_choices(*, actor: Actor) -> QuerySet[Region]:
+    if not actor.area_code:
+        return Region.objects.none()
+    return Region.objects.filter(
+        Q(code=actor.area_code) | Q(code__startswith=actor.area_code + "."), level=RegionLevel.DESA
+    ).order_by("code")
+
+
+def desa_targets(*, actor: Actor, area: Region, statuses: Sequence[str]) -> list[DesaTargets]:
+    """How many residents per desa of `area` have one of the KTP-el statuses (counts only)."""
+    from warga.cards.selectors import filter_residents_by_ktp_status
+    from warga.registry.models import LifeStatus, Resident
+
+    residents = scoped(Resident.objects.filter(life_status=LifeStatus.ALIVE, desa__within=area.code), actor)
+    counts = dict(
+        filter_residents_by_ktp_status(residents, statuses)
+        .values("desa_id")
+        .annotate(n=Count("id"))
+        .values_list("desa_id", "n")
+    )
+    names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+    return [DesaTargets(code, names.get(code, code), n) for code, n in sorted(counts.items())]
+
+
+def assignments_visible(*, actor: Actor) -> QuerySet[Assignment]:
+    return (
+        scoped(Assignment.objects.all(), actor)
+        .select_related("event", "event__desa", "device", "device__user")
+        .annotate(n_records=Count("records"))
+        .order_by("-issued_at")
+    )

@@ -1,0 +1,608 @@
+/* The jemput bola field app: offline capture, encrypted outbox, resumable sync.
+ *
+ * IndexedDB (Dexie) tables:
+ *   meta   — plain, nothing personal: PIN salt, PIN check box, failed-PIN counter
+ *   vault  — sealed: credentials (device token, signing key), the downloaded assignment
+ *   outbox — one row per captured record: id, kind, status, attempts, next try (plain) and the
+ *            sealed record (body, MAC, label) and server answer
+ *   photos — one row per document photo: upload progress (plain) and the sealed JPEG bytes
+ * A record is marked sent only after the server answered for it; a cut connection leaves it
+ * waiting, and the server's ledger answers "already received" when it comes again.
+ */
+"use strict";
+(function () {
+  const S = JSON.parse(document.getElementById("app-strings").textContent);
+  const API = "/api/v1/outreach";
+  const BATCH = 10;
+  const CHUNK = 32 * 1024;
+  const PHOTO_MAX = 200 * 1024;
+  const FC = self.FieldCrypto;
+
+  const db = new Dexie("warga-field");
+  db.version(1).stores({ meta: "key", vault: "key", outbox: "id, status, createdAt", photos: "id, recordId" });
+
+  class ApiError extends Error {
+    constructor(code, message, details, status) {
+      super(message);
+      this.code = code;
+      this.details = details;
+      this.status = status;
+    }
+  }
+
+  function cookie(name) {
+    const m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  async function getMeta(key) {
+    const row = await db.meta.get(key);
+    return row ? row.value : undefined;
+  }
+
+  function backoffSeconds(attempts) {
+    const base = Math.min(600, 5 * Math.pow(2, Math.max(0, attempts - 1)));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  async function compressPhoto(file) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (e) {
+      throw new Error(S.photo_not_image);
+    }
+    let side = 1600;
+    let quality = 0.72;
+    for (let i = 0; i < 8; i++) {
+      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+      if (blob && blob.size <= PHOTO_MAX) return new Uint8Array(await blob.arrayBuffer());
+      if (quality > 0.45) quality -= 0.12;
+      else side = Math.round(side * 0.75);
+    }
+    throw new Error(S.photo_big);
+  }
+
+  window.fieldApp = function () {
+    return {
+      S: S,
+      screen: "boot",
+      tab: "tasks",
+      online: navigator.onLine,
+      msg: "",
+      msgKind: "info",
+      clockWarning: "",
+      busy: false,
+      syncing: false,
+      label: "",
+      pin: "",
+      pin2: "",
+      key: null,
+      creds: null,
+      asg: null,
+      events: [],
+      eventsLoaded: false,
+      pending: 0,
+      counts: { waiting: 0, sent: 0, attention: 0 },
+      items: [],
+      modes: ["ktp_recording", "application", "correction", "report"],
+      mode: "ktp_recording",
+      query: "",
+      results: [],
+      chosen: null,
+      equipment: "",
+      corr: { field: "", value: "", reason: "" },
+      app: { service: "", data: {}, photos: {} },
+      rep: { text: "", category: "", phone: "" },
+
+      get targetsCount() {
+        return this.asg ? this.asg.residents.filter((r) => r[9]).length : 0;
+      },
+      get corrField() {
+        if (!this.asg) return null;
+        return this.asg.reference.correction_fields.find((f) => f.name === this.corr.field) || null;
+      },
+      get appService() {
+        if (!this.asg) return null;
+        return this.asg.reference.services.find((s) => s.code === this.app.service) || null;
+      },
+
+      say(text, kind) {
+        this.msg = text;
+        this.msgKind = kind || "info";
+      },
+
+      async boot() {
+        window.addEventListener("online", () => {
+          this.online = true;
+          if (this.key) this.sync(true);
+        });
+        window.addEventListener("offline", () => (this.online = false));
+        if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+        const note = sessionStorage.getItem("field-note");
+        if (note) {
+          sessionStorage.removeItem("field-note");
+          this.say(note, "error");
+        }
+        this.screen = (await getMeta("salt")) ? "unlock" : "setup";
+        this.pending = await db.outbox.where("status").anyOf("waiting", "attention").count();
+        setInterval(() => this.tick(), 5000);
+      },
+
+      async tick() {
+        this.online = navigator.onLine;
+        if (!this.key || this.syncing || !this.online) return;
+        const due = await db.outbox
+          .where("status")
+          .equals("waiting")
+          .filter((r) => r.nextTry <= Date.now())
+          .count();
+        if (due) this.sync(false);
+        else if (this.tab === "outbox") this.refresh();
+      },
+
+      // --- API -------------------------------------------------------------------------------
+      async api(method, path, body, raw) {
+        const headers = { Accept: "application/json" };
+        if (this.creds) headers.Authorization = "Bearer " + this.creds.token;
+        else headers["X-CSRFToken"] = cookie("csrftoken");
+        let payload;
+        if (raw) {
+          headers["Content-Type"] = "application/octet-stream";
+          payload = body;
+        } else if (body !== undefined) {
+          headers["Content-Type"] = "application/json";
+          payload = JSON.stringify(body);
+        }
+        let res;
+        try {
+          res = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin", cache: "no-store" });
+        } catch (e) {
+          throw new ApiError("network", S.no_network, null, 0);
+        }
+        let data = null;
+        try {
+          data = await res.json();
+        } catch (e) {
+          data = null;
+        }
+        if (!res.ok) {
+          const err = new ApiError(
+            (data && data.code) || "http_" + res.status,
+            (data && data.message) || res.statusText,
+            data && data.details,
+            res.status
+          );
+          if (err.code === "device_revoked") await this.wipeRevoked(err.message);
+          throw err;
+        }
+        return data;
+      },
+
+      // --- PIN, registration, unlock -----------------------------------------------------------
+      async register() {
+        if (!/^\d{6,}$/.test(this.pin)) return this.say(S.pin_short, "error");
+        if (this.pin !== this.pin2) return this.say(S.pin_mismatch, "error");
+        this.busy = true;
+        try {
+          const reg = await this.api("POST", "/devices", { label: this.label });
+          const salt = FC.randomBytes(16);
+          const key = await FC.deriveKey(this.pin, salt);
+          const creds = {
+            token: reg.token,
+            signing_key: reg.signing_key,
+            device_id: reg.device_id,
+            officer: reg.officer,
+            label: this.label,
+          };
+          await db.vault.put({ key: "creds", box: await FC.seal(key, creds) });
+          await db.meta.bulkPut([
+            { key: "salt", value: salt },
+            { key: "iterations", value: FC.ITERATIONS },
+            { key: "check", value: await FC.seal(key, "warga") },
+          ]);
+          this.key = key;
+          this.creds = creds;
+          this.pin = this.pin2 = "";
+          this.screen = "main";
+          this.say(S.registered, "ok");
+          this.loadEvents();
+        } catch (e) {
+          if (e.status === 401 || e.status === 403) this.say(S.login_first, "error");
+          else this.say(S.register_failed.replace("%s", e.message), "error");
+        } finally {
+          this.busy = false;
+        }
+      },
+
+      async unlock() {
+        const fail = (await getMeta("pinfail")) || { count: 0, until: 0 };
+        if (fail.until > Date.now()) return this.say(S.pin_locked, "error");
+        this.busy = true;
+        try {
+          const key = await FC.deriveKey(this.pin, await getMeta("salt"), await getMeta("iterations"));
+          try {
+            await FC.open(key, await getMeta("check"));
+          } catch (e) {
+            fail.count += 1;
+            if (fail.count >= 5) fail.until = Date.now() + 60000;
+            await db.meta.put({ key: "pinfail", value: fail });
+            this.pin = "";
+            return this.say(S.pin_wrong, "error");
+          }
+          await db.meta.put({ key: "pinfail", value: { count: 0, until: 0 } });
+          this.key = key;
+          this.creds = await FC.open(key, (await db.vault.get("creds")).box);
+          const asgRow = await db.vault.get("assignment");
+          this.asg = asgRow ? await FC.open(key, asgRow.box) : null;
+          this.pin = "";
+          this.msg = "";
+          this.screen = "main";
+          this.tab = this.asg ? "capture" : "tasks";
+          await this.refresh();
+          if (this.online) this.sync(false);
+        } finally {
+          this.busy = false;
+        }
+      },
+
+      lock() {
+        this.key = this.creds = this.asg = null;
+        this.items = [];
+        this.results = [];
+        this.chosen = null;
+        this.screen = "unlock";
+      },
+
+      async wipe() {
+        if (!confirm(S.confirm_wipe)) return;
+        await db.delete();
+        location.reload();
+      },
+
+      async wipeRevoked(message) {
+        try {
+          if (this.creds) {
+            await fetch(API + "/device/wiped", {
+              method: "POST",
+              headers: { Authorization: "Bearer " + this.creds.token },
+            });
+          }
+        } catch (e) {
+          /* the wipe goes ahead even without the confirmation */
+        }
+        this.key = this.creds = this.asg = null;
+        await db.delete();
+        sessionStorage.setItem("field-note", message || S.revoked);
+        location.reload();
+      },
+
+      // --- Assignments -----------------------------------------------------------------------------
+      async loadEvents() {
+        this.busy = true;
+        try {
+          const st = await this.api("GET", "/device");
+          this.events = st.events;
+          this.eventsLoaded = true;
+          this.checkClock(st.server_time);
+        } catch (e) {
+          this.say(e.message, "error");
+        } finally {
+          this.busy = false;
+        }
+      },
+
+      async download(ev) {
+        this.busy = true;
+        try {
+          const data = await this.api("POST", "/assignments", { event_id: ev.id });
+          await db.vault.put({ key: "assignment", box: await FC.seal(this.key, data) });
+          this.asg = data;
+          this.equipment = data.event.equipment[0] || "";
+          this.say(S.downloaded.replace("%s", data.residents.length), "ok");
+          this.tab = "capture";
+        } catch (e) {
+          this.say(S.download_failed.replace("%s", e.message), "error");
+        } finally {
+          this.busy = false;
+        }
+      },
+
+      checkClock(serverTime) {
+        const skew = Math.abs(Date.now() - Date.parse(serverTime)) / 1000;
+        if (skew > 600) this.clockWarning = S.clock + ": " + new Date().toLocaleString();
+      },
+
+      // --- Capture --------------------------------------------------------------------------------
+      setMode(m) {
+        this.mode = m;
+        this.msg = "";
+      },
+
+      search() {
+        const q = this.query.trim().toLowerCase();
+        if (!this.asg || q.length < 2) {
+          this.results = [];
+          return;
+        }
+        const out = [];
+        const digits = /^\d+$/.test(q);
+        for (const r of this.asg.residents) {
+          if (digits ? r[1].startsWith(q) : r[2].toLowerCase().includes(q)) {
+            out.push(r);
+            if (out.length >= 20) break;
+          }
+        }
+        this.results = out;
+      },
+
+      choose(r) {
+        this.chosen = r;
+        this.corr.field = this.corr.field || this.asg.reference.correction_fields[0].name;
+      },
+
+      resetCapture() {
+        this.chosen = null;
+        this.query = "";
+        this.results = [];
+        this.corr = { field: this.corr.field, value: "", reason: "" };
+        this.app = { service: this.app.service, data: {}, photos: {} };
+        this.rep = { text: "", category: "", phone: "" };
+        document.querySelectorAll("input[type=file]").forEach((el) => (el.value = ""));
+      },
+
+      async takePhoto(code, event) {
+        const file = event.target.files && event.target.files[0];
+        if (!file) return;
+        this.busy = true;
+        try {
+          const bytes = await compressPhoto(file);
+          this.app.photos[code] = { id: FC.uuid(), bytes, size: bytes.length, sha256: await FC.sha256Hex(bytes) };
+          this.app.photos = Object.assign({}, this.app.photos);
+        } catch (e) {
+          event.target.value = "";
+          this.say(e.message, "error");
+        } finally {
+          this.busy = false;
+        }
+      },
+
+      async saveRecord(kind, payload, label, mine, photos) {
+        const id = FC.uuid();
+        const capturedAt = new Date().toISOString();
+        const body = JSON.stringify(payload);
+        const mac = await FC.hmacHex(this.creds.signing_key, id + "\n" + kind + "\n" + capturedAt + "\n" + body);
+        const box = await FC.seal(this.key, { kind, body, captured_at: capturedAt, mac, label, mine: mine || null });
+        const photoRows = [];
+        for (const p of photos || []) {
+          photoRows.push({
+            id: p.id, recordId: id, size: p.size, sha256: p.sha256, sent: 0, status: "pending",
+            box: await FC.sealBytes(this.key, p.bytes),
+          });
+        }
+        await db.transaction("rw", db.outbox, db.photos, async () => {
+          await db.outbox.put({
+            id, kind, status: "waiting", createdAt: Date.now(), attempts: 0, nextTry: 0,
+            assignment: this.asg.assignment, box,
+          });
+          if (photoRows.length) await db.photos.bulkPut(photoRows);
+        });
+        this.say(S.saved, "ok");
+        this.resetCapture();
+        await this.refresh();
+        if (this.online) this.sync(false);
+      },
+
+      async saveKtp() {
+        if (!this.chosen) return this.say(S.choose_resident, "error");
+        const r = this.chosen;
+        await this.saveRecord("ktp_recording", { resident: r[0], equipment: this.equipment || "" }, r[2]);
+      },
+
+      async saveCorrection() {
+        if (!this.chosen) return this.say(S.choose_resident, "error");
+        const f = this.corrField;
+        if (!f || this.corr.value === "" || this.corr.reason.trim().length < 3) {
+          return this.say(S.required.replace("%s", f ? f.label : ""), "error");
+        }
+        const value = f.type === "int" ? parseInt(this.corr.value, 10) : this.corr.value;
+        const r = this.chosen;
+        const changes = {};
+        changes[f.name] = value;
+        await this.saveRecord(
+          "correction",
+          { resident: r[0], version: r[8], changes, reason: this.corr.reason.trim() },
+          r[2] + " · " + f.label,
+          changes
+        );
+      },
+
+      async saveApplication() {
+        const svc = this.appService;
+        if (!svc) return this.say(S.required.replace("%s", "service"), "error");
+        const nik = this.chosen ? this.chosen[1] : "";
+        if (!nik) return this.say(S.choose_resident, "error");
+        for (const f of svc.fields) {
+          if (f.required && !this.app.data[f.name]) return this.say(S.required.replace("%s", f.label), "error");
+        }
+        for (const d of svc.documents) {
+          if (d.required && !this.app.photos[d.code]) return this.say(S.required.replace("%s", d.label), "error");
+        }
+        const data = {};
+        for (const f of svc.fields) if (this.app.data[f.name]) data[f.name] = this.app.data[f.name];
+        const photos = Object.entries(this.app.photos);
+        await this.saveRecord(
+          "application",
+          { service: svc.code, applicant_nik: nik, data, photos: photos.map(([code, p]) => ({ upload: p.id, requirement: code })) },
+          this.chosen[2] + " · " + svc.name,
+          null,
+          photos.map(([, p]) => p)
+        );
+      },
+
+      async saveReport() {
+        if (this.rep.text.trim().length < 5) return this.say(S.required.replace("%s", "text"), "error");
+        await this.saveRecord(
+          "report",
+          { text: this.rep.text.trim(), category: this.rep.category, phone: this.rep.phone.trim() },
+          this.rep.text.trim().slice(0, 40)
+        );
+      },
+
+      // --- Outbox and sync ------------------------------------------------------------------------------
+      statusLabel(it) {
+        if (it.status === "sent") return S.sent + (it.answer && it.answer.object ? " · " + it.answer.object.label : "");
+        if (it.status === "attention") return S.attention;
+        return S.waiting;
+      },
+
+      async refresh() {
+        const rows = await db.outbox.orderBy("createdAt").reverse().toArray();
+        const counts = { waiting: 0, sent: 0, attention: 0 };
+        const items = [];
+        for (const row of rows) {
+          if (row.status in counts) counts[row.status] += 1;
+          if (row.status === "discarded" || !this.key) continue;
+          if (items.length >= 100) continue;
+          const rec = await FC.open(this.key, row.box);
+          const answer = row.answerBox ? await FC.open(this.key, row.answerBox) : null;
+          const wait = Math.ceil((row.nextTry - Date.now()) / 1000);
+          items.push({
+            id: row.id, kind: row.kind, status: row.status, label: rec.label, mine: rec.mine, answer,
+            retryIn: row.status === "waiting" && wait > 0 ? wait : 0,
+          });
+        }
+        this.counts = counts;
+        this.items = items;
+        this.pending = counts.waiting + counts.attention;
+      },
+
+      async uploadPhoto(p) {
+        if (p.status === "complete") return p.status;
+        const bytes = await FC.openBytes(this.key, p.box);
+        let st = await this.api("POST", "/uploads", { id: p.id, size: p.size, sha256: p.sha256 });
+        let offset = st.received;
+        while (st.status === "receiving" && offset < p.size) {
+          try {
+            st = await this.api("PUT", "/uploads/" + p.id + "?offset=" + offset, bytes.slice(offset, offset + CHUNK), true);
+          } catch (e) {
+            if (e.code === "offset_mismatch" && e.details) {
+              offset = e.details.received;
+              continue;
+            }
+            throw e;
+          }
+          offset = st.received;
+          await db.photos.update(p.id, { sent: offset });
+        }
+        await db.photos.update(p.id, { status: st.status, sent: st.received });
+        return st.status;
+      },
+
+      async sync(manual) {
+        if (this.syncing || !this.key) return;
+        this.syncing = true;
+        let sent = 0;
+        let failure = null;
+        try {
+          let rows = await db.outbox.where("status").equals("waiting").sortBy("createdAt");
+          if (!manual) rows = rows.filter((r) => r.nextTry <= Date.now());
+          for (let i = 0; i < rows.length; i += BATCH) {
+            sent += await this.sendBatch(rows.slice(i, i + BATCH));
+          }
+        } catch (e) {
+          failure = e;
+        } finally {
+          this.syncing = false;
+        }
+        if (!this.key) return;
+        await this.refresh();
+        if (!failure) {
+          const c = this.counts;
+          this.say(S.sync_done.replace("%s", sent).replace("%s", c.waiting).replace("%s", c.attention), "ok");
+        } else if (failure.code === "assignment_expired") this.say(S.expired, "error");
+        else if (failure.code !== "device_revoked") this.say(failure.message, "error");
+      },
+
+      async postpone(rows, long) {
+        for (const row of rows) {
+          const attempts = row.attempts + 1;
+          const delay = long ? 600 : backoffSeconds(attempts);
+          await db.outbox.update(row.id, { attempts, nextTry: Date.now() + delay * 1000 });
+        }
+      },
+
+      async sendBatch(rows) {
+        const groups = {};
+        for (const row of rows) (groups[row.assignment] = groups[row.assignment] || []).push(row);
+        let done = 0;
+        for (const [assignment, group] of Object.entries(groups)) {
+          const records = [];
+          try {
+            for (const row of group) {
+              const photos = await db.photos.where("recordId").equals(row.id).toArray();
+              for (const p of photos) await this.uploadPhoto(p);
+              const rec = await FC.open(this.key, row.box);
+              records.push({ id: row.id, kind: rec.kind, captured_at: rec.captured_at, body: rec.body, mac: rec.mac });
+            }
+            const res = await this.api("POST", "/sync", { assignment, sent_at: new Date().toISOString(), records });
+            this.clockWarning = res.clock_warning || "";
+            for (const answer of res.results) {
+              const row = group.find((r) => r.id === answer.id);
+              if (!row) continue;
+              if (answer.status === "retry") {
+                await this.postpone([row]);
+                continue;
+              }
+              const ok = answer.status === "accepted" || answer.status === "already_received";
+              await db.outbox.update(row.id, {
+                status: ok ? "sent" : "attention",
+                answerBox: await FC.seal(this.key, answer),
+                sentAt: Date.now(),
+              });
+              if (ok) {
+                await db.photos.where("recordId").equals(row.id).delete();
+                done += 1;
+              }
+            }
+          } catch (e) {
+            await this.postpone(group, e.code === "assignment_expired");
+            throw e;
+          }
+        }
+        return done;
+      },
+
+      async resend(it) {
+        const row = await db.outbox.get(it.id);
+        const rec = await FC.open(this.key, row.box);
+        const payload = JSON.parse(rec.body);
+        if (it.answer && it.answer.details && it.answer.details.version) payload.version = it.answer.details.version;
+        const photos = [];
+        for (const p of await db.photos.where("recordId").equals(row.id).toArray()) {
+          photos.push({ id: FC.uuid(), size: p.size, sha256: p.sha256, bytes: await FC.openBytes(this.key, p.box), old: p.id });
+        }
+        if (payload.photos) {
+          payload.photos = payload.photos.map((ref) => {
+            const p = photos.find((x) => x.old === ref.upload);
+            return p ? { upload: p.id, requirement: ref.requirement } : ref;
+          });
+        }
+        await db.outbox.update(row.id, { status: "discarded" });
+        await this.saveRecord(rec.kind, payload, rec.label, rec.mine, photos);
+      },
+
+      async discard(it) {
+        if (!confirm(S.confirm_discard)) return;
+        await db.outbox.update(it.id, { status: "discarded" });
+        await db.photos.where("recordId").equals(it.id).delete();
+        await this.refresh();
+      },
+    };
+  };
+})();

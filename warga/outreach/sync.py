@@ -1,0 +1,444 @@
+"""The sync protocol between the field app and the server.
+
+A phone sends batches of records. Each record carries a client-made UUID, its kind, the time
+the phone thinks it was captured, its body (JSON text, exactly as the phone serialised it) and
+an HMAC-SHA256 of `id \\n kind \\n captured_at \\n body` under the device's signing key.
+
+The server answers every record on its own:
+
+- `accepted`: applied now through the same service the office pages use;
+- `already_received`: this id with this content was applied before (a replayed batch);
+- `rejected`: the record cannot be applied (reason given); stored, so a replay answers the same;
+- `conflict`: the register changed under the record (details say what), or the same id arrived
+  with different content;
+- `retry`: a temporary condition (a photo not fully uploaded yet); nothing is stored.
+
+The ledger row (`SyncRecord`, unique per device and client id) is written in the same
+transaction as the service's changes, so a connection cut at any point either leaves both or
+neither: the phone resends, and the ledger answers `already_received` without a duplicate.
+Times: the server's own receipt time is the official one; the phone's captured_at is kept as
+information and a wrong phone clock is flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from warga.audit.services import audit_record
+from warga.core.context import RequestContext, bound, current
+from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
+from warga.core.scoping import Actor
+
+from .models import Assignment, Device, PhotoChunk, PhotoUpload, SyncRecord, SyncStatus, UploadStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+MAX_BODY = 64 * 1024
+CLOCK_TOLERANCE = timedelta(minutes=10)
+CHUNK_MAX = 256 * 1024
+
+
+def photo_max_bytes() -> int:
+    return int(getattr(settings, "OUTREACH_PHOTO_MAX_BYTES", 1024 * 1024))
+
+
+@dataclass
+class RecordIn:
+    id: str
+    kind: str
+    captured_at: str
+    body: str
+    mac: str
+
+
+@dataclass
+class RecordContext:
+    """What a record handler gets: who, where, when, and the parsed body."""
+
+    actor: Actor
+    device: Device
+    assignment: Assignment
+    client_id: uuid.UUID
+    body: dict[str, Any]
+    received_at: datetime
+    captured_at: datetime | None
+    photos: list[PhotoUpload] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    object_type: str
+    object_id: str
+    label: str = ""
+
+
+class RetryLater(ServiceError):
+    """A temporary condition: answer `retry` and store nothing."""
+
+    status = 409
+    code = "retry"
+
+
+def record_mac(key: bytes, rec: RecordIn) -> str:
+    message = f"{rec.id}\n{rec.kind}\n{rec.captured_at}\n{rec.body}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def content_hash(rec: RecordIn) -> str:
+    return hashlib.sha256(f"{rec.kind}\n{rec.body}".encode()).hexdigest()
+
+
+def _answer(rec_id: str, status: str, code: str = "", message: str = "", **extra: Any) -> dict[str, Any]:
+    return {"id": rec_id, "status": status, "code": code, "message": message, **extra}
+
+
+def _device_context(device: Device) -> RequestContext:
+    ctx = current()
+    return RequestContext(
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        request_id=ctx.request_id,
+        channel="field",
+        device_id=str(device.public_id),
+    )
+
+
+def check_device(device: Device) -> None:
+    if device.is_revoked:
+        raise NotAllowed(
+            _("This phone was revoked by an administrator. Its data has been wiped; contact your supervisor."),
+            code="device_revoked",
+            details={"wipe": True},
+        )
+
+
+def assignment_for_sync(*, device: Device, public_id: str) -> Assignment:
+    check_device(device)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound(_("Unknown assignment."), code="assignment_unknown") from None
+    assignment = (
+        Assignment.objects.select_related("event", "event__desa", "device")
+        .filter(public_id=key, device=device)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound(_("Unknown assignment."), code="assignment_unknown")
+    if assignment.is_expired:
+        raise Conflict(
+            _(
+                "The assignment for %(desa)s on %(date)s expired. Your records are kept on the phone; "
+                "ask your supervisor to extend it, then sync again."
+            )
+            % {"desa": assignment.event.desa.name, "date": assignment.event.date.isoformat()},
+            code="assignment_expired",
+            status=410,
+        )
+    return assignment
+
+
+def sync_batch(
+    *, device: Device, assignment_id: str, sent_at: str | None, records: list[RecordIn]
+) -> dict[str, Any]:
+    """Apply a batch record by record; one failing record never blocks the others."""
+    from .records import HANDLERS
+
+    assignment = assignment_for_sync(device=device, public_id=assignment_id)
+    if len(records) > MAX_BATCH:
+        raise InvalidInput(_("Send at most %(n)d records per batch.") % {"n": MAX_BATCH})
+    actor = Actor.for_user(device.user)
+    received_at = timezone.now()
+    phone_now = parse_datetime(sent_at) if sent_at else None
+    skew = int((phone_now - received_at).total_seconds()) if phone_now and phone_now.tzinfo else 0
+    answers = []
+    with bound(_device_context(device)):
+        for rec in records:
+            try:
+                answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS))
+            except RetryLater as exc:
+                answers.append(_answer(rec.id, "retry", exc.code, str(exc.message), details=exc.details))
+    return {
+        "server_time": received_at.isoformat(),
+        "clock_skew_seconds": skew,
+        "clock_warning": _skew_message(skew) if abs(skew) > CLOCK_TOLERANCE.total_seconds() else "",
+        "results": answers,
+    }
+
+
+def _skew_message(skew: int) -> str:
+    hours = abs(skew) / 3600
+    if hours >= 24:
+        amount = _("%(n)d days") % {"n": round(hours / 24)}
+    elif hours >= 1:
+        amount = _("%(n)d hours") % {"n": round(hours)}
+    else:
+        amount = _("%(n)d minutes") % {"n": round(abs(skew) / 60)}
+    side = _("ahead") if skew > 0 else _("behind")
+    return _(
+        "The phone's clock is %(amount)s %(side)s. The server's time was used for your records; "
+        "please set the phone's date and time."
+    ) % {"amount": amount, "side": side}
+
+
+def _parse(rec: RecordIn) -> tuple[uuid.UUID, dict[str, Any], datetime | None]:
+    try:
+        client_id = uuid.UUID(rec.id)
+    except ValueError:
+        raise InvalidInput(_("The record id is not a UUID."), code="bad_id") from None
+    if len(rec.body) > MAX_BODY:
+        raise InvalidInput(_("The record is too large."), code="too_large")
+    try:
+        body = json.loads(rec.body)
+    except ValueError:
+        raise InvalidInput(_("The record is not valid JSON."), code="bad_json") from None
+    if not isinstance(body, dict):
+        raise InvalidInput(_("The record is not valid JSON."), code="bad_json")
+    captured = parse_datetime(rec.captured_at) if rec.captured_at else None
+    if captured is not None and captured.tzinfo is None:
+        captured = timezone.make_aware(captured)
+    return client_id, body, captured
+
+
+def _sync_one(
+    actor: Actor,
+    device: Device,
+    assignment: Assignment,
+    rec: RecordIn,
+    received_at: datetime,
+    skew: int,
+    handlers: dict[str, Any],
+) -> dict[str, Any]:
+    if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
+        # Not stored: a tampered copy must not block the genuine record with the same id.
+        return _answer(
+            rec.id,
+            SyncStatus.REJECTED,
+            "bad_signature",
+            _("The record was altered after it was captured on the phone and was not accepted."),
+        )
+    try:
+        client_id, body, captured = _parse(rec)
+    except InvalidInput as exc:
+        return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
+    digest = content_hash(rec)
+    previous = SyncRecord.objects.filter(device=device, client_id=client_id).first()
+    if previous is not None:
+        return _replay(previous, rec.id, digest)
+    handler = handlers.get(rec.kind)
+    if handler is None:
+        return _answer(rec.id, SyncStatus.REJECTED, "unknown_kind", _("This kind of record is not supported."))
+    flagged = abs(skew) > CLOCK_TOLERANCE.total_seconds() or bool(
+        captured and (captured - received_at) > CLOCK_TOLERANCE
+    )
+    ctx = RecordContext(
+        actor=actor,
+        device=device,
+        assignment=assignment,
+        client_id=client_id,
+        body=body,
+        received_at=received_at,
+        captured_at=captured,
+    )
+    try:
+        with transaction.atomic():
+            status, code, message, details, outcome = SyncStatus.ACCEPTED, "", "", None, None
+            try:
+                with transaction.atomic():
+                    outcome = handler(ctx)
+            except RetryLater:
+                raise
+            except Conflict as exc:
+                status, code, message, details = SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details
+            except ServiceError as exc:
+                status, code, message, details = SyncStatus.REJECTED, exc.code, str(exc.message), exc.details
+            answer = _answer(rec.id, status, code, message)
+            if details is not None:
+                answer["details"] = details
+            if outcome is not None:
+                answer["object"] = {"type": outcome.object_type, "id": outcome.object_id, "label": outcome.label}
+            if flagged:
+                answer["clock_flagged"] = True
+            row = SyncRecord.objects.create(
+                device=device,
+                client_id=client_id,
+                officer=device.user,
+                assignment=assignment,
+                kind=rec.kind,
+                content_hash=digest,
+                status=status,
+                code=code,
+                answer=answer,
+                object_type=outcome.object_type if outcome else "",
+                object_id=outcome.object_id if outcome else "",
+                received_at=received_at,
+                captured_at=captured,
+                clock_skew_seconds=skew,
+                clock_flagged=flagged,
+            )
+            if ctx.photos:
+                PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
+            audit_record(
+                actor=actor,
+                action="outreach.sync.record",
+                obj=row,
+                summary={"kind": rec.kind, "status": status, "code": code, "clock_flagged": flagged},
+            )
+    except IntegrityError:
+        # The same record arrived through a parallel request that committed first.
+        previous = SyncRecord.objects.filter(device=device, client_id=client_id).first()
+        if previous is None:
+            raise
+        return _replay(previous, rec.id, digest)
+    return answer
+
+
+def _replay(previous: SyncRecord, rec_id: str, digest: str) -> dict[str, Any]:
+    if previous.content_hash != digest:
+        return _answer(
+            rec_id,
+            SyncStatus.CONFLICT,
+            "id_reused",
+            _("A different record with the same id was already received; this copy was not applied."),
+        )
+    answer = dict(previous.answer)
+    if answer.get("status") == SyncStatus.ACCEPTED:
+        answer["status"] = "already_received"
+        answer["message"] = _("Already received earlier; nothing was duplicated.")
+    answer["replayed"] = True
+    return answer
+
+
+# --- Photo uploads -----------------------------------------------------------------------------
+def _upload_key(upload_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(upload_id))
+    except ValueError:
+        raise InvalidInput(_("The upload id is not a UUID.")) from None
+
+
+@transaction.atomic
+def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
+    """Open an upload (or find the one already open, to resume it)."""
+    check_device(device)
+    key = _upload_key(upload_id)
+    sha256 = sha256.lower()
+    if not 0 < size <= photo_max_bytes():
+        raise InvalidInput(
+            _("A photo must be smaller than %(kb)d KB.") % {"kb": photo_max_bytes() // 1024}, code="too_large"
+        )
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidInput(_("The photo's checksum is malformed."))
+    existing = PhotoUpload.objects.filter(device=device, client_id=key).first()
+    if existing is not None:
+        if existing.size != size or existing.sha256 != sha256:
+            raise Conflict(_("A different photo with the same id was already started."), code="id_reused")
+        return existing
+    upload = PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
+    return upload
+
+
+def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
+    check_device(device)
+    upload = PhotoUpload.objects.filter(device=device, client_id=_upload_key(upload_id)).first()
+    if upload is None:
+        raise NotFound(_("Unknown upload."))
+    return upload
+
+
+@transaction.atomic
+def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) -> PhotoUpload:
+    """Append bytes at `offset`. A chunk already stored is acknowledged; a gap is refused with the
+    offset the server has, so the phone resumes from there."""
+    check_device(device)
+    upload = (
+        PhotoUpload.objects.select_for_update().filter(device=device, client_id=_upload_key(upload_id)).first()
+    )
+    if upload is None:
+        raise NotFound(_("Unknown upload."))
+    if upload.status != UploadStatus.RECEIVING:
+        return upload
+    if not data or len(data) > CHUNK_MAX:
+        raise InvalidInput(_("A chunk must hold 1 byte to %(kb)d KB.") % {"kb": CHUNK_MAX // 1024})
+    if offset + len(data) <= upload.received:
+        return upload  # a resent chunk the server already has
+    if offset != upload.received:
+        raise Conflict(
+            _("The server has %(n)d bytes of this photo; continue from there.") % {"n": upload.received},
+            code="offset_mismatch",
+            details={"received": upload.received},
+        )
+    if offset + len(data) > upload.size:
+        raise InvalidInput(_("The photo is longer than announced."))
+    PhotoChunk.objects.create(upload=upload, offset=offset, data=data)
+    upload.received = offset + len(data)
+    fields = ["received"]
+    if upload.received == upload.size:
+        _upload_finish(upload)
+        fields += ["status", "reason", "content_type", "completed_at"]
+    upload.save(update_fields=fields)
+    return upload
+
+
+def upload_bytes(upload: PhotoUpload) -> bytes:
+    return b"".join(bytes(c) for c in upload.chunks.order_by("offset").values_list("data", flat=True))
+
+
+def _upload_finish(upload: PhotoUpload) -> None:
+    """Check the whole photo: its checksum, then that Pillow reads it as a JPEG, PNG or WebP."""
+    from PIL import Image, UnidentifiedImageError
+
+    data = upload_bytes(upload)
+    upload.completed_at = timezone.now()
+    if hashlib.sha256(data).hexdigest() != upload.sha256:
+        upload.status = UploadStatus.REJECTED
+        upload.reason = _("The photo arrived damaged (checksum mismatch). Take it again.")
+        return
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+            fmt = (img.format or "").upper()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        fmt = ""
+    types = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+    if fmt not in types:
+        upload.status = UploadStatus.REJECTED
+        upload.reason = _("The file is not a photo (JPEG, PNG or WebP).")
+        return
+    upload.status = UploadStatus.COMPLETE
+    upload.content_type = types[fmt]
+
+
+def photos_for_record(ctx: RecordContext, ids: list[str]) -> list[PhotoUpload]:
+    """The completed uploads a record refers to; `retry` while any is still arriving."""
+    if len(ids) > 10:
+        raise InvalidInput(_("At most 10 photos per record."))
+    keys = [_upload_key(i) for i in ids]
+    uploads = {u.client_id: u for u in PhotoUpload.objects.filter(device=ctx.device, client_id__in=keys)}
+    result = []
+    for key in keys:
+        upload = uploads.get(key)
+        if upload is None or upload.status == UploadStatus.RECEIVING:
+            raise RetryLater(_("A photo of this record has not been fully uploaded yet."), code="photo_pending")
+        if upload.status == UploadStatus.REJECTED:
+            raise InvalidInput(upload.reason, code="photo_rejected")
+        if upload.used_by_id is not None:
+            raise InvalidInput(_("This photo belongs to another record."), code="photo_reused")
+        result.append(upload)
+    ctx.photos = result
+    return result

@@ -1,0 +1,39 @@
+"""Demo residents: synthetic families in the first two kecamatan of the installation.
+
+The demo accounts of `warga.core.demo` work in the first kecamatan ("loket", "verkec",
+"desa") and the second ("loket2"), so both get residents. A few people are planted twice
+under two NIKs with spelling variants, for the duplicate review queue. Running it again
+adds nothing: kecamatan that already have residents are skipped.
+"""
+
+from __future__ import annotations
+
+from warga.regions.models import Region, RegionLevel
+from warga.registry.synthetic import populate
+
+#: size -> (residents, number of kecamatan, share of households followed by a planted duplicate)
+SIZES = {
+    "small": (3_000, 2, 0.008),
+    "medium": (50_000, 2, 0.002),
+}
+
+
+def seed(region: Region, *, size: str, seed: int) -> str:
+    kecamatan = list(
+        Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if size == "full":
+        people = region.population_total or 100_000
+        codes, rate = [region.code], 0.0005
+    else:
+        people, count, rate = SIZES[size]
+        codes = kecamatan[:count]
+    result = populate(area_codes=codes, people=people, seed=seed, duplicate_rate=rate)
+    if not result.residents:
+        return "residents already present, nothing added"
+    return (
+        f"{result.residents} residents in {result.families} families, {result.phones} phone numbers, "
+        f"{len(result.duplicates)} planted duplicates"
+    )

@@ -1,0 +1,365 @@
+"""Reads of the population register. Everything goes through the actor's scope.
+
+`*_open` selectors are for showing a record to an officer: they also write the audit row
+that personal data was read. The plain getters are for other services, whose own action is
+audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from warga.audit.services import audit_read
+from warga.core.errors import InvalidInput, NotFound
+from warga.core.scoping import Actor, get_scoped, scoped
+from warga.regions.lookups import CODE_RE
+from warga.regions.models import Region, RegionLevel
+
+from .capabilities import REGISTRY_STATS, REGISTRY_VIEW
+from .models import (
+    Family,
+    FamilyChange,
+    LifeEvent,
+    LifeStatus,
+    Phone,
+    Relationship,
+    Resident,
+    ResidentChange,
+    Sex,
+)
+from .names import name_key, name_similarity, normalize_name
+from .search_index import FTS_TABLE
+
+NUMBER_RE = re.compile(r"^\d{16}$")
+
+# --------------------------------------------------------------------------- single records
+
+
+def resident_get(*, actor: Actor, pk: int) -> Resident:
+    return get_scoped(Resident.objects.select_related("desa", "family"), actor, pk=pk)
+
+
+def resident_get_by_nik(*, actor: Actor, nik: str) -> Resident:
+    """The resident with this NIK inside the actor's area; NotFound otherwise (also outside it)."""
+    return get_scoped(Resident.objects.select_related("desa", "family"), actor, nik=(nik or "").strip())
+
+
+def family_get(*, actor: Actor, pk: int) -> Family:
+    return get_scoped(Family.objects.select_related("desa"), actor, pk=pk)
+
+
+def family_get_by_kk(*, actor: Actor, kk_number: str) -> Family:
+    return get_scoped(Family.objects.select_related("desa"), actor, kk_number=(kk_number or "").strip())
+
+
+def resident_open(*, actor: Actor, pk: int | None = None, nik: str | None = None) -> Resident:
+    """A resident's record shown to an officer: needs registry.view and is audit-logged."""
+    actor.require(REGISTRY_VIEW)
+    resident = resident_get(actor=actor, pk=pk) if pk is not None else resident_get_by_nik(actor=actor, nik=nik or "")
+    audit_read(actor=actor, obj=resident)
+    return resident
+
+
+def family_open(*, actor: Actor, pk: int | None = None, kk_number: str | None = None) -> Family:
+    actor.require(REGISTRY_VIEW)
+    family = family_get(actor=actor, pk=pk) if pk is not None else family_get_by_kk(actor=actor, kk_number=kk_number or "")
+    audit_read(actor=actor, obj=family)
+    return family
+
+
+_RELATIONSHIP_ORDER = {value: index for index, value in enumerate(Relationship.values)}
+
+
+def family_members(*, actor: Actor, family: Family) -> list[Resident]:
+    """Members in the order of a printed KK: head, spouse, children by age, then the others."""
+    members = scoped(Resident.objects.filter(family=family), actor).order_by("birth_date", "pk")
+    return sorted(members, key=lambda m: _RELATIONSHIP_ORDER.get(m.relationship, 99))
+
+
+def residents_in_area(*, actor: Actor, area_code: str) -> QuerySet[Resident]:
+    """Residents living in a region (kecamatan, desa…) inside the actor's area."""
+    code = (area_code or "").strip()
+    if not CODE_RE.match(code):
+        raise InvalidInput(_("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region")
+    return scoped(Resident.objects.filter(desa__within=code), actor)
+
+
+def resident_history(*, actor: Actor, resident: Resident) -> QuerySet[ResidentChange]:
+    return scoped(ResidentChange.objects.filter(resident=resident), actor).select_related("actor", "event")
+
+
+def family_history(*, actor: Actor, family: Family) -> QuerySet[FamilyChange]:
+    return scoped(FamilyChange.objects.filter(family=family), actor).select_related("actor", "event")
+
+
+def resident_events(*, actor: Actor, resident: Resident) -> QuerySet[LifeEvent]:
+    """Events of a resident. Visible with the resident, wherever the event was registered."""
+    get_scoped(Resident.objects.all(), actor, pk=resident.pk)
+    return resident.life_events.select_related("desa", "actor").order_by("-occurred_on", "-id")
+
+
+def resident_phones(*, actor: Actor, resident: Resident) -> QuerySet[Phone]:
+    return scoped(Phone.objects.filter(resident=resident), actor).order_by("-verified_at", "-created_at")
+
+
+def phone_get(*, actor: Actor, pk: int) -> Phone:
+    return get_scoped(Phone.objects.select_related("resident"), actor, pk=pk)
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchFilters:
+    desa: str = ""
+    kecamatan: str = ""
+    birth_year: int | None = None
+    sex: str = ""
+    family_id: int | None = None
+    alive_only: bool = False
+
+
+#: Candidates fetched per strategy before ranking; enough for a page of good answers.
+SUBSTRING_CANDIDATES = 300
+FUZZY_CANDIDATES = 150
+#: Below this similarity a fuzzy candidate is not shown (see names.name_similarity).
+MIN_SCORE = 0.6
+
+
+def _filtered(actor: Actor, filters: SearchFilters) -> QuerySet[Resident]:
+    qs = scoped(Resident.objects.all(), actor)
+    for code in (filters.kecamatan, filters.desa):
+        if code:
+            if not CODE_RE.match(code):
+                raise InvalidInput(_("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region")
+            qs = qs.filter(desa__within=code)
+    if filters.birth_year:
+        qs = qs.filter(birth_date__year=filters.birth_year)
+    if filters.sex in Sex.values:
+        qs = qs.filter(sex=filters.sex)
+    if filters.family_id:
+        qs = qs.filter(family_id=filters.family_id)
+    if filters.alive_only:
+        qs = qs.filter(life_status=LifeStatus.ALIVE)
+    return qs
+
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _substring_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident]:
+    if connection.vendor == "sqlite":
+        if len(key) < 3:
+            return qs.filter(name_key__startswith=key)
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s"  # noqa: S608 - constant table name
+        return qs.filter(id__in=RawSQL(sql, [_fts_phrase(key)]))
+    return qs.filter(name_key__contains=key)
+
+
+def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
+    """Ids of names sharing many trigrams with the key (typos, a letter missing or extra)."""
+    if len(key) < 4:
+        return []
+    if connection.vendor == "postgresql":
+        ranked = (
+            qs.annotate(sim=RawSQL("similarity(registry_resident.name_key, %s)", [key]))
+            .extra(where=["registry_resident.name_key %% %s"], params=[key])
+            .order_by("-sim")
+            .values_list("id", flat=True)
+        )
+        return list(ranked[:FUZZY_CANDIDATES])
+    if connection.vendor == "sqlite":
+        grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+        match = " OR ".join(_fts_phrase(g) for g in grams)
+        # Ranked over the whole register, then narrowed to the scope and filters.
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s ORDER BY rank LIMIT %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [match, FUZZY_CANDIDATES * 4])
+            ids = [row[0] for row in cursor.fetchall()]
+        return list(qs.filter(id__in=ids).values_list("id", flat=True)[:FUZZY_CANDIDATES])
+    return []
+
+
+def resident_search(*, actor: Actor, query: str = "", filters: SearchFilters | None = None) -> list[Resident] | QuerySet[Resident]:
+    """Find residents by NIK, KK number or name (spelling variants included), best match first.
+
+    A 16-digit query is an exact NIK or KK number. A name is matched on its spelling key
+    (equal keys first, then keys containing the query's key, then trigram neighbours for
+    typos), each result carrying `score` in [0, 1]. With no query, the filters alone list
+    residents by name; at least a desa or a family is then needed.
+    """
+    actor.require(REGISTRY_VIEW)
+    filters = filters or SearchFilters()
+    query = " ".join((query or "").split())
+    qs = _filtered(actor, filters).select_related("desa", "family")
+    digits = query.replace(" ", "")
+    if NUMBER_RE.match(digits):
+        found = list(qs.filter(Q(nik=digits) | Q(family__kk_number=digits)).order_by("family_id", "birth_date"))
+        for resident in found:
+            resident.score = 1.0  # type: ignore[attr-defined]
+        return found
+    if not query:
+        if not (filters.desa or filters.family_id):
+            raise InvalidInput(
+                _("Type a name, a NIK or a KK number, or choose a desa."), code="registry.search_empty"
+            )
+        return qs.order_by("name_key", "pk")
+    key = name_key(query)
+    if len(key) < 3:
+        raise InvalidInput(_("Type at least three letters of the name."), code="registry.search_short")
+    hits: dict[int, Resident] = {}
+    for resident in _substring_candidates(qs, key).order_by("pk")[:SUBSTRING_CANDIDATES]:
+        hits[resident.pk] = resident
+    fuzzy = [pk for pk in _fuzzy_ids(qs, key) if pk not in hits]
+    if fuzzy:
+        for resident in qs.filter(pk__in=fuzzy):
+            hits[resident.pk] = resident
+    normalized = normalize_name(query)
+    ranked = []
+    for resident in hits.values():
+        if resident.name_key == key:
+            score = 1.0
+        else:
+            score = name_similarity(normalized, resident.full_name)
+            if key in resident.name_key:
+                # Part of the name (a first name alone) is a real answer even if short.
+                score = max(score, 0.6 + 0.35 * len(key) / max(len(resident.name_key), 1))
+        if score >= MIN_SCORE:
+            resident.score = round(score, 3)  # type: ignore[attr-defined]
+            ranked.append(resident)
+    ranked.sort(key=lambda r: (-r.score, r.full_name, r.pk))  # type: ignore[attr-defined]
+    return ranked
+
+
+# --------------------------------------------------------------------------- statistics
+
+AGE_GROUPS: list[tuple[int, int | None]] = [(lo, lo + 4) for lo in range(0, 75, 5)] + [(75, None)]
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_group_label(group: tuple[int, int | None]) -> str:
+    lo, hi = group
+    return f"{lo}–{hi}" if hi is not None else f"{lo}+"
+
+
+def _area_rows(actor: Actor, area: Region) -> list[Region]:
+    if not actor.covers(area.code):
+        raise NotFound(_("Not found."))
+    if area.level >= RegionLevel.DESA:
+        return [area]
+    return list(Region.objects.filter(parent=area).order_by("code"))
+
+
+def population_stats(*, actor: Actor, area: Region, on: date | None = None) -> dict[str, Any]:
+    """Living residents of an area by sex and five-year age group, one row per child region.
+
+    Returns {"rows": [{region, male, female, total, groups: {label: {"M": n, "F": n}}}],
+    "totals": {...}, "groups": [labels]}. Counts only: no personal data.
+    """
+    actor.require(REGISTRY_STATS)
+    rows_for = _area_rows(actor, area)
+    today = on or timezone.localdate()
+    aggregates: dict[str, Any] = {}
+    for group in AGE_GROUPS:
+        lo, hi = group
+        condition = Q(birth_date__lte=_years_before(today, lo))
+        if hi is not None:
+            condition &= Q(birth_date__gt=_years_before(today, hi + 1))
+        aggregates[age_group_label(group)] = Count("id", filter=condition)
+    qs = (
+        scoped(Resident.objects.filter(desa__within=area.code, life_status=LifeStatus.ALIVE), actor)
+        .values("desa_id", "sex")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    labels = [age_group_label(g) for g in AGE_GROUPS]
+    depth = len(rows_for[0].code.split(".")) if rows_for else 0
+    table: dict[str, dict[str, Any]] = {
+        r.code: {"region": r, "M": 0, "F": 0, "total": 0, "groups": {lab: {"M": 0, "F": 0} for lab in labels}}
+        for r in rows_for
+    }
+    for item in qs:
+        code = ".".join(item["desa_id"].split(".")[:depth])
+        row = table.get(code)
+        if row is None:
+            continue
+        for label in labels:
+            row["groups"][label][item["sex"]] += item[label]
+            row[item["sex"]] += item[label]
+            row["total"] += item[label]
+    totals = {"M": 0, "F": 0, "total": 0, "groups": {lab: {"M": 0, "F": 0} for lab in labels}}
+    for row in table.values():
+        for s in ("M", "F", "total"):
+            totals[s] += row[s]
+        for label in labels:
+            for s in ("M", "F"):
+                totals["groups"][label][s] += row["groups"][label][s]
+    return {"rows": list(table.values()), "totals": totals, "groups": labels, "on": today, "area": area}
+
+
+def phone_drive_stats(*, actor: Actor, kecamatan: Region, on: date | None = None) -> dict[str, Any]:
+    """Per desa of a kecamatan: living adults, and how many of them have a verified number."""
+    actor.require(REGISTRY_STATS)
+    if kecamatan.level != RegionLevel.KECAMATAN:
+        raise InvalidInput(_("Choose a kecamatan."), code="registry.not_kecamatan")
+    today = on or timezone.localdate()
+    adult_born_by = _years_before(today, 17)
+    desas = [d for d in Region.objects.filter(parent=kecamatan).order_by("code") if actor.covers(d.code)]
+    verified = Phone.objects.filter(resident=OuterRef("pk"), verified_at__isnull=False)
+    counts = (
+        scoped(
+            Resident.objects.filter(
+                desa__within=kecamatan.code, life_status=LifeStatus.ALIVE, birth_date__lte=adult_born_by
+            ),
+            actor,
+        )
+        .annotate(has_phone=Exists(verified))
+        .values("desa_id")
+        .annotate(adults=Count("id"), verified=Count("id", filter=Q(has_phone=True)))
+        .order_by()
+    )
+    by_desa: dict[str, dict[str, int]] = defaultdict(lambda: {"adults": 0, "verified": 0})
+    for item in counts:
+        by_desa[item["desa_id"]] = {"adults": item["adults"], "verified": item["verified"]}
+    rows = []
+    for desa in desas:
+        numbers = by_desa[desa.code]
+        pct = round(100 * numbers["verified"] / numbers["adults"], 1) if numbers["adults"] else 0.0
+        rows.append({"region": desa, **numbers, "percent": pct})
+    total_adults = sum(r["adults"] for r in rows)
+    total_verified = sum(r["verified"] for r in rows)
+    return {
+        "kecamatan": kecamatan,
+        "rows": rows,
+        "adults": total_adults,
+        "verified": total_verified,
+        "percent": round(100 * total_verified / total_adults, 1) if total_adults else 0.0,
+    }
+
+
+def kecamatan_choices(*, actor: Actor) -> list[Region]:
+    """Kecamatan the actor can see (for area pickers)."""
+    if not actor.area_code:
+        return []
+    return [
+        r
+        for r in Region.objects.filter(level=RegionLevel.KECAMATAN).order_by("code")
+        if actor.covers(r.code) or (actor.area_code or "").startswith(r.code + ".")
+    ]

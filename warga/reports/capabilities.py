@@ -1,0 +1,23 @@
+from warga.core.permissions import Role, grant
+
+REPORTS_VIEW = grant(
+    "reports.view",
+    Role.DESA_OPERATOR,
+    Role.KECAMATAN_COUNTER,
+    Role.KECAMATAN_VERIFIER,
+    Role.DISDUKCAPIL_VERIFIER,
+    Role.DISDUKCAPIL_HEAD,
+    Role.COMPLAINT_HANDLER,
+    Role.AGENCY_STAFF,
+    Role.AGENCY_HEAD,
+    Role.REGIONAL_VIEWER,
+    Role.SYSTEM_ADMIN,
+    description="See citizen reports of one's area",
+)
+REPORTS_CREATE = grant(
+    "reports.create",
+    Role.DESA_OPERATOR,
+    Role.KECAMATAN_COUNTER,
+    Role.COMPLAINT_HANDLER,
+    description="Record a citizen report received at a counter",
+)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from warga.core.scoping import Actor, scoped
+
+from .models import CitizenReport
+
+
+def reports_list(*, actor: Actor, status: str = "", query: str = "") -> QuerySet[CitizenReport]:
+    actor.require("reports.view")
+    qs = scoped(CitizenReport.objects.select_related("desa"), actor)
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(text__icontains=query)
+    return qs
