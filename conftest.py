@@ -66,41 +66,39 @@ class Cast:
         }
 
 
-@pytest.fixture
-def regions(db) -> Region:
-    regions_load(only=KAB)
-    return Region.objects.get(code=KAB)
+def _ensure_regions() -> None:
+    if not Region.objects.filter(code=KAB).exists():
+        regions_load(only=KAB)
 
 
 def _user(username: str, roles: list[str], unit: Unit | None, area: Region) -> User:
-    user = staff_create(
-        actor=None,
-        username=username,
-        password=PASSWORD,
-        full_name=username.title(),
-        roles=roles,
-        unit_id=unit.pk if unit else None,
-        area_code=area.code,
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        return existing
+    return staff_create(
+        actor=None, username=username, password=PASSWORD, full_name=username.title(), roles=roles,
+        unit_id=unit.pk if unit else None, area_code=area.code,
     )
-    return user
 
 
-@pytest.fixture
-def cast(regions) -> Cast:
-    kab = regions
+def _ensure_cast() -> Cast:
+    _ensure_regions()
+    kab = Region.objects.get(code=KAB)
     units_create_standard(region=kab)
     kec = Region.objects.get(code=KEC)
     other = Region.objects.get(code=OTHER_KEC)
     desa = Region.objects.filter(parent=kec).order_by("code").first()
     other_desa = Region.objects.filter(parent=other).order_by("code").first()
+    assert desa is not None and other_desa is not None
     dukcapil = Unit.objects.get(code="disdukcapil")
     kec_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
     other_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=other)
     desa_unit = Unit.objects.get(kind=UnitKind.DESA_OFFICE, area=desa)
     admin = _user("admin", [Role.SYSTEM_ADMIN], Unit.objects.get(code="diskominfo"), kab)
-    admin.totp_secret = pyotp.random_base32()
-    admin.totp_confirmed_at = timezone.now()
-    admin.save()
+    if not admin.totp_enabled:
+        admin.totp_secret = pyotp.random_base32()
+        admin.totp_confirmed_at = timezone.now()
+        admin.save()
     return Cast(
         kabupaten=kab,
         kecamatan=kec,
@@ -117,6 +115,26 @@ def cast(regions) -> Cast:
         outreach=_user("outreach", [Role.OUTREACH_OFFICER], dukcapil, kab),
         admin=admin,
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Regions, units and the cast are created once per test database and kept (committed);
+    each test's changes roll back. Tests that flush the database (transactional ones) get them
+    recreated by the fixtures below."""
+    with django_db_blocker.unblock():
+        _ensure_cast()
+
+
+@pytest.fixture
+def regions(db) -> Region:
+    _ensure_regions()
+    return Region.objects.get(code=KAB)
+
+
+@pytest.fixture
+def cast(regions) -> Cast:
+    return _ensure_cast()
 
 
 @pytest.fixture

@@ -33,3 +33,19 @@ def sms_reconcile_periodic() -> None:
     from warga.messaging.services import sms_reconcile
 
     sms_reconcile()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("imports-purge-stale")
+def purge_stale_imports() -> None:
+    from warga.imports.services import imports_purge_stale
+
+    imports_purge_stale()
+
+
+@db_periodic_task(crontab(day_of_week="0", hour="1", minute="30"))
+@lock_task("dedupe-full-scan")
+def scan_duplicates_weekly() -> None:
+    from warga.dedupe.services import duplicates_scan
+
+    duplicates_scan()

@@ -33,7 +33,7 @@ REGION = "32.03"
 
 
 def env_for(db: str) -> dict[str, str]:
-    env = dict(os.environ, SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="warga.settings", HUEY_IMMEDIATE="1")
+    env = dict(os.environ, SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="warga.settings", HUEY_IMMEDIATE="0")
     if db == "postgres":
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/warga_bench"
         env["WARGA_DATA_DIR"] = str(WORK / "pgdata")
@@ -214,7 +214,6 @@ def phase_scan(planted: Path) -> dict:
     started = time.perf_counter()
     result = duplicates_scan()
     seconds = time.perf_counter() - started
-    ids = dict(Resident.objects.values_list("nik", "id").iterator(chunk_size=50_000)) if False else None
     truth = set()
     for line in planted.read_text().splitlines():
         a, b = line.split(",")
@@ -224,7 +223,6 @@ def phase_scan(planted: Path) -> dict:
     hits = len(found & truth)
     precision = hits / len(found) if found else 1.0
     recall = hits / len(truth) if truth else 1.0
-    del ids
     return {"seconds": seconds, "compared": result.compared, "found": len(found), "planted": len(truth),
             "true_positive": hits, "precision": precision, "recall": recall, "peak_mb": peak_mb()}
 

@@ -4,8 +4,6 @@ Mounted at the API root (PREFIX = "") so that the public `/track/{code}` and
 `/verify/{number}` sit beside `/applications/…`.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -295,7 +293,7 @@ def application_out(app: Application, *, today: date | None = None) -> dict[str,
 
 
 def _attachment_url(app: Application, att: Attachment) -> str:
-    return f"/api/v1/applications/{app.pk}/documents/{att.pk}"
+    return f"/api/v1/applications/{app.pk}/attachments/{att.pk}"
 
 
 def application_detail_out(app: Application) -> dict[str, Any]:
@@ -455,7 +453,7 @@ class _LazyOut:
 
 
 @router.get(
-    "/applications/{application_id}",
+    "/applications/{int:application_id}",
     response={200: ApplicationDetailOut, **errors(401, 403, 404)},
     summary="One application with its history, checklist and scans",
 )
@@ -467,7 +465,7 @@ def application_detail(request: HttpRequest, application_id: int) -> dict[str, A
 
 
 @router.patch(
-    "/applications/{application_id}",
+    "/applications/{int:application_id}",
     response={200: ApplicationDetailOut, **errors(401, 403, 404, 409)},
     summary="Correct an application (optimistic locking)",
 )
@@ -483,7 +481,7 @@ def application_edit(request: HttpRequest, application_id: int, payload: UpdateI
 
 
 @router.post(
-    "/applications/{application_id}/transitions",
+    "/applications/{int:application_id}/transitions",
     response={200: ApplicationOut, **errors(401, 403, 404, 409)},
     summary="Move the file one step",
 )
@@ -504,7 +502,7 @@ def application_transition(request: HttpRequest, application_id: int, payload: T
 
 
 @router.post(
-    "/applications/{application_id}/documents/{requirement}",
+    "/applications/{int:application_id}/documents/{requirement}",
     response={201: AttachmentOut, **errors(401, 403, 404, 409, 413)},
     summary="Attach a scan (raw body: PDF, JPEG or PNG)",
     openapi_extra={
@@ -567,7 +565,7 @@ def attachment_response(actor: Actor, application_id: int, attachment_id: int) -
 
 
 @router.get(
-    "/applications/{application_id}/documents/{attachment_id}",
+    "/applications/{int:application_id}/attachments/{int:attachment_id}",
     response={200: None, **errors(401, 403, 404)},
     summary="Open a scan (audit-logged)",
 )
@@ -599,7 +597,7 @@ def document_response(actor: Actor, application_id: int) -> HttpResponse:
 
 
 @router.get(
-    "/applications/{application_id}/receipt.pdf",
+    "/applications/{int:application_id}/receipt.pdf",
     response={200: None, **errors(401, 403, 404)},
     summary="Receipt (tanda terima) with a tracking QR code",
 )
@@ -608,7 +606,7 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 @router.get(
-    "/applications/{application_id}/document.pdf",
+    "/applications/{int:application_id}/document.pdf",
     response={200: None, **errors(401, 403, 404, 409)},
     summary="Issued document print layout with a verification QR code",
 )
@@ -658,7 +656,7 @@ def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/applications/batches/{batch_id}/receive",
+    "/applications/batches/{int:batch_id}/receive",
     response={200: BatchOut, **errors(401, 403, 404, 409)},
     summary="Receive a batch of issued documents at the kecamatan",
 )
@@ -682,7 +680,7 @@ def office_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.put(
-    "/applications/offices/{office_id}",
+    "/applications/offices/{int:office_id}",
     response={200: OfficeOut, **errors(401, 403, 404)},
     summary="Set an office online, in training or manual",
 )
@@ -733,7 +731,7 @@ def paper_create(request: HttpRequest, payload: PaperBatchIn) -> tuple[int, dict
 
 
 @router.patch(
-    "/applications/paper-batches/{batch_id}",
+    "/applications/paper-batches/{int:batch_id}",
     response={200: PaperBatchOut, **errors(401, 403, 404, 409)},
     summary="Record when a paper batch arrived or came back",
 )
@@ -768,7 +766,7 @@ def stats(request: HttpRequest, start: date | None = None, end: date | None = No
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
     """Public. Status, history, where the file is, expected date; the name masked. Rate limited per IP."""
     if rate_limited(request, "track"):
-        raise Throttled()
+        raise Throttled(wait=600)
     view = selectors.track_lookup(services.tracking_code_normalize(code))
     if view is None:
         raise NotFound(_("No application has this tracking code."), code="applications.track_unknown")
@@ -790,7 +788,7 @@ def track(request: HttpRequest, code: str) -> dict[str, Any]:
 def verify(request: HttpRequest, number: str, token: str = "") -> dict[str, Any]:
     """Public. `genuine` is true only for a real issued document whose token matches."""
     if rate_limited(request, "verify"):
-        raise Throttled()
+        raise Throttled(wait=600)
     result = selectors.document_verify(number, token)
     return {
         "genuine": result.genuine,

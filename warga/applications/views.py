@@ -201,7 +201,7 @@ def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
     unit_kind = Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first() if actor.unit_id else None
     result = []
     for spec in services.ACTIONS.values():
-        if app.status not in spec.sources or not actor.can(spec.capability):
+        if app.status not in spec.sources or not spec.allowed(actor):
             continue
         if spec.side == "kecamatan" and actor.unit_id != app.office_id:
             continue

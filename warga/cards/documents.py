@@ -28,11 +28,11 @@ def suket_from_token(token: str) -> Suket | None:
         data = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         return None
     return (
         Suket.objects.select_related("resident__desa", "office")
-        .filter(pk=data.get("s"), number=data.get("n"))
+        .filter(pk=int(data["s"]), number=str(data.get("n")))
         .first()
     )
 
@@ -49,14 +49,21 @@ def _latin1(text: str) -> str:
 def suket_pdf(suket: Suket, *, verify_url: str, language: str = "id") -> bytes:
     resident = suket.resident
     with translation.override(language):
-        pdf = FPDF(format="A5")
+        pdf = FPDF(format=(148, 210))
         pdf.set_auto_page_break(auto=True, margin=12)
         pdf.add_page()
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(0, 6, _latin1(suket.office.name.upper()), align="C")
+        pdf.multi_cell(0, 6, _latin1(suket.office.name.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         pdf.set_font("Helvetica", "B", 13)
-        pdf.multi_cell(0, 7, _latin1(_("CERTIFICATE OF KTP-EL RECORDING (SUKET)")), align="C")
+        pdf.multi_cell(
+            0,
+            7,
+            _latin1(_("CERTIFICATE OF KTP-EL RECORDING (SUKET)")),
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("Helvetica", "", 10)
         pdf.cell(
             0,
@@ -96,7 +103,7 @@ def suket_pdf(suket: Suket, *, verify_url: str, language: str = "id") -> bytes:
             pdf.set_font("Helvetica", "B", 10)
             pdf.cell(40, 6, _latin1(label))
             pdf.set_font("Helvetica", "", 10)
-            pdf.multi_cell(0, 6, _latin1(": " + value))
+            pdf.multi_cell(0, 6, _latin1(": " + value), new_x="LMARGIN", new_y="NEXT")
         qr = segno.make(verify_url, error="m")
         buf = io.BytesIO()
         qr.save(buf, kind="png", scale=4, border=2)

@@ -28,6 +28,12 @@ class ChoicesForm(StyledForm):
         """Fill in the choice lists (querysets) for this officer."""
 
 
+def _set_queryset(form: forms.Form, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -46,7 +52,7 @@ class RecordingForm(ChoicesForm):
     recorded_at = forms.DateTimeField(
         label=_("Recorded at"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
     )
-    place_unit = forms.ModelChoiceField(
+    place_unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Office"),
         queryset=None,
         required=False,
@@ -57,8 +63,9 @@ class RecordingForm(ChoicesForm):
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["place_unit"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "place_unit", offices)
         self.fields["recorded_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
@@ -91,8 +98,11 @@ class TargetForm(ChoicesForm):
 
     option_names = ("areas",)
 
-    def setup(self, areas: list[tuple[str, str]] | None = None) -> None:
-        self.fields["area"].choices = areas or []
+    def setup(self, **options: Any) -> None:
+        areas = options.get("areas")
+        field = self.fields["area"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = areas or []
 
     def clean_on(self) -> date | None:
         on = self.cleaned_data.get("on")
@@ -107,12 +117,8 @@ class ExportForm(StyledForm):
     format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")])
 
 
-class OfficeField(forms.ModelChoiceField):
-    pass
-
-
 class RequestForm(ChoicesForm):
-    office = OfficeField(label=_("Office"), queryset=None)
+    office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Office"), queryset=None)
     reference = forms.CharField(label=_("Letter number"), max_length=80)
     quantity_asked = forms.IntegerField(label=_("Quantity asked"), min_value=1)
     asked_on = forms.DateField(label=_("Asked on"), widget=DATE)
@@ -120,14 +126,17 @@ class RequestForm(ChoicesForm):
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["office"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "office", offices)
         self.fields["asked_on"].initial = timezone.localdate()
 
 
 class AllocationForm(ChoicesForm):
-    office = OfficeField(label=_("Office"), queryset=None)
-    request = forms.ModelChoiceField(label=_("For request"), queryset=None, required=False)
+    office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Office"), queryset=None)
+    request: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("For request"), queryset=None, required=False
+    )
     quantity = forms.IntegerField(label=_("Quantity received"), min_value=1)
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
     serial_from = forms.CharField(label=_("First serial"), max_length=32)
@@ -135,43 +144,47 @@ class AllocationForm(ChoicesForm):
 
     option_names = ("offices", "requests")
 
-    def setup(self, offices: Any = None, requests: Any = None) -> None:
-        self.fields["office"].queryset = offices
-        self.fields["request"].queryset = requests
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        requests = options.get("requests")
+        _set_queryset(self, "office", offices)
+        _set_queryset(self, "request", requests)
         self.fields["received_on"].initial = timezone.localdate()
 
 
 class TransferForm(ChoicesForm):
-    from_office = OfficeField(label=_("From office"), queryset=None)
-    to_office = OfficeField(label=_("To office"), queryset=None)
+    from_office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("From office"), queryset=None)
+    to_office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("To office"), queryset=None)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     transferred_on = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["from_office"].queryset = offices
-        self.fields["to_office"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "from_office", offices)
+        _set_queryset(self, "to_office", offices)
         self.fields["transferred_on"].initial = timezone.localdate()
 
 
 class CountForm(ChoicesForm):
-    office = OfficeField(label=_("Office"), queryset=None)
+    office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Office"), queryset=None)
     counted = forms.IntegerField(label=_("Blanks counted"))
     counted_on = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["office"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "office", offices)
         self.fields["counted_on"].initial = timezone.localdate()
 
 
 class QueueForm(ChoicesForm):
-    office = forms.ModelChoiceField(label=_("Printing office"), queryset=None)
-    rule_set = forms.ModelChoiceField(label=_("Priority rules"), queryset=None)
+    office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Printing office"), queryset=None)
+    rule_set: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Priority rules"), queryset=None)
     size = forms.IntegerField(
         label=_("Places in the batch"),
         min_value=1,
@@ -182,9 +195,11 @@ class QueueForm(ChoicesForm):
 
     option_names = ("offices", "rule_sets")
 
-    def setup(self, offices: Any = None, rule_sets: Any = None) -> None:
-        self.fields["office"].queryset = offices
-        self.fields["rule_set"].queryset = rule_sets
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        rule_sets = options.get("rule_sets")
+        _set_queryset(self, "office", offices)
+        _set_queryset(self, "rule_set", rule_sets)
 
 
 class RuleSetForm(ChoicesForm):
@@ -192,7 +207,7 @@ class RuleSetForm(ChoicesForm):
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     make_default = forms.BooleanField(label=_("Use as default"), required=False)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         for kind in RuleKind:
             self.fields[f"{kind.value}_on"] = forms.BooleanField(label=kind.label, required=False)
             self.fields[f"{kind.value}_position"] = forms.IntegerField(
@@ -250,12 +265,15 @@ class ItemResultForm(StyledForm):
 
 
 class SendForm(ChoicesForm):
-    to_office = forms.ModelChoiceField(label=_("Kecamatan office"), queryset=None)
+    to_office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Kecamatan office"), queryset=None
+    )
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["to_office"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "to_office", offices)
 
 
 class HandoverForm(StyledForm):
@@ -272,10 +290,11 @@ class HandoverForm(StyledForm):
 
 
 class SuketForm(ChoicesForm):
-    office = forms.ModelChoiceField(label=_("Issuing office"), queryset=None)
+    office: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Issuing office"), queryset=None)
     valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=180)
 
     option_names = ("offices",)
 
-    def setup(self, offices: Any = None) -> None:
-        self.fields["office"].queryset = offices
+    def setup(self, **options: Any) -> None:
+        offices = options.get("offices")
+        _set_queryset(self, "office", offices)

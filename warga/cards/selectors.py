@@ -160,8 +160,9 @@ def targets_per_desa(
     names = dict(Region.objects.filter(code__within=code, level=RegionLevel.DESA).values_list("code", "name"))
     result = []
     for row in rows:
-        desa = row.pop("desa_id")
-        result.append(TargetRow(code=desa, name=names.get(desa, desa), **row))
+        values: dict[str, Any] = dict(row)
+        desa = values.pop("desa_id")
+        result.append(TargetRow(code=desa, name=names.get(desa, desa), **values))
     return result
 
 

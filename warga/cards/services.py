@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.core.scoping import Actor, get_scoped, scoped
@@ -59,6 +60,13 @@ from .selectors import stock_balance
 
 MAX_BATCH = 50_000
 MAX_MOVEMENT = 1_000_000
+
+
+def _user(actor: Actor) -> User:
+    """The officer behind an action: every write here is done by a signed-in officer."""
+    if actor.user is None:
+        raise NotAllowed(_("You do not have permission for this action."))
+    return actor.user
 
 
 def _status_label(status: str) -> str:
@@ -236,7 +244,7 @@ def ktp_recording_record(
                 place_unit=place_unit,
                 outreach_event_id=outreach_event_id,
                 device_set=device_set[:40],
-                officer=actor.user,
+                officer=_user(actor),
                 client_ref=client_ref,
             )
     except IntegrityError as exc:
@@ -315,7 +323,7 @@ def ktp_status_import(*, actor: Actor, filename: str, content: bytes) -> StatusI
                 sha256=digest,
                 state=StatusImport.State.APPLIED,
                 rows=len(rows),
-                actor=actor.user,
+                actor=_user(actor),
                 area_id=area,
             )
             changed, unchanged, row_errors = _import_rows(actor=actor, rows=rows, status_import=result)
@@ -341,7 +349,7 @@ def ktp_status_import(*, actor: Actor, filename: str, content: bytes) -> StatusI
             state=StatusImport.State.REJECTED,
             rows=len(rows) + 0,
             errors=[{"row": e["row"], "message": e["message"]} for e in errors[:1000]],
-            actor=actor.user,
+            actor=_user(actor),
             area_id=area,
         )
         audit_record(
@@ -374,12 +382,12 @@ def _import_rows(
             residents[res.nik] = res
     by_pk = {r.pk: r for r in residents.values()}
     ids = sorted(by_pk)
-    cards: dict[int, KtpCard] = {}
+    cards: dict[int, KtpCard | None] = {}
     seen: set[tuple[int, str, date]] = set()
     for i in range(0, len(ids), 5000):
         chunk_ids = ids[i : i + 5000]
-        for card in KtpCard.objects.select_for_update().filter(resident_id__in=chunk_ids):
-            cards[card.resident_id] = card
+        for existing in KtpCard.objects.select_for_update().filter(resident_id__in=chunk_ids):
+            cards[existing.resident_id] = existing
         for resident_id, to_status, at in KtpTransition.objects.filter(
             card__resident_id__in=chunk_ids
         ).values_list("card__resident_id", "to_status", "occurred_at"):
@@ -388,8 +396,8 @@ def _import_rows(
     today = timezone.localdate()
     by_resident: dict[int, list[ImportRow]] = {}
     for row in rows:
-        res = residents.get(row.nik)
-        if res is None:
+        found = residents.get(row.nik)
+        if found is None:
             errors.append(
                 {
                     "row": row.line,
@@ -410,7 +418,7 @@ def _import_rows(
                 }
             )
             continue
-        by_resident.setdefault(res.pk, []).append(row)
+        by_resident.setdefault(found.pk, []).append(row)
     changed = unchanged = 0
     for resident_id, res_rows in by_resident.items():
         res_rows.sort(key=lambda r: (r.day, CHAIN.index(KtpStatus(r.status)), r.line))
@@ -512,7 +520,7 @@ def blank_request_create(
         quantity_asked=quantity_asked,
         asked_on=asked_on,
         note=note[:200],
-        actor=actor.user,
+        actor=_user(actor),
     )
     audit_record(actor=actor, action="cards.stock.request", obj=request, summary={"asked": quantity_asked})
     return request
@@ -560,7 +568,7 @@ def blank_allocation_receive(
         request=request,
         serial_from=serial_from[:32],
         serial_to=serial_to[:32],
-        actor=actor.user,
+        actor=_user(actor),
     )
     audit_record(actor=actor, action="cards.stock.allocation", obj=entry, summary={"quantity": quantity})
     return entry
@@ -597,7 +605,7 @@ def blank_transfer(
         transfer_id=ref,
         counterpart=target,
         reason=note[:200],
-        actor=actor.user,
+        actor=_user(actor),
     )
     into = StockEntry.objects.create(
         account=target,
@@ -607,7 +615,7 @@ def blank_transfer(
         transfer_id=ref,
         counterpart=source,
         reason=note[:200],
-        actor=actor.user,
+        actor=_user(actor),
     )
     audit_record(
         actor=actor,
@@ -636,7 +644,7 @@ def stock_count_record(
         counted=counted,
         occurred_on=counted_on,
         reason=note[:200],
-        actor=actor.user,
+        actor=_user(actor),
     )
     audit_record(
         actor=actor,
@@ -677,7 +685,7 @@ def _withdraw_one(
                 card_serial=card_serial or None,
                 resident=resident,
                 reason=reason[:200],
-                actor=actor.user,
+                actor=_user(actor),
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -764,7 +772,7 @@ def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, s
         rule_set=rule_set,
         size_asked=size,
         rules_snapshot=rules_snapshot(rule_set),
-        created_by=actor.user,
+        created_by=_user(actor),
     )
     try:
         with transaction.atomic():
@@ -906,9 +914,10 @@ def delivery_send(*, actor: Actor, from_office: Unit, to_office: Unit, cards: Se
     """Send printed cards to the kecamatan office where their holders live."""
     actor.require("cards.distribute")
     from_office = get_scoped(Unit.objects.all(), actor, pk=from_office.pk)
-    to_office = Unit.objects.filter(pk=to_office.pk, kind=UnitKind.KECAMATAN_OFFICE).first()
-    if to_office is None:
+    target = Unit.objects.filter(pk=to_office.pk, kind=UnitKind.KECAMATAN_OFFICE).first()
+    if target is None:
         raise InvalidInput(_("Cards are sent to a kecamatan office."), code="cards.delivery_target")
+    to_office = target
     if not cards:
         raise InvalidInput(_("Choose the cards to send."), code="cards.delivery_empty")
     ids = [c.pk for c in cards]
@@ -928,7 +937,7 @@ def delivery_send(*, actor: Actor, from_office: Unit, to_office: Unit, cards: Se
                 _("A card can only go to the kecamatan where its holder lives."), code="cards.delivery_area"
             )
     delivery = Delivery.objects.create(
-        from_office=from_office, to_office=to_office, sent_at=now, sent_by=actor.user
+        from_office=from_office, to_office=to_office, sent_at=now, sent_by=_user(actor)
     )
     for card in locked:
         _apply(
@@ -1013,7 +1022,7 @@ def card_hand_over(
         proof_kind=proof_kind,
         proof_note=proof_note[:200],
         handed_at=now,
-        officer=actor.user,
+        officer=_user(actor),
     )
     closed = Suket.objects.filter(resident=card.resident, status=SuketStatus.VALID).update(
         status=SuketStatus.CLOSED, closed_at=now, close_reason="card_handed_over"
@@ -1059,7 +1068,7 @@ def suket_issue(*, actor: Actor, resident: Resident, office: Unit, valid_days: i
         office=office,
         issued_on=today,
         valid_until=today + timedelta(days=days),
-        issued_by=actor.user,
+        issued_by=_user(actor),
     )
     suket.number = f"SKT/{today.year}/{suket.pk:07d}"
     suket.save(update_fields=["number"])

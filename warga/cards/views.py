@@ -141,7 +141,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "requests": {
             "labels": [r.reference for r in requests],
             "asked": [r.quantity_asked for r in requests],
-            "received": [r.received for r in requests],
+            "received": [getattr(r, "received", 0) for r in requests],
             "asked_label": _("Asked"),
             "received_label": _("Received"),
         },

@@ -326,7 +326,7 @@ def candidates_for(resident: Resident, *, source: str = CandidateSource.CREATE) 
 def duplicates_check_range(*, first_id: int, last_id: int) -> ScanResult:
     """After an import: check the residents it created (ids in a range). Large imports get an area scan."""
     created = Resident.objects.filter(pk__gte=first_id, pk__lte=last_id)
-    if created.count() > 20_000:
+    if created.count() > 2_000:
         result = ScanResult()
         kecamatan = sorted(set(created.annotate(kec=Substr("desa_id", 1, 8)).values_list("kec", flat=True)))
         for code in kecamatan:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from warga.accounts.models import User
-from warga.core.forms import StyledForm
+from warga.core.forms import StyledForm, style_fields
 from warga.core.scoping import Actor
 from warga.regions.models import Region
 
@@ -28,7 +28,19 @@ def _area_choices(actor: Actor) -> list[tuple[str, str]]:
     return choices
 
 
-class TeamForm(StyledForm):
+class ActorForm(StyledForm):
+    """Choices depend on the officer; they are set before styling, which reads the bound errors."""
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
+        forms.Form.__init__(self, *args, **kwargs)
+        self.setup(actor)
+        style_fields(self)
+
+    def setup(self, actor: Actor) -> None:
+        """Fill in the officer's choice lists."""
+
+
+class TeamForm(ActorForm):
     name = forms.CharField(label=_("Team name"), max_length=80)
     area = forms.ChoiceField(label=_("Area served"))
     members = forms.ModelMultipleChoiceField(
@@ -48,8 +60,7 @@ class TeamForm(StyledForm):
         help_text=_('One per line: the code, then a description, e.g. "KIT-01 camera, scanners, signature pad".'),
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def setup(self, actor: Actor) -> None:
         self.fields["area"].choices = _area_choices(actor)
         self.fields["members"].queryset = field_officers(actor=actor)
 
@@ -74,7 +85,7 @@ class TeamForm(StyledForm):
         return result
 
 
-class EventForm(StyledForm):
+class EventForm(ActorForm):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
     date = forms.DateField(label=_("Date"), widget=DATE)
     desa = forms.ChoiceField(label=_("Desa/kelurahan"))
@@ -86,8 +97,7 @@ class EventForm(StyledForm):
         label=_("Services offered"), choices=Service.choices, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def setup(self, actor: Actor) -> None:
         self.fields["team"].queryset = teams_visible(actor=actor).filter(is_active=True)
         self.fields["desa"].choices = [(r.code, f"{r.display_name} ({r.code})") for r in desa_choices(actor=actor)]
         self.fields["date"].initial = timezone.localdate() + timedelta(days=1)
@@ -107,7 +117,7 @@ STATUS_CHOICES = [
 ]
 
 
-class PlannerForm(StyledForm):
+class PlannerForm(ActorForm):
     area = forms.ChoiceField(label=_("Area"))
     statuses = forms.MultipleChoiceField(
         label=_("Who to reach"), choices=STATUS_CHOICES, initial=["not_recorded"], widget=forms.CheckboxSelectMultiple
@@ -128,8 +138,7 @@ class PlannerForm(StyledForm):
         help_text=_("A trip for fewer people is not planned; they are served at the office."),
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def setup(self, actor: Actor) -> None:
         self.fields["area"].choices = _area_choices(actor)
         today = timezone.localdate()
         self.fields["start"].initial = today + timedelta(days=1)

@@ -111,7 +111,7 @@ def field_officers(*, actor: Actor) -> QuerySet[User]:
     kab = kabupaten_of(actor.area_code)
     return (
         User.objects.filter(is_active=True, roles__role__in=roles_with(OUTREACH_FIELD))
-        .filter(Q(area_id=kab) | Q(area_id__startswith=kab + "."))
+        .filter(area__within=kab)
         .distinct()
         .order_by("first_name", "username")
     )

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import ServiceError
+from warga.core.errors import NotFound, ServiceError
 from warga.core.scoping import Actor, get_scoped
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
@@ -45,7 +45,10 @@ def _needs(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[
             if not actor.can(capability):
                 raise PermissionDenied
             request.actor = actor  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
 
         return wrapped
 

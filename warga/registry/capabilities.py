@@ -19,7 +19,9 @@ _REGISTRARS = (
 )
 
 REGISTRY_VIEW = grant(
-    "registry.view", *_OFFICERS, description="Search residents and families in one's area and open their records"
+    "registry.view",
+    *_OFFICERS,
+    description="Search residents and families in one's area and open their records",
 )
 REGISTRY_EDIT = grant(
     "registry.edit", *_REGISTRARS, description="Add residents and families, correct data (with a reason)"

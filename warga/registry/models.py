@@ -54,7 +54,7 @@ class BloodType(models.TextChoices):
     A = "A", "A"
     B = "B", "B"
     AB = "AB", "AB"
-    O = "O", "O"
+    O = "O", "O"  # noqa: E741 - the blood group
     UNKNOWN = "", _("Unknown")
 
 
@@ -144,7 +144,12 @@ class Resident(models.Model):
     rt = models.PositiveSmallIntegerField(_("RT"), null=True, blank=True)
     address = models.CharField(_("address (dusun/street)"), max_length=200, blank=True)
     family = models.ForeignKey(
-        Family, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("family")
+        Family,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("family"),
     )
     relationship = models.CharField(
         _("relationship to head"), max_length=12, choices=Relationship.choices, blank=True
@@ -211,6 +216,9 @@ class FamilyMembership(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id} in {self.family_id} ({self.relationship})"
+
 
 class Phone(models.Model):
     """A resident's mobile number, verified by an SMS code, with broadcast consent."""
@@ -245,7 +253,10 @@ class Phone(models.Model):
     @property
     def can_receive_broadcasts(self) -> bool:
         return bool(
-            self.verified_at and self.consent_broadcast and not self.opted_out_at and not self.failed_permanently_at
+            self.verified_at
+            and self.consent_broadcast
+            and not self.opted_out_at
+            and not self.failed_permanently_at
         )
 
 
@@ -321,6 +332,9 @@ class ResidentChange(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["resident", "at"], name="resident_change_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d}"
+
 
 class FamilyChange(models.Model):
     """One write to a family (address, KK number, members joining or leaving)."""
@@ -340,3 +354,6 @@ class FamilyChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["family", "at"], name="family_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d}"

@@ -13,18 +13,18 @@ from typing import Any
 FTS_TABLE = "registry_resident_fts"
 
 _SQLITE_TRIGGERS = {
-    "registry_resident_fts_ai": f"""
+    "registry_resident_fts_ai": """
         CREATE TRIGGER IF NOT EXISTS registry_resident_fts_ai AFTER INSERT ON registry_resident BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, name_key) VALUES (new.id, new.name_key);
+            INSERT INTO registry_resident_fts(rowid, name_key) VALUES (new.id, new.name_key);
         END""",
-    "registry_resident_fts_ad": f"""
+    "registry_resident_fts_ad": """
         CREATE TRIGGER IF NOT EXISTS registry_resident_fts_ad AFTER DELETE ON registry_resident BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_key) VALUES ('delete', old.id, old.name_key);
+            INSERT INTO registry_resident_fts(registry_resident_fts, rowid, name_key) VALUES ('delete', old.id, old.name_key);
         END""",
-    "registry_resident_fts_au": f"""
+    "registry_resident_fts_au": """
         CREATE TRIGGER IF NOT EXISTS registry_resident_fts_au AFTER UPDATE OF name_key ON registry_resident BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_key) VALUES ('delete', old.id, old.name_key);
-            INSERT INTO {FTS_TABLE}(rowid, name_key) VALUES (new.id, new.name_key);
+            INSERT INTO registry_resident_fts(registry_resident_fts, rowid, name_key) VALUES ('delete', old.id, old.name_key);
+            INSERT INTO registry_resident_fts(rowid, name_key) VALUES (new.id, new.name_key);
         END""",
 }
 
@@ -37,7 +37,7 @@ def _sqlite_ensure(cursor: Any) -> None:
     rebuild = FTS_TABLE not in existing
     if rebuild:
         cursor.execute(
-            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+            "CREATE VIRTUAL TABLE registry_resident_fts USING fts5("
             "name_key, content='registry_resident', content_rowid='id', tokenize='trigram')"
         )
     for name, sql in _SQLITE_TRIGGERS.items():
@@ -45,7 +45,7 @@ def _sqlite_ensure(cursor: Any) -> None:
             rebuild = True
             cursor.execute(sql)
     if rebuild:
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        cursor.execute("INSERT INTO registry_resident_fts(registry_resident_fts) VALUES ('rebuild')")
 
 
 def _postgres_ensure(cursor: Any) -> None:
@@ -68,6 +68,6 @@ def drop_search_index(connection: Any) -> None:
         if connection.vendor == "sqlite":
             for name in _SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            cursor.execute("DROP TABLE IF EXISTS registry_resident_fts")
         elif connection.vendor == "postgresql":
             cursor.execute("DROP INDEX IF EXISTS resident_name_trgm")

@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from warga.audit.services import audit_read
+from warga.audit.services import audit_read, audit_record
 from warga.core.errors import InvalidInput, NotFound
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.regions.lookups import CODE_RE
@@ -65,14 +65,22 @@ def family_get_by_kk(*, actor: Actor, kk_number: str) -> Family:
 def resident_open(*, actor: Actor, pk: int | None = None, nik: str | None = None) -> Resident:
     """A resident's record shown to an officer: needs registry.view and is audit-logged."""
     actor.require(REGISTRY_VIEW)
-    resident = resident_get(actor=actor, pk=pk) if pk is not None else resident_get_by_nik(actor=actor, nik=nik or "")
+    resident = (
+        resident_get(actor=actor, pk=pk)
+        if pk is not None
+        else resident_get_by_nik(actor=actor, nik=nik or "")
+    )
     audit_read(actor=actor, obj=resident)
     return resident
 
 
 def family_open(*, actor: Actor, pk: int | None = None, kk_number: str | None = None) -> Family:
     actor.require(REGISTRY_VIEW)
-    family = family_get(actor=actor, pk=pk) if pk is not None else family_get_by_kk(actor=actor, kk_number=kk_number or "")
+    family = (
+        family_get(actor=actor, pk=pk)
+        if pk is not None
+        else family_get_by_kk(actor=actor, kk_number=kk_number or "")
+    )
     audit_read(actor=actor, obj=family)
     return family
 
@@ -90,7 +98,9 @@ def residents_in_area(*, actor: Actor, area_code: str) -> QuerySet[Resident]:
     """Residents living in a region (kecamatan, desa…) inside the actor's area."""
     code = (area_code or "").strip()
     if not CODE_RE.match(code):
-        raise InvalidInput(_("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region")
+        raise InvalidInput(
+            _("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region"
+        )
     return scoped(Resident.objects.filter(desa__within=code), actor)
 
 
@@ -141,7 +151,9 @@ def _filtered(actor: Actor, filters: SearchFilters) -> QuerySet[Resident]:
     for code in (filters.kecamatan, filters.desa):
         if code:
             if not CODE_RE.match(code):
-                raise InvalidInput(_("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region")
+                raise InvalidInput(
+                    _("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region"
+                )
             qs = qs.filter(desa__within=code)
     if filters.birth_year:
         qs = qs.filter(birth_date__year=filters.birth_year)
@@ -163,7 +175,7 @@ def _substring_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident
         if len(key) < 3:
             return qs.filter(name_key__startswith=key)
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s"  # noqa: S608 - constant table name
-        return qs.filter(id__in=RawSQL(sql, [_fts_phrase(key)]))
+        return qs.filter(id__in=RawSQL(sql, [_fts_phrase(key)]))  # noqa: S611 - the query is bound
     return qs.filter(name_key__contains=key)
 
 
@@ -191,7 +203,9 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
     return []
 
 
-def resident_search(*, actor: Actor, query: str = "", filters: SearchFilters | None = None) -> list[Resident] | QuerySet[Resident]:
+def resident_search(
+    *, actor: Actor, query: str = "", filters: SearchFilters | None = None
+) -> list[Resident] | QuerySet[Resident]:
     """Find residents by NIK, KK number or name (spelling variants included), best match first.
 
     A 16-digit query is an exact NIK or KK number. A name is matched on its spelling key
@@ -205,15 +219,19 @@ def resident_search(*, actor: Actor, query: str = "", filters: SearchFilters | N
     qs = _filtered(actor, filters).select_related("desa", "family")
     digits = query.replace(" ", "")
     if NUMBER_RE.match(digits):
-        found = list(qs.filter(Q(nik=digits) | Q(family__kk_number=digits)).order_by("family_id", "birth_date"))
+        found = list(
+            qs.filter(Q(nik=digits) | Q(family__kk_number=digits)).order_by("family_id", "birth_date")
+        )
         for resident in found:
             resident.score = 1.0  # type: ignore[attr-defined]
+        _audit_search(actor, "number", len(found))
         return found
     if not query:
         if not (filters.desa or filters.family_id):
             raise InvalidInput(
                 _("Type a name, a NIK or a KK number, or choose a desa."), code="registry.search_empty"
             )
+        _audit_search(actor, "filter", None)
         return qs.order_by("name_key", "pk")
     key = name_key(query)
     if len(key) < 3:
@@ -239,7 +257,13 @@ def resident_search(*, actor: Actor, query: str = "", filters: SearchFilters | N
             resident.score = round(score, 3)  # type: ignore[attr-defined]
             ranked.append(resident)
     ranked.sort(key=lambda r: (-r.score, r.full_name, r.pk))  # type: ignore[attr-defined]
+    _audit_search(actor, "name", len(ranked))
     return ranked
+
+
+def _audit_search(actor: Actor, kind: str, results: int | None) -> None:
+    """A search is recorded by kind and size only; the terms searched for are personal data."""
+    audit_record(actor=actor, action="registry.resident.search", summary={"kind": kind, "results": results})
 
 
 # --------------------------------------------------------------------------- statistics

@@ -67,7 +67,7 @@ def test_unknown_purpose_refused():
     assert SmsMessage.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_sms_send_counts_segments_and_delivers_on_development_gateway():
     message = sms_send(to="0812 3456 7890", text="Pengumuman — " + "a" * 100, purpose="notice")
     message.refresh_from_db()

@@ -12,7 +12,7 @@ from warga.messaging.keywords import register_keyword, registered_keywords
 from warga.messaging.models import IncomingSms, IncomingStatus, NumberPreference, SmsMessage, SmsPurpose, SmsStatus
 from warga.reports.models import CitizenReport
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 _ids = count(1)
 
 

@@ -111,7 +111,7 @@ def test_correction_of_a_field_not_allowed_in_the_field(cast, event, register_ph
 def test_outreach_officer_without_register_rights_is_refused_clearly(cast, event, phone, make_resident):
     resident = make_resident()
     phone.download(event)
-    body = {"resident": resident.pk, "version": 1, "changes": {"occupation": "Petani"}, "reason": "KK"}
+    body = {"resident": resident.pk, "version": 1, "changes": {"occupation": "Petani"}, "reason": "Dilihat di KK"}
     answer = phone.sync([phone.record("correction", body)]).json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "forbidden"
     resident.refresh_from_db()

@@ -9,7 +9,15 @@ import pytest
 
 from warga.core.scoping import Actor
 from warga.registry.identity import make_nik
-from warga.registry.models import Family, FamilyChange, FamilyMembership, LifeEvent, Phone, Resident, ResidentChange
+from warga.registry.models import (
+    Family,
+    FamilyChange,
+    FamilyMembership,
+    LifeEvent,
+    Phone,
+    Resident,
+    ResidentChange,
+)
 from warga.registry.services import family_create, resident_create
 
 KEC_CODE = "32.14.01"
@@ -44,7 +52,9 @@ def registrar(cast) -> Actor:
     return cast.actor(cast.dukcapil)
 
 
-def make_household(actor: Actor, desa, *, serial: int = 1, names=("Budi Santoso", "Siti Nurhasanah", "Ahmad Fauzi")) -> Household:
+def make_household(
+    actor: Actor, desa, *, serial: int = 1, names=("Budi Santoso", "Siti Nurhasanah", "Ahmad Fauzi")
+) -> Household:
     family = family_create(actor=actor, kk_number=None, desa=desa, rw=1, rt=2, address="Jl. Merdeka 1")
     head = resident_create(
         actor=actor,
@@ -83,14 +93,39 @@ def far_household(cast, registrar) -> Household:
 def snapshot() -> tuple:
     """Everything the register holds, to assert that a refused operation changed nothing."""
     return (
-        list(Resident.objects.order_by("pk").values_list(
-            "pk", "nik", "full_name", "name_key", "birth_date", "sex", "family_id", "relationship", "life_status",
-            "marital_status", "desa_id", "rw", "rt", "address", "version",
-        )),
-        list(Family.objects.order_by("pk").values_list("pk", "kk_number", "desa_id", "address", "is_active", "version")),
-        list(FamilyMembership.objects.order_by("pk").values_list("pk", "family_id", "resident_id", "ended_on")),
+        list(
+            Resident.objects.order_by("pk").values_list(
+                "pk",
+                "nik",
+                "full_name",
+                "name_key",
+                "birth_date",
+                "sex",
+                "family_id",
+                "relationship",
+                "life_status",
+                "marital_status",
+                "desa_id",
+                "rw",
+                "rt",
+                "address",
+                "version",
+            )
+        ),
+        list(
+            Family.objects.order_by("pk").values_list(
+                "pk", "kk_number", "desa_id", "address", "is_active", "version"
+            )
+        ),
+        list(
+            FamilyMembership.objects.order_by("pk").values_list("pk", "family_id", "resident_id", "ended_on")
+        ),
         LifeEvent.objects.count(),
         ResidentChange.objects.count(),
         FamilyChange.objects.count(),
-        list(Phone.objects.order_by("pk").values_list("pk", "number", "verified_at", "otp_attempts", "otp_hash")),
+        list(
+            Phone.objects.order_by("pk").values_list(
+                "pk", "number", "verified_at", "otp_attempts", "otp_hash"
+            )
+        ),
     )

@@ -36,7 +36,17 @@ def people(cast, registrar):
         )
     # The same name in the other kecamatan: never visible to this kecamatan's officers.
     made["far"] = services.resident_create(
-        actor=registrar, data={**person("Muhammad Rizki Ramadan", "M", date(1991, 2, 2), 1, ), "nik": "3214020202910001", "desa": cast.other_desa.code}
+        actor=registrar,
+        data={
+            **person(
+                "Muhammad Rizki Ramadan",
+                "M",
+                date(1991, 2, 2),
+                1,
+            ),
+            "nik": "3214020202910001",
+            "desa": cast.other_desa.code,
+        },
     )
     return made
 
@@ -69,7 +79,8 @@ def test_spelling_variants_found_first(people, cast, query, expected):
 
 def test_exact_key_scores_one_and_ranks_above_partial(people, cast, registrar):
     services.resident_create(
-        actor=registrar, data={**person("Budi Santoso Wibowo", "M", date(1982, 1, 1), 30), "desa": cast.desa.code}
+        actor=registrar,
+        data={**person("Budi Santoso Wibowo", "M", date(1982, 1, 1), 30), "desa": cast.desa.code},
     )
     results = resident_search(actor=cast.actor(cast.dukcapil), query="Budi Santoso")
     assert names(results)[:2] == ["Budi Santoso", "Budi Santoso Wibowo"]
@@ -90,9 +101,11 @@ def test_filters(people, cast):
     assert names(resident_search(actor=actor, query="Rizki", filters=SearchFilters(birth_year=1990))) == [
         "Moch. Rizky Ramadhan"
     ]
-    assert names(resident_search(actor=actor, query="Rizki", filters=SearchFilters(kecamatan=cast.other_kecamatan.code))) == [
-        "Muhammad Rizki Ramadan"
-    ]
+    assert names(
+        resident_search(
+            actor=actor, query="Rizki", filters=SearchFilters(kecamatan=cast.other_kecamatan.code)
+        )
+    ) == ["Muhammad Rizki Ramadan"]
     assert resident_search(actor=actor, query="Siti", filters=SearchFilters(sex="M")) == []
     listed = resident_search(actor=actor, filters=SearchFilters(desa=cast.desa.code))
     assert listed.count() == len(NAMES)
@@ -120,7 +133,12 @@ def test_bad_queries(cast, people):
 
 def test_index_follows_renames(people, cast, registrar):
     budi = people["Budi Santoso"]
-    services.resident_correct(actor=registrar, resident=budi, changes={"full_name": "Bambang Pamungkas"}, reason="Ganti nama (penetapan PN)")
+    services.resident_correct(
+        actor=registrar,
+        resident=budi,
+        changes={"full_name": "Bambang Pamungkas"},
+        reason="Ganti nama (penetapan PN)",
+    )
     actor = cast.actor(cast.dukcapil)
     assert "Bambang Pamungkas" in names(resident_search(actor=actor, query="Bambang Pamungkas"))
     assert budi.pk not in [r.pk for r in resident_search(actor=actor, query="Budi Santoso")]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from warga.audit.models import AuditLog
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.messaging.models import SmsMessage
+from warga.regions.models import Region
+from warga.regions.selectors import kecamatan_lookup
 from warga.registry import services
 from warga.registry.identity import check_kk, check_nik
 from warga.registry.models import (
@@ -23,8 +25,6 @@ from warga.registry.models import (
     ResidentChange,
 )
 from warga.registry.names import name_key
-from warga.regions.models import Region
-from warga.regions.selectors import kecamatan_lookup
 
 from .conftest import nik_for, person, snapshot
 
@@ -45,7 +45,8 @@ def refused(exc_type, call, *args, **kwargs):
 
 def test_resident_create_writes_history_audit_and_key(cast, registrar):
     resident = services.resident_create(
-        actor=registrar, data={**person("Moch. Djoko Soesilo", "M", date(1975, 1, 9), 7), "desa": cast.desa.code}
+        actor=registrar,
+        data={**person("Moch. Djoko Soesilo", "M", date(1975, 1, 9), 7), "desa": cast.desa.code},
     )
     assert resident.name_key == name_key("Moch. Djoko Soesilo")
     assert resident.desa == cast.desa and resident.family is None
@@ -86,11 +87,21 @@ def test_resident_create_messages_are_indonesian(cast, registrar):
 
 def test_resident_create_refuses_taken_nik_and_two_heads(household, registrar):
     taken = {**person("Budi Lain", "M", date(1980, 5, 17), 1)}
-    error = refused(InvalidInput, services.resident_create, actor=registrar, data={**taken, "desa": household.family.desa_id})
+    error = refused(
+        InvalidInput,
+        services.resident_create,
+        actor=registrar,
+        data={**taken, "desa": household.family.desa_id},
+    )
     assert error.details[0]["code"] == "nik_taken"
     second_head = person("Joko", "M", date(1990, 3, 3), 4)
     error = refused(
-        InvalidInput, services.resident_create, actor=registrar, data=second_head, family=household.family, relationship="kepala"
+        InvalidInput,
+        services.resident_create,
+        actor=registrar,
+        data=second_head,
+        family=household.family,
+        relationship="kepala",
     )
     assert [d["code"] for d in error.details] == ["two_heads"]
 
@@ -99,9 +110,19 @@ def test_resident_create_needs_capability_and_area(cast, far_household):
     desa_operator = cast.actor(cast.desa_operator)
     refused(NotAllowed, services.resident_create, actor=desa_operator, data={})
     kec = cast.actor(cast.kec_officer)
-    refused(NotFound, services.resident_create, actor=kec, data=person("X", "M", date(1990, 1, 1), 9), family=far_household.family, relationship="anak")
+    refused(
+        NotFound,
+        services.resident_create,
+        actor=kec,
+        data=person("X", "M", date(1990, 1, 1), 9),
+        family=far_household.family,
+        relationship="anak",
+    )
     error = refused(
-        InvalidInput, services.resident_create, actor=kec, data={**person("Y", "M", date(1990, 1, 1), 9), "desa": far_household.family.desa_id}
+        InvalidInput,
+        services.resident_create,
+        actor=kec,
+        data={**person("Y", "M", date(1990, 1, 1), 9), "desa": far_household.family.desa_id},
     )
     assert error.details[0]["code"] == "outside_area"
 
@@ -118,7 +139,10 @@ def test_resident_correct_records_old_and_new_values(household, registrar, cast)
     assert updated.version == head.version + 1
     assert updated.name_key == name_key("Budi Santosa")
     change = ResidentChange.objects.filter(resident=head, action="correct").get()
-    assert change.changes == {"full_name": ["Budi Santoso", "Budi Santosa"], "occupation": ["Petani", "Pedagang"]}
+    assert change.changes == {
+        "full_name": ["Budi Santoso", "Budi Santosa"],
+        "occupation": ["Petani", "Pedagang"],
+    }
     assert change.reason == "Salah ketik pada formulir" and change.event.type == "correction"
     audit = AuditLog.objects.get(action="registry.resident.correct")
     assert audit.summary == {"fields": ["full_name", "occupation"]}  # names of fields only, no values
@@ -126,7 +150,9 @@ def test_resident_correct_records_old_and_new_values(household, registrar, cast)
 
 def test_resident_correct_stale_version_conflict(household, registrar):
     head = household.head
-    services.resident_correct(actor=registrar, resident=head, changes={"occupation": "Guru"}, reason="Data lama salah")
+    services.resident_correct(
+        actor=registrar, resident=head, changes={"occupation": "Guru"}, reason="Data lama salah"
+    )
     error = refused(
         Conflict,
         services.resident_correct,
@@ -151,7 +177,14 @@ def test_resident_correct_stale_version_conflict(household, registrar):
     ],
 )
 def test_resident_correct_bad_input(household, registrar, changes, reason, code):
-    error = refused(InvalidInput, services.resident_correct, actor=registrar, resident=household.head, changes=changes, reason=reason)
+    error = refused(
+        InvalidInput,
+        services.resident_correct,
+        actor=registrar,
+        resident=household.head,
+        changes=changes,
+        reason=reason,
+    )
     assert error.code == code
 
 
@@ -159,7 +192,10 @@ def test_resident_correct_birth_date_with_matching_nik(household, registrar):
     child = household.child
     new_nik = nik_for(date(2010, 7, 2), "M", 1)
     services.resident_correct(
-        actor=registrar, resident=child, changes={"birth_date": date(2010, 7, 2), "nik": new_nik}, reason="Akta kelahiran"
+        actor=registrar,
+        resident=child,
+        changes={"birth_date": date(2010, 7, 2), "nik": new_nik},
+        reason="Akta kelahiran",
     )
     child.refresh_from_db()
     assert child.nik == new_nik and child.birth_date == date(2010, 7, 2)
@@ -167,13 +203,24 @@ def test_resident_correct_birth_date_with_matching_nik(household, registrar):
 
 def test_child_cannot_become_older_than_parent(cast, registrar, household):
     child = services.birth_register(
-        actor=registrar, family=household.family, full_name="Bayi", sex="F", birth_date=date(2020, 1, 1),
-        birth_place="Purwakarta", mother=household.wife, father=household.head, reporter="Budi",
+        actor=registrar,
+        family=household.family,
+        full_name="Bayi",
+        sex="F",
+        birth_date=date(2020, 1, 1),
+        birth_place="Purwakarta",
+        mother=household.wife,
+        father=household.head,
+        reporter="Budi",
     )
     new_nik = nik_for(date(1970, 1, 1), "F", 1)
     error = refused(
-        InvalidInput, services.resident_correct, actor=registrar, resident=child,
-        changes={"birth_date": date(1970, 1, 1), "nik": new_nik}, reason="Akta kelahiran",
+        InvalidInput,
+        services.resident_correct,
+        actor=registrar,
+        resident=child,
+        changes={"birth_date": date(1970, 1, 1), "nik": new_nik},
+        reason="Akta kelahiran",
     )
     assert "child_older_than_parent" in [d["code"] for d in error.details]
 
@@ -182,48 +229,94 @@ def test_child_cannot_become_older_than_parent(cast, registrar, household):
 
 
 def test_family_create_issues_valid_kk(cast, registrar):
-    family = services.family_create(actor=registrar, kk_number=None, desa=cast.desa, rw=3, rt=4, address="Kp. Sawah")
+    family = services.family_create(
+        actor=registrar, kk_number=None, desa=cast.desa, rw=3, rt=4, address="Kp. Sawah"
+    )
     assert family.kk_number.startswith("321401" + timezone.localdate().strftime("%d%m%y"))
-    assert check_kk(family.kk_number, region_lookup=lambda c: Region.objects.filter(code_plain=c).exists()).valid
-    second = services.family_create(actor=registrar, kk_number=None, desa=cast.desa, rw=3, rt=4, address="Kp. Sawah")
+    assert check_kk(
+        family.kk_number, region_lookup=lambda c: Region.objects.filter(code_plain=c).exists()
+    ).valid
+    second = services.family_create(
+        actor=registrar, kk_number=None, desa=cast.desa, rw=3, rt=4, address="Kp. Sawah"
+    )
     assert int(second.kk_number[12:]) == int(family.kk_number[12:]) + 1
     assert FamilyChange.objects.filter(family=family, action="create").exists()
 
 
 def test_family_create_bad_input(cast, registrar):
     for kk, code in [("123", "kk.length"), ("9999011201200001", "kk.unknown_region")]:
-        error = refused(InvalidInput, services.family_create, actor=registrar, kk_number=kk, desa=cast.desa, rw=None, rt=None, address="")
+        error = refused(
+            InvalidInput,
+            services.family_create,
+            actor=registrar,
+            kk_number=kk,
+            desa=cast.desa,
+            rw=None,
+            rt=None,
+            address="",
+        )
         assert code in [d["code"] for d in error.details]
-    error = refused(InvalidInput, services.family_create, actor=registrar, kk_number=None, desa=cast.kecamatan, rw=0, rt=None, address="")
+    error = refused(
+        InvalidInput,
+        services.family_create,
+        actor=registrar,
+        kk_number=None,
+        desa=cast.kecamatan,
+        rw=0,
+        rt=None,
+        address="",
+    )
     assert {d["code"] for d in error.details} == {"not_a_desa", "invalid"}
 
 
 def test_family_update_moves_members_address(household, registrar):
     family = services.family_update(
-        actor=registrar, family=household.family, changes={"rt": 9, "address": "Jl. Baru 2"}, reason="Penomoran RT baru"
+        actor=registrar,
+        family=household.family,
+        changes={"rt": 9, "address": "Jl. Baru 2"},
+        reason="Penomoran RT baru",
     )
     assert family.rt == 9
     household.child.refresh_from_db()
     assert household.child.rt == 9 and household.child.address == "Jl. Baru 2"
     assert ResidentChange.objects.filter(resident=household.child, action="family_address").exists()
     assert FamilyChange.objects.get(family=family, action="update").changes["rt"] == [2, 9]
-    refused(Conflict, services.family_update, actor=registrar, family=family, changes={"rt": 1}, reason="Penomoran", expected_version=1)
+    refused(
+        Conflict,
+        services.family_update,
+        actor=registrar,
+        family=family,
+        changes={"rt": 1},
+        reason="Penomoran",
+        expected_version=1,
+    )
 
 
 def test_remove_head_promotes_wife_and_add_member(household, registrar):
-    services.family_remove_member(actor=registrar, family=household.family, resident=household.head, reason="Pindah KK")
+    services.family_remove_member(
+        actor=registrar, family=household.family, resident=household.head, reason="Pindah KK"
+    )
     household.wife.refresh_from_db()
     household.head.refresh_from_db()
     assert household.wife.relationship == "kepala"
     assert household.head.family is None
     assert FamilyMembership.objects.get(resident=household.head).ended_on == timezone.localdate()
     error = refused(
-        InvalidInput, services.family_add_member, actor=registrar, family=household.family,
-        resident=household.head, relationship="kepala", reason="Kembali ke KK",
+        InvalidInput,
+        services.family_add_member,
+        actor=registrar,
+        family=household.family,
+        resident=household.head,
+        relationship="kepala",
+        reason="Kembali ke KK",
     )
     assert error.details[0]["code"] == "two_heads"
     services.family_add_member(
-        actor=registrar, family=household.family, resident=household.head, relationship="suami", reason="Kembali ke KK"
+        actor=registrar,
+        family=household.family,
+        resident=household.head,
+        relationship="suami",
+        reason="Kembali ke KK",
     )
     household.head.refresh_from_db()
     assert household.head.family == household.family and household.head.relationship == "suami"
@@ -232,21 +325,36 @@ def test_remove_head_promotes_wife_and_add_member(household, registrar):
 def test_add_member_of_other_family_refused(household, registrar, cast):
     other = services.family_create(actor=registrar, kk_number=None, desa=cast.desa, rw=1, rt=1, address="")
     error = refused(
-        InvalidInput, services.family_add_member, actor=registrar, family=other, resident=household.child,
-        relationship="anak", reason="Ikut saudara",
+        InvalidInput,
+        services.family_add_member,
+        actor=registrar,
+        family=other,
+        resident=household.child,
+        relationship="anak",
+        reason="Ikut saudara",
     )
     assert error.details[0]["code"] == "in_other_family"
 
 
 def test_family_split(household, registrar):
-    new = services.family_split(actor=registrar, family=household.family, members=[household.child], new_head=household.child, address="Jl. Anyar")
+    new = services.family_split(
+        actor=registrar,
+        family=household.family,
+        members=[household.child],
+        new_head=household.child,
+        address="Jl. Anyar",
+    )
     household.child.refresh_from_db()
     assert household.child.family == new and household.child.relationship == "kepala"
     assert new.address == "Jl. Anyar" and new.kk_number != household.family.kk_number
     assert Resident.objects.filter(family=household.family).count() == 2
     refused(
-        InvalidInput, services.family_split, actor=registrar, family=household.family,
-        members=[household.head, household.wife], new_head=household.head,
+        InvalidInput,
+        services.family_split,
+        actor=registrar,
+        family=household.family,
+        members=[household.head, household.wife],
+        new_head=household.head,
     )
 
 
@@ -256,13 +364,28 @@ def test_family_split(household, registrar):
 def test_birth_issues_next_nik_and_joins_family(household, registrar):
     born = date(2024, 3, 15)
     first = services.birth_register(
-        actor=registrar, family=household.family, full_name="Nur Aisyah", sex="F", birth_date=born,
-        birth_place="RSUD Bayu Asih", mother=household.wife, father=household.head, reporter="Budi Santoso",
-        documents=["Surat keterangan lahir"], event_ref="SKL-1",
+        actor=registrar,
+        family=household.family,
+        full_name="Nur Aisyah",
+        sex="F",
+        birth_date=born,
+        birth_place="RSUD Bayu Asih",
+        mother=household.wife,
+        father=household.head,
+        reporter="Budi Santoso",
+        documents=["Surat keterangan lahir"],
+        event_ref="SKL-1",
     )
     twin = services.birth_register(
-        actor=registrar, family=household.family, full_name="Nur Aini", sex="F", birth_date=born,
-        birth_place="RSUD Bayu Asih", mother=household.wife, father=household.head, reporter="Budi Santoso",
+        actor=registrar,
+        family=household.family,
+        full_name="Nur Aini",
+        sex="F",
+        birth_date=born,
+        birth_place="RSUD Bayu Asih",
+        mother=household.wife,
+        father=household.head,
+        reporter="Budi Santoso",
     )
     assert first.nik == nik_for(born, "F", 1) and twin.nik == nik_for(born, "F", 2)
     assert check_nik(first.nik, kecamatan_lookup=kecamatan_lookup, sex="F", birth_date=born).valid
@@ -275,10 +398,17 @@ def test_birth_issues_next_nik_and_joins_family(household, registrar):
 
 
 def test_birth_bad_input(household, registrar, cast, far_household):
-    base = dict(
-        actor=registrar, family=household.family, full_name="Bayi", sex="M", birth_date=date(2024, 1, 1),
-        birth_place="Purwakarta", mother=household.wife, father=household.head, reporter="Bidan",
-    )
+    base = {
+        "actor": registrar,
+        "family": household.family,
+        "full_name": "Bayi",
+        "sex": "M",
+        "birth_date": date(2024, 1, 1),
+        "birth_place": "Purwakarta",
+        "mother": household.wife,
+        "father": household.head,
+        "reporter": "Bidan",
+    }
     cases = [
         ({"mother": far_household.wife}, "mother_not_in_family"),
         ({"birth_date": date(1979, 1, 1)}, "child_older_than_parent"),
@@ -294,7 +424,11 @@ def test_birth_bad_input(household, registrar, cast, far_household):
 
 def test_death_of_head_names_new_head_and_widows_spouse(household, registrar):
     event = services.death_register(
-        actor=registrar, resident=household.head, died_on=date(2024, 6, 1), place="Rumah", reporter="Siti",
+        actor=registrar,
+        resident=household.head,
+        died_on=date(2024, 6, 1),
+        place="Rumah",
+        reporter="Siti",
         documents=["Surat keterangan kematian"],
     )
     head, wife = Resident.objects.get(pk=household.head.pk), Resident.objects.get(pk=household.wife.pk)
@@ -303,22 +437,55 @@ def test_death_of_head_names_new_head_and_widows_spouse(household, registrar):
     assert event.type == "death" and list(event.residents.all()) == [head]
     assert FamilyMembership.objects.get(resident=head).end_reason == "death"
     assert {c.action for c in ResidentChange.objects.filter(event=event)} == {"death", "new_head", "widowed"}
-    error = refused(InvalidInput, services.resident_correct, actor=registrar, resident=head, changes={"occupation": "x"}, reason="Tidak relevan")
+    error = refused(
+        InvalidInput,
+        services.resident_correct,
+        actor=registrar,
+        resident=head,
+        changes={"occupation": "x"},
+        reason="Tidak relevan",
+    )
     assert error.code == "registry.resident_dead"
-    error = refused(InvalidInput, services.death_register, actor=registrar, resident=head, died_on=date(2024, 6, 2), place="", reporter="x")
+    error = refused(
+        InvalidInput,
+        services.death_register,
+        actor=registrar,
+        resident=head,
+        died_on=date(2024, 6, 2),
+        place="",
+        reporter="x",
+    )
     assert error.code == "registry.resident_dead"
 
 
 def test_death_bad_dates(household, registrar):
-    for died_on, code in [(date(1970, 1, 1), "death_before_birth"), (timezone.localdate() + timedelta(days=2), "future_date")]:
-        error = refused(InvalidInput, services.death_register, actor=registrar, resident=household.child, died_on=died_on, place="", reporter="Budi")
+    for died_on, code in [
+        (date(1970, 1, 1), "death_before_birth"),
+        (timezone.localdate() + timedelta(days=2), "future_date"),
+    ]:
+        error = refused(
+            InvalidInput,
+            services.death_register,
+            actor=registrar,
+            resident=household.child,
+            died_on=died_on,
+            place="",
+            reporter="Budi",
+        )
         assert code in [d["code"] for d in error.details]
 
 
 def test_last_member_dying_closes_family(cast, registrar):
     family = services.family_create(actor=registrar, kk_number=None, desa=cast.desa, rw=1, rt=1, address="")
-    alone = services.resident_create(actor=registrar, data=person("Mbah Karto", "M", date(1930, 1, 1), 1), family=family, relationship="kepala")
-    services.death_register(actor=registrar, resident=alone, died_on=date(2024, 1, 1), place="", reporter="Tetangga")
+    alone = services.resident_create(
+        actor=registrar,
+        data=person("Mbah Karto", "M", date(1930, 1, 1), 1),
+        family=family,
+        relationship="kepala",
+    )
+    services.death_register(
+        actor=registrar, resident=alone, died_on=date(2024, 1, 1), place="", reporter="Tetangga"
+    )
     family.refresh_from_db()
     assert not family.is_active
 
@@ -326,13 +493,25 @@ def test_last_member_dying_closes_family(cast, registrar):
 def test_move_within_whole_family_and_part(household, registrar, cast):
     target = Region.objects.filter(parent=cast.kecamatan).order_by("code")[1]
     services.move_within(
-        actor=registrar, residents=[household.child], to_desa=target, rw=5, rt=6, address="Gg. Mawar", moved_on=date(2024, 2, 1)
+        actor=registrar,
+        residents=[household.child],
+        to_desa=target,
+        rw=5,
+        rt=6,
+        address="Gg. Mawar",
+        moved_on=date(2024, 2, 1),
     )
     household.child.refresh_from_db()
     assert household.child.desa == target and household.child.relationship == "kepala"
     assert household.child.family != household.family and household.child.family.desa == target
     services.move_within(
-        actor=registrar, residents=[household.head, household.wife], to_desa=target, rw=1, rt=1, address="Jl. Baru", moved_on=date(2024, 2, 2)
+        actor=registrar,
+        residents=[household.head, household.wife],
+        to_desa=target,
+        rw=1,
+        rt=1,
+        address="Jl. Baru",
+        moved_on=date(2024, 2, 2),
     )
     household.family.refresh_from_db()
     assert household.family.desa == target
@@ -341,29 +520,62 @@ def test_move_within_whole_family_and_part(household, registrar, cast):
 
 
 def test_move_within_bad_input(household, registrar, cast):
-    outside = Region.objects.create(code="32.15.01.2001", code_plain="3215012001", name="Luar", level=4, kind="desa")
+    outside = Region.objects.create(
+        code="32.15.01.2001", code_plain="3215012001", name="Luar", level=4, kind="desa"
+    )
     for to_desa, code in [(cast.kecamatan, "not_a_desa"), (outside, "outside_region")]:
         error = refused(
-            InvalidInput, services.move_within, actor=registrar, residents=[household.child], to_desa=to_desa,
-            rw=None, rt=None, address="", moved_on=date(2024, 1, 1),
+            InvalidInput,
+            services.move_within,
+            actor=registrar,
+            residents=[household.child],
+            to_desa=to_desa,
+            rw=None,
+            rt=None,
+            address="",
+            moved_on=date(2024, 1, 1),
         )
         assert error.details[0]["code"] == code
 
 
 def test_move_out_and_back_in(household, registrar, cast):
-    services.move_out(actor=registrar, residents=[household.head, household.wife, household.child], destination="Kota Bandung", moved_on=date(2024, 3, 1))
+    services.move_out(
+        actor=registrar,
+        residents=[household.head, household.wife, household.child],
+        destination="Kota Bandung",
+        moved_on=date(2024, 3, 1),
+    )
     household.family.refresh_from_db()
     assert not household.family.is_active
     assert set(Resident.objects.values_list("life_status", flat=True)) == {"moved_out"}
-    error = refused(InvalidInput, services.family_add_member, actor=registrar, family=household.family, resident=household.child, relationship="anak", reason="Kembali")
+    error = refused(
+        InvalidInput,
+        services.family_add_member,
+        actor=registrar,
+        family=household.family,
+        resident=household.child,
+        relationship="anak",
+        reason="Kembali",
+    )
     assert error.code == "registry.resident_moved_out"
     child = Resident.objects.get(pk=household.child.pk)
     data = {
-        "nik": child.nik, "full_name": child.full_name, "sex": "M", "birth_date": child.birth_date, "relationship": "kepala",
+        "nik": child.nik,
+        "full_name": child.full_name,
+        "sex": "M",
+        "birth_date": child.birth_date,
+        "relationship": "kepala",
     }
     people = services.move_in(
-        actor=registrar, data=[data], family=None, desa=cast.desa, rw=2, rt=2, address="Kp. Lama",
-        moved_on=date(2024, 5, 1), origin="Kota Bandung",
+        actor=registrar,
+        data=[data],
+        family=None,
+        desa=cast.desa,
+        rw=2,
+        rt=2,
+        address="Kp. Lama",
+        moved_on=date(2024, 5, 1),
+        origin="Kota Bandung",
     )
     assert people[0].pk == child.pk
     child.refresh_from_db()
@@ -374,8 +586,15 @@ def test_move_in_new_family_and_bad_input(cast, registrar, household):
     head = {**person("Ujang Suherman", "M", date(1970, 8, 8), 5), "relationship": "kepala"}
     wife = {**person("Neneng Hasanah", "F", date(1975, 9, 9), 5), "relationship": "istri"}
     people = services.move_in(
-        actor=registrar, data=[head, wife], family=None, desa=cast.desa, rw=1, rt=1, address="Jl. Pendatang",
-        moved_on=date(2024, 1, 10), origin="Kab. Karawang",
+        actor=registrar,
+        data=[head, wife],
+        family=None,
+        desa=cast.desa,
+        rw=1,
+        rt=1,
+        address="Jl. Pendatang",
+        moved_on=date(2024, 1, 10),
+        origin="Kab. Karawang",
     )
     assert people[0].family == people[1].family and people[0].relationship == "kepala"
     event = LifeEvent.objects.get(type="move_in")
@@ -383,26 +602,56 @@ def test_move_in_new_family_and_bad_input(cast, registrar, household):
     cases = [
         ([{**person("A", "M", date(1970, 8, 8), 6), "relationship": "anak"}], None, "head_count"),
         ([{**person("B", "M", date(1980, 5, 17), 1), "relationship": "kepala"}], None, "nik_taken"),
-        ([{**person("C", "M", date(1990, 1, 1), 7), "relationship": "kepala"}], household.family, "two_heads"),
+        (
+            [{**person("C", "M", date(1990, 1, 1), 7), "relationship": "kepala"}],
+            household.family,
+            "two_heads",
+        ),
     ]
     for data, family, code in cases:
         error = refused(
-            InvalidInput, services.move_in, actor=registrar, data=data, family=family, desa=cast.desa, rw=1, rt=1,
-            address="", moved_on=date(2024, 1, 10), origin="Karawang",
+            InvalidInput,
+            services.move_in,
+            actor=registrar,
+            data=data,
+            family=family,
+            desa=cast.desa,
+            rw=1,
+            rt=1,
+            address="",
+            moved_on=date(2024, 1, 10),
+            origin="Karawang",
         )
         assert code in [d["code"] for d in error.details]
 
 
 def test_marriage_with_new_family(cast, registrar, household):
-    groom = services.resident_create(actor=registrar, data={**person("Asep Saepudin", "M", date(1995, 4, 4), 2), "desa": cast.desa.code})
-    services.family_split(actor=registrar, family=household.family, members=[household.child], new_head=household.child)
+    groom = services.resident_create(
+        actor=registrar, data={**person("Asep Saepudin", "M", date(1995, 4, 4), 2), "desa": cast.desa.code}
+    )
+    services.family_split(
+        actor=registrar, family=household.family, members=[household.child], new_head=household.child
+    )
     bride = services.birth_register(
-        actor=registrar, family=household.family, full_name="Rina", sex="F", birth_date=date(2000, 1, 1),
-        birth_place="Purwakarta", mother=household.wife, father=household.head, reporter="Budi",
+        actor=registrar,
+        family=household.family,
+        full_name="Rina",
+        sex="F",
+        birth_date=date(2000, 1, 1),
+        birth_place="Purwakarta",
+        mother=household.wife,
+        father=household.head,
+        reporter="Budi",
     )
     event = services.marriage_register(
-        actor=registrar, husband=groom, wife=bride, married_on=date(2024, 8, 17), place="KUA Purwakarta",
-        reporter="Asep", documents=["Buku nikah"], new_family_address="Jl. Pengantin 1",
+        actor=registrar,
+        husband=groom,
+        wife=bride,
+        married_on=date(2024, 8, 17),
+        place="KUA Purwakarta",
+        reporter="Asep",
+        documents=["Buku nikah"],
+        new_family_address="Jl. Pengantin 1",
     )
     groom.refresh_from_db()
     bride.refresh_from_db()
@@ -413,37 +662,76 @@ def test_marriage_with_new_family(cast, registrar, household):
 
 def test_marriage_bad_input(cast, registrar, household):
     error = refused(
-        InvalidInput, services.marriage_register, actor=registrar, husband=household.head, wife=household.child,
-        married_on=date(2024, 1, 1), place="", reporter="x",
+        InvalidInput,
+        services.marriage_register,
+        actor=registrar,
+        husband=household.head,
+        wife=household.child,
+        married_on=date(2024, 1, 1),
+        place="",
+        reporter="x",
     )
     assert {"wrong_sex", "under_age"} <= {d["code"] for d in error.details}
     error = refused(
-        InvalidInput, services.marriage_register, actor=registrar, husband=household.head, wife=household.wife,
-        married_on=date(2024, 1, 1), place="", reporter="x",
+        InvalidInput,
+        services.marriage_register,
+        actor=registrar,
+        husband=household.head,
+        wife=household.wife,
+        married_on=date(2024, 1, 1),
+        place="",
+        reporter="x",
     )
     assert [d["code"] for d in error.details] == ["already_married"]
 
 
 def test_divorce_splits_wife_into_own_family(household, registrar):
     services.divorce_register(
-        actor=registrar, husband=household.head, wife=household.wife, divorced_on=date(2024, 9, 1),
-        place="Pengadilan Agama Purwakarta", reporter="Siti", documents=["Akta cerai"],
+        actor=registrar,
+        husband=household.head,
+        wife=household.wife,
+        divorced_on=date(2024, 9, 1),
+        place="Pengadilan Agama Purwakarta",
+        reporter="Siti",
+        documents=["Akta cerai"],
     )
     head, wife = Resident.objects.get(pk=household.head.pk), Resident.objects.get(pk=household.wife.pk)
     assert head.marital_status == wife.marital_status == "cerai_hidup"
     assert wife.family != head.family and wife.relationship == "kepala" and head.relationship == "kepala"
     error = refused(
-        InvalidInput, services.divorce_register, actor=registrar, husband=head, wife=wife,
-        divorced_on=date(2024, 9, 2), place="", reporter="x",
+        InvalidInput,
+        services.divorce_register,
+        actor=registrar,
+        husband=head,
+        wife=wife,
+        divorced_on=date(2024, 9, 2),
+        place="",
+        reporter="x",
     )
     assert {d["code"] for d in error.details} == {"not_married"}
 
 
 def test_events_need_capability(cast, household):
     desa_operator = cast.actor(cast.desa_operator)
-    refused(NotAllowed, services.death_register, actor=desa_operator, resident=household.head, died_on=date(2024, 1, 1), place="", reporter="x")
+    refused(
+        NotAllowed,
+        services.death_register,
+        actor=desa_operator,
+        resident=household.head,
+        died_on=date(2024, 1, 1),
+        place="",
+        reporter="x",
+    )
     outsider = cast.actor(cast.outsider)
-    refused(NotFound, services.death_register, actor=outsider, resident=household.head, died_on=date(2024, 1, 1), place="", reporter="x")
+    refused(
+        NotFound,
+        services.death_register,
+        actor=outsider,
+        resident=household.head,
+        died_on=date(2024, 1, 1),
+        place="",
+        reporter="x",
+    )
 
 
 # --------------------------------------------------------------------------- phones
@@ -456,7 +744,13 @@ def _last_code() -> str:
 
 def test_phone_add_sends_otp_and_verifies(household, cast):
     actor = cast.actor(cast.desa_operator)
-    phone = services.phone_add(actor=actor, resident=household.head, number="0812-3456-7890", consent_broadcast=True, channel="counter")
+    phone = services.phone_add(
+        actor=actor,
+        resident=household.head,
+        number="0812-3456-7890",
+        consent_broadcast=True,
+        channel="counter",
+    )
     assert phone.number == "+6281234567890" and phone.consent_at and phone.consent_channel == "counter"
     assert phone.otp_hash and len(phone.otp_hash) == 64
     sms = SmsMessage.objects.get(purpose="otp")
@@ -475,7 +769,13 @@ def test_phone_add_sends_otp_and_verifies(household, cast):
 
 def test_phone_otp_expiry_and_attempt_limit(household, cast):
     actor = cast.actor(cast.kec_officer)
-    phone = services.phone_add(actor=actor, resident=household.wife, number="+62 857 1111 2222", consent_broadcast=False, channel="field")
+    phone = services.phone_add(
+        actor=actor,
+        resident=household.wife,
+        number="+62 857 1111 2222",
+        consent_broadcast=False,
+        channel="field",
+    )
     code = _last_code()
     wrong = "999999" if code != "999999" else "888888"
     for _ in range(services.OTP_MAX_ATTEMPTS):
@@ -486,7 +786,10 @@ def test_phone_otp_expiry_and_attempt_limit(household, cast):
     assert info.value.code == "registry.otp_locked"
     with pytest.raises(Conflict):
         services.phone_resend_code(actor=actor, phone=phone)  # less than a minute ago
-    Phone.objects.filter(pk=phone.pk).update(otp_sent_at=timezone.now() - timedelta(minutes=20), otp_expires_at=timezone.now() - timedelta(minutes=10))
+    Phone.objects.filter(pk=phone.pk).update(
+        otp_sent_at=timezone.now() - timedelta(minutes=20),
+        otp_expires_at=timezone.now() - timedelta(minutes=10),
+    )
     with pytest.raises(InvalidInput) as info:
         services.phone_verify(actor=actor, phone=phone, code=code)
     assert info.value.code == "registry.otp_expired"
@@ -497,11 +800,49 @@ def test_phone_otp_expiry_and_attempt_limit(household, cast):
 def test_phone_bad_input_and_consent(household, cast):
     actor = cast.actor(cast.desa_operator)
     for number in ("12", "+1 202 555 0100", ""):
-        refused(InvalidInput, services.phone_add, actor=actor, resident=household.head, number=number, consent_broadcast=False, channel="counter")
-    refused(InvalidInput, services.phone_add, actor=actor, resident=household.head, number="081234567890", consent_broadcast=False, channel="fax")
-    refused(NotFound, services.phone_add, actor=cast.actor(cast.outsider), resident=household.head, number="081234567890", consent_broadcast=False, channel="sms")
-    phone = services.phone_add(actor=actor, resident=household.head, number="081234567890", consent_broadcast=False, channel="counter")
-    refused(Conflict, services.phone_add, actor=actor, resident=household.head, number="+6281234567890", consent_broadcast=False, channel="counter")
+        refused(
+            InvalidInput,
+            services.phone_add,
+            actor=actor,
+            resident=household.head,
+            number=number,
+            consent_broadcast=False,
+            channel="counter",
+        )
+    refused(
+        InvalidInput,
+        services.phone_add,
+        actor=actor,
+        resident=household.head,
+        number="081234567890",
+        consent_broadcast=False,
+        channel="fax",
+    )
+    refused(
+        NotFound,
+        services.phone_add,
+        actor=cast.actor(cast.outsider),
+        resident=household.head,
+        number="081234567890",
+        consent_broadcast=False,
+        channel="sms",
+    )
+    phone = services.phone_add(
+        actor=actor,
+        resident=household.head,
+        number="081234567890",
+        consent_broadcast=False,
+        channel="counter",
+    )
+    refused(
+        Conflict,
+        services.phone_add,
+        actor=actor,
+        resident=household.head,
+        number="+6281234567890",
+        consent_broadcast=False,
+        channel="counter",
+    )
     services.phone_consent_set(actor=actor, phone=phone, consent_broadcast=False, channel="sms")
     phone.refresh_from_db()
     assert phone.opted_out_at is not None and not phone.can_receive_broadcasts
@@ -513,6 +854,8 @@ def test_phone_bad_input_and_consent(household, cast):
 def test_history_has_no_row_for_refused_family_change(household, registrar):
     before = FamilyChange.objects.count()
     with pytest.raises(InvalidInput):
-        services.family_update(actor=registrar, family=household.family, changes={"rt": 2}, reason="Sama saja")
+        services.family_update(
+            actor=registrar, family=household.family, changes={"rt": 2}, reason="Sama saja"
+        )
     assert FamilyChange.objects.count() == before
     assert Family.objects.get(pk=household.family.pk).version == household.family.version

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from warga.core.errors import NotAllowed, NotFound, ServiceError
+from warga.core.pagination import paginate
+from warga.core.scoping import Actor
+
+from . import export as exporting
+from .forms import ExportForm, UploadForm
+from .selectors import batch_get, batches_for, export_areas
+from .services import IMPORT_CAPABILITY, import_create, issues_csv
+
+
+def _actor(request: HttpRequest, capability: str) -> Actor:
+    actor = Actor.for_user(request.user)
+    if not actor.can(capability):
+        raise PermissionDenied
+    return actor
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, IMPORT_CAPABILITY)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = import_create(actor=actor, source=upload, file_name=upload.name, mode=form.cleaned_data["mode"])
+        except ServiceError as exc:
+            form.add_error("file", str(exc.message))
+        else:
+            return redirect("imports:batch", pk=batch.pk)
+    page = paginate(request, batches_for(actor=actor), per_page=20)
+    return render(request, "imports/upload.html", {"form": form, "page": page, "can_export": actor.can(exporting.EXPORT_CAPABILITY)})
+
+
+def _batch(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    actor = _actor(request, IMPORT_CAPABILITY)
+    try:
+        return batch_get(actor=actor, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    context = {"batch": batch, "issues": batch.issues.all()[:50]}
+    if request.headers.get("HX-Request"):
+        return render(request, "imports/_progress.html", context)
+    return render(request, "imports/batch.html", context)
+
+
+@login_required
+def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    batch = _batch(request, pk)
+    response = StreamingHttpResponse(issues_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kesalahan-impor-{batch.pk}.csv"'
+    return response
+
+
+@login_required
+def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
+    _actor(request, IMPORT_CAPABILITY)
+    if file_format == "csv":
+        response = HttpResponse(exporting.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="templat-impor-penduduk.csv"'
+        return response
+    if file_format == "xlsx":
+        response = HttpResponse(
+            exporting.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="templat-impor-penduduk.xlsx"'
+        return response
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_view(request: HttpRequest) -> HttpResponse:
+    """Filters come by POST, so nothing about the people asked for lands in a URL."""
+    actor = _actor(request, exporting.EXPORT_CAPABILITY)
+    form = ExportForm(request.POST or None, areas=export_areas(actor=actor))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        filters = exporting.ExportFilters(
+            area_code=data["area"], sex=data["sex"], life_status=data["life_status"], min_age=data["min_age"],
+            max_age=data["max_age"],
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        name = f"penduduk-{data['area']}-{stamp}"
+        try:
+            if data["file_format"] == "xlsx":
+                return FileResponse(
+                    exporting.export_xlsx(actor=actor, filters=filters), as_attachment=True, filename=f"{name}.xlsx",
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            response = StreamingHttpResponse(exporting.export_csv(actor=actor, filters=filters),
+                                             content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
+        except NotAllowed:
+            raise PermissionDenied from None
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+    return render(request, "imports/export.html", {"form": form})
