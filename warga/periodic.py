@@ -49,3 +49,12 @@ def scan_duplicates_weekly() -> None:
     from warga.dedupe.services import duplicates_scan
 
     duplicates_scan()
+
+
+@db_periodic_task(crontab(day_of_week="1-5", hour="8", minute="5"))
+@lock_task("applications-notify-overdue")
+def applications_notify_overdue_daily() -> None:
+    """Each working morning, tell each unit's head how many application files are past target."""
+    from warga.applications.services import applications_notify_overdue
+
+    applications_notify_overdue()

@@ -23,7 +23,7 @@ from warga.core.scoping import Actor, get_scoped
 from warga.org.models import Unit
 
 from . import capabilities as caps
-from . import services, selectors
+from . import selectors, services
 from .models import Application, Attachment, Batch, PaperBatch, Service
 from .pdf import document_pdf, receipt_pdf
 from .ratelimit import rate_limited
@@ -256,7 +256,10 @@ def service_out(service: Service) -> ServiceOut:
         effect=service.effect,
         document_type=service.document_type,
         form_fields=fields,
-        requirements=[RequirementOut(code=r.code, label=r.display_label, mandatory=r.mandatory) for r in service.requirements.all()],
+        requirements=[
+            RequirementOut(code=r.code, label=r.display_label, mandatory=r.mandatory)
+            for r in service.requirements.all()
+        ],
         target_days={
             "kecamatan": service.target_days_kecamatan,
             "disdukcapil": service.target_days_disdukcapil,
@@ -333,7 +336,12 @@ def application_detail_out(app: Application) -> dict[str, Any]:
             if a.replaced_at is None
         ],
         "checklist": [
-            {"code": r.code, "label": r.display_label, "mandatory": r.mandatory, "attached": r.code in present}
+            {
+                "code": r.code,
+                "label": r.display_label,
+                "mandatory": r.mandatory,
+                "attached": r.code in present,
+            }
             for r in app.service.requirements.all()
         ],
     }
@@ -350,7 +358,10 @@ def _load(actor: Actor, application_id: int) -> Application:
 
 
 @router.get(
-    "/applications/services", auth=None, response={200: list[ServiceOut], **errors()}, summary="The service catalogue"
+    "/applications/services",
+    auth=None,
+    response={200: list[ServiceOut], **errors()},
+    summary="The service catalogue",
 )
 @paginate(PageNumberPagination, page_size=50)
 def service_list(request: HttpRequest) -> list[ServiceOut]:
@@ -374,7 +385,9 @@ def service_edit(request: HttpRequest, code: str, payload: ServiceUpdateIn) -> S
 
 
 @router.post(
-    "/applications", response={201: ApplicationDetailOut, **errors(401, 403, 404, 409)}, summary="Submit an application"
+    "/applications",
+    response={201: ApplicationDetailOut, **errors(401, 403, 404, 409)},
+    summary="Submit an application",
 )
 def application_create(request: HttpRequest, payload: SubmitIn) -> tuple[int, dict[str, Any]]:
     """Counter (office = your unit) or outreach (office = the applicant's kecamatan unless given).
@@ -387,7 +400,9 @@ def application_create(request: HttpRequest, payload: SubmitIn) -> tuple[int, di
         if office is None:
             raise InvalidInput(_("Unknown office."), code="applications.office_invalid")
     if payload.channel == "online":
-        raise InvalidInput(_("Online applications are made on the public form."), code="applications.channel_not_allowed")
+        raise InvalidInput(
+            _("Online applications are made on the public form."), code="applications.channel_not_allowed"
+        )
     app = services.application_submit(
         actor=actor,
         service_code=payload.service_code,
@@ -485,7 +500,9 @@ def application_edit(request: HttpRequest, application_id: int, payload: UpdateI
     response={200: ApplicationOut, **errors(401, 403, 404, 409)},
     summary="Move the file one step",
 )
-def application_transition(request: HttpRequest, application_id: int, payload: TransitionIn) -> dict[str, Any]:
+def application_transition(
+    request: HttpRequest, application_id: int, payload: TransitionIn
+) -> dict[str, Any]:
     """Actions: lodge, verify, return_to_applicant, resubmit, send, claim, release, approve,
     return_to_kecamatan, reject, issue, dispatch, receive, hand_over, close. An impossible
     step answers 409 with the reason."""
@@ -516,14 +533,16 @@ def application_transition(request: HttpRequest, application_id: int, payload: T
         }
     },
 )
-def document_upload(request: HttpRequest, application_id: int, requirement: str) -> tuple[int, dict[str, Any]]:
+def document_upload(
+    request: HttpRequest, application_id: int, requirement: str
+) -> tuple[int, dict[str, Any]]:
     """The file is the request body. Its type is checked from its content; at most
     UPLOAD_MAX_BYTES (a larger Content-Length is refused before the body is read)."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0) or None
     except ValueError:
         declared = None
-    content = read_limited(request, declared_size=declared)
+    content = read_limited(request, declared_size=declared)  # type: ignore[arg-type]
     att = services.document_attach(
         actor=actor_of(request), application_id=application_id, requirement=requirement, content=content
     )
@@ -554,7 +573,7 @@ def attachment_response(actor: Actor, application_id: int, attachment_id: int) -
     )
     extension = "pdf" if att.content_type == "application/pdf" else "jpg"
     response = FileResponse(
-        default_storage.open(att.file.name, "rb"),
+        default_storage.open(str(att.file.name), "rb"),
         content_type=att.content_type,
         as_attachment=False,
         filename=f"{app.tracking_code}-{att.requirement}.{extension}",
@@ -569,7 +588,7 @@ def attachment_response(actor: Actor, application_id: int, attachment_id: int) -
     response={200: None, **errors(401, 403, 404)},
     summary="Open a scan (audit-logged)",
 )
-def document_download(request: HttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, application_id: int, attachment_id: int) -> FileResponse:
     return attachment_response(actor_of(request), application_id, attachment_id)
 
 
@@ -647,7 +666,9 @@ def batch_dispatch(request: HttpRequest) -> list[dict[str, Any]]:
     return [batch_out(b) for b in services.batch_dispatch_issued(actor=actor_of(request))]
 
 
-@router.get("/applications/batches", response={200: list[BatchOut], **errors(401, 403)}, summary="Batches to receive")
+@router.get(
+    "/applications/batches", response={200: list[BatchOut], **errors(401, 403)}, summary="Batches to receive"
+)
 @paginate(PageNumberPagination, page_size=50)
 def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
@@ -667,14 +688,21 @@ def batch_receive(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 # --- Rollout, paper batches, statistics --------------------------------------------------------
 
 
-@router.get("/applications/offices", response={200: list[OfficeOut], **errors(401, 403)}, summary="Rollout per office")
+@router.get(
+    "/applications/offices", response={200: list[OfficeOut], **errors(401, 403)}, summary="Rollout per office"
+)
 @paginate(PageNumberPagination, page_size=100)
 def office_list(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     if not (actor.can(caps.ROLLOUT) or actor.can(caps.STATS)):
         actor.require(caps.ROLLOUT)
     return [
-        {"id": r["office"].pk, "name": r["office"].name, "mode": r["mode"], "head": r["head"].username if r["head"] else None}
+        {
+            "id": r["office"].pk,
+            "name": r["office"].name,
+            "mode": r["mode"],
+            "head": r["head"].username if r["head"] else None,
+        }
         for r in selectors.rollout_rows(actor=actor)
     ]
 
@@ -685,8 +713,15 @@ def office_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Set an office online, in training or manual",
 )
 def office_set(request: HttpRequest, office_id: int, payload: OfficeIn) -> dict[str, Any]:
-    rollout = services.rollout_set(actor=actor_of(request), office_id=office_id, mode=payload.mode, head_id=payload.head_id)
-    return {"id": rollout.unit_id, "name": rollout.unit.name, "mode": rollout.mode, "head": rollout.head.username if rollout.head else None}
+    rollout = services.rollout_set(
+        actor=actor_of(request), office_id=office_id, mode=payload.mode, head_id=payload.head_id
+    )
+    return {
+        "id": rollout.unit_id,
+        "name": rollout.unit.name,
+        "mode": rollout.mode,
+        "head": rollout.head.username if rollout.head else None,
+    }
 
 
 def paper_out(batch: PaperBatch) -> dict[str, Any]:
@@ -703,7 +738,11 @@ def paper_out(batch: PaperBatch) -> dict[str, Any]:
     }
 
 
-@router.get("/applications/paper-batches", response={200: list[PaperBatchOut], **errors(401, 403)}, summary="Paper batches")
+@router.get(
+    "/applications/paper-batches",
+    response={200: list[PaperBatchOut], **errors(401, 403)},
+    summary="Paper batches",
+)
 @paginate(PageNumberPagination, page_size=50)
 def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
     from warga.core.scoping import scoped
@@ -747,8 +786,12 @@ def paper_update(request: HttpRequest, batch_id: int, payload: PaperBatchUpdateI
     return paper_out(batch)
 
 
-@router.get("/applications/stats", response={200: StatsOut, **errors(401, 403)}, summary="Statistics and turnaround")
-def stats(request: HttpRequest, start: date | None = None, end: date | None = None, service: str | None = None) -> dict[str, Any]:
+@router.get(
+    "/applications/stats", response={200: StatsOut, **errors(401, 403)}, summary="Statistics and turnaround"
+)
+def stats(
+    request: HttpRequest, start: date | None = None, end: date | None = None, service: str | None = None
+) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(caps.STATS)
     end = end or timezone.localdate()
@@ -762,7 +805,9 @@ def stats(request: HttpRequest, start: date | None = None, end: date | None = No
 # --- Public: tracking and verification ---------------------------------------------------------
 
 
-@router.get("/track/{code}", auth=None, response={200: TrackOut, **errors(404, 429)}, summary="Track an application")
+@router.get(
+    "/track/{code}", auth=None, response={200: TrackOut, **errors(404, 429)}, summary="Track an application"
+)
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
     """Public. Status, history, where the file is, expected date; the name masked. Rate limited per IP."""
     if rate_limited(request, "track"):
@@ -784,7 +829,12 @@ def track(request: HttpRequest, code: str) -> dict[str, Any]:
     }
 
 
-@router.get("/verify/{number}", auth=None, response={200: VerifyOut, **errors(429)}, summary="Verify an issued document")
+@router.get(
+    "/verify/{number}",
+    auth=None,
+    response={200: VerifyOut, **errors(429)},
+    summary="Verify an issued document",
+)
 def verify(request: HttpRequest, number: str, token: str = "") -> dict[str, Any]:
     """Public. `genuine` is true only for a real issued document whose token matches."""
     if rate_limited(request, "verify"):

@@ -19,9 +19,8 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from warga.core.forms import StyledForm
 from warga.regions.models import Region, RegionLevel
@@ -55,11 +54,15 @@ def _label(spec: dict[str, Any]) -> str:
     return str(spec.get("label") or spec["name"])
 
 
-def _validate_nik(value: str) -> str:
+def _validate_nik(value: str) -> str:  # also a field validator: raises or returns
     value = (value or "").strip()
     if not NIK_RE.match(value):
         raise forms.ValidationError(_("A NIK has exactly 16 digits."))
     return value
+
+
+def _nik_validator(value: str) -> None:
+    _validate_nik(value)
 
 
 class NikListField(forms.CharField):
@@ -87,7 +90,10 @@ def _desa_choices() -> list[tuple[str, str]]:
     if region is None:
         return []
     qs = Region.objects.filter(code__within=region.code, level=RegionLevel.DESA).select_related("parent")
-    return [(r.code, f"{r.name} — {r.parent.name if r.parent else ''}") for r in qs.order_by("parent__name", "name")]
+    return [
+        (r.code, f"{r.name} — {r.parent.name if r.parent else ''}")
+        for r in qs.order_by("parent__name", "name")
+    ]
 
 
 def form_field(spec: dict[str, Any]) -> forms.Field:
@@ -108,7 +114,11 @@ def form_field(spec: dict[str, Any]) -> forms.Field:
         return forms.ChoiceField(choices=[("", "—"), *choices], **common)
     if kind == "nik":
         return forms.CharField(
-            max_length=16, min_length=16, validators=[_validate_nik], widget=forms.TextInput(attrs={"inputmode": "numeric"}), **common
+            max_length=16,
+            min_length=16,
+            validators=[_nik_validator],
+            widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            **common,
         )
     if kind == "kk":
         return forms.RegexField(
@@ -145,7 +155,9 @@ def schema_errors(schema: Any) -> list[str]:
                 _("Field %(name)s has an unknown type; use one of: %(types)s.")
                 % {"name": spec["name"], "types": ", ".join(FIELD_TYPES)}
             )
-        if spec.get("type") == "choice" and not (spec.get("choices") or spec.get("choices_from") in CHOICE_SOURCES):
+        if spec.get("type") == "choice" and not (
+            spec.get("choices") or spec.get("choices_from") in CHOICE_SOURCES
+        ):
             problems.append(_("Choice field %(name)s needs choices.") % {"name": spec["name"]})
     return problems
 
@@ -154,7 +166,12 @@ def service_form_class(service: Service) -> type[StyledForm]:
     fields: dict[str, forms.Field] = {}
     if service.applicant_rule == ApplicantRule.RESIDENT_WITH_FAMILY:
         fields["applicant_kk"] = form_field(
-            {"name": "applicant_kk", "type": "kk", "label": "Nomor KK pemohon", "label_en": "Applicant's KK number"}
+            {
+                "name": "applicant_kk",
+                "type": "kk",
+                "label": "Nomor KK pemohon",
+                "label_en": "Applicant's KK number",
+            }
         )
     for spec in service.form_schema:
         fields[spec["name"]] = form_field(spec)
@@ -170,7 +187,9 @@ def clean_service_data(service: Service, data: dict[str, Any]) -> dict[str, Any]
     form = service_form_class(service)(data=data)
     if not form.is_valid():
         details = [{"field": f, "message": str(m)} for f, msgs in form.errors.items() for m in msgs]
-        fields = ", ".join(sorted({str(form.fields[f].label) if f in form.fields else f for f in form.errors}))
+        fields = ", ".join(
+            sorted({str(form.fields[f].label) if f in form.fields else f for f in form.errors})
+        )
         raise InvalidInput(
             _("Please correct these fields: %(fields)s.") % {"fields": fields},
             code="applications.data_invalid",
@@ -199,40 +218,85 @@ def clean_service_data(service: Service, data: dict[str, Any]) -> dict[str, Any]
 ALL_CHANNELS = [Channel.COUNTER.value, Channel.ONLINE.value, Channel.OUTREACH.value]
 KK_DOC = ("kk", "Kartu Keluarga (scan asli)", "Family card (scan of the original)", True)
 KTP_DOC = ("ktp", "KTP-el pemohon", "Applicant's KTP-el", True)
-PENGANTAR = ("pengantar", "Surat pengantar RT/RW dan desa/kelurahan", "Cover letter from RT/RW and desa", False)
+PENGANTAR = (
+    "pengantar",
+    "Surat pengantar RT/RW dan desa/kelurahan",
+    "Cover letter from RT/RW and desa",
+    False,
+)
 
 DEFAULT_SERVICES: list[dict[str, Any]] = [
     {
-        "code": "ktp-baru", "name": "KTP-el baru", "name_en": "New KTP-el", "category": "ktp",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.NONE, "document_type": DocumentType.KTP_EL,
-        "targets": (1, 3, 1, 5), "schema": [],
-        "docs": [KK_DOC, ("akta", "Akta kelahiran atau ijazah", "Birth certificate or school diploma", False)],
+        "code": "ktp-baru",
+        "name": "KTP-el baru",
+        "name_en": "New KTP-el",
+        "category": "ktp",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.NONE,
+        "document_type": DocumentType.KTP_EL,
+        "targets": (1, 3, 1, 5),
+        "schema": [],
+        "docs": [
+            KK_DOC,
+            ("akta", "Akta kelahiran atau ijazah", "Birth certificate or school diploma", False),
+        ],
     },
     {
-        "code": "ktp-hilang", "name": "KTP-el hilang", "name_en": "Lost KTP-el", "category": "ktp",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.NONE, "document_type": DocumentType.KTP_EL,
-        "targets": (1, 2, 1, 4), "schema": [],
-        "docs": [("polisi", "Surat keterangan kehilangan dari kepolisian", "Police report of the loss", True), KK_DOC],
+        "code": "ktp-hilang",
+        "name": "KTP-el hilang",
+        "name_en": "Lost KTP-el",
+        "category": "ktp",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.NONE,
+        "document_type": DocumentType.KTP_EL,
+        "targets": (1, 2, 1, 4),
+        "schema": [],
+        "docs": [
+            ("polisi", "Surat keterangan kehilangan dari kepolisian", "Police report of the loss", True),
+            KK_DOC,
+        ],
     },
     {
-        "code": "ktp-rusak", "name": "KTP-el rusak", "name_en": "Damaged KTP-el", "category": "ktp",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.NONE, "document_type": DocumentType.KTP_EL,
-        "targets": (1, 2, 1, 4), "schema": [],
+        "code": "ktp-rusak",
+        "name": "KTP-el rusak",
+        "name_en": "Damaged KTP-el",
+        "category": "ktp",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.NONE,
+        "document_type": DocumentType.KTP_EL,
+        "targets": (1, 2, 1, 4),
+        "schema": [],
         "docs": [("ktp_rusak", "KTP-el yang rusak", "The damaged KTP-el", True), KK_DOC],
     },
     {
-        "code": "ktp-ubah", "name": "Perubahan data KTP-el", "name_en": "KTP-el data change", "category": "ktp",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.RESIDENT_CORRECT,
-        "document_type": DocumentType.KTP_EL, "targets": (1, 3, 1, 5),
+        "code": "ktp-ubah",
+        "name": "Perubahan data KTP-el",
+        "name_en": "KTP-el data change",
+        "category": "ktp",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.RESIDENT_CORRECT,
+        "document_type": DocumentType.KTP_EL,
+        "targets": (1, 3, 1, 5),
         "schema": [
-            {"name": "field", "type": "choice", "choices_from": "correctable_field", "label": "Data yang diubah", "label_en": "Data to change"},
+            {
+                "name": "field",
+                "type": "choice",
+                "choices_from": "correctable_field",
+                "label": "Data yang diubah",
+                "label_en": "Data to change",
+            },
             {"name": "new_value", "type": "text", "label": "Data baru", "label_en": "New value"},
         ],
         "docs": [("bukti", "Dokumen pendukung perubahan", "Document supporting the change", True), KK_DOC],
     },
     {
-        "code": "kk-baru", "name": "KK baru", "name_en": "New KK", "category": "kk",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.FAMILY_CREATE, "document_type": DocumentType.KK,
+        "code": "kk-baru",
+        "name": "KK baru",
+        "name_en": "New KK",
+        "category": "kk",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.FAMILY_CREATE,
+        "document_type": DocumentType.KK,
         "targets": (1, 2, 1, 4),
         "schema": [
             {"name": "desa", "type": "desa", "label": "Desa/kelurahan", "label_en": "Desa/kelurahan"},
@@ -243,110 +307,301 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "docs": [PENGANTAR, ("nikah", "Buku nikah/akta perkawinan", "Marriage book/certificate", False)],
     },
     {
-        "code": "kk-tambah", "name": "KK: penambahan anggota", "name_en": "KK: add a member", "category": "kk",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.FAMILY_ADD_MEMBER,
-        "document_type": DocumentType.KK, "targets": (1, 2, 1, 4),
+        "code": "kk-tambah",
+        "name": "KK: penambahan anggota",
+        "name_en": "KK: add a member",
+        "category": "kk",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.FAMILY_ADD_MEMBER,
+        "document_type": DocumentType.KK,
+        "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "member_nik", "type": "nik", "label": "NIK anggota yang ditambahkan", "label_en": "NIK of the new member"},
-            {"name": "relationship", "type": "choice", "choices_from": "relationship", "label": "Hubungan keluarga", "label_en": "Relationship"},
+            {
+                "name": "member_nik",
+                "type": "nik",
+                "label": "NIK anggota yang ditambahkan",
+                "label_en": "NIK of the new member",
+            },
+            {
+                "name": "relationship",
+                "type": "choice",
+                "choices_from": "relationship",
+                "label": "Hubungan keluarga",
+                "label_en": "Relationship",
+            },
         ],
-        "docs": [KK_DOC, ("dasar", "Dokumen dasar (akta/buku nikah/surat pindah)", "Basis document (certificate/marriage book/moving letter)", True)],
+        "docs": [
+            KK_DOC,
+            (
+                "dasar",
+                "Dokumen dasar (akta/buku nikah/surat pindah)",
+                "Basis document (certificate/marriage book/moving letter)",
+                True,
+            ),
+        ],
     },
     {
-        "code": "kk-kurang", "name": "KK: pengurangan anggota", "name_en": "KK: remove a member", "category": "kk",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.FAMILY_REMOVE_MEMBER,
-        "document_type": DocumentType.KK, "targets": (1, 2, 1, 4),
+        "code": "kk-kurang",
+        "name": "KK: pengurangan anggota",
+        "name_en": "KK: remove a member",
+        "category": "kk",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.FAMILY_REMOVE_MEMBER,
+        "document_type": DocumentType.KK,
+        "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "member_nik", "type": "nik", "label": "NIK anggota yang dikeluarkan", "label_en": "NIK of the member leaving"},
+            {
+                "name": "member_nik",
+                "type": "nik",
+                "label": "NIK anggota yang dikeluarkan",
+                "label_en": "NIK of the member leaving",
+            },
             {"name": "reason", "type": "text", "label": "Alasan", "label_en": "Reason"},
         ],
         "docs": [KK_DOC, ("dasar", "Dokumen dasar perubahan", "Basis document for the change", True)],
     },
     {
-        "code": "kk-ubah", "name": "KK: perubahan alamat", "name_en": "KK: change of address", "category": "kk",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.FAMILY_UPDATE,
-        "document_type": DocumentType.KK, "targets": (1, 2, 1, 4),
+        "code": "kk-ubah",
+        "name": "KK: perubahan alamat",
+        "name_en": "KK: change of address",
+        "category": "kk",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.FAMILY_UPDATE,
+        "document_type": DocumentType.KK,
+        "targets": (1, 2, 1, 4),
         "schema": [
             {"name": "rw", "type": "int", "label": "RW", "required": False, "max": 999},
             {"name": "rt", "type": "int", "label": "RT", "required": False, "max": 999},
-            {"name": "address", "type": "text", "label": "Alamat baru", "label_en": "New address", "max_length": 200},
+            {
+                "name": "address",
+                "type": "text",
+                "label": "Alamat baru",
+                "label_en": "New address",
+                "max_length": 200,
+            },
         ],
         "docs": [KK_DOC, PENGANTAR],
     },
     {
-        "code": "kk-pisah", "name": "KK: pisah KK", "name_en": "KK: split", "category": "kk",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.FAMILY_SPLIT,
-        "document_type": DocumentType.KK, "targets": (1, 2, 1, 4),
+        "code": "kk-pisah",
+        "name": "KK: pisah KK",
+        "name_en": "KK: split",
+        "category": "kk",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.FAMILY_SPLIT,
+        "document_type": DocumentType.KK,
+        "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "member_niks", "type": "nik_list", "label": "NIK anggota yang pindah ke KK baru", "label_en": "NIKs of the members of the new KK"},
-            {"name": "new_head_nik", "type": "nik", "label": "NIK kepala keluarga baru", "label_en": "NIK of the new head of family"},
-            {"name": "address", "type": "text", "label": "Alamat KK baru", "label_en": "Address of the new KK", "required": False, "max_length": 200},
-        ],
-        "docs": [KK_DOC, ("nikah", "Buku nikah/akta perkawinan", "Marriage book/certificate", False), PENGANTAR],
-    },
-    {
-        "code": "akta-lahir", "name": "Akta kelahiran", "name_en": "Birth certificate", "category": "akta",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.BIRTH,
-        "document_type": DocumentType.AKTA_KELAHIRAN, "targets": (1, 2, 1, 4),
-        "schema": [
-            {"name": "child_name", "type": "text", "label": "Nama anak", "label_en": "Child's name"},
-            {"name": "child_sex", "type": "choice", "choices_from": "sex", "label": "Jenis kelamin anak", "label_en": "Child's sex"},
-            {"name": "birth_date", "type": "date", "label": "Tanggal lahir", "label_en": "Date of birth"},
-            {"name": "birth_place", "type": "text", "label": "Tempat lahir", "label_en": "Place of birth", "max_length": 80},
-            {"name": "mother_nik", "type": "nik", "label": "NIK ibu", "label_en": "Mother's NIK"},
-            {"name": "father_nik", "type": "nik", "label": "NIK ayah", "label_en": "Father's NIK", "required": False},
+            {
+                "name": "member_niks",
+                "type": "nik_list",
+                "label": "NIK anggota yang pindah ke KK baru",
+                "label_en": "NIKs of the members of the new KK",
+            },
+            {
+                "name": "new_head_nik",
+                "type": "nik",
+                "label": "NIK kepala keluarga baru",
+                "label_en": "NIK of the new head of family",
+            },
+            {
+                "name": "address",
+                "type": "text",
+                "label": "Alamat KK baru",
+                "label_en": "Address of the new KK",
+                "required": False,
+                "max_length": 200,
+            },
         ],
         "docs": [
-            ("skl", "Surat keterangan lahir dari bidan/rumah sakit/desa", "Birth notice from the midwife, hospital or desa", True),
+            KK_DOC,
+            ("nikah", "Buku nikah/akta perkawinan", "Marriage book/certificate", False),
+            PENGANTAR,
+        ],
+    },
+    {
+        "code": "akta-lahir",
+        "name": "Akta kelahiran",
+        "name_en": "Birth certificate",
+        "category": "akta",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.BIRTH,
+        "document_type": DocumentType.AKTA_KELAHIRAN,
+        "targets": (1, 2, 1, 4),
+        "schema": [
+            {"name": "child_name", "type": "text", "label": "Nama anak", "label_en": "Child's name"},
+            {
+                "name": "child_sex",
+                "type": "choice",
+                "choices_from": "sex",
+                "label": "Jenis kelamin anak",
+                "label_en": "Child's sex",
+            },
+            {"name": "birth_date", "type": "date", "label": "Tanggal lahir", "label_en": "Date of birth"},
+            {
+                "name": "birth_place",
+                "type": "text",
+                "label": "Tempat lahir",
+                "label_en": "Place of birth",
+                "max_length": 80,
+            },
+            {"name": "mother_nik", "type": "nik", "label": "NIK ibu", "label_en": "Mother's NIK"},
+            {
+                "name": "father_nik",
+                "type": "nik",
+                "label": "NIK ayah",
+                "label_en": "Father's NIK",
+                "required": False,
+            },
+        ],
+        "docs": [
+            (
+                "skl",
+                "Surat keterangan lahir dari bidan/rumah sakit/desa",
+                "Birth notice from the midwife, hospital or desa",
+                True,
+            ),
             KK_DOC,
             ("nikah", "Buku nikah/akta perkawinan orang tua", "Parents' marriage book/certificate", False),
             ("saksi", "KTP-el dua orang saksi", "KTP-el of two witnesses", False),
         ],
     },
     {
-        "code": "akta-mati", "name": "Akta kematian", "name_en": "Death certificate", "category": "akta",
-        "applicant_rule": ApplicantRule.RESIDENT, "effect": Effect.DEATH,
-        "document_type": DocumentType.AKTA_KEMATIAN, "targets": (1, 2, 1, 4),
+        "code": "akta-mati",
+        "name": "Akta kematian",
+        "name_en": "Death certificate",
+        "category": "akta",
+        "applicant_rule": ApplicantRule.RESIDENT,
+        "effect": Effect.DEATH,
+        "document_type": DocumentType.AKTA_KEMATIAN,
+        "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "deceased_nik", "type": "nik", "label": "NIK yang meninggal", "label_en": "NIK of the deceased"},
+            {
+                "name": "deceased_nik",
+                "type": "nik",
+                "label": "NIK yang meninggal",
+                "label_en": "NIK of the deceased",
+            },
             {"name": "died_on", "type": "date", "label": "Tanggal meninggal", "label_en": "Date of death"},
-            {"name": "death_place", "type": "text", "label": "Tempat meninggal", "label_en": "Place of death", "max_length": 80},
+            {
+                "name": "death_place",
+                "type": "text",
+                "label": "Tempat meninggal",
+                "label_en": "Place of death",
+                "max_length": 80,
+            },
         ],
         "docs": [
-            ("skm", "Surat keterangan kematian dari desa/rumah sakit", "Death notice from the desa or hospital", True),
+            (
+                "skm",
+                "Surat keterangan kematian dari desa/rumah sakit",
+                "Death notice from the desa or hospital",
+                True,
+            ),
             KK_DOC,
         ],
     },
     {
-        "code": "pindah", "name": "Surat pindah (SKPWNI)", "name_en": "Moving out (SKPWNI)", "category": "pindah",
-        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY, "effect": Effect.MOVE_OUT,
-        "document_type": DocumentType.SURAT_PINDAH, "targets": (1, 2, 1, 4),
+        "code": "pindah",
+        "name": "Surat pindah (SKPWNI)",
+        "name_en": "Moving out (SKPWNI)",
+        "category": "pindah",
+        "applicant_rule": ApplicantRule.RESIDENT_WITH_FAMILY,
+        "effect": Effect.MOVE_OUT,
+        "document_type": DocumentType.SURAT_PINDAH,
+        "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "mover_niks", "type": "nik_list", "label": "NIK yang pindah", "label_en": "NIKs of those moving"},
-            {"name": "destination", "type": "text", "label": "Alamat tujuan", "label_en": "Destination address", "max_length": 200},
+            {
+                "name": "mover_niks",
+                "type": "nik_list",
+                "label": "NIK yang pindah",
+                "label_en": "NIKs of those moving",
+            },
+            {
+                "name": "destination",
+                "type": "text",
+                "label": "Alamat tujuan",
+                "label_en": "Destination address",
+                "max_length": 200,
+            },
             {"name": "moved_on", "type": "date", "label": "Tanggal pindah", "label_en": "Moving date"},
         ],
         "docs": [KK_DOC, PENGANTAR],
     },
     {
-        "code": "datang", "name": "Kedatangan (pindah datang)", "name_en": "Moving in", "category": "pindah",
-        "applicant_rule": ApplicantRule.NEWCOMER, "effect": Effect.MOVE_IN, "document_type": DocumentType.KK,
+        "code": "datang",
+        "name": "Kedatangan (pindah datang)",
+        "name_en": "Moving in",
+        "category": "pindah",
+        "applicant_rule": ApplicantRule.NEWCOMER,
+        "effect": Effect.MOVE_IN,
+        "document_type": DocumentType.KK,
         "targets": (1, 2, 1, 4),
         "schema": [
             {"name": "full_name", "type": "text", "label": "Nama lengkap", "label_en": "Full name"},
-            {"name": "sex", "type": "choice", "choices_from": "sex", "label": "Jenis kelamin", "label_en": "Sex"},
+            {
+                "name": "sex",
+                "type": "choice",
+                "choices_from": "sex",
+                "label": "Jenis kelamin",
+                "label_en": "Sex",
+            },
             {"name": "birth_date", "type": "date", "label": "Tanggal lahir", "label_en": "Date of birth"},
-            {"name": "birth_place", "type": "text", "label": "Tempat lahir", "label_en": "Place of birth", "max_length": 80},
-            {"name": "origin", "type": "text", "label": "Alamat asal", "label_en": "Origin address", "max_length": 200},
-            {"name": "desa", "type": "desa", "label": "Desa/kelurahan tujuan", "label_en": "Destination desa/kelurahan"},
+            {
+                "name": "birth_place",
+                "type": "text",
+                "label": "Tempat lahir",
+                "label_en": "Place of birth",
+                "max_length": 80,
+            },
+            {
+                "name": "origin",
+                "type": "text",
+                "label": "Alamat asal",
+                "label_en": "Origin address",
+                "max_length": 200,
+            },
+            {
+                "name": "desa",
+                "type": "desa",
+                "label": "Desa/kelurahan tujuan",
+                "label_en": "Destination desa/kelurahan",
+            },
             {"name": "rw", "type": "int", "label": "RW", "required": False, "max": 999},
             {"name": "rt", "type": "int", "label": "RT", "required": False, "max": 999},
-            {"name": "address", "type": "text", "label": "Alamat tujuan", "label_en": "Destination address", "max_length": 200},
-            {"name": "join_kk", "type": "kk", "label": "Nomor KK yang dituju (jika menumpang)", "label_en": "KK number to join (if any)", "required": False},
-            {"name": "relationship", "type": "choice", "choices_from": "relationship", "label": "Hubungan dalam KK yang dituju", "label_en": "Relationship in that KK", "required": False},
+            {
+                "name": "address",
+                "type": "text",
+                "label": "Alamat tujuan",
+                "label_en": "Destination address",
+                "max_length": 200,
+            },
+            {
+                "name": "join_kk",
+                "type": "kk",
+                "label": "Nomor KK yang dituju (jika menumpang)",
+                "label_en": "KK number to join (if any)",
+                "required": False,
+            },
+            {
+                "name": "relationship",
+                "type": "choice",
+                "choices_from": "relationship",
+                "label": "Hubungan dalam KK yang dituju",
+                "label_en": "Relationship in that KK",
+                "required": False,
+            },
             {"name": "moved_on", "type": "date", "label": "Tanggal datang", "label_en": "Arrival date"},
         ],
-        "docs": [("skpwni", "Surat keterangan pindah (SKPWNI) dari daerah asal", "Moving certificate (SKPWNI) from the origin", True), KTP_DOC],
+        "docs": [
+            (
+                "skpwni",
+                "Surat keterangan pindah (SKPWNI) dari daerah asal",
+                "Moving certificate (SKPWNI) from the origin",
+                True,
+            ),
+            KTP_DOC,
+        ],
     },
 ]
 
@@ -380,6 +635,11 @@ def ensure_default_services() -> int:
         created += 1
         for doc_order, (code, label, label_en, mandatory) in enumerate(spec["docs"], start=1):
             RequiredDocument.objects.create(
-                service=service, code=code, label=label, label_en=label_en, mandatory=mandatory, order=doc_order * 10
+                service=service,
+                code=code,
+                label=label,
+                label_en=label_en,
+                mandatory=mandatory,
+                order=doc_order * 10,
             )
     return created

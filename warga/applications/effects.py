@@ -50,7 +50,11 @@ def _bad(message: str, code: str, field_name: str | None = None) -> InvalidInput
 def _resident(nik: str, *, field_name: str, label: str) -> Resident:
     resident = Resident.objects.filter(nik=nik).select_related("family").first()
     if resident is None:
-        raise _bad(_("%(who)s: this NIK is not in the register.") % {"who": label}, "applications.nik_unknown", field_name)
+        raise _bad(
+            _("%(who)s: this NIK is not in the register.") % {"who": label},
+            "applications.nik_unknown",
+            field_name,
+        )
     if resident.life_status == LifeStatus.DEAD:
         raise _bad(
             _("%(who)s: the register records this person as deceased.") % {"who": label},
@@ -99,7 +103,9 @@ def effect_check(service: Service, data: dict[str, Any], subjects: Subjects) -> 
         mother = _resident(data["mother_nik"], field_name="mother_nik", label=_("Mother"))
         _in_family(mother, family, label=_("The mother"), field_name="mother_nik")
         if mother.sex != "F":
-            raise _bad(_("The NIK given for the mother belongs to a man."), "applications.mother_sex", "mother_nik")
+            raise _bad(
+                _("The NIK given for the mother belongs to a man."), "applications.mother_sex", "mother_nik"
+            )
         subjects.people["mother"] = mother
         if data.get("father_nik"):
             father = _resident(data["father_nik"], field_name="father_nik", label=_("Father"))
@@ -123,7 +129,11 @@ def effect_check(service: Service, data: dict[str, Any], subjects: Subjects) -> 
     elif effect == Effect.DEATH:
         deceased = _resident(data["deceased_nik"], field_name="deceased_nik", label=_("The deceased"))
         if date.fromisoformat(data["died_on"]) < deceased.birth_date:
-            raise _bad(_("The date of death is before the date of birth."), "applications.died_before_born", "died_on")
+            raise _bad(
+                _("The date of death is before the date of birth."),
+                "applications.died_before_born",
+                "died_on",
+            )
         subjects.people["deceased"] = deceased
     elif effect == Effect.FAMILY_CREATE:
         assert applicant is not None
@@ -136,7 +146,9 @@ def effect_check(service: Service, data: dict[str, Any], subjects: Subjects) -> 
     elif effect == Effect.FAMILY_ADD_MEMBER:
         member = _resident(data["member_nik"], field_name="member_nik", label=_("The new member"))
         if family is not None and member.family_id == family.pk:
-            raise Conflict(_("This person is already in the family card."), code="applications.already_member")
+            raise Conflict(
+                _("This person is already in the family card."), code="applications.already_member"
+            )
         subjects.people["member"] = member
     elif effect == Effect.FAMILY_REMOVE_MEMBER:
         member = _resident(data["member_nik"], field_name="member_nik", label=_("The member"))
@@ -172,7 +184,9 @@ def effect_check(service: Service, data: dict[str, Any], subjects: Subjects) -> 
         if data.get("join_kk"):
             join = Family.objects.filter(kk_number=data["join_kk"], is_active=True).first()
             if join is None:
-                raise _bad(_("No active family card has this KK number."), "applications.kk_unknown", "join_kk")
+                raise _bad(
+                    _("No active family card has this KK number."), "applications.kk_unknown", "join_kk"
+                )
             if not data.get("relationship"):
                 raise _bad(
                     _("Say how the newcomer is related to the head of that family."),
@@ -194,7 +208,9 @@ def snapshot(subjects: Subjects) -> dict[str, Any]:
 
 def _register_changed(message: str) -> Conflict:
     return Conflict(
-        _("The register changed since this application was submitted: %(problem)s Return the file to the kecamatan.")
+        _(
+            "The register changed since this application was submitted: %(problem)s Return the file to the kecamatan."
+        )
         % {"problem": message},
         code="applications.register_changed",
     )
@@ -208,11 +224,17 @@ def effect_recheck(application: Application) -> Subjects:
         applicant = Resident.objects.select_for_update().get(pk=application.applicant_id)
         if applicant.life_status != LifeStatus.ALIVE:
             raise _register_changed(_("the applicant is no longer a living resident."))
-    family = Family.objects.select_for_update().get(pk=application.family_id) if application.family_id else None
+    family = (
+        Family.objects.select_for_update().get(pk=application.family_id) if application.family_id else None
+    )
     if applicant is not None and family is not None and applicant.family_id != family.pk:
         raise _register_changed(_("the applicant is no longer in the family card."))
     snap = application.register_snapshot or {}
-    if service.effect == Effect.RESIDENT_CORRECT and applicant and snap.get("applicant_version") != applicant.version:
+    if (
+        service.effect == Effect.RESIDENT_CORRECT
+        and applicant
+        and snap.get("applicant_version") != applicant.version
+    ):
         raise _register_changed(_("the applicant's data was changed by someone else."))
     if service.effect == Effect.FAMILY_UPDATE and family and snap.get("family_version") != family.version:
         raise _register_changed(_("the family card was changed by someone else."))
@@ -274,15 +296,25 @@ def effect_apply(*, actor: Actor, application: Application, subjects: Subjects) 
                 address=data["address"],
             )
             registry.family_add_member(
-                actor=actor, family=new_family, resident=subjects.applicant, relationship=Relationship.HEAD, reason=reason
+                actor=actor,
+                family=new_family,
+                resident=subjects.applicant,
+                relationship=Relationship.HEAD,
+                reason=reason,
             )
             return {"family_id": new_family.pk}
         if effect == Effect.FAMILY_ADD_MEMBER:
+            assert family is not None
             registry.family_add_member(
-                actor=actor, family=family, resident=people["member"], relationship=data["relationship"], reason=reason
+                actor=actor,
+                family=family,
+                resident=people["member"],
+                relationship=data["relationship"],
+                reason=reason,
             )
             return {"family_id": family.pk if family else None, "resident_id": people["member"].pk}
         if effect == Effect.FAMILY_REMOVE_MEMBER:
+            assert family is not None
             registry.family_remove_member(
                 actor=actor, family=family, resident=people["member"], reason=f"{reason}: {data['reason']}"
             )
@@ -299,6 +331,7 @@ def effect_apply(*, actor: Actor, application: Application, subjects: Subjects) 
             )
             return {"family_id": family.pk}
         if effect == Effect.FAMILY_SPLIT:
+            assert family is not None
             members = [people[nik] for nik in data["member_niks"]]
             new_family = registry.family_split(
                 actor=actor,

@@ -62,14 +62,20 @@ class Service(models.Model):
         _("form fields"),
         default=list,
         blank=True,
-        help_text=_("A list of fields: name, label, type (text, date, choice, nik, nik_list, int, desa), required, choices."),
+        help_text=_(
+            "A list of fields: name, label, type (text, date, choice, nik, nik_list, int, desa), required, choices."
+        ),
     )
     channels = models.JSONField(_("who may submit"), default=list)
     applicant_rule = models.CharField(_("applicant"), max_length=10, choices=ApplicantRule.choices)
-    effect = models.CharField(_("change to the register"), max_length=24, choices=Effect.choices, default=Effect.NONE)
+    effect = models.CharField(
+        _("change to the register"), max_length=24, choices=Effect.choices, default=Effect.NONE
+    )
     document_type = models.CharField(_("document issued"), max_length=20, choices=DocumentType.choices)
     target_days_kecamatan = models.PositiveSmallIntegerField(_("kecamatan stage (working days)"), default=1)
-    target_days_disdukcapil = models.PositiveSmallIntegerField(_("Disdukcapil stage (working days)"), default=3)
+    target_days_disdukcapil = models.PositiveSmallIntegerField(
+        _("Disdukcapil stage (working days)"), default=3
+    )
     target_days_return = models.PositiveSmallIntegerField(_("return to kecamatan (working days)"), default=1)
     target_days_total = models.PositiveSmallIntegerField(_("end to end (working days)"), default=5)
     is_active = models.BooleanField(_("active"), default=True)
@@ -147,6 +153,9 @@ class OfficeRollout(models.Model):
         verbose_name = _("office rollout")
         verbose_name_plural = _("office rollout")
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.mode}"
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -208,6 +217,9 @@ class Batch(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.direction} #{self.pk}"
+
 
 class Application(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
@@ -224,7 +236,9 @@ class Application(models.Model):
     )
     applicant_nik = models.CharField(_("applicant NIK"), max_length=16)
     applicant_name = models.CharField(_("applicant name"), max_length=120)
-    family = models.ForeignKey("registry.Family", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    family = models.ForeignKey(
+        "registry.Family", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     phone = models.CharField(_("phone for notifications"), max_length=20, blank=True)
     data = models.JSONField(default=dict, blank=True)
     # What the register looked like at submission, to stop an approval the register has overtaken.
@@ -234,9 +248,13 @@ class Application(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications"
+    )
     return_reason = models.TextField(_("reason"), blank=True)
-    document_number = models.CharField(_("document number"), max_length=40, null=True, blank=True, unique=True)
+    document_number = models.CharField(
+        _("document number"), max_length=40, null=True, blank=True, unique=True
+    )
     document_issued_on = models.DateField(_("issued on"), null=True, blank=True)
     handed_to = models.CharField(_("handed over to"), max_length=120, blank=True)
     handover_proof = models.CharField(_("proof of hand-over"), max_length=200, blank=True)
@@ -294,8 +312,12 @@ class ApplicationEvent(models.Model):
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_unit = models.ForeignKey("org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField()
     reason = models.TextField(blank=True)
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -305,6 +327,9 @@ class ApplicationEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["application", "at"], name="app_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Attachment(models.Model):
@@ -329,6 +354,9 @@ class Attachment(models.Model):
         ordering = ["requirement", "uploaded_at"]
         indexes = [models.Index(fields=["application", "requirement"], name="app_attachment_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.requirement} #{self.pk}"
+
 
 class DocumentCounter(models.Model):
     """Issues consecutive document numbers per type and year (row-locked while issuing)."""
@@ -340,11 +368,16 @@ class DocumentCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["document_type", "year"], name="unique_doc_counter")]
 
+    def __str__(self) -> str:
+        return f"{self.document_type} {self.year}: {self.last}"
+
 
 class PaperBatch(models.Model):
     """A manual office's bundle of paper files: when it left, arrived and came back."""
 
-    office = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    office = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
     kecamatan = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("service")
@@ -366,6 +399,9 @@ class PaperBatch(models.Model):
         verbose_name = _("paper batch")
         verbose_name_plural = _("paper batches")
 
+    def __str__(self) -> str:
+        return f"{self.sent_on} ({self.files_count})"
+
 
 class OverdueNotice(models.Model):
     """One notice per unit and day, so the head is told once, not every run."""
@@ -377,3 +413,6 @@ class OverdueNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unique_overdue_notice")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}"

@@ -15,11 +15,34 @@ SECTION = _("Applications")
 
 register(
     NavItem(_("Applications"), "applications:queue", caps.VIEW, icon="inboxes", section=SECTION, order=200),
-    NavItem(_("New application"), "applications:new", caps.SUBMIT, icon="plus-square", section=SECTION, order=201),
-    NavItem(_("Application statistics"), "applications:stats", caps.STATS, icon="bar-chart", section=SECTION, order=205),
+    NavItem(
+        _("New application"), "applications:new", caps.SUBMIT, icon="plus-square", section=SECTION, order=201
+    ),
+    NavItem(
+        _("Application statistics"),
+        "applications:stats",
+        caps.STATS,
+        icon="bar-chart",
+        section=SECTION,
+        order=205,
+    ),
     NavItem(_("Paper batches"), "applications:paper", caps.PAPER, icon="archive", section=SECTION, order=206),
-    NavItem(_("Office rollout"), "applications:rollout", caps.ROLLOUT, icon="diagram-3", section=SECTION, order=207),
-    NavItem(_("Service catalogue"), "applications:services", caps.CATALOGUE, icon="card-checklist", section=SECTION, order=208),
+    NavItem(
+        _("Office rollout"),
+        "applications:rollout",
+        caps.ROLLOUT,
+        icon="diagram-3",
+        section=SECTION,
+        order=207,
+    ),
+    NavItem(
+        _("Service catalogue"),
+        "applications:services",
+        caps.CATALOGUE,
+        icon="card-checklist",
+        section=SECTION,
+        order=208,
+    ),
 )
 
 

@@ -21,7 +21,20 @@ from warga.registry.models import Family, Resident
 from .models import Application, DocumentType
 from .selectors import document_token
 
-MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 
 
 def _t(text: Any) -> str:
@@ -71,7 +84,9 @@ class _Doc(FPDF):
         self.set_font("Helvetica", "B", 11)
         self.cell(0, 6, _t(f"PEMERINTAH {_installation()}"), align="C", new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "", 10)
-        self.cell(0, 5, _t("DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"), align="C", new_x="LMARGIN", new_y="NEXT")
+        self.cell(
+            0, 5, _t("DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"), align="C", new_x="LMARGIN", new_y="NEXT"
+        )
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(4)
         if self.training:
@@ -113,7 +128,9 @@ def receipt_pdf(application: Application) -> bytes:
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(0, 6, _t("Dokumen persyaratan"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
-    present = set(application.attachments.filter(replaced_at__isnull=True).values_list("requirement", flat=True))
+    present = set(
+        application.attachments.filter(replaced_at__isnull=True).values_list("requirement", flat=True)
+    )
     for req in application.service.requirements.all():
         mark = "[v]" if req.code in present else "[ ]"
         suffix = "" if req.mandatory else " (jika ada)"
@@ -153,7 +170,7 @@ def document_pdf(application: Application) -> bytes:
     pdf.add_page()
     doc_type = application.service.document_type
     data = application.data
-    titles = {
+    titles: dict[str, str] = {
         DocumentType.KK: "KARTU KELUARGA",
         DocumentType.AKTA_KELAHIRAN: "KUTIPAN AKTA KELAHIRAN",
         DocumentType.AKTA_KEMATIAN: "KUTIPAN AKTA KEMATIAN",
@@ -167,7 +184,9 @@ def document_pdf(application: Application) -> bytes:
     pdf.ln(4)
     if doc_type == DocumentType.AKTA_KELAHIRAN:
         mother = Resident.objects.filter(nik=data.get("mother_nik")).first()
-        father = Resident.objects.filter(nik=data.get("father_nik")).first() if data.get("father_nik") else None
+        father = (
+            Resident.objects.filter(nik=data.get("father_nik")).first() if data.get("father_nik") else None
+        )
         birth = date.fromisoformat(data["birth_date"])
         pdf.set_font("Helvetica", "", 11)
         pdf.multi_cell(
@@ -205,7 +224,9 @@ def document_pdf(application: Application) -> bytes:
             pdf.ln(2)
             widths = [8, 36, 58, 10, 46, 32]
             pdf.set_font("Helvetica", "B", 8)
-            for w, head in zip(widths, ["No", "NIK", "Nama lengkap", "JK", "Tempat, tgl lahir", "Hubungan"], strict=True):
+            for w, head in zip(
+                widths, ["No", "NIK", "Nama lengkap", "JK", "Tempat, tgl lahir", "Hubungan"], strict=True
+            ):
                 pdf.cell(w, 6, head, border=1)
             pdf.ln()
             pdf.set_font("Helvetica", "", 8)

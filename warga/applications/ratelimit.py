@@ -20,7 +20,7 @@ def rate_limited(request: HttpRequest, bucket: str) -> bool:
     limit, window = getattr(settings, "APPLICATIONS_RATE_LIMITS", {}).get(bucket, DEFAULT_LIMITS[bucket])
     key = f"applications:rl:{bucket}:{client_ip(request) or 'unknown'}"
     if cache.add(key, 1, window):
-        return 1 > limit
+        return limit < 1
     try:
         count = cache.incr(key)
     except ValueError:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core import signing
+from django.utils.crypto import constant_time_compare
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ SIGNING_SALT = "warga.applications.document"
 
 
 def mask_name(name: str) -> str:
-    """"Budi Santoso" → "B*** S******": enough for the owner to recognise, no more."""
+    """ "Budi Santoso" → "B*** S******": enough for the owner to recognise, no more."""
     return " ".join(word[0] + "*" * (len(word) - 1) for word in (name or "").split() if word)
 
 
@@ -172,12 +173,21 @@ def batches_to_receive(*, actor: Actor) -> QuerySet[Batch]:
 def overdue_for(*, actor: Actor, limit: int = 10) -> list[Application]:
     """The home-panel list: files past their stage target that the actor's unit should move."""
     today = timezone.localdate()
-    qs = applications_visible(actor).filter(is_sandbox=False, status__in=ACTIVE_STATUSES, stage_due_on__lt=today)
-    unit_kind = Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first() if actor.unit_id else None
+    qs = applications_visible(actor).filter(
+        is_sandbox=False, status__in=ACTIVE_STATUSES, stage_due_on__lt=today
+    )
+    unit_kind = (
+        Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
+        if actor.unit_id
+        else None
+    )
     if unit_kind == UnitKind.DISDUKCAPIL:
         qs = qs.filter(status__in=[s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] == "disdukcapil"])
     else:
-        qs = qs.filter(office_id=actor.unit_id, status__in=[s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] != "disdukcapil"])
+        qs = qs.filter(
+            office_id=actor.unit_id,
+            status__in=[s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] != "disdukcapil"],
+        )
     return list(qs.select_related("service", "office").order_by("stage_due_on", "id")[:limit])
 
 
@@ -209,7 +219,10 @@ class TrackView:
 def track_lookup(code: str) -> TrackView | None:
     """What anyone holding the code may see: no NIK, no phone, the name masked."""
     application = (
-        Application.objects.select_related("service", "office").filter(tracking_code=code).exclude(status=Status.DRAFT).first()
+        Application.objects.select_related("service", "office")
+        .filter(tracking_code=code)
+        .exclude(status=Status.DRAFT)
+        .first()
     )
     if application is None:
         return None
@@ -221,7 +234,11 @@ def track_lookup(code: str) -> TrackView | None:
         )
         for e in application.events.exclude(action="create").order_by("at", "id")
     ]
-    reason = application.return_reason if application.status in (Status.RETURNED_TO_APPLICANT, Status.REJECTED) else ""
+    reason = (
+        application.return_reason
+        if application.status in (Status.RETURNED_TO_APPLICANT, Status.REJECTED)
+        else ""
+    )
     return TrackView(
         code=application.tracking_code,
         service=application.service.display_name,
@@ -229,7 +246,9 @@ def track_lookup(code: str) -> TrackView | None:
         status_code=application.status,
         where=where_is(application),
         masked_name=mask_name(application.applicant_name),
-        expected_on=application.due_on if application.status not in (Status.REJECTED, Status.CLOSED) else None,
+        expected_on=application.due_on
+        if application.status not in (Status.REJECTED, Status.CLOSED)
+        else None,
         submitted_at=application.submitted_at,
         steps=steps,
         reason=reason,
@@ -282,7 +301,7 @@ def document_verify(number: str, token: str) -> VerifiedDocument:
     if not number or not token:
         return VerifiedDocument(genuine=False)
     expected = document_token(number)
-    if not signing.constant_time_compare(expected, token):
+    if not constant_time_compare(expected, token):
         return VerifiedDocument(genuine=False)
     application = (
         Application.objects.select_related("service")
@@ -302,7 +321,10 @@ def document_verify(number: str, token: str) -> VerifiedDocument:
     if application.service.effect == "birth":
         subject = application.data.get("child_name", subject)
     return VerifiedDocument(
-        genuine=True, document_type=label, issued_on=application.document_issued_on, masked_name=mask_name(subject)
+        genuine=True,
+        document_type=label,
+        issued_on=application.document_issued_on,
+        masked_name=mask_name(subject),
     )
 
 
@@ -355,7 +377,13 @@ def statistics_for(*, actor: Actor, start: date, end: date, service: str | None 
         for item in qs.values("office__name", "service__name").annotate(n=Count("id")):
             row = rows.setdefault(
                 (item["office__name"], item["service__name"]),
-                {"office": item["office__name"], "service": item["service__name"], "received": 0, "completed": 0, "overdue": 0},
+                {
+                    "office": item["office__name"],
+                    "service": item["service__name"],
+                    "received": 0,
+                    "completed": 0,
+                    "overdue": 0,
+                },
             )
             row[key] = item["n"]
 
@@ -367,10 +395,13 @@ def statistics_for(*, actor: Actor, start: date, end: date, service: str | None 
         "office_id", "submitted_at", "sent_at", "issued_at", "ready_at"
     )
     durations: dict[str, list[float]] = {name: [] for name, _a, _b in STAGES}
-    for row in finished.iterator():
+    for milestones in finished.iterator():
+        times: dict[str, Any] = dict(milestones)
         for name, a, b in STAGES:
-            if row[a] and row[b]:
-                durations[name].append(calendar.between(timezone.localdate(row[a]), timezone.localdate(row[b])))
+            if times[a] and times[b]:
+                durations[name].append(
+                    calendar.between(timezone.localdate(times[a]), timezone.localdate(times[b]))
+                )
     stages = {name: _summary(values) for name, values in durations.items()}
     paper = scoped(PaperBatch.objects.all(), actor).filter(returned_on__gte=start, returned_on__lte=end)
     if service:

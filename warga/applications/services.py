@@ -35,8 +35,8 @@ from .effects import Subjects, effect_apply, effect_check, effect_describe, effe
 from .models import (
     ACTIVE_STATUSES,
     STAGE_OF_STATUS,
-    Application,
     ApplicantRule,
+    Application,
     ApplicationEvent,
     Attachment,
     Batch,
@@ -78,6 +78,12 @@ def _actor_unit_kind(actor: Actor) -> str | None:
     return Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
 
 
+def _actor_office(actor: Actor) -> Unit | None:
+    if actor.unit_id is None:
+        return None
+    return Unit.objects.filter(pk=actor.unit_id, kind=UnitKind.KECAMATAN_OFFICE).first()
+
+
 def _now() -> datetime:
     return timezone.now()
 
@@ -104,10 +110,12 @@ def _trim(text: str, limit: int = 300) -> str:
 # --- Submission --------------------------------------------------------------------------------
 
 
-def _resolve_office(*, actor: Actor, channel: str, office: Unit | None, applicant: Resident | None, data: dict) -> Unit:
+def _resolve_office(
+    *, actor: Actor, channel: str, office: Unit | None, applicant: Resident | None, data: dict
+) -> Unit:
     if channel == Channel.COUNTER:
         actor.require(caps.SUBMIT)
-        unit = Unit.objects.filter(pk=actor.unit_id, kind=UnitKind.KECAMATAN_OFFICE).first()
+        unit = _actor_office(actor)
         if unit is None:
             raise NotAllowed(_("Only a kecamatan office takes applications at the counter."))
         if office is not None and office.pk != unit.pk:
@@ -122,13 +130,20 @@ def _resolve_office(*, actor: Actor, channel: str, office: Unit | None, applican
         kec_code = ".".join(str(desa_code or "").split(".")[:3])
         office = Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area_id=kec_code, is_active=True).first()
         if office is None:
-            raise InvalidInput(_("Choose the kecamatan office that will handle the application."), code="applications.office_missing")
+            raise InvalidInput(
+                _("Choose the kecamatan office that will handle the application."),
+                code="applications.office_missing",
+            )
     if office.kind != UnitKind.KECAMATAN_OFFICE or not office.is_active:
-        raise InvalidInput(_("Applications are handled by kecamatan offices only."), code="applications.office_invalid")
+        raise InvalidInput(
+            _("Applications are handled by kecamatan offices only."), code="applications.office_invalid"
+        )
     return office
 
 
-def _check_applicant(*, service: Service, applicant_nik: str, data: dict) -> tuple[Resident | None, Family | None]:
+def _check_applicant(
+    *, service: Service, applicant_nik: str, data: dict
+) -> tuple[Resident | None, Family | None]:
     from warga.regions.selectors import kecamatan_lookup
 
     nik = (applicant_nik or "").strip()
@@ -143,13 +158,17 @@ def _check_applicant(*, service: Service, applicant_nik: str, data: dict) -> tup
     if service.applicant_rule == ApplicantRule.NEWCOMER:
         if resident is not None and resident.life_status == LifeStatus.ALIVE:
             raise InvalidInput(
-                _("This NIK is already registered as a resident here; a moving-in application is not needed."),
+                _(
+                    "This NIK is already registered as a resident here; a moving-in application is not needed."
+                ),
                 code="applications.already_resident",
             )
         return None, None
     if resident is None:
         raise InvalidInput(
-            _("The applicant's NIK is not in the register. Please check the number or visit the kecamatan office."),
+            _(
+                "The applicant's NIK is not in the register. Please check the number or visit the kecamatan office."
+            ),
             code="applications.nik_unknown",
             details=[{"field": "applicant_nik", "message": _("Not in the register.")}],
         )
@@ -160,7 +179,8 @@ def _check_applicant(*, service: Service, applicant_nik: str, data: dict) -> tup
         )
     if resident.life_status != LifeStatus.ALIVE:
         raise InvalidInput(
-            _("The register records the applicant as moved out of this kabupaten."), code="applications.applicant_moved"
+            _("The register records the applicant as moved out of this kabupaten."),
+            code="applications.applicant_moved",
         )
     family = None
     if service.applicant_rule == ApplicantRule.RESIDENT_WITH_FAMILY:
@@ -180,7 +200,8 @@ def _service_for(service_code: str, channel: str) -> Service:
         raise InvalidInput(_("Unknown or inactive service."), code="applications.service_unknown")
     if channel not in (service.channels or []):
         raise InvalidInput(
-            _("This service cannot be requested through this channel."), code="applications.channel_not_allowed"
+            _("This service cannot be requested through this channel."),
+            code="applications.channel_not_allowed",
         )
     return service
 
@@ -219,7 +240,8 @@ def application_submit(
         )
     if mode == OfficeMode.TRAINING and channel == Channel.ONLINE:
         raise InvalidInput(
-            _("%(office)s does not take online applications yet: please apply at the office.") % {"office": office.name},
+            _("%(office)s does not take online applications yet: please apply at the office.")
+            % {"office": office.name},
             code="applications.office_training",
         )
     subjects = effect_check(service, cleaned, Subjects(applicant=applicant, family=family))
@@ -253,7 +275,11 @@ def application_submit(
                 )
             break
         except IntegrityError:
-            if client_ref and actor.user and Application.objects.filter(created_by=actor.user, client_ref=client_ref).exists():
+            if (
+                client_ref
+                and actor.user
+                and Application.objects.filter(created_by=actor.user, client_ref=client_ref).exists()
+            ):
                 return Application.objects.get(created_by=actor.user, client_ref=client_ref)
             continue
     else:  # pragma: no cover - 25^10 codes
@@ -267,7 +293,12 @@ def application_submit(
         actor=actor,
         action="applications.application.submit",
         obj=application,
-        summary={"service": service.code, "channel": channel, "draft": draft, "sandbox": application.is_sandbox},
+        summary={
+            "service": service.code,
+            "channel": channel,
+            "draft": draft,
+            "sandbox": application.is_sandbox,
+        },
     )
     return application
 
@@ -283,9 +314,14 @@ def _enter_submitted(application: Application, *, now: datetime, first: bool) ->
         updates["due_on"] = calendar.add(today, service.target_days_total)
     else:
         last_return = (
-            application.events.filter(to_status=Status.RETURNED_TO_APPLICANT).order_by("-at").values_list("at", flat=True).first()
+            application.events.filter(to_status=Status.RETURNED_TO_APPLICANT)
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
         )
-        used = calendar.between(timezone.localdate(application.submitted_at), timezone.localdate(last_return or now))
+        used = calendar.between(
+            timezone.localdate(application.submitted_at), timezone.localdate(last_return or now)
+        )
         updates["due_on"] = calendar.add(today, max(1, service.target_days_total - used))
     Application.objects.filter(pk=application.pk).update(**updates)
     for key, value in updates.items():
@@ -293,29 +329,41 @@ def _enter_submitted(application: Application, *, now: datetime, first: bool) ->
     _sms(
         application,
         _indonesian(
-            lambda: _("Your application %(code)s (%(service)s) was received at %(office)s. Expected ready: %(date)s. Services are free of charge.")
-            % {
-                "code": application.tracking_code,
-                "service": service.name,
-                "office": application.office.name,
-                "date": application.due_on.strftime("%d-%m-%Y") if application.due_on else "-",
-            }
+            lambda: (
+                _(
+                    "Your application %(code)s (%(service)s) was received at %(office)s. Expected ready: %(date)s. Services are free of charge."
+                )
+                % {
+                    "code": application.tracking_code,
+                    "service": service.name,
+                    "office": application.office.name,
+                    "date": application.due_on.strftime("%d-%m-%Y") if application.due_on else "-",
+                }
+            )
         ),
     )
 
 
 @transaction.atomic
 def application_update(
-    *, actor: Actor, application_id: int, data: dict | None = None, phone: str | None = None, expected_version: int
+    *,
+    actor: Actor,
+    application_id: int,
+    data: dict | None = None,
+    phone: str | None = None,
+    expected_version: int,
 ) -> Application:
     """Correct an application's data at the kecamatan (optimistic locking on `version`)."""
     actor.require(caps.SUBMIT)
-    application = get_scoped(Application.objects.select_related("service", "office"), actor, pk=application_id)
+    application = get_scoped(
+        Application.objects.select_related("service", "office"), actor, pk=application_id
+    )
     _require_unit(actor, application, "kecamatan")
     editable = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED_TO_APPLICANT, Status.RETURNED_TO_KECAMATAN)
     if application.status not in editable:
         raise Conflict(
-            _("The application cannot be edited while it is %(status)s.") % {"status": application.get_status_display().lower()},
+            _("The application cannot be edited while it is %(status)s.")
+            % {"status": application.get_status_display().lower()},
             code="applications.not_editable",
         )
     if expected_version != application.version:
@@ -339,7 +387,12 @@ def application_update(
     if rows != 1:
         raise Conflict(_stale_message(), code="applications.stale")
     application.refresh_from_db()
-    audit_record(actor=actor, action="applications.application.update", obj=application, summary={"fields": sorted(updates)})
+    audit_record(
+        actor=actor,
+        action="applications.application.update",
+        obj=application,
+        summary={"fields": sorted(updates)},
+    )
     return application
 
 
@@ -361,7 +414,11 @@ def document_attach(
     form attaches (with the tracking code it was just given) while the file is a draft.
     """
     if public_code is not None:
-        application = Application.objects.select_related("service").filter(tracking_code=public_code, pk=application_id).first()
+        application = (
+            Application.objects.select_related("service")
+            .filter(tracking_code=public_code, pk=application_id)
+            .first()
+        )
         if application is None or application.status != Status.DRAFT or application.channel != Channel.ONLINE:
             raise NotFound(_("Not found."))
     else:
@@ -381,7 +438,9 @@ def document_attach(
             )
     codes = set(application.service.requirements.values_list("code", flat=True))
     if requirement not in codes:
-        raise InvalidInput(_("Unknown checklist item for this service."), code="applications.requirement_unknown")
+        raise InvalidInput(
+            _("Unknown checklist item for this service."), code="applications.requirement_unknown"
+        )
     checked = check_file(content)
     name = f"applications/{timezone.localdate():%Y/%m}/{secrets.token_urlsafe(24)}.{checked.extension}"
     stored = default_storage.save(name, ContentFile(checked.content))
@@ -413,7 +472,9 @@ def document_attach(
 
 
 def missing_documents(application: Application) -> list[RequiredDocument]:
-    present = set(application.attachments.filter(replaced_at__isnull=True).values_list("requirement", flat=True))
+    present = set(
+        application.attachments.filter(replaced_at__isnull=True).values_list("requirement", flat=True)
+    )
     return [r for r in application.service.requirements.all() if r.mandatory and r.code not in present]
 
 
@@ -421,7 +482,8 @@ def _require_documents(application: Application) -> None:
     missing = missing_documents(application)
     if missing:
         raise InvalidInput(
-            _("Mandatory documents are missing: %(docs)s.") % {"docs": ", ".join(r.display_label for r in missing)},
+            _("Mandatory documents are missing: %(docs)s.")
+            % {"docs": ", ".join(r.display_label for r in missing)},
             code="applications.documents_missing",
             details=[{"field": r.code, "message": _("Missing.")} for r in missing],
         )
@@ -430,7 +492,9 @@ def _require_documents(application: Application) -> None:
 @transaction.atomic
 def application_lodge_online(*, application_id: int) -> Application:
     """The public form's last step: the draft it just built, with its scans, is submitted."""
-    application = Application.objects.select_related("service", "office").select_for_update().get(pk=application_id)
+    application = (
+        Application.objects.select_related("service", "office").select_for_update().get(pk=application_id)
+    )
     if application.channel != Channel.ONLINE or application.status != Status.DRAFT:
         raise Conflict(_stale_message(), code="applications.stale")
     _require_documents(application)
@@ -438,8 +502,15 @@ def application_lodge_online(*, application_id: int) -> Application:
         status=Status.SUBMITTED, version=F("version") + 1, updated_at=_now()
     )
     application.refresh_from_db()
-    _event(application, actor=ANONYMOUS, action="submit", from_status=Status.DRAFT, to_status=Status.SUBMITTED)
-    audit_record(actor=ANONYMOUS, action="applications.application.lodge", obj=application, summary={"channel": "online"})
+    _event(
+        application, actor=ANONYMOUS, action="submit", from_status=Status.DRAFT, to_status=Status.SUBMITTED
+    )
+    audit_record(
+        actor=ANONYMOUS,
+        action="applications.application.lodge",
+        obj=application,
+        summary={"channel": "online"},
+    )
     _enter_submitted(application, now=_now(), first=True)
     return application
 
@@ -484,14 +555,46 @@ ACTIONS: dict[str, Action] = {
             reason_required=True,
         ),
         Action(
-            "resubmit", (Status.RETURNED_TO_APPLICANT,), Status.SUBMITTED, caps.SUBMIT, "kecamatan", gettext_lazy("resubmit")
+            "resubmit",
+            (Status.RETURNED_TO_APPLICANT,),
+            Status.SUBMITTED,
+            caps.SUBMIT,
+            "kecamatan",
+            gettext_lazy("resubmit"),
         ),
-        Action("send", (Status.VERIFIED,), Status.SENT, caps.SEND, "kecamatan", gettext_lazy("send to the Disdukcapil")),
-        Action("claim", (Status.SENT,), Status.IN_REVIEW, caps.REVIEW, "disdukcapil", gettext_lazy("take for review")),
         Action(
-            "release", (Status.IN_REVIEW,), Status.SENT, caps.REVIEW, "disdukcapil", gettext_lazy("release"), also=caps.OVERSEE
+            "send",
+            (Status.VERIFIED,),
+            Status.SENT,
+            caps.SEND,
+            "kecamatan",
+            gettext_lazy("send to the Disdukcapil"),
         ),
-        Action("approve", (Status.IN_REVIEW,), Status.APPROVED, caps.REVIEW, "disdukcapil", gettext_lazy("approve")),
+        Action(
+            "claim",
+            (Status.SENT,),
+            Status.IN_REVIEW,
+            caps.REVIEW,
+            "disdukcapil",
+            gettext_lazy("take for review"),
+        ),
+        Action(
+            "release",
+            (Status.IN_REVIEW,),
+            Status.SENT,
+            caps.REVIEW,
+            "disdukcapil",
+            gettext_lazy("release"),
+            also=caps.OVERSEE,
+        ),
+        Action(
+            "approve",
+            (Status.IN_REVIEW,),
+            Status.APPROVED,
+            caps.REVIEW,
+            "disdukcapil",
+            gettext_lazy("approve"),
+        ),
         Action(
             "return_to_kecamatan",
             (Status.IN_REVIEW,),
@@ -502,11 +605,29 @@ ACTIONS: dict[str, Action] = {
             reason_required=True,
         ),
         Action(
-            "reject", (Status.IN_REVIEW,), Status.REJECTED, caps.REVIEW, "disdukcapil", gettext_lazy("reject"), reason_required=True
+            "reject",
+            (Status.IN_REVIEW,),
+            Status.REJECTED,
+            caps.REVIEW,
+            "disdukcapil",
+            gettext_lazy("reject"),
+            reason_required=True,
         ),
-        Action("issue", (Status.APPROVED,), Status.ISSUED, caps.ISSUE, "disdukcapil", gettext_lazy("issue the document")),
         Action(
-            "dispatch", (Status.ISSUED,), Status.SENT_TO_KECAMATAN, caps.ISSUE, "disdukcapil", gettext_lazy("send to the kecamatan")
+            "issue",
+            (Status.APPROVED,),
+            Status.ISSUED,
+            caps.ISSUE,
+            "disdukcapil",
+            gettext_lazy("issue the document"),
+        ),
+        Action(
+            "dispatch",
+            (Status.ISSUED,),
+            Status.SENT_TO_KECAMATAN,
+            caps.ISSUE,
+            "disdukcapil",
+            gettext_lazy("send to the kecamatan"),
         ),
         Action(
             "receive",
@@ -517,9 +638,16 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("receive at the kecamatan"),
         ),
         Action(
-            "hand_over", (Status.SENT_TO_KECAMATAN,), Status.HANDED_OVER, caps.HAND_OVER, "kecamatan", gettext_lazy("hand over")
+            "hand_over",
+            (Status.SENT_TO_KECAMATAN,),
+            Status.HANDED_OVER,
+            caps.HAND_OVER,
+            "kecamatan",
+            gettext_lazy("hand over"),
         ),
-        Action("close", (Status.HANDED_OVER,), Status.CLOSED, caps.HAND_OVER, "kecamatan", gettext_lazy("close")),
+        Action(
+            "close", (Status.HANDED_OVER,), Status.CLOSED, caps.HAND_OVER, "kecamatan", gettext_lazy("close")
+        ),
     ]
 }
 
@@ -538,6 +666,12 @@ def _require_unit(actor: Actor, application: Application, side: str) -> None:
 
 def _impossible(application: Application, action: Action) -> Conflict:
     status = application.get_status_display()
+    if action.name == "claim" and application.status == Status.IN_REVIEW:
+        return Conflict(
+            _("Another verifier has just taken this file for review."),
+            code="applications.already_claimed",
+            details={"status": application.status},
+        )
     if action.name == "approve" and application.status in (
         Status.APPROVED,
         Status.ISSUED,
@@ -547,8 +681,13 @@ def _impossible(application: Application, action: Action) -> Conflict:
     ):
         message = _("This application is already approved; it cannot be approved again.")
     else:
-        message = _("Cannot %(action)s: the application is now “%(status)s”.") % {"action": action.label, "status": status}
-    return Conflict(message, code="applications.transition_impossible", details={"status": application.status})
+        message = _("Cannot %(action)s: the application is now “%(status)s”.") % {
+            "action": action.label,
+            "status": status,
+        }
+    return Conflict(
+        message, code="applications.transition_impossible", details={"status": application.status}
+    )
 
 
 def _event(
@@ -576,7 +715,7 @@ def _event(
 
 
 def _next_document_number(application: Application, day: date) -> str:
-    prefixes = {
+    prefixes: dict[str, str] = {
         DocumentType.KTP_EL: "KTP",
         DocumentType.KK: "KK",
         DocumentType.AKTA_KELAHIRAN: "AL",
@@ -611,7 +750,9 @@ def application_transition(
         raise InvalidInput(_("Unknown action."), code="applications.action_unknown")
     if not spec.allowed(actor):
         actor.require(spec.capability)
-    application = get_scoped(Application.objects.select_related("service", "office"), actor, pk=application_id)
+    application = get_scoped(
+        Application.objects.select_related("service", "office"), actor, pk=application_id
+    )
     _require_unit(actor, application, spec.side)
     if application.status not in spec.sources:
         raise _impossible(application, spec)
@@ -663,13 +804,17 @@ def application_transition(
         updates["batch"] = batch
     elif spec.name == "receive":
         if application.ready_at is not None:
-            raise Conflict(_("This document has already been received at the kecamatan."), code="applications.already_received")
+            raise Conflict(
+                _("This document has already been received at the kecamatan."),
+                code="applications.already_received",
+            )
         condition["ready_at__isnull"] = True
         updates["ready_at"] = now
     elif spec.name == "hand_over":
         if application.ready_at is None:
             raise Conflict(
-                _("The document has not been received at the kecamatan yet."), code="applications.not_received"
+                _("The document has not been received at the kecamatan yet."),
+                code="applications.not_received",
             )
         handed_to = (handed_to or "").strip()
         if not handed_to:
@@ -678,7 +823,9 @@ def application_transition(
                 code="applications.handed_to_required",
                 details=[{"field": "handed_to", "message": _("Required.")}],
             )
-        updates.update(handed_to=handed_to[:120], handover_proof=(proof or "").strip()[:200], handed_over_at=now)
+        updates.update(
+            handed_to=handed_to[:120], handover_proof=(proof or "").strip()[:200], handed_over_at=now
+        )
     if spec.name in ("return_to_applicant", "return_to_kecamatan", "reject"):
         updates["return_reason"] = reason
     new_stage = STAGE_OF_STATUS.get(spec.target)
@@ -695,17 +842,28 @@ def application_transition(
         pk=application.pk, status=application.status, version=application.version, **condition
     ).update(status=spec.target, version=F("version") + 1, updated_at=now, **updates)
     if rows != 1:
-        current = Application.objects.filter(pk=application.pk).values("status", "assigned_to_id").first() or {}
-        if spec.name == "claim" and current.get("status") == Status.IN_REVIEW:
+        current_status = (
+            Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
+        )
+        if spec.name == "claim" and current_status == Status.IN_REVIEW:
             raise Conflict(
-                _("Another verifier has just taken this file for review."), code="applications.already_claimed"
+                _("Another verifier has just taken this file for review."),
+                code="applications.already_claimed",
             )
         raise Conflict(_stale_message(), code="applications.stale")
     from_status = application.status
     application.refresh_from_db()
     if spec.name == "approve":
         _apply_effect(actor=actor, application=application)
-    _event(application, actor=actor, action=spec.name, from_status=from_status, to_status=spec.target, reason=reason, batch=batch)
+    _event(
+        application,
+        actor=actor,
+        action=spec.name,
+        from_status=from_status,
+        to_status=spec.target,
+        reason=reason,
+        batch=batch,
+    )
     audit_record(
         actor=actor,
         action=f"applications.application.{spec.name}",
@@ -735,32 +893,56 @@ def _notify(application: Application, action: str) -> None:
         _sms(
             application,
             _indonesian(
-                lambda: _("Application %(code)s (%(service)s) needs correction: %(reason)s. Please contact %(office)s.")
-                % {"code": code, "service": service, "reason": _trim(application.return_reason, 200), "office": application.office.name}
+                lambda: (
+                    _(
+                        "Application %(code)s (%(service)s) needs correction: %(reason)s. Please contact %(office)s."
+                    )
+                    % {
+                        "code": code,
+                        "service": service,
+                        "reason": _trim(application.return_reason, 200),
+                        "office": application.office.name,
+                    }
+                )
             ),
         )
     elif action == "approve":
         _sms(
             application,
             _indonesian(
-                lambda: _("Application %(code)s (%(service)s) was approved. The document is being issued.")
-                % {"code": code, "service": service}
+                lambda: (
+                    _("Application %(code)s (%(service)s) was approved. The document is being issued.")
+                    % {"code": code, "service": service}
+                )
             ),
         )
     elif action == "reject":
         _sms(
             application,
             _indonesian(
-                lambda: _("Application %(code)s (%(service)s) was rejected: %(reason)s. Please contact %(office)s.")
-                % {"code": code, "service": service, "reason": _trim(application.return_reason, 200), "office": application.office.name}
+                lambda: (
+                    _(
+                        "Application %(code)s (%(service)s) was rejected: %(reason)s. Please contact %(office)s."
+                    )
+                    % {
+                        "code": code,
+                        "service": service,
+                        "reason": _trim(application.return_reason, 200),
+                        "office": application.office.name,
+                    }
+                )
             ),
         )
     elif action == "receive":
         _sms(
             application,
             _indonesian(
-                lambda: _("Your document for application %(code)s (%(service)s) is ready for collection at %(office)s. Free of charge.")
-                % {"code": code, "service": service, "office": application.office.name}
+                lambda: (
+                    _(
+                        "Your document for application %(code)s (%(service)s) is ready for collection at %(office)s. Free of charge."
+                    )
+                    % {"code": code, "service": service, "office": application.office.name}
+                )
             ),
         )
 
@@ -772,16 +954,22 @@ def _notify(application: Application, action: str) -> None:
 def batch_send_verified(*, actor: Actor) -> Batch | None:
     """Send all verified files of the actor's office to the Disdukcapil as one batch."""
     actor.require(caps.SEND)
-    office = Unit.objects.filter(pk=actor.unit_id, kind=UnitKind.KECAMATAN_OFFICE).first()
+    office = _actor_office(actor)
     if office is None:
         raise NotAllowed(_("Only a kecamatan office sends files to the Disdukcapil."))
     ids = list(
-        Application.objects.filter(office=office, status=Status.VERIFIED).order_by("id").values_list("id", flat=True)
+        Application.objects.filter(office=office, status=Status.VERIFIED)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     if not ids:
         return None
+    assert actor.user is not None
     batch = Batch.objects.create(
-        direction=Batch.Direction.TO_DISDUKCAPIL, office=office, kecamatan_id=office.area_id, created_by=actor.user
+        direction=Batch.Direction.TO_DISDUKCAPIL,
+        office=office,
+        kecamatan_id=office.area_id,
+        created_by=actor.user,
     )
     for pk in ids:
         application_transition(actor=actor, application_id=pk, action="send", batch=batch)
@@ -799,14 +987,21 @@ def batch_dispatch_issued(*, actor: Actor) -> list[Batch]:
         raise NotAllowed(_("Only the Disdukcapil can do this."))
     by_office: dict[int, list[int]] = {}
     for pk, office_id in (
-        Application.objects.filter(status=Status.ISSUED).order_by("office_id", "id").values_list("id", "office_id")
+        Application.objects.filter(status=Status.ISSUED)
+        .order_by("office_id", "id")
+        .values_list("id", "office_id")
     ):
         by_office.setdefault(office_id, []).append(pk)
     batches = []
+    assert actor.user is not None
     for office_id, ids in by_office.items():
         office = Unit.objects.get(pk=office_id)
         batch = Batch.objects.create(
-            direction=Batch.Direction.TO_KECAMATAN, office=office, kecamatan_id=office.area_id, created_by=actor.user, size=len(ids)
+            direction=Batch.Direction.TO_KECAMATAN,
+            office=office,
+            kecamatan_id=office.area_id,
+            created_by=actor.user,
+            size=len(ids),
         )
         for pk in ids:
             application_transition(actor=actor, application_id=pk, action="dispatch", batch=batch)
@@ -825,9 +1020,9 @@ def batch_receive(*, actor: Actor, batch_id: int) -> Batch:
     if batch.received_at is not None:
         raise Conflict(_("This batch has already been received."), code="applications.batch_received")
     ids = list(
-        Application.objects.filter(batch=batch, status=Status.SENT_TO_KECAMATAN, ready_at__isnull=True).values_list(
-            "id", flat=True
-        )
+        Application.objects.filter(
+            batch=batch, status=Status.SENT_TO_KECAMATAN, ready_at__isnull=True
+        ).values_list("id", flat=True)
     )
     for pk in ids:
         application_transition(actor=actor, application_id=pk, action="receive", batch=batch)
@@ -856,7 +1051,9 @@ SERVICE_EDITABLE = (
 
 
 @transaction.atomic
-def service_update(*, actor: Actor, code: str, changes: dict[str, Any], requirements: list[dict] | None = None) -> Service:
+def service_update(
+    *, actor: Actor, code: str, changes: dict[str, Any], requirements: list[dict] | None = None
+) -> Service:
     """The administrator edits a service: fields, checklist (code, label, mandatory), targets."""
     actor.require(caps.CATALOGUE)
     service = Service.objects.select_for_update().filter(code=code).first()
@@ -873,10 +1070,17 @@ def service_update(*, actor: Actor, code: str, changes: dict[str, Any], requirem
         channels = changes["channels"]
         if not isinstance(channels, list) or not set(channels) <= set(Channel.values):
             raise InvalidInput(_("Channels must be chosen from: %(c)s.") % {"c": ", ".join(Channel.values)})
-    for key in ("target_days_kecamatan", "target_days_disdukcapil", "target_days_return", "target_days_total"):
+    for key in (
+        "target_days_kecamatan",
+        "target_days_disdukcapil",
+        "target_days_return",
+        "target_days_total",
+    ):
         value = changes.get(key, getattr(service, key))
         if not isinstance(value, int) or not 1 <= value <= 60:
-            raise InvalidInput(_("Target times are whole working days from 1 to 60."), code="applications.target_invalid")
+            raise InvalidInput(
+                _("Target times are whole working days from 1 to 60."), code="applications.target_invalid"
+            )
     for key, value in changes.items():
         setattr(service, key, value)
     stage_sum = service.target_days_kecamatan + service.target_days_disdukcapil + service.target_days_return
@@ -892,7 +1096,10 @@ def service_update(*, actor: Actor, code: str, changes: dict[str, Any], requirem
         for i, item in enumerate(requirements, start=1):
             code_ = str(item.get("code", "")).strip()
             if not code_ or not str(item.get("label", "")).strip() or code_ in seen:
-                raise InvalidInput(_("Each checklist item needs a unique code and a label."), code="applications.requirement_invalid")
+                raise InvalidInput(
+                    _("Each checklist item needs a unique code and a label."),
+                    code="applications.requirement_invalid",
+                )
             seen.add(code_)
             RequiredDocument.objects.update_or_create(
                 service=service,
@@ -921,20 +1128,24 @@ def rollout_set(*, actor: Actor, office_id: int, mode: str, head_id: int | None 
     if mode not in OfficeMode.values:
         raise InvalidInput(_("Choose online, training or manual."), code="applications.mode_invalid")
     if head_id is not None and not office.staff.filter(pk=head_id, is_active=True).exists():
-        raise InvalidInput(_("The head must be an active staff member of this office."), code="applications.head_invalid")
+        raise InvalidInput(
+            _("The head must be an active staff member of this office."), code="applications.head_invalid"
+        )
     rollout, _created = OfficeRollout.objects.get_or_create(unit=office)
     old = rollout.mode
     rollout.mode = mode
     rollout.head_id = head_id
     rollout.updated_by = actor.user
     rollout.save()
-    audit_record(actor=actor, action="applications.rollout.set", obj=rollout, summary={"from": old, "to": mode})
+    audit_record(
+        actor=actor, action="applications.rollout.set", obj=rollout, summary={"from": old, "to": mode}
+    )
     return rollout
 
 
 def _paper_office(actor: Actor, office_id: int | None) -> Unit:
     if office_id is None:
-        office = Unit.objects.filter(pk=actor.unit_id, kind=UnitKind.KECAMATAN_OFFICE).first()
+        office = _actor_office(actor)
         if office is None:
             raise InvalidInput(_("Choose the kecamatan office."), code="applications.office_missing")
         return office
@@ -950,7 +1161,9 @@ def _check_paper_dates(batch: PaperBatch) -> None:
         raise InvalidInput(_("A batch cannot arrive before it was sent."), code="applications.dates_order")
     if batch.returned_on and batch.returned_on < (batch.received_on or batch.sent_on):
         raise InvalidInput(_("A batch cannot come back before it arrived."), code="applications.dates_order")
-    if batch.files_count < 1 or (batch.returned_count is not None and batch.returned_count > batch.files_count):
+    if batch.files_count < 1 or (
+        batch.returned_count is not None and batch.returned_count > batch.files_count
+    ):
         raise InvalidInput(
             _("The number of files must be at least 1 and no fewer than the documents returned."),
             code="applications.count_invalid",
@@ -971,7 +1184,9 @@ def paper_batch_record(
     actor.require(caps.PAPER)
     office = _paper_office(actor, office_id)
     if _actor_unit_kind(actor) != UnitKind.DISDUKCAPIL and actor.unit_id != office.pk:
-        raise NotAllowed(_("Only the kecamatan office itself or the Disdukcapil can record its paper batches."))
+        raise NotAllowed(
+            _("Only the kecamatan office itself or the Disdukcapil can record its paper batches.")
+        )
     if office_mode(office) != OfficeMode.MANUAL:
         raise InvalidInput(
             _("%(office)s works online; its files are counted automatically.") % {"office": office.name},
@@ -993,7 +1208,9 @@ def paper_batch_record(
     )
     _check_paper_dates(batch)
     batch.save()
-    audit_record(actor=actor, action="applications.paper_batch.record", obj=batch, summary={"files": files_count})
+    audit_record(
+        actor=actor, action="applications.paper_batch.record", obj=batch, summary={"files": files_count}
+    )
     return batch
 
 
@@ -1010,7 +1227,9 @@ def paper_batch_update(
     actor.require(caps.PAPER)
     batch = get_scoped(PaperBatch.objects.select_for_update(), actor, pk=batch_id)
     if _actor_unit_kind(actor) != UnitKind.DISDUKCAPIL and actor.unit_id != batch.office_id:
-        raise NotAllowed(_("Only the kecamatan office itself or the Disdukcapil can record its paper batches."))
+        raise NotAllowed(
+            _("Only the kecamatan office itself or the Disdukcapil can record its paper batches.")
+        )
     if batch.version != expected_version:
         raise Conflict(_stale_message(), code="applications.stale")
     if received_on is not None:
@@ -1022,7 +1241,9 @@ def paper_batch_update(
     _check_paper_dates(batch)
     batch.version += 1
     batch.save()
-    audit_record(actor=actor, action="applications.paper_batch.update", obj=batch, summary={"version": batch.version})
+    audit_record(
+        actor=actor, action="applications.paper_batch.update", obj=batch, summary={"version": batch.version}
+    )
     return batch
 
 
@@ -1053,19 +1274,27 @@ def applications_notify_overdue(*, today: date | None = None) -> int:
         counts[office_id] = counts.get(office_id, 0) + 1
     disdukcapil = Unit.objects.filter(kind=UnitKind.DISDUKCAPIL, is_active=True).first()
     if disdukcapil is not None:
-        n = base.filter(status__in=[s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] == "disdukcapil"]).count()
+        n = base.filter(
+            status__in=[s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] == "disdukcapil"]
+        ).count()
         if n:
             counts[disdukcapil.pk] = n
     notified = 0
     for unit in Unit.objects.filter(pk__in=counts):
-        _notice, created = OverdueNotice.objects.get_or_create(unit=unit, day=today, defaults={"count": counts[unit.pk]})
+        _notice, created = OverdueNotice.objects.get_or_create(
+            unit=unit, day=today, defaults={"count": counts[unit.pk]}
+        )
         if not created:
             continue
         from warga.messaging.services import sms_send
 
         text = _indonesian(
-            lambda unit=unit: _("Warga: %(n)d application files at %(unit)s are past their target date. Please check the work queue.")
-            % {"n": counts[unit.pk], "unit": unit.name}
+            lambda unit=unit: (
+                _(
+                    "Warga: %(n)d application files at %(unit)s are past their target date. Please check the work queue."
+                )
+                % {"n": counts[unit.pk], "unit": unit.name}
+            )
         )
         for phone in _overdue_heads(unit):
             try:

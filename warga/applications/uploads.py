@@ -32,7 +32,8 @@ def max_pages() -> int:
 
 def too_large_error() -> InvalidInput:
     return InvalidInput(
-        _("The file is too large: at most %(mb)d MB per document.") % {"mb": max(1, max_bytes() // (1024 * 1024))},
+        _("The file is too large: at most %(mb)d MB per document.")
+        % {"mb": max(1, max_bytes() // (1024 * 1024))},
         code="applications.file_too_large",
     )
 
@@ -107,12 +108,15 @@ def _check_pdf(raw: bytes) -> int:
     except InvalidInput:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-        raise InvalidInput(_("The PDF file is damaged and cannot be opened."), code="applications.file_damaged") from exc
+        raise InvalidInput(
+            _("The PDF file is damaged and cannot be opened."), code="applications.file_damaged"
+        ) from exc
     if pages < 1:
         raise InvalidInput(_("The PDF file has no pages."), code="applications.file_damaged")
     if pages > max_pages():
         raise InvalidInput(
-            _("The PDF has %(n)d pages; at most %(max)d pages per document.") % {"n": pages, "max": max_pages()},
+            _("The PDF has %(n)d pages; at most %(max)d pages per document.")
+            % {"n": pages, "max": max_pages()},
             code="applications.file_pages",
         )
     return pages
@@ -124,9 +128,9 @@ def _reduce_image(raw: bytes) -> bytes:
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
-        with Image.open(io.BytesIO(raw)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image) or image
+        with Image.open(io.BytesIO(raw)) as opened:
+            opened.load()
+            image: Image.Image = ImageOps.exif_transpose(opened) or opened
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
@@ -134,9 +138,13 @@ def _reduce_image(raw: bytes) -> bytes:
             image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
             return out.getvalue()
     except Image.DecompressionBombError as exc:
-        raise InvalidInput(_("The image is too large in pixels."), code="applications.file_too_large") from exc
+        raise InvalidInput(
+            _("The image is too large in pixels."), code="applications.file_too_large"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput(_("The image file is damaged and cannot be opened."), code="applications.file_damaged") from exc
+        raise InvalidInput(
+            _("The image file is damaged and cannot be opened."), code="applications.file_damaged"
+        ) from exc
 
 
 class LimitedUploadHandler(FileUploadHandler):
@@ -168,7 +176,7 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def _flag(self) -> None:
         if self.request is not None:
-            self.request.upload_too_large = True
+            self.request.upload_too_large = True  # type: ignore[attr-defined]
 
 
 def request_too_large(request: Any, *, documents: int = 1) -> bool:

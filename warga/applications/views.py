@@ -8,14 +8,14 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +26,11 @@ from django.views.decorators.http import require_POST
 
 from warga.audit.services import audit_read
 from warga.core.errors import NotAllowed, NotFound, ServiceError
-from warga.core.forms import StyledForm
+from warga.core.forms import StyledForm, style_fields
 from warga.core.pagination import paginate
 from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped
 from warga.org.models import Unit, UnitKind
+from warga.registry.models import Resident
 
 from . import capabilities as caps
 from . import selectors, services
@@ -77,12 +78,10 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     return redirect(fallback)
 
 
-
-
 # --- Work queue --------------------------------------------------------------------------------
 
 
-class QueueFilter(StyledForm):
+class QueueFilter(forms.Form):
     code = forms.CharField(label=gettext_lazy("Tracking code"), required=False, max_length=20)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     service = forms.ChoiceField(label=gettext_lazy("Service"), required=False)
@@ -91,10 +90,21 @@ class QueueFilter(StyledForm):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("My queue")), ("all", _("All active files")), *Status.choices]
-        self.fields["service"].choices = [("", "—"), *[(s.code, s.display_name) for s in Service.objects.all()]]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("My queue")),
+            ("all", _("All active files")),
+            *Status.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
+            ("", "—"),
+            *[(s.code, s.display_name) for s in Service.objects.all()],
+        ]
         offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
-        self.fields["office"].choices = [("", "—"), *[(str(u.pk), u.name) for u in offices]]
+        cast(forms.ChoiceField, self.fields["office"]).choices = [
+            ("", "—"),
+            *[(str(u.pk), u.name) for u in offices],
+        ]
+        style_fields(self)  # after the choices: styling reads the errors, which validates
 
 
 @officer(caps.VIEW)
@@ -198,7 +208,11 @@ def _attach_details(data_form: forms.Form, applicant_form: forms.Form, exc: Serv
 
 
 def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
-    unit_kind = Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first() if actor.unit_id else None
+    unit_kind = (
+        Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
+        if actor.unit_id
+        else None
+    )
     result = []
     for spec in services.ACTIONS.values():
         if app.status not in spec.sources or not spec.allowed(actor):
@@ -229,19 +243,32 @@ def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     app = get_scoped(
-        Application.objects.select_related("service", "office", "assigned_to", "applicant", "family"), actor, pk=pk
+        Application.objects.select_related("service", "office", "assigned_to", "applicant", "family"),
+        actor,
+        pk=pk,
     )
     audit_read(actor=actor, obj=app)
     attachments = [a for a in app.attachments.all() if a.replaced_at is None]
     by_req = {a.requirement: a for a in attachments}
     checklist = [{"req": r, "attachment": by_req.get(r.code)} for r in app.service.requirements.all()]
     form = service_form_class(app.service)(initial=app.data)
-    data_rows = [(form.fields[name].label, _display_value(form.fields[name], app.data.get(name))) for name in form.fields if name in app.data]
-    editable = app.status in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED_TO_APPLICANT, Status.RETURNED_TO_KECAMATAN)
+    data_rows = [
+        (form.fields[name].label, _display_value(form.fields[name], app.data.get(name)))
+        for name in form.fields
+        if name in app.data
+    ]
+    editable = app.status in (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.RETURNED_TO_APPLICANT,
+        Status.RETURNED_TO_KECAMATAN,
+    )
     can_attach = editable and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
     family_members = []
     if app.family_id and actor.can("registry.view"):
-        family_members = list(app.family.members.filter(life_status="alive").order_by("birth_date"))
+        family_members = list(
+            Resident.objects.filter(family_id=app.family_id, life_status="alive").order_by("birth_date")
+        )
     context = {
         "app": app,
         "checklist": checklist,
@@ -256,7 +283,9 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "family_members": family_members,
         "new_member_id": (app.effect_result or {}).get("resident_id"),
         "today": timezone.localdate(),
-        "is_overdue": bool(app.stage_due_on and app.stage_due_on < timezone.localdate() and app.status in ACTIVE_STATUSES),
+        "is_overdue": bool(
+            app.stage_due_on and app.stage_due_on < timezone.localdate() and app.status in ACTIVE_STATUSES
+        ),
         "max_mb": services_max_mb(),
     }
     return render(request, "applications/detail.html", context)
@@ -270,7 +299,7 @@ def services_max_mb() -> int:
 
 def _display_value(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
+        return str({str(k): v for k, v in field.choices}.get(str(value), value))  # type: ignore[misc]
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
@@ -341,7 +370,7 @@ def _attach_protected(request: HttpRequest, actor: Actor, pk: int, requirement: 
 
 
 @officer(caps.DOCUMENTS)
-def attachment_view(request: HttpRequest, actor: Actor, pk: int, attachment_id: int) -> HttpResponse:
+def attachment_view(request: HttpRequest, actor: Actor, pk: int, attachment_id: int) -> FileResponse:
     return attachment_response(actor, pk, attachment_id)
 
 
@@ -394,7 +423,8 @@ def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         else:
             total = sum(b.size for b in batches)
             messages.success(
-                request, _("%(n)d documents sent to %(k)d kecamatan offices.") % {"n": total, "k": len(batches)}
+                request,
+                _("%(n)d documents sent to %(k)d kecamatan offices.") % {"n": total, "k": len(batches)},
             )
     return redirect("applications:queue")
 
@@ -409,7 +439,9 @@ def batch_receive_view(request: HttpRequest, actor: Actor, batch_id: int) -> Htt
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("%(n)d documents received; the applicants were told by SMS.") % {"n": batch.size})
+        messages.success(
+            request, _("%(n)d documents received; the applicants were told by SMS.") % {"n": batch.size}
+        )
     return redirect("applications:queue")
 
 
@@ -428,15 +460,25 @@ def services_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 class ServiceForm(StyledForm):
     name = forms.CharField(label=gettext_lazy("Name (Indonesian)"), max_length=120)
     name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=120, required=False)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
     channels = forms.MultipleChoiceField(
         label=gettext_lazy("Who may submit"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
-    target_days_kecamatan = forms.IntegerField(label=gettext_lazy("Kecamatan stage (working days)"), min_value=1, max_value=60)
-    target_days_disdukcapil = forms.IntegerField(label=gettext_lazy("Disdukcapil stage (working days)"), min_value=1, max_value=60)
-    target_days_return = forms.IntegerField(label=gettext_lazy("Return to the kecamatan (working days)"), min_value=1, max_value=60)
-    target_days_total = forms.IntegerField(label=gettext_lazy("End to end (working days)"), min_value=1, max_value=60)
+    target_days_kecamatan = forms.IntegerField(
+        label=gettext_lazy("Kecamatan stage (working days)"), min_value=1, max_value=60
+    )
+    target_days_disdukcapil = forms.IntegerField(
+        label=gettext_lazy("Disdukcapil stage (working days)"), min_value=1, max_value=60
+    )
+    target_days_return = forms.IntegerField(
+        label=gettext_lazy("Return to the kecamatan (working days)"), min_value=1, max_value=60
+    )
+    target_days_total = forms.IntegerField(
+        label=gettext_lazy("End to end (working days)"), min_value=1, max_value=60
+    )
     form_schema = forms.CharField(
         label=gettext_lazy("Form fields (JSON)"),
         widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
@@ -463,8 +505,22 @@ class ServiceForm(StyledForm):
             parts = [p.strip() for p in line.split("|")]
             if len(parts) < 2:
                 raise forms.ValidationError(_("Each line needs at least a code and a label."))
-            mandatory = (parts[2].lower() if len(parts) > 2 else "yes") in ("yes", "ya", "y", "1", "true", "wajib")
-            items.append({"code": parts[0], "label": parts[1], "mandatory": mandatory, "label_en": parts[3] if len(parts) > 3 else ""})
+            mandatory = (parts[2].lower() if len(parts) > 2 else "yes") in (
+                "yes",
+                "ya",
+                "y",
+                "1",
+                "true",
+                "wajib",
+            )
+            items.append(
+                {
+                    "code": parts[0],
+                    "label": parts[1],
+                    "mandatory": mandatory,
+                    "label_en": parts[3] if len(parts) > 3 else "",
+                }
+            )
         return items
 
 
@@ -485,7 +541,8 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
         "target_days_total": service.target_days_total,
         "form_schema": json.dumps(service.form_schema, indent=1, ensure_ascii=False),
         "requirements": "\n".join(
-            f"{r.code} | {r.label} | {'yes' if r.mandatory else 'no'} | {r.label_en}" for r in service.requirements.all()
+            f"{r.code} | {r.label} | {'yes' if r.mandatory else 'no'} | {r.label_en}"
+            for r in service.requirements.all()
         ),
     }
     form = ServiceForm(request.POST or None, initial=initial)
@@ -533,18 +590,24 @@ def rollout_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "applications/rollout.html", {"rows": rows, "modes": OfficeMode.choices})
 
 
-class PaperBatchForm(StyledForm):
+class PaperBatchForm(forms.Form):
     office = forms.ChoiceField(label=gettext_lazy("Office"))
     service = forms.ChoiceField(label=gettext_lazy("Service"), required=False)
     files_count = forms.IntegerField(label=gettext_lazy("Number of files"), min_value=1, max_value=100000)
-    sent_on = forms.DateField(label=gettext_lazy("Sent to the Disdukcapil on"), widget=forms.DateInput(attrs={"type": "date"}))
+    sent_on = forms.DateField(
+        label=gettext_lazy("Sent to the Disdukcapil on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
         offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
-        self.fields["office"].choices = [(str(u.pk), u.name) for u in offices]
-        self.fields["service"].choices = [("", "—"), *[(s.code, s.display_name) for s in Service.objects.all()]]
+        cast(forms.ChoiceField, self.fields["office"]).choices = [(str(u.pk), u.name) for u in offices]
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
+            ("", "—"),
+            *[(s.code, s.display_name) for s in Service.objects.all()],
+        ]
+        style_fields(self)
 
 
 @officer(caps.PAPER)
@@ -606,14 +669,22 @@ def _paper_update(request: HttpRequest, actor: Actor) -> HttpResponse:
 # --- Statistics ---------------------------------------------------------------------------------------------
 
 
-class StatsFilter(StyledForm):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+class StatsFilter(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     service = forms.ChoiceField(label=gettext_lazy("Service"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", "—"), *[(s.code, s.display_name) for s in Service.objects.all()]]
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
+            ("", "—"),
+            *[(s.code, s.display_name) for s in Service.objects.all()],
+        ]
+        style_fields(self)
 
 
 @officer(caps.STATS)
@@ -664,9 +735,12 @@ def apply_choose_view(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/public_choose.html", {"services": items})
 
 
-class OnlineApplicantForm(StyledForm):
+class OnlineApplicantForm(forms.Form):
     applicant_nik = forms.CharField(
-        label=gettext_lazy("Your NIK"), min_length=16, max_length=16, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+        label=gettext_lazy("Your NIK"),
+        min_length=16,
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     phone = forms.CharField(
         label=gettext_lazy("Mobile number"),
@@ -679,7 +753,11 @@ class OnlineApplicantForm(StyledForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         offices = Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, is_active=True).order_by("name")
-        self.fields["office"].choices = [("", _("The office of my kecamatan")), *[(str(u.pk), u.name) for u in offices]]
+        cast(forms.ChoiceField, self.fields["office"]).choices = [
+            ("", _("The office of my kecamatan")),
+            *[(str(u.pk), u.name) for u in offices],
+        ]
+        style_fields(self)
 
 
 @csrf_exempt
@@ -717,7 +795,9 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
             error = str(too_large_error())
             status = 413
         elif rate_limited(request, "apply"):
-            error = _("Too many applications from this connection. Please try again later or visit the kecamatan office.")
+            error = _(
+                "Too many applications from this connection. Please try again later or visit the kecamatan office."
+            )
             status = 429
         elif applicant_form.is_valid() and data_form.is_valid():
             data = {name: request.POST.get(f"d-{name}", "") for name in data_form.fields}
@@ -752,7 +832,11 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
 
 @transaction.atomic
 def _online_submit(
-    request: HttpRequest, service: Service, applicant: dict[str, Any], data: dict[str, Any], office: Unit | None
+    request: HttpRequest,
+    service: Service,
+    applicant: dict[str, Any],
+    data: dict[str, Any],
+    office: Unit | None,
 ) -> Application:
     """Submit, attach every scan and lodge in one transaction: all or nothing."""
     application = services.application_submit(
@@ -779,7 +863,9 @@ def _online_submit(
                 public_code=application.tracking_code,
             )
         except ServiceError as exc:
-            raise type(exc)(f"{requirement.display_label}: {exc}", code=exc.code, details=exc.details) from exc
+            raise type(exc)(
+                f"{requirement.display_label}: {exc}", code=exc.code, details=exc.details
+            ) from exc
     return services.application_lodge_online(application_id=application.pk)
 
 
@@ -813,24 +899,33 @@ class TrackForm(StyledForm):
 def track_form_view(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return redirect("applications:track_detail", services.tracking_code_normalize(form.cleaned_data["code"]) or "-")
+        return redirect(
+            "applications:track_detail", services.tracking_code_normalize(form.cleaned_data["code"]) or "-"
+        )
     return render(request, "applications/public_track.html", {"form": form})
 
 
 def track_detail_view(request: HttpRequest, code: str) -> HttpResponse:
     if rate_limited(request, "track"):
-        return render(request, "applications/public_track.html", {"form": TrackForm(), "limited": True}, status=429)
+        return render(
+            request, "applications/public_track.html", {"form": TrackForm(), "limited": True}, status=429
+        )
     view = selectors.track_lookup(services.tracking_code_normalize(code))
     if view is None:
         return render(
-            request, "applications/public_track.html", {"form": TrackForm(initial={"code": code}), "unknown": True}, status=404
+            request,
+            "applications/public_track.html",
+            {"form": TrackForm(initial={"code": code}), "unknown": True},
+            status=404,
         )
     return render(request, "applications/public_track_detail.html", {"view": view})
 
 
 class VerifyForm(StyledForm):
     number = forms.CharField(label=gettext_lazy("Document number"), max_length=40)
-    token = forms.CharField(label=gettext_lazy("Verification code (printed under the QR code)"), max_length=100)
+    token = forms.CharField(
+        label=gettext_lazy("Verification code (printed under the QR code)"), max_length=100
+    )
 
 
 def verify_form_view(request: HttpRequest) -> HttpResponse:
@@ -839,13 +934,19 @@ def verify_form_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "verify"):
-            return render(request, "applications/public_verify.html", {"form": form, "limited": True}, status=429)
+            return render(
+                request, "applications/public_verify.html", {"form": form, "limited": True}, status=429
+            )
         result = selectors.document_verify(form.cleaned_data["number"], form.cleaned_data["token"])
     return render(request, "applications/public_verify.html", {"form": form, "result": result}, status=status)
 
 
 def verify_detail_view(request: HttpRequest, number: str, token: str) -> HttpResponse:
     if rate_limited(request, "verify"):
-        return render(request, "applications/public_verify.html", {"form": VerifyForm(), "limited": True}, status=429)
+        return render(
+            request, "applications/public_verify.html", {"form": VerifyForm(), "limited": True}, status=429
+        )
     result = selectors.document_verify(number, token)
-    return render(request, "applications/public_verify.html", {"form": None, "result": result, "number": number})
+    return render(
+        request, "applications/public_verify.html", {"form": None, "result": result, "number": number}
+    )

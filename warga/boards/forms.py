@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.forms import StyledForm
+from warga.core.forms import StyledForm, style_fields
 
 
 class AnnouncementForm(StyledForm):
@@ -20,8 +20,10 @@ class AnnouncementForm(StyledForm):
     priority = forms.IntegerField(label=_("Priority (0–9)"), min_value=0, max_value=9, initial=0)
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        # Choices first, then styling: styling reads the bound form's errors (it validates).
+        forms.Form.__init__(self, *args, **kwargs)
         self.fields["area"].choices = areas
+        style_fields(self)
 
 
 class ModerateForm(StyledForm):

@@ -1,7 +1,5 @@
 """The KTP-el cards API: the same services, selectors and scoping as the pages."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .context import RequestContext, bound
@@ -49,3 +51,21 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages speak Indonesian unless the person chose English (language cookie).
+
+    Many officers' phones are set to English; the browser's Accept-Language is therefore
+    not a choice they made for Warga. The API still follows Accept-Language for integrations.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

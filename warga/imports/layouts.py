@@ -66,7 +66,7 @@ def map_header(cells: list[object]) -> tuple[dict[str, int], str, list[str]]:
     """Column index of each known field, the layout name, and the headers not understood."""
     mapping: dict[str, int] = {}
     unknown: list[str] = []
-    siak_hits = 0
+    siak_hits = simple_hits = 0
     for i, cell in enumerate(cells):
         key = normal_header(cell)
         if not key:
@@ -76,9 +76,11 @@ def map_header(cells: list[object]) -> tuple[dict[str, int], str, list[str]]:
             unknown.append(str(cell)[:40])
             continue
         mapping.setdefault(field, i)
-        if key == normal_header(COLUMNS[field][0]) and key != normal_header(COLUMNS[field][1]):
-            siak_hits += 1
-    layout = "siak" if siak_hits >= 3 else "simple"
+        siak, simple = normal_header(COLUMNS[field][0]), normal_header(COLUMNS[field][1])
+        if siak != simple:
+            siak_hits += key == siak
+            simple_hits += key == simple
+    layout = "siak" if siak_hits >= simple_hits else "simple"
     return mapping, layout, unknown
 
 

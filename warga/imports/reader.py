@@ -169,9 +169,11 @@ def _sniff_xlsx(path: Path, *, max_rows: int) -> FileInfo:
     import openpyxl
 
     info = FileInfo(file_format="xlsx")
+    handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
+        handle.close()
         raise _refuse(_("The file is damaged: it cannot be opened as a spreadsheet."), "bad_xlsx") from None
     try:
         sheet = workbook.worksheets[0]
@@ -185,6 +187,7 @@ def _sniff_xlsx(path: Path, *, max_rows: int) -> FileInfo:
             raise _refuse(_too_many(info.rows_expected, max_rows), "too_many_rows")
     finally:
         workbook.close()
+        handle.close()
     return info
 
 
@@ -212,7 +215,8 @@ def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Any]]]:
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    handle = path.open("rb")
+    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
@@ -221,6 +225,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
                 yield number, cells
     finally:
         workbook.close()
+        handle.close()
 
 
 def cell_text(value: Any) -> str:

@@ -21,8 +21,11 @@ import csv
 import hashlib
 import io
 import logging
+import multiprocessing
+import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,7 +34,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,11 +260,9 @@ def _stage(batch: ImportBatch, issues: _Issues) -> None:
     pending: list[tuple[Any, ...]] = []
     read = invalid = 0
     limit = max_rows()
-    for number, cells in reader.rows(path, info):
+    workers = workers_for(batch.rows_expected)
+    for values, row_issues in _checked(checker, _limited(reader.rows(path, info), limit), workers):
         read += 1
-        if read > limit:
-            raise InvalidInput(reader._too_many(read, limit), code="imports.too_many_rows")
-        values, row_issues = checker.check(number, cells)
         if values is None:
             invalid += 1
             for issue in row_issues:
@@ -282,6 +283,62 @@ def _stage(batch: ImportBatch, issues: _Issues) -> None:
         raise InvalidInput(_("The file has column names but no rows of data."), code="imports.no_rows")
     issues.flush()
     _progress(batch, rows_read=read, rows_invalid=invalid, rows_expected=read)
+
+
+def workers_for(rows: int) -> int:
+    """Processes checking rows in parallel: worth it only for large files."""
+    if rows < PARALLEL_FROM:
+        return 1
+    return max(1, int(getattr(settings, "IMPORT_WORKERS", min(2, os.cpu_count() or 1))))
+
+
+PARALLEL_FROM = 50_000
+_CHECKER: RowChecker | None = None
+
+
+def _limited(rows: Iterator[tuple[int, list[Any]]], limit: int) -> Iterator[tuple[int, list[Any]]]:
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise InvalidInput(reader._too_many(count, limit), code="imports.too_many_rows")
+        yield row
+
+
+def _check_chunk(chunk: list[tuple[int, list[Any]]]) -> list[tuple[dict[str, Any] | None, list[Issue]]]:
+    assert _CHECKER is not None
+    return [_CHECKER.check(number, cells) for number, cells in chunk]
+
+
+def _checked(
+    checker: RowChecker, rows: Iterator[tuple[int, list[Any]]], workers: int
+) -> Iterator[tuple[dict[str, Any] | None, list[Issue]]]:
+    """Row checks in file order; with several workers, chunks go to forked processes.
+
+    At most two chunks per worker are in flight, so memory stays bounded however long
+    the file is. Database connections are closed before forking: a child must never
+    share the parent's socket.
+    """
+    if workers <= 1:
+        for number, cells in rows:
+            yield checker.check(number, cells)
+        return
+    global _CHECKER
+    _CHECKER = checker
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    in_flight: deque[Any] = deque()
+    with context.Pool(workers) as pool:
+        chunk: list[tuple[int, list[Any]]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= 2000:
+                in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
+                chunk = []
+                while len(in_flight) >= 2 * workers:
+                    yield from in_flight.popleft().get()
+        if chunk:
+            in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
+        while in_flight:
+            yield from in_flight.popleft().get()
 
 
 def _local(batch: ImportBatch) -> bool:

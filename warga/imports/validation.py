@@ -24,6 +24,7 @@ from .reader import cell_text
 
 OLDEST = date(1880, 1, 1)
 _NAME_RE = re.compile(r"^[^\W\d_][\w .,'`’\-]*$", re.UNICODE)
+_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y")
 
 
@@ -57,6 +58,7 @@ class RowChecker:
                 self.desa.add(code)
                 names.setdefault(layouts.normal_header(name), []).append(code)
         self.desa_names = names
+        self._choices: dict[int, dict[str, str]] = {}
 
     def header(self, field: str) -> str:
         siak, simple, _others = layouts.COLUMNS[field]
@@ -74,6 +76,12 @@ class RowChecker:
         if isinstance(raw, date):
             return raw
         text = cell_text(raw)
+        match = _DMY.fullmatch(text)
+        if match:  # the usual DD-MM-YYYY, without strptime's cost
+            try:
+                return date(int(match[3]), int(match[2]), int(match[1]))
+            except ValueError:
+                return None
         for fmt in _DATE_FORMATS:
             try:
                 return datetime.strptime(text, fmt).date()
@@ -128,7 +136,12 @@ class RowChecker:
                 issues.append(Issue(number, self.header(field), "required", _("this column must be filled in")))
                 return ""
             return default
-        value = layouts.lookup(table, raw)
+        cache = self._choices.setdefault(id(table), {})
+        value = cache.get(raw)
+        if value is None:
+            value = layouts.lookup(table, raw)
+            if value is not None and len(cache) < 1000:
+                cache[raw] = value
         if value is None:
             issues.append(Issue(number, self.header(field), "invalid_choice",
                                 _("%(value)s is not a known value for this column") % {"value": raw[:40]}))

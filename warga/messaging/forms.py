@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.forms import StyledForm
+from warga.core.forms import StyledForm, style_fields
 
 from .models import InvitationScope
 
@@ -47,8 +47,10 @@ class BroadcastForm(StyledForm):
     )
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        # Choices first, then styling: styling reads the bound form's errors (it validates).
+        forms.Form.__init__(self, *args, **kwargs)
         self.fields["area"].choices = areas
+        style_fields(self)
 
     def segment(self) -> dict[str, Any]:
         data = self.cleaned_data

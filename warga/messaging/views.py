@@ -153,6 +153,10 @@ def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = Actor.for_user(request.user)
+    if action in ("approve", "reject") and not actor.can("sms.broadcast_approve"):
+        raise PermissionDenied
+    if action == "cancel" and not (actor.can("sms.broadcast_approve") or actor.can("sms.broadcast_create")):
+        raise PermissionDenied
     try:
         if action == "approve":
             services.broadcast_approve(actor=actor, broadcast_id=pk)
@@ -168,10 +172,6 @@ def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpRes
     except NotFound as exc:
         raise Http404 from exc
     except ServiceError as exc:
-        if exc.status == 403 and not (
-            actor.can("sms.broadcast_approve") or actor.can("sms.broadcast_create")
-        ):
-            raise PermissionDenied from exc
         messages.error(request, str(exc.message))
     return redirect("messaging:broadcast_detail", pk=pk)
 

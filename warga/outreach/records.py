@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warga.core.errors import InvalidInput, NotFound
@@ -130,11 +130,11 @@ def correction(ctx: RecordContext) -> Outcome:
 
 # --- Citizen reports -----------------------------------------------------------------------------
 REPORT_CATEGORIES = [
-    ("sakit", _lazy("Sickness")),
-    ("kematian", _lazy("Death")),
-    ("listrik", _lazy("Power outage")),
-    ("bencana", _lazy("Disaster or damage")),
-    ("lainnya", _lazy("Other")),
+    ("sakit", gettext_lazy("Sickness")),
+    ("kematian", gettext_lazy("Death")),
+    ("listrik", gettext_lazy("Power outage")),
+    ("bencana", gettext_lazy("Disaster or damage")),
+    ("lainnya", gettext_lazy("Other")),
 ]
 
 

@@ -173,9 +173,10 @@ def event_targets_build(*, actor: Actor, event: OutreachEvent) -> dict[str, int]
 
 
 @transaction.atomic
-def event_announce(*, actor: Actor, event: OutreachEvent, text: str) -> OutreachEvent:
+def event_announce(*, actor: Actor, event: OutreachEvent, text: str) -> bool:
     """SMS broadcast to the event's target groups (approved by a supervisor before it goes out)
-    and the desa's running-text board until the end of the day."""
+    and the desa's running-text board until the end of the day. Returns whether an SMS broadcast
+    was prepared (none when nobody targeted has a verified number with consent)."""
     from warga.boards.services import announcement_create
     from warga.messaging.services import broadcast_create
 
@@ -187,14 +188,21 @@ def event_announce(*, actor: Actor, event: OutreachEvent, text: str) -> Outreach
     if not text:
         raise InvalidInput(_("Write the announcement text."))
     statuses = [s for service, (_k, sts) in TARGET_STATUSES.items() if service in event.services for s in sts]
+    sms = False
     if statuses:
-        broadcast_create(
-            actor=actor,
-            text=text,
-            area_code=event.desa_id,
-            segment={"ktp_statuses": statuses},
-            name=_("Outreach %(date)s %(desa)s") % {"date": event.date.isoformat(), "desa": event.desa.name},
-        )
+        try:
+            with transaction.atomic():
+                broadcast_create(
+                    actor=actor,
+                    text=text,
+                    area_code=event.desa_id,
+                    segment={"ktp_statuses": statuses},
+                    name=_("Outreach %(date)s %(desa)s") % {"date": event.date.isoformat(), "desa": event.desa.name},
+                )
+            sms = True
+        except InvalidInput as exc:
+            if exc.code != "broadcast.empty":
+                raise
     tz = timezone.get_current_timezone()
     announcement_create(
         actor=actor,
@@ -207,8 +215,8 @@ def event_announce(*, actor: Actor, event: OutreachEvent, text: str) -> Outreach
     event.status = EventStatus.ANNOUNCED
     event.announced_at = timezone.now()
     event.save(update_fields=["status", "announced_at"])
-    audit_record(actor=actor, action="outreach.event.announce", obj=event, summary={"sms": bool(statuses)})
-    return event
+    audit_record(actor=actor, action="outreach.event.announce", obj=event, summary={"sms": sms})
+    return sms
 
 
 @transaction.atomic

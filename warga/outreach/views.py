@@ -168,10 +168,16 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
             if not form.is_valid():
                 messages.error(request, _("Write the announcement text."))
             else:
-                services.event_announce(actor=actor, event=event, text=form.cleaned_data["text"])
-                messages.success(
-                    request, _("Announcement created: it waits for a supervisor's approval before the SMS goes out.")
-                )
+                if services.event_announce(actor=actor, event=event, text=form.cleaned_data["text"]):
+                    messages.success(
+                        request,
+                        _("Announced on the village board; the SMS waits for a supervisor's approval."),
+                    )
+                else:
+                    messages.warning(
+                        request,
+                        _("Announced on the village board. No SMS: nobody targeted has a verified number with consent."),
+                    )
         elif action in ("done", "cancel"):
             services.event_close(actor=actor, event=event, cancelled=action == "cancel")
             messages.success(request, _("Event closed."))

@@ -3,7 +3,17 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_officer_logs_in_and_sees_home(cast, page, login):
+def test_officer_logs_in_on_a_phone_and_sees_indonesian_home(cast, page, login):
     login(cast.kec_officer)
-    assert page.locator("h1").inner_text().startswith("Selamat datang") or page.locator("h1").count() == 1
-    page.screenshot(path="/tmp/home.png")
+    assert page.locator("h1").inner_text().startswith("Selamat datang")
+    # The menu collapses on a 360 px screen and opens with the toggler.
+    page.click("button.navbar-toggler")
+    assert page.locator("#mainnav").get_by_text("Keluar").is_visible() or page.get_by_text("Kec_Officer").is_visible()
+
+
+def test_wrong_password_in_browser(cast, page):
+    page.goto("/login/")
+    page.fill("input[name=username]", cast.kec_officer.username)
+    page.fill("input[name=password]", "salah")
+    page.click("button[type=submit]")
+    assert page.get_by_text("Nama pengguna atau kata sandi salah.").is_visible()

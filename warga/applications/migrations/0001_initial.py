@@ -6,246 +6,656 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('registry', '0003_name_search_index'),
+        ("org", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("registry", "0003_name_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name (Indonesian)')),
-                ('name_en', models.CharField(blank=True, max_length=120, verbose_name='name (English)')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('category', models.CharField(max_length=20, verbose_name='category')),
-                ('form_schema', models.JSONField(blank=True, default=list, help_text='A list of fields: name, label, type (text, date, choice, nik, nik_list, int, desa), required, choices.', verbose_name='form fields')),
-                ('channels', models.JSONField(default=list, verbose_name='who may submit')),
-                ('applicant_rule', models.CharField(choices=[('resident', 'A living resident in the register'), ('family', 'A living resident with a KK (KK number checked)'), ('newcomer', 'A person not yet in the register (moving in)')], max_length=10, verbose_name='applicant')),
-                ('effect', models.CharField(choices=[('none', 'No change to the register (document only)'), ('birth', 'Register a birth: add the child to the family'), ('death', 'Register a death'), ('family_create', 'Issue a new KK with the applicant as head'), ('family_add_member', 'Add a member to the KK'), ('family_remove_member', 'Remove a member from the KK'), ('family_update', "Change the KK's address"), ('family_split', 'Split the KK'), ('resident_correct', "Change the applicant's data"), ('move_out', 'Move out of the kabupaten'), ('move_in', 'Move in (kedatangan)')], default='none', max_length=24, verbose_name='change to the register')),
-                ('document_type', models.CharField(choices=[('ktp_el', 'KTP-el'), ('kk', 'Kartu Keluarga'), ('akta_kelahiran', 'Birth certificate (akta kelahiran)'), ('akta_kematian', 'Death certificate (akta kematian)'), ('surat_pindah', 'Moving certificate (surat pindah)')], max_length=20, verbose_name='document issued')),
-                ('target_days_kecamatan', models.PositiveSmallIntegerField(default=1, verbose_name='kecamatan stage (working days)')),
-                ('target_days_disdukcapil', models.PositiveSmallIntegerField(default=3, verbose_name='Disdukcapil stage (working days)')),
-                ('target_days_return', models.PositiveSmallIntegerField(default=1, verbose_name='return to kecamatan (working days)')),
-                ('target_days_total', models.PositiveSmallIntegerField(default=5, verbose_name='end to end (working days)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name (Indonesian)")),
+                ("name_en", models.CharField(blank=True, max_length=120, verbose_name="name (English)")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("category", models.CharField(max_length=20, verbose_name="category")),
+                (
+                    "form_schema",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="A list of fields: name, label, type (text, date, choice, nik, nik_list, int, desa), required, choices.",
+                        verbose_name="form fields",
+                    ),
+                ),
+                ("channels", models.JSONField(default=list, verbose_name="who may submit")),
+                (
+                    "applicant_rule",
+                    models.CharField(
+                        choices=[
+                            ("resident", "A living resident in the register"),
+                            ("family", "A living resident with a KK (KK number checked)"),
+                            ("newcomer", "A person not yet in the register (moving in)"),
+                        ],
+                        max_length=10,
+                        verbose_name="applicant",
+                    ),
+                ),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[
+                            ("none", "No change to the register (document only)"),
+                            ("birth", "Register a birth: add the child to the family"),
+                            ("death", "Register a death"),
+                            ("family_create", "Issue a new KK with the applicant as head"),
+                            ("family_add_member", "Add a member to the KK"),
+                            ("family_remove_member", "Remove a member from the KK"),
+                            ("family_update", "Change the KK's address"),
+                            ("family_split", "Split the KK"),
+                            ("resident_correct", "Change the applicant's data"),
+                            ("move_out", "Move out of the kabupaten"),
+                            ("move_in", "Move in (kedatangan)"),
+                        ],
+                        default="none",
+                        max_length=24,
+                        verbose_name="change to the register",
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("ktp_el", "KTP-el"),
+                            ("kk", "Kartu Keluarga"),
+                            ("akta_kelahiran", "Birth certificate (akta kelahiran)"),
+                            ("akta_kematian", "Death certificate (akta kematian)"),
+                            ("surat_pindah", "Moving certificate (surat pindah)"),
+                        ],
+                        max_length=20,
+                        verbose_name="document issued",
+                    ),
+                ),
+                (
+                    "target_days_kecamatan",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="kecamatan stage (working days)"
+                    ),
+                ),
+                (
+                    "target_days_disdukcapil",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="Disdukcapil stage (working days)"
+                    ),
+                ),
+                (
+                    "target_days_return",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="return to kecamatan (working days)"
+                    ),
+                ),
+                (
+                    "target_days_total",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="end to end (working days)"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="order")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'service',
-                'verbose_name_plural': 'services',
-                'ordering': ['order', 'code'],
+                "verbose_name": "service",
+                "verbose_name_plural": "services",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('to_disdukcapil', 'Kecamatan → Disdukcapil'), ('to_kecamatan', 'Disdukcapil → kecamatan')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kecamatan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("to_disdukcapil", "Kecamatan → Disdukcapil"),
+                            ("to_kecamatan", "Disdukcapil → kecamatan"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                ("size", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kecamatan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.region"
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.unit"
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentCounter',
+            name="DocumentCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(max_length=20)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("document_type", models.CharField(max_length=20)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('document_type', 'year'), name='unique_doc_counter')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("document_type", "year"), name="unique_doc_counter")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OfficeRollout',
+            name="OfficeRollout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('online', 'Online'), ('training', 'In training (sandbox)'), ('manual', 'Manual (paper)')], default='online', max_length=10, verbose_name='mode')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('head', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='head of office (notified of overdue files)')),
-                ('unit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rollout', to='org.unit')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("online", "Online"),
+                            ("training", "In training (sandbox)"),
+                            ("manual", "Manual (paper)"),
+                        ],
+                        default="online",
+                        max_length=10,
+                        verbose_name="mode",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "head",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="head of office (notified of overdue files)",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rollout", to="org.unit"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'office rollout',
-                'verbose_name_plural': 'office rollout',
+                "verbose_name": "office rollout",
+                "verbose_name_plural": "office rollout",
             },
         ),
         migrations.CreateModel(
-            name='PaperBatch',
+            name="PaperBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('files_count', models.PositiveIntegerField(verbose_name='number of files')),
-                ('sent_on', models.DateField(verbose_name='sent to the Disdukcapil on')),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='received at the Disdukcapil on')),
-                ('returned_on', models.DateField(blank=True, null=True, verbose_name='returned to the kecamatan on')),
-                ('returned_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='documents returned')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kecamatan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='office')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='applications.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("files_count", models.PositiveIntegerField(verbose_name="number of files")),
+                ("sent_on", models.DateField(verbose_name="sent to the Disdukcapil on")),
+                (
+                    "received_on",
+                    models.DateField(blank=True, null=True, verbose_name="received at the Disdukcapil on"),
+                ),
+                (
+                    "returned_on",
+                    models.DateField(blank=True, null=True, verbose_name="returned to the kecamatan on"),
+                ),
+                (
+                    "returned_count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="documents returned"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kecamatan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.region"
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="applications.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paper batch',
-                'verbose_name_plural': 'paper batches',
-                'ordering': ['-sent_on', '-id'],
+                "verbose_name": "paper batch",
+                "verbose_name_plural": "paper batches",
+                "ordering": ["-sent_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tracking_code', models.CharField(max_length=12, unique=True, verbose_name='tracking code')),
-                ('channel', models.CharField(choices=[('counter', 'Kecamatan counter'), ('online', 'Online form'), ('outreach', 'Outreach (jemput bola)')], max_length=10, verbose_name='channel')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('verified', 'Verified at the kecamatan'), ('returned_to_applicant', 'Returned to the applicant'), ('sent', 'Sent to the Disdukcapil'), ('in_review', 'In review at the Disdukcapil'), ('approved', 'Approved'), ('returned_to_kecamatan', 'Returned to the kecamatan for correction'), ('rejected', 'Rejected'), ('issued', 'Document issued'), ('sent_to_kecamatan', 'Sent to the kecamatan'), ('handed_over', 'Handed over'), ('closed', 'Closed')], default='submitted', max_length=24, verbose_name='status')),
-                ('is_sandbox', models.BooleanField(default=False, verbose_name='training sandbox')),
-                ('applicant_nik', models.CharField(max_length=16, verbose_name='applicant NIK')),
-                ('applicant_name', models.CharField(max_length=120, verbose_name='applicant name')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone for notifications')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('register_snapshot', models.JSONField(blank=True, default=dict)),
-                ('effect_result', models.JSONField(blank=True, default=dict)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('return_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('document_number', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='document number')),
-                ('document_issued_on', models.DateField(blank=True, null=True, verbose_name='issued on')),
-                ('handed_to', models.CharField(blank=True, max_length=120, verbose_name='handed over to')),
-                ('handover_proof', models.CharField(blank=True, max_length=200, verbose_name='proof of hand-over')),
-                ('client_ref', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('stage_due_on', models.DateField(blank=True, null=True)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('handed_over_at', models.DateTimeField(blank=True, null=True)),
-                ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='registry.resident')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('family', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.family')),
-                ('kecamatan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='org.unit', verbose_name='kecamatan office')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='applications', to='applications.batch')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='applications.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tracking_code", models.CharField(max_length=12, unique=True, verbose_name="tracking code")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("counter", "Kecamatan counter"),
+                            ("online", "Online form"),
+                            ("outreach", "Outreach (jemput bola)"),
+                        ],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("verified", "Verified at the kecamatan"),
+                            ("returned_to_applicant", "Returned to the applicant"),
+                            ("sent", "Sent to the Disdukcapil"),
+                            ("in_review", "In review at the Disdukcapil"),
+                            ("approved", "Approved"),
+                            ("returned_to_kecamatan", "Returned to the kecamatan for correction"),
+                            ("rejected", "Rejected"),
+                            ("issued", "Document issued"),
+                            ("sent_to_kecamatan", "Sent to the kecamatan"),
+                            ("handed_over", "Handed over"),
+                            ("closed", "Closed"),
+                        ],
+                        default="submitted",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                ("is_sandbox", models.BooleanField(default=False, verbose_name="training sandbox")),
+                ("applicant_nik", models.CharField(max_length=16, verbose_name="applicant NIK")),
+                ("applicant_name", models.CharField(max_length=120, verbose_name="applicant name")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="phone for notifications"),
+                ),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("register_snapshot", models.JSONField(blank=True, default=dict)),
+                ("effect_result", models.JSONField(blank=True, default=dict)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("return_reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "document_number",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, unique=True, verbose_name="document number"
+                    ),
+                ),
+                ("document_issued_on", models.DateField(blank=True, null=True, verbose_name="issued on")),
+                ("handed_to", models.CharField(blank=True, max_length=120, verbose_name="handed over to")),
+                (
+                    "handover_proof",
+                    models.CharField(blank=True, max_length=200, verbose_name="proof of hand-over"),
+                ),
+                ("client_ref", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("stage_due_on", models.DateField(blank=True, null=True)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("handed_over_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="registry.resident",
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "family",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.family",
+                    ),
+                ),
+                (
+                    "kecamatan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.region"
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="org.unit",
+                        verbose_name="kecamatan office",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="applications",
+                        to="applications.batch",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="applications.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application',
-                'verbose_name_plural': 'applications',
+                "verbose_name": "application",
+                "verbose_name_plural": "applications",
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requirement', models.CharField(max_length=40, verbose_name='checklist item')),
-                ('file', models.FileField(max_length=200, upload_to='')),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField()),
-                ('pages', models.PositiveSmallIntegerField(default=1)),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('replaced_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='applications.application')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requirement", models.CharField(max_length=40, verbose_name="checklist item")),
+                ("file", models.FileField(max_length=200, upload_to="")),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField()),
+                ("pages", models.PositiveSmallIntegerField(default=1)),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("replaced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['requirement', 'uploaded_at'],
-                'indexes': [models.Index(fields=['application', 'requirement'], name='app_attachment_idx')],
+                "ordering": ["requirement", "uploaded_at"],
+                "indexes": [models.Index(fields=["application", "requirement"], name="app_attachment_idx")],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationEvent',
+            name="ApplicationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=32)),
-                ('from_status', models.CharField(blank=True, max_length=24)),
-                ('to_status', models.CharField(max_length=24)),
-                ('at', models.DateTimeField()),
-                ('reason', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='applications.application')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='applications.batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=32)),
+                ("from_status", models.CharField(blank=True, max_length=24)),
+                ("to_status", models.CharField(max_length=24)),
+                ("at", models.DateTimeField()),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="applications.batch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['application', 'at'], name='app_event_idx')],
+                "ordering": ["at", "id"],
+                "indexes": [models.Index(fields=["application", "at"], name="app_event_idx")],
             },
         ),
         migrations.CreateModel(
-            name='OverdueNotice',
+            name="OverdueNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('count', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("count", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="org.unit"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'day'), name='unique_overdue_notice')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("unit", "day"), name="unique_overdue_notice")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RequiredDocument',
+            name="RequiredDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('label', models.CharField(max_length=160, verbose_name='label (Indonesian)')),
-                ('label_en', models.CharField(blank=True, max_length=160, verbose_name='label (English)')),
-                ('mandatory', models.BooleanField(default=True, verbose_name='mandatory')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='applications.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("label", models.CharField(max_length=160, verbose_name="label (Indonesian)")),
+                ("label_en", models.CharField(blank=True, max_length=160, verbose_name="label (English)")),
+                ("mandatory", models.BooleanField(default=True, verbose_name="mandatory")),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="order")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirements",
+                        to="applications.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'required document',
-                'verbose_name_plural': 'required documents',
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('service', 'code'), name='unique_service_requirement')],
+                "verbose_name": "required document",
+                "verbose_name_plural": "required documents",
+                "ordering": ["order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("service", "code"), name="unique_service_requirement")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['kecamatan', 'status', 'stage_due_on'], name='app_queue_kec_idx'),
+            model_name="application",
+            index=models.Index(fields=["kecamatan", "status", "stage_due_on"], name="app_queue_kec_idx"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status', 'stage_due_on'], name='app_queue_idx'),
+            model_name="application",
+            index=models.Index(fields=["status", "stage_due_on"], name="app_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['submitted_at'], name='app_submitted_idx'),
+            model_name="application",
+            index=models.Index(fields=["submitted_at"], name="app_submitted_idx"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['applicant_nik'], name='app_applicant_nik_idx'),
+            model_name="application",
+            index=models.Index(fields=["applicant_nik"], name="app_applicant_nik_idx"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_ref', ''), _negated=True), fields=('created_by', 'client_ref'), name='unique_app_client_ref'),
+            model_name="application",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_ref", ""), _negated=True),
+                fields=("created_by", "client_ref"),
+                name="unique_app_client_ref",
+            ),
         ),
     ]

@@ -30,7 +30,12 @@ def create_defaults(apps, schema_editor):
         )
         for doc_order, (code, label, label_en, mandatory) in enumerate(spec["docs"], start=1):
             RequiredDocument.objects.create(
-                service=service, code=code, label=label, label_en=label_en, mandatory=mandatory, order=doc_order * 10
+                service=service,
+                code=code,
+                label=label,
+                label_en=label_en,
+                mandatory=mandatory,
+                order=doc_order * 10,
             )
 
 

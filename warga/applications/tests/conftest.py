@@ -47,7 +47,9 @@ class Household:
     child: Resident
 
 
-def make_household(actor: Actor, desa, *, serial: int = 1, names=("Budi Santoso", "Siti Nurhasanah", "Ahmad Fauzi")) -> Household:
+def make_household(
+    actor: Actor, desa, *, serial: int = 1, names=("Budi Santoso", "Siti Nurhasanah", "Ahmad Fauzi")
+) -> Household:
     family = family_create(actor=actor, kk_number=None, desa=desa, rw=1, rt=2, address="Jl. Merdeka 1")
     head = resident_create(
         actor=actor,
@@ -120,7 +122,9 @@ def household(cast, registrar) -> Household:
 
 @pytest.fixture
 def far_household(cast, registrar) -> Household:
-    return make_household(registrar, cast.other_desa, serial=50, names=("Dedi Kurniawan", "Euis Suryani", "Rizky Ramadhan"))
+    return make_household(
+        registrar, cast.other_desa, serial=50, names=("Dedi Kurniawan", "Euis Suryani", "Rizky Ramadhan")
+    )
 
 
 def birth_data(household: Household, **overrides: object) -> dict:
@@ -162,7 +166,9 @@ class Flow:
 
     def attach_all(self, app: Application) -> None:
         for code in ("skl", "kk"):
-            document_attach(actor=self.actor("kec_officer"), application_id=app.pk, requirement=code, content=png_bytes())
+            document_attach(
+                actor=self.actor("kec_officer"), application_id=app.pk, requirement=code, content=png_bytes()
+            )
 
     def step(self, app: Application, action: str, who: str, **kwargs: object) -> Application:
         return application_transition(actor=self.actor(who), application_id=app.pk, action=action, **kwargs)

@@ -22,7 +22,13 @@ def clients(cast, client_for):
 def codes(cast, client_for, method, url, **kwargs):
     result = {}
     for name, client in clients(cast, client_for).items():
-        response = getattr(client, method)(url, content_type=kwargs.pop("content_type", "application/json"), **kwargs) if method != "get" else client.get(url)
+        response = (
+            getattr(client, method)(
+                url, content_type=kwargs.pop("content_type", "application/json"), **kwargs
+            )
+            if method != "get"
+            else client.get(url)
+        )
         result[name] = response.status_code
     return result
 
@@ -30,22 +36,44 @@ def codes(cast, client_for, method, url, **kwargs):
 def test_catalogue_is_public_and_free(client, catalogue):
     body = client.get("/api/v1/applications/services").json()
     services = {s["code"]: s for s in body["items"]}
-    assert {"ktp-baru", "ktp-hilang", "ktp-rusak", "ktp-ubah", "kk-baru", "kk-tambah", "kk-kurang", "kk-ubah", "kk-pisah", "akta-lahir", "akta-mati", "pindah", "datang"} <= set(services)
+    assert {
+        "ktp-baru",
+        "ktp-hilang",
+        "ktp-rusak",
+        "ktp-ubah",
+        "kk-baru",
+        "kk-tambah",
+        "kk-kurang",
+        "kk-ubah",
+        "kk-pisah",
+        "akta-lahir",
+        "akta-mati",
+        "pindah",
+        "datang",
+    } <= set(services)
     birth = services["akta-lahir"]
     assert birth["fee"] == 0
-    assert {"skl": True, "kk": True, "nikah": False}.items() <= {r["code"]: r["mandatory"] for r in birth["requirements"]}.items()
+    assert {"skl": True, "kk": True, "nikah": False}.items() <= {
+        r["code"]: r["mandatory"] for r in birth["requirements"]
+    }.items()
     assert "mother_nik" in [f["name"] for f in birth["form_fields"]]
 
 
 def test_submit_grid(cast, client_for, flow):
-    payload = {"service_code": "akta-lahir", "applicant_nik": flow.household.head.nik, "data": birth_data(flow.household)}
+    payload = {
+        "service_code": "akta-lahir",
+        "applicant_nik": flow.household.head.nik,
+        "data": birth_data(flow.household),
+    }
     result = {}
     for name, client in clients(cast, client_for).items():
         response = client.post("/api/v1/applications", payload, content_type="application/json")
         result[name] = response.status_code
     assert result == {"anonymous": 401, "outsider": 201, "kec_officer": 201, "dukcapil": 403, "admin": 403}
     outsider_app = Application.objects.get(office_id=cast.outsider.unit_id)
-    assert outsider_app.kecamatan_id == cast.other_kecamatan.code  # counter files go to the officer's own office
+    assert (
+        outsider_app.kecamatan_id == cast.other_kecamatan.code
+    )  # counter files go to the officer's own office
 
 
 def test_queue_and_detail_grid(cast, client_for, flow):
@@ -72,22 +100,32 @@ def test_transition_grid_verify(cast, client_for, flow):
     flow.attach_all(app)
     result = {}
     for name, client in clients(cast, client_for).items():
-        r = client.post(f"/api/v1/applications/{app.pk}/transitions", {"action": "verify"}, content_type="application/json")
+        r = client.post(
+            f"/api/v1/applications/{app.pk}/transitions",
+            {"action": "verify"},
+            content_type="application/json",
+        )
         result[name] = r.status_code
     assert result == {"anonymous": 401, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 403}
     r = client_for(cast.kec_verifier).post(
-        f"/api/v1/applications/{app.pk}/transitions", {"action": "verify", "expected_version": app.version}, content_type="application/json"
+        f"/api/v1/applications/{app.pk}/transitions",
+        {"action": "verify", "expected_version": app.version},
+        content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["status"] == "verified"
 
 
 def test_transition_conflicts_are_409(cast, client_for, flow):
     app = flow.to("approved")
-    r = client_for(cast.dukcapil).post(f"/api/v1/applications/{app.pk}/transitions", {"action": "approve"}, content_type="application/json")
+    r = client_for(cast.dukcapil).post(
+        f"/api/v1/applications/{app.pk}/transitions", {"action": "approve"}, content_type="application/json"
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "applications.transition_impossible"
     assert "sudah disetujui" in r.json()["message"]
-    r = client_for(cast.dukcapil).post(f"/api/v1/applications/{app.pk}/transitions", {"action": "fly"}, content_type="application/json")
+    r = client_for(cast.dukcapil).post(
+        f"/api/v1/applications/{app.pk}/transitions", {"action": "fly"}, content_type="application/json"
+    )
     assert r.status_code == 422
 
 
@@ -95,13 +133,21 @@ def test_full_flow_through_api(cast, client_for, flow):
     officer = client_for(cast.kec_officer)
     r = officer.post(
         "/api/v1/applications",
-        {"service_code": "akta-lahir", "applicant_nik": flow.household.head.nik, "data": birth_data(flow.household), "draft": True, "phone": "0812 3456 7890"},
+        {
+            "service_code": "akta-lahir",
+            "applicant_nik": flow.household.head.nik,
+            "data": birth_data(flow.household),
+            "draft": True,
+            "phone": "0812 3456 7890",
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content
     app_id = r.json()["id"]
     assert r.json()["status"] == "draft"
-    r = officer.post(f"/api/v1/applications/{app_id}/transitions", {"action": "lodge"}, content_type="application/json")
+    r = officer.post(
+        f"/api/v1/applications/{app_id}/transitions", {"action": "lodge"}, content_type="application/json"
+    )
     assert r.status_code == 422 and r.json()["code"] == "applications.documents_missing"
     for code, content, ctype in (("skl", pdf_bytes(2), "application/pdf"), ("kk", png_bytes(), "image/png")):
         r = officer.post(f"/api/v1/applications/{app_id}/documents/{code}", content, content_type=ctype)
@@ -119,10 +165,14 @@ def test_full_flow_through_api(cast, client_for, flow):
         (cast.kec_officer, "receive"),
     ]
     for user, action in steps:
-        r = client_for(user).post(f"/api/v1/applications/{app_id}/transitions", {"action": action}, content_type="application/json")
+        r = client_for(user).post(
+            f"/api/v1/applications/{app_id}/transitions", {"action": action}, content_type="application/json"
+        )
         assert r.status_code == 200, (action, r.content)
     r = officer.post(
-        f"/api/v1/applications/{app_id}/transitions", {"action": "hand_over", "handed_to": "Budi Santoso"}, content_type="application/json"
+        f"/api/v1/applications/{app_id}/transitions",
+        {"action": "hand_over", "handed_to": "Budi Santoso"},
+        content_type="application/json",
     )
     assert r.json()["status"] == "handed_over"
     detail = client_for(cast.dukcapil).get(f"/api/v1/applications/{app_id}").json()
@@ -156,12 +206,16 @@ def test_track_api_public_masked_and_rate_limited(client, flow, settings):
     settings.APPLICATIONS_RATE_LIMITS = {"track": (3, 600)}
     statuses = [client.get("/api/v1/track/CCCCCCCCCC").status_code for _ in range(4)]
     assert statuses[-1] == 429
-    assert client.get(f"/api/v1/track/{app.tracking_code}").status_code == 429  # a guesser learns nothing more
+    assert (
+        client.get(f"/api/v1/track/{app.tracking_code}").status_code == 429
+    )  # a guesser learns nothing more
 
 
 def test_verify_api(client, flow):
     app = flow.to("issued")
-    good = client.get(f"/api/v1/verify/{app.document_number}?token={document_token(app.document_number)}").json()
+    good = client.get(
+        f"/api/v1/verify/{app.document_number}?token={document_token(app.document_number)}"
+    ).json()
     assert good["genuine"] is True and good["document_type"] and good["name"] == "P**** A** L******"
     bad = client.get(f"/api/v1/verify/{app.document_number}?token=forged").json()
     assert bad == {"genuine": False, "document_type": "", "issued_on": None, "name": "", "training": False}
@@ -169,7 +223,10 @@ def test_verify_api(client, flow):
 
 def test_batches_grid(cast, client_for, flow):
     app = flow.to("verified")
-    result = {name: c.post("/api/v1/applications/batches/send").status_code for name, c in clients(cast, client_for).items()}
+    result = {
+        name: c.post("/api/v1/applications/batches/send").status_code
+        for name, c in clients(cast, client_for).items()
+    }
     assert result == {"anonymous": 401, "outsider": 200, "kec_officer": 200, "dukcapil": 403, "admin": 403}
     app.refresh_from_db()
     assert app.status == Status.SENT  # the outsider's call sent nothing of this office
@@ -180,33 +237,54 @@ def test_rollout_and_paper_and_stats_grid(cast, client_for, flow):
     office_id = cast.kec_officer.unit_id
     result = {}
     for name, c in clients(cast, client_for).items():
-        result[name] = c.put(f"/api/v1/applications/offices/{office_id}", {"mode": "manual"}, content_type="application/json").status_code
+        result[name] = c.put(
+            f"/api/v1/applications/offices/{office_id}", {"mode": "manual"}, content_type="application/json"
+        ).status_code
     assert result == {"anonymous": 401, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200}
-    r = client_for(cast.admin).put(f"/api/v1/applications/offices/{office_id}", {"mode": "sideways"}, content_type="application/json")
+    r = client_for(cast.admin).put(
+        f"/api/v1/applications/offices/{office_id}", {"mode": "sideways"}, content_type="application/json"
+    )
     assert r.status_code == 422
     paper = {}
     for name, c in clients(cast, client_for).items():
-        r = c.post("/api/v1/applications/paper-batches", {"files_count": 12, "sent_on": "2026-01-05", "office_id": office_id}, content_type="application/json")
+        r = c.post(
+            "/api/v1/applications/paper-batches",
+            {"files_count": 12, "sent_on": "2026-01-05", "office_id": office_id},
+            content_type="application/json",
+        )
         paper[name] = r.status_code
     assert paper == {"anonymous": 401, "outsider": 404, "kec_officer": 201, "dukcapil": 201, "admin": 403}
     r = client_for(cast.kec_officer).post(
-        "/api/v1/applications/paper-batches", {"files_count": 0, "sent_on": "2026-01-05"}, content_type="application/json"
+        "/api/v1/applications/paper-batches",
+        {"files_count": 0, "sent_on": "2026-01-05"},
+        content_type="application/json",
     )
     assert r.status_code == 422
-    stats = {name: c.get("/api/v1/applications/stats").status_code for name, c in clients(cast, client_for).items()}
+    stats = {
+        name: c.get("/api/v1/applications/stats").status_code for name, c in clients(cast, client_for).items()
+    }
     assert stats == {"anonymous": 401, "outsider": 200, "kec_officer": 403, "dukcapil": 200, "admin": 403}
 
 
 def test_service_edit_grid_and_bad_schema(cast, client_for, catalogue):
     payload = {"changes": {"target_days_disdukcapil": 2}}
-    result = {name: c.patch("/api/v1/applications/services/akta-lahir", payload, content_type="application/json").status_code for name, c in clients(cast, client_for).items()}
+    result = {
+        name: c.patch(
+            "/api/v1/applications/services/akta-lahir", payload, content_type="application/json"
+        ).status_code
+        for name, c in clients(cast, client_for).items()
+    }
     assert result == {"anonymous": 401, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200}
     r = client_for(cast.admin).patch(
-        "/api/v1/applications/services/akta-lahir", {"changes": {"form_schema": [{"name": "X Y", "type": "blob"}]}}, content_type="application/json"
+        "/api/v1/applications/services/akta-lahir",
+        {"changes": {"form_schema": [{"name": "X Y", "type": "blob"}]}},
+        content_type="application/json",
     )
     assert r.status_code == 422
     r = client_for(cast.admin).patch(
-        "/api/v1/applications/services/akta-lahir", {"changes": {"target_days_total": 1}}, content_type="application/json"
+        "/api/v1/applications/services/akta-lahir",
+        {"changes": {"target_days_total": 1}},
+        content_type="application/json",
     )
     assert r.status_code == 422
 
@@ -217,7 +295,9 @@ def test_every_operation_declares_4xx():
     count = 0
     for path, path_view in router.path_operations.items():
         for operation in path_view.operations:
-            declared = {code for code in operation.response_models if isinstance(code, int) and 400 <= code < 500}
+            declared = {
+                code for code in operation.response_models if isinstance(code, int) and 400 <= code < 500
+            }
             assert 422 in declared, path
             if operation.auth_callbacks:
                 assert {401, 403} <= declared, path

@@ -22,21 +22,77 @@ def grid(cast, client_for, url):
     for name in GRID:
         user = getattr(cast, name) if name != "anonymous" else None
         response = client_for(user).get(url)
-        result[name] = 302 if response.status_code == 302 and "/login/" in response["Location"] else response.status_code
+        result[name] = (
+            302 if response.status_code == 302 and "/login/" in response["Location"] else response.status_code
+        )
     return result
 
 
 def test_officer_pages_grid(cast, client_for, flow):
     app = flow.submit()
-    assert grid(cast, client_for, "/applications/") == {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403}
-    assert grid(cast, client_for, f"/applications/{app.pk}/") == {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}
-    assert grid(cast, client_for, "/applications/new/") == {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 403, "admin": 403}
-    assert grid(cast, client_for, "/applications/stats/") == {"anonymous": 302, "outsider": 200, "kec_officer": 403, "dukcapil": 200, "admin": 403}
-    assert grid(cast, client_for, "/applications/services/") == {"anonymous": 302, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200}
-    assert grid(cast, client_for, "/applications/services/akta-lahir/") == {"anonymous": 302, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200}
-    assert grid(cast, client_for, "/applications/rollout/") == {"anonymous": 302, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200}
-    assert grid(cast, client_for, "/applications/paper/") == {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403}
-    assert grid(cast, client_for, f"/applications/{app.pk}/receipt.pdf") == {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}
+    assert grid(cast, client_for, "/applications/") == {
+        "anonymous": 302,
+        "outsider": 200,
+        "kec_officer": 200,
+        "dukcapil": 200,
+        "admin": 403,
+    }
+    assert grid(cast, client_for, f"/applications/{app.pk}/") == {
+        "anonymous": 302,
+        "outsider": 404,
+        "kec_officer": 200,
+        "dukcapil": 200,
+        "admin": 403,
+    }
+    assert grid(cast, client_for, "/applications/new/") == {
+        "anonymous": 302,
+        "outsider": 200,
+        "kec_officer": 200,
+        "dukcapil": 403,
+        "admin": 403,
+    }
+    assert grid(cast, client_for, "/applications/stats/") == {
+        "anonymous": 302,
+        "outsider": 200,
+        "kec_officer": 403,
+        "dukcapil": 200,
+        "admin": 403,
+    }
+    assert grid(cast, client_for, "/applications/services/") == {
+        "anonymous": 302,
+        "outsider": 403,
+        "kec_officer": 403,
+        "dukcapil": 403,
+        "admin": 200,
+    }
+    assert grid(cast, client_for, "/applications/services/akta-lahir/") == {
+        "anonymous": 302,
+        "outsider": 403,
+        "kec_officer": 403,
+        "dukcapil": 403,
+        "admin": 200,
+    }
+    assert grid(cast, client_for, "/applications/rollout/") == {
+        "anonymous": 302,
+        "outsider": 403,
+        "kec_officer": 403,
+        "dukcapil": 403,
+        "admin": 200,
+    }
+    assert grid(cast, client_for, "/applications/paper/") == {
+        "anonymous": 302,
+        "outsider": 200,
+        "kec_officer": 200,
+        "dukcapil": 200,
+        "admin": 403,
+    }
+    assert grid(cast, client_for, f"/applications/{app.pk}/receipt.pdf") == {
+        "anonymous": 302,
+        "outsider": 404,
+        "kec_officer": 200,
+        "dukcapil": 200,
+        "admin": 403,
+    }
 
 
 def test_queue_shows_overdue_first_and_filters(cast, client_for, flow):
@@ -52,9 +108,15 @@ def test_queue_shows_overdue_first_and_filters(cast, client_for, flow):
     assert "table-danger" in page
     only = client_for(cast.kec_verifier).get("/applications/?overdue=on&status=all").content.decode()
     assert late.tracking_code in only and first.tracking_code not in only
-    by_code = client_for(cast.kec_verifier).get(f"/applications/?code={first.tracking_code.lower()}&status=all").content.decode()
+    by_code = (
+        client_for(cast.kec_verifier)
+        .get(f"/applications/?code={first.tracking_code.lower()}&status=all")
+        .content.decode()
+    )
     assert first.tracking_code in by_code and late.tracking_code not in by_code
-    assert late.tracking_code in client_for(cast.kec_verifier).get("/").content.decode()  # home panel lists overdue
+    assert (
+        late.tracking_code in client_for(cast.kec_verifier).get("/").content.decode()
+    )  # home panel lists overdue
 
 
 def test_counter_scan_station_flow(cast, client_for, flow):
@@ -62,12 +124,17 @@ def test_counter_scan_station_flow(cast, client_for, flow):
     page = officer.get("/applications/new/?service=akta-lahir").content.decode()
     assert "Gratis" in page
     data = {f"d-{k}": v for k, v in birth_data(flow.household).items()}
-    response = officer.post("/applications/new/", {"service": "akta-lahir", "a-applicant_nik": flow.household.head.nik, "a-phone": "", **data})
+    response = officer.post(
+        "/applications/new/",
+        {"service": "akta-lahir", "a-applicant_nik": flow.household.head.nik, "a-phone": "", **data},
+    )
     assert response.status_code == 302
     app = Application.objects.get()
     assert app.status == Status.DRAFT and app.channel == "counter"
     for code, content in (("skl", jpeg_bytes()), ("kk", pdf_bytes())):
-        r = officer.post(f"/applications/{app.pk}/attach/{code}/", {"file": SimpleUploadedFile("scan.bin", content)})
+        r = officer.post(
+            f"/applications/{app.pk}/attach/{code}/", {"file": SimpleUploadedFile("scan.bin", content)}
+        )
         assert r.status_code == 302
     scan = Attachment.objects.get(requirement="skl")
     from django.core.files.storage import default_storage
@@ -88,9 +155,18 @@ def test_scan_refused_when_disguised_or_huge(cast, client_for, flow):
     app = flow.submit(draft=True)
     officer = client_for(cast.kec_officer)
     exe = b"MZ\x90\x00" + b"\x00" * 200
-    r = officer.post(f"/applications/{app.pk}/attach/skl/", {"file": SimpleUploadedFile("akta.pdf", exe, content_type="application/pdf")}, follow=True)
+    r = officer.post(
+        f"/applications/{app.pk}/attach/skl/",
+        {"file": SimpleUploadedFile("akta.pdf", exe, content_type="application/pdf")},
+        follow=True,
+    )
     assert "bukan dokumen PDF, JPEG, atau PNG" in r.content.decode()
-    r = officer.post(f"/applications/{app.pk}/attach/skl/", {"file": SimpleUploadedFile("a.pdf", b"x")}, CONTENT_LENGTH=str(200 * 1024 * 1024), follow=True)
+    r = officer.post(
+        f"/applications/{app.pk}/attach/skl/",
+        {"file": SimpleUploadedFile("a.pdf", b"x")},
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+        follow=True,
+    )
     assert "terlalu besar" in r.content.decode()
     assert Attachment.objects.count() == 0
 
@@ -142,7 +218,11 @@ def test_online_form_bad_input_changes_nothing(client, flow, change, message):
     response = client.post("/applications/apply/akta-lahir/", form)
     assert response.status_code == 422
     assert message in response.content.decode()
-    assert Application.objects.count() == 0 and Attachment.objects.count() == 0 and SmsMessage.objects.count() == 0
+    assert (
+        Application.objects.count() == 0
+        and Attachment.objects.count() == 0
+        and SmsMessage.objects.count() == 0
+    )
 
 
 def test_online_form_refuses_200_mb_before_reading(client, flow):
@@ -219,4 +299,6 @@ def test_catalogue_edit_page(cast, client_for, catalogue):
     from warga.applications.models import Service
 
     service = Service.objects.get(code="akta-lahir")
-    assert service.channels == ["counter", "online"] and list(service.requirements.values_list("code", flat=True)) == ["skl"]
+    assert service.channels == ["counter", "online"] and list(
+        service.requirements.values_list("code", flat=True)
+    ) == ["skl"]

@@ -8,7 +8,12 @@ import pytest
 from django.utils import timezone
 
 from warga.applications.models import Application, ApplicationEvent, OfficeMode, OfficeRollout, Status
-from warga.applications.selectors import application_status_for_sms, document_token, document_verify, track_lookup
+from warga.applications.selectors import (
+    application_status_for_sms,
+    document_token,
+    document_verify,
+    track_lookup,
+)
 from warga.applications.services import (
     application_submit,
     application_transition,
@@ -27,13 +32,25 @@ pytestmark = pytest.mark.django_db
 
 
 def outbox(phone_suffix: str = "81234567890") -> list[str]:
-    return list(SmsMessage.objects.filter(to__endswith=phone_suffix).order_by("id").values_list("text", flat=True))
+    return list(
+        SmsMessage.objects.filter(to__endswith=phone_suffix).order_by("id").values_list("text", flat=True)
+    )
 
 
 def test_full_flow_records_every_step_and_notifies(flow):
     app = flow.to("handed_over")
     actions = list(app.events.values_list("action", flat=True))
-    assert actions == ["submit", "verify", "send", "claim", "approve", "issue", "dispatch", "receive", "hand_over"]
+    assert actions == [
+        "submit",
+        "verify",
+        "send",
+        "claim",
+        "approve",
+        "issue",
+        "dispatch",
+        "receive",
+        "hand_over",
+    ]
     for event in app.events.all():
         assert event.at is not None
         assert event.from_status != event.to_status or event.action == "receive"
@@ -62,7 +79,12 @@ def test_return_to_applicant_and_resubmit_keeps_history(flow):
     assert "tidak terbaca" in outbox()[-1]
     app = flow.step(app, "resubmit", "kec_officer")
     app = flow.step(app, "verify", "kec_verifier")
-    assert list(app.events.values_list("action", flat=True)) == ["submit", "return_to_applicant", "resubmit", "verify"]
+    assert list(app.events.values_list("action", flat=True)) == [
+        "submit",
+        "return_to_applicant",
+        "resubmit",
+        "verify",
+    ]
     assert app.events.get(action="return_to_applicant").reason == "Surat keterangan lahir tidak terbaca"
 
 
@@ -124,8 +146,13 @@ def test_only_the_claiming_verifier_decides(flow, cast):
 
     app = flow.to("in_review")
     other = staff_create(
-        actor=None, username="dukcapil2", password="x-password-123", full_name="Dua", roles=[Role.DISDUKCAPIL_VERIFIER],
-        unit_id=cast.dukcapil.unit_id, area_code=cast.kabupaten.code,
+        actor=None,
+        username="dukcapil2",
+        password="x-password-123",
+        full_name="Dua",
+        roles=[Role.DISDUKCAPIL_VERIFIER],
+        unit_id=cast.dukcapil.unit_id,
+        area_code=cast.kabupaten.code,
     )
     with pytest.raises(Conflict) as exc:
         application_transition(actor=cast.actor(other), application_id=app.pk, action="approve")
@@ -141,9 +168,19 @@ def test_stale_version_is_refused(flow):
     app = flow.submit()
     flow.attach_all(app)
     old_version = app.version
-    application_update(actor=flow.actor("kec_officer"), application_id=app.pk, data={"birth_place": "Bandung"}, expected_version=old_version)
+    application_update(
+        actor=flow.actor("kec_officer"),
+        application_id=app.pk,
+        data={"birth_place": "Bandung"},
+        expected_version=old_version,
+    )
     with pytest.raises(Conflict) as exc:
-        application_update(actor=flow.actor("kec_officer"), application_id=app.pk, data={"birth_place": "Subang"}, expected_version=old_version)
+        application_update(
+            actor=flow.actor("kec_officer"),
+            application_id=app.pk,
+            data={"birth_place": "Subang"},
+            expected_version=old_version,
+        )
     assert exc.value.code == "applications.stale"
     with pytest.raises(Conflict):
         flow.step(app, "verify", "kec_verifier", expected_version=old_version)
@@ -156,9 +193,15 @@ def test_register_changed_child_already_added_stops_approval(flow, registrar):
     from warga.registry.services import birth_register
 
     birth_register(
-        actor=registrar, family=flow.household.family, full_name="Putri Ayu Lestari", sex="F",
-        birth_date=timezone.localdate() - timedelta(days=10), birth_place="Purwakarta",
-        mother=flow.household.wife, father=flow.household.head, reporter="Budi",
+        actor=registrar,
+        family=flow.household.family,
+        full_name="Putri Ayu Lestari",
+        sex="F",
+        birth_date=timezone.localdate() - timedelta(days=10),
+        birth_place="Purwakarta",
+        mother=flow.household.wife,
+        father=flow.household.head,
+        reporter="Budi",
     )
     members = flow.household.family.members.count()
     with pytest.raises(Conflict) as exc:
@@ -170,7 +213,13 @@ def test_register_changed_child_already_added_stops_approval(flow, registrar):
 
 def test_register_changed_mother_died_stops_approval(flow, registrar):
     app = flow.to("in_review")
-    death_register(actor=registrar, resident=flow.household.wife, died_on=timezone.localdate(), place="RSUD", reporter="Budi")
+    death_register(
+        actor=registrar,
+        resident=flow.household.wife,
+        died_on=timezone.localdate(),
+        place="RSUD",
+        reporter="Budi",
+    )
     with pytest.raises(Conflict) as exc:
         flow.step(app, "approve", "dukcapil")
     assert exc.value.code == "applications.register_changed"
@@ -180,15 +229,27 @@ def test_register_changed_mother_died_stops_approval(flow, registrar):
 
 def test_applicant_died_since_submission_stops_approval(flow, registrar):
     app = flow.to("in_review")
-    death_register(actor=registrar, resident=flow.household.head, died_on=timezone.localdate(), place="Rumah", reporter="Siti")
+    death_register(
+        actor=registrar,
+        resident=flow.household.head,
+        died_on=timezone.localdate(),
+        place="Rumah",
+        reporter="Siti",
+    )
     with pytest.raises(Conflict):
         flow.step(app, "approve", "dukcapil")
 
 
 def test_death_certificate_marks_resident_dead(flow, cast, household):
     app = application_submit(
-        actor=cast.actor(cast.kec_officer), service_code="akta-mati", applicant_nik=household.head.nik,
-        data={"deceased_nik": household.child.nik, "died_on": timezone.localdate().isoformat(), "death_place": "RSUD Bayu Asih"},
+        actor=cast.actor(cast.kec_officer),
+        service_code="akta-mati",
+        applicant_nik=household.head.nik,
+        data={
+            "deceased_nik": household.child.nik,
+            "died_on": timezone.localdate().isoformat(),
+            "death_place": "RSUD Bayu Asih",
+        },
         channel="counter",
     )
     for code in ("skm", "kk"):
@@ -196,8 +257,15 @@ def test_death_certificate_marks_resident_dead(flow, cast, household):
 
         from .conftest import png_bytes
 
-        document_attach(actor=cast.actor(cast.kec_officer), application_id=app.pk, requirement=code, content=png_bytes())
-    for action, who in [("verify", "kec_verifier"), ("send", "kec_officer"), ("claim", "dukcapil"), ("approve", "dukcapil")]:
+        document_attach(
+            actor=cast.actor(cast.kec_officer), application_id=app.pk, requirement=code, content=png_bytes()
+        )
+    for action, who in [
+        ("verify", "kec_verifier"),
+        ("send", "kec_officer"),
+        ("claim", "dukcapil"),
+        ("approve", "dukcapil"),
+    ]:
         app = flow.step(app, action, who)
     household.child.refresh_from_db()
     assert household.child.life_status == LifeStatus.DEAD and household.child.family_id is None
@@ -214,7 +282,9 @@ def test_sandbox_never_touches_register_and_stays_out_of_stats(flow, cast):
     assert document_verify(app.document_number, document_token(app.document_number)).genuine is False
     from warga.applications.selectors import statistics_for
 
-    stats = statistics_for(actor=cast.actor(cast.head), start=timezone.localdate() - timedelta(days=1), end=timezone.localdate())
+    stats = statistics_for(
+        actor=cast.actor(cast.head), start=timezone.localdate() - timedelta(days=1), end=timezone.localdate()
+    )
     assert stats["rows"] == []
 
 
@@ -278,7 +348,9 @@ def test_overdue_notice_once_per_day(flow, cast):
     from warga.accounts.models import User
 
     User.objects.filter(pk=cast.head.pk).update(phone="081299990000")
-    OfficeRollout.objects.create(unit_id=cast.kec_officer.unit_id, mode=OfficeMode.ONLINE, head=cast.kec_verifier)
+    OfficeRollout.objects.create(
+        unit_id=cast.kec_officer.unit_id, mode=OfficeMode.ONLINE, head=cast.kec_verifier
+    )
     User.objects.filter(pk=cast.kec_verifier.pk).update(phone="081277770000")
     late = flow.submit()
     sent = flow.to("sent")
@@ -294,7 +366,10 @@ def test_tracking_view_and_sms_status_show_no_personal_data(flow):
     app = flow.to("approved")
     view = track_lookup(app.tracking_code)
     assert view.masked_name == "B*** S******"
-    assert [s.label for s in view.steps][:2] == ["Application received", "Verified at the kecamatan"] or view.steps
+    assert [s.label for s in view.steps][:2] == [
+        "Application received",
+        "Verified at the kecamatan",
+    ] or view.steps
     line = application_status_for_sms(tracking_code=app.tracking_code.lower())
     assert app.tracking_code in line and "Budi" not in line and flow.household.head.nik not in line
     assert application_status_for_sms(tracking_code="ZZZZZZZZZZ") is None

@@ -34,8 +34,12 @@ from warga.core.errors import Conflict, InvalidInput, NotFound
 
 
 def _snapshot() -> tuple[int, int, int, int]:
-    return (StockEntry.objects.count(), KtpCard.objects.count(), KtpTransition.objects.count(),
-            PrintBatchItem.objects.filter(result=ItemResult.PENDING).count())
+    return (
+        StockEntry.objects.count(),
+        KtpCard.objects.count(),
+        KtpTransition.objects.count(),
+        PrintBatchItem.objects.filter(result=ItemResult.PENDING).count(),
+    )
 
 
 def test_printing_without_stock_is_refused_and_consumes_nothing(cast, make_resident, dukcapil_office):
@@ -74,12 +78,22 @@ def test_transfer_of_more_than_the_office_holds_is_refused(cast, stock, dukcapil
     stock(10)
     before = _snapshot()
     with pytest.raises(Conflict) as exc:
-        blank_transfer(actor=cast.actor(cast.head), from_office=dukcapil_office, to_office=kec_office, quantity=11,
-                       transferred_on=timezone.localdate())
+        blank_transfer(
+            actor=cast.actor(cast.head),
+            from_office=dukcapil_office,
+            to_office=kec_office,
+            quantity=11,
+            transferred_on=timezone.localdate(),
+        )
     assert exc.value.code == "cards.stock_insufficient" and "10" in str(exc.value)
     assert _snapshot() == before
-    out, into = blank_transfer(actor=cast.actor(cast.head), from_office=dukcapil_office, to_office=kec_office,
-                               quantity=10, transferred_on=timezone.localdate())
+    out, into = blank_transfer(
+        actor=cast.actor(cast.head),
+        from_office=dukcapil_office,
+        to_office=kec_office,
+        quantity=10,
+        transferred_on=timezone.localdate(),
+    )
     assert out.transfer_id == into.transfer_id and out.quantity == -10 and into.quantity == 10
     assert stock_balance(stock_account_for(dukcapil_office)) == 0
     assert stock_balance(stock_account_for(kec_office)) == 10
@@ -100,8 +114,14 @@ def test_negative_stock_count_is_refused_and_a_count_books_the_difference(cast, 
 
 def test_allocation_serial_range_must_match_quantity(cast, dukcapil_office):
     with pytest.raises(InvalidInput) as exc:
-        blank_allocation_receive(actor=cast.actor(cast.head), office=dukcapil_office, quantity=10,
-                                 received_on=timezone.localdate(), serial_from="0001", serial_to="0005")
+        blank_allocation_receive(
+            actor=cast.actor(cast.head),
+            office=dukcapil_office,
+            quantity=10,
+            received_on=timezone.localdate(),
+            serial_from="0001",
+            serial_to="0005",
+        )
     assert exc.value.code == "cards.serials"
     assert StockEntry.objects.count() == 0
 
@@ -109,8 +129,12 @@ def test_allocation_serial_range_must_match_quantity(cast, dukcapil_office):
 def test_printed_before_recorded_is_refused(cast, make_resident, stock, dukcapil_office):
     resident = make_resident()
     with pytest.raises(Conflict) as exc:
-        ktp_status_update(actor=cast.actor(cast.dukcapil), resident=resident, status=KtpStatus.PRR,
-                          occurred_at=timezone.now())
+        ktp_status_update(
+            actor=cast.actor(cast.dukcapil),
+            resident=resident,
+            status=KtpStatus.PRR,
+            occurred_at=timezone.now(),
+        )
     assert exc.value.code == "cards.impossible_transition"
     assert not KtpCard.objects.exists()
 
@@ -121,34 +145,62 @@ def test_recording_refuses_future_dates_children_and_other_areas(cast, make_resi
     child = make_resident(age=12)
     outside = make_resident(desa=cast.other_desa)
     with pytest.raises(InvalidInput):
-        ktp_recording_record(actor=officer, resident=adult, recorded_at=timezone.now() + timedelta(days=1),
-                             place_unit=kec_office, device_set="A")
+        ktp_recording_record(
+            actor=officer,
+            resident=adult,
+            recorded_at=timezone.now() + timedelta(days=1),
+            place_unit=kec_office,
+            device_set="A",
+        )
     with pytest.raises(InvalidInput) as exc:
-        ktp_recording_record(actor=officer, resident=child, recorded_at=timezone.now(), place_unit=kec_office,
-                             device_set="A")
+        ktp_recording_record(
+            actor=officer, resident=child, recorded_at=timezone.now(), place_unit=kec_office, device_set="A"
+        )
     assert exc.value.code == "cards.too_young"
     with pytest.raises(NotFound):
-        ktp_recording_record(actor=officer, resident=outside, recorded_at=timezone.now(), place_unit=kec_office,
-                             device_set="A")
+        ktp_recording_record(
+            actor=officer, resident=outside, recorded_at=timezone.now(), place_unit=kec_office, device_set="A"
+        )
     with pytest.raises(InvalidInput):
-        ktp_recording_record(actor=officer, resident=adult, recorded_at=timezone.now(), place_unit=None,
-                             device_set="A")
+        ktp_recording_record(
+            actor=officer, resident=adult, recorded_at=timezone.now(), place_unit=None, device_set="A"
+        )
     assert not RecordingEvent.objects.exists() and not KtpCard.objects.exists()
 
 
 def test_recording_twice_with_same_client_ref_is_one_recording(cast, make_resident):
     officer = cast.actor(cast.outreach)
     resident = make_resident()
-    first = ktp_recording_record(actor=officer, resident=resident, recorded_at=timezone.now(), place_unit=None,
-                                 device_set="MOBILE-3", outreach_event_id=7, client_ref="dev-1:42")
-    again = ktp_recording_record(actor=officer, resident=resident, recorded_at=timezone.now(), place_unit=None,
-                                 device_set="MOBILE-3", outreach_event_id=7, client_ref="dev-1:42")
+    first = ktp_recording_record(
+        actor=officer,
+        resident=resident,
+        recorded_at=timezone.now(),
+        place_unit=None,
+        device_set="MOBILE-3",
+        outreach_event_id=7,
+        client_ref="dev-1:42",
+    )
+    again = ktp_recording_record(
+        actor=officer,
+        resident=resident,
+        recorded_at=timezone.now(),
+        place_unit=None,
+        device_set="MOBILE-3",
+        outreach_event_id=7,
+        client_ref="dev-1:42",
+    )
     assert first.pk == again.pk and first.place_kind == "field"
     transition = KtpTransition.objects.get()
     assert transition.outreach_event_id == 7 and transition.actor == cast.outreach
     with pytest.raises(Conflict):
-        ktp_recording_record(actor=officer, resident=resident, recorded_at=timezone.now(), place_unit=None,
-                             device_set="MOBILE-3", outreach_event_id=7)
+        ktp_recording_record(
+            actor=officer,
+            resident=resident,
+            recorded_at=timezone.now(),
+            place_unit=None,
+            device_set="MOBILE-3",
+            outreach_event_id=7,
+        )
 
 
 def test_a_resident_cannot_be_in_two_open_batches(cast, make_resident, stock, dukcapil_office):

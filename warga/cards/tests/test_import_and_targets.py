@@ -54,21 +54,29 @@ def test_import_xlsx_by_content_not_by_name(cast, make_resident):
 def test_import_with_unknown_nik_or_impossible_transition_changes_nothing(cast, make_resident):
     a, b = make_resident(), make_resident()
     day = (timezone.localdate() - timedelta(days=1)).isoformat()
-    content = _csv([
-        (a.nik, "rekam", day),
-        ("3214999999999999", "rekam", day),
-        (b.nik, "cetak", day),  # printed before recorded
-        ("12345", "rekam", day),
-        (a.nik, "entah", day),
-        (a.nik, "prr", "31-02-2024"),
-    ])
+    content = _csv(
+        [
+            (a.nik, "rekam", day),
+            ("3214999999999999", "rekam", day),
+            (b.nik, "cetak", day),  # printed before recorded
+            ("12345", "rekam", day),
+            (a.nik, "entah", day),
+            (a.nik, "prr", "31-02-2024"),
+        ]
+    )
     with pytest.raises(InvalidInput) as exc:
         ktp_status_import(actor=cast.actor(cast.dukcapil), filename="x.csv", content=content)
     assert not KtpCard.objects.exists() and not KtpTransition.objects.exists()
     rejected = StatusImport.objects.get()
     assert rejected.state == "rejected"
     errors = {e["row"]: e["code"] for e in exc.value.details["errors"]}
-    assert errors == {3: "unknown_nik", 4: "impossible_transition", 5: "bad_nik", 6: "bad_status", 7: "bad_date"}
+    assert errors == {
+        3: "unknown_nik",
+        4: "impossible_transition",
+        5: "bad_nik",
+        6: "bad_status",
+        7: "bad_date",
+    }
     assert "3 rows" not in str(exc.value)
 
 
@@ -89,7 +97,9 @@ def test_targets_at_election_day_count_who_will_be_17(cast, make_resident):
     election = today + timedelta(days=60)
     make_resident(age=30)  # required, not recorded
     make_resident(age=30, status=KtpStatus.PRR)
-    make_resident(birth_date=today.replace(year=today.year - 17) + timedelta(days=30))  # turns 17 before election
+    make_resident(
+        birth_date=today.replace(year=today.year - 17) + timedelta(days=30)
+    )  # turns 17 before election
     make_resident(age=15, married=True)  # married: required already
     make_resident(age=10)  # never required
     make_resident(age=40, desa=cast.other_desa)  # other kecamatan
@@ -113,7 +123,10 @@ def test_filter_residents_by_ktp_status_contract(cast, make_resident):
     qs = Resident.objects.all()
     assert set(filter_residents_by_ktp_status(qs, ["not_recorded"])) == {adult}
     assert set(filter_residents_by_ktp_status(qs, ["not_required"])) == {kid}
-    assert set(filter_residents_by_ktp_status(qs, ["not_recorded"], on=today + timedelta(days=20))) == {adult, kid}
+    assert set(filter_residents_by_ktp_status(qs, ["not_recorded"], on=today + timedelta(days=20))) == {
+        adult,
+        kid,
+    }
     assert set(filter_residents_by_ktp_status(qs, ["prr", "not_required"])) == {prr, kid}
     with pytest.raises(ValueError):
         filter_residents_by_ktp_status(qs, ["bogus"])
@@ -129,11 +142,16 @@ def test_targets_export_is_scoped_and_audited(cast, client_for, make_resident):
     body = response.content.decode()
     assert response.status_code == 200 and "Asep Sunandar" in body and "Orang Luar" not in body
     assert AuditLog.objects.filter(action="cards.targets.export").count() == 1
-    response = client.post(reverse("cards:targets_export"), {"area": cast.other_kecamatan.code, "format": "xlsx"})
+    response = client.post(
+        reverse("cards:targets_export"), {"area": cast.other_kecamatan.code, "format": "xlsx"}
+    )
     assert response.status_code == 404
-    xlsx = client_for(cast.dukcapil).post(reverse("cards:targets_export"), {"area": cast.kabupaten.code,
-                                                                             "format": "xlsx"})
+    xlsx = client_for(cast.dukcapil).post(
+        reverse("cards:targets_export"), {"area": cast.kabupaten.code, "format": "xlsx"}
+    )
     assert xlsx.content[:2] == b"PK"
-    page = client.get(reverse("cards:targets"), {"on": (timezone.localdate() + timedelta(days=90)).isoformat()})
+    page = client.get(
+        reverse("cards:targets"), {"on": (timezone.localdate() + timedelta(days=90)).isoformat()}
+    )
     assert "Asep" not in page.content.decode()  # aggregates only on the page
     assert "Wajib KTP-el yang belum rekam" in page.content.decode()

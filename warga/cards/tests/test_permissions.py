@@ -49,7 +49,10 @@ PAGES = {
     "import": (lambda w: reverse("cards:import"), [302, 403, 403, 200, 403, 200]),
     "targets": (lambda w: reverse("cards:targets"), [302, 200, 200, 200, 403, 200]),
     "stock": (lambda w: reverse("cards:stock"), [302, 200, 200, 200, 403, 200]),
-    "stock_ledger": (lambda w: reverse("cards:stock_ledger", args=[w["batch"].office_id]), [302, 404, 200, 200, 403, 200]),
+    "stock_ledger": (
+        lambda w: reverse("cards:stock_ledger", args=[w["batch"].office_id]),
+        [302, 404, 200, 200, 403, 200],
+    ),
     "queue": (lambda w: reverse("cards:queue"), [302, 403, 403, 403, 403, 200]),
     "rules": (lambda w: reverse("cards:rules"), [302, 403, 403, 403, 403, 200]),
     "batches": (lambda w: reverse("cards:batches"), [302, 403, 403, 403, 403, 200]),
@@ -82,14 +85,34 @@ def test_outsider_lists_show_nothing_of_this_kecamatan(cast, client_for, world):
 
 POSTS = {
     # name: (url builder, data builder, expected per ROLES); refusals only (no state change needed)
-    "record": (lambda w: reverse("cards:record", args=[w["waiting"].pk]), {}, [302, 404, None, None, 403, 403]),
-    "status_update": (lambda w: reverse("cards:status_update", args=[w["waiting"].pk]), {}, [302, 403, 403, None, 403, None]),
-    "suket_issue": (lambda w: reverse("cards:suket_issue", args=[w["waiting"].pk]), {}, [302, 404, None, None, 403, None]),
+    "record": (
+        lambda w: reverse("cards:record", args=[w["waiting"].pk]),
+        {},
+        [302, 404, None, None, 403, 403],
+    ),
+    "status_update": (
+        lambda w: reverse("cards:status_update", args=[w["waiting"].pk]),
+        {},
+        [302, 403, 403, None, 403, None],
+    ),
+    "suket_issue": (
+        lambda w: reverse("cards:suket_issue", args=[w["waiting"].pk]),
+        {},
+        [302, 404, None, None, 403, None],
+    ),
     "stock_count": (lambda w: reverse("cards:stock_count"), {}, [302, 403, 403, 403, 403, None]),
     "batch_lock": (lambda w: reverse("cards:batch_lock"), {}, [302, 403, 403, 403, 403, None]),
-    "batch_close": (lambda w: reverse("cards:batch_close", args=[w["batch"].pk]), {}, [302, 403, 403, 403, 403, None]),
+    "batch_close": (
+        lambda w: reverse("cards:batch_close", args=[w["batch"].pk]),
+        {},
+        [302, 403, 403, 403, 403, None],
+    ),
     "send": (lambda w: reverse("cards:send"), {}, [302, None, None, 403, 403, None]),
-    "targets_export": (lambda w: reverse("cards:targets_export"), {}, [302, 403, 403, None, 403, 403]),
+    "targets_export": (
+        lambda w: reverse("cards:targets_export"),
+        {"area": "32.14.01", "format": "csv"},
+        [302, 404, 403, None, 403, 403],
+    ),
 }
 
 
@@ -110,9 +133,15 @@ API = {
     "backlog": (lambda w: "/api/v1/cards/backlog", [401, 200, 200, 200, 403, 200]),
     "statistics": (lambda w: "/api/v1/cards/statistics", [401, 200, 200, 200, 403, 200]),
     "stock": (lambda w: "/api/v1/cards/stock", [401, 200, 200, 200, 403, 200]),
-    "entries": (lambda w: f"/api/v1/cards/stock/entries?office_id={w['batch'].office_id}", [401, 404, 200, 200, 403, 200]),
+    "entries": (
+        lambda w: f"/api/v1/cards/stock/entries?office_id={w['batch'].office_id}",
+        [401, 404, 200, 200, 403, 200],
+    ),
     "requests": (lambda w: "/api/v1/cards/stock/requests", [401, 200, 200, 200, 403, 200]),
-    "queue": (lambda w: f"/api/v1/cards/queue?office_id={w['batch'].office_id}", [401, 403, 403, 403, 403, 200]),
+    "queue": (
+        lambda w: f"/api/v1/cards/queue?office_id={w['batch'].office_id}",
+        [401, 403, 403, 403, 403, 200],
+    ),
     "batches": (lambda w: "/api/v1/cards/batches", [401, 403, 403, 403, 403, 200]),
     "items": (lambda w: f"/api/v1/cards/batches/{w['batch'].pk}/items", [401, 403, 403, 403, 403, 200]),
     "deliveries": (lambda w: "/api/v1/cards/deliveries", [401, 200, 200, 403, 403, 200]),
@@ -140,18 +169,39 @@ def test_api_outsider_sees_no_pickup_or_suket_of_this_kecamatan(cast, client_for
 
 
 def test_api_writes_refused_for_outsider_and_anonymous(cast, client_for, world):
-    payload = {"resident_id": world["waiting"].pk, "recorded_at": timezone.now().isoformat(), "device_set": "X",
-               "outreach_event_id": 3}
-    assert client_for(None).post("/api/v1/cards/recordings", payload, content_type="application/json").status_code == 401
-    assert client_for(cast.outsider).post(
-        "/api/v1/cards/recordings", payload, content_type="application/json"
-    ).status_code == 404
+    payload = {
+        "resident_id": world["waiting"].pk,
+        "recorded_at": timezone.now().isoformat(),
+        "device_set": "X",
+        "outreach_event_id": 3,
+    }
+    assert (
+        client_for(None)
+        .post("/api/v1/cards/recordings", payload, content_type="application/json")
+        .status_code
+        == 401
+    )
+    assert (
+        client_for(cast.outsider)
+        .post("/api/v1/cards/recordings", payload, content_type="application/json")
+        .status_code
+        == 404
+    )
     handover = {"recipient_name": "X", "proof_kind": "id", "proof_note": "KK"}
-    assert client_for(cast.outsider).post(
-        f"/api/v1/cards/cards/{world['card'].pk}/handover", handover, content_type="application/json"
-    ).status_code == 404
+    assert (
+        client_for(cast.outsider)
+        .post(f"/api/v1/cards/cards/{world['card'].pk}/handover", handover, content_type="application/json")
+        .status_code
+        == 404
+    )
     item = world["batch"].items.get(result="pending")
-    assert client_for(cast.kec_officer).post(
-        f"/api/v1/cards/batches/items/{item.pk}/result", {"result": "printed", "card_serial": "Z"},
-        content_type="application/json",
-    ).status_code == 403
+    assert (
+        client_for(cast.kec_officer)
+        .post(
+            f"/api/v1/cards/batches/items/{item.pk}/result",
+            {"result": "printed", "card_serial": "Z"},
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.django_db
 def test_indonesian_by_default_english_on_request(cast, client_for):
     client = client_for(cast.kec_officer)
     assert "Keluar" in client.get("/").content.decode()
+    # A phone set to English still gets Indonesian until the person chooses English.
+    assert "Keluar" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Log out" in client.get("/").content.decode()
 

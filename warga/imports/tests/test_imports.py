@@ -158,7 +158,8 @@ def test_valid_rows_mode_imports_the_rest_and_reports_family_problems(cast, clie
         (b"%PDF-1.4 binary", "bukan tabel"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
         (b"\x00\x01\x02\x03garbage\x00", "bukan berkas teks"),
-        (b"nama,umur\nBudi,20\n", "Kolom wajib tidak ada"),
+        (b"nama,umur\nBudi,20\n", "Baris pertama harus berisi nama kolom"),
+        (b"NIK,NAMA_LGKP,TGL_LHR\n1,Budi,01-01-1990\n", "Kolom wajib tidak ada: NO_KK"),
         ("NIK,NO_KK,NAMA_LGKP,TGL_LHR,JENIS_KLMIN,STAT_HBKEL,KODE_DESA\n".encode(), "tidak ada baris data"),
     ],
 )
@@ -309,3 +310,18 @@ def test_templates_download(cast, client_for):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
     assert sheet["A1"].value == "NIK" and sheet["A2"].number_format == "@"
     assert client.get(reverse("imports:template", args=["pdf"])).status_code == 404
+
+
+def test_rows_checked_in_parallel_give_the_same_answers(cast, rows):
+    from warga.imports.validation import RowChecker
+
+    checker = RowChecker(columns={f: i for i, f in enumerate([
+        "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "religion", "marital_status",
+        "occupation", "education", "blood_type", "father_name", "mother_name", "relationship", "address", "rt",
+        "rw", "desa_code", "desa_name"])}, layout="siak", area_code=cast.kecamatan.code)  # fmt: skip
+    broken = _broken(rows)
+    numbered = [(i + 2, list(r)) for i, r in enumerate(broken * 40)]
+    serial = list(services._checked(checker, iter(numbered), 1))
+    parallel = list(services._checked(checker, iter(numbered), 2))  # the last database use in this test
+    assert parallel == serial
+    assert sum(1 for values, _issues in serial if values is None) == 80

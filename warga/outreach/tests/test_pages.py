@@ -163,9 +163,15 @@ def test_double_booking_a_team(cast, team, event):
         )  # fmt: skip
 
 
-def test_announce_creates_broadcast_and_board(cast, client_for, event):
+def test_announce_creates_broadcast_and_board(cast, client_for, event, make_resident):
     from warga.boards.models import Announcement
     from warga.messaging.models import Broadcast
+    from warga.registry.models import Phone
+
+    resident = make_resident(age=30)
+    Phone.objects.create(
+        resident=resident, number="+6281234567890", verified_at=timezone.now(), consent_broadcast=True
+    )
 
     response = client_for(cast.dukcapil).post(
         reverse("outreach:event_action", args=[event.pk, "announce"]), {"text": "Perekaman KTP-el besok di balai desa"}
@@ -251,3 +257,16 @@ def test_service_worker_and_manifest(client):
     assert manifest["start_url"] == "/outreach/app/" and len(manifest["icons"]) == 2
     shell = client.get(reverse("outreach:app")).content.decode()
     assert 'lang="id"' in shell and "Daftarkan ponsel ini" in shell
+
+
+def test_announce_without_reachable_phones_posts_the_board_only(cast, client_for, event):
+    from warga.boards.models import Announcement
+    from warga.messaging.models import Broadcast
+
+    response = client_for(cast.dukcapil).post(
+        reverse("outreach:event_action", args=[event.pk, "announce"]), {"text": "Perekaman KTP-el"}, follow=True
+    )
+    assert Announcement.objects.filter(desa=cast.desa).count() == 1
+    assert not Broadcast.objects.exists()
+    content = response.content.decode()
+    assert ("No SMS" in content) or ("Tanpa SMS" in content)

@@ -49,7 +49,7 @@ def test_device_registration_needs_a_label(cast, client_for):
         "/api/v1/outreach/devices", data=json.dumps({"label": "  "}), content_type="application/json"
     )
     assert response.status_code == 422
-    assert "name" in response.json()["message"]
+    assert response.json()["message"].startswith("Beri nama ponsel")
 
 
 def test_assignment_holds_the_desa_residents_and_targets(cast, event, phone, make_resident):
@@ -120,7 +120,7 @@ def test_tampered_record_is_rejected_and_not_stored(cast, event, phone, make_res
     rec["body"] = rec["body"].replace(str(resident.pk), str(resident.pk + 1))
     answer = phone.sync([rec]).json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "bad_signature"
-    assert "altered" in answer["message"] or "diubah" in answer["message"]
+    assert "diubah" in answer["message"]
     assert not SyncRecord.objects.exists() and not RecordingEvent.objects.exists()
 
 

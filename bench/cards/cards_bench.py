@@ -1,0 +1,231 @@
+"""KTP-el card benchmarks on a Cianjur-size synthetic register (2.6 million residents).
+
+    .venv/bin/python bench/cards/cards_bench.py setup --people 2600000   # once: database + data
+    .venv/bin/python bench/cards/cards_bench.py run [--runs 7]           # the measurements
+
+What is measured (PostgreSQL database `warga_cards_bench` on 127.0.0.1, recreated by `setup`):
+
+  batch    print_batch_lock: rank 95,000 print-ready records with the election rule set (voter on
+           a date, pending application, first come, new recordings, fair share per kecamatan) and
+           lock the 15,000 best into an open batch (bulk insert of the places); the batch is
+           closed again (not timed) so every run starts from the same queue.
+  targets  targets_per_desa for the whole kabupaten at election day (one GROUP BY over the
+           register left-joined to the card rows).
+
+Each is set against the raw limit measured in the same run: the bare SQL reading the same
+rows (`raw_batch`: the candidate columns of the 95,000 PRR rows joined to the register;
+`raw_targets`: a GROUP BY desa count of the required residents with no join).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+DB_URL = "postgres://postgres@127.0.0.1:5432/warga_cards_bench"
+REGION = "32.03"  # Kabupaten Cianjur
+PRR = 95_000
+BATCH = 15_000
+
+
+def setup_django() -> None:
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warga.settings")
+    os.environ["DATABASE_URL"] = DB_URL
+    os.environ.setdefault("WARGA_DATA_DIR", "/tmp/warga_cards_bench")
+    os.environ["HUEY_IMMEDIATE"] = "1"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def setup(people: int, seed: int) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS warga_cards_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE warga_cards_bench")
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from warga.accounts.services import staff_create
+    from warga.org.models import Unit
+    from warga.org.services import units_create_standard
+    from warga.regions.models import Region
+    from warga.regions.services import regions_load
+    from warga.registry.synthetic import populate
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    regions_load(only=REGION)
+    units_create_standard(region=Region.objects.get(code=REGION))
+    staff_create(actor=None, username="printer", password="bench-password-123", full_name="Printer",
+                 roles=["printing_operator"], unit_id=Unit.objects.get(code="disdukcapil").pk, area_code=REGION)
+    print(f"schema ready in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    result = populate(area_codes=[REGION], people=people, seed=seed,
+                      progress=lambda n, total: print(f"  {n:,}/{total:,}", flush=True))
+    print(f"{result.residents:,} residents in {time.perf_counter() - started:.0f} s", flush=True)
+
+    # Card history in SQL: of the residents who must hold a KTP-el, a random 95,000 are
+    # print-ready, about 4 % are not recorded (no row), 1 % wait for the centre, the rest hold
+    # their card. Random by md5 of the id so the same data comes back every time.
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO cards_ktpcard (resident_id, status, status_at, recorded_at, prr_at, is_reprint, version)
+            SELECT r.id,
+                   CASE WHEN k.rnd < %(prr_share)s THEN 'prr'
+                        WHEN k.rnd < %(prr_share)s + 0.01 THEN 'recorded'
+                        ELSE 'handed_over' END,
+                   now() - (k.rnd * 900 || ' days')::interval,
+                   now() - (k.rnd * 900 + 30 || ' days')::interval,
+                   CASE WHEN k.rnd < %(prr_share)s THEN now() - (k.rnd / %(prr_share)s * 700 || ' days')::interval END,
+                   (k.rnd * 1000)::int %% 7 = 0,
+                   1
+            FROM registry_resident r
+            CROSS JOIN LATERAL (
+                SELECT ('x' || substr(md5(r.id::text), 1, 8))::bit(32)::bigint / 4294967296.0 AS rnd
+            ) k
+            WHERE r.life_status = 'alive'
+              AND (r.birth_date <= current_date - interval '17 years' OR r.ever_married)
+              AND ('x' || substr(md5('skip' || r.id::text), 1, 8))::bit(32)::bigint / 4294967296.0 >= 0.04
+            """,
+            {"prr_share": 0.06},
+        )
+        # Trim the print-ready set to exactly 95,000 (the rest become handed over).
+        cur.execute(
+            """
+            UPDATE cards_ktpcard SET status = 'handed_over', prr_at = NULL
+            WHERE id IN (SELECT id FROM cards_ktpcard WHERE status = 'prr' ORDER BY id OFFSET %s)
+            """,
+            [PRR],
+        )
+        cur.execute("SELECT count(*) FROM cards_ktpcard WHERE status = 'prr'")
+        prr = cur.fetchone()[0]
+        cur.execute("ANALYZE")
+    print(f"card rows in {time.perf_counter() - started:.0f} s; print-ready: {prr:,}", flush=True)
+
+
+def _measure(fn, runs: int, after=None) -> dict:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - started)
+        if after:
+            after(value)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"median_s": round(statistics.median(times), 3), "p95_s": round(p95, 3), "runs": runs}
+
+
+def run(runs: int) -> dict:
+    setup_django()
+    from django.db import connection
+
+    from warga.accounts.models import User
+    from warga.cards.models import KtpCard, PrintBatchItem, RuleKind
+    from warga.cards.selectors import birth_cutoff, targets_per_desa
+    from warga.cards.services import print_batch_close, print_batch_lock, rule_set_save
+    from warga.core.scoping import Actor
+    from warga.org.models import Unit
+    from warga.registry.models import Resident
+
+    actor = Actor.for_user(User.objects.get(username="printer"))
+    office = Unit.objects.get(code="disdukcapil")
+    election = date.today() + timedelta(days=120)
+    rule_set = rule_set_save(
+        actor=actor,
+        name="Bench election",
+        rules=[
+            {"kind": RuleKind.VOTER, "weight": 100, "on_date": election},
+            {"kind": RuleKind.PENDING_APPLICATION, "weight": 50},
+            {"kind": RuleKind.FIRST_COME, "weight": 20},
+            {"kind": RuleKind.NEW_RECORDING, "weight": 10},
+            {"kind": RuleKind.FAIR_SHARE, "weight": 0},
+        ],
+    )
+    dataset = {
+        "residents": Resident.objects.count(),
+        "card_rows": KtpCard.objects.count(),
+        "prr": KtpCard.objects.filter(status="prr").count(),
+    }
+
+    def lock():
+        return print_batch_lock(actor=actor, office=office, rule_set=rule_set, size=BATCH)
+
+    def release(batch) -> None:
+        assert batch.items.count() == BATCH
+        print_batch_close(actor=actor, batch=batch)
+
+    batch_result = _measure(lock, runs, after=release)
+
+    cutoff = birth_cutoff(election)
+
+    def raw_batch() -> int:
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT c.id, c.resident_id, c.prr_at, c.is_reprint, r.birth_date, r.ever_married, r.desa_id
+                FROM cards_ktpcard c JOIN registry_resident r ON r.id = c.resident_id
+                WHERE c.status = 'prr' AND r.life_status = 'alive'
+                """
+            )
+            return len(cur.fetchall())
+
+    def targets() -> int:
+        return len(targets_per_desa(actor=actor, area_code=REGION, on=election))
+
+    def raw_targets() -> int:
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT desa_id, count(*) FROM registry_resident
+                WHERE life_status = 'alive' AND (birth_date <= %s OR ever_married)
+                GROUP BY desa_id
+                """,
+                [cutoff],
+            )
+            return len(cur.fetchall())
+
+    result = {
+        "date": date.today().isoformat(),
+        "database": f"{connection.vendor} {getattr(connection, 'pg_version', '')}",
+        "dataset": dataset,
+        "batch_lock_15000_of_95000": batch_result,
+        "raw_batch_select": _measure(raw_batch, runs),
+        "targets_per_desa_kabupaten": _measure(targets, runs),
+        "raw_targets_group_by": _measure(raw_targets, runs),
+        "desa_rows": targets(),
+        "open_places_left": PrintBatchItem.objects.filter(is_open=True).count(),
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["setup", "run"])
+    parser.add_argument("--people", type=int, default=2_600_000)
+    parser.add_argument("--seed", type=int, default=3203)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    if args.command == "setup":
+        setup(args.people, args.seed)
+    else:
+        print(json.dumps(run(args.runs), indent=2))
+
+
+if __name__ == "__main__":
+    main()

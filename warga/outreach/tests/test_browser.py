@@ -1,0 +1,149 @@
+"""The field app in a real browser: a day offline, a reload with no signal, a sync cut half-way."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from warga.accounts.models import UserRole
+from warga.applications.catalogue import ensure_default_services
+from warga.applications.models import Application, Attachment
+from warga.cards.models import RecordingEvent
+from warga.core.permissions import Role
+from warga.outreach.models import OutreachEvent, SyncRecord
+from warga.reports.models import CitizenReport
+from warga.registry.models import Resident
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PIN = "246810"
+
+
+def photo(color: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def choose(page, resident: Resident) -> None:
+    page.fill("#q", resident.nik)
+    page.locator("ul.results button").first.click()
+    expect(page.get_by_test_id("chosen")).to_contain_text(resident.full_name)
+
+
+def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login):
+    ensure_default_services()
+    # The field officer also holds counter rights, so every kind of record is allowed.
+    UserRole.objects.create(user=cast.outreach, role=Role.KECAMATAN_COUNTER)
+    event = OutreachEvent.objects.create(
+        team=team,
+        date=timezone.localdate() + timedelta(days=1),
+        desa=cast.desa,
+        meeting_point="Balai desa",
+        services=["ktp_recording", "applications"],
+        created_by=cast.dukcapil,
+    )
+    recorded = [make_resident(age=20 + i) for i in range(14)]
+    corrected = [make_resident(age=40), make_resident(age=41)]
+    applicants = [make_resident(age=50), make_resident(age=51)]
+
+    login(cast.outreach)
+    page.goto("/outreach/app/")
+    page.fill("#dev-label", "Ponsel uji hitam")
+    page.fill("#pin1", PIN)
+    page.fill("#pin2", PIN)
+    page.screenshot(path="/tmp/outreach/s1.png"); print(page.content()[-3000:])
+    page.get_by_role("button", name="Daftarkan").click()
+    page.get_by_test_id(f"download-{event.pk}").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("network")).to_have_text("Luring")
+
+    page.get_by_test_id("mode-ktp_recording").click()
+    for resident in recorded:
+        choose(page, resident)
+        page.get_by_role("button", name="Simpan perekaman").click()
+        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+
+    page.get_by_test_id("mode-correction").click()
+    for resident in corrected:
+        choose(page, resident)
+        page.select_option("#cfield", "occupation")
+        page.fill("#cvalue", "Petani")
+        page.fill("#creason", "Dilihat di KK asli")
+        page.get_by_role("button", name="Simpan perbaikan").click()
+        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+
+    page.get_by_test_id("mode-application").click()
+    for resident, color in zip(applicants, ["white", "gray"], strict=True):
+        choose(page, resident)
+        page.select_option("#svc", "ktp-baru")
+        page.set_input_files("#ph-kk", files=[{"name": "kk.jpg", "mimeType": "image/jpeg", "buffer": photo(color)}])
+        expect(page.locator(".photo small").first).to_contain_text("KB")
+        page.get_by_role("button", name="Simpan permohonan").click()
+        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+
+    page.get_by_test_id("mode-report").click()
+    for text in ["Tiang listrik roboh di RT 02", "Warga sakit demam berdarah di RW 01"]:
+        page.fill("#rtext", text)
+        page.select_option("#rcat", "listrik")
+        page.get_by_role("button", name="Simpan laporan").click()
+        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+
+    # Close and reopen with no signal: the service worker serves the app, IndexedDB kept everything.
+    page.reload()
+    page.fill("#pin", PIN)
+    page.get_by_role("button", name="Buka").click()
+    page.get_by_test_id("tab-outbox").click()
+    expect(page.get_by_test_id("count-waiting")).to_have_text("20")
+    assert not SyncRecord.objects.exists()
+
+    # Back online: the second batch reaches the server, but its answer is lost on the way back.
+    calls = {"n": 0}
+
+    def cut_second_batch(route):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/outreach/sync", cut_second_batch)
+    page.context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while calls["n"] < 2 and time.monotonic() < deadline:
+        if calls["n"] == 0 and time.monotonic() > deadline - 15:
+            page.get_by_test_id("sync").click()
+        page.wait_for_timeout(250)
+    expect(page.get_by_test_id("sync")).to_be_enabled()
+    expect(page.get_by_test_id("count-sent")).to_have_text("10")
+    expect(page.get_by_test_id("count-waiting")).to_have_text("10")
+    assert SyncRecord.objects.count() == 20  # the server applied both batches
+
+    page.unroute("**/api/v1/outreach/sync")
+    page.get_by_test_id("sync").click()
+    expect(page.get_by_test_id("count-sent")).to_have_text("20")
+    expect(page.get_by_test_id("count-waiting")).to_have_text("0")
+    expect(page.get_by_test_id("count-attention")).to_have_text("0")
+
+    # Every record is on the server, once.
+    assert SyncRecord.objects.count() == 20
+    assert set(SyncRecord.objects.values_list("status", flat=True)) == {"accepted"}
+    assert RecordingEvent.objects.filter(resident__in=recorded).count() == 14
+    assert RecordingEvent.objects.count() == 14
+    assert Resident.objects.filter(pk__in=[r.pk for r in corrected], occupation="Petani").count() == 2
+    apps = Application.objects.filter(applicant__in=applicants, channel="outreach")
+    assert apps.count() == 2 and Application.objects.count() == 2
+    assert Attachment.objects.filter(application__in=apps, requirement="kk").count() == 2
+    assert CitizenReport.objects.filter(desa=cast.desa).count() == 2
+    for attachment in Attachment.objects.all():
+        assert attachment.size <= 200 * 1024

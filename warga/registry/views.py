@@ -1,0 +1,598 @@
+"""Officer pages of the register. Thin: parse the form, call a service or selector, render.
+
+No personal data travels in a GET URL: search is a POST, records are opened by numeric id.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from warga.audit.services import audit_record
+from warga.core.errors import InvalidInput, NotAllowed, NotFound, ServiceError
+from warga.core.scoping import Actor
+from warga.regions.models import Region, RegionLevel
+
+from . import selectors, services
+from .capabilities import (
+    REGISTRY_EDIT,
+    REGISTRY_EVENTS,
+    REGISTRY_EXPORT,
+    REGISTRY_PHONES,
+    REGISTRY_STATS,
+    REGISTRY_VIEW,
+)
+from .forms import (
+    BirthForm,
+    CorrectionForm,
+    DeathForm,
+    DivorceForm,
+    MarriageForm,
+    MoveForm,
+    MoveInForm,
+    PhoneForm,
+    SearchForm,
+    StatsForm,
+    VerifyForm,
+)
+from .models import LifeStatus, Resident
+
+PAGE_SIZE = 25
+
+
+def _actor(request: HttpRequest, capability: str) -> Actor:
+    actor = Actor.for_user(request.user)
+    if not actor.can(capability):
+        raise PermissionDenied
+    return actor
+
+
+def _get(load: Callable[[], Any]) -> Any:
+    try:
+        return load()
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) -> Any:
+    """Run a service; put its complaints on the form (by field when it names one). None if refused."""
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404 from exc
+    except NotAllowed as exc:
+        raise PermissionDenied from exc
+    except ServiceError as exc:
+        details = exc.details if isinstance(exc.details, list) else []
+        placed = False
+        for detail in details:
+            field = str(detail.get("field", "")).split(".")[-1]
+            if field in form.fields and not form.fields[field].widget.is_hidden:
+                form.add_error(field, str(detail.get("message", "")))
+                placed = True
+        if not placed:
+            form.add_error(None, str(exc.message))
+        return None
+
+
+def _open_resident(request: HttpRequest, actor: Actor, pk: int) -> Resident:
+    return _get(lambda: selectors.resident_open(actor=actor, pk=pk))
+
+
+# --------------------------------------------------------------------------- search
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, REGISTRY_VIEW)
+    form = SearchForm(request.POST or None, area_code=actor.area_code)
+    page = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            found = selectors.resident_search(
+                actor=actor,
+                query=data["q"],
+                filters=selectors.SearchFilters(
+                    desa=data["desa"],
+                    birth_year=data["birth_year"],
+                    sex=data["sex"],
+                    alive_only=data["alive_only"],
+                ),
+            )
+            page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)
+        except InvalidInput as exc:
+            form.add_error("q", str(exc.message))
+    template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+# --------------------------------------------------------------------------- records
+
+
+@login_required
+def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_VIEW)
+    resident = _open_resident(request, actor, pk)
+    history = Paginator(selectors.resident_history(actor=actor, resident=resident), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "registry/resident.html",
+        {
+            "resident": resident,
+            "phones": selectors.resident_phones(actor=actor, resident=resident),
+            "events": selectors.resident_events(actor=actor, resident=resident)[:50],
+            "history": history,
+            "page": history,
+            "alive": resident.life_status == LifeStatus.ALIVE,
+        },
+    )
+
+
+@login_required
+def family_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_VIEW)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    members = selectors.family_members(actor=actor, family=family)
+    history = selectors.family_history(actor=actor, family=family)[:30]
+    return render(request, "registry/family.html", {"family": family, "members": members, "history": history})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EDIT)
+    resident = _open_resident(request, actor, pk)
+    form = CorrectionForm(request.POST or None, initial=CorrectionForm.initial_for(resident))
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes(resident)
+        done = _attempt(
+            request,
+            form,
+            lambda: services.resident_correct(
+                actor=actor,
+                resident=resident,
+                changes=changes,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The correction was saved."))
+            return redirect("registry:resident", pk=resident.pk)
+    return render(request, "registry/edit.html", {"resident": resident, "form": form})
+
+
+# --------------------------------------------------------------------------- life events
+
+
+def _event_page(
+    request: HttpRequest,
+    template: str,
+    form: forms.Form,
+    context: dict[str, Any],
+    call: Callable[[], Any],
+    done: str,
+) -> HttpResponse | None:
+    if request.method == "POST" and form.is_valid():
+        result = _attempt(request, form, call)
+        if result is not None:
+            messages.success(request, done)
+            return None
+    return render(request, template, {"form": form, **context})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EVENTS)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    members = selectors.family_members(actor=actor, family=family)
+    form = BirthForm(request.POST or None, members=members)
+    by_pk = {str(m.pk): m for m in members}
+    result: dict[str, Resident] = {}
+
+    def call() -> Resident:
+        d = form.cleaned_data
+        result["child"] = services.birth_register(
+            actor=actor,
+            family=family,
+            full_name=d["full_name"],
+            sex=d["sex"],
+            birth_date=d["birth_date"],
+            birth_place=d["birth_place"],
+            mother=by_pk.get(d["mother"]),
+            father=by_pk.get(d["father"]),
+            reporter=d["reporter"],
+            documents=d["documents"],
+            event_ref=d["event_ref"],
+        )
+        return result["child"]
+
+    response = _event_page(
+        request,
+        "registry/event_form.html",
+        form,
+        {"title": _("Register a birth"), "family": family},
+        call,
+        _("The birth was registered."),
+    )
+    if response is None:
+        child = result["child"]
+        messages.info(request, _("New NIK issued: %(nik)s") % {"nik": child.nik})
+        return redirect("registry:resident", pk=child.pk)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def death_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EVENTS)
+    resident = _open_resident(request, actor, pk)
+    form = DeathForm(request.POST or None)
+
+    def call() -> Any:
+        d = form.cleaned_data
+        return services.death_register(
+            actor=actor,
+            resident=resident,
+            died_on=d["died_on"],
+            place=d["place"],
+            reporter=d["reporter"],
+            documents=d["documents"],
+            event_ref=d["event_ref"],
+        )
+
+    response = _event_page(
+        request,
+        "registry/event_form.html",
+        form,
+        {"title": _("Register a death"), "resident": resident},
+        call,
+        _("The death was registered."),
+    )
+    return response or redirect("registry:resident", pk=resident.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EVENTS)
+    resident = _open_resident(request, actor, pk)
+    members = (
+        [
+            m
+            for m in selectors.family_members(actor=actor, family=resident.family)
+            if m.life_status == LifeStatus.ALIVE
+        ]
+        if resident.family
+        else [resident]
+    )
+    form = MoveForm(request.POST or None, members=members, initial={"members": [str(resident.pk)]})
+    by_pk = {str(m.pk): m for m in members}
+
+    def call() -> Any:
+        d = form.cleaned_data
+        movers = [by_pk[k] for k in d["members"]]
+        if d["kind"] == "out":
+            return services.move_out(
+                actor=actor,
+                residents=movers,
+                destination=d["destination"],
+                moved_on=d["moved_on"],
+                event_ref=d["event_ref"],
+            )
+        return services.move_within(
+            actor=actor,
+            residents=movers,
+            to_desa=Region(code=d["to_desa"]),
+            rw=d["rw"],
+            rt=d["rt"],
+            address=d["address"],
+            moved_on=d["moved_on"],
+            event_ref=d["event_ref"],
+        )
+
+    response = _event_page(
+        request,
+        "registry/event_form.html",
+        form,
+        {"title": _("Register a move"), "resident": resident},
+        call,
+        _("The move was registered."),
+    )
+    if response is not None:
+        return response
+    if _visible(actor, resident.pk):
+        return redirect("registry:resident", pk=resident.pk)
+    return redirect("registry:search")  # moved out of this officer's area
+
+
+def _visible(actor: Actor, pk: int) -> bool:
+    try:
+        selectors.resident_get(actor=actor, pk=pk)
+    except NotFound:
+        return False
+    return True
+
+
+def _spouse_view(request: HttpRequest, pk: int, *, marriage: bool) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EVENTS)
+    resident = _open_resident(request, actor, pk)
+    form: MarriageForm | DivorceForm = (MarriageForm if marriage else DivorceForm)(request.POST or None)
+
+    def call() -> Any:
+        d = form.cleaned_data
+        try:
+            spouse = selectors.resident_get_by_nik(actor=actor, nik=d["spouse_nik"])
+        except NotFound:
+            raise InvalidInput(
+                _("No resident with this NIK in your area."),
+                details=[
+                    {
+                        "field": "spouse_nik",
+                        "code": "not_found",
+                        "message": _("No resident with this NIK in your area."),
+                    }
+                ],
+            ) from None
+        husband, wife = (resident, spouse) if resident.sex == "M" else (spouse, resident)
+        common = {
+            "actor": actor,
+            "husband": husband,
+            "wife": wife,
+            "place": d["place"],
+            "reporter": d["reporter"],
+            "documents": d["documents"],
+            "event_ref": d["event_ref"],
+        }
+        if marriage:
+            return services.marriage_register(
+                **common,
+                married_on=d["occurred_on"],
+                dispensation_ref=d["dispensation_ref"],
+                new_family_address=d["new_family_address"] if d["new_family"] else None,
+            )
+        return services.divorce_register(**common, divorced_on=d["occurred_on"])
+
+    title = _("Register a marriage") if marriage else _("Register a divorce")
+    done = _("The marriage was registered.") if marriage else _("The divorce was registered.")
+    response = _event_page(
+        request, "registry/event_form.html", form, {"title": title, "resident": resident}, call, done
+    )
+    return response or redirect("registry:resident", pk=resident.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _spouse_view(request, pk, marriage=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _spouse_view(request, pk, marriage=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_in_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EVENTS)
+    form = MoveInForm(request.POST or None, area_code=actor.area_code)
+    result: dict[str, Any] = {}
+
+    def call() -> Any:
+        d = form.cleaned_data
+        family = None
+        if d["kk_number"]:
+            try:
+                family = selectors.family_get_by_kk(actor=actor, kk_number=d["kk_number"])
+            except NotFound:
+                message = _("No KK with this number in your area.")
+                raise InvalidInput(message, details=[{"field": "kk_number", "message": message}]) from None
+        person = {
+            k: d[k]
+            for k in (
+                "nik",
+                "full_name",
+                "sex",
+                "birth_date",
+                "birth_place",
+                "religion",
+                "marital_status",
+                "relationship",
+            )
+        }
+        result["people"] = services.move_in(
+            actor=actor,
+            data=[person],
+            family=family,
+            desa=d["desa"],  # type: ignore[arg-type]  # the service resolves codes
+            rw=d["rw"],
+            rt=d["rt"],
+            address=d["address"],
+            moved_on=d["moved_on"],
+            origin=d["origin"],
+            event_ref=d["event_ref"],
+        )
+        return result["people"]
+
+    response = _event_page(
+        request,
+        "registry/event_form.html",
+        form,
+        {"title": _("Register a move in")},
+        call,
+        _("The move in was registered."),
+    )
+    return response or redirect("registry:resident", pk=result["people"][0].pk)
+
+
+# --------------------------------------------------------------------------- phones
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_PHONES)
+    resident = _open_resident(request, actor, pk)
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        phone = _attempt(
+            request,
+            form,
+            lambda: services.phone_add(
+                actor=actor,
+                resident=resident,
+                number=d["number"],
+                consent_broadcast=d["consent_broadcast"],
+                channel=d["channel"],
+            ),
+        )
+        if phone is not None:
+            messages.success(request, _("A code was sent by SMS. Ask the resident to read it out."))
+            return redirect("registry:phone_verify", pk=phone.pk)
+    return render(request, "registry/phone_add.html", {"resident": resident, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, REGISTRY_PHONES)
+    phone = _get(lambda: selectors.phone_get(actor=actor, pk=pk))
+    form = VerifyForm(request.POST or None if "resend" not in request.POST else None)
+    if request.method == "POST" and "resend" in request.POST:
+        if _attempt(request, form, lambda: services.phone_resend_code(actor=actor, phone=phone)) is not None:
+            messages.info(request, _("A new code was sent."))
+            return redirect("registry:phone_verify", pk=phone.pk)
+    elif request.method == "POST" and form.is_valid():
+        if _attempt(
+            request,
+            form,
+            lambda: services.phone_verify(actor=actor, phone=phone, code=form.cleaned_data["code"]),
+        ):
+            messages.success(request, _("The number is verified."))
+            return redirect("registry:resident", pk=phone.resident_id)
+        phone.refresh_from_db()
+    return render(request, "registry/phone_verify.html", {"phone": phone, "form": form})
+
+
+# --------------------------------------------------------------------------- drive and statistics
+
+
+def _kecamatan_param(request: HttpRequest, actor: Actor) -> tuple[list[Region], Region | None]:
+    choices = selectors.kecamatan_choices(actor=actor)
+    wanted = request.GET.get("kecamatan", "")
+    chosen = next((k for k in choices if k.code == wanted), None)
+    if chosen is None and choices:
+        chosen = choices[0]
+    return choices, chosen
+
+
+@login_required
+def drive_view(request: HttpRequest) -> HttpResponse:
+    """Phone-number collection drive: adults with a verified number, per desa of a kecamatan."""
+    actor = _actor(request, REGISTRY_STATS)
+    choices, kecamatan = _kecamatan_param(request, actor)
+    stats = selectors.phone_drive_stats(actor=actor, kecamatan=kecamatan) if kecamatan else None
+    return render(
+        request, "registry/drive.html", {"choices": choices, "kecamatan": kecamatan, "stats": stats}
+    )
+
+
+def _stats_area(request: HttpRequest, actor: Actor) -> tuple[StatsForm, Region]:
+    own = Region.objects.filter(code=actor.area_code).first()
+    if own is None:
+        raise Http404
+    areas = [
+        own,
+        *Region.objects.filter(code__within=own.code, level__gt=own.level, level__lte=RegionLevel.KECAMATAN),
+    ]
+    choices = [(r.code, r.display_name) for r in areas]
+    form = StatsForm(request.GET or None, choices=choices)
+    area = own
+    if form.is_valid() and form.cleaned_data.get("area"):
+        area = next(r for r in areas if r.code == form.cleaned_data["area"])
+    return form, area
+
+
+@login_required
+def stats_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, REGISTRY_STATS)
+    form, area = _stats_area(request, actor)
+    on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
+    stats = _get(lambda: selectors.population_stats(actor=actor, area=area, on=on))
+    chart = {
+        "labels": stats["groups"],
+        "male": [stats["totals"]["groups"][g]["M"] for g in stats["groups"]],
+        "female": [stats["totals"]["groups"][g]["F"] for g in stats["groups"]],
+    }
+    return render(
+        request,
+        "registry/stats.html",
+        {"form": form, "stats": stats, "chart": chart, "can_export": actor.can(REGISTRY_EXPORT)},
+    )
+
+
+@login_required
+def stats_export_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, REGISTRY_EXPORT)
+    form, area = _stats_area(request, actor)
+    on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
+    stats = _get(lambda: selectors.population_stats(actor=actor, area=area, on=on))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="penduduk-{area.code_plain}-{stats["on"]:%Y%m%d}.csv"'
+    )
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    groups = stats["groups"]
+    writer.writerow(
+        [_("Code"), _("Region"), _("Male"), _("Female"), _("Total")]
+        + [f"{g} {s}" for g in groups for s in (_("M"), _("F"))]
+    )
+    for row in [*stats["rows"]]:
+        writer.writerow(
+            [row["region"].code, row["region"].name, row["M"], row["F"], row["total"]]
+            + [row["groups"][g][s] for g in groups for s in ("M", "F")]
+        )
+    totals = stats["totals"]
+    writer.writerow(
+        ["", _("Total"), totals["M"], totals["F"], totals["total"]]
+        + [totals["groups"][g][s] for g in groups for s in ("M", "F")]
+    )
+    audit_record(actor=actor, action="registry.stats.export", obj=area, summary={"rows": len(stats["rows"])})
+    return response
+
+
+def home_panel_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
+    """The home panel: a search box and the area's living population."""
+    area = Region.objects.filter(code=actor.area_code).first()
+    count = None
+    if area is not None:
+        key = f"registry:population:{area.code}"
+        count = cache.get(key)
+        if count is None:
+            living = selectors.residents_in_area(actor=actor, area_code=area.code).filter(
+                life_status=LifeStatus.ALIVE
+            )
+            count = living.count()
+            cache.set(key, count, timeout=600)
+    return {"area": area, "population": count}
