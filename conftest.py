@@ -192,7 +192,8 @@ def page(browser, live_server):
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="id-ID", base_url=live_server.url
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
+    context.set_default_navigation_timeout(45_000)
     page = context.new_page()
     yield page
     context.close()

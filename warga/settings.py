@@ -140,6 +140,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "warga.sqlite3"),
+            # Keep connections: opening one runs the PRAGMAs below, which costs more than a query.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # WAL lets readers work while one writer commits; IMMEDIATE makes a write
                 # transaction take the lock up front, so concurrent writers queue on the busy

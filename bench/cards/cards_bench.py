@@ -131,7 +131,7 @@ def _measure(fn, runs: int, after=None) -> dict:
     return {"median_s": round(statistics.median(times), 3), "p95_s": round(p95, 3), "runs": runs}
 
 
-def run(runs: int) -> dict:
+def run(runs: int, size: int = BATCH) -> dict:
     setup_django()
     from django.db import connection
 
@@ -164,10 +164,10 @@ def run(runs: int) -> dict:
     }
 
     def lock():
-        return print_batch_lock(actor=actor, office=office, rule_set=rule_set, size=BATCH)
+        return print_batch_lock(actor=actor, office=office, rule_set=rule_set, size=size)
 
     def release(batch) -> None:
-        assert batch.items.count() == BATCH
+        assert batch.items.count() == size
         print_batch_close(actor=actor, batch=batch)
 
     batch_result = _measure(lock, runs, after=release)
@@ -204,7 +204,7 @@ def run(runs: int) -> dict:
         "date": date.today().isoformat(),
         "database": f"{connection.vendor} {getattr(connection, 'pg_version', '')}",
         "dataset": dataset,
-        "batch_lock_15000_of_95000": batch_result,
+        "batch_lock": {"places": size, **batch_result},
         "raw_batch_select": _measure(raw_batch, runs),
         "targets_per_desa_kabupaten": _measure(targets, runs),
         "raw_targets_group_by": _measure(raw_targets, runs),
@@ -220,11 +220,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2_600_000)
     parser.add_argument("--seed", type=int, default=3203)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--batch", type=int, default=BATCH)
     args = parser.parse_args()
     if args.command == "setup":
         setup(args.people, args.seed)
     else:
-        print(json.dumps(run(args.runs), indent=2))
+        print(json.dumps(run(args.runs, args.batch), indent=2))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ REGION = "32.03"
 
 
 def env_for(db: str) -> dict[str, str]:
-    env = dict(os.environ, SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="warga.settings", HUEY_IMMEDIATE="0")
+    env = dict(
+        os.environ, SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="warga.settings", HUEY_IMMEDIATE="0"
+    )
     if db == "postgres":
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/warga_bench"
         env["WARGA_DATA_DIR"] = str(WORK / "pgdata")
@@ -76,8 +78,12 @@ def fresh_database(db: str) -> None:
     env = env_for(db)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "load_regions", "--only", "32"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([sys.executable, __file__, "--db", db, "--phase", "account"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [*manage, "load_regions", "--only", "32"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    subprocess.run(
+        [sys.executable, __file__, "--db", db, "--phase", "account"], env=env, cwd=ROOT, check=True
+    )
 
 
 # --------------------------------------------------------------------------- phases (child processes)
@@ -92,8 +98,15 @@ def phase_account() -> dict:
 
     region = Region.objects.get(code=REGION)
     units_create_standard(region=region)
-    staff_create(actor=None, username="bench", password="bench-password-123", full_name="Bench",
-                 roles=["disdukcapil_verifier"], unit_id=Unit.objects.get(code="disdukcapil").pk, area_code=REGION)
+    staff_create(
+        actor=None,
+        username="bench",
+        password="bench-password-123",
+        full_name="Bench",
+        roles=["disdukcapil_verifier"],
+        unit_id=Unit.objects.get(code="disdukcapil").pk,
+        area_code=REGION,
+    )
     return {}
 
 
@@ -107,10 +120,18 @@ def phase_make(people: int, seed: int, path: Path, planted: Path) -> dict:
     from warga.registry.synthetic import PopulationGenerator, plan_desa
 
     started = time.perf_counter()
-    desa = list(Region.objects.filter(code__within=REGION, level=RegionLevel.DESA).order_by("code")
-                .values_list("code", flat=True))
-    generator = PopulationGenerator(plan_desa(desa, people=people, seed=seed), seed=seed, today=date(2026, 6, 1),
-                                    kabupaten_name="Cianjur", duplicate_rate=0.001)
+    desa = list(
+        Region.objects.filter(code__within=REGION, level=RegionLevel.DESA)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    generator = PopulationGenerator(
+        plan_desa(desa, people=people, seed=seed),
+        seed=seed,
+        today=date(2026, 6, 1),
+        kabupaten_name="Cianjur",
+        duplicate_rate=0.001,
+    )
     pairs = []
 
     def tracked():
@@ -128,8 +149,13 @@ def phase_make(people: int, seed: int, path: Path, planted: Path) -> dict:
             rows += 1
     with planted.open("w") as out:
         out.writelines(f"{a},{b}\n" for a, b in pairs)
-    return {"rows": rows, "planted": len(pairs), "seconds": time.perf_counter() - started, "peak_mb": peak_mb(),
-            "bytes": path.stat().st_size}
+    return {
+        "rows": rows,
+        "planted": len(pairs),
+        "seconds": time.perf_counter() - started,
+        "peak_mb": peak_mb(),
+        "bytes": path.stat().st_size,
+    }
 
 
 def phase_raw(path: Path) -> dict:
@@ -144,10 +170,31 @@ def phase_raw(path: Path) -> dict:
     from warga.registry.synthetic import BulkTable, bulk_write, reset_sequences
 
     family = BulkTable(Family, ["id", "kk_number", "desa_id", "rw", "rt", "address"])
-    resident = BulkTable(Resident, ["id", "nik", "full_name", "name_key", "birth_place", "birth_date", "sex",
-                                    "religion", "marital_status", "occupation", "education", "blood_type",
-                                    "father_name", "mother_name", "desa_id", "rw", "rt", "address", "family_id",
-                                    "relationship"])
+    resident = BulkTable(
+        Resident,
+        [
+            "id",
+            "nik",
+            "full_name",
+            "name_key",
+            "birth_place",
+            "birth_date",
+            "sex",
+            "religion",
+            "marital_status",
+            "occupation",
+            "education",
+            "blood_type",
+            "father_name",
+            "mother_name",
+            "desa_id",
+            "rw",
+            "rt",
+            "address",
+            "family_id",
+            "relationship",
+        ],
+    )
     started = time.perf_counter()
     kk_ids: dict[str, int] = {}
     fam_rows, res_rows = [], []
@@ -159,15 +206,44 @@ def phase_raw(path: Path) -> dict:
             fid = kk_ids.get(r[1])
             if fid is None:
                 fid = kk_ids[r[1]] = len(kk_ids) + 1
-                fam_rows.append(family.row({"id": fid, "kk_number": r[1], "desa_id": r[17], "rw": int(r[16]),
-                                            "rt": int(r[15]), "address": r[14]}))
-            res_rows.append(resident.row({
-                "id": rid, "nik": r[0], "full_name": r[2], "name_key": r[2].lower(), "birth_place": r[3],
-                "birth_date": datetime.strptime(r[4], "%d-%m-%Y").date(), "sex": "M" if r[5] == "LAKI-LAKI" else "F",
-                "religion": "islam", "marital_status": "kawin", "occupation": r[8], "education": "", "blood_type": "",
-                "father_name": r[11], "mother_name": r[12], "desa_id": r[17], "rw": int(r[16]), "rt": int(r[15]),
-                "address": r[14], "family_id": fid, "relationship": "anak",
-            }))
+                fam_rows.append(
+                    family.row(
+                        {
+                            "id": fid,
+                            "kk_number": r[1],
+                            "desa_id": r[17],
+                            "rw": int(r[16]),
+                            "rt": int(r[15]),
+                            "address": r[14],
+                        }
+                    )
+                )
+            res_rows.append(
+                resident.row(
+                    {
+                        "id": rid,
+                        "nik": r[0],
+                        "full_name": r[2],
+                        "name_key": r[2].lower(),
+                        "birth_place": r[3],
+                        "birth_date": datetime.strptime(r[4], "%d-%m-%Y").date(),
+                        "sex": "M" if r[5] == "LAKI-LAKI" else "F",
+                        "religion": "islam",
+                        "marital_status": "kawin",
+                        "occupation": r[8],
+                        "education": "",
+                        "blood_type": "",
+                        "father_name": r[11],
+                        "mother_name": r[12],
+                        "desa_id": r[17],
+                        "rw": int(r[16]),
+                        "rt": int(r[15]),
+                        "address": r[14],
+                        "family_id": fid,
+                        "relationship": "anak",
+                    }
+                )
+            )
             rows += 1
             if len(res_rows) >= 20_000:
                 with transaction.atomic():
@@ -199,9 +275,16 @@ def phase_import(path: Path) -> dict:
     batch = ImportBatch.objects.get(pk=batch.pk)
     seconds = time.perf_counter() - started
     _, traced_peak = tracemalloc.get_traced_memory()
-    return {"rows": batch.rows_read, "status": batch.status, "created": batch.residents_created,
-            "invalid": batch.rows_invalid, "message": batch.message, "seconds": seconds, "peak_mb": peak_mb(),
-            "python_heap_peak_mb": traced_peak / 1024 / 1024}
+    return {
+        "rows": batch.rows_read,
+        "status": batch.status,
+        "created": batch.residents_created,
+        "invalid": batch.rows_invalid,
+        "message": batch.message,
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "python_heap_peak_mb": traced_peak / 1024 / 1024,
+    }
 
 
 def phase_scan(planted: Path) -> dict:
@@ -223,8 +306,16 @@ def phase_scan(planted: Path) -> dict:
     hits = len(found & truth)
     precision = hits / len(found) if found else 1.0
     recall = hits / len(truth) if truth else 1.0
-    return {"seconds": seconds, "compared": result.compared, "found": len(found), "planted": len(truth),
-            "true_positive": hits, "precision": precision, "recall": recall, "peak_mb": peak_mb()}
+    return {
+        "seconds": seconds,
+        "compared": result.compared,
+        "found": len(found),
+        "planted": len(truth),
+        "true_positive": hits,
+        "precision": precision,
+        "recall": recall,
+        "peak_mb": peak_mb(),
+    }
 
 
 # --------------------------------------------------------------------------- orchestration

@@ -135,6 +135,11 @@ def staff_create(
 ) -> User:
     if actor is not None:
         actor.require("accounts.manage")
+    username = username.strip()
+    if not username:
+        raise InvalidInput(_("Give a username."), code="accounts.username_required")
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(_("This username is already taken."), code="accounts.username_taken")
     first, _sep, last = full_name.partition(" ")
     user = User(username=username, first_name=first, last_name=last, unit_id=unit_id, area_id=area_code)
     user.is_superuser = is_superuser
@@ -145,4 +150,78 @@ def staff_create(
     audit_record(
         actor=actor, action="accounts.staff_created", obj=user, summary={"roles": sorted(set(roles))}
     )
+    return user
+
+
+STAFF_FIELDS = ("first_name", "last_name", "phone", "unit_id", "area_id", "is_active")
+
+
+@transaction.atomic
+def staff_update(*, actor: Actor, user_id: int, changes: dict, roles: list[str] | None = None) -> User:
+    """Change an account's details, unit, area, roles or active flag; audited field by field."""
+    actor.require("accounts.manage")
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("Not found."))
+    if user.pk == actor.id and changes.get("is_active") is False:
+        raise InvalidInput(_("You cannot deactivate your own account."), code="accounts.self_deactivate")
+    changed = []
+    for field in STAFF_FIELDS:
+        if field in changes and getattr(user, field) != changes[field]:
+            setattr(user, field, changes[field])
+            changed.append(field)
+    user.save()
+    if roles is not None:
+        wanted = set(roles)
+        current = set(user.role_codes())
+        if user.pk == actor.id and "system_admin" in current and "system_admin" not in wanted:
+            raise InvalidInput(_("You cannot remove your own administrator role."), code="accounts.self_demote")
+        UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
+        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(wanted - current)])
+        if wanted != current:
+            changed.append("roles")
+    audit_record(actor=actor, action="accounts.staff_updated", obj=user, summary={"fields": changed})
+    return user
+
+
+@transaction.atomic
+def staff_unlock(*, actor: Actor, user_id: int) -> User:
+    actor.require("accounts.manage")
+    updated = User.objects.filter(pk=user_id).update(locked_until=None, failed_logins=0)
+    if not updated:
+        raise NotFound(_("Not found."))
+    user = User.objects.get(pk=user_id)
+    audit_record(actor=actor, action="accounts.unlocked", obj=user)
+    return user
+
+
+@transaction.atomic
+def staff_set_password(*, actor: Actor, user_id: int, password: str) -> User:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    actor.require("accounts.manage")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("Not found."))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="accounts.weak_password") from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="accounts.password_set", obj=user)
+    return user
+
+
+@transaction.atomic
+def staff_reset_second_factor(*, actor: Actor, user_id: int) -> User:
+    actor.require("accounts.manage")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("Not found."))
+    user.totp_secret = ""
+    user.totp_confirmed_at = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    audit_record(actor=actor, action="accounts.totp_reset", obj=user)
     return user

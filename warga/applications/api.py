@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import Throttled
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -389,7 +389,7 @@ def service_edit(request: HttpRequest, code: str, payload: ServiceUpdateIn) -> S
     response={201: ApplicationDetailOut, **errors(401, 403, 404, 409)},
     summary="Submit an application",
 )
-def application_create(request: HttpRequest, payload: SubmitIn) -> tuple[int, dict[str, Any]]:
+def application_create(request: HttpRequest, payload: SubmitIn) -> Status[dict[str, Any]]:
     """Counter (office = your unit) or outreach (office = the applicant's kecamatan unless given).
     Attach scans with `POST /applications/{id}/documents/{requirement}`; a draft is then lodged
     with the `lodge` transition."""
@@ -414,7 +414,7 @@ def application_create(request: HttpRequest, payload: SubmitIn) -> tuple[int, di
         phone=payload.phone,
         draft=payload.draft,
     )
-    return 201, application_detail_out(_load_fresh(app.pk))
+    return Status(201, application_detail_out(_load_fresh(app.pk)))
 
 
 def _load_fresh(pk: int) -> Application:
@@ -533,9 +533,7 @@ def application_transition(
         }
     },
 )
-def document_upload(
-    request: HttpRequest, application_id: int, requirement: str
-) -> tuple[int, dict[str, Any]]:
+def document_upload(request: HttpRequest, application_id: int, requirement: str) -> Status[dict[str, Any]]:
     """The file is the request body. Its type is checked from its content; at most
     UPLOAD_MAX_BYTES (a larger Content-Length is refused before the body is read)."""
     try:
@@ -547,15 +545,18 @@ def document_upload(
         actor=actor_of(request), application_id=application_id, requirement=requirement, content=content
     )
     app = att.application
-    return 201, {
-        "id": att.pk,
-        "requirement": att.requirement,
-        "content_type": att.content_type,
-        "size": att.size,
-        "pages": att.pages,
-        "uploaded_at": att.uploaded_at,
-        "url": _attachment_url(app, att),
-    }
+    return Status(
+        201,
+        {
+            "id": att.pk,
+            "requirement": att.requirement,
+            "content_type": att.content_type,
+            "size": att.size,
+            "pages": att.pages,
+            "uploaded_at": att.uploaded_at,
+            "url": _attachment_url(app, att),
+        },
+    )
 
 
 def attachment_response(actor: Actor, application_id: int, attachment_id: int) -> FileResponse:
@@ -757,7 +758,7 @@ def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: PaperBatchOut, **errors(401, 403, 404)},
     summary="Record a paper batch of a manual office",
 )
-def paper_create(request: HttpRequest, payload: PaperBatchIn) -> tuple[int, dict[str, Any]]:
+def paper_create(request: HttpRequest, payload: PaperBatchIn) -> Status[dict[str, Any]]:
     batch = services.paper_batch_record(
         actor=actor_of(request),
         files_count=payload.files_count,
@@ -766,7 +767,7 @@ def paper_create(request: HttpRequest, payload: PaperBatchIn) -> tuple[int, dict
         service_code=payload.service_code,
         note=payload.note,
     )
-    return 201, paper_out(batch)
+    return Status(201, paper_out(batch))
 
 
 @router.patch(

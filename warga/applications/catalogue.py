@@ -2,7 +2,7 @@
 
 A service's `form_schema` is a list of field declarations, for example
 
-    {"name": "child_name", "type": "text", "label": "Nama anak", "label_en": "Child's name"}
+    {"name": "child_name", "type": "name", "label": "Nama anak", "label_en": "Child's name"}
     {"name": "mother_nik", "type": "nik", "label": "NIK ibu", "required": true}
     {"name": "child_sex", "type": "choice", "choices_from": "sex"}
 
@@ -28,8 +28,10 @@ from warga.registry.models import Relationship, Sex
 
 from .models import ApplicantRule, Channel, DocumentType, Effect, RequiredDocument, Service
 
-FIELD_TYPES = ("text", "textarea", "date", "choice", "nik", "nik_list", "kk", "int", "desa")
+FIELD_TYPES = ("text", "name", "textarea", "date", "choice", "nik", "nik_list", "kk", "int", "desa")
 NIK_RE = re.compile(r"^[0-9]{16}$")
+# A person's name as the register accepts it: letters, spaces and . , ' - (no digits).
+NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'`’\-])*$")
 
 # Fields of a resident that a "data change" application may correct (the rest need a court or
 # a civil-registry event of their own).
@@ -104,6 +106,13 @@ def form_field(spec: dict[str, Any]) -> forms.Field:
         common["help_text"] = spec["help"]
     if kind == "text":
         return forms.CharField(max_length=int(spec.get("max_length", 120)), **common)
+    if kind == "name":
+        return forms.RegexField(
+            regex=NAME_RE,
+            max_length=120,
+            error_messages={"invalid": _("A name may contain letters, spaces and . , ' - only.")},
+            **common,
+        )
     if kind == "textarea":
         return forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), **common)
     if kind == "date":
@@ -429,7 +438,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "document_type": DocumentType.AKTA_KELAHIRAN,
         "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "child_name", "type": "text", "label": "Nama anak", "label_en": "Child's name"},
+            {"name": "child_name", "type": "name", "label": "Nama anak", "label_en": "Child's name"},
             {
                 "name": "child_sex",
                 "type": "choice",
@@ -538,7 +547,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "document_type": DocumentType.KK,
         "targets": (1, 2, 1, 4),
         "schema": [
-            {"name": "full_name", "type": "text", "label": "Nama lengkap", "label_en": "Full name"},
+            {"name": "full_name", "type": "name", "label": "Nama lengkap", "label_en": "Full name"},
             {
                 "name": "sex",
                 "type": "choice",

@@ -110,7 +110,7 @@ def _row(pdf: FPDF, label: str, value: Any, width: float = 55) -> None:
 
 
 def receipt_pdf(application: Application) -> bytes:
-    pdf = _Doc(format="A5")
+    pdf = _Doc(format=(148, 210))
     pdf.training = application.is_sandbox
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()

@@ -299,7 +299,7 @@ def services_max_mb() -> int:
 
 def _display_value(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.ChoiceField):
-        return str({str(k): v for k, v in field.choices}.get(str(value), value))  # type: ignore[misc]
+        return str({str(k): v for k, v in field.choices}.get(str(value), value))  # type: ignore[union-attr,misc]
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)

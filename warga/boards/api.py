@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from warga.accounts.auth import actor_of
@@ -95,7 +95,7 @@ def list_announcements(request: HttpRequest, status: str = ""):  # type: ignore[
 )
 def create_announcement(request: HttpRequest, payload: AnnouncementIn):  # type: ignore[no-untyped-def]
     created = services.announcement_create(actor=actor_of(request), **payload.dict())
-    return 201, created
+    return Status(201, created)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -466,7 +466,7 @@ def resident_status(request: HttpRequest, resident_id: int) -> CardStatusOut:
     response={201: RecordingOut, **errors(*AUTHED, 409)},
     summary="Record that KTP-el recording took place",
 )
-def recording_create(request: HttpRequest, payload: RecordingIn) -> tuple[int, RecordingOut]:
+def recording_create(request: HttpRequest, payload: RecordingIn) -> Status:
     actor = _need(request, "cards.record")
     resident = _resident(actor, payload.resident_id)
     place = _office(actor, payload.place_unit_id) if payload.place_unit_id else None
@@ -479,12 +479,15 @@ def recording_create(request: HttpRequest, payload: RecordingIn) -> tuple[int, R
         outreach_event_id=payload.outreach_event_id,
         client_ref=payload.client_ref,
     )
-    return 201, RecordingOut(
-        id=event.pk,
-        resident_id=event.resident_id,
-        recorded_at=event.recorded_at,
-        place_kind=event.place_kind,
-        device_set=event.device_set,
+    return Status(
+        201,
+        RecordingOut(
+            id=event.pk,
+            resident_id=event.resident_id,
+            recorded_at=event.recorded_at,
+            place_kind=event.place_kind,
+            device_set=event.device_set,
+        ),
     )
 
 
@@ -511,15 +514,22 @@ def resident_status_update(request: HttpRequest, resident_id: int, payload: Stat
     response={201: ImportOut, **errors(*AUTHED)},
     summary="Import a national-system status export (CSV/XLSX: NIK, status, date); all or nothing",
 )
-def status_import(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, ImportOut]:
+def status_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
     actor = _need(request, "cards.status_update")
     if file.size and file.size > svc.MAX_IMPORT_BYTES:
         raise InvalidInput(
             _("The file is larger than 20 MB. Split it into smaller files."), code="cards.import_size"
         )
     result = svc.ktp_status_import(actor=actor, filename=file.name or "upload", content=file.read())
-    return 201, ImportOut(
-        id=result.pk, state=result.state, rows=result.rows, changed=result.changed, unchanged=result.unchanged
+    return Status(
+        201,
+        ImportOut(
+            id=result.pk,
+            state=result.state,
+            rows=result.rows,
+            changed=result.changed,
+            unchanged=result.unchanged,
+        ),
     )
 
 
@@ -628,7 +638,7 @@ def stock_requests(request: HttpRequest) -> Any:
 @router.post(
     "/stock/requests", response={201: RequestOut, **errors(*AUTHED)}, summary="Blanks asked of the ministry"
 )
-def stock_request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, RequestOut]:
+def stock_request_create(request: HttpRequest, payload: RequestIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     r = svc.blank_request_create(
         actor=actor,
@@ -638,11 +648,11 @@ def stock_request_create(request: HttpRequest, payload: RequestIn) -> tuple[int,
         reference=payload.reference,
         note=payload.note,
     )
-    return 201, _request(r)
+    return Status(201, _request(r))
 
 
 @router.post("/stock/allocations", response={201: EntryOut, **errors(*AUTHED)}, summary="Blanks received")
-def stock_allocation(request: HttpRequest, payload: AllocationIn) -> tuple[int, EntryOut]:
+def stock_allocation(request: HttpRequest, payload: AllocationIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     req = None
     if payload.request_id is not None:
@@ -658,7 +668,7 @@ def stock_allocation(request: HttpRequest, payload: AllocationIn) -> tuple[int, 
         serial_to=payload.serial_to,
         request=req,
     )
-    return 201, _entry(entry)
+    return Status(201, _entry(entry))
 
 
 @router.post(
@@ -666,7 +676,7 @@ def stock_allocation(request: HttpRequest, payload: AllocationIn) -> tuple[int, 
     response={201: list[EntryOut], **errors(*AUTHED, 409)},
     summary="Transfer blanks to another office (out and in entries)",
 )
-def stock_transfer(request: HttpRequest, payload: TransferIn) -> tuple[int, list[EntryOut]]:
+def stock_transfer(request: HttpRequest, payload: TransferIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     out, into = svc.blank_transfer(
         actor=actor,
@@ -676,13 +686,13 @@ def stock_transfer(request: HttpRequest, payload: TransferIn) -> tuple[int, list
         transferred_on=payload.transferred_on,
         note=payload.note,
     )
-    return 201, [_entry(out), _entry(into)]
+    return Status(201, [_entry(out), _entry(into)])
 
 
 @router.post(
     "/stock/counts", response={201: EntryOut, **errors(*AUTHED)}, summary="Stock count (difference booked)"
 )
-def stock_count(request: HttpRequest, payload: CountIn) -> tuple[int, EntryOut]:
+def stock_count(request: HttpRequest, payload: CountIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     entry = svc.stock_count_record(
         actor=actor,
@@ -691,7 +701,7 @@ def stock_count(request: HttpRequest, payload: CountIn) -> tuple[int, EntryOut]:
         counted_on=payload.counted_on,
         note=payload.note,
     )
-    return 201, _entry(entry)
+    return Status(201, _entry(entry))
 
 
 # --- Queue and batches --------------------------------------------------------------------------------------
@@ -754,7 +764,7 @@ def queue_preview(
 
 
 @router.post("/batches", response={201: BatchOut, **errors(*AUTHED, 409)}, summary="Lock a print batch")
-def batch_lock(request: HttpRequest, payload: BatchIn) -> tuple[int, BatchOut]:
+def batch_lock(request: HttpRequest, payload: BatchIn) -> Status:
     actor = _need(request, "cards.print")
     batch = svc.print_batch_lock(
         actor=actor,
@@ -762,7 +772,7 @@ def batch_lock(request: HttpRequest, payload: BatchIn) -> tuple[int, BatchOut]:
         rule_set=_rule_set(payload.rule_set_id),
         size=payload.size,
     )
-    return 201, _batch(sel.print_batches(actor=actor).get(pk=batch.pk))
+    return Status(201, _batch(sel.print_batches(actor=actor).get(pk=batch.pk)))
 
 
 @router.get("/batches", response={200: list[BatchOut], **errors(*AUTHED)}, summary="Print batches")
@@ -843,7 +853,7 @@ def batch_close(request: HttpRequest, batch_id: int) -> CloseOut:
     response={201: DeliveryOut, **errors(*AUTHED, 409)},
     summary="Send printed cards to a kecamatan office",
 )
-def delivery_create(request: HttpRequest, payload: DeliveryIn) -> tuple[int, DeliveryOut]:
+def delivery_create(request: HttpRequest, payload: DeliveryIn) -> Status:
     actor = _need(request, "cards.distribute")
     if actor.unit is None:
         raise InvalidInput(_("Your account belongs to no office."), code="cards.no_unit")
@@ -854,7 +864,7 @@ def delivery_create(request: HttpRequest, payload: DeliveryIn) -> tuple[int, Del
     if len(cards) != len(set(payload.card_ids)):
         raise NotFound(_("Not found."))
     delivery = svc.delivery_send(actor=actor, from_office=actor.unit, to_office=to_office, cards=cards)
-    return 201, _delivery(delivery)
+    return Status(201, _delivery(delivery))
 
 
 @router.get("/deliveries", response={200: list[DeliveryOut], **errors(*AUTHED)}, summary="Deliveries")
@@ -907,7 +917,7 @@ def pickup(request: HttpRequest, uncollected_days: int | None = None) -> Any:
     response={201: HandoverOut, **errors(*AUTHED, 409)},
     summary="Hand a card over with proof (closes any SUKET)",
 )
-def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> tuple[int, HandoverOut]:
+def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> Status:
     actor = _need(request, "cards.distribute")
     card = get_scoped(KtpCard.objects.all(), actor, pk=card_id)
     h = svc.card_hand_over(
@@ -918,14 +928,14 @@ def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> tuple[i
         proof_note=payload.proof_note,
         recipient_is_resident=payload.recipient_is_resident,
     )
-    return 201, HandoverOut(id=h.pk, card_id=h.card_id, handed_at=h.handed_at)
+    return Status(201, HandoverOut(id=h.pk, card_id=h.card_id, handed_at=h.handed_at))
 
 
 # --- SUKET ------------------------------------------------------------------------------------------------------
 
 
 @router.post("/sukets", response={201: SuketOut, **errors(*AUTHED, 409)}, summary="Issue a SUKET")
-def suket_create(request: HttpRequest, payload: SuketIn) -> tuple[int, SuketOut]:
+def suket_create(request: HttpRequest, payload: SuketIn) -> Status:
     actor = _need(request, "cards.suket")
     suket = svc.suket_issue(
         actor=actor,
@@ -933,7 +943,7 @@ def suket_create(request: HttpRequest, payload: SuketIn) -> tuple[int, SuketOut]
         office=_office(actor, payload.office_id),
         valid_days=payload.valid_days,
     )
-    return 201, _suket(suket)
+    return Status(201, _suket(suket))
 
 
 @router.get("/sukets", response={200: list[SuketOut], **errors(*AUTHED)}, summary="SUKET issued")

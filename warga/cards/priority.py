@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -29,15 +30,67 @@ from .selectors import birth_cutoff
 
 
 @dataclass
+class _Context:
+    """What every entry's explanation needs, shared instead of copied per person."""
+
+    rules: list[PriorityRule]
+    now: datetime
+    oldest: datetime
+    places: dict[str, int]
+    backlog: dict[str, int]
+    fair: bool
+
+
+@dataclass(slots=True)
 class Ranked:
     card_id: int
     resident_id: int
     kecamatan: str
     waiting_since: datetime
+    is_reprint: bool
+    votes: bool
+    pending: bool
+    context: _Context
     score: float = 0.0
-    reasons: list[dict[str, Any]] = field(default_factory=list)
     rank: int = 0
     selected: bool = False
+    # Filled by pages for display.
+    reason_lines: list[str] = field(default_factory=list)
+    kecamatan_name: str = ""
+    resident: Any = None
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """Why this person is ranked here: one item per rule, with its points (stored on the batch)."""
+        ctx = self.context
+        span = max((ctx.now - ctx.oldest).total_seconds(), 1.0)
+        out: list[dict[str, Any]] = []
+        for rule in ctx.rules:
+            if rule.kind == RuleKind.FIRST_COME:
+                value = (ctx.now - self.waiting_since).total_seconds() / span
+                detail: dict[str, Any] = {"days": (ctx.now - self.waiting_since).days}
+            elif rule.kind == RuleKind.NEW_RECORDING:
+                value, detail = (0.0 if self.is_reprint else 1.0), {"reprint": self.is_reprint}
+            elif rule.kind == RuleKind.VOTER:
+                value = 1.0 if self.votes else 0.0
+                detail = {"on_date": rule.on_date.isoformat() if rule.on_date else None, "votes": self.votes}
+            elif rule.kind == RuleKind.PENDING_APPLICATION:
+                value, detail = (1.0 if self.pending else 0.0), {"pending": self.pending}
+            else:
+                continue
+            out.append({"rule": rule.kind, "points": round(rule.weight * value, 2), **detail})
+        if ctx.fair:
+            out.append(
+                {
+                    "rule": RuleKind.FAIR_SHARE,
+                    "points": 0,
+                    "kecamatan": self.kecamatan,
+                    "places": ctx.places.get(self.kecamatan, 0),
+                    "backlog": ctx.backlog.get(self.kecamatan, 0),
+                    "within": self.selected,
+                }
+            )
+        return out
 
 
 @dataclass
@@ -113,48 +166,47 @@ def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: i
         )
     )
     now = timezone.now()
+    fair = any(r.kind == RuleKind.FAIR_SHARE for r in rules)
     oldest = min((r[2] or r[3] for r in rows), default=now)
-    span = max((now - oldest).total_seconds(), 1.0)
+    context = _Context(rules=rules, now=now, oldest=oldest, places={}, backlog={}, fair=fair)
+    now_ts = now.timestamp()
+    span = max(now_ts - oldest.timestamp(), 1.0)
+    weights = {r.kind: r.weight for r in rules}
+    w_first = weights.get(RuleKind.FIRST_COME, 0) / span
+    w_new = weights.get(RuleKind.NEW_RECORDING, 0)
+    w_voter = weights.get(RuleKind.VOTER, 0)
+    w_pending = weights.get(RuleKind.PENDING_APPLICATION, 0)
+    voter_rule = next((r for r in rules if r.kind == RuleKind.VOTER), None)
+    cutoff = birth_cutoff(voter_rule.on_date) if voter_rule and voter_rule.on_date else None
     pending_apps: set[int] = set()
-    if any(r.kind == RuleKind.PENDING_APPLICATION for r in rules):
+    if RuleKind.PENDING_APPLICATION in weights:
         pending_apps = _pending_application_residents({r[1] for r in rows})
-    voter_cutoffs = {r.pk: birth_cutoff(r.on_date) for r in rules if r.kind == RuleKind.VOTER and r.on_date}
 
     entries: list[Ranked] = []
+    append = entries.append
     for card_id, resident_id, prr_at, status_at, is_reprint, birth_date, married, desa in rows:
         since = prr_at or status_at
-        entry = Ranked(card_id=card_id, resident_id=resident_id, kecamatan=desa[:8], waiting_since=since)
-        for rule in rules:
-            value: float
-            if rule.kind == RuleKind.FIRST_COME:
-                value = (now - since).total_seconds() / span
-                detail: dict[str, Any] = {"days": (now - since).days}
-            elif rule.kind == RuleKind.NEW_RECORDING:
-                value = 0.0 if is_reprint else 1.0
-                detail = {"reprint": is_reprint}
-            elif rule.kind == RuleKind.VOTER:
-                cutoff = voter_cutoffs.get(rule.pk)
-                votes = cutoff is not None and (married or birth_date <= cutoff)
-                value = 1.0 if votes else 0.0
-                detail = {"on_date": rule.on_date.isoformat() if rule.on_date else None, "votes": votes}
-            elif rule.kind == RuleKind.PENDING_APPLICATION:
-                has = resident_id in pending_apps
-                value = 1.0 if has else 0.0
-                detail = {"pending": has}
-            else:
-                continue
-            points = round(rule.weight * value, 2)
-            entry.score += points
-            entry.reasons.append({"rule": rule.kind, "points": points, **detail})
-        entry.score = round(entry.score, 2)
-        entries.append(entry)
+        votes = cutoff is not None and (married or birth_date <= cutoff)
+        pending = resident_id in pending_apps
+        # The same sum as the explanation: each rule's points rounded to 2 decimals.
+        score = (
+            round(w_first * (now_ts - since.timestamp()), 2)
+            + (0 if is_reprint else w_new)
+            + (w_voter if votes else 0)
+            + (w_pending if pending else 0)
+        )
+        append(
+            Ranked(
+                card_id, resident_id, desa[:8], since, is_reprint, votes, pending, context, round(score, 2)
+            )
+        )
 
     entries.sort(key=lambda e: (-e.score, e.waiting_since, e.card_id))
-    fair = any(r.kind == RuleKind.FAIR_SHARE for r in rules)
     backlog: dict[str, int] = {}
     for e in entries:
         backlog[e.kecamatan] = backlog.get(e.kecamatan, 0) + 1
     places = _fair_places(backlog, size) if fair else {}
+    context.places, context.backlog = places, backlog
     taken: dict[str, int] = {}
     selected_count = 0
     for e in entries:
@@ -166,17 +218,6 @@ def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: i
         if e.selected:
             taken[e.kecamatan] = taken.get(e.kecamatan, 0) + 1
             selected_count += 1
-        if fair:
-            e.reasons.append(
-                {
-                    "rule": RuleKind.FAIR_SHARE,
-                    "points": 0,
-                    "kecamatan": e.kecamatan,
-                    "places": places[e.kecamatan],
-                    "backlog": backlog[e.kecamatan],
-                    "within": e.selected,
-                }
-            )
     # Selected first (in score order), then the rest of the queue.
     entries.sort(key=lambda e: (not e.selected, -e.score, e.waiting_since, e.card_id))
     for i, e in enumerate(entries, start=1):
@@ -204,6 +245,11 @@ def _fair_places(backlog: dict[str, int], size: int) -> dict[str, int]:
     return places
 
 
+@lru_cache(maxsize=1024)
+def _region_name(code: str) -> str:
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
 def reason_text(reason: dict[str, Any]) -> str:
     """One line of a person's ranking explanation, in the user's language."""
     rule = reason.get("rule")
@@ -226,8 +272,8 @@ def reason_text(reason: dict[str, Any]) -> str:
             else _("No pending application that needs the card")
         )
     elif rule == RuleKind.FAIR_SHARE:
-        kec = reason.get("kecamatan", "")
-        name = Region.objects.filter(code=kec).values_list("name", flat=True).first() or kec
+        kec = str(reason.get("kecamatan", ""))
+        name = _region_name(kec)
         values = {"name": name, "places": reason.get("places", 0), "backlog": reason.get("backlog", 0)}
         if reason.get("within"):
             text = (

@@ -22,7 +22,10 @@ class StyledModelForm(forms.ModelForm):
 def style_fields(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            widget.attrs["class"] = "form-check-input"
+            continue
+        if isinstance(widget, forms.CheckboxInput):
             continue
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
         if form.is_bound and name in form.errors:

@@ -1,7 +1,5 @@
 """The duplicate review queue over the API: /api/v1/duplicates/…"""
 
-from __future__ import annotations
-
 from datetime import date
 
 from django.http import HttpRequest
@@ -60,7 +58,9 @@ class CandidateOut(CandidateListOut):
 
 
 class ConfirmIn(Schema):
-    keep_id: int = Field(..., description="id of the resident whose NIK is kept (resident_a_id or resident_b_id)")
+    keep_id: int = Field(
+        ..., description="id of the resident whose NIK is kept (resident_a_id or resident_b_id)"
+    )
     reason: str = Field(..., min_length=5, max_length=300)
 
 
@@ -69,22 +69,45 @@ class RejectIn(Schema):
 
 
 def _list_out(c: DuplicateCandidate) -> dict:
-    return {"id": c.pk, "score": c.score, "status": c.status, "source": c.source, "resident_a_id": c.resident_a_id,
-            "resident_b_id": c.resident_b_id, "desa_codes": sorted({c.resident_a.desa_id, c.resident_b.desa_id})}
+    return {
+        "id": c.pk,
+        "score": c.score,
+        "status": c.status,
+        "source": c.source,
+        "resident_a_id": c.resident_a_id,
+        "resident_b_id": c.resident_b_id,
+        "desa_codes": sorted({c.resident_a.desa_id, c.resident_b.desa_id}),
+    }
 
 
 def _record(r) -> dict:  # type: ignore[no-untyped-def]
-    return {"id": r.pk, "nik": r.nik, "full_name": r.full_name, "birth_date": r.birth_date, "birth_place": r.birth_place,
-            "sex": r.sex, "mother_name": r.mother_name, "father_name": r.father_name, "desa_code": r.desa_id,
-            "desa_name": r.desa.name, "kk_number": r.family.kk_number if r.family_id else None}
+    return {
+        "id": r.pk,
+        "nik": r.nik,
+        "full_name": r.full_name,
+        "birth_date": r.birth_date,
+        "birth_place": r.birth_place,
+        "sex": r.sex,
+        "mother_name": r.mother_name,
+        "father_name": r.father_name,
+        "desa_code": r.desa_id,
+        "desa_name": r.desa.name,
+        "kk_number": r.family.kk_number if r.family_id else None,
+    }
 
 
 def _detail(request: HttpRequest, c: DuplicateCandidate) -> dict:
     actor = actor_of(request)
     for resident in (c.resident_a, c.resident_b):
         audit_read(actor=actor, obj=resident, purpose="duplicate_review")
-    return {**_list_out(c), "components": explain(c.components), "resident_a": _record(c.resident_a),
-            "resident_b": _record(c.resident_b), "kept_id": c.kept_id, "note": c.note}
+    return {
+        **_list_out(c),
+        "components": explain(c.components),
+        "resident_a": _record(c.resident_a),
+        "resident_b": _record(c.resident_b),
+        "kept_id": c.kept_id,
+        "note": c.note,
+    }
 
 
 @router.get("", response={200: list[CandidateListOut], **errors(401, 403)}, summary="Duplicate review queue")
@@ -94,13 +117,18 @@ def list_candidates(request: HttpRequest, status: CandidateStatus = CandidateSta
     return [_list_out(c) for c in queue(actor=actor_of(request), status=status)]
 
 
-@router.get("/{candidate_id}", response={200: CandidateOut, **errors(401, 403, 404)}, summary="One candidate pair")
+@router.get(
+    "/{candidate_id}", response={200: CandidateOut, **errors(401, 403, 404)}, summary="One candidate pair"
+)
 def get_candidate(request: HttpRequest, candidate_id: int):
     return _detail(request, candidate_get(actor=actor_of(request), pk=candidate_id))
 
 
-@router.post("/{candidate_id}/confirm", response={200: CandidateOut, **errors(401, 403, 404, 409)},
-             summary="Same person: merge, keeping one NIK")
+@router.post(
+    "/{candidate_id}/confirm",
+    response={200: CandidateOut, **errors(401, 403, 404, 409)},
+    summary="Same person: merge, keeping one NIK",
+)
 def confirm_candidate(request: HttpRequest, candidate_id: int, payload: ConfirmIn):
     actor = actor_of(request)
     candidate = candidate_get(actor=actor, pk=candidate_id)
@@ -108,8 +136,11 @@ def confirm_candidate(request: HttpRequest, candidate_id: int, payload: ConfirmI
     return _detail(request, candidate_get(actor=actor, pk=candidate_id))
 
 
-@router.post("/{candidate_id}/reject", response={200: CandidateOut, **errors(401, 403, 404, 409)},
-             summary="Not the same person: never proposed again")
+@router.post(
+    "/{candidate_id}/reject",
+    response={200: CandidateOut, **errors(401, 403, 404, 409)},
+    summary="Not the same person: never proposed again",
+)
 def reject_candidate(request: HttpRequest, candidate_id: int, payload: RejectIn):
     actor = actor_of(request)
     candidate = candidate_get(actor=actor, pk=candidate_id)

@@ -33,7 +33,11 @@ class DuplicateCandidate(models.Model):
     # [{"key": "name", "points": 0.43, "detail": "0.96"}, ...]; labels are translated when shown.
     components = models.JSONField(default=list)
     status = models.CharField(
-        _("status"), max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN, db_index=True
+        _("status"),
+        max_length=10,
+        choices=CandidateStatus.choices,
+        default=CandidateStatus.OPEN,
+        db_index=True,
     )
     source = models.CharField(_("found by"), max_length=8, choices=CandidateSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -53,7 +57,9 @@ class DuplicateCandidate(models.Model):
         verbose_name_plural = _("possible duplicates")
         constraints = [
             models.UniqueConstraint(fields=["resident_a", "resident_b"], name="unique_duplicate_pair"),
-            models.CheckConstraint(condition=models.Q(resident_a__lt=models.F("resident_b")), name="pair_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(resident_a__lt=models.F("resident_b")), name="pair_ordered"
+            ),
         ]
         indexes = [models.Index(fields=["status", "-score"], name="duplicate_queue_idx")]
 
@@ -76,3 +82,6 @@ class ResidentMerge(models.Model):
     class Meta:
         verbose_name = _("merge")
         verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"merge #{self.pk}"

@@ -220,8 +220,10 @@ class _Collector:
 
     def __init__(self, source: str, known: set[tuple[int, int]] | None = None):
         self.source = source
-        self.known = known if known is not None else set(
-            DuplicateCandidate.objects.values_list("resident_a_id", "resident_b_id")
+        self.known = (
+            known
+            if known is not None
+            else set(DuplicateCandidate.objects.values_list("resident_a_id", "resident_b_id"))
         )
         self.pending: list[DuplicateCandidate] = []
         self.result = ScanResult()
@@ -237,8 +239,11 @@ class _Collector:
             return
         self.known.add((a.id, b.id))
         self.result.found += 1
-        self.pending.append(DuplicateCandidate(resident_a_id=a.id, resident_b_id=b.id, score=score,
-                                               components=components, source=self.source))
+        self.pending.append(
+            DuplicateCandidate(
+                resident_a_id=a.id, resident_b_id=b.id, score=score, components=components, source=self.source
+            )
+        )
         if len(self.pending) >= 1000:
             self.flush()
 
@@ -250,7 +255,10 @@ class _Collector:
 
 
 def duplicates_scan(
-    *, area_code: str | None = None, source: str = CandidateSource.SCAN, progress: Callable[[str, int], None] | None = None
+    *,
+    area_code: str | None = None,
+    source: str = CandidateSource.SCAN,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ScanResult:
     """Full scan of the register (or of one area) for probable duplicates. Streaming, O(n log n)."""
     qs = _active_residents()
@@ -301,7 +309,8 @@ def candidates_for(resident: Resident, *, source: str = CandidateSource.CREATE) 
     ids = {o.id for _p, o in pairs}
     known = set(
         DuplicateCandidate.objects.filter(
-            Q(resident_a_id=person.id, resident_b_id__in=ids) | Q(resident_b_id=person.id, resident_a_id__in=ids)
+            Q(resident_a_id=person.id, resident_b_id__in=ids)
+            | Q(resident_b_id=person.id, resident_a_id__in=ids)
         ).values_list("resident_a_id", "resident_b_id")
     )
     found = []
@@ -315,7 +324,8 @@ def candidates_for(resident: Resident, *, source: str = CandidateSource.CREATE) 
             continue
         known.add((a.id, b.id))
         candidate, created = DuplicateCandidate.objects.get_or_create(
-            resident_a_id=a.id, resident_b_id=b.id,
+            resident_a_id=a.id,
+            resident_b_id=b.id,
             defaults={"score": score, "components": components, "source": source},
         )
         if created:
@@ -357,7 +367,9 @@ def _load_open(actor: Actor, candidate: DuplicateCandidate | int) -> DuplicateCa
 
 
 @transaction.atomic
-def duplicate_reject(*, actor: Actor, candidate: DuplicateCandidate | int, note: str = "") -> DuplicateCandidate:
+def duplicate_reject(
+    *, actor: Actor, candidate: DuplicateCandidate | int, note: str = ""
+) -> DuplicateCandidate:
     """Mark a pair as two different people; it is never proposed again."""
     cand = _load_open(actor, candidate)
     cand.status = CandidateStatus.REJECTED
@@ -382,7 +394,9 @@ def duplicate_confirm(
     cand = _load_open(actor, candidate)
     reason = " ".join((reason or "").split())
     if len(reason) < 5:
-        raise InvalidInput(_("Give the reason for the merge (at least 5 characters)."), code="dedupe.reason_required")
+        raise InvalidInput(
+            _("Give the reason for the merge (at least 5 characters)."), code="dedupe.reason_required"
+        )
     keep_id = keep.pk if isinstance(keep, Resident) else int(keep)
     if keep_id not in (cand.resident_a_id, cand.resident_b_id):
         raise InvalidInput(_("Choose one of the two records to keep."), code="dedupe.keep_invalid")
@@ -397,8 +411,11 @@ def duplicate_confirm(
         others = Resident.objects.filter(family=family).exclude(pk__in=[retired.pk, kept.pk])
         if retired.relationship == "kepala" and kept.family_id != family.pk and others.exists():
             raise Conflict(
-                _("The record to retire is the head of KK %(kk)s, which has other members. Keep that record, "
-                  "or make another member head first.") % {"kk": family.kk_number},
+                _(
+                    "The record to retire is the head of KK %(kk)s, which has other members. Keep that record, "
+                    "or make another member head first."
+                )
+                % {"kk": family.kk_number},
                 code="dedupe.retired_is_head",
             )
         FamilyMembership.objects.filter(resident=retired, ended_on__isnull=True).update(
@@ -408,28 +425,39 @@ def duplicate_confirm(
         Resident.objects.filter(pk=retired.pk).update(family=None, relationship="")
         if kept.family_id is None:
             Resident.objects.filter(pk=kept.pk).update(family=family, relationship=relationship)
-            FamilyMembership.objects.create(family=family, resident=kept, relationship=relationship, started_on=today)
+            FamilyMembership.objects.create(
+                family=family, resident=kept, relationship=relationship, started_on=today
+            )
             kept_changes["family"] = [None, family.kk_number]
         elif kept.family_id == family.pk and relationship == "kepala":
-            FamilyMembership.objects.filter(resident=kept, ended_on__isnull=True).update(relationship="kepala")
+            FamilyMembership.objects.filter(resident=kept, ended_on__isnull=True).update(
+                relationship="kepala"
+            )
             kept_changes["relationship"] = [kept.relationship, "kepala"]
             Resident.objects.filter(pk=kept.pk).update(relationship="kepala")
         if not Resident.objects.filter(family=family).exists():
             Family.objects.filter(pk=family.pk).update(is_active=False)
     # Closed memberships are history of the person: they follow the kept record.
-    FamilyMembership.objects.filter(resident=retired, ended_on__isnull=False).exclude(end_reason="merged").update(
-        resident=kept
-    )
+    FamilyMembership.objects.filter(resident=retired, ended_on__isnull=False).exclude(
+        end_reason="merged"
+    ).update(resident=kept)
     kept_numbers = set(Phone.objects.filter(resident=kept).values_list("number", flat=True))
     moved = Phone.objects.filter(resident=retired).exclude(number__in=kept_numbers).update(resident=kept)
     if moved:
         kept_changes["phones_moved"] = [None, moved]
-    merge = ResidentMerge.objects.create(retired=retired, kept=kept, candidate=cand, reason=reason[:300],
-                                         merged_by=actor.user)
-    ResidentChange.objects.create(resident=kept, actor=actor.user, action="merge", reason=reason[:300],
-                                  changes=kept_changes)
-    ResidentChange.objects.create(resident=retired, actor=actor.user, action="merged_into", reason=reason[:300],
-                                  changes={"merged_into": [None, kept.nik]})
+    merge = ResidentMerge.objects.create(
+        retired=retired, kept=kept, candidate=cand, reason=reason[:300], merged_by=actor.user
+    )
+    ResidentChange.objects.create(
+        resident=kept, actor=actor.user, action="merge", reason=reason[:300], changes=kept_changes
+    )
+    ResidentChange.objects.create(
+        resident=retired,
+        actor=actor.user,
+        action="merged_into",
+        reason=reason[:300],
+        changes={"merged_into": [None, kept.nik]},
+    )
     Resident.objects.filter(pk__in=[kept.pk, retired.pk]).update(updated_at=timezone.now())
     cand.status = CandidateStatus.CONFIRMED
     cand.kept = kept
@@ -437,9 +465,13 @@ def duplicate_confirm(
     cand.decided_at = timezone.now()
     cand.note = reason[:300]
     cand.save(update_fields=["status", "kept", "decided_by", "decided_at", "note"])
-    DuplicateCandidate.objects.filter(Q(resident_a=retired) | Q(resident_b=retired), status=CandidateStatus.OPEN).update(
-        status=CandidateStatus.OBSOLETE
+    DuplicateCandidate.objects.filter(
+        Q(resident_a=retired) | Q(resident_b=retired), status=CandidateStatus.OPEN
+    ).update(status=CandidateStatus.OBSOLETE)
+    audit_record(
+        actor=actor,
+        action="dedupe.candidate.confirm",
+        obj=cand,
+        summary={"kept": kept.pk, "retired": retired.pk, "score": cand.score},
     )
-    audit_record(actor=actor, action="dedupe.candidate.confirm", obj=cand,
-                 summary={"kept": kept.pk, "retired": retired.pk, "score": cand.score})
     return merge

@@ -62,7 +62,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     if status not in CandidateStatus.values:
         status = CandidateStatus.OPEN
     page = paginate(request, queue(actor=actor, status=status), per_page=25)
-    return render(request, "dedupe/queue.html", {"page": page, "status": status, "statuses": CandidateStatus.choices})
+    return render(
+        request, "dedupe/queue.html", {"page": page, "status": status, "statuses": CandidateStatus.choices}
+    )
 
 
 @login_required
@@ -75,8 +77,12 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     confirm = ConfirmForm(request.POST or None, choices=choices, initial={"keep": str(a.pk)})
     if request.method == "POST" and confirm.is_valid():
         try:
-            duplicate_confirm(actor=actor, candidate=candidate, keep=int(confirm.cleaned_data["keep"]),
-                              reason=confirm.cleaned_data["reason"])
+            duplicate_confirm(
+                actor=actor,
+                candidate=candidate,
+                keep=int(confirm.cleaned_data["keep"]),
+                reason=confirm.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             confirm.add_error(None, str(exc.message))
         else:
@@ -85,11 +91,23 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     for resident in (a, b):
         audit_read(actor=actor, obj=resident, purpose="duplicate_review")
     rows = [
-        {"label": label, "a": _value(a, field), "b": _value(b, field), "same": _value(a, field) == _value(b, field)}
+        {
+            "label": label,
+            "a": _value(a, field),
+            "b": _value(b, field),
+            "same": _value(a, field) == _value(b, field),
+        }
         for field, label in COMPARED
     ]
-    context = {"candidate": candidate, "a": a, "b": b, "rows": rows, "components": explain(candidate.components),
-               "confirm": confirm, "reject": RejectForm()}
+    context = {
+        "candidate": candidate,
+        "a": a,
+        "b": b,
+        "rows": rows,
+        "components": explain(candidate.components),
+        "confirm": confirm,
+        "reject": RejectForm(),
+    }
     return render(request, "dedupe/candidate.html", context)
 
 

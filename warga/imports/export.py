@@ -27,7 +27,7 @@ from warga.registry.models import Resident
 from .layouts import COLUMNS, SIAK_WORDS, TEMPLATE_FIELDS
 
 EXPORT_CAPABILITY = "registry.export"
-EXPORT_FIELDS = tuple(f for f in TEMPLATE_FIELDS if f != "desa_name") + ("desa_name",)
+EXPORT_FIELDS = (*(f for f in TEMPLATE_FIELDS if f != "desa_name"), "desa_name")
 HEADERS = [COLUMNS[f][0] for f in EXPORT_FIELDS]
 
 
@@ -40,8 +40,13 @@ class ExportFilters:
     max_age: int | None = None
 
     def summary(self) -> dict[str, Any]:
-        return {"area": self.area_code, "sex": self.sex, "life_status": self.life_status,
-                "min_age": self.min_age, "max_age": self.max_age}
+        return {
+            "area": self.area_code,
+            "sex": self.sex,
+            "life_status": self.life_status,
+            "min_age": self.min_age,
+            "max_age": self.max_age,
+        }
 
 
 def _years_ago(today: date, years: int) -> date:
@@ -95,8 +100,12 @@ def _rows(qs: QuerySet[Resident]) -> Iterator[list[Any]]:
 
 def export_csv(*, actor: Actor, filters: ExportFilters) -> Iterator[str]:
     qs = export_queryset(actor=actor, filters=filters)
-    audit_record(actor=actor, action="registry.resident.export", object_type="registry.resident",
-                 summary={"format": "csv", "rows": qs.count(), **filters.summary()})
+    audit_record(
+        actor=actor,
+        action="registry.resident.export",
+        object_type="registry.resident",
+        summary={"format": "csv", "rows": qs.count(), **filters.summary()},
+    )
     return _csv_lines(qs)
 
 
@@ -118,8 +127,12 @@ def export_xlsx(*, actor: Actor, filters: ExportFilters) -> IO[bytes]:
     from openpyxl.cell import WriteOnlyCell
 
     qs = export_queryset(actor=actor, filters=filters)
-    audit_record(actor=actor, action="registry.resident.export", object_type="registry.resident",
-                 summary={"format": "xlsx", "rows": qs.count(), **filters.summary()})
+    audit_record(
+        actor=actor,
+        action="registry.resident.export",
+        object_type="registry.resident",
+        summary={"format": "xlsx", "rows": qs.count(), **filters.summary()},
+    )
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Penduduk")
     sheet.append(HEADERS)
@@ -130,7 +143,7 @@ def export_xlsx(*, actor: Actor, filters: ExportFilters) -> IO[bytes]:
             cell.number_format = "@"  # NIK and KK stay text: Excel would round 16 digits
             cells.append(cell)
         sheet.append(cells)
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(out)
     out.seek(0)
     return out

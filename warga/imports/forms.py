@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.forms import StyledForm
+from warga.core.forms import StyledForm, style_fields
 from warga.registry.models import LifeStatus, Sex
 
 from .models import ImportMode
@@ -17,7 +17,9 @@ class UploadForm(StyledForm):
         help_text=_("The first row holds the column names. Download the template to see the layout."),
     )
     mode = forms.ChoiceField(
-        label=_("If some rows have errors"), choices=ImportMode.choices, initial=ImportMode.ALL_OR_NOTHING,
+        label=_("If some rows have errors"),
+        choices=ImportMode.choices,
+        initial=ImportMode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
     )
 
@@ -28,15 +30,23 @@ class ExportForm(StyledForm):
     area = forms.ChoiceField(label=_("Area"))
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", _("All")), *Sex.choices])
     life_status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *LifeStatus.choices], initial=LifeStatus.ALIVE
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *LifeStatus.choices],
+        initial=LifeStatus.ALIVE,
     )
     min_age = forms.IntegerField(label=_("Age from"), required=False, min_value=0, max_value=130)
     max_age = forms.IntegerField(label=_("Age to"), required=False, min_value=0, max_value=130)
-    file_format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv", widget=forms.RadioSelect)
+    file_format = forms.ChoiceField(
+        label=_("Format"), choices=FORMATS, initial="csv", widget=forms.RadioSelect
+    )
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = areas
+        # StyledForm.__init__ already validated a bound form, before these choices existed.
+        self._errors = None  # type: ignore[assignment]
+        style_fields(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -101,6 +101,9 @@ class ImportIssue(models.Model):
         ordering = ["row_number", "id"]
         indexes = [models.Index(fields=["batch", "row_number"], name="import_issue_row_idx")]
 
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.code}"
+
 
 class StagedRow(models.Model):
     """A checked row waiting to be published. Deleted once the batch is finished."""
@@ -136,3 +139,6 @@ class StagedRow(models.Model):
             models.Index(fields=["batch", "nik"], name="staged_nik_idx"),
             models.Index(fields=["batch", "kk_number"], name="staged_kk_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"staged row {self.row_number}"

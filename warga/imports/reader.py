@@ -106,13 +106,19 @@ def _count_lines(path: Path) -> int:
 def _check_header(cells: list[Any], info: FileInfo) -> None:
     columns, layout, unknown = map_header(cells)
     missing = [f for f in REQUIRED if f not in columns]
-    has_desa = "desa_code" in columns or "desa_name" in columns or {"no_prop", "no_kab", "no_kec", "no_kel"} <= set(columns)
+    has_desa = (
+        "desa_code" in columns
+        or "desa_name" in columns
+        or {"no_prop", "no_kab", "no_kec", "no_kel"} <= set(columns)
+    )
     if not has_desa:
         missing.append("desa_code")
     if len(columns) < 3:
         raise _refuse(
-            _("The first row must hold the column names (for example NIK, NO_KK, NAMA_LGKP). "
-              "Download the template to see the layout."),
+            _(
+                "The first row must hold the column names (for example NIK, NO_KK, NAMA_LGKP). "
+                "Download the template to see the layout."
+            ),
             "no_header",
         )
     if missing:
@@ -131,7 +137,9 @@ def sniff(path: Path, *, max_rows: int) -> FileInfo:
     kind = _kind(sample)
     if kind == "xls":
         raise _refuse(
-            _("This is an old Excel file (.xls). Save it as Excel Workbook (.xlsx) or CSV and upload it again."),
+            _(
+                "This is an old Excel file (.xls). Save it as Excel Workbook (.xlsx) or CSV and upload it again."
+            ),
             "old_excel",
         )
     if kind in ("pdf", "image"):
@@ -206,7 +214,9 @@ def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Any]]]:
                     yield number, cells
         except UnicodeDecodeError:
             raise _refuse(
-                _("Part of the file is not in the %(encoding)s encoding. Save it as CSV UTF-8 and upload it again.")
+                _(
+                    "Part of the file is not in the %(encoding)s encoding. Save it as CSV UTF-8 and upload it again."
+                )
                 % {"encoding": info.encoding.upper()},
                 "encoding",
             ) from None

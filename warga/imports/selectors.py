@@ -11,7 +11,9 @@ from .services import IMPORT_CAPABILITY
 
 def batches_for(*, actor: Actor) -> QuerySet[ImportBatch]:
     actor.require(IMPORT_CAPABILITY)
-    return scoped(ImportBatch.objects.select_related("created_by", "area"), actor).order_by("-created_at", "-id")
+    return scoped(ImportBatch.objects.select_related("created_by", "area"), actor).order_by(
+        "-created_at", "-id"
+    )
 
 
 def batch_get(*, actor: Actor, pk: int) -> ImportBatch:
@@ -23,5 +25,7 @@ def export_areas(*, actor: Actor) -> list[tuple[str, str]]:
     """The actor's area and every kecamatan and desa below it, for the export form."""
     if not actor.area_code:
         return []
-    regions = Region.objects.filter(code__within=actor.area_code, level__lte=RegionLevel.DESA).order_by("code")
+    regions = Region.objects.filter(code__within=actor.area_code, level__lte=RegionLevel.DESA).order_by(
+        "code"
+    )
     return [(r.code, f"{r.code} {r.display_name}") for r in regions]

@@ -13,6 +13,9 @@ The path of a file through an import:
    NIK) are updated only where a value differs (upsert by NIK; families by KK number).
 
 A batch killed before step 3 has touched only the staging table; step 3 is atomic.
+
+The raw SQL here is composed from model metadata (table and column names) and constant
+fragments only; every value is a bound parameter (hence the S608 exemptions).
 """
 
 from __future__ import annotations
@@ -131,16 +134,20 @@ def import_create(*, actor: Actor, source: IO[bytes], file_name: str, mode: str)
             if earlier is not None:
                 batch.status = ImportStatus.SKIPPED
                 batch.finished_at = timezone.now()
-                batch.message = _(
-                    "This file was already imported (import #%(id)d). Nothing was changed."
-                ) % {"id": earlier.pk}
+                batch.message = _("This file was already imported (import #%(id)d). Nothing was changed.") % {
+                    "id": earlier.pk
+                }
             batch.save()
             audit_record(
                 actor=actor,
                 action="imports.batch.create",
                 obj=batch,
-                summary={"format": info.file_format, "rows": info.rows_expected, "mode": mode,
-                         "skipped": earlier is not None},
+                summary={
+                    "format": info.file_format,
+                    "rows": info.rows_expected,
+                    "mode": mode,
+                    "skipped": earlier is not None,
+                },
             )
             if earlier is None:
                 from .tasks import import_run_task
@@ -168,8 +175,13 @@ class _Issues:
         self.total += 1
         if self.stored + len(self.buffer) < self.limit:
             self.buffer.append(
-                ImportIssue(batch=self.batch, row_number=issue.row_number, column=issue.column[:40],
-                            code=issue.code[:40], message=issue.message[:300])
+                ImportIssue(
+                    batch=self.batch,
+                    row_number=issue.row_number,
+                    column=issue.column[:40],
+                    code=issue.code[:40],
+                    message=issue.message[:300],
+                )
             )
         if len(self.buffer) >= 5000:
             self.flush()
@@ -213,10 +225,16 @@ def import_run(*, batch_id: int) -> ImportBatch | None:
         valid = batch.rows_read - invalid
         batch.issues_total = issues.total
         if invalid and batch.mode == ImportMode.ALL_OR_NOTHING:
-            _finish(batch, ImportStatus.REJECTED, _(
-                "%(n)d rows have errors; nothing was imported. Correct them and upload the file again, "
-                "or choose to import the valid rows."
-            ) % {"n": invalid}, actor=actor)
+            _finish(
+                batch,
+                ImportStatus.REJECTED,
+                _(
+                    "%(n)d rows have errors; nothing was imported. Correct them and upload the file again, "
+                    "or choose to import the valid rows."
+                )
+                % {"n": invalid},
+                actor=actor,
+            )
         elif valid == 0:
             _finish(batch, ImportStatus.REJECTED, _("No row is valid; nothing was imported."), actor=actor)
         else:
@@ -241,8 +259,12 @@ def _finish(batch: ImportBatch, status: str, message: str, *, actor: Actor) -> N
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=status, message=message[:500], finished_at=timezone.now(), issues_total=batch.issues_total
         )
-        audit_record(actor=actor, action=f"imports.batch.{status}", obj=batch,
-                     summary={"rows": batch.rows_read, "invalid": batch.rows_invalid})
+        audit_record(
+            actor=actor,
+            action=f"imports.batch.{status}",
+            obj=batch,
+            summary={"rows": batch.rows_read, "invalid": batch.rows_invalid},
+        )
 
 
 def _fail(batch: ImportBatch, message: str, *, actor: Actor) -> None:
@@ -350,7 +372,7 @@ def _local(batch: ImportBatch) -> bool:
 
 
 def _local_copy(batch: ImportBatch) -> Path:
-    tmp = tempfile.NamedTemporaryFile(prefix="warga-import-", delete=False)
+    tmp = tempfile.NamedTemporaryFile(prefix="warga-import-", delete=False)  # noqa: SIM115
     with batch.file.open("rb") as src, tmp:
         shutil.copyfileobj(src, tmp)
     return Path(tmp.name)
@@ -364,8 +386,9 @@ def _within(column: str) -> str:
     return f"({column} = %s OR {column} LIKE %s)"
 
 
-def _mark(batch: ImportBatch, rows: list[tuple[int, int]], issues: _Issues, column: str, code: str,
-          message_of: Any) -> None:
+def _mark(
+    batch: ImportBatch, rows: list[tuple[int, int]], issues: _Issues, column: str, code: str, message_of: Any
+) -> None:
     """Mark staged rows (id, row_number) as invalid and record an issue for each."""
     if not rows:
         return
@@ -386,8 +409,12 @@ def _check_whole_file(batch: ImportBatch, issues: _Issues) -> None:
     b = batch.pk
     area = [batch.area_id, batch.area_id + ".%"]
     siak = batch.layout == "siak"
-    col = {"nik": "NIK" if siak else "nik", "kk": "NO_KK" if siak else "kk_number",
-           "rel": "STAT_HBKEL" if siak else "relationship", "birth": "TGL_LHR" if siak else "birth_date"}
+    col = {
+        "nik": "NIK" if siak else "nik",
+        "kk": "NO_KK" if siak else "kk_number",
+        "rel": "STAT_HBKEL" if siak else "relationship",
+        "birth": "TGL_LHR" if siak else "birth_date",
+    }
     s = StagedRow._meta.db_table
     r = Resident._meta.db_table
     f = Family._meta.db_table
@@ -395,64 +422,102 @@ def _check_whole_file(batch: ImportBatch, issues: _Issues) -> None:
 
     # The same NIK twice in the file: every later row is refused.
     rows = _fetch(
-        f"SELECT s.id, s.row_number, d.first_row FROM {s} s JOIN (SELECT nik, MIN(row_number) AS first_row "
+        f"SELECT s.id, s.row_number, d.first_row FROM {s} s JOIN (SELECT nik, MIN(row_number) AS first_row "  # noqa: S608
         f"FROM {s} WHERE batch_id = %s GROUP BY nik HAVING COUNT(*) > 1) d ON d.nik = s.nik "
         f"WHERE s.batch_id = %s AND s.row_number > d.first_row",
         [b, b],
     )
     first = {row[0]: row[2] for row in rows}
-    _mark(batch, [(x[0], x[1]) for x in rows], issues, col["nik"], "nik_twice",
-          lambda i: _("this NIK is also in row %(row)d") % {"row": first[i]})
+    _mark(
+        batch,
+        [(x[0], x[1]) for x in rows],
+        issues,
+        col["nik"],
+        "nik_twice",
+        lambda i: _("this NIK is also in row %(row)d") % {"row": first[i]},
+    )
 
     # Residents already registered outside the officer's area, dead, or retired by a merge.
     rows = _fetch(
-        f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik "
+        f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik "  # noqa: S608
         f"WHERE s.batch_id = %s AND NOT {_within('r.desa_id')}",
         [b, *area],
     )
-    _mark(batch, rows, issues, col["nik"], "outside_area",
-          lambda i: _("this NIK is registered outside your area; it cannot be changed by this import"))
+    _mark(
+        batch,
+        rows,
+        issues,
+        col["nik"],
+        "outside_area",
+        lambda i: _("this NIK is registered outside your area; it cannot be changed by this import"),
+    )
     rows = _fetch(
-        f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik "
+        f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik "  # noqa: S608
         f"WHERE s.batch_id = %s AND r.life_status <> 'alive'",
         [b],
     )
-    _mark(batch, rows, issues, col["nik"], "not_alive",
-          lambda i: _("this NIK belongs to a resident recorded as deceased or moved out"))
+    _mark(
+        batch,
+        rows,
+        issues,
+        col["nik"],
+        "not_alive",
+        lambda i: _("this NIK belongs to a resident recorded as deceased or moved out"),
+    )
     retired = _retired_nik_rows(b)
-    _mark(batch, retired, issues, col["nik"], "merged",
-          lambda i: _("this NIK was retired when two records of the same person were merged"))
+    _mark(
+        batch,
+        retired,
+        issues,
+        col["nik"],
+        "merged",
+        lambda i: _("this NIK was retired when two records of the same person were merged"),
+    )
     rows = _fetch(
-        f"SELECT s.id, s.row_number FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number "
+        f"SELECT s.id, s.row_number FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number "  # noqa: S608
         f"WHERE s.batch_id = %s AND NOT {_within('f.desa_id')}",
         [b, *area],
     )
-    _mark(batch, rows, issues, col["kk"], "kk_outside_area",
-          lambda i: _("this KK number is registered outside your area"))
+    _mark(
+        batch,
+        rows,
+        issues,
+        col["kk"],
+        "kk_outside_area",
+        lambda i: _("this KK number is registered outside your area"),
+    )
 
     # Families: exactly one head and one desa per KK, counting the head already registered.
     bad = _fetch(
-        f"SELECT s.kk_number, SUM(CASE WHEN s.relationship = 'kepala' THEN 1 ELSE 0 END), "
+        f"SELECT s.kk_number, SUM(CASE WHEN s.relationship = 'kepala' THEN 1 ELSE 0 END), "  # noqa: S608
         f"COUNT(DISTINCT s.desa_code) FROM {s} s WHERE s.batch_id = %s AND s.has_error = %s "
         f"GROUP BY s.kk_number HAVING SUM(CASE WHEN s.relationship = 'kepala' THEN 1 ELSE 0 END) <> 1 "
         f"OR COUNT(DISTINCT s.desa_code) > 1",
         [b, False],
     )
     family_errors: dict[str, str] = {}
-    registered_heads = set(
-        Resident.objects.filter(family__kk_number__in=[x[0] for x in bad if x[1] == 0], relationship="kepala")
-        .values_list("family__kk_number", flat=True)
-    ) if bad else set()
+    registered_heads = (
+        set(
+            Resident.objects.filter(
+                family__kk_number__in=[x[0] for x in bad if x[1] == 0], relationship="kepala"
+            ).values_list("family__kk_number", flat=True)
+        )
+        if bad
+        else set()
+    )
     for kk, heads, desas in bad:
         if desas > 1:
             family_errors[kk] = _("the rows of KK %(kk)s give different desa/kelurahan") % {"kk": kk}
         elif heads > 1:
-            family_errors[kk] = _("KK %(kk)s has %(n)d heads of family; a family has exactly one") % {"kk": kk, "n": heads}
+            family_errors[kk] = _("KK %(kk)s has %(n)d heads of family; a family has exactly one") % {
+                "kk": kk,
+                "n": heads,
+            }
         elif heads == 0 and kk not in registered_heads:
             family_errors[kk] = _("KK %(kk)s has no head of family (STAT_HBKEL KEPALA KELUARGA)") % {"kk": kk}
     # A new head for a KK whose registered head stays head.
     rows = _fetch(
-        f"SELECT s.kk_number FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number "
+        f"SELECT s.kk_number FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number "  # noqa: S608
         f"JOIN {r} r ON r.family_id = f.id AND r.relationship = 'kepala' "
         f"WHERE s.batch_id = %s AND s.has_error = %s AND s.relationship = 'kepala' AND r.nik <> s.nik "
         f"AND NOT EXISTS (SELECT 1 FROM {s} s2 WHERE s2.batch_id = s.batch_id AND s2.nik = r.nik "
@@ -460,29 +525,47 @@ def _check_whole_file(batch: ImportBatch, issues: _Issues) -> None:
         [b, False],
     )
     for (kk,) in rows:
-        family_errors.setdefault(kk, _("KK %(kk)s already has another head of family in the register") % {"kk": kk})
+        family_errors.setdefault(
+            kk, _("KK %(kk)s already has another head of family in the register") % {"kk": kk}
+        )
     for kk, message in family_errors.items():
-        members = list(StagedRow.objects.filter(batch_id=b, kk_number=kk, has_error=False).values_list("id", "row_number"))
+        members = list(
+            StagedRow.objects.filter(batch_id=b, kk_number=kk, has_error=False).values_list(
+                "id", "row_number"
+            )
+        )
         _mark(batch, members, issues, col["rel"], "family_structure", lambda i, m=message: m)
 
     # A child born before a parent, a parent born after the head.
     rows = _fetch(
-        f"SELECT DISTINCT c.id, c.row_number FROM {s} c JOIN {s} p ON p.batch_id = c.batch_id "
+        f"SELECT DISTINCT c.id, c.row_number FROM {s} c JOIN {s} p ON p.batch_id = c.batch_id "  # noqa: S608
         f"AND p.kk_number = c.kk_number AND p.relationship IN ('kepala', 'istri', 'suami') AND p.has_error = %s "
         f"WHERE c.batch_id = %s AND c.has_error = %s AND c.relationship = 'anak' AND c.birth_date <= p.birth_date",
         [False, b, False],
     )
-    _mark(batch, rows, issues, col["birth"], "child_older_than_parent",
-          lambda i: _("the child is born before a parent in the same KK"))
+    _mark(
+        batch,
+        rows,
+        issues,
+        col["birth"],
+        "child_older_than_parent",
+        lambda i: _("the child is born before a parent in the same KK"),
+    )
     rows = _fetch(
-        f"SELECT DISTINCT o.id, o.row_number FROM {s} o JOIN {s} h ON h.batch_id = o.batch_id "
+        f"SELECT DISTINCT o.id, o.row_number FROM {s} o JOIN {s} h ON h.batch_id = o.batch_id "  # noqa: S608
         f"AND h.kk_number = o.kk_number AND h.relationship = 'kepala' AND h.has_error = %s "
         f"WHERE o.batch_id = %s AND o.has_error = %s AND o.relationship IN ('orang_tua', 'mertua') "
         f"AND o.birth_date >= h.birth_date",
         [False, b, False],
     )
-    _mark(batch, rows, issues, col["birth"], "parent_younger_than_child",
-          lambda i: _("a parent (ORANG TUA/MERTUA) is younger than the head of family"))
+    _mark(
+        batch,
+        rows,
+        issues,
+        col["birth"],
+        "parent_younger_than_child",
+        lambda i: _("a parent (ORANG TUA/MERTUA) is younger than the head of family"),
+    )
 
     StagedRow.objects.filter(batch_id=b, has_error=False, relationship="kepala").update(kk_first=True)
     after = StagedRow.objects.filter(batch_id=b, has_error=True).count()
@@ -498,7 +581,7 @@ def _retired_nik_rows(batch_id: int) -> list[tuple[int, int]]:
     return [
         (row[0], row[1])
         for row in _fetch(
-            f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik JOIN {m} m ON m.retired_id = r.id "
+            f"SELECT s.id, s.row_number FROM {s} s JOIN {r} r ON r.nik = s.nik JOIN {m} m ON m.retired_id = r.id "  # noqa: S608
             f"WHERE s.batch_id = %s",
             [batch_id],
         )
@@ -573,8 +656,14 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
 
     _insert_select(
         Family,
-        {"kk_number": "s.kk_number", "desa_id": "s.desa_code", "rw": "s.rw", "rt": "s.rt", "address": "s.address"},
-        f"FROM {s} s WHERE s.batch_id = %s AND s.kk_first = %s AND s.has_error = %s "
+        {
+            "kk_number": "s.kk_number",
+            "desa_id": "s.desa_code",
+            "rw": "s.rw",
+            "rt": "s.rt",
+            "address": "s.address",
+        },
+        f"FROM {s} s WHERE s.batch_id = %s AND s.kk_first = %s AND s.has_error = %s "  # noqa: S608
         f"AND NOT EXISTS (SELECT 1 FROM {f} f WHERE f.kk_number = s.kk_number)",
         [b, True, False],
     )
@@ -591,7 +680,7 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
     _insert_select(
         Resident,
         select,
-        f"FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number WHERE s.batch_id = %s AND s.has_error = %s "
+        f"FROM {s} s JOIN {f} f ON f.kk_number = s.kk_number WHERE s.batch_id = %s AND s.has_error = %s "  # noqa: S608
         f"AND NOT EXISTS (SELECT 1 FROM {r} x WHERE x.nik = s.nik) ORDER BY s.row_number",
         [b, False],
     )
@@ -599,15 +688,24 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
     created_count = created.count()
     publish_hook("residents", batch)
     _raw(
-        f"INSERT INTO {FamilyMembership._meta.db_table} (family_id, resident_id, relationship, started_on, "
+        f"INSERT INTO {FamilyMembership._meta.db_table} (family_id, resident_id, relationship, started_on, "  # noqa: S608
         f"ended_on, end_reason) SELECT family_id, id, relationship, %s, NULL, '' FROM {r} WHERE id > %s",
         [today, resident_top],
     )
     _raw(
-        f"INSERT INTO {ResidentChange._meta.db_table} (at, action, reason, changes, actor_id, event_id, resident_id) "
+        f"INSERT INTO {ResidentChange._meta.db_table} (at, action, reason, changes, actor_id, event_id, resident_id) "  # noqa: S608
         f"SELECT %s, 'import', %s, "
-        + _json_object([("nik", "nik"), ("full_name", "full_name"), ("birth_date", "birth_date"), ("sex", "sex"),
-                        ("desa", "desa_id"), ("family", "family_id"), ("relationship", "relationship")])
+        + _json_object(
+            [
+                ("nik", "nik"),
+                ("full_name", "full_name"),
+                ("birth_date", "birth_date"),
+                ("sex", "sex"),
+                ("desa", "desa_id"),
+                ("family", "family_id"),
+                ("relationship", "relationship"),
+            ]
+        )
         + f", %s, NULL, id FROM {r} WHERE id > %s",
         [timezone.now(), reason, actor.id, resident_top],
     )
@@ -628,8 +726,13 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
         actor=actor,
         action="imports.batch.published",
         obj=batch,
-        summary={"created": created_count, "updated": updated, "unchanged": unchanged,
-                 "families_created": families_created, "invalid": batch.rows_invalid},
+        summary={
+            "created": created_count,
+            "updated": updated,
+            "unchanged": unchanged,
+            "families_created": families_created,
+            "invalid": batch.rows_invalid,
+        },
     )
     if created_count:
         from warga.dedupe.tasks import dedupe_check_range_task
@@ -646,10 +749,17 @@ def _raw(sql: str, params: list[Any]) -> int:
 def _family_history(family_top: int, *, actor: Actor, reason: str) -> None:
     f = Family._meta.db_table
     _raw(
-        f"INSERT INTO {FamilyChange._meta.db_table} (at, action, reason, changes, actor_id, event_id, family_id) "
+        f"INSERT INTO {FamilyChange._meta.db_table} (at, action, reason, changes, actor_id, event_id, family_id) "  # noqa: S608
         f"SELECT %s, 'import', %s, "
-        + _json_object([("kk_number", "kk_number"), ("desa", "desa_id"), ("rw", "rw"), ("rt", "rt"),
-                        ("address", "address")])
+        + _json_object(
+            [
+                ("kk_number", "kk_number"),
+                ("desa", "desa_id"),
+                ("rw", "rw"),
+                ("rt", "rt"),
+                ("address", "address"),
+            ]
+        )
         + f", %s, NULL, id FROM {f} WHERE id > %s",
         [timezone.now(), reason, actor.id, family_top],
     )
@@ -666,7 +776,7 @@ def _update_existing(batch: ImportBatch, *, actor: Actor, reason: str, today: da
     s, r, f = StagedRow._meta.db_table, Resident._meta.db_table, Family._meta.db_table
     stage_cols = [_RESIDENT_FROM_STAGE[c] for c in _UPDATABLE]
     sql = (
-        f"SELECT s.id, s.kk_number, {', '.join('s.' + c for c in stage_cols)}, r.id, r.family_id, fam.kk_number, "
+        f"SELECT s.id, s.kk_number, {', '.join('s.' + c for c in stage_cols)}, r.id, r.family_id, fam.kk_number, "  # noqa: S608
         f"{', '.join('r.' + c for c in _UPDATABLE)}, r.ever_married FROM {s} s JOIN {r} r ON r.nik = s.nik "
         f"LEFT JOIN {f} fam ON fam.id = r.family_id "
         f"WHERE s.batch_id = %s AND s.has_error = %s AND s.id > %s ORDER BY s.id"
@@ -685,7 +795,7 @@ def _update_existing(batch: ImportBatch, *, actor: Actor, reason: str, today: da
             last = max(last, row[0])
             kk = row[1]
             new = dict(zip(_UPDATABLE, row[2 : 2 + n], strict=True))
-            resident_id, family_id, current_kk = row[2 + n], row[3 + n], row[4 + n]
+            resident_id, current_kk = row[2 + n], row[4 + n]
             old = dict(zip(_UPDATABLE, row[5 + n : 5 + 2 * n], strict=True))
             was_married = bool(row[5 + 2 * n])
             changes: dict[str, Any] = {}
@@ -717,15 +827,24 @@ def _update_existing(batch: ImportBatch, *, actor: Actor, reason: str, today: da
                     ended_on=today, end_reason="import"
                 )
                 FamilyMembership.objects.create(
-                    family_id=family.pk, resident_id=resident_id, relationship=new["relationship"] or "lainnya",
+                    family_id=family.pk,
+                    resident_id=resident_id,
+                    relationship=new["relationship"] or "lainnya",
                     started_on=today,
                 )
                 changes["family"] = [current_kk, kk]
             Resident.objects.filter(pk=resident_id).update(
                 **values, version=F("version") + 1, updated_at=timezone.now()
             )
-            history.append(ResidentChange(resident_id=resident_id, actor=actor.user, action="import",
-                                          reason=reason[:300], changes=changes))
+            history.append(
+                ResidentChange(
+                    resident_id=resident_id,
+                    actor=actor.user,
+                    action="import",
+                    reason=reason[:300],
+                    changes=changes,
+                )
+            )
             updated += 1
         if len(history) >= 2000:
             ResidentChange.objects.bulk_create(history)

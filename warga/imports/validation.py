@@ -100,18 +100,27 @@ class RowChecker:
                 code = f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}"
             if code in self.desa:
                 return code
-            issues.append(Issue(number, self.header("desa_code"), "unknown_desa",
-                                _("desa/kelurahan code %(code)s is unknown or outside your area") % {"code": code[:24]}))
+            issues.append(
+                Issue(
+                    number,
+                    self.header("desa_code"),
+                    "unknown_desa",
+                    _("desa/kelurahan code %(code)s is unknown or outside your area") % {"code": code[:24]},
+                )
+            )
             return ""
         name = self._cell(cells, "desa_name")
         if not name:
-            issues.append(Issue(number, self.header("desa_code"), "required", _("the desa/kelurahan is missing")))
+            issues.append(
+                Issue(number, self.header("desa_code"), "required", _("the desa/kelurahan is missing"))
+            )
             return ""
         found = self.desa_names.get(layouts.normal_header(name), [])
         if len(found) == 1:
             return found[0]
         message = (
-            _("desa/kelurahan %(name)s is not in your area") if not found
+            _("desa/kelurahan %(name)s is not in your area")
+            if not found
             else _("several desa/kelurahan in your area are called %(name)s; give KODE_DESA")
         ) % {"name": name[:60]}
         issues.append(Issue(number, self.header("desa_name"), "unknown_desa", message))
@@ -124,16 +133,32 @@ class RowChecker:
                 issues.append(Issue(number, self.header(field), "required", _("the name is missing")))
             return ""
         if len(text) > 120 or not _NAME_RE.match(text):
-            issues.append(Issue(number, self.header(field), "invalid_name",
-                                _("a name may contain letters, spaces and . , ' - only")))
+            issues.append(
+                Issue(
+                    number,
+                    self.header(field),
+                    "invalid_name",
+                    _("a name may contain letters, spaces and . , ' - only"),
+                )
+            )
         return text
 
-    def _choice(self, cells: list[Any], field: str, table: dict[str, str], issues: list[Issue], number: int,
-                *, default: str | None = None) -> str:
+    def _choice(
+        self,
+        cells: list[Any],
+        field: str,
+        table: dict[str, str],
+        issues: list[Issue],
+        number: int,
+        *,
+        default: str | None = None,
+    ) -> str:
         raw = self._cell(cells, field)
         if not raw:
             if default is None:
-                issues.append(Issue(number, self.header(field), "required", _("this column must be filled in")))
+                issues.append(
+                    Issue(number, self.header(field), "required", _("this column must be filled in"))
+                )
                 return ""
             return default
         cache = self._choices.setdefault(id(table), {})
@@ -143,8 +168,14 @@ class RowChecker:
             if value is not None and len(cache) < 1000:
                 cache[raw] = value
         if value is None:
-            issues.append(Issue(number, self.header(field), "invalid_choice",
-                                _("%(value)s is not a known value for this column") % {"value": raw[:40]}))
+            issues.append(
+                Issue(
+                    number,
+                    self.header(field),
+                    "invalid_choice",
+                    _("%(value)s is not a known value for this column") % {"value": raw[:40]},
+                )
+            )
             return default or ""
         return value
 
@@ -165,26 +196,52 @@ class RowChecker:
         birth_date = self._date(birth_raw)
         if birth_date is None:
             shown = cell_text(birth_raw)
-            issues.append(Issue(number, self.header("birth_date"), "invalid_date",
-                                _("date of birth %(value)s is not a date (use DD-MM-YYYY)") % {"value": shown[:20]}
-                                if shown else _("date of birth is missing")))
+            issues.append(
+                Issue(
+                    number,
+                    self.header("birth_date"),
+                    "invalid_date",
+                    _("date of birth %(value)s is not a date (use DD-MM-YYYY)") % {"value": shown[:20]}
+                    if shown
+                    else _("date of birth is missing"),
+                )
+            )
         elif birth_date > self.today:
-            issues.append(Issue(number, self.header("birth_date"), "future_date", _("date of birth is in the future")))
+            issues.append(
+                Issue(number, self.header("birth_date"), "future_date", _("date of birth is in the future"))
+            )
         elif birth_date < OLDEST:
-            issues.append(Issue(number, self.header("birth_date"), "impossible_date",
-                                _("date of birth is too far in the past")))
+            issues.append(
+                Issue(
+                    number,
+                    self.header("birth_date"),
+                    "impossible_date",
+                    _("date of birth is too far in the past"),
+                )
+            )
         nik = self._cell(cells, "nik").replace(" ", "")
-        result = check_nik(nik, kecamatan_lookup=self.kecamatan.get, sex=sex or None,
-                           birth_date=birth_date if birth_date and birth_date <= self.today else None, today=self.today)
+        result = check_nik(
+            nik,
+            kecamatan_lookup=self.kecamatan.get,
+            sex=sex or None,
+            birth_date=birth_date if birth_date and birth_date <= self.today else None,
+            today=self.today,
+        )
         for error in result.errors:
-            issues.append(Issue(number, self.header("nik"), error.code.replace("nik.", "nik_"), error.message))
+            issues.append(
+                Issue(number, self.header("nik"), error.code.replace("nik.", "nik_"), error.message)
+            )
         kk = self._cell(cells, "kk_number").replace(" ", "")
         kk_result = check_kk(kk, region_lookup=self.regions_plain.__contains__, today=self.today)
         for error in kk_result.errors:
-            issues.append(Issue(number, self.header("kk_number"), error.code.replace("kk.", "kk_"), error.message))
+            issues.append(
+                Issue(number, self.header("kk_number"), error.code.replace("kk.", "kk_"), error.message)
+            )
         relationship = self._choice(cells, "relationship", layouts.RELATIONSHIP, issues, number)
         religion = self._choice(cells, "religion", layouts.RELIGION, issues, number, default="")
-        marital = self._choice(cells, "marital_status", layouts.MARITAL, issues, number, default="belum_kawin")
+        marital = self._choice(
+            cells, "marital_status", layouts.MARITAL, issues, number, default="belum_kawin"
+        )
         education = self._choice(cells, "education", layouts.EDUCATION, issues, number, default="")
         blood = self._choice(cells, "blood_type", layouts.BLOOD, issues, number, default="")
         citizenship = self._choice(cells, "citizenship", layouts.CITIZENSHIP, issues, number, default="WNI")

@@ -32,13 +32,19 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = import_create(actor=actor, source=upload, file_name=upload.name, mode=form.cleaned_data["mode"])
+            batch = import_create(
+                actor=actor, source=upload, file_name=upload.name, mode=form.cleaned_data["mode"]
+            )
         except ServiceError as exc:
             form.add_error("file", str(exc.message))
         else:
             return redirect("imports:batch", pk=batch.pk)
     page = paginate(request, batches_for(actor=actor), per_page=20)
-    return render(request, "imports/upload.html", {"form": form, "page": page, "can_export": actor.can(exporting.EXPORT_CAPABILITY)})
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "page": page, "can_export": actor.can(exporting.EXPORT_CAPABILITY)},
+    )
 
 
 def _batch(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
@@ -92,7 +98,10 @@ def export_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         filters = exporting.ExportFilters(
-            area_code=data["area"], sex=data["sex"], life_status=data["life_status"], min_age=data["min_age"],
+            area_code=data["area"],
+            sex=data["sex"],
+            life_status=data["life_status"],
+            min_age=data["min_age"],
             max_age=data["max_age"],
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -100,11 +109,14 @@ def export_view(request: HttpRequest) -> HttpResponse:
         try:
             if data["file_format"] == "xlsx":
                 return FileResponse(
-                    exporting.export_xlsx(actor=actor, filters=filters), as_attachment=True, filename=f"{name}.xlsx",
+                    exporting.export_xlsx(actor=actor, filters=filters),
+                    as_attachment=True,
+                    filename=f"{name}.xlsx",
                     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 )
-            response = StreamingHttpResponse(exporting.export_csv(actor=actor, filters=filters),
-                                             content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                exporting.export_csv(actor=actor, filters=filters), content_type="text/csv; charset=utf-8"
+            )
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             return response
         except NotAllowed:

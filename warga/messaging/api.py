@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from warga.accounts.auth import actor_of
@@ -187,10 +187,9 @@ class ReasonIn(Schema):
     reason: str
 
 
-def _detail(broadcast: Any) -> dict[str, Any]:
-    data = BroadcastOut.from_orm(broadcast).dict()
-    data["stats"] = selectors.broadcast_stats(broadcast)
-    return data
+def _detail(broadcast: Any) -> Any:
+    broadcast.stats = selectors.broadcast_stats(broadcast)
+    return broadcast
 
 
 @router.get(
@@ -229,7 +228,7 @@ def create_broadcast(request: HttpRequest, payload: BroadcastIn):  # type: ignor
         segment=payload.segment.dict(exclude_none=True),
         scheduled_for=payload.scheduled_for,
     )
-    return 201, _detail(broadcast)
+    return Status(201, _detail(broadcast))
 
 
 @router.get(

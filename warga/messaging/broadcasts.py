@@ -221,7 +221,7 @@ def _rendered_expr(template: str) -> Any:
     }
     for name, column in columns.items():
         if "{" + name + "}" in template:
-            expr = Replace(expr, Value("{" + name + "}"), column)
+            expr = Replace(expr, Value("{" + name + "}"), column)  # type: ignore[arg-type]
     return expr
 
 

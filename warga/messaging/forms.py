@@ -49,7 +49,7 @@ class BroadcastForm(StyledForm):
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any):
         # Choices first, then styling: styling reads the bound form's errors (it validates).
         forms.Form.__init__(self, *args, **kwargs)
-        self.fields["area"].choices = areas
+        self.fields["area"].choices = areas  # type: ignore[attr-defined]
         style_fields(self)
 
     def segment(self) -> dict[str, Any]:

@@ -100,9 +100,10 @@ def _check(ctx: KeywordContext) -> str:
         return _("Send CEK followed by the tracking code, e.g. CEK AB12CD34.")
     try:
         from warga.applications.selectors import application_status_for_sms
-    except ImportError:
-        application_status_for_sms = None  # type: ignore[assignment]
-    status = application_status_for_sms(tracking_code=code) if application_status_for_sms else None
+    except ImportError:  # the applications app is not installed: no file can be known
+        status = None
+    else:
+        status = application_status_for_sms(tracking_code=code)
     if not status:
         return _("Tracking code %(code)s is not known. Check the code on your receipt.") % {"code": code[:20]}
     return status

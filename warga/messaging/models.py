@@ -42,7 +42,7 @@ PRIORITY = {
 class SmsMessage(models.Model):
     """The outbox: every SMS Warga sends is a row here before any gateway sees it."""
 
-    to = models.CharField(_("recipient"), max_length=20, db_index=True)
+    to = models.CharField(_("recipient"), max_length=20)
     text = models.TextField(_("text"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=SmsPurpose.choices)
     priority = models.PositiveSmallIntegerField(default=50)
@@ -54,7 +54,7 @@ class SmsMessage(models.Model):
     gateway_message_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     not_before = models.DateTimeField(null=True, blank=True)
@@ -66,15 +66,26 @@ class SmsMessage(models.Model):
     claim_token = models.CharField(max_length=32, blank=True)
     dlr_status = models.PositiveSmallIntegerField(null=True, blank=True)
     dlr_at = models.DateTimeField(null=True, blank=True)
+    # Indexed by sms_broadcast_status_idx (broadcast first), not by a separate FK index.
     broadcast = models.ForeignKey(
-        "messaging.Broadcast", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+        "messaging.Broadcast",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every index costs time when a broadcast writes a million rows: only those queries need.
         indexes = [
-            models.Index(fields=["status", "priority", "id"], name="sms_dispatch_idx"),
+            # The dispatcher's queue: only queued rows, in the order they are sent.
+            models.Index(
+                fields=["priority", "id"], condition=models.Q(status="queued"), name="sms_dispatch_queue_idx"
+            ),
             models.Index(fields=["broadcast", "status"], name="sms_broadcast_status_idx"),
+            models.Index(fields=["to"], name="sms_to_idx"),
             models.Index(fields=["created_at"], name="sms_created_idx"),
         ]
         constraints = [

@@ -297,13 +297,17 @@ def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
     """Upload a batch of captured records; every record gets its own answer."""
     device = _device(request)
     records = [sync.RecordIn(r.id, r.kind, r.captured_at, r.body, r.mac) for r in payload.records]
-    return sync.sync_batch(device=device, assignment_id=payload.assignment, sent_at=payload.sent_at, records=records)
+    return sync.sync_batch(
+        device=device, assignment_id=payload.assignment, sent_at=payload.sent_at, records=records
+    )
 
 
 @router.post("/uploads", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 409)})
 def upload_start(request: HttpRequest, payload: UploadIn) -> dict[str, Any]:
     """Open a resumable photo upload (or get the one already open: `received` says where to go on)."""
-    upload = sync.upload_start(device=_device(request), upload_id=payload.id, size=payload.size, sha256=payload.sha256)
+    upload = sync.upload_start(
+        device=_device(request), upload_id=payload.id, size=payload.size, sha256=payload.sha256
+    )
     return _upload_out(upload)
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils import timezone
@@ -28,6 +28,15 @@ def _area_choices(actor: Actor) -> list[tuple[str, str]]:
     return choices
 
 
+F = TypeVar("F", bound=forms.Field)
+
+
+def _field(form: forms.Form, name: str, kind: type[F]) -> F:
+    field = form.fields[name]
+    assert isinstance(field, kind)
+    return field
+
+
 class ActorForm(StyledForm):
     """Choices depend on the officer; they are set before styling, which reads the bound errors."""
 
@@ -46,7 +55,9 @@ class TeamForm(ActorForm):
     members = forms.ModelMultipleChoiceField(
         label=_("Members"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    capacity_per_day = forms.IntegerField(label=_("People served per day"), min_value=1, max_value=500, initial=60)
+    capacity_per_day = forms.IntegerField(
+        label=_("People served per day"), min_value=1, max_value=500, initial=60
+    )
     vehicles = forms.CharField(
         label=_("Vehicles"),
         required=False,
@@ -57,22 +68,28 @@ class TeamForm(ActorForm):
         label=_("Equipment sets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_('One per line: the code, then a description, e.g. "KIT-01 camera, scanners, signature pad".'),
+        help_text=_(
+            'One per line: the code, then a description, e.g. "KIT-01 camera, scanners, signature pad".'
+        ),
     )
 
     def setup(self, actor: Actor) -> None:
-        self.fields["area"].choices = _area_choices(actor)
-        self.fields["members"].queryset = field_officers(actor=actor)
+        _field(self, "area", forms.ChoiceField).choices = _area_choices(actor)
+        _field(self, "members", forms.ModelMultipleChoiceField).queryset = field_officers(actor=actor)
 
     def clean_vehicles(self) -> list[tuple[str, str]]:
-        kinds = {str(label).lower(): code for code, label in VehicleKind.choices} | {c: c for c in VehicleKind.values}
+        kinds = {str(label).lower(): code for code, label in VehicleKind.choices} | {
+            c: c for c in VehicleKind.values
+        }
         result = []
         for line in self.cleaned_data["vehicles"].splitlines():
             if not line.strip():
                 continue
             kind, _sep, plate = line.strip().partition(" ")
             if kind.lower() not in kinds or not plate.strip():
-                raise forms.ValidationError(_("Write each vehicle as its kind and plate: %(line)s") % {"line": line})
+                raise forms.ValidationError(
+                    _("Write each vehicle as its kind and plate: %(line)s") % {"line": line}
+                )
             result.append((kinds[kind.lower()], plate.strip()))
         return result
 
@@ -98,8 +115,12 @@ class EventForm(ActorForm):
     )
 
     def setup(self, actor: Actor) -> None:
-        self.fields["team"].queryset = teams_visible(actor=actor).filter(is_active=True)
-        self.fields["desa"].choices = [(r.code, f"{r.display_name} ({r.code})") for r in desa_choices(actor=actor)]
+        _field(self, "team", forms.ModelChoiceField).queryset = teams_visible(actor=actor).filter(
+            is_active=True
+        )
+        _field(self, "desa", forms.ChoiceField).choices = [
+            (r.code, f"{r.display_name} ({r.code})") for r in desa_choices(actor=actor)
+        ]
         self.fields["date"].initial = timezone.localdate() + timedelta(days=1)
 
 
@@ -120,10 +141,15 @@ STATUS_CHOICES = [
 class PlannerForm(ActorForm):
     area = forms.ChoiceField(label=_("Area"))
     statuses = forms.MultipleChoiceField(
-        label=_("Who to reach"), choices=STATUS_CHOICES, initial=["not_recorded"], widget=forms.CheckboxSelectMultiple
+        label=_("Who to reach"),
+        choices=STATUS_CHOICES,
+        initial=["not_recorded"],
+        widget=forms.CheckboxSelectMultiple,
     )
     teams = forms.IntegerField(label=_("Number of teams"), min_value=1, max_value=50, initial=2)
-    capacity = forms.IntegerField(label=_("People served per team per day"), min_value=1, max_value=500, initial=60)
+    capacity = forms.IntegerField(
+        label=_("People served per team per day"), min_value=1, max_value=500, initial=60
+    )
     start = forms.DateField(label=_("First day"), widget=DATE)
     deadline = forms.DateField(label=_("Deadline (e.g. election day)"), widget=DATE)
     lead_days = forms.IntegerField(
@@ -134,18 +160,21 @@ class PlannerForm(ActorForm):
         help_text=_("Time to print and hand over cards before the deadline."),
     )
     min_visit = forms.IntegerField(
-        label=_("Minimum people per trip"), min_value=0, max_value=500, initial=15,
+        label=_("Minimum people per trip"),
+        min_value=0,
+        max_value=500,
+        initial=15,
         help_text=_("A trip for fewer people is not planned; they are served at the office."),
     )
 
     def setup(self, actor: Actor) -> None:
-        self.fields["area"].choices = _area_choices(actor)
+        _field(self, "area", forms.ChoiceField).choices = _area_choices(actor)
         today = timezone.localdate()
         self.fields["start"].initial = today + timedelta(days=1)
         self.fields["deadline"].initial = today + timedelta(days=60)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, deadline = data.get("start"), data.get("deadline")
         if start and deadline:
             if start < timezone.localdate():

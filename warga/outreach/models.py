@@ -46,7 +46,9 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, related_name="outreach_teams", blank=True, verbose_name=_("members")
     )
     capacity_per_day = models.PositiveSmallIntegerField(
-        _("people served per day"), default=60, help_text=_("How many residents the team can serve in one day.")
+        _("people served per day"),
+        default=60,
+        help_text=_("How many residents the team can serve in one day."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,7 +111,9 @@ class OutreachEvent(models.Model):
     dusun = models.CharField(_("dusun"), max_length=80, blank=True)
     meeting_point = models.CharField(_("meeting point"), max_length=160)
     services = models.JSONField(_("services"), default=list)
-    status = models.CharField(_("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.PLANNED
+    )
     announced_at = models.DateTimeField(null=True, blank=True)
     targets_built_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -157,16 +161,22 @@ class Target(models.Model):
             models.UniqueConstraint(fields=["event", "resident", "kind"], name="unique_outreach_target")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.resident_id}"
+
 
 class Device(models.Model):
     """A phone registered to one officer. Only the token's hash is stored; revoking stops its sync
     and tells the app to wipe its local data at next contact."""
 
-    TOKEN_PREFIX = "wdv_"
+    TOKEN_PREFIX = "wdv_"  # noqa: S105 - a prefix, not a secret
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outreach_devices", verbose_name=_("officer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="outreach_devices",
+        verbose_name=_("officer"),
     )
     label = models.CharField(_("label"), max_length=80)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -225,6 +235,9 @@ class Assignment(models.Model):
         ordering = ["-issued_at"]
         verbose_name = _("assignment")
 
+    def __str__(self) -> str:
+        return str(self.public_id)
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
@@ -269,6 +282,9 @@ class SyncRecord(models.Model):
         verbose_name = _("synced record")
         constraints = [models.UniqueConstraint(fields=["device", "client_id"], name="unique_device_record")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.client_id}"
+
 
 class UploadStatus(models.TextChoices):
     RECEIVING = "receiving", _("Receiving")
@@ -289,7 +305,9 @@ class PhotoUpload(models.Model):
     content_type = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    used_by = models.ForeignKey(SyncRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos")
+    used_by = models.ForeignKey(
+        SyncRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
+    )
 
     scope_region_field = "device__user__area"
 
@@ -298,6 +316,9 @@ class PhotoUpload(models.Model):
             models.UniqueConstraint(fields=["device", "client_id"], name="unique_device_upload"),
             models.CheckConstraint(condition=Q(received__lte=models.F("size")), name="upload_within_size"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.client_id)
 
 
 class PhotoChunk(models.Model):
@@ -308,3 +329,6 @@ class PhotoChunk(models.Model):
     class Meta:
         ordering = ["offset"]
         constraints = [models.UniqueConstraint(fields=["upload", "offset"], name="unique_chunk_offset")]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}@{self.offset}"

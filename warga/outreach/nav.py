@@ -6,9 +6,21 @@ from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTRE
 
 register(
     NavItem(_("Outreach"), "outreach:events", OUTREACH_VIEW, icon="truck", section=_("Outreach"), order=400),
-    NavItem(_("Outreach planner"), "outreach:planner", OUTREACH_PLAN, icon="calendar-range",
-            section=_("Outreach"), order=401),  # fmt: skip
+    NavItem(
+        _("Outreach planner"),
+        "outreach:planner",
+        OUTREACH_PLAN,
+        icon="calendar-range",
+        section=_("Outreach"),
+        order=401,
+    ),
     NavItem(_("Field app"), "outreach:app", OUTREACH_FIELD, icon="phone", section=_("Outreach"), order=402),
-    NavItem(_("Field devices"), "outreach:devices", OUTREACH_DEVICES, icon="shield-lock",
-            section=_("Outreach"), order=403),  # fmt: skip
+    NavItem(
+        _("Field devices"),
+        "outreach:devices",
+        OUTREACH_DEVICES,
+        icon="shield-lock",
+        section=_("Outreach"),
+        order=403,
+    ),
 )

@@ -108,13 +108,12 @@ def plan_outreach(
     # Columns: y[0..n-1] then s[0..n-1].
     lower = np.zeros(2 * n)
     upper = np.array(
-        [float(min(slots, math.ceil(d.targets / capacity))) for d in desas] + [float(d.targets) for d in desas]
+        [float(min(slots, math.ceil(d.targets / capacity))) for d in desas]
+        + [float(d.targets) for d in desas]
     )
     h.addVars(2 * n, lower, upper)
     h.changeColsCost(2 * n, np.arange(2 * n, dtype=np.int32), np.array([-0.1] * n + [1.0] * n))
-    h.changeColsIntegrality(
-        n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n)
-    )
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
 
     def row(lo: float, hi: float, entries: list[tuple[int, float]]) -> None:
@@ -181,7 +180,13 @@ def _explain(plan: Plan, desas: list[DesaTargets], teams: int, capacity: int, mi
             "%(teams)d team(s) × %(days)d working day(s) × %(cap)d people a day = at most %(total)d people served; "
             "%(targets)d residents to reach."
         )
-        % {"teams": teams, "days": len(plan.days), "cap": capacity, "total": plan.capacity, "targets": plan.total_targets}
+        % {
+            "teams": teams,
+            "days": len(plan.days),
+            "cap": capacity,
+            "total": plan.capacity,
+            "targets": plan.total_targets,
+        }
     ]
     if not plan.days:
         lines.append(_("There is no working day left before the deadline (after the lead time)."))

@@ -78,13 +78,26 @@ def ktp_recording(ctx: RecordContext) -> Outcome:
         outreach_event_id=event.pk,
         client_ref=str(ctx.client_id),
     )
-    target_mark_served(event=event, resident_id=resident.pk, kind=TargetKind.KTP_RECORDING, by=ctx.device.user)
+    target_mark_served(
+        event=event, resident_id=resident.pk, kind=TargetKind.KTP_RECORDING, by=ctx.device.user
+    )
     return Outcome(recording._meta.label_lower, str(recording.pk), resident.full_name)
 
 
 # --- Corrections of resident data ---------------------------------------------------------------
-CORRECTABLE = ["birth_place", "religion", "marital_status", "occupation", "education", "blood_type",
-               "father_name", "mother_name", "rw", "rt", "address"]  # fmt: skip
+CORRECTABLE = [
+    "birth_place",
+    "religion",
+    "marital_status",
+    "occupation",
+    "education",
+    "blood_type",
+    "father_name",
+    "mother_name",
+    "rw",
+    "rt",
+    "address",
+]
 
 
 class CorrectionBody(_Body):
@@ -117,7 +130,9 @@ def correction(ctx: RecordContext) -> Outcome:
     except Conflict as exc:
         resident.refresh_from_db()
         raise Conflict(
-            _("The register changed this resident after you downloaded the list. Check the values and resend."),
+            _(
+                "The register changed this resident after you downloaded the list. Check the values and resend."
+            ),
             code="version_changed",
             details={
                 "version": resident.version,
@@ -196,7 +211,10 @@ def application(ctx: RecordContext) -> Outcome:
     )
     for ref, upload in zip(body.photos, uploads, strict=True):
         document_attach(
-            actor=ctx.actor, application_id=created.pk, requirement=ref.requirement, content=upload_bytes(upload)
+            actor=ctx.actor,
+            application_id=created.pk,
+            requirement=ref.requirement,
+            content=upload_bytes(upload),
         )
     return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code)
 
@@ -216,7 +234,8 @@ def _form_fields(form_class: Any) -> list[dict[str, Any]]:
     out = []
     for name, f in form_class.base_fields.items():
         if isinstance(f, forms.ChoiceField):
-            kind, choices = "choice", [[str(v), str(label)] for v, label in f.choices if v != ""]
+            options: Any = f.choices
+            kind, choices = "choice", [[str(v), str(label)] for v, label in options if v != ""]
         elif isinstance(f, forms.DateField):
             kind, choices = "date", []
         elif isinstance(f, forms.IntegerField):
@@ -224,7 +243,13 @@ def _form_fields(form_class: Any) -> list[dict[str, Any]]:
         else:
             kind, choices = "text", []
         out.append(
-            {"name": name, "label": str(f.label or name), "type": kind, "required": f.required, "choices": choices}
+            {
+                "name": name,
+                "label": str(f.label or name),
+                "type": kind,
+                "required": f.required,
+                "choices": choices,
+            }
         )
     return out
 
@@ -256,7 +281,7 @@ def reference_lists() -> dict[str, Any]:
     """Choices the field app needs offline: correctable fields, report categories, services."""
     from warga.registry import models as reg
 
-    choices = {
+    choices: dict[str, list[tuple[str, Any]]] = {
         "religion": reg.Religion.choices,
         "marital_status": reg.MaritalStatus.choices,
         "education": reg.Education.choices,
@@ -264,7 +289,7 @@ def reference_lists() -> dict[str, Any]:
     }
     fields = []
     for name in CORRECTABLE:
-        f = Resident._meta.get_field(name)
+        f: Any = Resident._meta.get_field(name)
         fields.append(
             {
                 "name": name,

@@ -50,10 +50,14 @@ def events_for_officer(*, actor: Actor) -> QuerySet[OutreachEvent]:
     """Events of the officer's teams that a phone can still download (today − 3 days onwards)."""
     if actor.user is None:
         return OutreachEvent.objects.none()
-    qs = scoped(OutreachEvent.objects.all(), actor).filter(
-        team__members=actor.user,
-        date__gte=timezone.localdate() - timedelta(days=3),
-    ).exclude(status=EventStatus.CANCELLED)
+    qs = (
+        scoped(OutreachEvent.objects.all(), actor)
+        .filter(
+            team__members=actor.user,
+            date__gte=timezone.localdate() - timedelta(days=3),
+        )
+        .exclude(status=EventStatus.CANCELLED)
+    )
     return _with_counts(qs).order_by("date", "id")
 
 
@@ -77,19 +81,25 @@ def results_by_team(*, actor: Actor) -> list[dict[str, Any]]:
         .order_by("event__team__name")
     )
     return [
-        {"team": r["event__team__name"], "events": r["events"], "targeted": r["targeted"], "served": r["served"]}
+        {
+            "team": r["event__team__name"],
+            "events": r["events"],
+            "targeted": r["targeted"],
+            "served": r["served"],
+        }
         for r in rows
     ]
 
 
 def sync_summary(*, event: OutreachEvent) -> list[dict[str, Any]]:
     """Records synced for an event per kind and answer, with flagged phone clocks."""
-    return list(
+    rows = (
         SyncRecord.objects.filter(assignment__event=event)
         .values("kind", "status")
         .annotate(n=Count("id"), flagged=Count("id", filter=Q(clock_flagged=True)))
         .order_by("kind", "status")
     )
+    return [dict(row) for row in rows]
 
 
 def devices_visible(*, actor: Actor) -> QuerySet[Device]:

@@ -67,7 +67,8 @@ def team_create(
     for member in members:
         if member.pk not in allowed:
             raise InvalidInput(
-                _("%(name)s cannot join an outreach team here.") % {"name": member.get_full_name() or member.username}
+                _("%(name)s cannot join an outreach team here.")
+                % {"name": member.get_full_name() or member.username}
             )
     kinds = {k for k, _label in VehicleKind.choices}
     for kind, _label in vehicles:
@@ -77,9 +78,15 @@ def team_create(
         name=name.strip(), area=area, unit_id=actor.unit_id, capacity_per_day=capacity_per_day
     )
     team.members.set(members)
-    Vehicle.objects.bulk_create([Vehicle(team=team, kind=k, label=label.strip()) for k, label in vehicles if label])
+    Vehicle.objects.bulk_create(
+        [Vehicle(team=team, kind=k, label=label.strip()) for k, label in vehicles if label]
+    )
     EquipmentSet.objects.bulk_create(
-        [EquipmentSet(team=team, code=code.strip(), description=desc.strip()) for code, desc in equipment if code]
+        [
+            EquipmentSet(team=team, code=code.strip(), description=desc.strip())
+            for code, desc in equipment
+            if code
+        ]
     )
     audit_record(
         actor=actor,
@@ -163,7 +170,8 @@ def event_targets_build(*, actor: Actor, event: OutreachEvent) -> dict[str, int]
         stale = [rid for rid, served in existing.items() if rid not in wanted and served is None]
         Target.objects.filter(event=event, kind=kind, resident_id__in=stale).delete()
         Target.objects.bulk_create(
-            [Target(event=event, resident_id=rid, kind=kind) for rid in wanted - set(existing)], batch_size=1000
+            [Target(event=event, resident_id=rid, kind=kind) for rid in wanted - set(existing)],
+            batch_size=1000,
         )
         counts[kind] = Target.objects.filter(event=event, kind=kind).count()
     event.targets_built_at = timezone.now()
@@ -197,7 +205,8 @@ def event_announce(*, actor: Actor, event: OutreachEvent, text: str) -> bool:
                     text=text,
                     area_code=event.desa_id,
                     segment={"ktp_statuses": statuses},
-                    name=_("Outreach %(date)s %(desa)s") % {"date": event.date.isoformat(), "desa": event.desa.name},
+                    name=_("Outreach %(date)s %(desa)s")
+                    % {"date": event.date.isoformat(), "desa": event.desa.name},
                 )
             sms = True
         except InvalidInput as exc:
@@ -243,6 +252,8 @@ def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by:
 def device_register(*, actor: Actor, label: str) -> tuple[Device, str]:
     """Register a phone to the logged-in officer. Returns the device and its token (shown once)."""
     actor.require(OUTREACH_FIELD)
+    if actor.user is None:
+        raise NotAllowed(_("You do not have permission for this action."))
     label = label.strip()[:80]
     if not label:
         raise InvalidInput(_("Give this phone a name (for example its brand and colour)."))
@@ -283,7 +294,9 @@ def device_authenticate(token: str) -> Device | None:
 
 @transaction.atomic
 def device_wipe_confirm(*, device: Device) -> None:
-    Device.objects.filter(pk=device.pk, wipe_confirmed_at__isnull=True).update(wipe_confirmed_at=timezone.now())
+    Device.objects.filter(pk=device.pk, wipe_confirmed_at__isnull=True).update(
+        wipe_confirmed_at=timezone.now()
+    )
 
 
 # --- Assignments -------------------------------------------------------------------------------
@@ -304,7 +317,9 @@ def _assignment_payload(assignment: Assignment, actor: Actor) -> dict[str, Any]:
         "id", "nik", "full_name", "birth_date", "sex", "rw", "rt", "address", "version"
     ):
         rid, nik, name, birth, sex, rw, rt, address, version = r
-        rows.append([rid, nik, name, birth.isoformat(), sex, rw, rt, address, version, target_bits.get(rid, 0)])
+        rows.append(
+            [rid, nik, name, birth.isoformat(), sex, rw, rt, address, version, target_bits.get(rid, 0)]
+        )
     return {
         "v": 1,
         "assignment": str(assignment.public_id),

@@ -121,7 +121,9 @@ def _device_context(device: Device) -> RequestContext:
 def check_device(device: Device) -> None:
     if device.is_revoked:
         raise NotAllowed(
-            _("This phone was revoked by an administrator. Its data has been wiped; contact your supervisor."),
+            _(
+                "This phone was revoked by an administrator. Its data has been wiped; contact your supervisor."
+            ),
             code="device_revoked",
             details={"wipe": True},
         )
@@ -242,7 +244,9 @@ def _sync_one(
         return _replay(previous, rec.id, digest)
     handler = handlers.get(rec.kind)
     if handler is None:
-        return _answer(rec.id, SyncStatus.REJECTED, "unknown_kind", _("This kind of record is not supported."))
+        return _answer(
+            rec.id, SyncStatus.REJECTED, "unknown_kind", _("This kind of record is not supported.")
+        )
     flagged = abs(skew) > CLOCK_TOLERANCE.total_seconds() or bool(
         captured and (captured - received_at) > CLOCK_TOLERANCE
     )
@@ -271,7 +275,11 @@ def _sync_one(
             if details is not None:
                 answer["details"] = details
             if outcome is not None:
-                answer["object"] = {"type": outcome.object_type, "id": outcome.object_id, "label": outcome.label}
+                answer["object"] = {
+                    "type": outcome.object_type,
+                    "id": outcome.object_id,
+                    "label": outcome.label,
+                }
             if flagged:
                 answer["clock_flagged"] = True
             row = SyncRecord.objects.create(
@@ -367,7 +375,9 @@ def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) ->
     offset the server has, so the phone resumes from there."""
     check_device(device)
     upload = (
-        PhotoUpload.objects.select_for_update().filter(device=device, client_id=_upload_key(upload_id)).first()
+        PhotoUpload.objects.select_for_update()
+        .filter(device=device, client_id=_upload_key(upload_id))
+        .first()
     )
     if upload is None:
         raise NotFound(_("Unknown upload."))
@@ -434,7 +444,9 @@ def photos_for_record(ctx: RecordContext, ids: list[str]) -> list[PhotoUpload]:
     for key in keys:
         upload = uploads.get(key)
         if upload is None or upload.status == UploadStatus.RECEIVING:
-            raise RetryLater(_("A photo of this record has not been fully uploaded yet."), code="photo_pending")
+            raise RetryLater(
+                _("A photo of this record has not been fully uploaded yet."), code="photo_pending"
+            )
         if upload.status == UploadStatus.REJECTED:
             raise InvalidInput(upload.reason, code="photo_rejected")
         if upload.used_by_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import Any
 
@@ -160,9 +161,7 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
     try:
         if action == "targets":
             counts = services.event_targets_build(actor=actor, event=event)
-            messages.success(
-                request, _("Target list built: %(n)d residents.") % {"n": sum(counts.values())}
-            )
+            messages.success(request, _("Target list built: %(n)d residents.") % {"n": sum(counts.values())})
         elif action == "announce":
             form = AnnounceForm(request.POST)
             if not form.is_valid():
@@ -176,7 +175,9 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 else:
                     messages.warning(
                         request,
-                        _("Announced on the village board. No SMS: nobody targeted has a verified number with consent."),
+                        _(
+                            "Announced on the village board. No SMS: nobody targeted has a verified number with consent."
+                        ),
                     )
         elif action in ("done", "cancel"):
             services.event_close(actor=actor, event=event, cancelled=action == "cancel")
@@ -251,7 +252,12 @@ def planner_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "plan": plan,
             "desas": [
-                {"name": d.name, "code": d.code, "targets": d.targets, "served": plan.served_by_desa.get(d.code, 0)}
+                {
+                    "name": d.name,
+                    "code": d.code,
+                    "targets": d.targets,
+                    "served": plan.served_by_desa.get(d.code, 0),
+                }
                 for d in desas
             ]
             if plan
@@ -278,7 +284,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     page = Paginator(selectors.devices_visible(actor=actor), 25).get_page(request.GET.get("page"))
     assignments = (
-        selectors.assignments_visible(actor=actor).filter(expires_at__gte=timezone.now() - timezone.timedelta(days=30))
+        selectors.assignments_visible(actor=actor).filter(expires_at__gte=timezone.now() - timedelta(days=30))
     )[:50]
     return render(
         request,
@@ -327,7 +333,12 @@ APP_STATIC = [
     "outreach/icon-192.png",
     "outreach/icon-512.png",
 ]
-WORKBOX_MODULES = ["workbox-sw.js", "workbox-core.prod.js", "workbox-precaching.prod.js", "workbox-routing.prod.js"]
+WORKBOX_MODULES = [
+    "workbox-sw.js",
+    "workbox-core.prod.js",
+    "workbox-precaching.prod.js",
+    "workbox-routing.prod.js",
+]
 
 
 @lru_cache(maxsize=1)
@@ -367,8 +378,18 @@ def manifest_view(request: HttpRequest) -> JsonResponse:
         "theme_color": "#198754",
         "lang": "id",
         "icons": [
-            {"src": static("outreach/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
-            {"src": static("outreach/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {
+                "src": static("outreach/icon-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+                "purpose": "any",
+            },
+            {
+                "src": static("outreach/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "any",
+            },
         ],
     }
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})

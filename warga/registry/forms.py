@@ -23,7 +23,7 @@ CHANNELS = [
 ]
 
 
-def _blank(choices: Any, label: str = "—") -> list[tuple[str, str]]:
+def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
 
@@ -179,11 +179,11 @@ class MoveForm(ChoicesForm):
     event_ref = forms.CharField(label=_("Reference number (SKPWNI)"), max_length=64, required=False)
 
     def __init__(self, *args: Any, members: list[Resident], **kwargs: Any):
-        self.members = members
+        self.people = members
         super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
-        self.fields["members"].choices = [(str(m.pk), m.full_name) for m in self.members]  # type: ignore[attr-defined]
+        self.fields["members"].choices = [(str(m.pk), m.full_name) for m in self.people]  # type: ignore[attr-defined]
         self.fields["to_desa"].choices = _blank(desa_choices())  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:

@@ -309,7 +309,61 @@ class LifeEvent(models.Model):
         return f"{self.get_type_display()} {self.occurred_on}"
 
 
-class ResidentChange(models.Model):
+#: What a history row's `action` means, for people reading the history.
+CHANGE_ACTIONS = {
+    "create": _("Added to the register"),
+    "correct": _("Data corrected"),
+    "update": _("Data corrected"),
+    "family_address": _("KK address changed"),
+    "join_family": _("Joined a KK"),
+    "member_added": _("Member added"),
+    "member_born": _("Member born"),
+    "member_removed": _("Member removed"),
+    "member_death": _("Member died"),
+    "member_move_out": _("Member moved out"),
+    "member_marriage": _("Member left after marriage"),
+    "member_split": _("Member moved to a new KK"),
+    "removed": _("Removed from the KK"),
+    "split": _("Moved to a new KK"),
+    "new_head": _("New head of family"),
+    "birth": _("Birth"),
+    "death": _("Death"),
+    "widowed": _("Spouse died"),
+    "move_within": _("Move within the region"),
+    "move_out": _("Move out"),
+    "move_in": _("Move in"),
+    "marriage": _("Marriage"),
+    "divorce": _("Divorce"),
+    "phone_add": _("Phone number added"),
+    "phone_verify": _("Phone number verified"),
+    "phone_consent": _("Broadcast consent changed"),
+}
+
+
+class ChangeRowsMixin:
+    """Readable history: the action's label and (field label, old, new) rows."""
+
+    action: str
+    changes: dict
+    described_model: type[models.Model]
+
+    @property
+    def action_label(self) -> str:
+        return str(CHANGE_ACTIONS.get(self.action, self.action))
+
+    def rows(self) -> list[tuple[str, object, object]]:
+        result = []
+        for name, values in self.changes.items():
+            try:
+                label = str(self.described_model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+            except Exception:
+                label = name.replace("_", " ")
+            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            result.append((label, old, new))
+        return result
+
+
+class ResidentChange(ChangeRowsMixin, models.Model):
     """One write to a resident: who, when, why, and the old and new value of each field changed.
 
     `changes` is {field: [old, new]} with values as strings (dates ISO); a create has old None.
@@ -327,6 +381,7 @@ class ResidentChange(models.Model):
     changes = models.JSONField(default=dict)
 
     scope_region_field = "resident__desa"
+    described_model = Resident
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -336,7 +391,7 @@ class ResidentChange(models.Model):
         return f"{self.action} {self.at:%Y-%m-%d}"
 
 
-class FamilyChange(models.Model):
+class FamilyChange(ChangeRowsMixin, models.Model):
     """One write to a family (address, KK number, members joining or leaving)."""
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="changes")
@@ -350,6 +405,7 @@ class FamilyChange(models.Model):
     changes = models.JSONField(default=dict)
 
     scope_region_field = "family__desa"
+    described_model = Family
 
     class Meta:
         ordering = ["-at", "-id"]

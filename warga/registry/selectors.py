@@ -319,7 +319,8 @@ def population_stats(*, actor: Actor, area: Region, on: date | None = None) -> d
         r.code: {"region": r, "M": 0, "F": 0, "total": 0, "groups": {lab: {"M": 0, "F": 0} for lab in labels}}
         for r in rows_for
     }
-    for item in qs:
+    for values in qs.iterator():
+        item: dict[str, Any] = dict(values)
         code = ".".join(item["desa_id"].split(".")[:depth])
         row = table.get(code)
         if row is None:
@@ -328,7 +329,7 @@ def population_stats(*, actor: Actor, area: Region, on: date | None = None) -> d
             row["groups"][label][item["sex"]] += item[label]
             row[item["sex"]] += item[label]
             row["total"] += item[label]
-    totals = {"M": 0, "F": 0, "total": 0, "groups": {lab: {"M": 0, "F": 0} for lab in labels}}
+    totals: dict[str, Any] = {"M": 0, "F": 0, "total": 0, "groups": {lab: {"M": 0, "F": 0} for lab in labels}}
     for row in table.values():
         for s in ("M", "F", "total"):
             totals[s] += row[s]
@@ -362,7 +363,7 @@ def phone_drive_stats(*, actor: Actor, kecamatan: Region, on: date | None = None
     by_desa: dict[str, dict[str, int]] = defaultdict(lambda: {"adults": 0, "verified": 0})
     for item in counts:
         by_desa[item["desa_id"]] = {"adults": item["adults"], "verified": item["verified"]}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for desa in desas:
         numbers = by_desa[desa.code]
         pct = round(100 * numbers["verified"] / numbers["adults"], 1) if numbers["adults"] else 0.0

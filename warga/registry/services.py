@@ -747,7 +747,7 @@ def family_update(
         raise InvalidInput(_("Nothing was changed."), code="registry.no_change")
     _apply(family, cleaned)
     _family_history(family, actor=actor, action="update", changes=diff, reason=reason)
-    address_fields = {k: cleaned[k] for k in ("desa", "rw", "rt", "address") if k in cleaned}
+    address_fields: dict[str, Any] = {k: cleaned[k] for k in ("desa", "rw", "rt", "address") if k in cleaned}
     if address_fields:
         for member in Resident.objects.select_for_update().filter(family=family):
             member_diff = _diff(member, address_fields)
@@ -1265,7 +1265,7 @@ def move_within(
         event_ref=event_ref,
     )
     reason = _("Move within the region")
-    address_values = {"desa": region, "rw": rw_n, "rt": rt_n, "address": _text(address, 200)}
+    address_values: dict[str, Any] = {"desa": region, "rw": rw_n, "rt": rt_n, "address": _text(address, 200)}
     by_family: dict[int | None, list[Resident]] = {}
     for mover in movers:
         by_family.setdefault(mover.family_id, []).append(mover)
@@ -1300,7 +1300,7 @@ def move_within(
                 family=family,
                 members=group,
                 new_head=head,
-                address=address_values["address"],
+                address=str(address_values["address"]),
                 desa=region,
                 rw=rw_n,
                 rt=rt_n,

@@ -129,9 +129,42 @@ BALI_GIVEN_F = (
     "Sari", "Ariani", "Suartini", "Wulandari", "Sukerti", "Astuti", "Widiastuti", "Sukarmi", "Yuliani",
     "Purnamasari", "Ratnadi",
 )  # fmt: skip
-CHINESE_M = ("Hendra", "Sugianto", "Budi", "Hartanto", "Wilson", "Johan", "Steven", "Rudy", "Kelvin", "Suwandi")
-CHINESE_F = ("Linda", "Lily", "Susanti", "Meliana", "Yenny", "Fransiska", "Jessica", "Vivian", "Lanny", "Sherly")
-CHINESE_LAST = ("Wijaya", "Halim", "Tanuwijaya", "Gunawan", "Kusuma", "Salim", "Lim", "Tan", "Hartono", "Santoso")
+CHINESE_M = (
+    "Hendra",
+    "Sugianto",
+    "Budi",
+    "Hartanto",
+    "Wilson",
+    "Johan",
+    "Steven",
+    "Rudy",
+    "Kelvin",
+    "Suwandi",
+)
+CHINESE_F = (
+    "Linda",
+    "Lily",
+    "Susanti",
+    "Meliana",
+    "Yenny",
+    "Fransiska",
+    "Jessica",
+    "Vivian",
+    "Lanny",
+    "Sherly",
+)
+CHINESE_LAST = (
+    "Wijaya",
+    "Halim",
+    "Tanuwijaya",
+    "Gunawan",
+    "Kusuma",
+    "Salim",
+    "Lim",
+    "Tan",
+    "Hartono",
+    "Santoso",
+)
 
 SUNDA_PLACES = (
     "Babakan", "Cibodas", "Sukamaju", "Cikaret", "Pasir Kaliki", "Cijedil", "Sindangsari", "Gunungsari",
@@ -171,7 +204,22 @@ RELIGION_SHARES = {
            ("kepercayaan", 0.05)),
 }  # fmt: skip
 BLOOD_SHARES = (("", 45.0), ("O", 20.0), ("B", 16.0), ("A", 14.0), ("AB", 5.0))
-PHONE_PREFIXES = ("811", "812", "813", "821", "822", "852", "853", "857", "858", "877", "878", "895", "896", "881")
+PHONE_PREFIXES = (
+    "811",
+    "812",
+    "813",
+    "821",
+    "822",
+    "852",
+    "853",
+    "857",
+    "858",
+    "877",
+    "878",
+    "895",
+    "896",
+    "881",
+)
 
 #: Share of household types, and the mean members they add; tuned so that the mean household
 #: is ~3.3 people, as in the 2020 census for rural Jawa Barat.
@@ -186,7 +234,7 @@ MAX_AGE = 98
 #: Planted duplicates carry this kind of spelling variation of the original name.
 _VARIANTS: tuple[tuple[str, str], ...] = (
     ("Muhammad", "Muhamad"), ("Muhammad", "Moch."), ("Ahmad", "Achmad"), ("Rizky", "Rizki"), ("y ", "i "),
-    ("Siti", "Sitti"), ("u", "oe"), ("j", "dj"), ("c", "tj"), ("Nur ", "Nurul "), ("Abdul ", "Abd. "),
+    ("Siti", "Sitti"), ("u", "oe"), ("c", "tj"), ("oe", "u"), ("Nur ", "Nurul "), ("Abdul ", "Abd. "),
     ("Saepudin", "Saefudin"), ("Syaiful", "Saiful"), ("Khoirul", "Choirul"), ("ah", "a"), ("Ilham", "Ilhamm"),
 )  # fmt: skip
 
@@ -306,9 +354,13 @@ class PopulationGenerator:
         for plan in plans:
             self.kecamatan_desa.setdefault(plan.code.rsplit(".", 1)[0], []).append(plan)
         self.first_birth = date(today.year - MAX_AGE - 1, 1, 1)
-        self.nik_serials = _SerialCounter(kecamatan, first_day=self.first_birth, days=(today - self.first_birth).days + 1, slots=2)
+        self.nik_serials = _SerialCounter(
+            kecamatan, first_day=self.first_birth, days=(today - self.first_birth).days + 1, slots=2
+        )
         self.kk_first = date(today.year - 25, 1, 1)
-        self.kk_serials = _SerialCounter(kecamatan, first_day=self.kk_first, days=(today - self.kk_first).days + 1, slots=1)
+        self.kk_serials = _SerialCounter(
+            kecamatan, first_day=self.kk_first, days=(today - self.kk_first).days + 1, slots=1
+        )
         self.phone_counter = 0
         self.phone_salt = self.rng.randrange(10**8)
         self.province = plans[0].code[:2] if plans else "32"
@@ -493,8 +545,15 @@ class PopulationGenerator:
                 continue
             kids.append(
                 self._person(
-                    home_kec=home_kec, sex=sex, age=age, religion=religion, relationship="anak",
-                    marital="belum_kawin", father_name=father, mother_name=mother, order=order,
+                    home_kec=home_kec,
+                    sex=sex,
+                    age=age,
+                    religion=religion,
+                    relationship="anak",
+                    marital="belum_kawin",
+                    father_name=father,
+                    mother_name=mother,
+                    order=order,
                 )
             )
             age -= rng.randint(2, 6)
@@ -517,68 +576,166 @@ class PopulationGenerator:
                 sex = "M" if rng.random() < 0.6 else "F"
                 marital = "belum_kawin" if rng.random() < 0.7 else "cerai_hidup"
             f, m = self._parent_names(religion, self.today.year - age)
-            members.append(self._person(home_kec=kec, sex=sex, age=age, religion=religion, relationship="kepala",
-                                        marital=marital, father_name=f, mother_name=m))
+            members.append(
+                self._person(
+                    home_kec=kec,
+                    sex=sex,
+                    age=age,
+                    religion=religion,
+                    relationship="kepala",
+                    marital=marital,
+                    father_name=f,
+                    mother_name=m,
+                )
+            )
         elif kind == "single_parent":
             age = max(28, head_age)
             f, m = self._parent_names(religion, self.today.year - age)
-            head = self._person(home_kec=kec, sex="F", age=age, religion=religion, relationship="kepala",
-                                marital="cerai_mati" if rng.random() < 0.65 else "cerai_hidup", father_name=f, mother_name=m)
+            head = self._person(
+                home_kec=kec,
+                sex="F",
+                age=age,
+                religion=religion,
+                relationship="kepala",
+                marital="cerai_mati" if rng.random() < 0.65 else "cerai_hidup",
+                father_name=f,
+                mother_name=m,
+            )
             late_father = self._name("M", religion, self.today.year - age - 3)
             members.append(head)
-            members += self._children(home_kec=kec, religion=religion, mother_age=age, father=late_father,
-                                      mother=head.full_name, count=rng.randint(1, 3))
+            members += self._children(
+                home_kec=kec,
+                religion=religion,
+                mother_age=age,
+                father=late_father,
+                mother=head.full_name,
+                count=rng.randint(1, 3),
+            )
         else:
             husband_age = max(20, head_age)
             wife_age = max(17, husband_age - rng.randint(-2, 8))
             f, m = self._parent_names(religion, self.today.year - husband_age)
-            head = self._person(home_kec=kec, sex="M", age=husband_age, religion=religion, relationship="kepala",
-                                marital="kawin", father_name=f, mother_name=m)
+            head = self._person(
+                home_kec=kec,
+                sex="M",
+                age=husband_age,
+                religion=religion,
+                relationship="kepala",
+                marital="kawin",
+                father_name=f,
+                mother_name=m,
+            )
             wf, wm = self._parent_names(religion, self.today.year - wife_age)
-            wife = self._person(home_kec=kec, sex="F", age=wife_age, religion=religion, relationship="istri",
-                                marital="kawin", father_name=wf, mother_name=wm)
+            wife = self._person(
+                home_kec=kec,
+                sex="F",
+                age=wife_age,
+                religion=religion,
+                relationship="istri",
+                marital="kawin",
+                father_name=wf,
+                mother_name=wm,
+            )
             members += [head, wife]
             if kind != "couple" or (wife_age < 30 and rng.random() < 0.5):
                 count = _pick(rng, _COUNT_CHILDREN)
-                members += self._children(home_kec=kec, religion=religion, mother_age=wife_age,
-                                          father=head.full_name, mother=wife.full_name, count=count)
+                members += self._children(
+                    home_kec=kec,
+                    religion=religion,
+                    mother_age=wife_age,
+                    father=head.full_name,
+                    mother=wife.full_name,
+                    count=count,
+                )
             if kind == "extended":
                 r = rng.random()
                 if r < 0.5 and husband_age < 62:
                     # The head's widowed mother lives with them: her name is the head's mother_name.
                     age = min(MAX_AGE - 1, husband_age + rng.randint(20, 32))
                     gf, gm = self._parent_names(religion, self.today.year - age)
-                    members.append(self._person(home_kec=kec, sex="F", age=age, religion=religion,
-                                                relationship="orang_tua", marital="cerai_mati", father_name=gf,
-                                                mother_name=gm, name=head.mother_name))
+                    members.append(
+                        self._person(
+                            home_kec=kec,
+                            sex="F",
+                            age=age,
+                            religion=religion,
+                            relationship="orang_tua",
+                            marital="cerai_mati",
+                            father_name=gf,
+                            mother_name=gm,
+                            name=head.mother_name,
+                        )
+                    )
                 elif husband_age >= 45:
                     # A married daughter, her husband (menantu) and a grandchild.
                     d_age = rng.randint(19, max(19, wife_age - 20))
-                    daughter = self._person(home_kec=kec, sex="F", age=d_age, religion=religion, relationship="anak",
-                                            marital="kawin", father_name=head.full_name, mother_name=wife.full_name)
+                    daughter = self._person(
+                        home_kec=kec,
+                        sex="F",
+                        age=d_age,
+                        religion=religion,
+                        relationship="anak",
+                        marital="kawin",
+                        father_name=head.full_name,
+                        mother_name=wife.full_name,
+                    )
                     sf, sm = self._parent_names(religion, self.today.year - d_age - 2)
-                    son_in_law = self._person(home_kec=kec, sex="M", age=d_age + rng.randint(0, 6), religion=religion,
-                                              relationship="menantu", marital="kawin", father_name=sf, mother_name=sm)
+                    son_in_law = self._person(
+                        home_kec=kec,
+                        sex="M",
+                        age=d_age + rng.randint(0, 6),
+                        religion=religion,
+                        relationship="menantu",
+                        marital="kawin",
+                        father_name=sf,
+                        mother_name=sm,
+                    )
                     members += [daughter, son_in_law]
                     if d_age >= 21:
-                        members.append(self._person(home_kec=kec, sex="M" if rng.random() < 0.5 else "F",
-                                                    age=rng.randint(0, min(d_age - 19, 12)), religion=religion,
-                                                    relationship="cucu", marital="belum_kawin",
-                                                    father_name=son_in_law.full_name, mother_name=daughter.full_name))
+                        members.append(
+                            self._person(
+                                home_kec=kec,
+                                sex="M" if rng.random() < 0.5 else "F",
+                                age=rng.randint(0, min(d_age - 19, 12)),
+                                religion=religion,
+                                relationship="cucu",
+                                marital="belum_kawin",
+                                father_name=son_in_law.full_name,
+                                mother_name=daughter.full_name,
+                            )
+                        )
                 else:
                     age = rng.randint(17, 40)
                     of, om = self._parent_names(religion, self.today.year - age)
-                    members.append(self._person(home_kec=kec, sex="M" if rng.random() < 0.5 else "F", age=age,
-                                                religion=religion, relationship="famili_lain", marital="belum_kawin",
-                                                father_name=of, mother_name=om))
+                    members.append(
+                        self._person(
+                            home_kec=kec,
+                            sex="M" if rng.random() < 0.5 else "F",
+                            age=age,
+                            religion=religion,
+                            relationship="famili_lain",
+                            marital="belum_kawin",
+                            father_name=of,
+                            mother_name=om,
+                        )
+                    )
         rw = rng.randint(1, plan.rw_count)
         rt = rng.randint(1, 3 + (rw * 7 + len(plan.code)) % 6)
         issued = self.kk_first + timedelta(days=rng.randrange((self.today - self.kk_first).days + 1))
-        kk = make_nik(kecamatan_code=kec, birth_date=issued, sex="M", serial=self.kk_serials.next(kec, issued))
+        kk = make_nik(
+            kecamatan_code=kec, birth_date=issued, sex="M", serial=self.kk_serials.next(kec, issued)
+        )
         place = plan.places[(rw - 1) % len(plan.places)]
         prefix = "Dusun" if self.province == "35" else "Kp."
-        return Household(kk_number=kk, desa_code=plan.code, rw=rw, rt=rt, address=f"{prefix} {place}",
-                         issued_on=issued, members=members)
+        return Household(
+            kk_number=kk,
+            desa_code=plan.code,
+            rw=rw,
+            rt=rt,
+            address=f"{prefix} {place}",
+            issued_on=issued,
+            members=members,
+        )
 
     def duplicate_of(self, household: Household) -> Household | None:
         """A second record of one adult of `household`: the same person under another NIK.
@@ -601,20 +758,38 @@ class PopulationGenerator:
             birth_kec = kec
         dup = Person(
             nik=self._nik(birth_kec, original.birth_date, original.sex),
-            full_name=name, sex=original.sex, birth_date=original.birth_date, birth_place=original.birth_place,
-            religion=original.religion, marital_status=original.marital_status, relationship="kepala",
-            occupation=original.occupation, education=original.education, blood_type=original.blood_type,
-            father_name=original.father_name, mother_name=mother, ever_married=original.ever_married,
+            full_name=name,
+            sex=original.sex,
+            birth_date=original.birth_date,
+            birth_place=original.birth_place,
+            religion=original.religion,
+            marital_status=original.marital_status,
+            relationship="kepala",
+            occupation=original.occupation,
+            education=original.education,
+            blood_type=original.blood_type,
+            father_name=original.father_name,
+            mother_name=mother,
+            ever_married=original.ever_married,
         )
         plan = rng.choice(self.kecamatan_desa[kec])
         issued = self.today - timedelta(days=rng.randrange(30, 3000))
-        kk = make_nik(kecamatan_code=kec, birth_date=issued, sex="M", serial=self.kk_serials.next(kec, issued))
+        kk = make_nik(
+            kecamatan_code=kec, birth_date=issued, sex="M", serial=self.kk_serials.next(kec, issued)
+        )
         rw = rng.randint(1, plan.rw_count)
         self.duplicates += 1
         self.people += 1
-        return Household(kk_number=kk, desa_code=plan.code, rw=rw, rt=rng.randint(1, 4),
-                         address=f"{'Dusun' if self.province == '35' else 'Kp.'} {plan.places[(rw - 1) % len(plan.places)]}",
-                         issued_on=issued, members=[dup], duplicate_of=original.nik)
+        return Household(
+            kk_number=kk,
+            desa_code=plan.code,
+            rw=rw,
+            rt=rng.randint(1, 4),
+            address=f"{'Dusun' if self.province == '35' else 'Kp.'} {plan.places[(rw - 1) % len(plan.places)]}",
+            issued_on=issued,
+            members=[dup],
+            duplicate_of=original.nik,
+        )
 
     def __iter__(self) -> Iterator[Household]:
         for plan in self.plans:
@@ -634,22 +809,30 @@ class PopulationGenerator:
 
 
 def spelling_variant(name: str, rng: random.Random) -> str:
-    """The same name as another clerk might have typed it (old spelling, transliteration, spacing)."""
+    """The same name as another clerk might have typed it (old spelling, transliteration, spacing).
+
+    Only variants that `name_key` folds back to the same key are used: a planted duplicate is
+    a spelling of the same name, not a different name.
+    """
     if not name:
         return name
+    key = cached_name_key(name)
     options = [(a, b) for a, b in _VARIANTS if a in name + " "]
-    if options:
-        a, b = rng.choice(options)
-        variant = (name + " ").replace(a, b, 1).strip()
-        if variant != name:
-            return variant
+    rng.shuffle(options)
     words = name.split()
-    if len(words) > 1 and words[0] in ("Nur", "Siti", "Abdul", "Muhammad", "Sri") and rng.random() < 0.7:
-        return "".join(words[:2]) + (" " + " ".join(words[2:]) if len(words) > 2 else "")
-    # Double one consonant: "Yanto" -> "Yantto", which name_key folds back.
+    candidates = [(name + " ").replace(a, b, 1).strip() for a, b in options]
+    if len(words) > 1 and words[0] in ("Nur", "Siti", "Abdul", "Muhammad", "Sri"):
+        candidates.insert(
+            rng.randrange(len(candidates) + 1), "".join(words[:2]) + "".join(" " + w for w in words[2:])
+        )
+    # Double one consonant: "Yanto" -> "Yantto".
     for i, ch in enumerate(name):
-        if i > 0 and ch.lower() in "bdfgklmnprst":
-            return name[: i + 1] + ch + name[i + 1 :]
+        if i > 0 and ch.lower() in "bdfgklmnprst" and name[i - 1] != ch:
+            candidates.append(name[: i + 1] + ch + name[i + 1 :])
+            break
+    for candidate in candidates:
+        if candidate != name and cached_name_key(candidate) == key:
+            return candidate
     return name.upper()
 
 
@@ -671,8 +854,14 @@ def plan_desa(
         local = random.Random(f"desa:{seed}:{code}")
         pool = JAWA_PLACES if code.startswith("35") else SUNDA_PLACES
         places = tuple(local.sample(pool, k=min(len(pool), 8)))
-        plans.append(DesaPlan(code=code, target=target, rw_count=max(2, min(18, target // 600 + local.randint(1, 4))),
-                              places=places))
+        plans.append(
+            DesaPlan(
+                code=code,
+                target=target,
+                rw_count=max(2, min(18, target // 600 + local.randint(1, 4))),
+                places=places,
+            )
+        )
     return plans
 
 
@@ -740,7 +929,8 @@ def bulk_write(table: BulkTable, rows: list[tuple[Any, ...]]) -> None:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(table.columns))
-            cursor.executemany(f"INSERT INTO {connection.ops.quote_name(table.table)} ({cols}) VALUES ({marks})", rows)
+            sql = f"INSERT INTO {connection.ops.quote_name(table.table)} ({cols}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, rows)
 
 
 def next_id(model: type[models.Model]) -> int:
@@ -756,7 +946,7 @@ def reset_sequences(*models_: type[models.Model]) -> None:
         for model in models_:
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)",
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)",  # noqa: S608
                 [table],
             )
 
@@ -776,21 +966,39 @@ class PopulationWriter:
         from warga.registry.models import Family, FamilyMembership, Phone, Resident
 
         self.models = (Family, Resident, FamilyMembership, Phone)
-        self.family = BulkTable(Family, ["id", "kk_number", "desa_id", "rw", "rt", "address", "issued_on", "is_active"])
+        self.family = BulkTable(
+            Family, ["id", "kk_number", "desa_id", "rw", "rt", "address", "issued_on", "is_active"]
+        )
         self.resident = BulkTable(
             Resident,
             ["id", "nik", "full_name", "name_key", "birth_place", "birth_date", "sex", "religion", "marital_status",
              "occupation", "education", "blood_type", "citizenship", "father_name", "mother_name", "desa_id", "rw",
              "rt", "address", "family_id", "relationship", "life_status", "ever_married"],
         )  # fmt: skip
-        self.membership = BulkTable(FamilyMembership, ["id", "family_id", "resident_id", "relationship", "started_on"])
+        self.membership = BulkTable(
+            FamilyMembership, ["id", "family_id", "resident_id", "relationship", "started_on"]
+        )
         self.phone = BulkTable(
-            Phone, ["id", "resident_id", "number", "verified_at", "consent_broadcast", "consent_at", "consent_channel"]
+            Phone,
+            [
+                "id",
+                "resident_id",
+                "number",
+                "verified_at",
+                "consent_broadcast",
+                "consent_at",
+                "consent_channel",
+            ],
         )
         self.batch_size = batch_size
         self.started_on = started_on or timezone.localdate()
         self.ids = {m: next_id(m) for m in self.models}
-        self.rows: dict[str, list[tuple[Any, ...]]] = {"family": [], "resident": [], "membership": [], "phone": []}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {
+            "family": [],
+            "resident": [],
+            "membership": [],
+            "phone": [],
+        }
         self.stats = WriteStats()
         self.now = timezone.now()
         self.pending = 0
@@ -909,17 +1117,23 @@ def populate(
         if region.level == RegionLevel.KECAMATAN:
             kecamatan.append(region)
         else:
-            kecamatan += list(Region.objects.filter(code__within=code, level=RegionLevel.KECAMATAN).order_by("code"))
+            kecamatan += list(
+                Region.objects.filter(code__within=code, level=RegionLevel.KECAMATAN).order_by("code")
+            )
     todo, skipped = [], []
     for kec in kecamatan:
         (skipped if Resident.objects.filter(desa__within=kec.code).exists() else todo).append(kec)
     if not todo or people <= 0:
         return PopulationResult([k.code for k in todo], 0, 0, 0, [], [k.code for k in skipped])
     desa = list(
-        Region.objects.filter(parent__in=todo, level=RegionLevel.DESA).order_by("code").values_list("code", flat=True)
+        Region.objects.filter(parent__in=todo, level=RegionLevel.DESA)
+        .order_by("code")
+        .values_list("code", flat=True)
     )
     kabupaten = Region.objects.filter(code=todo[0].code.rsplit(".", 1)[0]).first()
-    kab_name = (kabupaten.name if kabupaten else "").replace("Kabupaten ", "").replace("Kota ", "").strip().title()
+    kab_name = (
+        (kabupaten.name if kabupaten else "").replace("Kabupaten ", "").replace("Kota ", "").strip().title()
+    )
     generator = PopulationGenerator(
         plan_desa(desa, people=people, seed=seed),
         seed=seed,
@@ -939,8 +1153,14 @@ def populate(
     stats = writer.close()
     if progress:
         progress(stats.residents, people)
-    return PopulationResult([k.code for k in todo], stats.families, stats.residents, stats.phones, stats.duplicates,
-                            [k.code for k in skipped])
+    return PopulationResult(
+        [k.code for k in todo],
+        stats.families,
+        stats.residents,
+        stats.phones,
+        stats.duplicates,
+        [k.code for k in skipped],
+    )
 
 
 __all__ = [

@@ -28,6 +28,8 @@ from warga.messaging.models import SmsMessage
 from warga.registry.models import LifeStatus, Resident
 from warga.registry.services import death_register
 
+from .conftest import birth_data
+
 pytestmark = pytest.mark.django_db
 
 
@@ -382,3 +384,46 @@ def test_document_verification_is_signed(flow):
     assert good.genuine and good.masked_name == "P**** A** L******" and good.issued_on == timezone.localdate()
     assert not document_verify(app.document_number, token[:-1] + ("A" if token[-1] != "A" else "B")).genuine
     assert not document_verify(app.document_number + "1", token).genuine
+
+
+def test_bad_input_at_submission_changes_nothing(flow, cast, registrar):
+    """Unknown or dead applicant, mother outside the family, a name with digits: clear message, no file."""
+    officer = cast.actor(cast.kec_officer)
+    household = flow.household
+
+    def submit(nik, **data):
+        return application_submit(
+            actor=officer,
+            service_code="akta-lahir",
+            applicant_nik=nik,
+            data=birth_data(household, **data),
+            channel="counter",
+        )
+
+    with pytest.raises(InvalidInput) as exc:
+        submit("3214011705800999")
+    assert exc.value.code == "applications.nik_unknown"
+    with pytest.raises(InvalidInput) as exc:
+        submit(household.head.nik, mother_nik=household.child.nik)
+    assert exc.value.code in ("applications.mother_sex", "applications.child_older")
+    from .conftest import make_household
+
+    other = make_household(
+        registrar, cast.desa, serial=70, names=("Joko Susilo", "Rina Marlina", "Dwi Putra")
+    )
+    with pytest.raises(InvalidInput) as exc:
+        submit(household.head.nik, mother_nik=other.wife.nik)
+    assert exc.value.code == "applications.not_in_family" and "bukan anggota Kartu Keluarga" in str(exc.value)
+    with pytest.raises(InvalidInput) as exc:
+        submit(household.head.nik, child_name="Anak 2")
+    assert exc.value.code == "applications.data_invalid"
+    with pytest.raises(InvalidInput) as exc:
+        submit(household.head.nik, applicant_kk="3214010101010001")
+    assert exc.value.code == "applications.kk_mismatch"
+    death_register(
+        actor=registrar, resident=household.head, died_on=timezone.localdate(), place="Rumah", reporter="Siti"
+    )
+    with pytest.raises(InvalidInput) as exc:
+        submit(household.head.nik)
+    assert exc.value.code == "applications.applicant_dead"
+    assert Application.objects.count() == 0 and SmsMessage.objects.count() == 0

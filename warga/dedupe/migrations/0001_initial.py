@@ -6,62 +6,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0003_name_search_index'),
+        ("registry", "0003_name_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DuplicateCandidate',
+            name="DuplicateCandidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(verbose_name='score')),
-                ('components', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('open', 'Waiting for review'), ('confirmed', 'Same person: merged'), ('rejected', 'Not the same person'), ('obsolete', 'No longer relevant')], db_index=True, default='open', max_length=10, verbose_name='status')),
-                ('source', models.CharField(choices=[('create', 'New record'), ('import', 'Import'), ('scan', 'Full scan')], max_length=8, verbose_name='found by')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kept', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.resident')),
-                ('resident_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.resident')),
-                ('resident_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField(verbose_name="score")),
+                ("components", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Waiting for review"),
+                            ("confirmed", "Same person: merged"),
+                            ("rejected", "Not the same person"),
+                            ("obsolete", "No longer relevant"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("create", "New record"), ("import", "Import"), ("scan", "Full scan")],
+                        max_length=8,
+                        verbose_name="found by",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kept",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.resident",
+                    ),
+                ),
+                (
+                    "resident_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.resident"
+                    ),
+                ),
+                (
+                    "resident_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'possible duplicate',
-                'verbose_name_plural': 'possible duplicates',
+                "verbose_name": "possible duplicate",
+                "verbose_name_plural": "possible duplicates",
             },
         ),
         migrations.CreateModel(
-            name='ResidentMerge',
+            name="ResidentMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('merged_at', models.DateTimeField(auto_now_add=True)),
-                ('candidate', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dedupe.duplicatecandidate')),
-                ('kept', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='registry.resident')),
-                ('merged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('retired', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='merge_record', to='registry.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="dedupe.duplicatecandidate",
+                    ),
+                ),
+                (
+                    "kept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="registry.resident",
+                    ),
+                ),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "retired",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merge_record",
+                        to="registry.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'merge',
-                'verbose_name_plural': 'merges',
+                "verbose_name": "merge",
+                "verbose_name_plural": "merges",
             },
         ),
         migrations.AddIndex(
-            model_name='duplicatecandidate',
-            index=models.Index(fields=['status', '-score'], name='duplicate_queue_idx'),
+            model_name="duplicatecandidate",
+            index=models.Index(fields=["status", "-score"], name="duplicate_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='duplicatecandidate',
-            constraint=models.UniqueConstraint(fields=('resident_a', 'resident_b'), name='unique_duplicate_pair'),
+            model_name="duplicatecandidate",
+            constraint=models.UniqueConstraint(
+                fields=("resident_a", "resident_b"), name="unique_duplicate_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='duplicatecandidate',
-            constraint=models.CheckConstraint(condition=models.Q(('resident_a__lt', models.F('resident_b'))), name='pair_ordered'),
+            model_name="duplicatecandidate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("resident_a__lt", models.F("resident_b"))), name="pair_ordered"
+            ),
         ),
     ]

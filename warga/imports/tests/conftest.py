@@ -12,10 +12,17 @@ from warga.registry.synthetic import PopulationGenerator, plan_desa
 
 
 def synthetic_rows(kecamatan: str, people: int, seed: int = 1) -> list[list[str]]:
-    desa = list(Region.objects.filter(parent_id=kecamatan, level=RegionLevel.DESA).order_by("code")
-                .values_list("code", flat=True))[:3]
-    generator = PopulationGenerator(plan_desa(desa, people=people, seed=seed), seed=seed, today=date(2026, 1, 15),
-                                    kabupaten_name="Purwakarta")
+    desa = list(
+        Region.objects.filter(parent_id=kecamatan, level=RegionLevel.DESA)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )[:3]
+    generator = PopulationGenerator(
+        plan_desa(desa, people=people, seed=seed),
+        seed=seed,
+        today=date(2026, 1, 15),
+        kabupaten_name="Purwakarta",
+    )
     return list(household_rows(generator))
 
 

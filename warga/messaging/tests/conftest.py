@@ -30,7 +30,9 @@ def make_resident(
     )
 
 
-def make_phone(resident: Resident, number: str, *, verified: bool = True, consent: bool = True, **extra) -> Phone:
+def make_phone(
+    resident: Resident, number: str, *, verified: bool = True, consent: bool = True, **extra
+) -> Phone:
     now = timezone.now()
     return Phone.objects.create(
         resident=resident,

@@ -39,19 +39,29 @@ def test_segments(cast, people):
 def test_preview_counts_segments_and_cost(cast, people, settings):
     settings.SMS_PRICE_PER_SEGMENT = "350"
     actor = cast.actor(cast.kec_officer)
-    p = broadcast_preview(actor=actor, text="Yth. {nama} warga {desa}: posyandu besok.", area_code=cast.desa.code, segment={})
+    p = broadcast_preview(
+        actor=actor, text="Yth. {nama} warga {desa}: posyandu besok.", area_code=cast.desa.code, segment={}
+    )
     assert p.recipients == 3
     assert (p.segments, p.encoding) == (1, "gsm7")
     assert p.cost == Decimal("1050.00")
     assert p.sample.startswith("Yth. SITI AMINAH warga ") or "SANTOSO" in p.sample or "ASEP" in p.sample
-    long = broadcast_preview(actor=actor, text="Yth. {nama}, " + "x" * 150, area_code=cast.desa.code, segment={})
+    long = broadcast_preview(
+        actor=actor, text="Yth. {nama}, " + "x" * 150, area_code=cast.desa.code, segment={}
+    )
     assert long.segments == 2
     assert long.cost == Decimal("2100.00")
 
 
 def test_create_refuses_bad_input(cast, people):
     actor = cast.actor(cast.kec_officer)
-    ok = dict(actor=actor, name="Posyandu", text="Posyandu besok", area_code=cast.desa.code, segment={})
+    ok = {
+        "actor": actor,
+        "name": "Posyandu",
+        "text": "Posyandu besok",
+        "area_code": cast.desa.code,
+        "segment": {},
+    }
     cases = [
         ({"segment": {"min_age": 90}}, InvalidInput, "broadcast.empty"),
         ({"text": ""}, InvalidInput, "sms.empty"),
@@ -76,13 +86,18 @@ def test_create_refuses_bad_input(cast, people):
 
 def test_needs_the_capability(cast, people):
     with pytest.raises(NotAllowed):
-        broadcast_create(actor=cast.actor(cast.desa_operator), name="x", text="x", area_code=cast.desa.code, segment={})
+        broadcast_create(
+            actor=cast.actor(cast.desa_operator), name="x", text="x", area_code=cast.desa.code, segment={}
+        )
 
 
 def test_approval_by_another_supervisor_then_sent_once(cast, people):
     broadcast = broadcast_create(
-        actor=cast.actor(cast.kec_verifier), name="Posyandu", text="Yth. {nama}, posyandu RW {rw} besok.",
-        area_code=cast.desa.code, segment={},
+        actor=cast.actor(cast.kec_verifier),
+        name="Posyandu",
+        text="Yth. {nama}, posyandu RW {rw} besok.",
+        area_code=cast.desa.code,
+        segment={},
     )
     assert broadcast.status == BroadcastStatus.PENDING
     assert SmsMessage.objects.count() == 0
@@ -126,7 +141,9 @@ def test_queue_in_chunks_shared_numbers_once(cast, people):
 
 
 def test_reject_needs_a_reason_and_nothing_is_sent(cast, people):
-    b = broadcast_create(actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={})
+    b = broadcast_create(
+        actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={}
+    )
     with pytest.raises(InvalidInput):
         broadcast_reject(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk, reason="  ")
     broadcast_reject(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk, reason="Bahasa kurang sopan")
@@ -140,7 +157,12 @@ def test_scheduled_broadcast_waits(cast, people):
 
     later = timezone.now() + timezone.timedelta(hours=2)
     b = broadcast_create(
-        actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={}, scheduled_for=later
+        actor=cast.actor(cast.kec_officer),
+        name="x",
+        text="x",
+        area_code=cast.desa.code,
+        segment={},
+        scheduled_for=later,
     )
     broadcast_approve(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk)
     assert broadcasts_start_due() == 0
@@ -154,7 +176,9 @@ def test_opt_out_after_queueing_cancels_at_once(cast, people, settings):
     from warga.messaging.services import number_opt_out
 
     settings.SMS_QUIET_HOURS = "00:00-23:59"  # held back: nothing leaves before the opt-out
-    b = broadcast_create(actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={})
+    b = broadcast_create(
+        actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={}
+    )
     broadcast_approve(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk)
     assert SmsMessage.objects.filter(broadcast=b, status=SmsStatus.QUEUED).count() == 3
     number_opt_out(number="081200000001")

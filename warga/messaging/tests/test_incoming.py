@@ -9,7 +9,14 @@ import pytest
 from django.test import Client
 
 from warga.messaging.keywords import register_keyword, registered_keywords
-from warga.messaging.models import IncomingSms, IncomingStatus, NumberPreference, SmsMessage, SmsPurpose, SmsStatus
+from warga.messaging.models import (
+    IncomingSms,
+    IncomingStatus,
+    NumberPreference,
+    SmsMessage,
+    SmsPurpose,
+    SmsStatus,
+)
 from warga.reports.models import CitizenReport
 
 pytestmark = pytest.mark.django_db
@@ -17,12 +24,23 @@ _ids = count(1)
 
 
 def incoming(client: Client, secret: str, sender: str, text: str, *, ref: str | None = None, **extra):
-    query = {"secret": secret, "from": sender, "to": "1234", "text": text, "id": ref or f"k-{next(_ids)}", **extra}
+    query = {
+        "secret": secret,
+        "from": sender,
+        "to": "1234",
+        "text": text,
+        "id": ref or f"k-{next(_ids)}",
+        **extra,
+    }
     return client.get("/api/v1/sms/kannel/incoming?" + urlencode(query))
 
 
 def replies_to(number: str) -> list[str]:
-    return list(SmsMessage.objects.filter(to=number, purpose=SmsPurpose.REPLY).order_by("id").values_list("text", flat=True))
+    return list(
+        SmsMessage.objects.filter(to=number, purpose=SmsPurpose.REPLY)
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
 
 
 @pytest.fixture
@@ -141,7 +159,9 @@ def test_berhenti_and_daftar(client, secret, people):
 def test_person_status_only_to_their_verified_number(client, secret, people, monkeypatch):
     import warga.messaging.keywords as kw
 
-    monkeypatch.setattr(kw, "ktp_status_of", lambda r: "printed" if r.pk == people.siti.pk else "not_recorded")
+    monkeypatch.setattr(
+        kw, "ktp_status_of", lambda r: "printed" if r.pk == people.siti.pk else "not_recorded"
+    )
     incoming(client, secret, "6281200000001", "KTP")
     assert replies_to("+6281200000001") == ["KTP-el SITI: sudah dicetak."]
     # asking about someone else's NIK from one's own number reveals nothing

@@ -20,7 +20,9 @@ def sms_in(secret: str, sender: str, text: str, ref: str):
 
 
 def request(people, scope="rt", text="Mengundang Bapak/Ibu ke syukuran khitanan, Sabtu 10.00 di rumah kami."):
-    return invitation_request(resident=people.siti, number="+6281200000001", scope=scope, text=text, channel="sms")
+    return invitation_request(
+        resident=people.siti, number="+6281200000001", scope=scope, text=text, channel="sms"
+    )
 
 
 def test_by_sms_then_approved_reaches_the_rt_with_the_senders_name(cast, people, secret):
@@ -35,7 +37,10 @@ def test_by_sms_then_approved_reaches_the_rt_with_the_senders_name(cast, people,
     invitation_approve(actor=cast.actor(cast.desa_operator), invitation_id=invitation.pk)
     sent = SmsMessage.objects.filter(purpose=SmsPurpose.INVITATION)
     assert set(sent.values_list("to", flat=True)) == {"+6281200000001", "+6281200000020"}  # RT 1 of RW 1 only
-    assert all(t.startswith("Undangan dari SITI AMINAH (RT 1/RW 1): Syukuran") for t in sent.values_list("text", flat=True))
+    assert all(
+        t.startswith("Undangan dari SITI AMINAH (RT 1/RW 1): Syukuran")
+        for t in sent.values_list("text", flat=True)
+    )
     assert set(sent.values_list("status", flat=True)) == {SmsStatus.DELIVERED}
     notice = SmsMessage.objects.filter(to="+6281200000001", purpose=SmsPurpose.NOTICE).get()
     assert "disetujui" in notice.text and "2 nomor" in notice.text
@@ -46,7 +51,9 @@ def test_refusal_needs_a_reason_and_tells_the_resident(cast, people):
     operator = cast.actor(cast.desa_operator)
     with pytest.raises(InvalidInput):
         invitation_refuse(actor=operator, invitation_id=invitation.pk, reason=" ")
-    invitation_refuse(actor=operator, invitation_id=invitation.pk, reason="Isi undangan berisi promosi dagang.")
+    invitation_refuse(
+        actor=operator, invitation_id=invitation.pk, reason="Isi undangan berisi promosi dagang."
+    )
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REFUSED
     notice = SmsMessage.objects.get(to="+6281200000001", purpose=SmsPurpose.NOTICE)
@@ -116,7 +123,8 @@ def test_sms_from_unknown_number_is_told_to_ask_the_desa_office(people, secret):
 def test_operator_files_a_request_at_the_office(cast, people, client_for):
     client = client_for(cast.desa_operator)
     response = client.post(
-        "/sms/invitations/", {"nik": people.budi.nik, "scope": "rw", "text": "Walimatul ursy putri kami, Minggu 09.00"}
+        "/sms/invitations/",
+        {"nik": people.budi.nik, "scope": "rw", "text": "Walimatul ursy putri kami, Minggu 09.00"},
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get()

@@ -55,7 +55,9 @@ def test_send_deliver_receive_and_reply(kannel, monkeypatch):
     assert got.coding == 0
 
     # 2. Its delivery report comes back to Warga and updates the message.
-    delivered = wait_until(lambda: SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.DELIVERED).first())
+    delivered = wait_until(
+        lambda: SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.DELIVERED).first()
+    )
     assert delivered.attempts == 1
     assert delivered.gateway == "kannel"
     assert delivered.sent_at and delivered.delivered_at
@@ -63,7 +65,9 @@ def test_send_deliver_receive_and_reply(kannel, monkeypatch):
 
     # 3. A phone sends "CEK <code>": stored, answered, and the reply reaches the phone.
     kannel.inject_incoming("6281200000002", "1234", "CEK ab12cd")
-    stored = wait_until(lambda: IncomingSms.objects.filter(sender="+6281200000002", status=IncomingStatus.HANDLED).first())
+    stored = wait_until(
+        lambda: IncomingSms.objects.filter(sender="+6281200000002", status=IncomingStatus.HANDLED).first()
+    )
     assert stored.text == "CEK ab12cd"
     assert stored.gateway == "kannel" and stored.gateway_ref
     reply = kannel.wait_for_received(lambda m: m.receiver == "6281200000002", timeout=10)

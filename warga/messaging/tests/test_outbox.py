@@ -111,7 +111,9 @@ def test_temporary_refusal_retries_with_exponential_backoff(settings):
 
 def test_permanent_refusal_fails_at_once():
     m = queued()
-    sms_send_claimed(message=sms_claim(message_id=m.pk), gateway=Scripted(GatewayError("400 bad", permanent=True)))
+    sms_send_claimed(
+        message=sms_claim(message_id=m.pk), gateway=Scripted(GatewayError("400 bad", permanent=True))
+    )
     m.refresh_from_db()
     assert (m.status, m.attempts) == (SmsStatus.FAILED, 1)
 

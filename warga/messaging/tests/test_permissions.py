@@ -18,7 +18,10 @@ ROLES = ("anonymous", "outsider", "kec_officer", "dukcapil", "admin")
 @pytest.fixture
 def broadcast(cast, people) -> Broadcast:
     return Broadcast.objects.create(
-        name="Posyandu RW 1", template="Posyandu besok", area=cast.desa, created_by=cast.kec_verifier,
+        name="Posyandu RW 1",
+        template="Posyandu besok",
+        area=cast.desa,
+        created_by=cast.kec_verifier,
         recipients_estimate=3,
     )
 
@@ -45,7 +48,13 @@ def grid(cast, client_for, method, url, expected, data=None, api=False):
 
 
 def test_broadcast_list_page(cast, client_for, broadcast):
-    grid(cast, client_for, "get", "/sms/broadcasts/", dict(anonymous=LOGIN, outsider=200, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/sms/broadcasts/",
+        {"anonymous": LOGIN, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     assert "Posyandu RW 1" not in client_for(cast.outsider).get("/sms/broadcasts/").content.decode()
     assert "Posyandu RW 1" in client_for(cast.kec_officer).get("/sms/broadcasts/").content.decode()
     assert client_for(cast.desa_operator).get("/sms/broadcasts/").status_code == 403
@@ -53,7 +62,13 @@ def test_broadcast_list_page(cast, client_for, broadcast):
 
 def test_broadcast_detail_page(cast, client_for, broadcast):
     url = f"/sms/broadcasts/{broadcast.pk}/"
-    grid(cast, client_for, "get", url, dict(anonymous=LOGIN, outsider=404, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        url,
+        {"anonymous": LOGIN, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     page = client_for(cast.kec_officer).get(url).content.decode()
     assert "Menunggu persetujuan atasan lain" in page  # a counter officer cannot approve
     assert "Setujui dan kirim" in client_for(cast.head).get(url).content.decode()
@@ -63,10 +78,21 @@ def test_broadcast_detail_page(cast, client_for, broadcast):
 
 
 def test_broadcast_create_page(cast, client_for, people):
-    grid(cast, client_for, "get", "/sms/broadcasts/new/", dict(anonymous=LOGIN, outsider=200, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/sms/broadcasts/new/",
+        {"anonymous": LOGIN, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     assert client_for(cast.desa_operator).get("/sms/broadcasts/new/").status_code == 403
     client = client_for(cast.kec_officer)
-    form = {"name": "Rekam KTP", "text": "Yth. {nama}, rekam KTP-el Selasa.", "area": cast.desa.code, "action": "preview"}
+    form = {
+        "name": "Rekam KTP",
+        "text": "Yth. {nama}, rekam KTP-el Selasa.",
+        "area": cast.desa.code,
+        "action": "preview",
+    }
     preview = client.post("/sms/broadcasts/new/", form, HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="recipients">3<' in preview
     empty = client.post("/sms/broadcasts/new/", {**form, "action": "save", "min_age": 90})
@@ -81,7 +107,13 @@ def test_broadcast_create_page(cast, client_for, people):
 
 def test_broadcast_decisions(cast, client_for, broadcast):
     url = f"/sms/broadcasts/{broadcast.pk}/approve/"
-    grid(cast, client_for, "post", url, dict(anonymous=LOGIN, outsider=404, kec_officer=403, dukcapil=403, admin=302))
+    grid(
+        cast,
+        client_for,
+        "post",
+        url,
+        {"anonymous": LOGIN, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 302},
+    )
     broadcast.refresh_from_db()
     assert broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.SENDING)
     assert broadcast.decided_by == cast.admin
@@ -100,19 +132,44 @@ def test_broadcast_reject_and_cancel_pages(cast, client_for, broadcast):
 
 
 def test_stats_page(cast, client_for, broadcast):
-    grid(cast, client_for, "get", "/sms/stats/", dict(anonymous=LOGIN, outsider=200, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/sms/stats/",
+        {"anonymous": LOGIN, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     assert client_for(cast.desa_operator).get("/sms/stats/").status_code == 403
 
 
 def test_invitations_page(cast, client_for, invitation):
-    grid(cast, client_for, "get", "/sms/invitations/", dict(anonymous=LOGIN, outsider=403, kec_officer=403, dukcapil=403, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/sms/invitations/",
+        {"anonymous": LOGIN, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+    )
     assert "Hajat" in client_for(cast.desa_operator).get("/sms/invitations/").content.decode()
     url = f"/sms/invitations/{invitation.pk}/refuse/"
-    grid(cast, client_for, "post", url, dict(anonymous=LOGIN, outsider=403, kec_officer=403, dukcapil=403, admin=302), {"reason": "x"})
+    grid(
+        cast,
+        client_for,
+        "post",
+        url,
+        {"anonymous": LOGIN, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 302},
+        {"reason": "x"},
+    )
 
 
 def test_simulator_page(cast, client_for, settings):
-    grid(cast, client_for, "get", "/sms/simulator/", dict(anonymous=LOGIN, outsider=403, kec_officer=403, dukcapil=403, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/sms/simulator/",
+        {"anonymous": LOGIN, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+    )
     settings.SMS_GATEWAY = "kannel"
     assert client_for(cast.admin).get("/sms/simulator/").status_code == 404
 
@@ -121,58 +178,128 @@ def test_simulator_page(cast, client_for, settings):
 
 
 def test_api_broadcasts(cast, client_for, broadcast):
-    grid(cast, client_for, "get", "/api/v1/sms/broadcasts", dict(anonymous=401, outsider=200, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/api/v1/sms/broadcasts",
+        {"anonymous": 401, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     assert client_for(cast.outsider).get("/api/v1/sms/broadcasts").json()["count"] == 0
-    assert client_for(cast.kec_officer).get("/api/v1/sms/broadcasts").json()["items"][0]["name"] == "Posyandu RW 1"
+    assert (
+        client_for(cast.kec_officer).get("/api/v1/sms/broadcasts").json()["items"][0]["name"]
+        == "Posyandu RW 1"
+    )
     url = f"/api/v1/sms/broadcasts/{broadcast.pk}"
-    grid(cast, client_for, "get", url, dict(anonymous=401, outsider=404, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        url,
+        {"anonymous": 401, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     detail = client_for(cast.dukcapil).get(url).json()
     assert detail["stats"]["total"] == 0 and detail["status"] == "pending"
 
 
 def test_api_create_preview_and_approve(cast, client_for, people):
-    body = {"name": "Rekam KTP", "text": "Yth. {nama}: rekam KTP-el", "area_code": cast.desa.code, "segment": {"rw": 1}}
+    body = {
+        "name": "Rekam KTP",
+        "text": "Yth. {nama}: rekam KTP-el",
+        "area_code": cast.desa.code,
+        "segment": {"rw": 1},
+    }
     grid(
-        cast, client_for, "post", "/api/v1/sms/broadcasts/preview",
-        dict(anonymous=401, outsider=404, kec_officer=200, dukcapil=200, admin=200), body, api=True,
+        cast,
+        client_for,
+        "post",
+        "/api/v1/sms/broadcasts/preview",
+        {"anonymous": 401, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+        body,
+        api=True,
     )
-    preview = client_for(cast.kec_officer).post("/api/v1/sms/broadcasts/preview", body, content_type="application/json").json()
+    preview = (
+        client_for(cast.kec_officer)
+        .post("/api/v1/sms/broadcasts/preview", body, content_type="application/json")
+        .json()
+    )
     assert (preview["recipients"], preview["segments"]) == (2, 1)
     officer = client_for(cast.kec_officer)
-    empty = officer.post("/api/v1/sms/broadcasts", {**body, "segment": {"sex": "F", "rw": 2}}, content_type="application/json")
+    empty = officer.post(
+        "/api/v1/sms/broadcasts", {**body, "segment": {"sex": "F", "rw": 2}}, content_type="application/json"
+    )
     assert empty.status_code == 422 and empty.json()["code"] == "broadcast.empty"
     created = officer.post("/api/v1/sms/broadcasts", body, content_type="application/json")
     assert created.status_code == 201
     pk = created.json()["id"]
     url = f"/api/v1/sms/broadcasts/{pk}/approve"
-    grid(cast, client_for, "post", url, dict(anonymous=401, outsider=404, kec_officer=403, dukcapil=403, admin=200), api=True)
+    grid(
+        cast,
+        client_for,
+        "post",
+        url,
+        {"anonymous": 401, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+        api=True,
+    )
     assert client_for(cast.head).post(url).status_code == 409  # already approved
-    assert client_for(cast.admin).get(f"/api/v1/sms/broadcasts/{pk}").json()["stats"]["counts"]["delivered"] == 2
+    assert (
+        client_for(cast.admin).get(f"/api/v1/sms/broadcasts/{pk}").json()["stats"]["counts"]["delivered"] == 2
+    )
 
 
 def test_api_reject_and_cancel(cast, client_for, broadcast):
     url = f"/api/v1/sms/broadcasts/{broadcast.pk}/reject"
-    assert client_for(cast.outsider).post(url, {"reason": "x"}, content_type="application/json").status_code == 404
-    assert client_for(cast.kec_officer).post(url, {"reason": "x"}, content_type="application/json").status_code == 403
+    assert (
+        client_for(cast.outsider).post(url, {"reason": "x"}, content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client_for(cast.kec_officer).post(url, {"reason": "x"}, content_type="application/json").status_code
+        == 403
+    )
     assert client_for(cast.head).post(url, {"reason": ""}, content_type="application/json").status_code == 422
-    assert client_for(cast.head).post(url, {"reason": "Tidak perlu"}, content_type="application/json").status_code == 200
+    assert (
+        client_for(cast.head)
+        .post(url, {"reason": "Tidak perlu"}, content_type="application/json")
+        .status_code
+        == 200
+    )
     cancel = f"/api/v1/sms/broadcasts/{broadcast.pk}/cancel"
     assert client_for(None).post(cancel).status_code == 401
     assert client_for(cast.head).post(cancel).status_code == 409
 
 
 def test_api_stats(cast, client_for, broadcast):
-    grid(cast, client_for, "get", "/api/v1/sms/stats/daily?days=7", dict(anonymous=401, outsider=200, kec_officer=200, dukcapil=200, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/api/v1/sms/stats/daily?days=7",
+        {"anonymous": 401, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    )
     rows = client_for(cast.dukcapil).get("/api/v1/sms/stats/daily?days=7").json()
     assert len(rows) == 7 and rows[0]["total"] == 0
 
 
 def test_api_invitations(cast, client_for, invitation):
-    grid(cast, client_for, "get", "/api/v1/sms/invitations", dict(anonymous=401, outsider=403, kec_officer=403, dukcapil=403, admin=200))
+    grid(
+        cast,
+        client_for,
+        "get",
+        "/api/v1/sms/invitations",
+        {"anonymous": 401, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+    )
     operator = client_for(cast.desa_operator)
     assert operator.get("/api/v1/sms/invitations").json()["count"] == 1
     refuse = f"/api/v1/sms/invitations/{invitation.pk}/refuse"
     assert operator.post(refuse, {"reason": ""}, content_type="application/json").status_code == 422
     approve = f"/api/v1/sms/invitations/{invitation.pk}/approve"
-    grid(cast, client_for, "post", approve, dict(anonymous=401, outsider=403, kec_officer=403, dukcapil=403, admin=200), api=True)
+    grid(
+        cast,
+        client_for,
+        "post",
+        approve,
+        {"anonymous": 401, "outsider": 403, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+        api=True,
+    )
     assert operator.post(approve).status_code == 409

@@ -118,7 +118,9 @@ class Phone:
         self.assignment = data["assignment"]
         return data
 
-    def record(self, kind: str, body: dict[str, Any], *, rid: str | None = None, captured_at: str = "") -> dict:
+    def record(
+        self, kind: str, body: dict[str, Any], *, rid: str | None = None, captured_at: str = ""
+    ) -> dict:
         rec = RecordIn(
             id=rid or str(uuid.uuid4()),
             kind=kind,
@@ -132,7 +134,11 @@ class Phone:
     def sync(self, records: list[dict], *, sent_at: str | None = None) -> Any:
         return self.post(
             "/sync",
-            {"assignment": self.assignment, "sent_at": sent_at or timezone.now().isoformat(), "records": records},
+            {
+                "assignment": self.assignment,
+                "sent_at": sent_at or timezone.now().isoformat(),
+                "records": records,
+            },
         )
 
 

@@ -17,8 +17,8 @@ from warga.applications.models import Application, Attachment
 from warga.cards.models import RecordingEvent
 from warga.core.permissions import Role
 from warga.outreach.models import OutreachEvent, SyncRecord
-from warga.reports.models import CitizenReport
 from warga.registry.models import Resident
+from warga.reports.models import CitizenReport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,13 +53,13 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     corrected = [make_resident(age=40), make_resident(age=41)]
     applicants = [make_resident(age=50), make_resident(age=51)]
 
+    page.set_default_timeout(30_000)  # the whole day's work runs against one shared test server
     login(cast.outreach)
     page.goto("/outreach/app/")
     page.fill("#dev-label", "Ponsel uji hitam")
     page.fill("#pin1", PIN)
     page.fill("#pin2", PIN)
-    page.screenshot(path="/tmp/outreach/s1.png"); print(page.content()[-3000:])
-    page.get_by_role("button", name="Daftarkan").click()
+    page.get_by_role("button", name="Daftarkan ponsel").click()
     page.get_by_test_id(f"download-{event.pk}").click()
     expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -86,7 +86,9 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     for resident, color in zip(applicants, ["white", "gray"], strict=True):
         choose(page, resident)
         page.select_option("#svc", "ktp-baru")
-        page.set_input_files("#ph-kk", files=[{"name": "kk.jpg", "mimeType": "image/jpeg", "buffer": photo(color)}])
+        page.set_input_files(
+            "#ph-kk", files=[{"name": "kk.jpg", "mimeType": "image/jpeg", "buffer": photo(color)}]
+        )
         expect(page.locator(".photo small").first).to_contain_text("KB")
         page.get_by_role("button", name="Simpan permohonan").click()
         expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")

@@ -53,7 +53,9 @@ def test_event_action_grid(cast, client_for, event, make_resident):
     for who, status in zip(GRID, [302, 404, 302, 302, 403], strict=True):
         response = client_for(cast.grid()[who]).post(url)
         if status == 302 and who != "anonymous":
-            assert response.status_code == 302 and response["Location"] == reverse("outreach:event", args=[event.pk])
+            assert response.status_code == 302 and response["Location"] == reverse(
+                "outreach:event", args=[event.pk]
+            )
         else:
             _expect(response, status)
     assert Target.objects.filter(event=event).count() == 1
@@ -110,8 +112,13 @@ def test_create_team_and_event(cast, client_for, make_resident):
     day = timezone.localdate() + timedelta(days=3)
     response = client.post(
         reverse("outreach:event_create"),
-        {"team": team.pk, "date": day.isoformat(), "desa": cast.desa.code, "meeting_point": "Masjid",
-         "services": ["ktp_recording"]},  # fmt: skip
+        {
+            "team": team.pk,
+            "date": day.isoformat(),
+            "desa": cast.desa.code,
+            "meeting_point": "Masjid",
+            "services": ["ktp_recording"],
+        },
     )
     event = OutreachEvent.objects.get(team=team)
     assert response.status_code == 302 and response["Location"] == reverse("outreach:event", args=[event.pk])
@@ -124,8 +131,13 @@ def test_team_bad_input(cast, client_for):
     client = client_for(cast.dukcapil)
     response = client.post(
         reverse("outreach:teams"),
-        {"name": "X", "area": cast.kabupaten.code, "members": [cast.outreach.pk], "capacity_per_day": 5,
-         "vehicles": "helicopter PK-1"},  # fmt: skip
+        {
+            "name": "X",
+            "area": cast.kabupaten.code,
+            "members": [cast.outreach.pk],
+            "capacity_per_day": 5,
+            "vehicles": "helicopter PK-1",
+        },
     )
     assert response.status_code == 200
     assert "helicopter" in response.content.decode()
@@ -143,8 +155,13 @@ def test_event_bad_input(cast, client_for, team):
     yesterday = timezone.localdate() - timedelta(days=1)
     response = client.post(
         reverse("outreach:event_create"),
-        {"team": team.pk, "date": yesterday.isoformat(), "desa": cast.desa.code, "meeting_point": "Balai",
-         "services": ["ktp_recording"]},  # fmt: skip
+        {
+            "team": team.pk,
+            "date": yesterday.isoformat(),
+            "desa": cast.desa.code,
+            "meeting_point": "Balai",
+            "services": ["ktp_recording"],
+        },
     )
     assert response.status_code == 200
     assert not OutreachEvent.objects.exists()
@@ -158,9 +175,13 @@ def test_double_booking_a_team(cast, team, event):
 
     with pytest.raises(Conflict):
         event_create(
-            actor=cast.actor(cast.dukcapil), team=team, day=event.date, desa=cast.desa, meeting_point="Lain",
+            actor=cast.actor(cast.dukcapil),
+            team=team,
+            day=event.date,
+            desa=cast.desa,
+            meeting_point="Lain",
             services=["ktp_recording"],
-        )  # fmt: skip
+        )
 
 
 def test_announce_creates_broadcast_and_board(cast, client_for, event, make_resident):
@@ -174,7 +195,8 @@ def test_announce_creates_broadcast_and_board(cast, client_for, event, make_resi
     )
 
     response = client_for(cast.dukcapil).post(
-        reverse("outreach:event_action", args=[event.pk, "announce"]), {"text": "Perekaman KTP-el besok di balai desa"}
+        reverse("outreach:event_action", args=[event.pk, "announce"]),
+        {"text": "Perekaman KTP-el besok di balai desa"},
     )
     assert response.status_code == 302
     event.refresh_from_db()
@@ -206,9 +228,16 @@ def test_planner_page_proposes_a_schedule(cast, client_for, make_resident):
     start = timezone.localdate() + timedelta(days=1)
     response = client_for(cast.dukcapil).post(
         reverse("outreach:planner"),
-        {"area": cast.kecamatan.code, "statuses": ["not_recorded"], "teams": 1, "capacity": 20,
-         "start": start.isoformat(), "deadline": (start + timedelta(days=30)).isoformat(), "lead_days": 2,
-         "min_visit": 5},  # fmt: skip
+        {
+            "area": cast.kecamatan.code,
+            "statuses": ["not_recorded"],
+            "teams": 1,
+            "capacity": 20,
+            "start": start.isoformat(),
+            "deadline": (start + timedelta(days=30)).isoformat(),
+            "lead_days": 2,
+            "min_visit": 5,
+        },
     )
     content = response.content.decode()
     assert response.status_code == 200
@@ -220,8 +249,16 @@ def test_planner_bad_input(cast, client_for):
     start = timezone.localdate() + timedelta(days=5)
     response = client_for(cast.dukcapil).post(
         reverse("outreach:planner"),
-        {"area": cast.kecamatan.code, "statuses": ["not_recorded"], "teams": 1, "capacity": 20,
-         "start": start.isoformat(), "deadline": start.isoformat(), "lead_days": 0, "min_visit": 0},  # fmt: skip
+        {
+            "area": cast.kecamatan.code,
+            "statuses": ["not_recorded"],
+            "teams": 1,
+            "capacity": 20,
+            "start": start.isoformat(),
+            "deadline": start.isoformat(),
+            "lead_days": 0,
+            "min_visit": 0,
+        },
     )
     assert response.status_code == 200
     assert "HiGHS" not in response.content.decode()
@@ -251,7 +288,7 @@ def test_service_worker_and_manifest(client):
     sw = client.get(reverse("outreach:sw"))
     body = sw.content.decode()
     assert sw["Content-Type"].startswith("application/javascript")
-    assert "workbox.setConfig({ modulePathPrefix: \"/static/vendor/workbox/\", debug: false })" in body
+    assert 'workbox.setConfig({ modulePathPrefix: "/static/vendor/workbox/", debug: false })' in body
     assert "/outreach/app/" in body and "dexie.min.js" in body
     manifest = client.get(reverse("outreach:manifest")).json()
     assert manifest["start_url"] == "/outreach/app/" and len(manifest["icons"]) == 2
@@ -264,7 +301,9 @@ def test_announce_without_reachable_phones_posts_the_board_only(cast, client_for
     from warga.messaging.models import Broadcast
 
     response = client_for(cast.dukcapil).post(
-        reverse("outreach:event_action", args=[event.pk, "announce"]), {"text": "Perekaman KTP-el"}, follow=True
+        reverse("outreach:event_action", args=[event.pk, "announce"]),
+        {"text": "Perekaman KTP-el"},
+        follow=True,
     )
     assert Announcement.objects.filter(desa=cast.desa).count() == 1
     assert not Broadcast.objects.exists()

@@ -35,8 +35,12 @@ def test_application_with_photos(cast, event, phone, make_resident):
     service = next(s for s in data["reference"]["services"] if s["code"] == "ktp-baru")
     assert [d["code"] for d in service["documents"]][:1] == ["kk"]
     pid = upload(phone, jpeg_bytes(120))
-    body = {"service": "ktp-baru", "applicant_nik": applicant.nik, "data": {}, "photos": [
-        {"upload": pid, "requirement": "kk"}]}  # fmt: skip
+    body = {
+        "service": "ktp-baru",
+        "applicant_nik": applicant.nik,
+        "data": {},
+        "photos": [{"upload": pid, "requirement": "kk"}],
+    }
     answer = phone.sync([phone.record("application", body)]).json()["results"][0]
     assert answer["status"] == "accepted", answer
     app = Application.objects.get(applicant=applicant)
@@ -53,8 +57,14 @@ def test_application_waits_for_its_photo(cast, event, phone, make_resident):
     pid = str(uuid.uuid4())
     phone.post("/uploads", {"id": pid, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
     phone.put_bytes(f"/uploads/{pid}?offset=0", data[:100])
-    record = phone.record("application", {"service": "ktp-baru", "applicant_nik": applicant.nik,
-                                          "photos": [{"upload": pid, "requirement": "kk"}]})  # fmt: skip
+    record = phone.record(
+        "application",
+        {
+            "service": "ktp-baru",
+            "applicant_nik": applicant.nik,
+            "photos": [{"upload": pid, "requirement": "kk"}],
+        },
+    )
     answer = phone.sync([record]).json()["results"][0]
     assert answer["status"] == "retry" and answer["code"] == "photo_pending"
     assert not SyncRecord.objects.exists() and not Application.objects.exists()
@@ -68,28 +78,44 @@ def test_application_with_a_photo_that_is_not_an_image(cast, event, phone, make_
     applicant = make_resident(age=35)
     phone.download(event)
     pid = upload(phone, b"GIF89a not really" * 20)
-    record = phone.record("application", {"service": "ktp-baru", "applicant_nik": applicant.nik,
-                                          "photos": [{"upload": pid, "requirement": "kk"}]})  # fmt: skip
+    record = phone.record(
+        "application",
+        {
+            "service": "ktp-baru",
+            "applicant_nik": applicant.nik,
+            "photos": [{"upload": pid, "requirement": "kk"}],
+        },
+    )
     answer = phone.sync([record]).json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "photo_rejected"
     assert not Application.objects.exists()
 
 
-def test_correction_accepted_and_stale_version_conflict(cast, event, register_phone, field_counter, make_resident):
+def test_correction_accepted_and_stale_version_conflict(
+    cast, event, register_phone, field_counter, make_resident
+):
     from warga.registry.services import resident_correct
 
     resident = make_resident()
     phone = register_phone(field_counter)
     phone.download(event)
-    body = {"resident": resident.pk, "version": resident.version, "changes": {"occupation": "Petani"},
-            "reason": "Dilihat di KK"}  # fmt: skip
+    body = {
+        "resident": resident.pk,
+        "version": resident.version,
+        "changes": {"occupation": "Petani"},
+        "reason": "Dilihat di KK",
+    }
     answer = phone.sync([phone.record("correction", body)]).json()["results"][0]
     assert answer["status"] == "accepted", answer
     resident.refresh_from_db()
     assert resident.occupation == "Petani"
     # Someone at the office changes the resident; the phone's next correction is now stale.
-    resident_correct(actor=cast.actor(cast.kec_verifier), resident=resident, changes={"occupation": "Guru"},
-                     reason="Data baru")  # fmt: skip
+    resident_correct(
+        actor=cast.actor(cast.kec_verifier),
+        resident=resident,
+        changes={"occupation": "Guru"},
+        reason="Data baru",
+    )
     stale = {**body, "changes": {"occupation": "Pedagang"}}
     answer = phone.sync([phone.record("correction", stale)]).json()["results"][0]
     assert answer["status"] == "conflict" and answer["code"] == "version_changed"
@@ -99,7 +125,9 @@ def test_correction_accepted_and_stale_version_conflict(cast, event, register_ph
     assert answer["details"]["version"] == resident.version
 
 
-def test_correction_of_a_field_not_allowed_in_the_field(cast, event, register_phone, field_counter, make_resident):
+def test_correction_of_a_field_not_allowed_in_the_field(
+    cast, event, register_phone, field_counter, make_resident
+):
     resident = make_resident()
     phone = register_phone(field_counter)
     phone.download(event)
@@ -111,7 +139,12 @@ def test_correction_of_a_field_not_allowed_in_the_field(cast, event, register_ph
 def test_outreach_officer_without_register_rights_is_refused_clearly(cast, event, phone, make_resident):
     resident = make_resident()
     phone.download(event)
-    body = {"resident": resident.pk, "version": 1, "changes": {"occupation": "Petani"}, "reason": "Dilihat di KK"}
+    body = {
+        "resident": resident.pk,
+        "version": 1,
+        "changes": {"occupation": "Petani"},
+        "reason": "Dilihat di KK",
+    }
     answer = phone.sync([phone.record("correction", body)]).json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "forbidden"
     resident.refresh_from_db()

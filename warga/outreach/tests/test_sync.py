@@ -65,7 +65,9 @@ def test_assignment_holds_the_desa_residents_and_targets(cast, event, phone, mak
     assert data["event"]["equipment"] == ["KIT-01"]
     assignment = Assignment.objects.get(public_id=data["assignment"])
     assert assignment.residents_count == 2
-    assert AuditLog.objects.filter(action="outreach.assignment.download", object_id=str(assignment.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="outreach.assignment.download", object_id=str(assignment.pk)
+    ).exists()
 
 
 def test_assignment_refused_to_a_non_member(cast, event, register_phone):
@@ -95,7 +97,9 @@ def test_recording_accepted_then_replay_is_already_received(cast, event, phone, 
     row = SyncRecord.objects.get(client_id=rec["id"])
     assert row.officer == cast.outreach and row.status == "accepted"
     # The recording's own audit row carries the device.
-    assert AuditLog.objects.filter(action="cards.recording.create", device_id=str(phone.device.public_id)).exists()
+    assert AuditLog.objects.filter(
+        action="cards.recording.create", device_id=str(phone.device.public_id)
+    ).exists()
 
     replay = phone.sync([rec]).json()["results"][0]
     assert replay["status"] == "already_received" and replay["replayed"] is True
@@ -145,7 +149,13 @@ def test_partial_success_in_one_batch(cast, event, phone, make_resident):
     assert RecordingEvent.objects.count() == 1
     # A replay of the whole batch answers the same and changes nothing.
     again = phone.sync(records).json()["results"]
-    assert [r["status"] for r in again] == ["already_received", "rejected", "rejected", "rejected", "rejected"]
+    assert [r["status"] for r in again] == [
+        "already_received",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
     assert RecordingEvent.objects.count() == 1
 
 
@@ -246,7 +256,10 @@ def test_a_damaged_photo_is_rejected(phone):
 def test_upload_bad_inputs(phone):
     data = jpeg_bytes()
     assert phone.post("/uploads", {"id": "nope", "size": 10, "sha256": "0" * 64}).status_code == 422
-    assert phone.post("/uploads", {"id": str(uuid.uuid4()), "size": 10**9, "sha256": "0" * 64}).status_code == 422
+    assert (
+        phone.post("/uploads", {"id": str(uuid.uuid4()), "size": 10**9, "sha256": "0" * 64}).status_code
+        == 422
+    )
     assert phone.post("/uploads", {"id": str(uuid.uuid4()), "size": 10, "sha256": "xyz"}).status_code == 422
     assert phone.get(f"/uploads/{uuid.uuid4()}").status_code == 404
     pid = str(uuid.uuid4())

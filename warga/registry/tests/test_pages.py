@@ -20,23 +20,74 @@ pytestmark = pytest.mark.django_db
 # Expected status per page for: anonymous, outsider (other kecamatan), kec_officer, dukcapil, admin.
 # 302 = sent to the login page; outsiders get 404 for records of this kecamatan.
 RECORD_PAGES = [
-    ("registry:resident", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:resident_edit", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:death", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:move", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:marriage", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:divorce", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:phone_add", "head", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:family", "family", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:birth", "family", {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
+    (
+        "registry:resident",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:resident_edit",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:death",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:move",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:marriage",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:divorce",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:phone_add",
+        "head",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:family",
+        "family",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:birth",
+        "family",
+        {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
 ]
 AREA_PAGES = [
-    ("registry:search", {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:move_in", {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403}),
-    ("registry:drive", {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200}),
-    ("registry:stats", {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200}),
+    (
+        "registry:search",
+        {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:move_in",
+        {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 403},
+    ),
+    (
+        "registry:drive",
+        {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    ),
+    (
+        "registry:stats",
+        {"anonymous": 302, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200},
+    ),
     # Only verifiers export: the counter officer and the administrator are refused.
-    ("registry:stats_export", {"anonymous": 302, "outsider": 200, "kec_officer": 403, "dukcapil": 200, "admin": 403}),
+    (
+        "registry:stats_export",
+        {"anonymous": 302, "outsider": 200, "kec_officer": 403, "dukcapil": 200, "admin": 403},
+    ),
 ]
 
 
@@ -53,7 +104,11 @@ def test_record_page_grid(cast, client_for, household, name, target, grid):
 
 def test_phone_verify_page_grid(cast, client_for, household):
     phone = services.phone_add(
-        actor=cast.actor(cast.dukcapil), resident=household.head, number="081211112222", consent_broadcast=False, channel="counter"
+        actor=cast.actor(cast.dukcapil),
+        resident=household.head,
+        number="081211112222",
+        consent_broadcast=False,
+        channel="counter",
     )
     url = reverse("registry:phone_verify", args=[phone.pk])
     expected = {"anonymous": 302, "outsider": 404, "kec_officer": 200, "dukcapil": 200, "admin": 403}
@@ -74,7 +129,12 @@ def test_resident_page_shows_record_and_audits(cast, client_for, household):
     page = response.content.decode()
     assert "Budi Santoso" in page and household.head.nik in page and household.family.kk_number in page
     assert "Kepala keluarga" in page or "kepala" in page.lower()
-    assert AuditLog.objects.filter(action="registry.resident.view", object_id=str(household.head.pk), actor=cast.kec_officer).count() == 1
+    assert (
+        AuditLog.objects.filter(
+            action="registry.resident.view", object_id=str(household.head.pk), actor=cast.kec_officer
+        ).count()
+        == 1
+    )
 
 
 def test_family_card_lists_members_in_kk_order(cast, client_for, household):
@@ -85,14 +145,18 @@ def test_family_card_lists_members_in_kk_order(cast, client_for, household):
     assert AuditLog.objects.filter(action="registry.family.view", object_id=str(household.family.pk)).exists()
 
 
-def test_search_by_post_finds_variants_and_keeps_names_out_of_urls(cast, client_for, household, far_household):
+def test_search_by_post_finds_variants_and_keeps_names_out_of_urls(
+    cast, client_for, household, far_household
+):
     client = client_for(cast.kec_officer)
     response = client.post(reverse("registry:search"), {"q": "siti nur hasanah"})
     page = response.content.decode()
     assert response.status_code == 200 and "Siti Nurhasanah" in page
     assert client.post(reverse("registry:search"), {"q": "Euis Suryani"}).context["page"].paginator.count == 0
     assert "?q=" not in page
-    htmx = client.post(reverse("registry:search"), {"q": "Ahmad Fauzi"}, HTTP_HX_REQUEST="true").content.decode()
+    htmx = client.post(
+        reverse("registry:search"), {"q": "Ahmad Fauzi"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "Ahmad Fauzi" in htmx and "<html" not in htmx
     short = client.post(reverse("registry:search"), {"q": "ab"}).content.decode()
     assert "tiga huruf" in short or "three letters" in short
@@ -112,7 +176,9 @@ def test_correction_page_saves_and_shows_conflict(cast, client_for, household):
     assert "Reload" in stale.content.decode() or "Muat ulang" in stale.content.decode()
     assert Resident.objects.get(pk=household.child.pk).occupation == "Pelajar"
     no_reason = client.post(url, {**data, "version": 2, "occupation": "Santri", "reason": ""})
-    assert no_reason.status_code == 200 and Resident.objects.get(pk=household.child.pk).occupation == "Pelajar"
+    assert (
+        no_reason.status_code == 200 and Resident.objects.get(pk=household.child.pk).occupation == "Pelajar"
+    )
 
 
 def test_birth_form_registers_and_shows_errors(cast, client_for, household):
@@ -129,7 +195,9 @@ def test_birth_form_registers_and_shows_errors(cast, client_for, household):
     response = client.post(url, base)
     assert response.status_code == 302, response.context["form"].errors
     child = Resident.objects.get(full_name="Dinda Lestari")
-    assert response.status_code == 302 and response["Location"] == reverse("registry:resident", args=[child.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:resident", args=[child.pk]
+    )
     assert LifeEvent.objects.get(type="birth").documents == ["SKL 12/2024"]
 
 
@@ -137,7 +205,12 @@ def test_death_move_marriage_divorce_forms(cast, client_for, household, registra
     client = client_for(cast.dukcapil)
     response = client.post(
         reverse("registry:divorce", args=[household.wife.pk]),
-        {"spouse_nik": household.head.nik, "occurred_on": "2024-01-02", "reporter": "Siti", "place": "PA Purwakarta"},
+        {
+            "spouse_nik": household.head.nik,
+            "occurred_on": "2024-01-02",
+            "reporter": "Siti",
+            "place": "PA Purwakarta",
+        },
     )
     assert response.status_code == 302
     assert Resident.objects.get(pk=household.wife.pk).marital_status == "cerai_hidup"
@@ -149,20 +222,35 @@ def test_death_move_marriage_divorce_forms(cast, client_for, household, registra
     target = cast.desa.code
     response = client.post(
         reverse("registry:move", args=[household.child.pk]),
-        {"kind": "within", "members": [household.child.pk], "moved_on": "2024-03-03", "to_desa": target, "rw": 4, "rt": 4},
+        {
+            "kind": "within",
+            "members": [household.child.pk],
+            "moved_on": "2024-03-03",
+            "to_desa": target,
+            "rw": 4,
+            "rt": 4,
+        },
     )
     assert response.status_code == 302
     assert Resident.objects.get(pk=household.child.pk).relationship == "kepala"
-    response = client.post(reverse("registry:move", args=[household.head.pk]), {"kind": "out", "members": [household.head.pk], "moved_on": "2024-03-03"})
+    response = client.post(
+        reverse("registry:move", args=[household.head.pk]),
+        {"kind": "out", "members": [household.head.pk], "moved_on": "2024-03-03"},
+    )
     assert response.status_code == 200 and "destination" in response.context["form"].errors
     response = client.post(
-        reverse("registry:death", args=[household.head.pk]), {"died_on": "2024-06-06", "reporter": "Ahmad", "place": "Rumah"}
+        reverse("registry:death", args=[household.head.pk]),
+        {"died_on": "2024-06-06", "reporter": "Ahmad", "place": "Rumah"},
     )
     assert response.status_code == 302 and Resident.objects.get(pk=household.head.pk).life_status == "dead"
     page = client.get(reverse("registry:resident", args=[household.head.pk])).content.decode()
-    assert reverse("registry:resident_edit", args=[household.head.pk]) not in page  # no edits on a dead person
+    assert (
+        reverse("registry:resident_edit", args=[household.head.pk]) not in page
+    )  # no edits on a dead person
     assert client.get(reverse("registry:death", args=[household.head.pk])).status_code == 200
-    again = client.post(reverse("registry:death", args=[household.head.pk]), {"died_on": "2024-06-07", "reporter": "Ahmad"})
+    again = client.post(
+        reverse("registry:death", args=[household.head.pk]), {"died_on": "2024-06-07", "reporter": "Ahmad"}
+    )
     assert again.status_code == 200 and again.context["form"].non_field_errors()
 
 
@@ -188,8 +276,13 @@ def test_phone_pages_send_and_verify(cast, client_for, household):
         {"number": "0857 1234 5678", "consent_broadcast": "on", "channel": "counter"},
     )
     phone = Phone.objects.get(resident=household.wife)
-    assert response.status_code == 302 and response["Location"] == reverse("registry:phone_verify", args=[phone.pk])
-    bad = client.post(reverse("registry:phone_add", args=[household.wife.pk]), {"number": "+1 415 555 0100", "channel": "counter"})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:phone_verify", args=[phone.pk]
+    )
+    bad = client.post(
+        reverse("registry:phone_add", args=[household.wife.pk]),
+        {"number": "+1 415 555 0100", "channel": "counter"},
+    )
     assert bad.status_code == 200 and bad.context["form"].errors
     url = reverse("registry:phone_verify", args=[phone.pk])
     wrong = client.post(url, {"code": "000000"})
@@ -203,7 +296,11 @@ def test_phone_pages_send_and_verify(cast, client_for, household):
 
 def test_drive_counts_adults_with_verified_numbers(cast, client_for, household):
     phone = services.phone_add(
-        actor=cast.actor(cast.dukcapil), resident=household.head, number="081299990000", consent_broadcast=True, channel="field"
+        actor=cast.actor(cast.dukcapil),
+        resident=household.head,
+        number="081299990000",
+        consent_broadcast=True,
+        channel="field",
     )
     Phone.objects.filter(pk=phone.pk).update(verified_at=phone.created_at)
     response = client_for(cast.kec_officer).get(reverse("registry:drive"), {"kecamatan": cast.kecamatan.code})
@@ -237,9 +334,14 @@ def test_home_panel_for_officers(cast, client_for, household):
 def test_history_rows_for_page_writes(cast, client_for, household):
     before = ResidentChange.objects.count()
     services.resident_correct(
-        actor=cast.actor(cast.dukcapil), resident=household.wife, changes={"occupation": "Guru"}, reason="Data lama"
+        actor=cast.actor(cast.dukcapil),
+        resident=household.wife,
+        changes={"occupation": "Guru"},
+        reason="Data lama",
     )
     assert ResidentChange.objects.count() == before + 1
-    page = client_for(cast.dukcapil).get(reverse("registry:resident", args=[household.wife.pk])).content.decode()
+    page = (
+        client_for(cast.dukcapil).get(reverse("registry:resident", args=[household.wife.pk])).content.decode()
+    )
     assert "Guru" in page and "Data lama" in page
     assert date.today().strftime("%d-%m-%Y") in page

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{stage:<10} {count:>10,} residents  {time.monotonic() - started:6.0f} s")
 
         result = duplicates_scan(area_code=area, progress=progress)
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.compared:,} pairs compared, {result.created:,} new candidates in {time.monotonic() - started:.1f} s"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.compared:,} pairs compared, {result.created:,} new candidates in {time.monotonic() - started:.1f} s"
+            )
+        )

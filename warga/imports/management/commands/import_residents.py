@@ -18,7 +18,9 @@ from warga.imports.services import import_create, import_run
 
 
 class Command(BaseCommand):
-    help = "Import residents and families from a CSV or XLSX file (SIAK or simple layout), as a staff account."
+    help = (
+        "Import residents and families from a CSV or XLSX file (SIAK or simple layout), as a staff account."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file")
@@ -66,8 +68,10 @@ class Command(BaseCommand):
                 if batch is None:
                     break
                 rate = batch.rows_read / max(time.monotonic() - started, 1e-6)
-                line = (f"{batch.get_status_display():<28} {batch.rows_read:>10,} / {batch.rows_expected:,} rows "
-                        f"{batch.percent:3d}%  {rate:,.0f} rows/s  {batch.rows_invalid:,} invalid")
+                line = (
+                    f"{batch.get_status_display():<28} {batch.rows_read:>10,} / {batch.rows_expected:,} rows "
+                    f"{batch.percent:3d}%  {rate:,.0f} rows/s  {batch.rows_invalid:,} invalid"
+                )
                 self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
                 self.stdout.flush()
         finally:

@@ -7,4 +7,17 @@ workbox.core.setCacheNameDetails({ prefix: "warga-field" });
 workbox.core.skipWaiting();
 workbox.core.clientsClaim();
 workbox.precaching.cleanupOutdatedCaches();
+// The shell is stored without its Vary header (Cookie, Accept-Language): otherwise the cache
+// would not match it for a navigation made with other cookies, and the app would not open offline.
+workbox.precaching.addPlugins([
+  {
+    cacheWillUpdate: async ({ response }) => {
+      if (!response || response.status !== 200) return null;
+      if (!response.headers.has("Vary")) return response;
+      const headers = new Headers(response.headers);
+      headers.delete("Vary");
+      return new Response(await response.blob(), { status: 200, statusText: response.statusText, headers });
+    },
+  },
+]);
 workbox.precaching.precacheAndRoute({{ precache|safe }}, { ignoreURLParametersMatching: [/.*/] });
