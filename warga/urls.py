@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("warga.core.urls")),
     path("", include("warga.accounts.urls")),
     path("audit/", include("warga.audit.urls")),
+    path("units/", include("warga.org.urls")),
     path("", include("warga.messaging.urls")),
 ]
 

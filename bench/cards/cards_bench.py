@@ -1,6 +1,7 @@
 """KTP-el card benchmarks on a Cianjur-size synthetic register (2.6 million residents).
 
     .venv/bin/python bench/cards/cards_bench.py setup --people 2600000   # once: database + data
+    .venv/bin/python bench/cards/cards_bench.py setup --people 2600000 --fast  # same, plain SQL rows
     .venv/bin/python bench/cards/cards_bench.py run [--runs 7]           # the measurements
 
 What is measured (PostgreSQL database `warga_cards_bench` on 127.0.0.1, recreated by `setup`):
@@ -48,7 +49,26 @@ def setup_django() -> None:
     django.setup()
 
 
-def setup(people: int, seed: int) -> None:
+FAST_RESIDENTS = """
+INSERT INTO registry_resident (nik, full_name, name_key, birth_place, birth_date, sex, religion, marital_status,
+    occupation, education, blood_type, citizenship, father_name, mother_name, rw, rt, address, relationship,
+    life_status, ever_married, created_at, updated_at, version, desa_id)
+SELECT '3203' || lpad(g::text, 12, '0'), 'Warga ' || g, 'warga ' || g, 'Cianjur', p.birth, p.sex, 'islam',
+       CASE WHEN p.married THEN 'kawin' ELSE 'belum_kawin' END, '', '', '', 'WNI', '', '',
+       1 + g %% 9, 1 + g %% 7, '', '', CASE WHEN p.r3 < 0.01 THEN 'dead' ELSE 'alive' END, p.married,
+       now(), now(), 1, (%(desa)s::text[])[1 + floor(p.r1 * %(ndesa)s)::int]
+FROM generate_series(1, %(people)s) g
+CROSS JOIN LATERAL (
+    SELECT r1, r3,
+           current_date - (floor(power(r2, 1.25) * 85 * 365.25))::int AS birth,
+           CASE WHEN r2 > 0.5 THEN 'F' ELSE 'M' END AS sex,
+           power(r2, 1.25) * 85 >= 22 AND r3 < 0.8 AS married
+    FROM (SELECT random() AS r1, random() AS r2, random() AS r3 WHERE g > 0) x
+) p
+"""
+
+
+def setup(people: int, seed: int, fast: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -73,9 +93,20 @@ def setup(people: int, seed: int) -> None:
                  roles=["printing_operator"], unit_id=Unit.objects.get(code="disdukcapil").pk, area_code=REGION)
     print(f"schema ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    result = populate(area_codes=[REGION], people=people, seed=seed,
-                      progress=lambda n, total: print(f"  {n:,}/{total:,}", flush=True))
-    print(f"{result.residents:,} residents in {time.perf_counter() - started:.0f} s", flush=True)
+    if fast:
+        # Plain rows by SQL (same shape that matters here: desa, age, marriage), when the
+        # realistic generator is too slow for the time at hand.
+        from warga.regions.models import RegionLevel
+
+        desa = list(Region.objects.filter(code__within=REGION, level=RegionLevel.DESA).values_list("code", flat=True))
+        with connection.cursor() as cur:
+            cur.execute("SELECT setseed(%s)", [seed / 100_000])
+            cur.execute(FAST_RESIDENTS, {"desa": desa, "ndesa": len(desa), "people": people})
+        print(f"{people:,} plain residents in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        result = populate(area_codes=[REGION], people=people, seed=seed,
+                          progress=lambda n, total: print(f"  {n:,}/{total:,}", flush=True))
+        print(f"{result.residents:,} residents in {time.perf_counter() - started:.0f} s", flush=True)
 
     # Card history in SQL: of the residents who must hold a KTP-el, a random 95,000 are
     # print-ready, about 4 % are not recorded (no row), 1 % wait for the centre, the rest hold
@@ -221,9 +252,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3203)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--fast", action="store_true", help="plain SQL-generated residents instead of synthetic.py")
     args = parser.parse_args()
     if args.command == "setup":
-        setup(args.people, args.seed)
+        setup(args.people, args.seed, args.fast)
     else:
         print(json.dumps(run(args.runs, args.batch), indent=2))
 

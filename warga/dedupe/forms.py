@@ -19,7 +19,7 @@ class ConfirmForm(StyledForm):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = choices
+        self.fields["keep"].choices = choices  # type: ignore[attr-defined]
         # StyledForm.__init__ already validated a bound form, before these choices existed.
         self._errors = None  # type: ignore[assignment]
         style_fields(self)

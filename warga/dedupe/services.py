@@ -445,6 +445,7 @@ def duplicate_confirm(
     moved = Phone.objects.filter(resident=retired).exclude(number__in=kept_numbers).update(resident=kept)
     if moved:
         kept_changes["phones_moved"] = [None, moved]
+    assert actor.user is not None  # require() above refuses anonymous actors
     merge = ResidentMerge.objects.create(
         retired=retired, kept=kept, candidate=cand, reason=reason[:300], merged_by=actor.user
     )

@@ -43,13 +43,13 @@ class ExportForm(StyledForm):
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = areas
+        self.fields["area"].choices = areas  # type: ignore[attr-defined]
         # StyledForm.__init__ already validated a bound form, before these choices existed.
         self._errors = None  # type: ignore[assignment]
         style_fields(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         low, high = data.get("min_age"), data.get("max_age")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError(_("The lower age is above the upper age."))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -91,7 +92,7 @@ def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: HttpRequest) -> HttpResponseBase:
     """Filters come by POST, so nothing about the people asked for lands in a URL."""
     actor = _actor(request, exporting.EXPORT_CAPABILITY)
     form = ExportForm(request.POST or None, areas=export_areas(actor=actor))

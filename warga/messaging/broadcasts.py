@@ -64,7 +64,7 @@ KTP_STATUSES = (
 SEGMENT_KEYS = {"min_age", "max_age", "sex", "ktp_statuses", "rw", "rt"}
 PLACEHOLDERS = ("nama", "desa", "kecamatan", "rw", "rt", "tanggal")
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
-QUEUE_CHUNK = 50_000
+QUEUE_CHUNK = 100_000
 
 
 def price_per_segment() -> Decimal:

@@ -28,7 +28,7 @@ class GatewayError(Exception):
 
 class GatewayOutcomeUnknown(Exception):
     """The request went out but no answer came back: the gateway may or may not have the
-    message. It is never resent blindly (see docs/decisions/sms-delivery-semantics.md)."""
+    message. It is never resent blindly (see docs/decisions/0010-sms-delivery-at-most-once.md)."""
 
 
 class Gateway(Protocol):

@@ -2,7 +2,7 @@
 dispatcher claims rows atomically (by priority, then id), respects the shared rate and quiet
 hours, hands them to the gateway and records the answer; delivery reports finish them.
 
-Delivery semantics (docs/decisions/sms-delivery-semantics.md): at most once. A row is claimed
+Delivery semantics (docs/decisions/0010-sms-delivery-at-most-once.md): at most once. A row is claimed
 (`queued` → `sending`) before the gateway sees it; only a refusal that proves the gateway does
 not have the message puts it back in the queue. A row left in `sending` by a crash or a lost
 answer is never resent: a delivery report that still comes proves acceptance, otherwise the

@@ -4,6 +4,11 @@ and desa/kelurahan, the usual OPDs and external bodies."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
+
+from warga.audit.services import audit_record
+from warga.core.errors import NotFound
+from warga.core.scoping import Actor
 
 from warga.regions.models import Region, RegionLevel
 
@@ -66,3 +71,21 @@ def units_create_standard(*, region: Region) -> int:
                 parent=kec_unit,
             )
     return created
+
+
+UNIT_EDITABLE = ("name", "phone", "email", "address", "head_name", "topics", "is_active")
+
+
+@transaction.atomic
+def unit_update(*, actor: Actor, unit_id: int, changes: dict[str, object]) -> Unit:
+    actor.require("org.units.manage")
+    unit = Unit.objects.select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(gettext("Not found."))
+    changed = [f for f in UNIT_EDITABLE if f in changes and getattr(unit, f) != changes[f]]
+    for field in changed:
+        setattr(unit, field, changes[field])
+    unit.full_clean()
+    unit.save()
+    audit_record(actor=actor, action="org.unit.updated", obj=unit, summary={"fields": changed})
+    return unit

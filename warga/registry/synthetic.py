@@ -882,16 +882,15 @@ class BulkTable:
         self.table = model._meta.db_table
         now = timezone.now()
         self.columns: list[str] = []
-        self.getters: list[Callable[[dict[str, Any]], Any] | None] = []
-        self.constants: list[Any] = []
+        # For each column: (True, key in the row dict) or (False, constant default).
+        self.plan: list[tuple[bool, Any]] = []
         for f in model._meta.concrete_fields:
             name = f.attname
             if f.primary_key and name not in values:
                 continue  # the database numbers the rows
-            self.columns.append(f.column)
+            self.columns.append(str(f.column))
             if name in values:
-                self.getters.append(None)
-                self.constants.append(name)
+                self.plan.append((True, name))
                 continue
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 default: Any = now
@@ -899,17 +898,13 @@ class BulkTable:
                 default = f.get_default()  # "" for text fields without a default, None for nullable ones
                 if default is None and not f.null:
                     raise ValueError(f"{model.__name__}.{name} needs a value for bulk insert")
-            self.getters.append(lambda _row, d=default: d)
-            self.constants.append(None)
+            self.plan.append((False, default))
         missing = set(values) - {f.attname for f in model._meta.concrete_fields}
         if missing:
             raise ValueError(f"{model.__name__} has no fields {sorted(missing)}")
 
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            values[key] if getter is None else getter(values)
-            for getter, key in zip(self.getters, self.constants, strict=True)
-        )
+        return tuple(values[item] if from_row else item for from_row, item in self.plan)
 
 
 @lru_cache(maxsize=200_000)
@@ -934,7 +929,7 @@ def bulk_write(table: BulkTable, rows: list[tuple[Any, ...]]) -> None:
 
 
 def next_id(model: type[models.Model]) -> int:
-    top = model.objects.aggregate(top=models.Max("pk"))["top"]
+    top = model._default_manager.aggregate(top=models.Max("pk"))["top"]
     return (top or 0) + 1
 
 
@@ -1003,7 +998,7 @@ class PopulationWriter:
         self.now = timezone.now()
         self.pending = 0
 
-    def _id(self, model: type[models.Model]) -> int:
+    def _id(self, model: Any) -> int:
         value = self.ids[model]
         self.ids[model] = value + 1
         return value
@@ -1120,7 +1115,8 @@ def populate(
             kecamatan += list(
                 Region.objects.filter(code__within=code, level=RegionLevel.KECAMATAN).order_by("code")
             )
-    todo, skipped = [], []
+    todo: list[Region] = []
+    skipped: list[Region] = []
     for kec in kecamatan:
         (skipped if Resident.objects.filter(desa__within=kec.code).exists() else todo).append(kec)
     if not todo or people <= 0:

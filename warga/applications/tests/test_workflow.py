@@ -427,3 +427,38 @@ def test_bad_input_at_submission_changes_nothing(flow, cast, registrar):
         submit(household.head.nik)
     assert exc.value.code == "applications.applicant_dead"
     assert Application.objects.count() == 0 and SmsMessage.objects.count() == 0
+
+
+def test_outreach_channel_routes_to_applicants_kecamatan(cast, household, catalogue):
+    from .conftest import png_bytes
+
+    outreach = cast.actor(cast.outreach)
+    app = application_submit(
+        actor=outreach,
+        service_code="akta-lahir",
+        applicant_nik=household.head.nik,
+        data=birth_data(household),
+        channel="outreach",
+        client_ref="field-1",
+    )
+    assert app.channel == "outreach" and app.office.area_id == cast.kecamatan.code
+    again = application_submit(
+        actor=outreach,
+        service_code="akta-lahir",
+        applicant_nik=household.head.nik,
+        data=birth_data(household),
+        channel="outreach",
+        client_ref="field-1",
+    )
+    assert again.pk == app.pk  # a field-app retry never makes a second file
+    from warga.applications.services import document_attach
+
+    document_attach(actor=outreach, application_id=app.pk, requirement="skl", content=png_bytes())
+    with pytest.raises(NotAllowed):
+        application_submit(
+            actor=cast.actor(cast.kec_officer),
+            service_code="akta-lahir",
+            applicant_nik=household.head.nik,
+            data=birth_data(household),
+            channel="outreach",
+        )

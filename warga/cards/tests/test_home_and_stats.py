@@ -20,8 +20,9 @@ def test_home_panels(cast, client_for, make_resident, stock, kec_office):
     stock(1, office=kec_office)
     printer = cast.actor(cast.printer)
     batch = print_batch_lock(actor=printer, office=kec_office, rule_set=default_rule_set(), size=2)
-    print_item_record(actor=printer, item=batch.items.order_by("rank").first(), result=ItemResult.PRINTED,
-                      card_serial="H-1")
+    print_item_record(
+        actor=printer, item=batch.items.order_by("rank").first(), result=ItemResult.PRINTED, card_serial="H-1"
+    )
     html = client_for(cast.printer).get("/").content.decode()
     assert "Pencetakan KTP-el" in html and f"/cards/batches/{batch.pk}/" in html
     html = client_for(cast.kec_officer).get("/").content.decode()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from warga.core.errors import ServiceError
+from warga.core.forms import StyledModelForm
+from warga.core.pagination import paginate
+from warga.core.scoping import Actor
+
+from .models import Unit, UnitKind
+from .services import UNIT_EDITABLE, unit_update
+
+
+class UnitForm(StyledModelForm):
+    class Meta:
+        model = Unit
+        fields = list(UNIT_EDITABLE)
+
+
+@login_required
+def unit_list_view(request: HttpRequest) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    if not actor.can("org.units.view"):
+        raise PermissionDenied
+    qs = Unit.objects.select_related("area").order_by("kind", "name")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(topics__icontains=q) | Q(head_name__icontains=q))
+    kind = request.GET.get("kind", "")
+    if kind in UnitKind.values:
+        qs = qs.filter(kind=kind)
+    return render(request, "org/unit_list.html", {"page": paginate(request, qs), "kinds": UnitKind.choices,
+                                                  "can_edit": actor.can("org.units.manage")})
+
+
+@login_required
+def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    if not actor.can("org.units.manage"):
+        raise PermissionDenied
+    unit = get_object_or_404(Unit, pk=unit_id)
+    form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit_update(actor=actor, unit_id=unit.pk, changes={f: form.cleaned_data[f] for f in UNIT_EDITABLE})
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("org:unit_list")
+    return render(request, "org/unit_form.html", {"form": form, "unit": unit})
