@@ -76,8 +76,13 @@ def _user(username: str, roles: list[str], unit: Unit | None, area: Region) -> U
     if existing is not None:
         return existing
     return staff_create(
-        actor=None, username=username, password=PASSWORD, full_name=username.title(), roles=roles,
-        unit_id=unit.pk if unit else None, area_code=area.code,
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        full_name=username.title(),
+        roles=roles,
+        unit_id=unit.pk if unit else None,
+        area_code=area.code,
     )
 
 

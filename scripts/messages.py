@@ -13,12 +13,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WARGA = ROOT / "warga"
 APPS = sorted(p.name for p in WARGA.iterdir() if (p / "apps.py").exists())
+QUIET = {"stdout": subprocess.DEVNULL}
 DJANGO_ADMIN = [sys.executable, "-m", "django"]
 
 
 def update(only: list[str]) -> None:
     # PYTHONSAFEPATH: an app folder holds selectors.py, which must not shadow the standard library.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "warga.settings_test", "PYTHONPATH": str(ROOT), "PYTHONSAFEPATH": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "warga.settings_test",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONSAFEPATH": "1",
+    }
     for app in [a for a in only if a != "project"] if only else APPS:
         (WARGA / app / "locale").mkdir(exist_ok=True)
         subprocess.run(
@@ -42,6 +48,27 @@ def update(only: list[str]) -> None:
 
 
 def check() -> int:
+    """Extract the strings afresh into a copy of the tree, so that a string added to the code but
+    not to a catalogue (or an app with no catalogue at all) counts as untranslated."""
+    import shutil
+    import tempfile
+
+    global ROOT, WARGA
+    real_root = ROOT
+    with tempfile.TemporaryDirectory(prefix="warga-messages-") as tmp:
+        copy = Path(tmp) / "repo"
+        shutil.copytree(
+            real_root, copy, ignore=shutil.ignore_patterns(".venv", "var", ".git", "node_modules", "bench")
+        )
+        ROOT, WARGA = copy, copy / "warga"
+        try:
+            update([])
+            return _check_catalogues()
+        finally:
+            ROOT, WARGA = real_root, real_root / "warga"
+
+
+def _check_catalogues() -> int:
     problems = 0
     for po in sorted(WARGA.glob("**/locale/id/LC_MESSAGES/django.po")):
         result = subprocess.run(

@@ -58,3 +58,11 @@ def applications_notify_overdue_daily() -> None:
     from warga.applications.services import applications_notify_overdue
 
     applications_notify_overdue()
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+@lock_task("outreach-uploads-purge")
+def purge_outreach_uploads() -> None:
+    from warga.outreach.sync import uploads_purge
+
+    uploads_purge()

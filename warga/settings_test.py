@@ -6,8 +6,8 @@ import tempfile
 os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-test-"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
-from warga.settings import *  # noqa: E402,F403
-from warga.settings import DATABASES, HUEY  # noqa: E402
+from warga.settings import *  # noqa: F403
+from warga.settings import DATABASES, HUEY
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": True}

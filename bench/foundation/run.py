@@ -18,7 +18,7 @@ os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.foundation.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -37,7 +37,7 @@ N = int(os.environ.get("BENCH_REQUESTS", "2000"))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def timed_requests(client: Client, path: str, headers: dict[str, str]) -> list[float]:
@@ -62,8 +62,13 @@ def main() -> None:
         result = regions_load()
         loads.append(time.perf_counter() - start)
     user = User.objects.filter(username="bench").first() or staff_create(
-        actor=None, username="bench", password="x" * 12, full_name="Bench", roles=["disdukcapil_verifier"],
-        unit_id=None, area_code="32.14",
+        actor=None,
+        username="bench",
+        password="x" * 12,
+        full_name="Bench",
+        roles=["disdukcapil_verifier"],
+        unit_id=None,
+        area_code="32.14",
     )
     _token, raw = api_token_create(actor=Actor.for_user(user), owner=user, name="bench")
     client = Client()
@@ -71,12 +76,20 @@ def main() -> None:
     api = timed_requests(client, "/api/v1/account/me", {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
     region = timed_requests(client, "/api/v1/regions/32.14.01", {})
     print(f"date: {date.today()}  database: {vendor}  regions: {result.total}  requests per series: {N}")
-    print(f"region full load: first {loads[0]:.1f} s (empty table), second {loads[1]:.1f} s (upsert of all rows)")
-    rows = [("bare Django view", bare), ("GET /api/v1/account/me (bearer)", api), ("GET /api/v1/regions/{code}", region)]
+    print(
+        f"region full load: first {loads[0]:.1f} s (empty table), second {loads[1]:.1f} s (upsert of all rows)"
+    )
+    rows = [
+        ("bare Django view", bare),
+        ("GET /api/v1/account/me (bearer)", api),
+        ("GET /api/v1/regions/{code}", region),
+    ]
     for name, samples in rows:
         print(f"{name:<36} median {statistics.median(samples):6.2f} ms  p95 {pct(samples, 95):6.2f} ms")
-    print(f"ratio authenticated API / bare view: median {statistics.median(api) / statistics.median(bare):.1f}x, "
-          f"p95 {pct(api, 95) / pct(bare, 95):.1f}x")
+    print(
+        f"ratio authenticated API / bare view: median {statistics.median(api) / statistics.median(bare):.1f}x, "
+        f"p95 {pct(api, 95) / pct(bare, 95):.1f}x"
+    )
 
 
 if __name__ == "__main__":

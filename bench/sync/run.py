@@ -30,7 +30,7 @@ os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-syn
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.sync.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -97,7 +97,12 @@ def prepare() -> tuple[object, OutreachEvent, list[int]]:
     day = timezone.localdate() + timedelta(days=1)
     OutreachEvent.objects.filter(team__name="Tim Bench", date=day).delete()
     event = OutreachEvent.objects.create(
-        team=team, date=day, desa=desa, meeting_point="Balai desa", services=["ktp_recording"], created_by=officer
+        team=team,
+        date=day,
+        desa=desa,
+        meeting_point="Balai desa",
+        services=["ktp_recording"],
+        created_by=officer,
     )
     have = Resident.objects.filter(desa=desa).count()
     if have < RESIDENTS:
@@ -138,7 +143,12 @@ def app_first_load() -> dict[str, int]:
         else:
             data = client.get(url).content
         sizes[url] = len(data) if url.endswith(".png") else len(gzip.compress(data, 9))
-    for module in ["workbox-sw.js", "workbox-core.prod.js", "workbox-precaching.prod.js", "workbox-routing.prod.js"]:
+    for module in [
+        "workbox-sw.js",
+        "workbox-core.prod.js",
+        "workbox-precaching.prod.js",
+        "workbox-routing.prod.js",
+    ]:
         data = open(finders.find(f"vendor/workbox/{module}"), "rb").read()  # noqa: SIM115
         sizes[module] = len(gzip.compress(data, 9))
     return sizes
@@ -175,7 +185,9 @@ def main() -> None:
         conn.request("GET", "/healthz")
         conn.getresponse().read()
         raw_times.append(time.perf_counter() - t0)
-    log(f"raw limit /healthz: median {1000 * pct(raw_times, 50):.1f} ms, p95 {1000 * pct(raw_times, 95):.1f} ms")
+    log(
+        f"raw limit /healthz: median {1000 * pct(raw_times, 50):.1f} ms, p95 {1000 * pct(raw_times, 95):.1f} ms"
+    )
 
     key = device.signing_key
 
@@ -199,8 +211,11 @@ def main() -> None:
         t_all = time.perf_counter()
         for i in range(0, len(batch), size):
             payload = json.dumps(
-                {"assignment": str(assignment.public_id), "sent_at": timezone.now().isoformat(),
-                 "records": batch[i : i + size]}
+                {
+                    "assignment": str(assignment.public_id),
+                    "sent_at": timezone.now().isoformat(),
+                    "records": batch[i : i + size],
+                }
             )
             t0 = time.perf_counter()
             conn.request("POST", "/api/v1/outreach/sync", body=payload, headers=headers)

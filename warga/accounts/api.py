@@ -69,7 +69,9 @@ def token_list(request: HttpRequest):
     return ApiToken.objects.filter(user_id=actor_of(request).id or 0).order_by("-created_at")
 
 
-@router.post("/tokens", response={201: TokenCreatedOut, **errors(*AUTHED, 409)}, summary="Create an API token")
+@router.post(
+    "/tokens", response={201: TokenCreatedOut, **errors(*AUTHED, 409)}, summary="Create an API token"
+)
 def token_create(request: HttpRequest, payload: TokenIn):
     """The key is in this answer only; it is stored hashed."""
     actor = actor_of(request)
@@ -82,7 +84,9 @@ def token_create(request: HttpRequest, payload: TokenIn):
 
 
 @router.post(
-    "/tokens/{token_id}/revoke", response={200: TokenOut, **errors(*AUTHED, 404)}, summary="Revoke an API token"
+    "/tokens/{token_id}/revoke",
+    response={200: TokenOut, **errors(*AUTHED, 404)},
+    summary="Revoke an API token",
 )
 def token_revoke(request: HttpRequest, token_id: int):
     return _token_out(services.api_token_revoke(actor=actor_of(request), token_id=token_id))

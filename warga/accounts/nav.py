@@ -2,4 +2,13 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.nav import NavItem, register
 
-register(NavItem(_("Staff"), "accounts:staff_list", "accounts.manage", icon="people", section=_("Administration"), order=940))
+register(
+    NavItem(
+        _("Staff"),
+        "accounts:staff_list",
+        "accounts.manage",
+        icon="people",
+        section=_("Administration"),
+        order=940,
+    )
+)

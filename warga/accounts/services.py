@@ -175,7 +175,9 @@ def staff_update(*, actor: Actor, user_id: int, changes: dict, roles: list[str] 
         wanted = set(roles)
         current = set(user.role_codes())
         if user.pk == actor.id and "system_admin" in current and "system_admin" not in wanted:
-            raise InvalidInput(_("You cannot remove your own administrator role."), code="accounts.self_demote")
+            raise InvalidInput(
+                _("You cannot remove your own administrator role."), code="accounts.self_demote"
+            )
         UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(wanted - current)])
         if wanted != current:

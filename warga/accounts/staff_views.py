@@ -37,10 +37,15 @@ def _admin(request: HttpRequest) -> Actor:
 class StaffForm(StyledForm):
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=150)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20, required=False)
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.filter(is_active=True), required=False)
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Unit"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
     area_code = forms.CharField(
-        label=gettext_lazy("Area code"), max_length=24,
-        help_text=gettext_lazy("Kemendagri code of the region whose records this person may see, e.g. 32.14 or 32.14.01."),
+        label=gettext_lazy("Area code"),
+        max_length=24,
+        help_text=gettext_lazy(
+            "Kemendagri code of the region whose records this person may see, e.g. 32.14 or 32.14.01."
+        ),
     )
     roles = forms.MultipleChoiceField(
         label=gettext_lazy("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -56,7 +61,9 @@ class StaffForm(StyledForm):
 
 class StaffCreateForm(StaffForm):
     username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
-    password = forms.CharField(label=gettext_lazy("Initial password"), widget=forms.PasswordInput, min_length=10)
+    password = forms.CharField(
+        label=gettext_lazy("Initial password"), widget=forms.PasswordInput, min_length=10
+    )
     field_order = ["username", "password", "full_name"]
 
 
@@ -87,11 +94,17 @@ def staff_create_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.staff_create(
-                actor=actor, username=data["username"], password=data["password"], full_name=data["full_name"],
-                roles=data["roles"], unit_id=data["unit"].pk if data["unit"] else None, area_code=data["area_code"],
+                actor=actor,
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+                roles=data["roles"],
+                unit_id=data["unit"].pk if data["unit"] else None,
+                area_code=data["area_code"],
             )
-            services.staff_update(actor=actor, user_id=user.pk, changes={"phone": data["phone"],
-                                                                           "is_active": data["is_active"]})
+            services.staff_update(
+                actor=actor, user_id=user.pk, changes={"phone": data["phone"], "is_active": data["is_active"]}
+            )
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
@@ -105,8 +118,12 @@ def staff_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = _admin(request)
     user = get_object_or_404(User, pk=user_id)
     initial: dict[str, Any] = {
-        "full_name": user.get_full_name(), "phone": user.phone, "unit": user.unit, "area_code": user.area_id or "",
-        "roles": user.role_codes(), "is_active": user.is_active,
+        "full_name": user.get_full_name(),
+        "phone": user.phone,
+        "unit": user.unit,
+        "area_code": user.area_id or "",
+        "roles": user.role_codes(),
+        "is_active": user.is_active,
     }
     form = StaffForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -114,18 +131,28 @@ def staff_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
         first, _sep, last = data["full_name"].partition(" ")
         try:
             services.staff_update(
-                actor=actor, user_id=user.pk, roles=data["roles"],
-                changes={"first_name": first, "last_name": last, "phone": data["phone"],
-                         "unit_id": data["unit"].pk if data["unit"] else None, "area_id": data["area_code"],
-                         "is_active": data["is_active"]},
+                actor=actor,
+                user_id=user.pk,
+                roles=data["roles"],
+                changes={
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": data["phone"],
+                    "unit_id": data["unit"].pk if data["unit"] else None,
+                    "area_id": data["area_code"],
+                    "is_active": data["is_active"],
+                },
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:staff_edit", user_id=user.pk)
-    return render(request, "accounts/staff_form.html",
-                  {"form": form, "staff": user, "password_form": PasswordForm(), "creating": False})
+    return render(
+        request,
+        "accounts/staff_form.html",
+        {"form": form, "staff": user, "password_form": PasswordForm(), "creating": False},
+    )
 
 
 @login_required
@@ -138,13 +165,17 @@ def staff_action_view(request: HttpRequest, user_id: int, action: str) -> HttpRe
             messages.success(request, _("Account unlocked."))
         elif action == "reset-2fa":
             services.staff_reset_second_factor(actor=actor, user_id=user_id)
-            messages.success(request, _("Two-step login was reset; the person sets it up again at next login."))
+            messages.success(
+                request, _("Two-step login was reset; the person sets it up again at next login.")
+            )
         elif action == "password":
             form = PasswordForm(request.POST)
             if not form.is_valid():
-                messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+                messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
             else:
-                services.staff_set_password(actor=actor, user_id=user_id, password=form.cleaned_data["password"])
+                services.staff_set_password(
+                    actor=actor, user_id=user_id, password=form.cleaned_data["password"]
+                )
                 messages.success(request, _("Password changed."))
         else:
             raise PermissionDenied

@@ -9,7 +9,6 @@ from django.utils.translation import gettext
 from warga.audit.services import audit_record
 from warga.core.errors import NotFound
 from warga.core.scoping import Actor
-
 from warga.regions.models import Region, RegionLevel
 
 from .models import Unit, UnitKind

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -36,8 +35,11 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in UnitKind.values:
         qs = qs.filter(kind=kind)
-    return render(request, "org/unit_list.html", {"page": paginate(request, qs), "kinds": UnitKind.choices,
-                                                  "can_edit": actor.can("org.units.manage")})
+    return render(
+        request,
+        "org/unit_list.html",
+        {"page": paginate(request, qs), "kinds": UnitKind.choices, "can_edit": actor.can("org.units.manage")},
+    )
 
 
 @login_required
@@ -49,7 +51,9 @@ def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            unit_update(actor=actor, unit_id=unit.pk, changes={f: form.cleaned_data[f] for f in UNIT_EDITABLE})
+            unit_update(
+                actor=actor, unit_id=unit.pk, changes={f: form.cleaned_data[f] for f in UNIT_EDITABLE}
+            )
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:

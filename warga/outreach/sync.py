@@ -136,7 +136,7 @@ def assignment_for_sync(*, device: Device, public_id: str) -> Assignment:
     except ValueError:
         raise NotFound(_("Unknown assignment."), code="assignment_unknown") from None
     assignment = (
-        Assignment.objects.select_related("event", "event__desa", "device")
+        Assignment.objects.select_related("event", "event__desa", "event__team", "device")
         .filter(public_id=key, device=device)
         .first()
     )
@@ -169,7 +169,9 @@ def sync_batch(
     phone_now = parse_datetime(sent_at) if sent_at else None
     skew = int((phone_now - received_at).total_seconds()) if phone_now and phone_now.tzinfo else 0
     answers = []
-    with bound(_device_context(device)):
+    # One transaction per batch, one savepoint per record: a failing record is rolled back alone,
+    # and a request that dies half-way leaves nothing, so the phone's resend applies everything once.
+    with bound(_device_context(device)), transaction.atomic():
         for rec in records:
             try:
                 answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS))
@@ -454,3 +456,17 @@ def photos_for_record(ctx: RecordContext, ids: list[str]) -> list[PhotoUpload]:
         result.append(upload)
     ctx.photos = result
     return result
+
+
+def uploads_purge(*, older_than_days: int = 7) -> int:
+    """Drop the chunks of finished uploads (their bytes now live in the application's attachment)
+    and uploads abandoned half-way; returns the number of uploads purged."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    finished = PhotoUpload.objects.filter(created_at__lt=cutoff).exclude(status=UploadStatus.RECEIVING)
+    PhotoChunk.objects.filter(upload__in=finished).delete()
+    abandoned = PhotoUpload.objects.filter(
+        created_at__lt=cutoff, status=UploadStatus.RECEIVING, used_by__isnull=True
+    )
+    count = finished.count() + abandoned.count()
+    abandoned.delete()
+    return count

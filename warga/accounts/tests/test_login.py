@@ -4,9 +4,9 @@ import pyotp
 import pytest
 from django.test import Client, override_settings
 
+from conftest import PASSWORD
 from warga.accounts.models import User
 from warga.audit.models import AuditLog
-from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -97,5 +97,7 @@ def test_logout_requires_post(cast, client_for):
 
 
 def test_open_redirect_refused(cast, client):
-    response = client.post("/login/?next=https://evil.example/", {"username": "kec_officer", "password": PASSWORD})
+    response = client.post(
+        "/login/?next=https://evil.example/", {"username": "kec_officer", "password": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == "/"

@@ -1,8 +1,8 @@
 import pytest
 
+from conftest import PASSWORD
 from warga.accounts.models import User
 from warga.audit.models import AuditLog
-from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,18 @@ def test_edit_page_grid(cast, client_for):
 
 def test_admin_creates_an_account_with_roles_and_scope(cast, client_for):
     client = client_for(cast.admin)
-    response = client.post("/staff/new/", {
-        "username": "siti", "password": "kata-sandi-yang-kuat-77", "full_name": "Siti Aminah",
-        "unit": cast.kec_officer.unit_id, "area_code": "321401", "roles": ["kecamatan_verifier"], "is_active": "on",
-    })
+    response = client.post(
+        "/staff/new/",
+        {
+            "username": "siti",
+            "password": "kata-sandi-yang-kuat-77",
+            "full_name": "Siti Aminah",
+            "unit": cast.kec_officer.unit_id,
+            "area_code": "321401",
+            "roles": ["kecamatan_verifier"],
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="siti")
     assert user.area_id == "32.14.01" and user.role_codes() == ["kecamatan_verifier"]
@@ -42,20 +50,34 @@ def test_admin_creates_an_account_with_roles_and_scope(cast, client_for):
 def test_create_refuses_bad_input(cast, client_for):
     client = client_for(cast.admin)
     before = User.objects.count()
-    taken = client.post("/staff/new/", {"username": "kec_officer", "password": "kata-sandi-yang-kuat-77",
-                                        "full_name": "X", "area_code": "32.14"})
+    taken = client.post(
+        "/staff/new/",
+        {
+            "username": "kec_officer",
+            "password": "kata-sandi-yang-kuat-77",
+            "full_name": "X",
+            "area_code": "32.14",
+        },
+    )
     assert "sudah dipakai" in taken.content.decode()
-    unknown_area = client.post("/staff/new/", {"username": "baru", "password": "kata-sandi-yang-kuat-77",
-                                               "full_name": "X", "area_code": "99.99"})
+    unknown_area = client.post(
+        "/staff/new/",
+        {"username": "baru", "password": "kata-sandi-yang-kuat-77", "full_name": "X", "area_code": "99.99"},
+    )
     assert unknown_area.status_code == 200 and "is-invalid" in unknown_area.content.decode()
     assert User.objects.count() == before
 
 
 def test_edit_roles_deactivate_and_audit(cast, client_for):
     client = client_for(cast.admin)
-    response = client.post(f"/staff/{cast.kec_officer.pk}/", {
-        "full_name": "Petugas Baru", "area_code": "32.14.01", "roles": ["kecamatan_counter", "kecamatan_verifier"],
-    })
+    response = client.post(
+        f"/staff/{cast.kec_officer.pk}/",
+        {
+            "full_name": "Petugas Baru",
+            "area_code": "32.14.01",
+            "roles": ["kecamatan_counter", "kecamatan_verifier"],
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(pk=cast.kec_officer.pk)
     assert sorted(user.role_codes()) == ["kecamatan_counter", "kecamatan_verifier"]
@@ -66,7 +88,9 @@ def test_edit_roles_deactivate_and_audit(cast, client_for):
 
 def test_admin_cannot_lock_themselves_out(cast, client_for):
     client = client_for(cast.admin)
-    response = client.post(f"/staff/{cast.admin.pk}/", {"full_name": "Admin", "area_code": "32.14", "roles": []})
+    response = client.post(
+        f"/staff/{cast.admin.pk}/", {"full_name": "Admin", "area_code": "32.14", "roles": []}
+    )
     assert response.status_code == 200
     assert User.objects.get(pk=cast.admin.pk).is_active
 
@@ -74,7 +98,9 @@ def test_admin_cannot_lock_themselves_out(cast, client_for):
 def test_unlock_reset_and_password(cast, client_for, client):
     from django.utils import timezone
 
-    User.objects.filter(pk=cast.kec_officer.pk).update(locked_until=timezone.now() + timezone.timedelta(hours=1))
+    User.objects.filter(pk=cast.kec_officer.pk).update(
+        locked_until=timezone.now() + timezone.timedelta(hours=1)
+    )
     admin = client_for(cast.admin)
     admin.post(f"/staff/{cast.kec_officer.pk}/unlock/")
     assert not User.objects.get(pk=cast.kec_officer.pk).is_locked()
@@ -82,5 +108,8 @@ def test_unlock_reset_and_password(cast, client_for, client):
     assert "alert-danger" in weak.content.decode()
     assert client.post("/login/", {"username": "kec_officer", "password": PASSWORD}).status_code == 302
     admin.post(f"/staff/{cast.kec_officer.pk}/password/", {"password": "Rahasia-Baru-2026!"})
-    assert client.post("/login/", {"username": "kec_officer", "password": "Rahasia-Baru-2026!"}).status_code == 302
+    assert (
+        client.post("/login/", {"username": "kec_officer", "password": "Rahasia-Baru-2026!"}).status_code
+        == 302
+    )
     assert AuditLog.objects.filter(action="accounts.password_set").count() == 1

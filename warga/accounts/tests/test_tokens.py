@@ -40,7 +40,9 @@ def test_token_created_in_ui_shown_once(cast, client_for):
 
 
 def test_token_create_validation(cast, client_for):
-    response = client_for(cast.kec_officer).post("/api/v1/account/tokens", {"name": ""}, content_type="application/json")
+    response = client_for(cast.kec_officer).post(
+        "/api/v1/account/tokens", {"name": ""}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
     assert not ApiToken.objects.exists()
@@ -63,7 +65,9 @@ def test_revoked_and_expired_tokens_refused(cast, client_for, client):
 
 
 def test_cannot_revoke_someone_elses_token(cast, client_for):
-    theirs = client_for(cast.outsider).post("/api/v1/account/tokens", {"name": "x"}, content_type="application/json")
+    theirs = client_for(cast.outsider).post(
+        "/api/v1/account/tokens", {"name": "x"}, content_type="application/json"
+    )
     response = client_for(cast.kec_officer).post(f"/api/v1/account/tokens/{theirs.json()['id']}/revoke")
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=theirs.json()["id"]).revoked_at is None

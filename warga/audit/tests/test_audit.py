@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 def test_audit_row_carries_actor_unit_and_request_context(cast):
     actor = cast.actor(cast.kec_officer)
     with bound(RequestContext(ip="10.1.2.3", channel="api", device_id="dev-1")):
-        entry = audit_record(actor=actor, action="registry.resident.view", object_type="registry.resident", object_id=7)
+        entry = audit_record(
+            actor=actor, action="registry.resident.view", object_type="registry.resident", object_id=7
+        )
     entry.refresh_from_db()
     assert entry.actor == cast.kec_officer
     assert entry.actor_unit_id == cast.kec_officer.unit_id
@@ -41,7 +43,14 @@ def test_append_only_in_the_database(cast):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 302), ("outsider", 403), ("kec_officer", 403), ("dukcapil", 403), ("head", 200), ("admin", 200)],
+    [
+        ("anonymous", 302),
+        ("outsider", 403),
+        ("kec_officer", 403),
+        ("dukcapil", 403),
+        ("head", 200),
+        ("admin", 200),
+    ],
 )
 def test_audit_page_permission_grid(cast, client_for, who, status):
     user = None if who == "anonymous" else getattr(cast, who)
@@ -49,7 +58,9 @@ def test_audit_page_permission_grid(cast, client_for, who, status):
 
 
 def test_audit_search_filters(cast, client_for):
-    audit_record(actor=cast.actor(cast.kec_officer), action="registry.resident.view", object_type="r", object_id=1)
+    audit_record(
+        actor=cast.actor(cast.kec_officer), action="registry.resident.view", object_type="r", object_id=1
+    )
     audit_record(actor=cast.actor(cast.dukcapil), action="cards.print", object_type="c", object_id=2)
     client = client_for(cast.head)
     html = client.get("/audit/", {"username": "kec_officer"}).content.decode()

@@ -45,3 +45,20 @@ def test_dashboard_and_stock_pages_show_the_numbers(cast, client_for, make_resid
     assert dukcapil_office.name in html and ">12<" in html
     html = client_for(None).get(reverse("cards:stock_public")).content.decode()
     assert dukcapil_office.name in html and "12" in html
+
+
+def test_demo_seed_runs_once(cast, make_resident):
+    from warga.cards import demo
+    from warga.cards.models import KtpCard, StockEntry
+    from warga.cards.selectors import stock_balance
+    from warga.cards.services import stock_account_for
+    from warga.org.models import Unit
+
+    for _ in range(30):
+        make_resident(age=30)
+    first = demo.seed(cast.kabupaten, size="small", seed=1)
+    assert "10,000" in first and KtpCard.objects.count() > 0
+    assert stock_balance(stock_account_for(Unit.objects.get(code="disdukcapil"))) == 1800
+    entries = StockEntry.objects.count()
+    assert demo.seed(cast.kabupaten, size="small", seed=1) == "card data already present, nothing added"
+    assert StockEntry.objects.count() == entries

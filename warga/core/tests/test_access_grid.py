@@ -41,7 +41,8 @@ def _concrete(pattern: str) -> str:
 
 def page_patterns():
     return sorted(
-        p for p in set(_patterns(get_resolver()))
+        p
+        for p in set(_patterns(get_resolver()))
         if not p.startswith("api/v1/") and not p.startswith("admin/") and "(?P" not in p
     )
 

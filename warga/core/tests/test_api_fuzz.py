@@ -35,11 +35,18 @@ def _fuzz(app, headers: dict[str, str], max_examples: int) -> list[str]:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def run(case):
+        @settings(
+            max_examples=max_examples,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+        def run(case, operation=operation):
             response = case.call(headers=headers)
             if response.status_code >= 500:
-                failures.append(f"{operation.method.upper()} {operation.path}: {response.status_code} for {case!r}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path}: {response.status_code} for {case!r}"
+                )
 
         run()
     return failures

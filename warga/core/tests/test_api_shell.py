@@ -55,8 +55,12 @@ def test_idempotency_key_with_other_body_is_409(cast, client_for):
 
 
 def test_idempotency_keys_are_per_caller(cast, client_for):
-    client_for(cast.kec_officer).post(TOKENS, {"name": "x"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
-    other = client_for(cast.outsider).post(TOKENS, {"name": "x"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    client_for(cast.kec_officer).post(
+        TOKENS, {"name": "x"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    other = client_for(cast.outsider).post(
+        TOKENS, {"name": "x"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert other.status_code == 201
     assert ApiToken.objects.count() == 2
 
@@ -94,7 +98,11 @@ def test_docs_are_served_without_a_cdn(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()
-    external = [u for u in re.findall(r"""(?:src|href)=["']([^"']+)""", html) if u.startswith(("http:", "https:", "//"))]
+    external = [
+        u
+        for u in re.findall(r"""(?:src|href)=["']([^"']+)""", html)
+        if u.startswith(("http:", "https:", "//"))
+    ]
     assert external == []
     assert "/static/ninja/swagger-ui-bundle" in html
 

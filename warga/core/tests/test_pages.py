@@ -31,7 +31,11 @@ def test_nav_follows_capabilities(cast, client_for):
 def test_layout_is_mobile_ready(cast, client_for):
     html = client_for(cast.kec_officer).get("/").content.decode()
     assert 'name="viewport"' in html and "width=device-width" in html
-    for asset in ("vendor/bootstrap/bootstrap.min.css", "vendor/htmx/htmx.min.js", "vendor/alpinejs/alpine.min.js"):
+    for asset in (
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/htmx/htmx.min.js",
+        "vendor/alpinejs/alpine.min.js",
+    ):
         assert asset in html
     assert "https://" not in html.split("<body")[0]
 
@@ -54,7 +58,10 @@ def test_production_check_is_clean(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -64,7 +71,11 @@ def test_secret_read_from_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("from-a-file-" + "y" * 60)
     env = {"PATH": "/usr/bin:/bin", "WARGA_DATA_DIR": str(tmp_path), "SECRET_KEY_FILE": str(secret)}
-    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='warga.settings'; django.setup(); " \
-           "from django.conf import settings; print(settings.SECRET_KEY)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='warga.settings'; django.setup(); "
+        "from django.conf import settings; print(settings.SECRET_KEY)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
     assert out.stdout.strip() == secret.read_text()

@@ -15,7 +15,9 @@ def test_directory_grid(cast, client_for, who, status):
     assert client_for(user).get("/units/").status_code == status
 
 
-@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("outsider", 403), ("dukcapil", 403), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("anonymous", 302), ("outsider", 403), ("dukcapil", 403), ("admin", 200)]
+)
 def test_edit_grid(cast, client_for, who, status):
     unit = Unit.objects.get(code="pln")
     user = None if who == "anonymous" else getattr(cast, who)
@@ -32,13 +34,32 @@ def test_search_and_edit_contact(cast, client_for):
     client = client_for(cast.admin)
     assert "PLN" in client.get("/units/", {"q": "listrik"}).content.decode()
     unit = Unit.objects.get(code="pln")
-    response = client.post(f"/units/{unit.pk}/", {"name": unit.name, "phone": "123", "email": "bukan-email",
-                                                   "address": "", "head_name": "", "topics": "listrik", "is_active": "on"})
+    response = client.post(
+        f"/units/{unit.pk}/",
+        {
+            "name": unit.name,
+            "phone": "123",
+            "email": "bukan-email",
+            "address": "",
+            "head_name": "",
+            "topics": "listrik",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 200  # invalid email: form shown again
     assert Unit.objects.get(pk=unit.pk).phone == ""
-    client.post(f"/units/{unit.pk}/", {"name": unit.name, "phone": "0264-200123", "email": "up3@pln.co.id",
-                                       "address": "Jl. Veteran", "head_name": "Manajer UP3", "topics": "listrik,padam",
-                                       "is_active": "on"})
+    client.post(
+        f"/units/{unit.pk}/",
+        {
+            "name": unit.name,
+            "phone": "0264-200123",
+            "email": "up3@pln.co.id",
+            "address": "Jl. Veteran",
+            "head_name": "Manajer UP3",
+            "topics": "listrik,padam",
+            "is_active": "on",
+        },
+    )
     unit.refresh_from_db()
     assert unit.phone == "0264-200123" and unit.head_name == "Manajer UP3"
     assert AuditLog.objects.filter(action="org.unit.updated", object_id=str(unit.pk)).exists()

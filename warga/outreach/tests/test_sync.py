@@ -267,3 +267,20 @@ def test_upload_bad_inputs(phone):
     assert phone.put_bytes(f"/uploads/{pid}?offset=0", data).status_code == 422  # longer than announced
     other = phone.post("/uploads", {"id": pid, "size": 6, "sha256": "1" * 64})
     assert other.status_code == 409
+
+
+def test_old_upload_chunks_are_purged(phone):
+    from warga.outreach.models import PhotoChunk, PhotoUpload
+    from warga.outreach.sync import uploads_purge
+
+    data = jpeg_bytes()
+    done, left = str(uuid.uuid4()), str(uuid.uuid4())
+    phone.post("/uploads", {"id": done, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    phone.put_bytes(f"/uploads/{done}?offset=0", data)
+    phone.post("/uploads", {"id": left, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    phone.put_bytes(f"/uploads/{left}?offset=0", data[:10])
+    assert uploads_purge() == 0
+    PhotoUpload.objects.update(created_at=timezone.now() - timedelta(days=8))
+    assert uploads_purge() == 2
+    assert not PhotoChunk.objects.exists()
+    assert list(PhotoUpload.objects.values_list("status", flat=True)) == ["complete"]

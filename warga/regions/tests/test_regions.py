@@ -37,8 +37,13 @@ def test_subtree_load_has_ancestors_types_and_population():
     assert Region.objects.filter(code__within="35", level=RegionLevel.KECAMATAN).count() == 21
     assert Region.objects.get(code="35").kind == RegionKind.PROVINSI
     assert not Region.objects.filter(code__within="35.15").exists()  # another kabupaten of the province
-    kinds = set(Region.objects.filter(code__within="35.17", level=RegionLevel.DESA).values_list("kind", flat=True))
-    assert kinds <= {RegionKind.DESA, RegionKind.KELURAHAN, RegionKind.DESA_ADAT} and RegionKind.KELURAHAN in kinds
+    kinds = set(
+        Region.objects.filter(code__within="35.17", level=RegionLevel.DESA).values_list("kind", flat=True)
+    )
+    assert (
+        kinds <= {RegionKind.DESA, RegionKind.KELURAHAN, RegionKind.DESA_ADAT}
+        and RegionKind.KELURAHAN in kinds
+    )
 
 
 def test_kota_type():
@@ -64,7 +69,14 @@ def test_rt_rw_created_as_data_arrives(regions):
 
 @pytest.mark.parametrize(
     ("raw", "dotted"),
-    [("3214", "32.14"), ("321401", "32.14.01"), ("3214012001", "32.14.01.2001"), ("32.14", "32.14"), ("32x", None), ("321", None)],
+    [
+        ("3214", "32.14"),
+        ("321401", "32.14.01"),
+        ("3214012001", "32.14.01.2001"),
+        ("32.14", "32.14"),
+        ("32x", None),
+        ("321", None),
+    ],
 )
 def test_normalize_code(raw, dotted):
     assert normalize_code(raw) == dotted
