@@ -21,7 +21,7 @@ os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.applications.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -57,7 +57,7 @@ PAGES = int(os.environ.get("BENCH_PAGES", "300"))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def log(message: str) -> None:
@@ -125,10 +125,16 @@ def insert_past(count: int) -> None:
         events = []
         for app in created:
             assert app.submitted_at is not None
-            events.append(ApplicationEvent(application=app, action="submit", to_status="submitted", at=app.submitted_at))
+            events.append(
+                ApplicationEvent(application=app, action="submit", to_status="submitted", at=app.submitted_at)
+            )
             events.append(
                 ApplicationEvent(
-                    application=app, action="close", from_status="handed_over", to_status=app.status, at=app.submitted_at + timedelta(days=5)
+                    application=app,
+                    action="close",
+                    from_status="handed_over",
+                    to_status=app.status,
+                    at=app.submitted_at + timedelta(days=5),
                 )
             )
         ApplicationEvent.objects.bulk_create(events, batch_size=batch_size)
@@ -139,15 +145,24 @@ def insert_past(count: int) -> None:
 
 def main() -> None:
     prepare()
-    kec_office = Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area__code__startswith=KAB + ".").order_by("area_id").first()
+    kec_office = (
+        Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area__code__startswith=KAB + ".")
+        .order_by("area_id")
+        .first()
+    )
     assert kec_office is not None
     dukcapil = Unit.objects.get(code="disdukcapil")
     suffix = str(int(time.time()))
 
     def user(name: str, role: str, unit: Unit, area: str):
         return staff_create(
-            actor=None, username=f"{name}-{suffix}", password="bench-password-123", full_name=name,
-            roles=[role], unit_id=unit.pk, area_code=area,
+            actor=None,
+            username=f"{name}-{suffix}",
+            password="bench-password-123",
+            full_name=name,
+            roles=[role],
+            unit_id=unit.pk,
+            area_code=area,
         )
 
     counter = Client()
@@ -194,7 +209,9 @@ def main() -> None:
             "applicant_nik": head.nik,
             "data": {
                 "applicant_kk": mother.family.kk_number,
-                "child_name": rng.choice(["Aisyah Putri", "Nabila Zahra", "Keisha Ayu", "Salsabila"]) + " " + rng.choice(["Rahma", "Lestari", "Maharani"]),
+                "child_name": rng.choice(["Aisyah Putri", "Nabila Zahra", "Keisha Ayu", "Salsabila"])
+                + " "
+                + rng.choice(["Rahma", "Lestari", "Maharani"]),
                 "child_sex": "F",
                 "birth_date": born.isoformat(),
                 "birth_place": "Jombang",
@@ -215,9 +232,13 @@ def main() -> None:
             timings["attach"].append((time.perf_counter() - start) * 1000)
             assert r.status_code == 201, r.content
         for action, client in steps:
-            body = {"action": action, "handed_to": "Penerima"} if action == "hand_over" else {"action": action}
+            body = (
+                {"action": action, "handed_to": "Penerima"} if action == "hand_over" else {"action": action}
+            )
             start = time.perf_counter()
-            r = client.post(f"/api/v1/applications/{app_id}/transitions", body, content_type="application/json")
+            r = client.post(
+                f"/api/v1/applications/{app_id}/transitions", body, content_type="application/json"
+            )
             timings[action].append((time.perf_counter() - start) * 1000)
             assert r.status_code == 200, (action, r.content)
         made += 1
@@ -242,7 +263,9 @@ def main() -> None:
     timings["queue API, Disdukcapil"] = pages(disduk, "/api/v1/applications?mine=false")
 
     print()
-    print(f"database: {connection.vendor}; residents: {Resident.objects.count():,}; applications: {Application.objects.count():,}")
+    print(
+        f"database: {connection.vendor}; residents: {Resident.objects.count():,}; applications: {Application.objects.count():,}"
+    )
     print(f"{'operation':<45}{'n':>6}{'median ms':>12}{'p95 ms':>10}")
     for name, values in timings.items():
         if values:

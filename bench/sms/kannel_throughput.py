@@ -41,7 +41,9 @@ def main() -> None:
     port = free_port()
     site = f"http://127.0.0.1:{port}"
     work = Path(tempfile.mkdtemp(prefix="warga-bench-kannel-"))
-    harness = KannelHarness(work, incoming_url=f"{site}/api/v1/sms/kannel/incoming?secret={SECRET}", max_messages=5)
+    harness = KannelHarness(
+        work, incoming_url=f"{site}/api/v1/sms/kannel/incoming?secret={SECRET}", max_messages=5
+    )
     harness.start()
     env = {
         "SMS_GATEWAY": "kannel",
@@ -60,9 +62,20 @@ def main() -> None:
 
     django_setup(fresh=True)
     web = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "warga.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "4", "--threads", "4", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ},
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "warga.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
     )
     try:
         run(harness, site)
@@ -72,7 +85,7 @@ def main() -> None:
         harness.stop()
 
 
-def run(harness, site: str) -> None:  # noqa: ANN001
+def run(harness, site: str) -> None:
     import urllib.request
 
     from warga.messaging.models import SmsMessage, SmsStatus
@@ -85,8 +98,12 @@ def run(harness, site: str) -> None:  # noqa: ANN001
         except OSError:
             time.sleep(0.2)
     SmsMessage.objects.bulk_create(
-        SmsMessage(to=f"+62812{i:08d}", text=f"Yth. warga {i}: posyandu Selasa 08.00 di balai desa.", purpose="broadcast",
-                   priority=90)
+        SmsMessage(
+            to=f"+62812{i:08d}",
+            text=f"Yth. warga {i}: posyandu Selasa 08.00 di balai desa.",
+            purpose="broadcast",
+            priority=90,
+        )
         for i in range(N)
     )
     t0 = time.perf_counter()
@@ -100,10 +117,14 @@ def run(harness, site: str) -> None:  # noqa: ANN001
         time.sleep(0.2)
     dlr_s = time.perf_counter() - t0
     received = len(harness.received_by_phone())
-    print(f"dispatch: {N:,} messages handed to Kannel in {sent_s:.1f} s = {N / sent_s:,.0f} msg/s "
-          f"({CONCURRENCY} senders); fakesmsc received {received:,}")
-    print(f"DLRs: {done:,}/{N:,} delivered after {dlr_s:.1f} s = {done / dlr_s:,.0f} DLR/s end to end "
-          f"(2 callbacks per message: type 8 and type 1)")
+    print(
+        f"dispatch: {N:,} messages handed to Kannel in {sent_s:.1f} s = {N / sent_s:,.0f} msg/s "
+        f"({CONCURRENCY} senders); fakesmsc received {received:,}"
+    )
+    print(
+        f"DLRs: {done:,}/{N:,} delivered after {dlr_s:.1f} s = {done / dlr_s:,.0f} DLR/s end to end "
+        f"(2 callbacks per message: type 8 and type 1)"
+    )
 
     # Raw limit: bare sendsms calls, same concurrency, no Warga in the loop.
     def bare(i: int) -> int:
@@ -113,7 +134,9 @@ def run(harness, site: str) -> None:  # noqa: ANN001
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         codes = list(pool.map(bare, range(N)))
     raw_s = time.perf_counter() - t1
-    print(f"raw sendsms limit: {N:,} in {raw_s:.1f} s = {N / raw_s:,.0f} msg/s (answers {sorted(set(codes))})")
+    print(
+        f"raw sendsms limit: {N:,} in {raw_s:.1f} s = {N / raw_s:,.0f} msg/s (answers {sorted(set(codes))})"
+    )
 
 
 if __name__ == "__main__":

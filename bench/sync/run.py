@@ -61,7 +61,7 @@ BATCH = int(os.environ.get("BENCH_BATCH", "10"))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def log(message: str) -> None:

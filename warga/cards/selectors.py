@@ -282,6 +282,7 @@ def requests_asked_vs_received(*, actor: Actor) -> QuerySet[BlankRequest]:
             received=Coalesce(Sum("allocations__quantity"), 0), last_received=Max("allocations__occurred_on")
         )
         .annotate(outstanding=F("quantity_asked") - F("received"))
+        .order_by("-asked_on", "-id")
     )
 
 
@@ -322,6 +323,7 @@ def print_batches(*, actor: Actor) -> QuerySet[PrintBatch]:
             n_pending=Count("items", filter=Q(items__result="pending")),
             n_spoiled=Count("items", filter=Q(items__result="spoiled")),
         )
+        .order_by("-created_at", "-id")
     )
 
 
@@ -334,6 +336,7 @@ def deliveries(*, actor: Actor) -> QuerySet[Delivery]:
         scoped(Delivery.objects.all(), actor)
         .select_related("from_office", "to_office", "sent_by", "received_by")
         .annotate(n_cards=Count("cards"))
+        .order_by("-sent_at", "-id")
     )
 
 

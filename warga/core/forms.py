@@ -12,15 +12,23 @@ class StyledForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        mark_invalid(self)
+
 
 class StyledModelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        mark_invalid(self)
+
 
 def style_fields(form: forms.BaseForm) -> None:
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
             widget.attrs["class"] = "form-check-input"
@@ -28,6 +36,12 @@ def style_fields(form: forms.BaseForm) -> None:
         if isinstance(widget, forms.CheckboxInput):
             continue
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
         widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+def mark_invalid(form: forms.BaseForm) -> None:
+    """After validation (never in __init__, which must not trigger it), flag fields with errors."""
+    for name in form.errors:
+        field = form.fields.get(name)
+        if field is not None and "is-invalid" not in field.widget.attrs.get("class", ""):
+            field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " is-invalid").strip()

@@ -54,7 +54,12 @@ class SmsMessage(models.Model):
     gateway_message_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     not_before = models.DateTimeField(null=True, blank=True)
@@ -86,7 +91,7 @@ class SmsMessage(models.Model):
             ),
             models.Index(fields=["broadcast", "status"], name="sms_broadcast_status_idx"),
             models.Index(fields=["to"], name="sms_to_idx"),
-            models.Index(fields=["created_at"], name="sms_created_idx"),
+            # created_at (daily statistics) has a BRIN index on PostgreSQL: migration 0003.
         ]
         constraints = [
             # A broadcast reaches a number once, even when a chunk is queued twice after a crash.

@@ -171,10 +171,11 @@ def sync_batch(
     answers = []
     # One transaction per batch, one savepoint per record: a failing record is rolled back alone,
     # and a request that dies half-way leaves nothing, so the phone's resend applies everything once.
+    known = _ledger_rows(device, records)
     with bound(_device_context(device)), transaction.atomic():
         for rec in records:
             try:
-                answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS))
+                answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS, known))
             except RetryLater as exc:
                 answers.append(_answer(rec.id, "retry", exc.code, str(exc.message), details=exc.details))
     return {
@@ -183,6 +184,18 @@ def sync_batch(
         "clock_warning": _skew_message(skew) if abs(skew) > CLOCK_TOLERANCE.total_seconds() else "",
         "results": answers,
     }
+
+
+def _ledger_rows(device: Device, records: list[RecordIn]) -> dict[str, SyncRecord]:
+    """The ledger rows this batch already has, in one query (a replayed batch is mostly these)."""
+    keys = []
+    for rec in records:
+        try:
+            keys.append(uuid.UUID(rec.id))
+        except ValueError:
+            continue
+    rows = SyncRecord.objects.filter(device=device, client_id__in=keys)
+    return {str(row.client_id): row for row in rows}
 
 
 def _skew_message(skew: int) -> str:
@@ -227,6 +240,7 @@ def _sync_one(
     received_at: datetime,
     skew: int,
     handlers: dict[str, Any],
+    known: dict[str, SyncRecord],
 ) -> dict[str, Any]:
     if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
         # Not stored: a tampered copy must not block the genuine record with the same id.
@@ -241,7 +255,7 @@ def _sync_one(
     except InvalidInput as exc:
         return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
     digest = content_hash(rec)
-    previous = SyncRecord.objects.filter(device=device, client_id=client_id).first()
+    previous = known.get(str(client_id))
     if previous is not None:
         return _replay(previous, rec.id, digest)
     handler = handlers.get(rec.kind)
@@ -303,12 +317,15 @@ def _sync_one(
             )
             if ctx.photos:
                 PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
-            audit_record(
-                actor=actor,
-                action="outreach.sync.record",
-                obj=row,
-                summary={"kind": rec.kind, "status": status, "code": code, "clock_flagged": flagged},
-            )
+            if status != SyncStatus.ACCEPTED or flagged:
+                # An accepted record is audited by the service that applied it (with this device's
+                # id); refusals and wrong clocks leave their own trace here.
+                audit_record(
+                    actor=actor,
+                    action="outreach.sync.record",
+                    obj=row,
+                    summary={"kind": rec.kind, "status": status, "code": code, "clock_flagged": flagged},
+                )
     except IntegrityError:
         # The same record arrived through a parallel request that committed first.
         previous = SyncRecord.objects.filter(device=device, client_id=client_id).first()

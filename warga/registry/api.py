@@ -5,7 +5,6 @@ Mounted at the API root (PREFIX ""), so paths are /api/v1/nik/{nik}/check, /api/
 operation: lookups by NIK or KK number are POSTs.
 """
 
-
 from datetime import date
 from typing import Any
 

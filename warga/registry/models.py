@@ -358,7 +358,7 @@ class ChangeRowsMixin:
                 label = str(self.described_model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
             except Exception:
                 label = name.replace("_", " ")
-            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
             result.append((label, old, new))
         return result
 

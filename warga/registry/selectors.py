@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -142,6 +142,12 @@ class SearchFilters:
 #: Candidates fetched per strategy before ranking; enough for a page of good answers.
 SUBSTRING_CANDIDATES = 300
 FUZZY_CANDIDATES = 150
+#: The next, slower strategy runs only while fewer candidates than this were found.
+ENOUGH_CANDIDATES = 50
+#: Fuzzy strategy: only while fewer than this (typos rarely come with exact matches).
+FEW_CANDIDATES = 10
+#: pg_trgm similarity a fuzzy candidate needs; higher lets the GIN index skip more rows.
+PG_TRGM_THRESHOLD = 0.45
 #: Below this similarity a fuzzy candidate is not shown (see names.name_similarity).
 MIN_SCORE = 0.6
 
@@ -170,6 +176,14 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _prefix_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident]:
+    """Keys starting with the query's key, through the plain b-tree index on name_key."""
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE cannot use the index; a range can (keys are lower-case a-z, "{" sorts after "z").
+        return qs.filter(name_key__gte=key, name_key__lt=key + "{")
+    return qs.filter(name_key__startswith=key)
+
+
 def _substring_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident]:
     if connection.vendor == "sqlite":
         if len(key) < 3:
@@ -190,7 +204,9 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
             .order_by("-sim")
             .values_list("id", flat=True)
         )
-        return list(ranked[:FUZZY_CANDIDATES])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_TRGM_THRESHOLD])
+            return list(ranked[:FUZZY_CANDIDATES])
     if connection.vendor == "sqlite":
         grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
         match = " OR ".join(_fts_phrase(g) for g in grams)
@@ -236,11 +252,18 @@ def resident_search(
     key = name_key(query)
     if len(key) < 3:
         raise InvalidInput(_("Type at least three letters of the name."), code="registry.search_short")
+    # Cheapest first; each later strategy only while the earlier ones found too few.
     hits: dict[int, Resident] = {}
-    for resident in _substring_candidates(qs, key).order_by("pk")[:SUBSTRING_CANDIDATES]:
-        hits[resident.pk] = resident
-    fuzzy = [pk for pk in _fuzzy_ids(qs, key) if pk not in hits]
-    if fuzzy:
+    for strategy in (lambda: qs.filter(name_key=key), lambda: _prefix_candidates(qs, key)):
+        for resident in strategy().order_by("pk")[:SUBSTRING_CANDIDATES]:
+            hits.setdefault(resident.pk, resident)
+        if len(hits) >= ENOUGH_CANDIDATES:
+            break
+    if len(hits) < ENOUGH_CANDIDATES:
+        for resident in _substring_candidates(qs, key).order_by("pk")[:SUBSTRING_CANDIDATES]:
+            hits.setdefault(resident.pk, resident)
+    if len(hits) < FEW_CANDIDATES:
+        fuzzy = [pk for pk in _fuzzy_ids(qs, key) if pk not in hits]
         for resident in qs.filter(pk__in=fuzzy):
             hits[resident.pk] = resident
     normalized = normalize_name(query)

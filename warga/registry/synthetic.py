@@ -1059,19 +1059,9 @@ class PopulationWriter:
     def close(self) -> WriteStats:
         self.flush()
         reset_sequences(*self.models)
-        after_bulk_insert()
+        # The name index needs nothing: the SQLite triggers and the PostgreSQL GIN index
+        # follow plain INSERT/COPY.
         return self.stats
-
-
-def after_bulk_insert() -> None:
-    """Let the registry refresh what it derives from residents (search index) after a bulk load."""
-    try:
-        from warga.registry import search
-    except ImportError:
-        return
-    refresh = getattr(search, "search_index_rebuild_if_needed", None)
-    if callable(refresh):
-        refresh()
 
 
 # --------------------------------------------------------------------------- entry point

@@ -36,6 +36,15 @@ def test_segments(cast, people):
     assert numbers(d, rw=1, rt=2) == {"+6281200000002"}
 
 
+def test_ktp_status_segment_uses_the_cards_register(cast, people):
+    from warga.cards.models import KtpCard
+
+    KtpCard.objects.create(resident=people.siti, status="printed", status_at=timezone.now())
+    d = cast.desa.code
+    assert numbers(d, ktp_statuses=["not_recorded"]) == {"+6281200000002", "+6281200000003"}
+    assert numbers(d, ktp_statuses=["printed", "handed_over"]) == {"+6281200000001"}
+
+
 def test_preview_counts_segments_and_cost(cast, people, settings):
     settings.SMS_PRICE_PER_SEGMENT = "350"
     actor = cast.actor(cast.kec_officer)

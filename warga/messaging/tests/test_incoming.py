@@ -106,15 +106,21 @@ def test_cek_with_unknown_code(client, secret, regions):
     assert "ZZ999" in reply
 
 
-def test_cek_uses_the_applications_selector(client, secret, regions, monkeypatch):
-    selectors = pytest.importorskip("warga.applications.selectors")
-    if not hasattr(selectors, "application_status_for_sms"):
-        pytest.skip("the applications app has no application_status_for_sms yet")
-    monkeypatch.setattr(
-        selectors, "application_status_for_sms", lambda *, tracking_code: f"Berkas {tracking_code}: selesai"
-    )
-    incoming(client, secret, "6281200000001", "CEK ab12")
-    assert replies_to("+6281200000001") == ["Berkas AB12: selesai"]
+def test_cek_answers_through_the_applications_selector(client, secret, regions, monkeypatch):
+    """CEK hands the code to the applications app's selector and sends back its line as is."""
+    from warga.applications import selectors
+
+    seen = []
+    real = selectors.application_status_for_sms
+
+    def status_for_sms(*, tracking_code):
+        seen.append(tracking_code)
+        return real(tracking_code=tracking_code) or "Berkas tidak ada"
+
+    monkeypatch.setattr(selectors, "application_status_for_sms", status_for_sms)
+    incoming(client, secret, "6281200000001", "cek ab12")
+    assert seen == ["AB12"]
+    assert replies_to("+6281200000001") == ["Berkas tidak ada"]
 
 
 def test_retried_callback_is_stored_and_answered_once(client, secret, regions):
@@ -156,14 +162,18 @@ def test_berhenti_and_daftar(client, secret, people):
     assert phone.opted_out_at is not None
 
 
-def test_person_status_only_to_their_verified_number(client, secret, people, monkeypatch):
-    import warga.messaging.keywords as kw
+def test_person_status_only_to_their_verified_number(client, secret, people):
+    from django.utils import timezone
 
-    monkeypatch.setattr(
-        kw, "ktp_status_of", lambda r: "printed" if r.pk == people.siti.pk else "not_recorded"
-    )
+    from warga.cards.models import KtpCard
+
+    KtpCard.objects.create(resident=people.siti, status="printed", status_at=timezone.now())
     incoming(client, secret, "6281200000001", "KTP")
     assert replies_to("+6281200000001") == ["KTP-el SITI: sudah dicetak."]
+    incoming(client, secret, "6281200000002", "status ktp")  # no card yet, 45 years old
+    assert replies_to("+6281200000002") == [
+        "KTP-el BUDI: belum rekam: datang ke kantor kecamatan atau kegiatan jemput bola."
+    ]
     # asking about someone else's NIK from one's own number reveals nothing
     incoming(client, secret, "6281200000001", f"STATUS {people.budi.nik}")
     assert "terverifikasi" in replies_to("+6281200000001")[-1]
