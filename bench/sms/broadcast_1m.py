@@ -111,10 +111,10 @@ def main() -> None:
     from warga.registry.models import Phone
 
     if reuse:
-        SmsMessage.objects.all().delete()
-        Broadcast.objects.all().delete()
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE messaging_smsmessage")
+            cursor.execute(
+                f"TRUNCATE {SmsMessage._meta.db_table}, {Broadcast._meta.db_table} RESTART IDENTITY CASCADE"
+            )
     else:
         regions_load(only="32.14")
         started = time.perf_counter()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
@@ -76,7 +76,8 @@ def daily_stats(*, actor: Actor, days: int = 30, today: date | None = None) -> l
     days = max(1, min(int(days), 366))
     today = today or timezone.localdate()
     start = today - timedelta(days=days - 1)
-    qs = SmsMessage.objects.filter(created_at__date__gte=start)
+    since = timezone.make_aware(datetime.combine(start, time.min))  # an indexable range, not a cast
+    qs = SmsMessage.objects.filter(created_at__gte=since)
     if not _region_wide(actor):
         qs = qs.filter(broadcast__in=scoped(Broadcast.objects.all(), actor))
     rows = (

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from warga.accounts.models import User
-from warga.core.forms import StyledForm, style_fields
+from warga.core.forms import StyledForm
 from warga.core.scoping import Actor
 from warga.regions.models import Region
 
@@ -38,12 +38,11 @@ def _field(form: forms.Form, name: str, kind: type[F]) -> F:
 
 
 class ActorForm(StyledForm):
-    """Choices depend on the officer; they are set before styling, which reads the bound errors."""
+    """A form whose choice lists depend on the acting officer."""
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
-        forms.Form.__init__(self, *args, **kwargs)
+        super().__init__(*args, **kwargs)
         self.setup(actor)
-        style_fields(self)
 
     def setup(self, actor: Actor) -> None:
         """Fill in the officer's choice lists."""

@@ -259,10 +259,12 @@ def resident_search(
             hits.setdefault(resident.pk, resident)
         if len(hits) >= ENOUGH_CANDIDATES:
             break
-    if len(hits) < ENOUGH_CANDIDATES:
+    # The trigram strategies answer partial names and typos; a name found exactly needs neither.
+    exact = any(r.name_key == key for r in hits.values())
+    if not exact and len(hits) < ENOUGH_CANDIDATES:
         for resident in _substring_candidates(qs, key).order_by("pk")[:SUBSTRING_CANDIDATES]:
             hits.setdefault(resident.pk, resident)
-    if len(hits) < FEW_CANDIDATES:
+    if not exact and len(hits) < FEW_CANDIDATES:
         fuzzy = [pk for pk in _fuzzy_ids(qs, key) if pk not in hits]
         for resident in qs.filter(pk__in=fuzzy):
             hits[resident.pk] = resident

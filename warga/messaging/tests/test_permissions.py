@@ -279,6 +279,18 @@ def test_api_stats(cast, client_for, broadcast):
     )
     rows = client_for(cast.dukcapil).get("/api/v1/sms/stats/daily?days=7").json()
     assert len(rows) == 7 and rows[0]["total"] == 0
+    from warga.messaging.models import SmsMessage
+
+    SmsMessage.objects.create(to="+6281200000001", text="x", purpose="otp", status="delivered")
+    SmsMessage.objects.create(to="+6281200000002", text="x", purpose="broadcast", status="failed", broadcast=broadcast,
+                              segments=2)
+    today = client_for(cast.dukcapil).get("/api/v1/sms/stats/daily?days=7").json()[0]
+    assert (today["total"], today["delivered"], today["failed"], today["segments"]) == (2, 1, 1, 3)
+    # a kecamatan officer counts only the broadcasts of their area
+    assert client_for(cast.kec_officer).get("/api/v1/sms/stats/daily?days=7").json()[0]["total"] == 1
+    assert client_for(cast.outsider).get("/api/v1/sms/stats/daily?days=7").json()[0]["total"] == 0
+    page = client_for(cast.dukcapil).get("/sms/stats/?days=7").content.decode()
+    assert 'data-testid="day"' in page
 
 
 def test_api_invitations(cast, client_for, invitation):
