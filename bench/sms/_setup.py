@@ -13,9 +13,12 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/warga_bench_sms"
 
 def django_setup(*, fresh: bool) -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    # Huey's queue file and the media directory of a benchmark never mix with a real installation.
+    import tempfile
+
+    os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-sms-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warga.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-0123456789-0123456789")
-    os.environ.setdefault("HUEY_IMMEDIATE", "1")
     sys.path.insert(0, str(ROOT))
     if fresh:
         import psycopg

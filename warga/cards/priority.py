@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -153,18 +154,26 @@ def candidates(*, actor: Actor, office: Unit) -> Any:
 
 def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int) -> QueueResult:
     rules = list(rule_set.rules.all().order_by("position", "id"))
-    rows = list(
-        candidates(actor=actor, office=office).values_list(
-            "id",
-            "resident_id",
-            "prr_at",
-            "status_at",
-            "is_reprint",
-            "resident__birth_date",
-            "resident__ever_married",
-            "resident__desa_id",
-        )
+    qs = candidates(actor=actor, office=office).values_list(
+        "id",
+        "resident_id",
+        "prr_at",
+        "status_at",
+        "is_reprint",
+        "resident__birth_date",
+        "resident__ever_married",
+        "resident__desa_id",
     )
+    rows: list[tuple[Any, ...]]
+    if connection.vendor == "postgresql":
+        # psycopg already returns aware datetimes, dates and booleans: skip Django's per-row
+        # conversion, which costs more than the query itself for 95,000 rows.
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        rows = list(qs)
     now = timezone.now()
     fair = any(r.kind == RuleKind.FAIR_SHARE for r in rules)
     oldest = min((r[2] or r[3] for r in rows), default=now)

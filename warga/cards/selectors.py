@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
@@ -32,6 +33,12 @@ from .models import (
 )
 
 FAILURE_STATUSES = (KtpStatus.DUPLICATE, KtpStatus.ENROLMENT_FAILED)
+
+
+def _report_work_mem() -> str:
+    return str(getattr(settings, "CARDS_REPORT_WORK_MEM", "128MB"))
+
+
 RATE_DAYS = 14
 
 
@@ -157,9 +164,17 @@ def targets_per_desa(
         )
         .order_by("desa_id")
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The register is hash-joined to the card rows; with the default work_mem (4 MB) a
+            # kabupaten's join spills to disk in 16 batches. A larger budget for this one
+            # transaction keeps it in memory.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [_report_work_mem()])
+        fetched = list(rows)
     names = dict(Region.objects.filter(code__within=code, level=RegionLevel.DESA).values_list("code", "name"))
     result = []
-    for row in rows:
+    for row in fetched:
         values: dict[str, Any] = dict(row)
         desa = values.pop("desa_id")
         result.append(TargetRow(code=desa, name=names.get(desa, desa), **values))

@@ -10,13 +10,14 @@ the IMMEDIATE transaction already serialises writers) before checking the balanc
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -821,20 +822,7 @@ def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, s
     )
     try:
         with transaction.atomic():
-            PrintBatchItem.objects.bulk_create(
-                [
-                    PrintBatchItem(
-                        batch=batch,
-                        card_id=e.card_id,
-                        rank=e.rank,
-                        score=e.score,
-                        reasons=e.reasons,
-                        kecamatan_code=e.kecamatan,
-                    )
-                    for e in chosen
-                ],
-                batch_size=2000,
-            )
+            _insert_places(batch, chosen)
     except IntegrityError as exc:
         raise Conflict(
             _("Some of these people were just put in another batch. Preview the queue again."),
@@ -844,6 +832,52 @@ def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, s
         actor=actor, action="cards.batch.lock", obj=batch, summary={"size": size, "places": len(chosen)}
     )
     return batch
+
+
+def _insert_places(batch: PrintBatch, chosen: Sequence[Any]) -> None:
+    """Write a batch's places: COPY on PostgreSQL (15,000 rows with their reasons in well under a
+    second), bulk INSERT elsewhere."""
+    if connection.vendor != "postgresql":
+        PrintBatchItem.objects.bulk_create(
+            [
+                PrintBatchItem(
+                    batch=batch,
+                    card_id=e.card_id,
+                    rank=e.rank,
+                    score=e.score,
+                    reasons=e.reasons,
+                    kecamatan_code=e.kecamatan,
+                )
+                for e in chosen
+            ],
+            batch_size=2000,
+        )
+        return
+    import psycopg
+
+    table = PrintBatchItem._meta.db_table
+    columns = "batch_id, card_id, rank, score, reasons, kecamatan_code, result, is_open, card_serial, reason"
+    try:
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor, inside the same transaction
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for e in chosen:
+                    copy.write_row(
+                        (
+                            batch.pk,
+                            e.card_id,
+                            e.rank,
+                            e.score,
+                            json.dumps(e.reasons),
+                            e.kecamatan,
+                            ItemResult.PENDING,
+                            True,
+                            "",
+                            "",
+                        )
+                    )
+    except psycopg.errors.UniqueViolation as exc:
+        raise IntegrityError(str(exc)) from exc
 
 
 def _claim_item(item_id: int, result: str, actor: Actor, card_serial: str, reason: str) -> int:

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
-from warga.registry.models import Family, FamilyMembership, Phone, Resident, ResidentChange
+from warga.registry.models import Family, FamilyMembership, LifeStatus, Phone, Resident, ResidentChange
 from warga.registry.names import name_similarity
 
 from .models import CandidateSource, CandidateStatus, DuplicateCandidate, ResidentMerge
@@ -446,6 +446,9 @@ def duplicate_confirm(
     if moved:
         kept_changes["phones_moved"] = [None, moved]
     assert actor.user is not None  # require() above refuses anonymous actors
+    # A retired NIK is no longer a living person of its own: it leaves every count, target and
+    # broadcast, and search shows it only when asked for everyone.
+    Resident.objects.filter(pk=retired.pk).update(life_status=LifeStatus.MERGED)
     merge = ResidentMerge.objects.create(
         retired=retired, kept=kept, candidate=cand, reason=reason[:300], merged_by=actor.user
     )

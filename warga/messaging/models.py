@@ -71,7 +71,7 @@ class SmsMessage(models.Model):
     claim_token = models.CharField(max_length=32, blank=True)
     dlr_status = models.PositiveSmallIntegerField(null=True, blank=True)
     dlr_at = models.DateTimeField(null=True, blank=True)
-    # Indexed by sms_broadcast_status_idx (broadcast first), not by a separate FK index.
+    # Indexed by the unique (broadcast, to) constraint, not by a separate FK index.
     broadcast = models.ForeignKey(
         "messaging.Broadcast",
         on_delete=models.CASCADE,
@@ -83,13 +83,13 @@ class SmsMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # Every index costs time when a broadcast writes a million rows: only those queries need.
+        # Every index costs time when a broadcast writes a million rows, and an index on `status`
+        # would make each status change rewrite it: only the indexes the queries need.
         indexes = [
             # The dispatcher's queue: only queued rows, in the order they are sent.
             models.Index(
                 fields=["priority", "id"], condition=models.Q(status="queued"), name="sms_dispatch_queue_idx"
             ),
-            models.Index(fields=["broadcast", "status"], name="sms_broadcast_status_idx"),
             models.Index(fields=["to"], name="sms_to_idx"),
             # created_at (daily statistics) has a BRIN index on PostgreSQL: migration 0003.
         ]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import Throttled
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -534,7 +534,7 @@ def resident_search(request: HttpRequest, payload: SearchIn) -> list[ResidentHit
 @router.post(
     "/residents", response={201: ResidentOut, **errors(401, 403, 404, 409)}, summary="Add a resident"
 )
-def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> tuple[int, ResidentOut]:
+def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> Status[ResidentOut]:
     data = payload.model_dump(exclude={"family_id", "relationship", "reason"})
     family = Family(pk=payload.family_id) if payload.family_id else None
     resident = services.resident_create(
@@ -544,7 +544,7 @@ def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> tuple[in
         relationship=payload.relationship,
         reason=payload.reason,
     )
-    return 201, _resident(Resident.objects.select_related("desa", "family").get(pk=resident.pk))
+    return Status(201, _resident(Resident.objects.select_related("desa", "family").get(pk=resident.pk)))
 
 
 @router.post(
@@ -612,7 +612,7 @@ def resident_phones(request: HttpRequest, resident_id: int) -> list[PhoneOut]:
     response={201: PhoneOut, **errors(401, 403, 404, 409)},
     summary="Add a phone number (sends a code by SMS)",
 )
-def phone_add(request: HttpRequest, resident_id: int, payload: PhoneIn) -> tuple[int, PhoneOut]:
+def phone_add(request: HttpRequest, resident_id: int, payload: PhoneIn) -> Status[PhoneOut]:
     phone = services.phone_add(
         actor=actor_of(request),
         resident=Resident(pk=resident_id),
@@ -620,7 +620,7 @@ def phone_add(request: HttpRequest, resident_id: int, payload: PhoneIn) -> tuple
         consent_broadcast=payload.consent_broadcast,
         channel=payload.channel,
     )
-    return 201, _phone(phone)
+    return Status(201, _phone(phone))
 
 
 @router.post(
@@ -677,7 +677,7 @@ def family_lookup(request: HttpRequest, payload: KkIn) -> FamilyOut:
 @router.post(
     "/families", response={201: FamilyOut, **errors(401, 403, 404, 409)}, summary="Create a family (KK)"
 )
-def family_create(request: HttpRequest, payload: FamilyCreateIn) -> tuple[int, FamilyOut]:
+def family_create(request: HttpRequest, payload: FamilyCreateIn) -> Status[FamilyOut]:
     actor = actor_of(request)
     family = services.family_create(
         actor=actor,
@@ -687,7 +687,7 @@ def family_create(request: HttpRequest, payload: FamilyCreateIn) -> tuple[int, F
         rt=payload.rt,
         address=payload.address,
     )
-    return 201, _family(request, family)
+    return Status(201, _family(request, family))
 
 
 @router.post(
@@ -744,7 +744,7 @@ def family_remove_member(request: HttpRequest, family_id: int, payload: FamilyMe
     response={201: FamilyOut, **errors(401, 403, 404)},
     summary="Split members off into a new family",
 )
-def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> tuple[int, FamilyOut]:
+def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> Status[FamilyOut]:
     new = services.family_split(
         actor=actor_of(request),
         family=Family(pk=family_id),
@@ -752,7 +752,7 @@ def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> tupl
         new_head=Resident(pk=payload.new_head_id),
         address=payload.address,
     )
-    return 201, _family(request, Family.objects.select_related("desa").get(pk=new.pk))
+    return Status(201, _family(request, Family.objects.select_related("desa").get(pk=new.pk)))
 
 
 # --------------------------------------------------------------------------- life events
@@ -761,7 +761,7 @@ def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> tupl
 @router.post(
     "/events/birth", response={201: ResidentOut, **errors(401, 403, 404, 409)}, summary="Register a birth"
 )
-def event_birth(request: HttpRequest, payload: BirthIn) -> tuple[int, ResidentOut]:
+def event_birth(request: HttpRequest, payload: BirthIn) -> Status[ResidentOut]:
     """Issues the child's NIK and adds the child to the family."""
     child = services.birth_register(
         actor=actor_of(request),
@@ -776,11 +776,11 @@ def event_birth(request: HttpRequest, payload: BirthIn) -> tuple[int, ResidentOu
         documents=payload.documents,
         event_ref=payload.event_ref,
     )
-    return 201, _resident(Resident.objects.select_related("desa", "family").get(pk=child.pk))
+    return Status(201, _resident(Resident.objects.select_related("desa", "family").get(pk=child.pk)))
 
 
 @router.post("/events/death", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a death")
-def event_death(request: HttpRequest, payload: DeathIn) -> tuple[int, EventOut]:
+def event_death(request: HttpRequest, payload: DeathIn) -> Status[EventOut]:
     event = services.death_register(
         actor=actor_of(request),
         resident=Resident(pk=payload.resident_id),
@@ -790,7 +790,7 @@ def event_death(request: HttpRequest, payload: DeathIn) -> tuple[int, EventOut]:
         documents=payload.documents,
         event_ref=payload.event_ref,
     )
-    return 201, _event(event)
+    return Status(201, _event(event))
 
 
 @router.post(
@@ -798,7 +798,7 @@ def event_death(request: HttpRequest, payload: DeathIn) -> tuple[int, EventOut]:
     response={201: EventOut, **errors(401, 403, 404)},
     summary="Register a move within the region",
 )
-def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> tuple[int, EventOut]:
+def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[EventOut]:
     event = services.move_within(
         actor=actor_of(request),
         residents=[Resident(pk=pk) for pk in payload.resident_ids],
@@ -809,13 +809,13 @@ def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> tuple[int,
         moved_on=payload.moved_on,
         event_ref=payload.event_ref,
     )
-    return 201, _event(event)
+    return Status(201, _event(event))
 
 
 @router.post(
     "/events/move-out", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a move out"
 )
-def event_move_out(request: HttpRequest, payload: MoveOutIn) -> tuple[int, EventOut]:
+def event_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[EventOut]:
     event = services.move_out(
         actor=actor_of(request),
         residents=[Resident(pk=pk) for pk in payload.resident_ids],
@@ -823,7 +823,7 @@ def event_move_out(request: HttpRequest, payload: MoveOutIn) -> tuple[int, Event
         moved_on=payload.moved_on,
         event_ref=payload.event_ref,
     )
-    return 201, _event(event)
+    return Status(201, _event(event))
 
 
 @router.post(
@@ -831,7 +831,7 @@ def event_move_out(request: HttpRequest, payload: MoveOutIn) -> tuple[int, Event
     response={201: list[ResidentOut], **errors(401, 403, 404)},
     summary="Register a move in",
 )
-def event_move_in(request: HttpRequest, payload: MoveInIn) -> tuple[int, list[ResidentOut]]:
+def event_move_in(request: HttpRequest, payload: MoveInIn) -> Status[list[ResidentOut]]:
     people = services.move_in(
         actor=actor_of(request),
         data=[p.model_dump() for p in payload.people],
@@ -846,13 +846,13 @@ def event_move_in(request: HttpRequest, payload: MoveInIn) -> tuple[int, list[Re
     )
     pks = [p.pk for p in people]
     loaded = {r.pk: r for r in Resident.objects.select_related("desa", "family").filter(pk__in=pks)}
-    return 201, [_resident(loaded[pk]) for pk in pks]
+    return Status(201, [_resident(loaded[pk]) for pk in pks])
 
 
 @router.post(
     "/events/marriage", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a marriage"
 )
-def event_marriage(request: HttpRequest, payload: MarriageIn) -> tuple[int, EventOut]:
+def event_marriage(request: HttpRequest, payload: MarriageIn) -> Status[EventOut]:
     event = services.marriage_register(
         actor=actor_of(request),
         husband=Resident(pk=payload.husband_id),
@@ -865,13 +865,13 @@ def event_marriage(request: HttpRequest, payload: MarriageIn) -> tuple[int, Even
         dispensation_ref=payload.dispensation_ref,
         new_family_address=payload.new_family_address,
     )
-    return 201, _event(event)
+    return Status(201, _event(event))
 
 
 @router.post(
     "/events/divorce", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a divorce"
 )
-def event_divorce(request: HttpRequest, payload: DivorceIn) -> tuple[int, EventOut]:
+def event_divorce(request: HttpRequest, payload: DivorceIn) -> Status[EventOut]:
     event = services.divorce_register(
         actor=actor_of(request),
         husband=Resident(pk=payload.husband_id),
@@ -884,4 +884,4 @@ def event_divorce(request: HttpRequest, payload: DivorceIn) -> tuple[int, EventO
         leaving=_resident_ref(payload.leaving_id),
         new_family_address=payload.new_family_address,
     )
-    return 201, _event(event)
+    return Status(201, _event(event))

@@ -26,6 +26,12 @@ REGISTRY_VIEW = grant(
 REGISTRY_EDIT = grant(
     "registry.edit", *_REGISTRARS, description="Add residents and families, correct data (with a reason)"
 )
+REGISTRY_CORRECT = grant(
+    "registry.correct",
+    *_REGISTRARS,
+    Role.OUTREACH_OFFICER,
+    description="Correct a resident's recorded data with a reason (also from the field app)",
+)
 REGISTRY_EVENTS = grant(
     "registry.events", *_REGISTRARS, description="Register births, deaths, moves, marriages and divorces"
 )

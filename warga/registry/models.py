@@ -67,6 +67,7 @@ class LifeStatus(models.TextChoices):
     ALIVE = "alive", _("Alive")
     DEAD = "dead", _("Dead")
     MOVED_OUT = "moved_out", _("Moved out")
+    MERGED = "merged", _("NIK retired (duplicate merged)")
 
 
 class Relationship(models.TextChoices):

@@ -28,7 +28,7 @@ from warga.core.scoping import Actor, get_scoped
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup, kecamatan_of
 
-from .capabilities import REGISTRY_EDIT, REGISTRY_EVENTS, REGISTRY_PHONES
+from .capabilities import REGISTRY_CORRECT, REGISTRY_EDIT, REGISTRY_EVENTS, REGISTRY_PHONES
 from .identity import check_kk, check_nik, make_nik
 from .models import (
     BloodType,
@@ -559,6 +559,7 @@ def resident_create(
         reason=reason,
     )
     _audit(actor, "resident.create", resident, family=bool(family))
+    _check_duplicates([resident])
     return resident
 
 
@@ -572,7 +573,7 @@ def resident_correct(
     expected_version: int | None = None,
 ) -> Resident:
     """Correct recorded data (a typo in a name, a wrong birth date) with the reason written down."""
-    actor.require(REGISTRY_EDIT)
+    actor.require(REGISTRY_CORRECT)
     resident = _lock_resident(actor, resident)
     reason = _require_reason(reason)
     _check_version(resident, expected_version)
@@ -1126,6 +1127,7 @@ def birth_register(
     _family_history(
         family, actor=actor, action="member_born", changes={"member": [None, child.pk]}, event=event
     )
+    _check_duplicates([child])
     return child
 
 
@@ -1458,6 +1460,7 @@ def move_in(
         )
         result.append(resident)
     event.residents.set(result)
+    _check_duplicates(result)
     return result
 
 
@@ -1776,3 +1779,12 @@ def phone_consent_set(*, actor: Actor, phone: Phone, consent_broadcast: bool, ch
     )
     _audit(actor, "phone.consent", phone, consent=consent_broadcast, channel=channel)
     return phone
+
+
+def _check_duplicates(residents: Sequence[Resident]) -> None:
+    """Every new person is compared with the register at once; probable duplicates go to the
+    Disdukcapil's review queue (same transaction: a rolled-back registration proposes nothing)."""
+    from warga.dedupe.services import candidates_for  # the dedupe app builds on the registry
+
+    for resident in residents:
+        candidates_for(resident)

@@ -19,5 +19,6 @@ REPORTS_CREATE = grant(
     Role.DESA_OPERATOR,
     Role.KECAMATAN_COUNTER,
     Role.COMPLAINT_HANDLER,
-    description="Record a citizen report received at a counter",
+    Role.OUTREACH_OFFICER,
+    description="Record a citizen report received at a counter or in the field",
 )

@@ -161,8 +161,11 @@ def test_import_of_a_new_recording_after_hand_over_is_a_reprint(cast, make_resid
     resident = make_resident(status=KtpStatus.HANDED_OVER)
     KtpCard.objects.filter(resident=resident).update(card_serial="OLD-1")
     day = timezone.localdate().isoformat()
-    result = ktp_status_import(actor=cast.actor(cast.dukcapil), filename="r.csv",
-                               content=_csv([(resident.nik, "rekam", day), (resident.nik, "prr", day)]))
+    result = ktp_status_import(
+        actor=cast.actor(cast.dukcapil),
+        filename="r.csv",
+        content=_csv([(resident.nik, "rekam", day), (resident.nik, "prr", day)]),
+    )
     assert result.changed == 2
     card = KtpCard.objects.get(resident=resident)
     assert (card.status, card.is_reprint, card.card_serial, card.version) == (KtpStatus.PRR, True, None, 3)
