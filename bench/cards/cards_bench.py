@@ -89,8 +89,15 @@ def setup(people: int, seed: int, fast: bool = False) -> None:
     call_command("migrate", verbosity=0)
     regions_load(only=REGION)
     units_create_standard(region=Region.objects.get(code=REGION))
-    staff_create(actor=None, username="printer", password="bench-password-123", full_name="Printer",
-                 roles=["printing_operator"], unit_id=Unit.objects.get(code="disdukcapil").pk, area_code=REGION)
+    staff_create(
+        actor=None,
+        username="printer",
+        password="bench-password-123",
+        full_name="Printer",
+        roles=["printing_operator"],
+        unit_id=Unit.objects.get(code="disdukcapil").pk,
+        area_code=REGION,
+    )
     print(f"schema ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     if fast:
@@ -98,14 +105,20 @@ def setup(people: int, seed: int, fast: bool = False) -> None:
         # realistic generator is too slow for the time at hand.
         from warga.regions.models import RegionLevel
 
-        desa = list(Region.objects.filter(code__within=REGION, level=RegionLevel.DESA).values_list("code", flat=True))
+        desa = list(
+            Region.objects.filter(code__within=REGION, level=RegionLevel.DESA).values_list("code", flat=True)
+        )
         with connection.cursor() as cur:
             cur.execute("SELECT setseed(%s)", [seed / 100_000])
             cur.execute(FAST_RESIDENTS, {"desa": desa, "ndesa": len(desa), "people": people})
         print(f"{people:,} plain residents in {time.perf_counter() - started:.0f} s", flush=True)
     else:
-        result = populate(area_codes=[REGION], people=people, seed=seed,
-                          progress=lambda n, total: print(f"  {n:,}/{total:,}", flush=True))
+        result = populate(
+            area_codes=[REGION],
+            people=people,
+            seed=seed,
+            progress=lambda n, total: print(f"  {n:,}/{total:,}", flush=True),
+        )
         print(f"{result.residents:,} residents in {time.perf_counter() - started:.0f} s", flush=True)
 
     # Card history in SQL: of the residents who must hold a KTP-el, a random 95,000 are
@@ -252,7 +265,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3203)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=BATCH)
-    parser.add_argument("--fast", action="store_true", help="plain SQL-generated residents instead of synthetic.py")
+    parser.add_argument(
+        "--fast", action="store_true", help="plain SQL-generated residents instead of synthetic.py"
+    )
     args = parser.parse_args()
     if args.command == "setup":
         setup(args.people, args.seed, args.fast)

@@ -47,7 +47,7 @@ from .models import (
 )
 from .phones import normalize_msisdn
 from .quiet import in_quiet_hours, quiet_hours_end
-from .throttle import throttle_reserve
+from .throttle import rate_per_second, throttle_reserve
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +171,13 @@ def number_blocked_for_broadcasts(number: str) -> bool:
     )
 
 
-def sms_send_claimed(*, message: SmsMessage, gateway: Gateway | None = None) -> SmsMessage:
-    """Hand one claimed (`sending`) message to the gateway and record the outcome."""
+def sms_send_claimed(
+    *, message: SmsMessage, gateway: Gateway | None = None, send_at: float | None = None
+) -> SmsMessage:
+    """Hand one claimed (`sending`) message to the gateway and record the outcome.
+
+    `send_at` (monotonic clock): the caller already reserved this message's slot in the rate
+    budget (the dispatcher reserves a whole batch at once); otherwise one slot is reserved here."""
     gateway = gateway or get_gateway()
     if message.purpose in CONSENT_PURPOSES:
         if number_blocked_for_broadcasts(message.to):
@@ -190,7 +195,10 @@ def sms_send_claimed(*, message: SmsMessage, gateway: Gateway | None = None) -> 
             )
             message.refresh_from_db()
             return message
-    wait = throttle_reserve(gateway=gateway.name, units=message.segments)
+    if send_at is None:
+        wait = throttle_reserve(gateway=gateway.name, units=message.segments)
+    else:
+        wait = send_at - time.monotonic()
     if wait > 0:
         time.sleep(wait)
     attempts = message.attempts + 1
@@ -255,24 +263,35 @@ def sms_dispatch(
     gateway = get_gateway()
     result = DispatchResult()
     deadline = time.monotonic() + max_seconds
+    parallel = workers > 1 and connection.vendor != "sqlite" and not connection.in_atomic_block
+    pool = ThreadPoolExecutor(max_workers=workers) if parallel else None
 
-    def send(message: SmsMessage) -> SmsStatus:
-        try:
-            return SmsStatus(sms_send_claimed(message=message, gateway=gateway).status)
-        finally:
-            connection.close()
+    def send(item: tuple[SmsMessage, float]) -> SmsStatus:
+        message, send_at = item
+        return SmsStatus(sms_send_claimed(message=message, gateway=gateway, send_at=send_at).status)
 
-    while time.monotonic() < deadline:
-        claimed = sms_claim_batch(limit=batch)
-        if not claimed:
-            break
-        if workers > 1 and connection.vendor != "sqlite" and not connection.in_atomic_block:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                statuses = list(pool.map(send, claimed))
-        else:
-            statuses = [SmsStatus(sms_send_claimed(message=m, gateway=gateway).status) for m in claimed]
-        result.handled += len(claimed)
-        result.sent += sum(1 for s in statuses if s in (SmsStatus.SENT, SmsStatus.DELIVERED))
+    try:
+        while time.monotonic() < deadline:
+            claimed = sms_claim_batch(limit=batch)
+            if not claimed:
+                break
+            # One reservation for the whole batch (one short row lock instead of one per
+            # message), then each message gets its own slot inside it.
+            rate = rate_per_second()
+            start = time.monotonic() + throttle_reserve(
+                gateway=gateway.name, units=sum(m.segments for m in claimed)
+            )
+            slots, offset = [], 0.0
+            for message in claimed:
+                slots.append((message, start + offset / rate))
+                offset += message.segments
+            statuses = list(pool.map(send, slots)) if pool else [send(item) for item in slots]
+            result.handled += len(claimed)
+            result.sent += sum(1 for s in statuses if s in (SmsStatus.SENT, SmsStatus.DELIVERED))
+    finally:
+        if pool:
+            pool.map(lambda _: connection.close(), range(workers))
+            pool.shutdown()
     broadcasts_finish()
     return result
 
@@ -313,6 +332,7 @@ def broadcasts_finish() -> int:
 DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED, DLR_SMSC_ACCEPTED, DLR_SMSC_REJECTED = 1, 2, 4, 8, 16
 
 
+@transaction.atomic
 def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "") -> SmsMessage:
     """Apply one delivery report. Idempotent, order-independent, never leaves a final state."""
     if not str(ref).isdigit():

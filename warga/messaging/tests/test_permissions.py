@@ -282,8 +282,9 @@ def test_api_stats(cast, client_for, broadcast):
     from warga.messaging.models import SmsMessage
 
     SmsMessage.objects.create(to="+6281200000001", text="x", purpose="otp", status="delivered")
-    SmsMessage.objects.create(to="+6281200000002", text="x", purpose="broadcast", status="failed", broadcast=broadcast,
-                              segments=2)
+    SmsMessage.objects.create(
+        to="+6281200000002", text="x", purpose="broadcast", status="failed", broadcast=broadcast, segments=2
+    )
     today = client_for(cast.dukcapil).get("/api/v1/sms/stats/daily?days=7").json()[0]
     assert (today["total"], today["delivered"], today["failed"], today["segments"]) == (2, 1, 1, 3)
     # a kecamatan officer counts only the broadcasts of their area

@@ -136,7 +136,11 @@ def test_correction_of_a_field_not_allowed_in_the_field(
     assert answer["status"] == "rejected" and "nik" in answer["message"]
 
 
-def test_outreach_officer_without_register_rights_is_refused_clearly(cast, event, phone, make_resident):
+def test_outreach_officer_corrects_resident_data_in_the_field(cast, event, phone, make_resident):
+    """Field officers hold registry.correct: the correction goes through the register's service,
+    with the reason and the history row, like one made at the office."""
+    from warga.registry.models import ResidentChange
+
     resident = make_resident()
     phone.download(event)
     body = {
@@ -146,9 +150,11 @@ def test_outreach_officer_without_register_rights_is_refused_clearly(cast, event
         "reason": "Dilihat di KK",
     }
     answer = phone.sync([phone.record("correction", body)]).json()["results"][0]
-    assert answer["status"] == "rejected" and answer["code"] == "forbidden"
+    assert answer["status"] == "accepted", answer
     resident.refresh_from_db()
-    assert resident.occupation == ""
+    assert resident.occupation == "Petani"
+    change = ResidentChange.objects.filter(resident=resident).latest("id")
+    assert change.changes["occupation"] == ["", "Petani"] and change.reason == "Dilihat di KK"
 
 
 def test_citizen_report(cast, event, register_phone, field_counter):
