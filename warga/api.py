@@ -50,7 +50,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         loc = [str(part) for part in err.get("loc", [])]
         # ("body", "<parameter name>", "field", ...) → "field"; ("query", "page") → "page"
         field_path = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
-        details.append({"field": ".".join(field_path), "in": loc[0] if loc else "", "message": err.get("msg", "")})
+        details.append(
+            {"field": ".".join(field_path), "in": loc[0] if loc else "", "message": err.get("msg", "")}
+        )
     fields = ", ".join(d["field"] for d in details if d["field"]) or _("request body")
     return _error(
         request, 422, "invalid_input", _("Invalid input: %(fields)s.") % {"fields": fields}, details

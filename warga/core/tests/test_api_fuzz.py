@@ -30,11 +30,15 @@ def wsgi_app(cast):
 
 def _runner(operation, headers: dict[str, str], max_examples: int, failures: list[str]):
     @given(case=operation.as_strategy())
-    @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
     def run(case):
         response = case.call(headers=headers)
         if response.status_code >= 500:
-            failures.append(f"{operation.method.upper()} {operation.path}: {response.status_code} for {case!r}")
+            failures.append(
+                f"{operation.method.upper()} {operation.path}: {response.status_code} for {case!r}"
+            )
 
     return run
 

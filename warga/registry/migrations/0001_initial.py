@@ -6,128 +6,334 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Family',
+            name="Family",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kk_number', models.CharField(max_length=16, unique=True, verbose_name='KK number')),
-                ('rw', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='RW')),
-                ('rt', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='RT')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address (dusun/street)')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='issued on')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('desa', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='desa/kelurahan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kk_number", models.CharField(max_length=16, unique=True, verbose_name="KK number")),
+                ("rw", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="RW")),
+                ("rt", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="RT")),
+                (
+                    "address",
+                    models.CharField(blank=True, max_length=200, verbose_name="address (dusun/street)"),
+                ),
+                ("issued_on", models.DateField(blank=True, null=True, verbose_name="issued on")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "desa",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="desa/kelurahan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'family (KK)',
-                'verbose_name_plural': 'families (KK)',
+                "verbose_name": "family (KK)",
+                "verbose_name_plural": "families (KK)",
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nik', models.CharField(max_length=16, unique=True, verbose_name='NIK')),
-                ('full_name', models.CharField(max_length=120, verbose_name='full name')),
-                ('name_key', models.CharField(db_index=True, default='', editable=False, max_length=120)),
-                ('birth_place', models.CharField(blank=True, max_length=80, verbose_name='place of birth')),
-                ('birth_date', models.DateField(verbose_name='date of birth')),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('religion', models.CharField(blank=True, choices=[('islam', 'Islam'), ('kristen', 'Protestant Christian'), ('katolik', 'Catholic'), ('hindu', 'Hindu'), ('buddha', 'Buddhist'), ('konghucu', 'Confucian'), ('kepercayaan', 'Belief in God Almighty (kepercayaan)')], max_length=12, verbose_name='religion')),
-                ('marital_status', models.CharField(choices=[('belum_kawin', 'Not married'), ('kawin', 'Married'), ('cerai_hidup', 'Divorced'), ('cerai_mati', 'Widowed')], default='belum_kawin', max_length=12, verbose_name='marital status')),
-                ('occupation', models.CharField(blank=True, max_length=80, verbose_name='occupation')),
-                ('education', models.CharField(blank=True, choices=[('tidak_sekolah', 'No schooling'), ('belum_tamat_sd', 'Primary school not finished'), ('sd', 'Primary school (SD)'), ('smp', 'Junior high (SMP)'), ('sma', 'Senior high (SMA/SMK)'), ('d1_d2', 'Diploma I/II'), ('d3', 'Diploma III'), ('s1', 'Diploma IV/Bachelor (S1)'), ('s2', 'Master (S2)'), ('s3', 'Doctorate (S3)')], max_length=16, verbose_name='education')),
-                ('blood_type', models.CharField(blank=True, choices=[('A', 'A'), ('B', 'B'), ('AB', 'AB'), ('O', 'O'), ('', 'Unknown')], max_length=2, verbose_name='blood type')),
-                ('citizenship', models.CharField(choices=[('WNI', 'Indonesian citizen (WNI)'), ('WNA', 'Foreign citizen (WNA)')], default='WNI', max_length=3, verbose_name='citizenship')),
-                ('father_name', models.CharField(blank=True, max_length=120, verbose_name="father's name")),
-                ('mother_name', models.CharField(blank=True, max_length=120, verbose_name="mother's name")),
-                ('rw', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='RW')),
-                ('rt', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='RT')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address (dusun/street)')),
-                ('relationship', models.CharField(blank=True, choices=[('kepala', 'Head of family (kepala keluarga)'), ('suami', 'Husband'), ('istri', 'Wife'), ('anak', 'Child'), ('menantu', 'Son/daughter-in-law'), ('cucu', 'Grandchild'), ('orang_tua', 'Parent'), ('mertua', 'Parent-in-law'), ('famili_lain', 'Other relative'), ('lainnya', 'Other')], max_length=12, verbose_name='relationship to head')),
-                ('life_status', models.CharField(choices=[('alive', 'Alive'), ('dead', 'Dead'), ('moved_out', 'Moved out')], db_index=True, default='alive', max_length=10, verbose_name='life status')),
-                ('died_on', models.DateField(blank=True, null=True, verbose_name='date of death')),
-                ('ever_married', models.BooleanField(default=False, verbose_name='ever married')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('desa', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='desa/kelurahan')),
-                ('family', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='registry.family', verbose_name='family')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nik", models.CharField(max_length=16, unique=True, verbose_name="NIK")),
+                ("full_name", models.CharField(max_length=120, verbose_name="full name")),
+                ("name_key", models.CharField(db_index=True, default="", editable=False, max_length=120)),
+                ("birth_place", models.CharField(blank=True, max_length=80, verbose_name="place of birth")),
+                ("birth_date", models.DateField(verbose_name="date of birth")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                (
+                    "religion",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("islam", "Islam"),
+                            ("kristen", "Protestant Christian"),
+                            ("katolik", "Catholic"),
+                            ("hindu", "Hindu"),
+                            ("buddha", "Buddhist"),
+                            ("konghucu", "Confucian"),
+                            ("kepercayaan", "Belief in God Almighty (kepercayaan)"),
+                        ],
+                        max_length=12,
+                        verbose_name="religion",
+                    ),
+                ),
+                (
+                    "marital_status",
+                    models.CharField(
+                        choices=[
+                            ("belum_kawin", "Not married"),
+                            ("kawin", "Married"),
+                            ("cerai_hidup", "Divorced"),
+                            ("cerai_mati", "Widowed"),
+                        ],
+                        default="belum_kawin",
+                        max_length=12,
+                        verbose_name="marital status",
+                    ),
+                ),
+                ("occupation", models.CharField(blank=True, max_length=80, verbose_name="occupation")),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tidak_sekolah", "No schooling"),
+                            ("belum_tamat_sd", "Primary school not finished"),
+                            ("sd", "Primary school (SD)"),
+                            ("smp", "Junior high (SMP)"),
+                            ("sma", "Senior high (SMA/SMK)"),
+                            ("d1_d2", "Diploma I/II"),
+                            ("d3", "Diploma III"),
+                            ("s1", "Diploma IV/Bachelor (S1)"),
+                            ("s2", "Master (S2)"),
+                            ("s3", "Doctorate (S3)"),
+                        ],
+                        max_length=16,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "blood_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "A"), ("B", "B"), ("AB", "AB"), ("O", "O"), ("", "Unknown")],
+                        max_length=2,
+                        verbose_name="blood type",
+                    ),
+                ),
+                (
+                    "citizenship",
+                    models.CharField(
+                        choices=[("WNI", "Indonesian citizen (WNI)"), ("WNA", "Foreign citizen (WNA)")],
+                        default="WNI",
+                        max_length=3,
+                        verbose_name="citizenship",
+                    ),
+                ),
+                ("father_name", models.CharField(blank=True, max_length=120, verbose_name="father's name")),
+                ("mother_name", models.CharField(blank=True, max_length=120, verbose_name="mother's name")),
+                ("rw", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="RW")),
+                ("rt", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="RT")),
+                (
+                    "address",
+                    models.CharField(blank=True, max_length=200, verbose_name="address (dusun/street)"),
+                ),
+                (
+                    "relationship",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("kepala", "Head of family (kepala keluarga)"),
+                            ("suami", "Husband"),
+                            ("istri", "Wife"),
+                            ("anak", "Child"),
+                            ("menantu", "Son/daughter-in-law"),
+                            ("cucu", "Grandchild"),
+                            ("orang_tua", "Parent"),
+                            ("mertua", "Parent-in-law"),
+                            ("famili_lain", "Other relative"),
+                            ("lainnya", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="relationship to head",
+                    ),
+                ),
+                (
+                    "life_status",
+                    models.CharField(
+                        choices=[("alive", "Alive"), ("dead", "Dead"), ("moved_out", "Moved out")],
+                        db_index=True,
+                        default="alive",
+                        max_length=10,
+                        verbose_name="life status",
+                    ),
+                ),
+                ("died_on", models.DateField(blank=True, null=True, verbose_name="date of death")),
+                ("ever_married", models.BooleanField(default=False, verbose_name="ever married")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "desa",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="desa/kelurahan",
+                    ),
+                ),
+                (
+                    "family",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="registry.family",
+                        verbose_name="family",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
             },
         ),
         migrations.CreateModel(
-            name='Phone',
+            name="Phone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=20, verbose_name='number')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified')),
-                ('consent_broadcast', models.BooleanField(default=False, verbose_name='agrees to receive broadcasts')),
-                ('consent_at', models.DateTimeField(blank=True, null=True)),
-                ('consent_channel', models.CharField(blank=True, max_length=20)),
-                ('opted_out_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_permanently_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='registry.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(db_index=True, max_length=20, verbose_name="number")),
+                ("verified_at", models.DateTimeField(blank=True, null=True, verbose_name="verified")),
+                (
+                    "consent_broadcast",
+                    models.BooleanField(default=False, verbose_name="agrees to receive broadcasts"),
+                ),
+                ("consent_at", models.DateTimeField(blank=True, null=True)),
+                ("consent_channel", models.CharField(blank=True, max_length=20)),
+                ("opted_out_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_permanently_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="registry.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone number',
+                "verbose_name": "phone number",
             },
         ),
         migrations.CreateModel(
-            name='FamilyMembership',
+            name="FamilyMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relationship', models.CharField(choices=[('kepala', 'Head of family (kepala keluarga)'), ('suami', 'Husband'), ('istri', 'Wife'), ('anak', 'Child'), ('menantu', 'Son/daughter-in-law'), ('cucu', 'Grandchild'), ('orang_tua', 'Parent'), ('mertua', 'Parent-in-law'), ('famili_lain', 'Other relative'), ('lainnya', 'Other')], max_length=12)),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, max_length=40)),
-                ('family', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.family')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("kepala", "Head of family (kepala keluarga)"),
+                            ("suami", "Husband"),
+                            ("istri", "Wife"),
+                            ("anak", "Child"),
+                            ("menantu", "Son/daughter-in-law"),
+                            ("cucu", "Grandchild"),
+                            ("orang_tua", "Parent"),
+                            ("mertua", "Parent-in-law"),
+                            ("famili_lain", "Other relative"),
+                            ("lainnya", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("end_reason", models.CharField(blank=True, max_length=40)),
+                (
+                    "family",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.family",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.resident",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='family',
-            index=models.Index(fields=['desa', 'rw', 'rt'], name='family_area_idx'),
+            model_name="family",
+            index=models.Index(fields=["desa", "rw", "rt"], name="family_area_idx"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['desa', 'rw', 'rt'], name='resident_area_idx'),
+            model_name="resident",
+            index=models.Index(fields=["desa", "rw", "rt"], name="resident_area_idx"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['birth_date'], name='resident_birth_idx'),
+            model_name="resident",
+            index=models.Index(fields=["birth_date"], name="resident_birth_idx"),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.UniqueConstraint(condition=models.Q(('relationship', 'kepala')), fields=('family',), name='one_head_per_family'),
+            model_name="resident",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("relationship", "kepala")), fields=("family",), name="one_head_per_family"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['M', 'F'])), name='resident_sex_valid'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sex__in", ["M", "F"])), name="resident_sex_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phone',
-            constraint=models.UniqueConstraint(fields=('resident', 'number'), name='unique_resident_phone'),
+            model_name="phone",
+            constraint=models.UniqueConstraint(fields=("resident", "number"), name="unique_resident_phone"),
         ),
         migrations.AddConstraint(
-            model_name='familymembership',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('resident',), name='one_open_membership'),
+            model_name="familymembership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("resident",),
+                name="one_open_membership",
+            ),
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_name_search_index'),
+        ("registry", "0003_name_search_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='resident',
-            name='life_status',
-            field=models.CharField(choices=[('alive', 'Alive'), ('dead', 'Dead'), ('moved_out', 'Moved out'), ('merged', 'NIK retired (duplicate merged)')], db_index=True, default='alive', max_length=10, verbose_name='life status'),
+            model_name="resident",
+            name="life_status",
+            field=models.CharField(
+                choices=[
+                    ("alive", "Alive"),
+                    ("dead", "Dead"),
+                    ("moved_out", "Moved out"),
+                    ("merged", "NIK retired (duplicate merged)"),
+                ],
+                db_index=True,
+                default="alive",
+                max_length=10,
+                verbose_name="life status",
+            ),
         ),
     ]
