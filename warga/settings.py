@@ -291,3 +291,19 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 
 # Django's admin bypasses Warga's scoping and audit; off unless an administrator turns it on.
 ADMIN_ENABLED = env_bool("ADMIN_ENABLED", False)
+
+# --- Service rules an office may tune (all optional) -------------------------------------
+KANNEL_CALLBACK_BASE_URL = env(
+    "KANNEL_CALLBACK_BASE_URL"
+)  # how Kannel reaches Warga, e.g. http://127.0.0.1:8000
+KANNEL_CALLBACK_ALLOWED_IPS = env_list("KANNEL_CALLBACK_ALLOWED_IPS") or None
+KANNEL_SMSC_ID = env("KANNEL_SMSC_ID")
+SMS_PRICE_PER_SEGMENT = env("SMS_PRICE_PER_SEGMENT", "350")  # rupiah, for broadcast cost previews
+SMS_INVITATION_MONTHLY_QUOTA = env_int("SMS_INVITATION_MONTHLY_QUOTA", 2)
+SMS_INVITATION_MAX_CHARS = env_int("SMS_INVITATION_MAX_CHARS", 300)
+SMS_INVITATION_ALLOW_LINKS = env_bool("SMS_INVITATION_ALLOW_LINKS", False)
+UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 20)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 3_000_000)
+CARDS_SUKET_VALID_DAYS = env_int("CARDS_SUKET_VALID_DAYS", 180)
+CARDS_UNCOLLECTED_DAYS = env_int("CARDS_UNCOLLECTED_DAYS", 30)
+NIK_CHECK_RATE_PER_MINUTE = env_int("NIK_CHECK_RATE_PER_MINUTE", 30)
