@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/warga
+# Two workers by default (CI machines have two cores); PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n 2 -rs
 
 .PHONY: install demo serve test test-postgres test-browser check lint types migrations-check translations messages clean
 
