@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from warga.core.middleware import client_ip
+from warga.core.ratelimit import over_limit
 
 DEFAULT_LIMITS = {
     "track": (30, 600),  # 30 look-ups per 10 minutes and IP
@@ -19,11 +19,4 @@ def rate_limited(request: HttpRequest, bucket: str) -> bool:
     """Count one hit; True when this IP went over the bucket's limit in the window."""
     limit, window = getattr(settings, "APPLICATIONS_RATE_LIMITS", {}).get(bucket, DEFAULT_LIMITS[bucket])
     key = f"applications:rl:{bucket}:{client_ip(request) or 'unknown'}"
-    if cache.add(key, 1, window):
-        return limit < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        count = 1
-    return count > limit
+    return over_limit(key, limit=limit, window=window)

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -19,6 +18,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.middleware import client_ip
+from warga.core.ratelimit import over_limit
 from warga.regions.models import Region
 from warga.regions.selectors import kecamatan_lookup
 
@@ -452,13 +452,7 @@ def _rate_limit(request: HttpRequest) -> None:
     limit = int(getattr(settings, "NIK_CHECK_RATE_PER_MINUTE", 30))
     window = int(timezone.now().timestamp() // 60)
     key = f"registry:nikcheck:{client_ip(request) or 'unknown'}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
+    if over_limit(key, limit=limit, window=120):
         raise Throttled(wait=60)
 
 
