@@ -7,25 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.forms import StyledForm, style_fields
+from warga.core.forms import ChoicesForm, StyledForm
 
 from .models import ItemResult, KtpStatus, ProofKind, RuleKind
-
-
-class ChoicesForm(StyledForm):
-    """A styled form whose choice lists depend on the officer: set them before styling,
-    because styling reads the bound form's errors."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        options = {k: kwargs.pop(k) for k in list(kwargs) if k in self.option_names}
-        forms.Form.__init__(self, *args, **kwargs)
-        self.setup(**options)
-        style_fields(self)
-
-    option_names: tuple[str, ...] = ()
-
-    def setup(self, **options: Any) -> None:
-        """Fill in the choice lists (querysets) for this officer."""
 
 
 def _set_queryset(form: forms.Form, name: str, queryset: Any) -> None:

@@ -15,4 +15,4 @@ class CoreConfig(AppConfig):
         autodiscover_modules("nav")
         import warga.periodic  # noqa: F401  (registers the periodic tasks with Huey)
 
-        from . import checks, signals  # noqa: F401
+        from . import checks  # noqa: F401

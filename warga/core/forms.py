@@ -17,6 +17,25 @@ class StyledForm(forms.Form):
         mark_invalid(self)
 
 
+class ChoicesForm(StyledForm):
+    """A styled form whose choice lists depend on the officer (their area, unit, offices).
+
+    Subclasses list the keyword options they take in `option_names` and fill their choices in
+    `setup()`, which runs once the fields exist and before they are styled.
+    """
+
+    option_names: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in self.option_names}
+        forms.Form.__init__(self, *args, **kwargs)
+        self.setup(**options)
+        style_fields(self)
+
+    def setup(self, **options: Any) -> None:
+        """Fill in the choice lists for this officer."""
+
+
 class StyledModelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,6 @@ wins), so two concurrent retries cannot both run. Same key with another body →
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -84,7 +83,3 @@ class IdempotencyMiddleware:
 def idempotency_purge() -> int:
     deleted, _details = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
     return deleted
-
-
-def body_json(request: HttpRequest) -> object:
-    return json.loads(request.body or b"null")

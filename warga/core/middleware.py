@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -39,7 +39,7 @@ class RequestContextMiddleware:
                 logout(request)
                 if not is_api:
                     messages.info(request, _("Your session expired. Please log in again."))
-                    return redirect(f"{settings.LOGIN_URL and '/login/'}?next={request.path}")
+                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
             elif not last or now - last > 60:
                 request.session["last_seen"] = now
         ctx = RequestContext(

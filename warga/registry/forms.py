@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.forms import StyledForm, style_fields
+from warga.core.forms import ChoicesForm, StyledForm
 from warga.regions.models import Region, RegionLevel
 
 from .models import BloodType, Education, MaritalStatus, Relationship, Religion, Resident, Sex
@@ -36,22 +36,6 @@ def desa_choices(*, within: str | None = None) -> list[tuple[str, str]]:
         .order_by("code")
     )
     return [(d.code, f"{d.parent.name if d.parent else ''} – {d.name}") for d in desas]
-
-
-class ChoicesForm(StyledForm):
-    """A styled form whose choices depend on the request.
-
-    StyledForm styles fields in its __init__ and, for a bound form, reads `errors` to mark
-    invalid fields, which validates the form; choices must therefore be set before that.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        forms.Form.__init__(self, *args, **kwargs)
-        self.setup()
-        style_fields(self)
-
-    def setup(self) -> None:
-        raise NotImplementedError
 
 
 class DocumentsField(forms.CharField):
@@ -82,7 +66,7 @@ class SearchForm(ChoicesForm):
         self.area_code = area_code
         super().__init__(*args, **kwargs)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         self.fields["desa"].choices = _blank(desa_choices(within=self.area_code), _("All in my area"))  # type: ignore[attr-defined]
 
 
@@ -145,7 +129,7 @@ class BirthForm(ChoicesForm):
         self.members = members
         super().__init__(*args, **kwargs)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         women = [(str(m.pk), m.full_name) for m in self.members if m.sex == Sex.FEMALE]
         men = [(str(m.pk), m.full_name) for m in self.members if m.sex == Sex.MALE]
         self.fields["mother"].choices = _blank(women, _("Not in this KK / unknown"))  # type: ignore[attr-defined]
@@ -182,7 +166,7 @@ class MoveForm(ChoicesForm):
         self.people = members
         super().__init__(*args, **kwargs)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         self.fields["members"].choices = [(str(m.pk), m.full_name) for m in self.people]  # type: ignore[attr-defined]
         self.fields["to_desa"].choices = _blank(desa_choices())  # type: ignore[attr-defined]
 
@@ -246,7 +230,7 @@ class MoveInForm(ChoicesForm):
         self.area_code = area_code
         super().__init__(*args, **kwargs)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         self.fields["desa"].choices = _blank(desa_choices(within=self.area_code))  # type: ignore[attr-defined]
 
 
@@ -276,7 +260,7 @@ class StatsForm(ChoicesForm):
         self.area_choices = choices
         super().__init__(*args, **kwargs)
 
-    def setup(self) -> None:
+    def setup(self, **options: Any) -> None:
         self.fields["area"].choices = self.area_choices  # type: ignore[attr-defined]
 
     def clean_on(self) -> Any:

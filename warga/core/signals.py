@@ -1,1 +1,0 @@
-"""Audit triggers are installed by migration; nothing to connect at runtime yet."""
