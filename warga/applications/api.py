@@ -5,7 +5,7 @@ Mounted at the API root (PREFIX = "") so that the public `/track/{code}` and
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -80,6 +80,8 @@ class ApplicationOut(Schema):
     overdue: bool
     document_number: str | None
     submitted_at: datetime | None
+    signed_at: datetime | None
+    needs_signature: bool
 
 
 class EventOut(Schema):
@@ -117,6 +119,8 @@ class ApplicationDetailOut(ApplicationOut):
     return_reason: str
     effect_result: dict[str, Any]
     handed_to: str
+    signature_place: str
+    signature_witness: str | None
     events: list[EventOut]
     attachments: list[AttachmentOut]
     checklist: list[ChecklistItemOut]
@@ -145,6 +149,10 @@ class TransitionIn(Schema):
     expected_version: int | None = None
     handed_to: str = ""
     proof: str = ""
+
+
+class SignatureIn(Schema):
+    where: Literal["counter", "outreach"] = "counter"
 
 
 class BatchOut(Schema):
@@ -292,6 +300,8 @@ def application_out(app: Application, *, today: date | None = None) -> dict[str,
         "overdue": bool(app.stage_due_on and app.stage_due_on < today and app.status in ACTIVE_STATUSES),
         "document_number": app.document_number,
         "submitted_at": app.submitted_at,
+        "signed_at": app.signed_at,
+        "needs_signature": app.needs_signature,
     }
 
 
@@ -309,6 +319,10 @@ def application_detail_out(app: Application) -> dict[str, Any]:
         "return_reason": app.return_reason,
         "effect_result": app.effect_result,
         "handed_to": app.handed_to,
+        "signature_place": app.signature_place,
+        "signature_witness": app.signature_witness.username
+        if app.signature_witness_id and app.signature_witness
+        else None,
         "events": [
             {
                 "action": e.action,
@@ -350,7 +364,9 @@ def application_detail_out(app: Application) -> dict[str, Any]:
 def _load(actor: Actor, application_id: int) -> Application:
     actor.require(caps.VIEW)
     return get_scoped(
-        Application.objects.select_related("service", "office", "assigned_to"), actor, pk=application_id
+        Application.objects.select_related("service", "office", "assigned_to", "signature_witness"),
+        actor,
+        pk=application_id,
     )
 
 
@@ -418,7 +434,9 @@ def application_create(request: HttpRequest, payload: SubmitIn) -> Status[dict[s
 
 
 def _load_fresh(pk: int) -> Application:
-    return Application.objects.select_related("service", "office", "assigned_to").get(pk=pk)
+    return Application.objects.select_related("service", "office", "assigned_to", "signature_witness").get(
+        pk=pk
+    )
 
 
 @router.get("/applications", response={200: list[ApplicationOut], **errors(401, 403)}, summary="Work queue")
@@ -431,8 +449,10 @@ def application_list(
     overdue: bool = False,
     code: str | None = None,
     mine: bool = True,
+    unsigned: bool = False,
 ) -> list[dict[str, Any]]:
-    """Your unit's queue (mine=true: files waiting for what you may do), overdue first."""
+    """Your unit's queue (mine=true: files waiting for what you may do), overdue first.
+    unsigned=true: only files still waiting for the applicant's signature."""
     actor = actor_of(request)
     actor.require(caps.VIEW)
     qs = selectors.applications_queue(
@@ -443,6 +463,7 @@ def application_list(
         overdue=overdue,
         code=services.tracking_code_normalize(code) if code else None,
         mine=mine,
+        unsigned=unsigned,
     ).select_related("assigned_to")
     today = timezone.localdate()
     return _LazyOut(qs, today)  # type: ignore[return-value]
@@ -515,6 +536,21 @@ def application_transition(
         handed_to=payload.handed_to,
         proof=payload.proof,
     )
+    return application_out(_load_fresh(app.pk))
+
+
+@router.post(
+    "/applications/{int:application_id}/signature",
+    response={200: ApplicationOut, **errors(401, 403, 404, 409)},
+    summary="Record the applicant's signature on the paper form",
+)
+def application_signature(request: HttpRequest, application_id: int, payload: SignatureIn) -> dict[str, Any]:
+    """The applicant signed the form in front of you: at the counter of the handling office
+    (`where = counter`) or in the field (`where = outreach`, outreach officers). A file already
+    signed or finished answers 409."""
+    actor = actor_of(request)
+    app = get_scoped(Application.objects.all(), actor, pk=application_id)
+    app = services.application_signature_record(actor=actor, application=app, where=payload.where)
     return application_out(_load_fresh(app.pk))
 
 

@@ -36,6 +36,13 @@ class Effect(models.TextChoices):
     MOVE_IN = "move_in", _("Move in (kedatangan)")
 
 
+class SignaturePlace(models.TextChoices):
+    """Where an officer witnessed the applicant sign the paper form (formulir F-1.xx)."""
+
+    COUNTER = "counter", _("Kecamatan counter")
+    OUTREACH = "outreach", _("Outreach (jemput bola)")
+
+
 class ApplicantRule(models.TextChoices):
     RESIDENT = "resident", _("A living resident in the register")
     RESIDENT_WITH_FAMILY = "family", _("A living resident with a KK (KK number checked)")
@@ -191,6 +198,9 @@ STAGE_OF_STATUS: dict[str, str | None] = {
 }
 ACTIVE_STATUSES = [s for s, stage in STAGE_OF_STATUS.items() if stage is not None]
 FINISHED_STATUSES = [Status.HANDED_OVER, Status.CLOSED, Status.REJECTED]
+# Files still on their way for which the applicant's signature can be collected (the active ones and
+# those waiting for the applicant to correct something; not drafts, not finished files).
+SIGNATURE_PENDING_STATUSES = [*ACTIVE_STATUSES, Status.RETURNED_TO_APPLICANT]
 
 
 class Batch(models.Model):
@@ -275,6 +285,20 @@ class Application(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    # The applicant's signature on the paper form, witnessed by an officer. Counter and outreach
+    # applications are signed when they are taken; online ones wait for it (null = not yet).
+    signed_at = models.DateTimeField(_("signed by the applicant"), null=True, blank=True)
+    signature_witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signature witnessed by"),
+    )
+    signature_place = models.CharField(
+        _("signed at"), max_length=10, choices=SignaturePlace.choices, blank=True
+    )
 
     scope_region_field = "kecamatan"
 
@@ -284,8 +308,18 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["kecamatan", "status", "stage_due_on"], name="app_queue_kec_idx"),
             models.Index(fields=["status", "stage_due_on"], name="app_queue_idx"),
+            # The work queues: files on their way in due order, read from the index alone (the
+            # finished hundreds of thousands stay out of it; PostgreSQL covers area and status).
+            models.Index(
+                fields=["stage_due_on", "id"],
+                include=["kecamatan", "status"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="app_active_due_idx",
+            ),
             models.Index(fields=["submitted_at"], name="app_submitted_idx"),
             models.Index(fields=["applicant_nik"], name="app_applicant_nik_idx"),
+            # The few files still waiting for a signature, looked up by applicant (outreach targets).
+            models.Index(fields=["applicant"], condition=Q(signed_at__isnull=True), name="app_unsigned_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -303,6 +337,10 @@ class Application(models.Model):
     @property
     def is_ready_for_collection(self) -> bool:
         return self.status == Status.SENT_TO_KECAMATAN and self.ready_at is not None
+
+    @property
+    def needs_signature(self) -> bool:
+        return self.signed_at is None and self.status in SIGNATURE_PENDING_STATUSES
 
 
 class ApplicationEvent(models.Model):

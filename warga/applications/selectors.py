@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -21,13 +21,16 @@ from warga.org.models import Unit, UnitKind
 from . import capabilities as caps
 from .models import (
     ACTIVE_STATUSES,
+    SIGNATURE_PENDING_STATUSES,
     STAGE_OF_STATUS,
     Application,
     ApplicationEvent,
     Batch,
+    Channel,
     OfficeMode,
     OfficeRollout,
     PaperBatch,
+    RequiredDocument,
     Service,
     Status,
 )
@@ -70,6 +73,7 @@ EVENT_LABELS = {
     "submit": gettext_noop("Application received"),
     "lodge": gettext_noop("Application received"),
     "resubmit": gettext_noop("Resubmitted after correction"),
+    "sign": gettext_noop("Applicant's signature received"),
     "verify": gettext_noop("Verified at the kecamatan"),
     "return_to_applicant": gettext_noop("Returned to the applicant"),
     "send": gettext_noop("Sent to the Disdukcapil"),
@@ -128,9 +132,11 @@ def applications_queue(
     code: str | None = None,
     mine: bool = True,
     sandbox: bool | None = None,
+    unsigned: bool = False,
     today: date | None = None,
 ) -> QuerySet[Application]:
-    """A unit's queue, overdue files first, then by stage due date."""
+    """A unit's queue, overdue files first, then by stage due date. `unsigned`: only the files
+    still waiting for the applicant's signature."""
     today = today or timezone.localdate()
     qs = applications_visible(actor).select_related("service", "office")
     if code:
@@ -148,16 +154,41 @@ def applications_queue(
     if office_id:
         qs = qs.filter(office_id=office_id)
     if overdue:
-        qs = qs.filter(stage_due_on__lt=today, status__in=ACTIVE_STATUSES)
+        # Only files on their way have a stage due date; repeating the status condition here
+        # would make PostgreSQL misjudge how many rows match and leave the queue index aside.
+        qs = qs.filter(stage_due_on__lt=today)
     if sandbox is not None:
         qs = qs.filter(is_sandbox=sandbox)
+    if unsigned:
+        qs = filter_awaiting_signature(qs)
+    # Overdue files first, then by stage due date: only files on their way have a stage due date
+    # (it is cleared when a file leaves the active states), so due-date order puts the overdue
+    # ones first by itself and the queue is read in index order (app_active_due_idx).
     return qs.annotate(
         is_overdue=Case(
             When(Q(stage_due_on__lt=today) & Q(status__in=ACTIVE_STATUSES), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )
-    ).order_by("-is_overdue", "stage_due_on", "id")
+    ).order_by(F("stage_due_on").asc(nulls_last=True), "id")
+
+
+def filter_awaiting_signature(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """The files of `qs` still on their way whose applicant has not signed the paper form yet."""
+    return qs.filter(signed_at__isnull=True, status__in=SIGNATURE_PENDING_STATUSES)
+
+
+def applications_awaiting_signature(
+    *, actor: Actor, desa_code: str | None = None, include_sandbox: bool = False
+) -> QuerySet[Application]:
+    """Pending applications needing the applicant's signature, in the actor's area, oldest first;
+    `desa_code` narrows them to applicants living in that desa."""
+    qs = filter_awaiting_signature(applications_visible(actor))
+    if not include_sandbox:
+        qs = qs.filter(is_sandbox=False)
+    if desa_code:
+        qs = qs.filter(applicant__desa_id=desa_code)
+    return qs.select_related("service", "office").order_by("submitted_at", "id")
 
 
 def application_history(application: Application) -> QuerySet[ApplicationEvent]:
@@ -214,6 +245,9 @@ class TrackView:
     steps: list[TrackedStep]
     reason: str
     is_sandbox: bool
+    # An online file returned to the applicant can be corrected and sent again from this page.
+    can_resubmit: bool = False
+    requirements: list[RequiredDocument] = field(default_factory=list)
 
 
 def track_lookup(code: str) -> TrackView | None:
@@ -239,6 +273,9 @@ def track_lookup(code: str) -> TrackView | None:
         if application.status in (Status.RETURNED_TO_APPLICANT, Status.REJECTED)
         else ""
     )
+    can_resubmit = (
+        application.status == Status.RETURNED_TO_APPLICANT and application.channel == Channel.ONLINE
+    )
     return TrackView(
         code=application.tracking_code,
         service=application.service.display_name,
@@ -253,6 +290,8 @@ def track_lookup(code: str) -> TrackView | None:
         steps=steps,
         reason=reason,
         is_sandbox=application.is_sandbox,
+        can_resubmit=can_resubmit,
+        requirements=list(application.service.requirements.all()) if can_resubmit else [],
     )
 
 

@@ -8,6 +8,7 @@ officers can never both move the same file; a Disdukcapil verifier takes a file 
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from warga.audit.services import audit_read, audit_record
-from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from warga.core.scoping import ANONYMOUS, Actor, get_scoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
@@ -34,6 +35,7 @@ from .catalogue import clean_service_data, schema_errors
 from .effects import Subjects, effect_apply, effect_check, effect_describe, effect_recheck, snapshot
 from .models import (
     ACTIVE_STATUSES,
+    FINISHED_STATUSES,
     STAGE_OF_STATUS,
     ApplicantRule,
     Application,
@@ -49,6 +51,7 @@ from .models import (
     PaperBatch,
     RequiredDocument,
     Service,
+    SignaturePlace,
     Status,
 )
 from .uploads import check_file
@@ -252,6 +255,8 @@ def application_submit(
     name = applicant.full_name if applicant else str(cleaned.get("full_name", ""))
     now = _now()
     status = Status.DRAFT if draft else Status.SUBMITTED
+    # At the counter and in the field the applicant signs the form in front of the officer.
+    witnessed = channel in (Channel.COUNTER, Channel.OUTREACH)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -272,6 +277,9 @@ def application_submit(
                     register_snapshot=snapshot(subjects),
                     client_ref=client_ref if actor.user else "",
                     created_by=actor.user,
+                    signed_at=now if witnessed else None,
+                    signature_witness=actor.user if witnessed else None,
+                    signature_place=channel if witnessed else "",
                 )
             break
         except IntegrityError:
@@ -396,6 +404,78 @@ def application_update(
     return application
 
 
+# --- The applicant's signature ------------------------------------------------------------------
+
+
+def _signature_capability(where: str) -> str:
+    if where == SignaturePlace.COUNTER:
+        return caps.SUBMIT
+    if where == SignaturePlace.OUTREACH:
+        return caps.SUBMIT_OUTREACH
+    raise InvalidInput(
+        _("Say where the signature was collected: at the counter or in the field."),
+        code="applications.signature_place_invalid",
+    )
+
+
+def _signature_refusal(application: Application) -> Conflict:
+    if application.signed_at is not None:
+        return Conflict(
+            _("The applicant has already signed this application (%(date)s).")
+            % {"date": timezone.localtime(application.signed_at).strftime("%d-%m-%Y %H:%M")},
+            code="applications.already_signed",
+        )
+    return Conflict(
+        _("The application is %(status)s; a signature can no longer be recorded.")
+        % {"status": application.get_status_display().lower()},
+        code="applications.signature_closed",
+        details={"status": application.status},
+    )
+
+
+@transaction.atomic
+def application_signature_record(*, actor: Actor, application: Application, where: str) -> Application:
+    """Record that the applicant signed the paper form in front of the acting officer.
+
+    At the counter (`where="counter"`) the officer of the handling office records it; in the field
+    (`where="outreach"`) an outreach officer does. A file already signed or finished is refused
+    (409); the write is one conditional UPDATE, so two officers recording at once sign it once.
+    """
+    actor.require(_signature_capability(where))
+    application = get_scoped(
+        Application.objects.select_related("service", "office"), actor, pk=application.pk
+    )
+    if where == SignaturePlace.COUNTER:
+        _require_unit(actor, application, "kecamatan")
+    if application.signed_at is not None or application.status in FINISHED_STATUSES:
+        raise _signature_refusal(application)
+    now = _now()
+    rows = (
+        Application.objects.filter(pk=application.pk, signed_at__isnull=True)
+        .exclude(status__in=FINISHED_STATUSES)
+        .update(signed_at=now, signature_witness=actor.user, signature_place=where, updated_at=now)
+    )
+    if rows != 1:
+        application.refresh_from_db()
+        raise _signature_refusal(application)
+    application.refresh_from_db()
+    _event(
+        application,
+        actor=actor,
+        action="sign",
+        from_status=application.status,
+        to_status=application.status,
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="applications.application.sign",
+        obj=application,
+        summary={"where": where, "status": application.status},
+    )
+    return application
+
+
 # --- Documents ---------------------------------------------------------------------------------
 
 
@@ -436,6 +516,14 @@ def document_attach(
                 % {"status": application.get_status_display().lower()},
                 code="applications.not_editable",
             )
+    return _store_attachment(application=application, requirement=requirement, content=content, actor=actor)
+
+
+def _store_attachment(
+    *, application: Application, requirement: str, content: bytes, actor: Actor
+) -> Attachment:
+    """Check a scan by content, store it under a random name and make it the current one for
+    its checklist item (the previous one is kept, marked replaced)."""
     codes = set(application.service.requirements.values_list("code", flat=True))
     if requirement not in codes:
         raise InvalidInput(
@@ -512,6 +600,75 @@ def application_lodge_online(*, application_id: int) -> Application:
         summary={"channel": "online"},
     )
     _enter_submitted(application, now=_now(), first=True)
+    return application
+
+
+@transaction.atomic
+def application_resubmit_online(
+    *, tracking_code: str, applicant_nik: str, documents: dict[str, bytes], note: str = ""
+) -> Application:
+    """An online applicant whose file came back ("returned to the applicant") sends the corrected
+    scans and resubmits, from the tracking page. The tracking code (sent to the applicant's phone)
+    and the applicant's NIK must both match; the history keeps the return and the resubmission,
+    and replaced scans are kept, marked replaced. All or nothing."""
+    code = tracking_code_normalize(tracking_code)
+    application = (
+        Application.objects.select_related("service", "office")
+        .select_for_update()
+        .filter(tracking_code=code)
+        .exclude(status=Status.DRAFT)
+        .first()
+    )
+    if application is None or application.channel != Channel.ONLINE:
+        raise NotFound(_("Not found."))
+    given = "".join(ch for ch in (applicant_nik or "") if ch.isdigit())
+    if not hmac.compare_digest(given.encode(), (application.applicant_nik or "").encode()):
+        raise NotAllowed(
+            _("The NIK does not match this application's applicant."), code="applications.nik_mismatch"
+        )
+    if application.status != Status.RETURNED_TO_APPLICANT:
+        raise Conflict(
+            _("This application is %(status)s: there is nothing to send again.")
+            % {"status": application.get_status_display().lower()},
+            code="applications.not_returned",
+        )
+    note = _trim(" ".join((note or "").split()))
+    if not documents and not note:
+        raise InvalidInput(
+            _("Attach the corrected documents or explain what you corrected."),
+            code="applications.resubmit_empty",
+        )
+    labels = {r.code: r.display_label for r in application.service.requirements.all()}
+    for requirement, content in documents.items():
+        try:
+            _store_attachment(
+                application=application, requirement=requirement, content=content, actor=ANONYMOUS
+            )
+        except ServiceError as exc:
+            raise type(exc)(
+                f"{labels.get(requirement, requirement)}: {exc}", code=exc.code, details=exc.details
+            ) from exc
+    _require_documents(application)
+    now = _now()
+    Application.objects.filter(pk=application.pk).update(
+        status=Status.SUBMITTED, version=F("version") + 1, updated_at=now
+    )
+    application.refresh_from_db()
+    _event(
+        application,
+        actor=ANONYMOUS,
+        action="resubmit",
+        from_status=Status.RETURNED_TO_APPLICANT,
+        to_status=Status.SUBMITTED,
+        reason=note,
+    )
+    audit_record(
+        actor=ANONYMOUS,
+        action="applications.application.resubmit",
+        obj=application,
+        summary={"channel": "online", "documents": sorted(documents)},
+    )
+    _enter_submitted(application, now=now, first=False)
     return application
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.new_view, name="new"),
     path("<int:pk>/", views.detail_view, name="detail"),
     path("<int:pk>/transition/", views.transition_view, name="transition"),
+    path("<int:pk>/signature/", views.signature_view, name="signature"),
     path("<int:pk>/attach/<slug:requirement>/", views.attach_view, name="attach"),
     path("<int:pk>/documents/<int:attachment_id>/", views.attachment_view, name="attachment"),
     path("<int:pk>/receipt.pdf", views.receipt_view, name="receipt"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("apply/<slug:code>/", views.apply_view, name="apply_service"),
     path("track/", views.track_form_view, name="track"),
     path("track/<str:code>/", views.track_detail_view, name="track_detail"),
+    path("track/<str:code>/resubmit/", views.track_resubmit_view, name="track_resubmit"),
     path("verify/", views.verify_form_view, name="verify"),
     path("verify/<str:number>/<str:token>/", views.verify_detail_view, name="verify_detail"),
 ]

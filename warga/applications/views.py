@@ -43,6 +43,7 @@ from .models import (
     OfficeMode,
     PaperBatch,
     Service,
+    SignaturePlace,
     Status,
 )
 from .pdf import receipt_pdf
@@ -87,6 +88,7 @@ class QueueFilter(forms.Form):
     service = forms.ChoiceField(label=gettext_lazy("Service"), required=False)
     office = forms.ChoiceField(label=gettext_lazy("Office"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    unsigned = forms.BooleanField(label=gettext_lazy("Waiting for the signature only"), required=False)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -121,6 +123,7 @@ def queue_view(request: HttpRequest, actor: Actor) -> HttpResponse:
             "service": data.get("service") or None,
             "office_id": int(data["office"]) if data.get("office") else None,
             "overdue": bool(data.get("overdue")),
+            "unsigned": bool(data.get("unsigned")),
         }
     qs = selectors.applications_queue(actor=actor, **filters).select_related("assigned_to")
     page = paginate(request, qs, per_page=30)
@@ -243,7 +246,9 @@ def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     app = get_scoped(
-        Application.objects.select_related("service", "office", "assigned_to", "applicant", "family"),
+        Application.objects.select_related(
+            "service", "office", "assigned_to", "applicant", "family", "signature_witness"
+        ),
         actor,
         pk=pk,
     )
@@ -264,6 +269,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         Status.RETURNED_TO_KECAMATAN,
     )
     can_attach = editable and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
+    can_sign = app.needs_signature and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
     family_members = []
     if app.family_id and actor.can("registry.view"):
         family_members = list(
@@ -276,6 +282,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "events": selectors.application_history(app),
         "actions": _available_actions(actor, app),
         "can_attach": can_attach,
+        "can_sign": can_sign,
         "can_documents": actor.can(caps.DOCUMENTS),
         "can_print": bool(app.document_number) and (actor.can(caps.ISSUE) or actor.can(caps.HAND_OVER)),
         "status_label": selectors.status_label(app),
@@ -330,6 +337,24 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
     else:
         spec = services.ACTIONS[action]
         messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+    return redirect("applications:detail", pk)
+
+
+@require_POST
+@officer(caps.SUBMIT)
+def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The applicant signed the paper form at the counter, in front of this officer."""
+    application = get_scoped(Application.objects.all(), actor, pk=pk)
+    try:
+        services.application_signature_record(
+            actor=actor, application=application, where=SignaturePlace.COUNTER
+        )
+    except (NotFound, NotAllowed):
+        raise
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The applicant's signature is recorded."))
     return redirect("applications:detail", pk)
 
 
@@ -918,7 +943,76 @@ def track_detail_view(request: HttpRequest, code: str) -> HttpResponse:
             {"form": TrackForm(initial={"code": code}), "unknown": True},
             status=404,
         )
-    return render(request, "applications/public_track_detail.html", {"view": view})
+    return _track_page(request, view)
+
+
+class ResubmitForm(StyledForm):
+    applicant_nik = forms.RegexField(
+        label=gettext_lazy("Applicant's NIK"),
+        regex=r"^\d{16}$",
+        error_messages={"invalid": gettext_lazy("A NIK has 16 digits.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("What did you correct?"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _track_page(
+    request: HttpRequest, view: selectors.TrackView, form: ResubmitForm | None = None, **extra: Any
+) -> HttpResponse:
+    status = extra.pop("status", 200)
+    context = {"view": view, "resubmit_form": form or ResubmitForm(), **extra}
+    return render(request, "applications/public_track_detail.html", context, status=status)
+
+
+@csrf_exempt  # checked below, once the upload limit is in place
+def track_resubmit_view(request: HttpRequest, code: str) -> HttpResponse:
+    """An online applicant corrects a returned file: new scans and/or a note, NIK as proof."""
+    if request.method != "POST":
+        return redirect("applications:track_detail", code)
+    view = selectors.track_lookup(services.tracking_code_normalize(code))
+    if view is None or not view.can_resubmit:
+        raise Http404
+    if request_too_large(request, documents=max(1, len(view.requirements))):
+        return _track_page(request, view, error=str(too_large_error()), status=413)
+    request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _track_resubmit_protected(request, view)
+
+
+@csrf_protect
+def _track_resubmit_protected(request: HttpRequest, view: selectors.TrackView) -> HttpResponse:
+    form = ResubmitForm(request.POST)
+    if getattr(request, "upload_too_large", False):
+        return _track_page(request, view, form, error=str(too_large_error()), status=413)
+    if rate_limited(request, "track"):
+        return _track_page(
+            request,
+            view,
+            form,
+            error=_("Too many attempts from this connection. Please try again later."),
+            status=429,
+        )
+    if not form.is_valid():
+        return _track_page(request, view, form, status=422)
+    try:
+        documents = {}
+        for requirement in view.requirements:
+            upload = request.FILES.get(f"doc-{requirement.code}")
+            if upload is not None:
+                documents[requirement.code] = read_limited(upload, declared_size=upload.size)
+        services.application_resubmit_online(
+            tracking_code=view.code,
+            applicant_nik=form.cleaned_data["applicant_nik"],
+            documents=documents,
+            note=form.cleaned_data["note"],
+        )
+    except ServiceError as exc:
+        return _track_page(request, view, form, error=str(exc), status=exc.status)
+    messages.success(request, _("Sent again. The kecamatan office will check your application."))
+    return redirect("applications:track_detail", view.code)
 
 
 class VerifyForm(StyledForm):
