@@ -270,6 +270,8 @@ KANNEL_USERNAME = env("KANNEL_USERNAME", "warga")
 KANNEL_PASSWORD = env("KANNEL_PASSWORD")
 KANNEL_CALLBACK_SECRET = env("KANNEL_CALLBACK_SECRET")
 SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 50)
+# sendsms requests in flight per dispatcher (the rate itself is SMS_RATE_PER_SECOND).
+SMS_SEND_CONCURRENCY = env_int("SMS_SEND_CONCURRENCY", 16)
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", "21:00-06:00")
 
 # --- Logging: nothing personal goes to logs (no NIK, names, phone numbers, message text) ---
@@ -298,6 +300,9 @@ KANNEL_CALLBACK_BASE_URL = env(
 )  # how Kannel reaches Warga, e.g. http://127.0.0.1:8000
 KANNEL_CALLBACK_ALLOWED_IPS = env_list("KANNEL_CALLBACK_ALLOWED_IPS") or None
 KANNEL_SMSC_ID = env("KANNEL_SMSC_ID")
+# Delivery reports asked of Kannel: 19 = delivered + not delivered + rejected by the SMSC; 27 adds
+# "accepted by the SMSC" (one more callback per message).
+KANNEL_DLR_MASK = int(env("KANNEL_DLR_MASK", "19"))
 SMS_PRICE_PER_SEGMENT = env("SMS_PRICE_PER_SEGMENT", "350")  # rupiah, for broadcast cost previews
 SMS_INVITATION_MONTHLY_QUOTA = env_int("SMS_INVITATION_MONTHLY_QUOTA", 2)
 SMS_INVITATION_MAX_CHARS = env_int("SMS_INVITATION_MAX_CHARS", 300)

@@ -3,4 +3,10 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warga.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Kannel's delivery reports (one per message sent) skip the page middleware; see
+# warga/messaging/callbacks.py. Everything else is Django as usual.
+from warga.messaging.callbacks import KannelCallbackApp  # noqa: E402
+
+application = KannelCallbackApp(django_application)

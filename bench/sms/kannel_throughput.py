@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
-CONCURRENCY = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+CONCURRENCY = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 SECRET = "benchsecret"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,10 @@ def main() -> None:
     site = f"http://127.0.0.1:{port}"
     work = Path(tempfile.mkdtemp(prefix="warga-bench-kannel-"))
     harness = KannelHarness(
-        work, incoming_url=f"{site}/api/v1/sms/kannel/incoming?secret={SECRET}", max_messages=5
+        work,
+        incoming_url=f"{site}/api/v1/sms/kannel/incoming?secret={SECRET}",
+        max_messages=5,
+        log_level=int(os.environ.get("BENCH_KANNEL_LOG_LEVEL", "1")),  # as in deploy/kannel (info)
     )
     harness.start()
     env = {
@@ -53,7 +56,7 @@ def main() -> None:
         "KANNEL_CALLBACK_SECRET": SECRET,
         "SITE_URL": site,
         "SMS_QUIET_HOURS": "",
-        "SMS_RATE_PER_SECOND": "1000",
+        "SMS_RATE_PER_SECOND": os.environ.get("BENCH_RATE", "1000"),
         "SMS_SEND_CONCURRENCY": str(CONCURRENCY),
         "LOG_LEVEL": "WARNING",
     }
@@ -68,9 +71,9 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "4",
+            os.environ.get("BENCH_WEB_WORKERS", "4"),
             "--threads",
-            "4",
+            os.environ.get("BENCH_WEB_THREADS", "4"),
             "--log-level",
             "warning",
         ],
@@ -123,7 +126,7 @@ def run(harness, site: str) -> None:
     )
     print(
         f"DLRs: {done:,}/{N:,} delivered after {dlr_s:.1f} s = {done / dlr_s:,.0f} DLR/s end to end "
-        f"(2 callbacks per message: type 8 and type 1)"
+        f"(KANNEL_DLR_MASK={os.environ.get('KANNEL_DLR_MASK', '19')})"
     )
 
     # Raw limit: bare sendsms calls, same concurrency, no Warga in the loop.

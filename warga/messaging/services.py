@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,10 +164,114 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def number_blocked_for_broadcasts(number: str) -> bool:
-    return (
-        NumberPreference.objects.filter(number=number)
+    return bool(_blocked_numbers([number]))
+
+
+def _blocked_numbers(numbers: Iterable[str]) -> set[str]:
+    """Of these numbers, the ones that opted out or failed permanently (one query)."""
+    wanted = set(numbers)
+    if not wanted:
+        return set()
+    return set(
+        NumberPreference.objects.filter(number__in=wanted)
         .filter(Q(opted_out_at__isnull=False) | Q(failed_permanently_at__isnull=False))
-        .exists()
+        .values_list("number", flat=True)
+    )
+
+
+def _screen_claimed(messages: list[SmsMessage]) -> list[SmsMessage]:
+    """Consent and quiet hours for claimed messages, checked once for the whole batch: broadcasts
+    to opted-out or dead numbers are cancelled, broadcasts caught by quiet hours go back to the
+    queue until they end. Returns the messages that may be handed to the gateway."""
+    consent = [m for m in messages if m.purpose in CONSENT_PURPOSES]
+    if not consent:
+        return messages
+    held: set[int] = set()
+    blocked = _blocked_numbers(m.to for m in consent)
+    cancel = [m.pk for m in consent if m.to in blocked]
+    if cancel:
+        SmsMessage.objects.filter(pk__in=cancel, status=SmsStatus.SENDING).update(
+            status=SmsStatus.CANCELLED,
+            error="opted out or number failed permanently",
+            failed_at=timezone.now(),
+        )
+        held.update(cancel)
+    resume = quiet_hours_end()
+    if resume is not None:  # quiet hours began after the claim
+        later = [m.pk for m in consent if m.pk not in held]
+        SmsMessage.objects.filter(pk__in=later, status=SmsStatus.SENDING).update(
+            status=SmsStatus.QUEUED, not_before=resume
+        )
+        held.update(later)
+    return [m for m in messages if m.pk not in held]
+
+
+@dataclass
+class _Outcome:
+    message: SmsMessage
+    gateway_message_id: str = ""
+    delivered: bool = False
+    error: GatewayError | GatewayOutcomeUnknown | None = None
+
+
+def _hand_over(gateway: Gateway, message: SmsMessage, send_at: float) -> _Outcome:
+    """Wait for the message's slot in the rate budget, then give it to the gateway. No database."""
+    wait = send_at - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    try:
+        result = gateway.send(message)
+    except (GatewayError, GatewayOutcomeUnknown) as exc:
+        return _Outcome(message, error=exc)
+    return _Outcome(message, gateway_message_id=result.gateway_message_id, delivered=result.delivered)
+
+
+def _record_outcomes(gateway: Gateway, outcomes: list[_Outcome]) -> None:
+    """Write the gateway's answers. Accepted messages are recorded together, one UPDATE per kind
+    of answer; a delivery report may already have arrived (Kannel is fast), so a message that
+    has left `sending` never steps back."""
+    now = timezone.now()
+    accepted: dict[bool, list[int]] = {True: [], False: []}
+    for outcome in outcomes:
+        message = outcome.message
+        attempts = message.attempts + 1
+        if isinstance(outcome.error, GatewayOutcomeUnknown):
+            SmsMessage.objects.filter(pk=message.pk).update(
+                attempts=attempts, gateway=gateway.name, error=str(outcome.error)[:300]
+            )
+            logger.warning("sms %s: outcome unknown (%s); left for reconciliation", message.pk, outcome.error)
+        elif isinstance(outcome.error, GatewayError):
+            give_up = outcome.error.permanent or attempts >= _setting("SMS_MAX_ATTEMPTS", 5)
+            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+                status=SmsStatus.FAILED if give_up else SmsStatus.QUEUED,
+                attempts=attempts,
+                error=str(outcome.error)[:300],
+                failed_at=now if give_up else None,
+                not_before=None if give_up else now + _retry_delay(attempts),
+                gateway=gateway.name,
+            )
+            logger.info("sms %s: gateway refused (%s), attempt %s", message.pk, outcome.error, attempts)
+        elif outcome.gateway_message_id:
+            _record_accepted([message.pk], gateway, now, outcome.delivered, outcome.gateway_message_id)
+        else:
+            accepted[outcome.delivered].append(message.pk)
+    for delivered, ids in accepted.items():
+        if ids:
+            _record_accepted(ids, gateway, now, delivered, "")
+
+
+def _record_accepted(
+    ids: list[int], gateway: Gateway, now: datetime, delivered: bool, gateway_id: str
+) -> None:
+    final = SmsStatus.DELIVERED if delivered else SmsStatus.SENT
+    SmsMessage.objects.filter(pk__in=ids).update(
+        status=Case(When(status=SmsStatus.SENDING, then=Value(final)), default=F("status")),
+        attempts=F("attempts") + 1,
+        gateway=gateway.name,
+        gateway_message_id=Value(gateway_id) if gateway_id else F("gateway_message_id"),
+        sent_at=now,
+        delivered_at=Value(now) if delivered else F("delivered_at"),
+        error="",
     )
 
 
@@ -177,62 +281,12 @@ def sms_send_claimed(
     """Hand one claimed (`sending`) message to the gateway and record the outcome.
 
     `send_at` (monotonic clock): the caller already reserved this message's slot in the rate
-    budget (the dispatcher reserves a whole batch at once); otherwise one slot is reserved here."""
+    budget; otherwise one slot is reserved here."""
     gateway = gateway or get_gateway()
-    if message.purpose in CONSENT_PURPOSES:
-        if number_blocked_for_broadcasts(message.to):
-            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-                status=SmsStatus.CANCELLED,
-                error="opted out or number failed permanently",
-                failed_at=timezone.now(),
-            )
-            message.refresh_from_db()
-            return message
-        resume = quiet_hours_end()
-        if resume is not None:  # quiet hours began after the claim
-            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-                status=SmsStatus.QUEUED, not_before=resume
-            )
-            message.refresh_from_db()
-            return message
-    if send_at is None:
-        wait = throttle_reserve(gateway=gateway.name, units=message.segments)
-    else:
-        wait = send_at - time.monotonic()
-    if wait > 0:
-        time.sleep(wait)
-    attempts = message.attempts + 1
-    now = timezone.now()
-    try:
-        result = gateway.send(message)
-    except GatewayOutcomeUnknown as exc:
-        SmsMessage.objects.filter(pk=message.pk).update(
-            attempts=attempts, gateway=gateway.name, error=str(exc)[:300]
-        )
-        logger.warning("sms %s: outcome unknown (%s); left for reconciliation", message.pk, exc)
-    except GatewayError as exc:
-        give_up = exc.permanent or attempts >= _setting("SMS_MAX_ATTEMPTS", 5)
-        SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-            status=SmsStatus.FAILED if give_up else SmsStatus.QUEUED,
-            attempts=attempts,
-            error=str(exc)[:300],
-            failed_at=now if give_up else None,
-            not_before=None if give_up else now + _retry_delay(attempts),
-            gateway=gateway.name,
-        )
-        logger.info("sms %s: gateway refused (%s), attempt %s", message.pk, exc, attempts)
-    else:
-        final = SmsStatus.DELIVERED if result.delivered else SmsStatus.SENT
-        SmsMessage.objects.filter(pk=message.pk).update(
-            # A delivery report may already have arrived (Kannel is fast): never step back.
-            status=Case(When(status=SmsStatus.SENDING, then=Value(final)), default=F("status")),
-            attempts=attempts,
-            gateway=gateway.name,
-            gateway_message_id=result.gateway_message_id or F("gateway_message_id"),
-            sent_at=now,
-            delivered_at=now if result.delivered else F("delivered_at"),
-            error="",
-        )
+    if _screen_claimed([message]):
+        if send_at is None:
+            send_at = time.monotonic() + throttle_reserve(gateway=gateway.name, units=message.segments)
+        _record_outcomes(gateway, [_hand_over(gateway, message, send_at)])
     message.refresh_from_db()
     return message
 
@@ -254,43 +308,45 @@ def sms_dispatch(
     *, max_seconds: float = 50.0, batch: int = 100, concurrency: int | None = None
 ) -> DispatchResult:
     """Send due messages until none is left or time is up. Workers share the rate budget, so
-    several dispatchers (or threads) may run at once without exceeding it."""
+    several dispatchers may run at once without exceeding it.
+
+    Per batch: one claim, one consent/quiet-hours check, one rate reservation, the hand-overs
+    to the gateway in parallel threads (which touch no database), then the answers recorded
+    together."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection
-
-    workers = concurrency or _setting("SMS_SEND_CONCURRENCY", 4)
+    workers = max(1, concurrency or _setting("SMS_SEND_CONCURRENCY", 16))
     gateway = get_gateway()
     result = DispatchResult()
     deadline = time.monotonic() + max_seconds
-    parallel = workers > 1 and connection.vendor != "sqlite" and not connection.in_atomic_block
-    pool = ThreadPoolExecutor(max_workers=workers) if parallel else None
-
-    def send(item: tuple[SmsMessage, float]) -> SmsStatus:
-        message, send_at = item
-        return SmsStatus(sms_send_claimed(message=message, gateway=gateway, send_at=send_at).status)
-
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
         while time.monotonic() < deadline:
             claimed = sms_claim_batch(limit=batch)
             if not claimed:
                 break
+            result.handled += len(claimed)
+            sendable = _screen_claimed(claimed)
+            if not sendable:
+                continue
             # One reservation for the whole batch (one short row lock instead of one per
             # message), then each message gets its own slot inside it.
             rate = rate_per_second()
             start = time.monotonic() + throttle_reserve(
-                gateway=gateway.name, units=sum(m.segments for m in claimed)
+                gateway=gateway.name, units=sum(m.segments for m in sendable)
             )
             slots, offset = [], 0.0
-            for message in claimed:
-                slots.append((message, start + offset / rate))
+            for message in sendable:
+                slots.append(start + offset / rate)
                 offset += message.segments
-            statuses = list(pool.map(send, slots)) if pool else [send(item) for item in slots]
-            result.handled += len(claimed)
-            result.sent += sum(1 for s in statuses if s in (SmsStatus.SENT, SmsStatus.DELIVERED))
+            if pool:
+                outcomes = list(pool.map(lambda m, at: _hand_over(gateway, m, at), sendable, slots))
+            else:
+                outcomes = [_hand_over(gateway, m, at) for m, at in zip(sendable, slots, strict=True)]
+            _record_outcomes(gateway, outcomes)
+            result.sent += sum(1 for o in outcomes if o.error is None)
     finally:
         if pool:
-            pool.map(lambda _: connection.close(), range(workers))
             pool.shutdown()
     broadcasts_finish()
     return result
@@ -332,50 +388,73 @@ def broadcasts_finish() -> int:
 DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED, DLR_SMSC_ACCEPTED, DLR_SMSC_REJECTED = 1, 2, 4, 8, 16
 
 
+@dataclass(frozen=True)
+class DlrResult:
+    message_id: int
+    status: str
+
+
+_FINAL_SQL = ", ".join(f"'{s}'" for s in FINAL_STATUSES)
+_WAITING_SQL = f"'{SmsStatus.QUEUED}', '{SmsStatus.SENDING}'"
+
+
 @transaction.atomic
-def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "") -> SmsMessage:
-    """Apply one delivery report. Idempotent, order-independent, never leaves a final state."""
-    if not str(ref).isdigit():
-        raise NotFound(_("Unknown message."), code="sms.unknown_message")
-    message = SmsMessage.objects.filter(pk=int(ref)).first()
-    if message is None:
+def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "") -> DlrResult:
+    """Apply one delivery report. Idempotent, order-independent, never leaves a final state.
+
+    This runs for every message sent, at the sending rate, so it is one conditional
+    `UPDATE … RETURNING` on the message (plus, for a delivered report, clearing a stale
+    "failed permanently" mark on the number)."""
+    if not str(ref).isdigit() or len(str(ref)) > 18:
         raise NotFound(_("Unknown message."), code="sms.unknown_message")
     if status not in (DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED, DLR_SMSC_ACCEPTED, DLR_SMSC_REJECTED):
+        if not SmsMessage.objects.filter(pk=int(ref)).exists():
+            raise NotFound(_("Unknown message."), code="sms.unknown_message")
         raise InvalidInput(_("Unknown delivery report type."), code="sms.dlr_type")
+    pk = int(ref)
     now = timezone.now()
-    changes: dict[str, object] = {"dlr_status": status, "dlr_at": now}
-    if smsc_message_id:
-        changes["gateway_message_id"] = smsc_message_id[:100]
-    open_rows = SmsMessage.objects.filter(pk=message.pk).exclude(status__in=FINAL_STATUSES)
-    failed = False
+    table = SmsMessage._meta.db_table
+    common = "dlr_status = %s, dlr_at = %s, gateway_message_id = COALESCE(NULLIF(%s, ''), gateway_message_id)"
+    params: list[Any] = [status, now, smsc_message_id[:100]]
     if status == DLR_DELIVERED:
-        open_rows.update(
-            status=SmsStatus.DELIVERED, delivered_at=now, sent_at=Coalesce("sent_at", Value(now)), **changes
-        )
+        new_status: str = SmsStatus.DELIVERED
+        sets = f"status = %s, delivered_at = %s, sent_at = COALESCE(sent_at, %s), {common}"
+        params = [new_status, now, now, *params]
     elif status in (DLR_UNDELIVERED, DLR_SMSC_REJECTED):
-        final = SmsStatus.EXPIRED if "EXPIRED" in smsc_reply.upper() else SmsStatus.FAILED
-        failed = bool(
-            open_rows.update(
-                status=final, failed_at=now, error=(smsc_reply or f"DLR {status}")[:300], **changes
-            )
-        )
+        new_status = SmsStatus.EXPIRED if "EXPIRED" in smsc_reply.upper() else SmsStatus.FAILED
+        sets = f"status = %s, failed_at = %s, error = %s, {common}"
+        params = [new_status, now, (smsc_reply or f"DLR {status}")[:300], *params]
     else:  # accepted or buffered by the SMSC: proof the gateway has it
-        open_rows.filter(status__in=(SmsStatus.QUEUED, SmsStatus.SENDING)).update(
-            status=SmsStatus.SENT, sent_at=now, **changes
+        new_status = SmsStatus.SENT
+        sets = (
+            f"status = CASE WHEN status IN ({_WAITING_SQL}) THEN %s ELSE status END, "
+            f"sent_at = CASE WHEN status IN ({_WAITING_SQL}) THEN %s ELSE sent_at END, {common}"
         )
-        open_rows.update(**changes)
+        params = [new_status, now, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only constants and the model's table name are formatted in; every value is a parameter.
+            f'UPDATE {table} SET {sets} WHERE id = %s AND status NOT IN ({_FINAL_SQL}) RETURNING "to", status',  # noqa: S608
+            [*params, pk],
+        )
+        row = cursor.fetchone()
+    if row is None:  # unknown, or already final: nothing changes
+        current = SmsMessage.objects.filter(pk=pk).values_list("status", flat=True).first()
+        if current is None:
+            raise NotFound(_("Unknown message."), code="sms.unknown_message")
+        return DlrResult(message_id=pk, status=str(current))
+    number, after = row
     if status == DLR_DELIVERED:
-        _number_reachable(message.to)
-    elif failed:
-        _number_maybe_dead(message.to)
-    message.refresh_from_db()
-    return message
+        _number_reachable(number)
+    elif after in (SmsStatus.FAILED, SmsStatus.EXPIRED):
+        _number_maybe_dead(number)
+    return DlrResult(message_id=pk, status=str(after))
 
 
 def _number_reachable(number: str) -> None:
-    marked = NumberPreference.objects.filter(number=number, failed_permanently_at__isnull=False)
-    if marked.exists():
-        marked.update(failed_permanently_at=None)
+    if NumberPreference.objects.filter(number=number, failed_permanently_at__isnull=False).update(
+        failed_permanently_at=None
+    ):
         from warga.registry.models import Phone
 
         Phone.objects.filter(number=number).update(failed_permanently_at=None)

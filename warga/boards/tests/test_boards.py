@@ -151,14 +151,6 @@ def test_tv_page_is_public_and_self_contained(cast, client_for):
     assert client_for(None).get("/api/v1/boards/feed/99.99").status_code == 404
 
 
-def test_board_script_keeps_the_last_feed_offline():
-    from pathlib import Path
-
-    script = (Path(__file__).resolve().parents[1] / "static" / "boards" / "board.js").read_text()
-    assert "localStorage.setItem" in script and "localStorage.getItem" in script
-    assert "setTimeout(load, refreshMs)" in script
-
-
 def test_permission_grid_pages(cast, client_for):
     expected = {"anonymous": LOGIN, "outsider": 200, "kec_officer": 200, "dukcapil": 200, "admin": 200}
     for role, user in cast.grid().items():

@@ -103,3 +103,28 @@ def test_kannel_down_means_retry_later(settings, regions):
     message.refresh_from_db()
     assert message.status == SmsStatus.QUEUED
     assert message.attempts == 1
+
+
+def test_sendsms_without_answer_is_never_resent(settings, regions):
+    """Kannel took the request but no answer came: the outcome is unknown, so the message is not
+    retried (at most once); the reconciler settles it later."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True).start()
+    settings.SMS_GATEWAY = "kannel"
+    settings.KANNEL_SENDSMS_URL = f"http://127.0.0.1:{server.getsockname()[1]}/cgi-bin/sendsms"
+    settings.KANNEL_TIMEOUT_SECONDS = 0.5
+    try:
+        message = sms_send(to="081200000006", text="Halo", purpose="notice")
+    finally:
+        for conn in accepted:
+            conn.close()
+        server.close()
+    message.refresh_from_db()
+    assert message.status == SmsStatus.SENDING
+    assert message.attempts == 1 and "did not answer" in message.error

@@ -1,0 +1,61 @@
+"""The village board in a real browser: the network drops and the TV keeps the last feed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from warga.boards.services import announcement_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TEXT = "Posyandu Balita hari Selasa pukul 08.00 di Balai Desa"
+OFFLINE = "Luring: menampilkan pengumuman terakhir yang diterima"
+
+
+def test_board_keeps_the_last_feed_when_the_network_drops(cast, page):
+    now = timezone.now()
+    announcement_create(
+        actor=cast.actor(cast.desa_operator),
+        desa_codes=[cast.desa.code],
+        text=TEXT,
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+    )
+    feed = re.compile(r".*/boards/feed/.*")
+    page.clock.install()  # the board refreshes every minute: move its clock instead of waiting
+    page.goto(f"/boards/tv/{cast.desa.code}/")
+    expect(page.locator("#items")).to_contain_text(TEXT)
+    expect(page.locator("#ticker-text")).to_contain_text(TEXT)
+    expect(page.locator("#status")).to_have_text("")
+
+    # The network drops: the next refresh fails, the board says so and keeps the announcement.
+    page.route(feed, lambda route: route.abort("internetdisconnected"))
+    page.clock.run_for(61_000)
+    expect(page.locator("#status")).to_have_text(OFFLINE)
+    expect(page.locator("#items")).to_contain_text(TEXT)
+
+    # The TV is switched off and on while the feed is still unreachable: the page comes from the
+    # server, the announcements from what the board kept.
+    page.reload()
+    expect(page.locator("#status")).to_have_text(OFFLINE)
+    expect(page.locator("#items")).to_contain_text(TEXT)
+
+    # The network is back: the next refresh clears the notice and shows the current feed.
+    page.unroute(feed)
+    announcement_create(
+        actor=cast.actor(cast.desa_operator),
+        desa_codes=[cast.desa.code],
+        text="Pemadaman listrik pukul 10.00-14.00",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+        priority=9,
+    )
+    page.clock.run_for(61_000)
+    expect(page.locator("#status")).to_have_text("")
+    expect(page.locator("#items")).to_contain_text("Pemadaman listrik")
+    expect(page.locator("#items")).to_contain_text(TEXT)
