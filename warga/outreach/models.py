@@ -140,6 +140,8 @@ class OutreachEvent(models.Model):
 class TargetKind(models.TextChoices):
     KTP_RECORDING = "ktp_recording", _("KTP-el not yet recorded")
     CARD_HANDOVER = "card_handover", _("Card to hand over")
+    # The order gives each kind its bit in the field app's assignment (`targets`): only ever append.
+    APPLICATION_SIGNATURE = "app_signature", _("Application waiting for the applicant's signature")
 
 
 class Target(models.Model):
@@ -248,6 +250,7 @@ class RecordKind(models.TextChoices):
     APPLICATION = "application", _("Application")
     CORRECTION = "correction", _("Correction of resident data")
     REPORT = "report", _("Citizen report")
+    SIGNATURE = "signature", _("Applicant's signature on an application")
 
 
 class SyncStatus(models.TextChoices):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from warga.core.errors import InvalidInput, NotFound
+from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.registry.models import Resident
 
 from .models import RecordKind, Service, TargetKind
@@ -108,7 +108,6 @@ class CorrectionBody(_Body):
 
 
 def correction(ctx: RecordContext) -> Outcome:
-    from warga.core.errors import Conflict
     from warga.registry.services import resident_correct
 
     body = _validate(CorrectionBody, ctx)
@@ -219,11 +218,52 @@ def application(ctx: RecordContext) -> Outcome:
     return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code)
 
 
+# --- The applicant's signature on a pending application ---------------------------------------------
+class SignatureBody(_Body):
+    application: str = Field(min_length=1, max_length=20)  # the tracking code
+    resident: int
+
+
+def signature(ctx: RecordContext) -> Outcome:
+    """The applicant signed the paper form of one of their pending applications in front of the
+    officer: record it (as witnessed in the field) and count the target as served."""
+    from warga.applications.models import SIGNATURE_PENDING_STATUSES, Application, SignaturePlace
+    from warga.applications.services import application_signature_record, tracking_code_normalize
+
+    body = _validate(SignatureBody, ctx)
+    _require_service(ctx, Service.APPLICATIONS)
+    resident = _resident(ctx, body.resident)
+    code = tracking_code_normalize(body.application)
+    found = Application.objects.filter(tracking_code=code).first() if code else None
+    if found is None or found.applicant_id != resident.pk:
+        # The same answer whether the code exists or not: it reveals nothing about other files.
+        raise InvalidInput(
+            _("This resident has no application with this tracking code; the record was not accepted."),
+            code="application_mismatch",
+        )
+    if found.signed_at is None and found.status not in SIGNATURE_PENDING_STATUSES:
+        raise Conflict(
+            _("Application %(code)s no longer waits for a signature: it is %(status)s.")
+            % {"code": found.tracking_code, "status": found.get_status_display().lower()},
+            code="application_not_pending",
+            details={"status": found.status},
+        )
+    signed = application_signature_record(actor=ctx.actor, application=found, where=SignaturePlace.OUTREACH)
+    target_mark_served(
+        event=ctx.assignment.event,
+        resident_id=resident.pk,
+        kind=TargetKind.APPLICATION_SIGNATURE,
+        by=ctx.device.user,
+    )
+    return Outcome(signed._meta.label_lower, str(signed.pk), signed.tracking_code)
+
+
 HANDLERS: dict[str, Callable[[RecordContext], Outcome]] = {
     RecordKind.KTP_RECORDING: ktp_recording,
     RecordKind.CORRECTION: correction,
     RecordKind.REPORT: report,
     RecordKind.APPLICATION: application,
+    RecordKind.SIGNATURE: signature,
 }
 
 

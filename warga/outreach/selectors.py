@@ -68,6 +68,32 @@ def event_targets(*, event: OutreachEvent, kind: str = "") -> QuerySet[Target]:
     return qs.order_by("served_at", "resident__full_name")
 
 
+def unsigned_applications() -> QuerySet[Any]:
+    """Real (not training) applications still on their way whose applicant has not signed yet."""
+    from warga.applications.models import Application
+    from warga.applications.selectors import filter_awaiting_signature
+
+    return filter_awaiting_signature(Application.objects.filter(is_sandbox=False))
+
+
+def unsigned_applications_of(*, actor: Actor, resident_ids: Any) -> dict[int, list[tuple[str, str]]]:
+    """Per resident, the (tracking code, service name) of their applications waiting for a
+    signature that the actor may see, oldest first. `resident_ids`: ids or a subquery of them."""
+    rows = (
+        scoped(unsigned_applications(), actor)
+        .filter(applicant_id__in=resident_ids)
+        .select_related("service")
+        .only("applicant_id", "tracking_code", "service__name", "service__name_en")
+        .order_by("submitted_at", "id")
+    )
+    result: dict[int, list[tuple[str, str]]] = {}
+    for application in rows:
+        result.setdefault(application.applicant_id, []).append(
+            (application.tracking_code, application.service.display_name)
+        )
+    return result
+
+
 def results_by_team(*, actor: Actor) -> list[dict[str, Any]]:
     rows = (
         scoped(Target.objects.all(), actor)

@@ -33,7 +33,7 @@ from .models import (
     Vehicle,
     VehicleKind,
 )
-from .selectors import field_officers
+from .selectors import field_officers, unsigned_applications, unsigned_applications_of
 
 ASSIGNMENT_DAYS_AFTER_EVENT = 3
 
@@ -138,14 +138,26 @@ def event_create(
     return event
 
 
-def _target_residents(event: OutreachEvent, statuses: Sequence[str]) -> Any:
-    from warga.cards.selectors import filter_residents_by_ktp_status
+def _event_residents(event: OutreachEvent) -> Any:
+    """The living residents of the event's desa (and dusun, when it names one)."""
     from warga.registry.models import LifeStatus, Resident
 
     qs = Resident.objects.filter(desa=event.desa, life_status=LifeStatus.ALIVE)
     if event.dusun:
         qs = qs.filter(address__icontains=event.dusun)
-    return filter_residents_by_ktp_status(qs, statuses, on=event.date)
+    return qs
+
+
+def _target_residents(event: OutreachEvent, statuses: Sequence[str]) -> Any:
+    from warga.cards.selectors import filter_residents_by_ktp_status
+
+    return filter_residents_by_ktp_status(_event_residents(event), statuses, on=event.date)
+
+
+def _signature_residents(event: OutreachEvent) -> Any:
+    return _event_residents(event).filter(
+        pk__in=unsigned_applications().filter(applicant__isnull=False).values("applicant_id")
+    )
 
 
 TARGET_STATUSES: dict[str, tuple[str, list[str]]] = {
@@ -154,18 +166,28 @@ TARGET_STATUSES: dict[str, tuple[str, list[str]]] = {
 }
 
 
+def _wanted_targets(event: OutreachEvent) -> dict[str, Any]:
+    """For each target kind the event's services call for, the residents it should reach."""
+    wanted: dict[str, Any] = {}
+    for service, (kind, statuses) in TARGET_STATUSES.items():
+        if service in event.services:
+            wanted[kind] = _target_residents(event, statuses)
+    if Service.APPLICATIONS in event.services:
+        wanted[TargetKind.APPLICATION_SIGNATURE] = _signature_residents(event)
+    return wanted
+
+
 @transaction.atomic
 def event_targets_build(*, actor: Actor, event: OutreachEvent) -> dict[str, int]:
-    """(Re)build the target list from the register; targets already served are kept."""
+    """(Re)build the target list from the register; targets already served are kept, unserved
+    ones nobody needs any more are removed."""
     actor.require(OUTREACH_PLAN)
     event = get_scoped(OutreachEvent.objects.select_for_update(), actor, pk=event.pk)
     if event.status in (EventStatus.DONE, EventStatus.CANCELLED):
         raise Conflict(_("The targets of a finished or cancelled event cannot change."))
     counts: dict[str, int] = {}
-    for service, (kind, statuses) in TARGET_STATUSES.items():
-        if service not in event.services:
-            continue
-        wanted = set(_target_residents(event, statuses).values_list("pk", flat=True))
+    for kind, residents in _wanted_targets(event).items():
+        wanted = set(residents.values_list("pk", flat=True))
         existing = dict(Target.objects.filter(event=event, kind=kind).values_list("resident_id", "served_at"))
         stale = [rid for rid, served in existing.items() if rid not in wanted and served is None]
         Target.objects.filter(event=event, kind=kind, resident_id__in=stale).delete()
@@ -245,6 +267,18 @@ def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by:
     Target.objects.filter(event=event, resident_id=resident_id, kind=kind, served_at__isnull=True).update(
         served_at=timezone.now(), served_by=by
     )
+
+
+def targets_mark_served_elsewhere(*, resident_id: int, kind: str, by: User | None) -> int:
+    """Another app served a resident outside the field app (a card handed over at the office): the
+    matching targets of events still to come or under way count as served. Runs in the caller's
+    transaction; returns how many targets were marked."""
+    return Target.objects.filter(
+        resident_id=resident_id,
+        kind=kind,
+        served_at__isnull=True,
+        event__status__in=[EventStatus.PLANNED, EventStatus.ANNOUNCED],
+    ).update(served_at=timezone.now(), served_by=by)
 
 
 # --- Devices -----------------------------------------------------------------------------------
@@ -338,7 +372,18 @@ def _assignment_payload(assignment: Assignment, actor: Actor) -> dict[str, Any]:
         "target_kinds": TargetKind.values,
         "fields": ASSIGNMENT_FIELDS,
         "residents": rows,
+        "signatures": _assignment_signatures(event, actor),
         "reference": _reference_lists(),
+    }
+
+
+def _assignment_signatures(event: OutreachEvent, actor: Actor) -> dict[str, list[list[str]]]:
+    """Per resident id (as text: a JSON key), the applications whose form they should sign, as
+    [tracking code, service name], so the officer brings the right form. Only the targets' ones."""
+    targeted = Target.objects.filter(event=event, kind=TargetKind.APPLICATION_SIGNATURE).values("resident_id")
+    return {
+        str(rid): [list(pair) for pair in pairs]
+        for rid, pairs in unsigned_applications_of(actor=actor, resident_ids=targeted).items()
     }
 
 

@@ -119,6 +119,12 @@ def event_view(request: HttpRequest, pk: int) -> HttpResponse:
     if kind not in TargetKind.values:
         kind = ""
     page = Paginator(selectors.event_targets(event=event, kind=kind), 50).get_page(request.GET.get("page"))
+    signing = [t.resident_id for t in page.object_list if t.kind == TargetKind.APPLICATION_SIGNATURE]
+    if signing:
+        unsigned = selectors.unsigned_applications_of(actor=actor, resident_ids=signing)
+        for target in page.object_list:
+            if target.kind == TargetKind.APPLICATION_SIGNATURE:
+                target.applications = unsigned.get(target.resident_id, [])  # type: ignore[attr-defined]
     if page.object_list:
         audit_record(
             actor=actor,
@@ -461,8 +467,11 @@ def _app_strings() -> dict[str, str]:
         "kind_application": _("Application"),
         "kind_correction": _("Correction"),
         "kind_report": _("Report"),
+        "kind_signature": _("Signature"),
         "target_ktp_recording": _("not recorded"),
         "target_card_handover": _("card ready"),
+        "target_app_signature": _("signature needed"),
+        "no_signature": _("No application of this resident waits for a signature."),
         "server_value": _("On the server now"),
         "your_value": _("Your value"),
         "required": _("Fill in: %s"),

@@ -31,6 +31,12 @@ def photo(color: str) -> bytes:
     return buf.getvalue()
 
 
+def saved(page, unsent: int) -> None:
+    """The record is in IndexedDB: the outbox tab counts it, not only the message from the one before."""
+    expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+    expect(page.get_by_test_id("count-unsent")).to_have_text(str(unsent))
+
+
 def choose(page, resident: Resident) -> None:
     page.fill("#q", resident.nik)
     page.locator("ul.results button").first.click()
@@ -68,22 +74,22 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     expect(page.get_by_test_id("network")).to_have_text("Luring")
 
     page.get_by_test_id("mode-ktp_recording").click()
-    for resident in recorded:
+    for n, resident in enumerate(recorded, start=1):
         choose(page, resident)
         page.get_by_role("button", name="Simpan perekaman").click()
-        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+        saved(page, n)
 
     page.get_by_test_id("mode-correction").click()
-    for resident in corrected:
+    for n, resident in enumerate(corrected, start=15):
         choose(page, resident)
         page.select_option("#cfield", "occupation")
         page.fill("#cvalue", "Petani")
         page.fill("#creason", "Dilihat di KK asli")
         page.get_by_role("button", name="Simpan perbaikan").click()
-        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+        saved(page, n)
 
     page.get_by_test_id("mode-application").click()
-    for resident, color in zip(applicants, ["white", "gray"], strict=True):
+    for n, resident, color in zip([17, 18], applicants, ["white", "gray"], strict=True):
         choose(page, resident)
         page.select_option("#svc", "ktp-baru")
         page.set_input_files(
@@ -91,14 +97,16 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
         )
         expect(page.locator(".photo small").first).to_contain_text("KB")
         page.get_by_role("button", name="Simpan permohonan").click()
-        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+        saved(page, n)
 
     page.get_by_test_id("mode-report").click()
-    for text in ["Tiang listrik roboh di RT 02", "Warga sakit demam berdarah di RW 01"]:
+    for n, text in enumerate(
+        ["Tiang listrik roboh di RT 02", "Warga sakit demam berdarah di RW 01"], start=19
+    ):
         page.fill("#rtext", text)
         page.select_option("#rcat", "listrik")
         page.get_by_role("button", name="Simpan laporan").click()
-        expect(page.get_by_test_id("message")).to_contain_text("Tersimpan di ponsel")
+        saved(page, n)
 
     # Close and reopen with no signal: the service worker serves the app, IndexedDB kept everything.
     page.reload()
@@ -149,3 +157,56 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     assert CitizenReport.objects.filter(desa=cast.desa).count() == 2
     for attachment in Attachment.objects.all():
         assert attachment.size <= 200 * 1024
+
+
+def test_signature_collected_in_the_field(cast, team, make_resident, page, login):
+    from warga.applications.services import application_submit
+    from warga.core.scoping import ANONYMOUS
+    from warga.outreach.models import Target, TargetKind
+    from warga.outreach.services import event_targets_build
+
+    ensure_default_services()
+    event = OutreachEvent.objects.create(
+        team=team,
+        date=timezone.localdate() + timedelta(days=1),
+        desa=cast.desa,
+        meeting_point="Balai desa",
+        services=["applications"],
+        created_by=cast.dukcapil,
+    )
+    applicant = make_resident(age=30)
+    app = application_submit(
+        actor=ANONYMOUS, service_code="ktp-baru", applicant_nik=applicant.nik, data={}, channel="online"
+    )
+    event_targets_build(actor=cast.actor(cast.dukcapil), event=event)
+
+    login(cast.outreach)
+    page.goto("/outreach/app/")
+    page.fill("#dev-label", "Ponsel uji biru")
+    page.fill("#pin1", PIN)
+    page.fill("#pin2", PIN)
+    page.get_by_role("button", name="Daftarkan ponsel").click()
+    page.get_by_test_id(f"download-{event.pk}").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+
+    page.context.set_offline(True)
+    page.get_by_test_id("mode-signature").click()
+    choose(page, applicant)
+    expect(page.locator("ul.results")).to_contain_text("perlu tanda tangan")
+    expect(page.get_by_test_id("signatures")).to_contain_text(app.tracking_code)
+    page.get_by_role("button", name="Tanda tangan diterima").click()
+    saved(page, 1)
+    # Collected once: the form is off the phone's list.
+    choose(page, applicant)
+    expect(page.get_by_test_id("signatures")).to_contain_text("Tidak ada permohonan warga ini")
+    assert not SyncRecord.objects.exists()
+
+    page.context.set_offline(False)
+    page.get_by_test_id("tab-outbox").click()
+    page.get_by_test_id("sync").click()
+    expect(page.get_by_test_id("count-sent")).to_have_text("1")
+    expect(page.get_by_test_id("count-attention")).to_have_text("0")
+    app.refresh_from_db()
+    assert app.signed_at is not None and app.signature_place == "outreach"
+    target = Target.objects.get(event=event, resident=applicant, kind=TargetKind.APPLICATION_SIGNATURE)
+    assert target.served_at is not None

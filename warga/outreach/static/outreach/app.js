@@ -90,7 +90,7 @@
       pending: 0,
       counts: { waiting: 0, sent: 0, attention: 0 },
       items: [],
-      modes: ["ktp_recording", "application", "correction", "report"],
+      modes: ["ktp_recording", "signature", "application", "correction", "report"],
       mode: "ktp_recording",
       query: "",
       results: [],
@@ -110,6 +110,11 @@
       get appService() {
         if (!this.asg) return null;
         return this.asg.reference.services.find((s) => s.code === this.app.service) || null;
+      },
+      // The chosen resident's applications waiting for a signature: [tracking code, service name].
+      get chosenSignatures() {
+        if (!this.asg || !this.chosen || !this.asg.signatures) return [];
+        return this.asg.signatures[String(this.chosen[0])] || [];
       },
 
       say(text, kind) {
@@ -373,6 +378,7 @@
       },
 
       async saveRecord(kind, payload, label, mine, photos) {
+        this.say("");  // the next "saved" is this record's, not the one before
         const id = FC.uuid();
         const capturedAt = new Date().toISOString();
         const body = JSON.stringify(payload);
@@ -402,6 +408,17 @@
         if (!this.chosen) return this.say(S.choose_resident, "error");
         const r = this.chosen;
         await this.saveRecord("ktp_recording", { resident: r[0], equipment: this.equipment || "" }, r[2]);
+      },
+
+      async saveSignature(code) {
+        if (!this.chosen) return this.say(S.choose_resident, "error");
+        const r = this.chosen;
+        const key = String(r[0]);
+        if (!this.chosenSignatures.some((a) => a[0] === code)) return this.say(S.no_signature, "error");
+        await this.saveRecord("signature", { application: code, resident: r[0] }, r[2] + " · " + code);
+        // Collected once: off this phone's list, so the same form is not captured twice.
+        this.asg.signatures[key] = this.asg.signatures[key].filter((a) => a[0] !== code);
+        await db.vault.put({ key: "assignment", box: await FC.seal(this.key, this.asg) });
       },
 
       async saveCorrection() {
