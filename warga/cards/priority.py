@@ -12,7 +12,7 @@ takes a fraction of a second even in a register of millions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -166,12 +166,25 @@ def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: i
     )
     rows: list[tuple[Any, ...]]
     if connection.vendor == "postgresql":
-        # psycopg already returns aware datetimes, dates and booleans: skip Django's per-row
-        # conversion, which costs more than the query itself for 95,000 rows.
+        # psycopg already returns dates and booleans: skip Django's per-row conversion, which
+        # costs more than the query itself for 95,000 rows; and read the waiting time as epoch
+        # seconds, not as two timestamps to parse per row (most of the remaining fetch time).
         sql, params = qs.query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            # The inner SQL is Django's own, its values stay parameters.
+            outer = (
+                "SELECT id, resident_id, EXTRACT(EPOCH FROM COALESCE(prr_at, status_at))::float8, "
+                "is_reprint, birth_date, ever_married, desa_id FROM ({}) AS q(id, resident_id, prr_at, "
+                "status_at, is_reprint, birth_date, ever_married, desa_id)"
+            )
+            cursor.execute(
+                outer.format(sql),
+                params,
+            )
+            rows = [
+                (card, resident, datetime.fromtimestamp(ts, UTC), None, reprint, born, married, desa)
+                for card, resident, ts, reprint, born, married, desa in cursor.fetchall()
+            ]
     else:
         rows = list(qs)
     now = timezone.now()

@@ -451,6 +451,9 @@ def _import_rows(
             at = min(
                 timezone.make_aware(datetime.combine(row.day, datetime.min.time().replace(hour=12))), now
             )
+            if card is not None and card.status_at and card.status_at > at:
+                # A date-only export row for the day of the last change: history stays in order.
+                at = card.status_at
             card = _advance(card, resident_id, row.status, at)
             touched[resident_id] = card
             log.append((resident_id, current, row.status, at))
@@ -1105,6 +1108,13 @@ def card_hand_over(
     )
     closed = Suket.objects.filter(resident=card.resident, status=SuketStatus.VALID).update(
         status=SuketStatus.CLOSED, closed_at=now, close_reason="card_handed_over"
+    )
+    # A hand-over target in a coming outreach day is served (imported here: outreach imports cards).
+    from warga.outreach.models import TargetKind
+    from warga.outreach.services import targets_mark_served_elsewhere
+
+    targets_mark_served_elsewhere(
+        resident_id=card.resident_id, kind=TargetKind.CARD_HANDOVER, by=_user(actor)
     )
     audit_record(
         actor=actor,

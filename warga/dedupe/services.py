@@ -17,7 +17,7 @@ verifier sees why it was proposed. Neighbouring desa means "in the same kecamata
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
@@ -97,6 +97,18 @@ def _date_parts_close(a: date, b: date) -> bool:
     same = (a.year == b.year) + (a.month == b.month) + (a.day == b.day)
     swapped = a.year == b.year and a.month == b.day and a.day == b.month
     return same == 2 or swapped
+
+
+def _date_parts_close_q(day: date) -> Q:
+    """`_date_parts_close` in SQL (two of year, month and day equal, or day and month swapped),
+    so that a common name does not bring every namesake of the kecamatan back to Python."""
+    y, m, d = day.year, day.month, day.day
+    return (
+        Q(birth_date__year=y, birth_date__month=m)
+        | Q(birth_date__year=y, birth_date__day=d)
+        | Q(birth_date__month=m, birth_date__day=d)
+        | Q(birth_date__year=y, birth_date__month=d, birth_date__day=m)
+    )
 
 
 def score_pair(a: Person, b: Person) -> tuple[float, list[dict[str, Any]]]:
@@ -287,7 +299,11 @@ def duplicates_scan(
 def _neighbours(person: Person) -> Iterator[Person]:
     qs = _active_residents().exclude(pk=person.id).filter(desa__within=person.kecamatan)
     by_birth = qs.filter(birth_date=person.birth_date)
-    by_name = qs.filter(name_key=person.name_key).exclude(birth_date=person.birth_date)
+    by_name = (
+        qs.filter(name_key=person.name_key)
+        .exclude(birth_date=person.birth_date)
+        .filter(_date_parts_close_q(person.birth_date))
+    )
     for row in by_birth.values_list(*_FIELDS)[:500]:
         yield Person(*row)
     for row in by_name.values_list(*_FIELDS)[:500]:
@@ -331,6 +347,17 @@ def candidates_for(resident: Resident, *, source: str = CandidateSource.CREATE) 
         if created:
             found.append(candidate)
     return found
+
+
+def duplicates_check_residents(*, resident_ids: Sequence[int]) -> int:
+    """The check of newly registered residents (births, moves in, new records), run by a worker
+    after their registration committed. Idempotent: a pair already proposed is not proposed
+    again. Returns the number of new candidates."""
+    created = 0
+    for resident in Resident.objects.filter(pk__in=list(resident_ids)).order_by("pk"):
+        with transaction.atomic():
+            created += len(candidates_for(resident))
+    return created
 
 
 def duplicates_check_range(*, first_id: int, last_id: int) -> ScanResult:

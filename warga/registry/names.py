@@ -33,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -325,6 +326,9 @@ def _apply(rules: tuple[Rule, ...], text: str) -> str:
 _MAX_ROUNDS = 5
 
 
+# Pure functions of a string, called for every pair a duplicate check scores: the same names
+# come back again and again (a kecamatan has a few thousand distinct ones), so they are cached.
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Canonical spelling of ``name``: lower-case ASCII, no titles, single spaces.
 
@@ -352,6 +356,7 @@ def normalize_name(name: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _key_of_normalized(normalized: str) -> str:
     return _apply(KEY_RULES, normalized)
 
@@ -390,6 +395,7 @@ _J_TO_Y_FACTOR = 0.9
 _INNER_J = re.compile(r"(?<=[a-z])j")
 
 
+@lru_cache(maxsize=65536)
 def _key_words(normalized: str) -> str:
     return " ".join(_key_of_normalized(word) for word in normalized.split())
 

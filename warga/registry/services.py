@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
+from warga.core.tasks import enqueue_on_commit
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup, kecamatan_of
 
@@ -1782,9 +1783,12 @@ def phone_consent_set(*, actor: Actor, phone: Phone, consent_broadcast: bool, ch
 
 
 def _check_duplicates(residents: Sequence[Resident]) -> None:
-    """Every new person is compared with the register at once; probable duplicates go to the
-    Disdukcapil's review queue (same transaction: a rolled-back registration proposes nothing)."""
-    from warga.dedupe.services import candidates_for  # the dedupe app builds on the registry
+    """Every new person is compared with the register; probable duplicates go to the
+    Disdukcapil's review queue. A worker does it once the registration is committed: a
+    rolled-back registration proposes nothing, and an approval at the counter does not wait for
+    the comparison (it never blocks the registration, it only proposes a review)."""
+    from warga.dedupe.tasks import dedupe_check_residents_task  # the dedupe app builds on the registry
 
-    for resident in residents:
-        candidates_for(resident)
+    ids = [r.pk for r in residents if r.pk]
+    if ids:
+        enqueue_on_commit(dedupe_check_residents_task, ids)

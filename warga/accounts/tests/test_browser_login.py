@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -10,8 +13,10 @@ def test_officer_logs_in_on_a_phone_and_sees_indonesian_home(cast, page, login):
     logout = page.locator("#mainnav").get_by_role("button", name="Keluar")
     assert not logout.is_visible()
     page.click("button.navbar-toggler")
+    # Wait for the collapse to finish opening: a click during its animation can be lost.
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator("#mainnav .dropdown-toggle").click()
-    logout.wait_for(state="visible")
+    expect(logout).to_be_visible()
     logout.click()
     page.wait_for_url("**/login/")
 

@@ -116,29 +116,48 @@ def test_a_pair_marked_not_the_same_is_never_proposed_again(cast, planted):
         duplicate_reject(actor=cast.actor(cast.dukcapil), candidate=candidate)
 
 
-def test_candidates_for_a_new_resident(cast, planted):
+def _twin_data(original: Resident) -> dict:
+    serial = int(original.nik[12:]) + 50
+    return {
+        "nik": original.nik[:12] + f"{serial:04d}",
+        "full_name": original.full_name.upper(),
+        "birth_date": original.birth_date,
+        "sex": original.sex,
+        "mother_name": original.mother_name,
+        "father_name": original.father_name,
+        "desa": original.desa_id,
+    }
+
+
+def test_candidates_for_a_new_resident(cast, planted, django_capture_on_commit_callbacks):
     from warga.registry.services import resident_create
 
     original = Resident.objects.filter(relationship="kepala", sex="F").exclude(mother_name="").first()
     actor = cast.actor(cast.kec_verifier)
-    serial = int(original.nik[12:]) + 50
-    created = resident_create(
-        actor=actor,
-        data={
-            "nik": original.nik[:12] + f"{serial:04d}",
-            "full_name": original.full_name.upper(),
-            "birth_date": original.birth_date,
-            "sex": original.sex,
-            "mother_name": original.mother_name,
-            "father_name": original.father_name,
-            "desa": original.desa_id,
-        },
-    )
-    # resident_create checks for duplicates itself: the pair is already in the review queue.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        created = resident_create(actor=actor, data=_twin_data(original))
+    # Nothing is proposed before the registration commits; then the worker compares.
+    assert not DuplicateCandidate.objects.filter(resident_b_id=created.pk).exists()
+    assert len(callbacks) == 1
+    callbacks[0]()
+    # resident_create had the new person checked: the pair is in the review queue.
     queued = DuplicateCandidate.objects.filter(resident_b_id=created.pk)
     assert [(c.resident_a_id, c.resident_b_id) for c in queued] == [(original.pk, created.pk)]
     assert queued[0].source == "create"
     assert candidates_for(created) == []  # a pair already proposed is not proposed again
+
+
+def test_a_rolled_back_registration_proposes_nothing(cast, planted, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from warga.registry.services import resident_create
+
+    original = Resident.objects.filter(relationship="kepala", sex="F").exclude(mother_name="").first()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        resident_create(actor=cast.actor(cast.kec_verifier), data=_twin_data(original))
+        transaction.set_rollback(True)
+    assert callbacks == []
+    assert not DuplicateCandidate.objects.filter(resident_a_id=original.pk).exists()
 
 
 def test_merge_moves_phones_and_family_and_keeps_history(cast, planted):
