@@ -82,6 +82,8 @@ class QuietHandler(WSGIRequestHandler):
 
 def prepare() -> tuple[object, OutreachEvent, list[int]]:
     call_command("migrate", verbosity=0)
+    # A dedicated database: every run starts from the same empty register.
+    call_command("flush", interactive=False, verbosity=0)
     if not Region.objects.filter(code=KAB).exists():
         regions_load(only=KAB)
     kab = Region.objects.get(code=KAB)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, get_scoped, rescoped, scoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
 
@@ -201,7 +201,7 @@ def ktp_recording_record(
                     _("This reference was already used for another recording."), code="cards.client_ref"
                 )
             return existing
-    resident = get_scoped(Resident.objects.all(), actor, pk=resident.pk)
+    resident = rescoped(resident, actor)
     device_set = (device_set or "").strip()
     if not device_set:
         raise InvalidInput(_("Enter the recording device set."), code="cards.device_set")
@@ -242,17 +242,17 @@ def ktp_recording_record(
         note=device_set,
     )
     try:
-        with transaction.atomic():
-            event = RecordingEvent.objects.create(
-                resident=resident,
-                recorded_at=recorded_at,
-                place_kind=place_kind,
-                place_unit=place_unit,
-                outreach_event_id=outreach_event_id,
-                device_set=device_set[:40],
-                officer=_user(actor),
-                client_ref=client_ref,
-            )
+        # No savepoint of its own: on a duplicate reference this whole service rolls back.
+        event = RecordingEvent.objects.create(
+            resident=resident,
+            recorded_at=recorded_at,
+            place_kind=place_kind,
+            place_unit=place_unit,
+            outreach_event_id=outreach_event_id,
+            device_set=device_set[:40],
+            officer=_user(actor),
+            client_ref=client_ref,
+        )
     except IntegrityError as exc:
         raise Conflict(_("This recording was already saved."), code="cards.client_ref") from exc
     audit_record(

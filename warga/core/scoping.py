@@ -118,4 +118,14 @@ def get_scoped(qs: QuerySet[M], actor: Actor, **lookup: Any) -> M:
     obj = scoped(qs, actor).filter(**lookup).first()
     if obj is None:
         raise NotFound(gettext("Not found."))
+    obj._scoped_for = actor  # type: ignore[attr-defined]
     return obj
+
+
+def rescoped(obj: M, actor: Actor) -> M:
+    """`obj` as `actor` may see it: as given when it was fetched by `get_scoped` for this same
+    actor (a service called by another that already checked), else fetched again within scope.
+    Services that lock the row fetch it themselves; this is for plain reads."""
+    if getattr(obj, "_scoped_for", None) is actor:
+        return obj
+    return get_scoped(type(obj)._default_manager.all(), actor, pk=obj.pk)

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -171,8 +171,12 @@ def sync_batch(
     answers = []
     # One transaction per batch, one savepoint per record: a failing record is rolled back alone,
     # and a request that dies half-way leaves nothing, so the phone's resend applies everything once.
-    known = _ledger_rows(device, records)
+    # Batches of one device take turns (the device row is locked), so the ledger read here is the
+    # truth for this batch: a record sent twice in parallel is applied by the first and answered
+    # "already received" to the second.
     with bound(_device_context(device)), transaction.atomic():
+        list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
+        known = _ledger_rows(device, records)
         for rec in records:
             try:
                 answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS, known))
@@ -275,63 +279,54 @@ def _sync_one(
         received_at=received_at,
         captured_at=captured,
     )
+    status, code, message, details, outcome = SyncStatus.ACCEPTED, "", "", None, None
     try:
         with transaction.atomic():
-            status, code, message, details, outcome = SyncStatus.ACCEPTED, "", "", None, None
-            try:
-                with transaction.atomic():
-                    outcome = handler(ctx)
-            except RetryLater:
-                raise
-            except Conflict as exc:
-                status, code, message, details = SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details
-            except ServiceError as exc:
-                status, code, message, details = SyncStatus.REJECTED, exc.code, str(exc.message), exc.details
-            answer = _answer(rec.id, status, code, message)
-            if details is not None:
-                answer["details"] = details
-            if outcome is not None:
-                answer["object"] = {
-                    "type": outcome.object_type,
-                    "id": outcome.object_id,
-                    "label": outcome.label,
-                }
-            if flagged:
-                answer["clock_flagged"] = True
-            row = SyncRecord.objects.create(
-                device=device,
-                client_id=client_id,
-                officer=device.user,
-                assignment=assignment,
-                kind=rec.kind,
-                content_hash=digest,
-                status=status,
-                code=code,
-                answer=answer,
-                object_type=outcome.object_type if outcome else "",
-                object_id=outcome.object_id if outcome else "",
-                received_at=received_at,
-                captured_at=captured,
-                clock_skew_seconds=skew,
-                clock_flagged=flagged,
-            )
-            if ctx.photos:
-                PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
-            if status != SyncStatus.ACCEPTED or flagged:
-                # An accepted record is audited by the service that applied it (with this device's
-                # id); refusals and wrong clocks leave their own trace here.
-                audit_record(
-                    actor=actor,
-                    action="outreach.sync.record",
-                    obj=row,
-                    summary={"kind": rec.kind, "status": status, "code": code, "clock_flagged": flagged},
-                )
-    except IntegrityError:
-        # The same record arrived through a parallel request that committed first.
-        previous = SyncRecord.objects.filter(device=device, client_id=client_id).first()
-        if previous is None:
-            raise
-        return _replay(previous, rec.id, digest)
+            outcome = handler(ctx)
+    except RetryLater:
+        raise
+    except Conflict as exc:
+        status, code, message, details = SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details
+    except ServiceError as exc:
+        status, code, message, details = SyncStatus.REJECTED, exc.code, str(exc.message), exc.details
+    answer = _answer(rec.id, status, code, message)
+    if details is not None:
+        answer["details"] = details
+    if outcome is not None:
+        answer["object"] = {"type": outcome.object_type, "id": outcome.object_id, "label": outcome.label}
+    if flagged:
+        answer["clock_flagged"] = True
+    # The ledger row needs no savepoint: the device lock taken by the batch means no parallel
+    # request can insert the same (device, record id).
+    row = SyncRecord.objects.create(
+        device=device,
+        client_id=client_id,
+        officer=device.user,
+        assignment=assignment,
+        kind=rec.kind,
+        content_hash=digest,
+        status=status,
+        code=code,
+        answer=answer,
+        object_type=outcome.object_type if outcome else "",
+        object_id=outcome.object_id if outcome else "",
+        received_at=received_at,
+        captured_at=captured,
+        clock_skew_seconds=skew,
+        clock_flagged=flagged,
+    )
+    known[str(client_id)] = row  # the same id twice in one batch is answered from the ledger
+    if ctx.photos:
+        PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
+    if status != SyncStatus.ACCEPTED or flagged:
+        # An accepted record is audited by the service that applied it (with this device's
+        # id); refusals and wrong clocks leave their own trace here.
+        audit_record(
+            actor=actor,
+            action="outreach.sync.record",
+            obj=row,
+            summary={"kind": rec.kind, "status": status, "code": code, "clock_flagged": flagged},
+        )
     return answer
 
 

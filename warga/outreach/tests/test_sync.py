@@ -284,3 +284,54 @@ def test_old_upload_chunks_are_purged(phone):
     assert uploads_purge() == 2
     assert not PhotoChunk.objects.exists()
     assert list(PhotoUpload.objects.values_list("status", flat=True)) == ["complete"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_batch_sent_twice_at_once_is_applied_once(cast, event, phone, make_resident):
+    """A phone that times out and resends while the first request still runs: the device's
+    batches take turns, so one applies the records and the other answers from the ledger."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    residents = [make_resident(age=20 + i) for i in range(5)]
+    phone.download(event)
+    records = [phone.record("ktp_recording", {"resident": r.pk, "equipment": "KIT-01"}) for r in residents]
+    # The same id twice in one batch is answered from the ledger too.
+    records.append(records[0])
+    barrier = threading.Barrier(2)
+    answers: list[list[str]] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        try:
+            phone_client = Client()
+            barrier.wait()
+            response = phone_client.post(
+                "/api/v1/outreach/sync",
+                data={
+                    "assignment": phone.assignment,
+                    "sent_at": timezone.now().isoformat(),
+                    "records": records,
+                },
+                content_type="application/json",
+                **phone.auth,
+            )
+            statuses = [r["status"] for r in response.json()["results"]]
+        finally:
+            connections.close_all()
+        with lock:
+            answers.append(statuses)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(answers) == sorted([["accepted"] * 5 + ["already_received"], ["already_received"] * 6]), (
+        answers
+    )
+    assert RecordingEvent.objects.filter(resident__in=residents).count() == 5
+    assert SyncRecord.objects.filter(device=phone.device).count() == 5
