@@ -195,6 +195,13 @@ class ResidentCreateIn(PersonIn):
     reason: str = ""
 
 
+class ResidentEntryIn(PersonIn):
+    desa: str = Field("", max_length=24, description="Desa code of the new KK, when not joining a family")
+    family_id: int | None = Field(None, description="The KK to join; leave empty to issue a new KK")
+    relationship: str = Field("", description="Relationship to the head; a new KK's first member is the head")
+    reason: str = Field(..., max_length=300, description="Why the resident was missing (kept in history)")
+
+
 class MoveInPerson(PersonIn):
     relationship: str
 
@@ -223,6 +230,9 @@ class SplitIn(Schema):
     member_ids: list[int]
     new_head_id: int
     address: str | None = None
+    reason: str | None = Field(
+        None, max_length=300, description="Kept in the history (at least 5 characters)"
+    )
 
 
 class BirthIn(Schema):
@@ -542,6 +552,25 @@ def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> Status[R
 
 
 @router.post(
+    "/residents/entry",
+    response={201: ResidentOut, **errors(401, 403, 404, 409)},
+    summary="Enter a resident missing from the register",
+)
+def resident_entry(request: HttpRequest, payload: ResidentEntryIn) -> Status[ResidentOut]:
+    """Biodata entry outside a life event: into the KK `family_id` with a relationship, or as head
+    of a new KK whose number is issued now. The reason is required and kept in the history."""
+    data = payload.model_dump(exclude={"family_id", "relationship", "reason"})
+    resident = services.resident_enter(
+        actor=actor_of(request),
+        data=data,
+        family=Family(pk=payload.family_id) if payload.family_id else None,
+        relationship=payload.relationship,
+        reason=payload.reason,
+    )
+    return Status(201, _resident(Resident.objects.select_related("desa", "family").get(pk=resident.pk)))
+
+
+@router.post(
     "/residents/{int:resident_id}/correct",
     response={200: ResidentOut, **errors(401, 403, 404, 409)},
     summary="Correct a resident's data",
@@ -735,16 +764,18 @@ def family_remove_member(request: HttpRequest, family_id: int, payload: FamilyMe
 
 @router.post(
     "/families/{int:family_id}/split",
-    response={201: FamilyOut, **errors(401, 403, 404)},
+    response={201: FamilyOut, **errors(401, 403, 404, 409)},
     summary="Split members off into a new family",
 )
 def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> Status[FamilyOut]:
+    """The new KK's number is issued now (409 when no serial is left for today)."""
     new = services.family_split(
         actor=actor_of(request),
         family=Family(pk=family_id),
         members=[Resident(pk=pk) for pk in payload.member_ids],
         new_head=Resident(pk=payload.new_head_id),
         address=payload.address,
+        reason=payload.reason,
     )
     return Status(201, _family(request, Family.objects.select_related("desa").get(pk=new.pk)))
 

@@ -12,7 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from warga.core.forms import ChoicesForm, StyledForm
 from warga.regions.models import Region, RegionLevel
 
-from .models import BloodType, Education, MaritalStatus, Relationship, Religion, Resident, Sex
+from .models import (
+    BloodType,
+    Citizenship,
+    Education,
+    Family,
+    MaritalStatus,
+    Relationship,
+    Religion,
+    Resident,
+    Sex,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHANNELS = [
@@ -232,6 +242,196 @@ class MoveInForm(ChoicesForm):
 
     def setup(self, **options: Any) -> None:
         self.fields["desa"].choices = _blank(desa_choices(within=self.area_code))  # type: ignore[attr-defined]
+
+
+def reason_field(label: Any, help_text: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=300, widget=forms.Textarea(attrs={"rows": 2}), help_text=help_text
+    )
+
+
+class ResidentEntryForm(ChoicesForm):
+    """Biodata entry of someone who holds a NIK but is missing from the register.
+
+    From the search page: into an existing KK by its number, or a new KK in a desa of the
+    officer's area. From a family page (`family`): into that KK, whose address is the default.
+    """
+
+    kk_number = forms.CharField(
+        label=_("Join an existing KK (KK number)"),
+        max_length=16,
+        required=False,
+        help_text=_("Leave empty to issue a new KK with this person as head."),
+    )
+    relationship = forms.ChoiceField(label=_("Relationship to head"), required=False)
+    nik = forms.CharField(label=_("NIK"), max_length=16)
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    birth_place = forms.CharField(label=_("Place of birth"), max_length=80, required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    religion = forms.ChoiceField(label=_("Religion"), choices=_blank(Religion.choices), required=False)
+    marital_status = forms.ChoiceField(
+        label=_("Marital status"), choices=MaritalStatus.choices, initial=MaritalStatus.SINGLE
+    )
+    occupation = forms.CharField(label=_("Occupation"), max_length=80, required=False)
+    education = forms.ChoiceField(label=_("Education"), choices=_blank(Education.choices), required=False)
+    blood_type = forms.ChoiceField(label=_("Blood type"), choices=BloodType.choices, required=False)
+    citizenship = forms.ChoiceField(
+        label=_("Citizenship"), choices=Citizenship.choices, initial=Citizenship.WNI
+    )
+    father_name = forms.CharField(label=_("Father's name"), max_length=120, required=False)
+    mother_name = forms.CharField(label=_("Mother's name"), max_length=120, required=False)
+    desa = forms.ChoiceField(
+        label=_("Desa/kelurahan"), required=False, help_text=_("Where the new KK is issued.")
+    )
+    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
+    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
+    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    reason = reason_field(
+        _("Why this person is entered now"),
+        _(
+            "Why they were missing from the register and which document was shown (KTP-el, KK, birth certificate)."
+        ),
+    )
+
+    PERSON = (
+        "nik", "full_name", "birth_place", "birth_date", "sex", "religion", "marital_status", "occupation",
+        "education", "blood_type", "citizenship", "father_name", "mother_name", "desa", "rw", "rt", "address",
+    )  # fmt: skip
+    SECTIONS = (
+        (_("Family (KK)"), ("kk_number", "relationship")),
+        (_("Identity"), PERSON[:13]),
+        (_("Address"), ("desa", "rw", "rt", "address")),
+        (_("Reason"), ("reason",)),
+    )
+
+    def __init__(self, *args: Any, area_code: str | None = None, family: Family | None = None, **kwargs: Any):
+        self.area_code = area_code
+        self.family = family
+        super().__init__(*args, **kwargs)
+
+    def setup(self, **options: Any) -> None:
+        relationship = self.fields["relationship"]
+        if self.family is not None:
+            del self.fields["kk_number"], self.fields["desa"]
+            relationship.required = True
+            relationship.choices = _blank(Relationship.choices)  # type: ignore[attr-defined]
+            for name in ("rw", "rt", "address"):
+                self.fields[name].help_text = _("Leave empty to use the address of the KK.")
+        else:
+            relationship.choices = _blank(Relationship.choices)  # type: ignore[attr-defined]
+            relationship.help_text = _(
+                "Needed when joining an existing KK; in a new KK this person is the head."
+            )
+            self.fields["desa"].choices = _blank(desa_choices(within=self.area_code))  # type: ignore[attr-defined]
+
+    def sections(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [
+            (title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS
+        ]
+
+    def person(self) -> dict[str, Any]:
+        """The resident's data as the service takes it."""
+        return {name: self.cleaned_data[name] for name in self.PERSON if name in self.fields}
+
+
+class FamilyAddressForm(ChoicesForm):
+    """A KK's address, prefilled; only what changed goes to the service, with the version read."""
+
+    desa = forms.ChoiceField(label=_("Desa/kelurahan"))
+    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
+    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
+    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    reason = reason_field(
+        _("Reason for the change"),
+        _("E.g. the address was entered wrongly, or the street was renamed; with the document shown."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    FIELDS = ("desa", "rw", "rt", "address")
+
+    def __init__(self, *args: Any, area_code: str | None = None, **kwargs: Any):
+        self.area_code = area_code
+        super().__init__(*args, **kwargs)
+
+    def setup(self, **options: Any) -> None:
+        self.fields["desa"].choices = desa_choices(within=self.area_code)  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, family: Family) -> dict[str, Any]:
+        return {
+            "desa": family.desa_id,
+            "rw": family.rw,
+            "rt": family.rt,
+            "address": family.address,
+            "version": family.version,
+        }
+
+    def changes(self, family: Family) -> dict[str, Any]:
+        current = self.initial_for(family)
+        return {
+            f: self.cleaned_data[f]
+            for f in self.FIELDS
+            if (self.cleaned_data[f] if self.cleaned_data[f] is not None else "")
+            != (current[f] if current[f] is not None else "")
+        }
+
+
+class FamilyMemberAddForm(StyledForm):
+    """A resident already in the register but in no KK joins this one (found by NIK, sent by POST)."""
+
+    nik = forms.CharField(
+        label=_("NIK of the resident"),
+        max_length=16,
+        min_length=16,
+        help_text=_(
+            "The resident must be in the register and in no KK (remove them from their old KK first)."
+        ),
+    )
+    relationship = forms.ChoiceField(label=_("Relationship to head"), choices=_blank(Relationship.choices))
+    reason = reason_field(_("Reason"), _("E.g. the application number or the document shown."))
+
+
+def _member_choices(members: list[Resident]) -> list[tuple[str, str]]:
+    return [(str(m.pk), f"{m.full_name} ({m.get_relationship_display()})") for m in members]
+
+
+class FamilyMemberRemoveForm(ChoicesForm):
+    resident = forms.ChoiceField(
+        label=_("Member who leaves the KK"),
+        help_text=_("If the head of family leaves, the spouse or the eldest adult becomes head."),
+    )
+    reason = reason_field(_("Reason"), _("E.g. entered in this KK by mistake; the document shown."))
+
+    def __init__(self, *args: Any, members: list[Resident], **kwargs: Any):
+        self.people = members
+        super().__init__(*args, **kwargs)
+
+    def setup(self, **options: Any) -> None:
+        self.fields["resident"].choices = _blank(_member_choices(self.people))  # type: ignore[attr-defined]
+
+
+class FamilySplitForm(ChoicesForm):
+    members = forms.MultipleChoiceField(
+        label=_("Members who leave for the new KK"), widget=forms.CheckboxSelectMultiple
+    )
+    new_head = forms.ChoiceField(label=_("Head of the new KK"), help_text=_("One of the members who leave."))
+    address = forms.CharField(
+        label=_("Address of the new KK (dusun/street)"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to keep the address of this KK (same desa, RT and RW)."),
+    )
+    reason = reason_field(_("Reason"), _("E.g. a married child setting up their own household."))
+
+    def __init__(self, *args: Any, members: list[Resident], **kwargs: Any):
+        self.people = members
+        super().__init__(*args, **kwargs)
+
+    def setup(self, **options: Any) -> None:
+        choices = _member_choices(self.people)
+        self.fields["members"].choices = choices  # type: ignore[attr-defined]
+        self.fields["new_head"].choices = _blank(choices)  # type: ignore[attr-defined]
 
 
 class PhoneForm(StyledForm):

@@ -198,13 +198,30 @@ def _check_version(obj: Resident | Family, expected_version: int | None) -> None
         )
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise InvalidInput(
-            _("Give the reason for this change (at least 5 characters)."), code="registry.reason_required"
+MIN_REASON_LENGTH = 5
+
+
+def _reason_problem(reason: str) -> dict[str, str] | None:
+    if len((reason or "").strip()) < MIN_REASON_LENGTH:
+        return _err(
+            "reason", _("Give the reason for this change (at least 5 characters)."), "reason_required"
         )
-    return reason[:300]
+    return None
+
+
+def _require_reason(reason: str) -> str:
+    problem = _reason_problem(reason)
+    if problem is not None:
+        raise InvalidInput(problem["message"], code="registry.reason_required", details=[problem])
+    return (reason or "").strip()[:300]
+
+
+def _check_reason(reason: str, errors: list[dict[str, str]]) -> str:
+    """Like _require_reason, but the problem joins the others so a form shows them all at once."""
+    problem = _reason_problem(reason)
+    if problem is not None:
+        errors.append(problem)
+    return (reason or "").strip()[:300]
 
 
 def _as_date(value: Any, field: str, errors: list[dict[str, str]], label: str) -> date | None:
@@ -500,22 +517,22 @@ def _membership_end(resident: Resident, on: date, reason: str) -> None:
     )
 
 
-@transaction.atomic
-def resident_create(
-    *,
+def _check_family_open(family: Family, errors: list[dict[str, str]]) -> None:
+    if not family.is_active:
+        errors.append(_err("family", _("This KK is no longer active."), "family_inactive"))
+
+
+def _check_new_resident(
     actor: Actor,
     data: dict[str, Any],
-    family: Family | None = None,
-    relationship: str = "",
-    reason: str = "",
-) -> Resident:
-    """Add a resident who already holds a NIK (imports, registrations at the counter)."""
-    actor.require(REGISTRY_EDIT)
-    errors: list[dict[str, str]] = []
-    if family is not None:
-        family = _lock_family(actor, family)
-        if not family.is_active:
-            errors.append(_err("family", _("This KK is no longer active."), "family_inactive"))
+    family: Family | None,
+    relationship: str,
+    errors: list[dict[str, str]],
+) -> tuple[str, dict[str, Any], Region | None, str]:
+    """Check a new resident's data: (NIK, cleaned fields, desa, relationship), problems in `errors`.
+
+    In a family, the resident lives in the family's desa and takes its RT/RW/address where none
+    is given; without one, `data["desa"]` is where they live and there is no relationship."""
     cleaned = _clean_resident(data, errors)
     nik = str(data.get("nik") or "").strip()
     errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
@@ -526,15 +543,35 @@ def resident_create(
         cleaned["rw"] = cleaned["rw"] or family.rw
         cleaned["rt"] = cleaned["rt"] or family.rt
         cleaned["address"] = cleaned["address"] or family.address
-        relationship = _choice(
-            relationship, "relationship", _("Relationship to head"), Relationship.values, errors
-        )
-        _check_head_free(family, relationship, errors)
+        if not str(relationship or "").strip():
+            errors.append(
+                _err(
+                    "relationship",
+                    _("%(label)s is required.") % {"label": _("Relationship to head")},
+                    "required",
+                )
+            )
+        else:
+            relationship = _choice(
+                relationship, "relationship", _("Relationship to head"), Relationship.values, errors
+            )
+            _check_head_free(family, relationship, errors)
     else:
         desa = _resolve_desa(actor, data.get("desa"), errors)
         relationship = ""
-    _fail(errors)
-    assert desa is not None
+    return nik, cleaned, desa, relationship
+
+
+def _insert_resident(
+    *,
+    actor: Actor,
+    nik: str,
+    cleaned: dict[str, Any],
+    desa: Region,
+    family: Family | None,
+    relationship: str,
+    reason: str,
+) -> Resident:
     resident = Resident.objects.create(
         nik=nik,
         desa=desa,
@@ -559,7 +596,98 @@ def resident_create(
         },
         reason=reason,
     )
+    return resident
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    family: Family | None = None,
+    relationship: str = "",
+    reason: str = "",
+) -> Resident:
+    """Add a resident who already holds a NIK (imports, registrations at the counter)."""
+    actor.require(REGISTRY_EDIT)
+    errors: list[dict[str, str]] = []
+    if family is not None:
+        family = _lock_family(actor, family)
+        _check_family_open(family, errors)
+    nik, cleaned, desa, relationship = _check_new_resident(actor, data, family, relationship, errors)
+    _fail(errors)
+    assert desa is not None
+    resident = _insert_resident(
+        actor=actor,
+        nik=nik,
+        cleaned=cleaned,
+        desa=desa,
+        family=family,
+        relationship=relationship,
+        reason=reason,
+    )
     _audit(actor, "resident.create", resident, family=bool(family))
+    _check_duplicates([resident])
+    return resident
+
+
+@transaction.atomic
+def resident_enter(
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    family: Family | None,
+    relationship: str,
+    reason: str,
+) -> Resident:
+    """Biodata entry: a resident who holds a NIK but is missing from the register, entered
+    outside a life event, with the reason written in every history row.
+
+    With `family` they join that KK in `relationship`; without one a new KK is issued
+    (kecamatan code + today's date + next serial) in `data["desa"]` at the resident's RT/RW and
+    address, with them as head. Everything is checked before anything is written."""
+    actor.require(REGISTRY_EDIT)
+    errors: list[dict[str, str]] = []
+    reason = _check_reason(reason, errors)
+    if family is not None:
+        family = _lock_family(actor, family)
+        _check_family_open(family, errors)
+    elif str(relationship or "").strip() not in ("", Relationship.HEAD):
+        errors.append(
+            _err(
+                "relationship",
+                _(
+                    "A new KK is issued with this person as its head; for another relationship, "
+                    "give the number of an existing KK."
+                ),
+                "head_required",
+            )
+        )
+    nik, cleaned, desa, relationship = _check_new_resident(actor, data, family, relationship, errors)
+    _fail(errors)
+    assert desa is not None
+    new_family = family is None
+    if family is None:
+        family = _family_create(
+            actor=actor,
+            kk_number=None,
+            desa=desa,
+            rw=cleaned["rw"],
+            rt=cleaned["rt"],
+            address=cleaned["address"],
+            reason=reason,
+        )
+        relationship = Relationship.HEAD
+    resident = _insert_resident(
+        actor=actor,
+        nik=nik,
+        cleaned=cleaned,
+        desa=desa,
+        family=family,
+        relationship=relationship,
+        reason=reason,
+    )
+    _audit(actor, "resident.create", resident, family=True, new_family=new_family, entry="biodata")
     _check_duplicates([resident])
     return resident
 
@@ -922,10 +1050,12 @@ def _split(
     rt: Any = "keep",
     reason: str,
     event: LifeEvent | None = None,
+    found: Sequence[dict[str, str]] = (),
 ) -> Family:
     locked = [_lock_resident(actor, m) for m in members]
     ids = {m.pk for m in locked}
-    errors: list[dict[str, str]] = []
+    errors = list(found)  # problems the caller found already, reported with these
+    known = len(errors)
     if new_head.pk not in ids:
         errors.append(
             _err("new_head", _("The new head must be one of the members who leave."), "head_not_member")
@@ -948,7 +1078,7 @@ def _split(
                 )
             )
     remaining = Resident.objects.filter(family=family).exclude(pk__in=ids)
-    if not errors and not remaining.exists():
+    if len(errors) == known and not remaining.exists():
         errors.append(
             _err(
                 "members", _("All members would leave; change the family's address instead."), "whole_family"
@@ -1012,14 +1142,31 @@ def family_split(
     members: Sequence[Resident],
     new_head: Resident,
     address: str | None = None,
+    reason: str | None = None,
 ) -> Family:
-    """Members leave a KK to form a new one (a married child setting up house)."""
+    """Members leave a KK to form a new one (a married child setting up house).
+
+    The new KK gets the next number of the kecamatan. With `reason` (required from the officer
+    pages, at least 5 characters) the history rows carry it; without, they say "KK split"."""
     actor.require(REGISTRY_EDIT)
     family = _lock_family(actor, family)
     if not members:
-        raise InvalidInput(_("Choose the members who leave."), code="registry.no_members")
+        raise InvalidInput(
+            _("Choose the members who leave."),
+            code="registry.no_members",
+            details=[_err("members", _("Choose the members who leave."), "required")],
+        )
+    errors: list[dict[str, str]] = []
+    if reason is not None:
+        reason = _check_reason(reason, errors)
     new_family = _split(
-        actor=actor, family=family, members=members, new_head=new_head, address=address, reason=_("KK split")
+        actor=actor,
+        family=family,
+        members=members,
+        new_head=new_head,
+        address=address,
+        reason=reason or _("KK split"),
+        found=errors,
     )
     _audit(actor, "family.split", family, new_family=new_family.pk, members=len(members))
     return new_family

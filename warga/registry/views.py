@@ -39,15 +39,20 @@ from .forms import (
     CorrectionForm,
     DeathForm,
     DivorceForm,
+    FamilyAddressForm,
+    FamilyMemberAddForm,
+    FamilyMemberRemoveForm,
+    FamilySplitForm,
     MarriageForm,
     MoveForm,
     MoveInForm,
     PhoneForm,
+    ResidentEntryForm,
     SearchForm,
     StatsForm,
     VerifyForm,
 )
-from .models import LifeStatus, Resident
+from .models import Family, LifeStatus, Resident
 
 PAGE_SIZE = 25
 
@@ -66,8 +71,15 @@ def _get(load: Callable[[], Any]) -> Any:
         raise Http404 from exc
 
 
-def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) -> Any:
-    """Run a service; put its complaints on the form (by field when it names one). None if refused."""
+def _attempt(
+    request: HttpRequest,
+    form: forms.Form,
+    call: Callable[[], Any],
+    *,
+    aliases: dict[str, str] | None = None,
+) -> Any:
+    """Run a service; put its complaints on the form (by field when it names one, `aliases`
+    mapping the service's field names to the form's), the others above it. None if refused."""
     try:
         return call()
     except NotFound as exc:
@@ -75,14 +87,16 @@ def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) ->
     except NotAllowed as exc:
         raise PermissionDenied from exc
     except ServiceError as exc:
-        details = exc.details if isinstance(exc.details, list) else []
-        placed = False
+        details = [d for d in exc.details if isinstance(d, dict)] if isinstance(exc.details, list) else []
         for detail in details:
             field = str(detail.get("field", "")).split(".")[-1]
+            field = (aliases or {}).get(field, field)
+            message = str(detail.get("message", ""))
             if field in form.fields and not form.fields[field].widget.is_hidden:
-                form.add_error(field, str(detail.get("message", "")))
-                placed = True
-        if not placed:
+                form.add_error(field, message)
+            else:
+                form.add_error(None, message)
+        if not details:
             form.add_error(None, str(exc.message))
         return None
 
@@ -442,6 +456,224 @@ def move_in_view(request: HttpRequest) -> HttpResponse:
         _("The move in was registered."),
     )
     return response or redirect("registry:resident", pk=result["people"][0].pk)
+
+
+# --------------------------------------------------------------------------- residents and families
+
+
+def _not_found(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, details=[{"field": field, "code": "not_found", "message": message}])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_new_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Biodata entry of a resident missing from the register: into a KK (the family page's, or
+    one given by number) or as head of a new KK. Not a life event; the reason is kept."""
+    actor = _actor(request, REGISTRY_EDIT)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk)) if pk is not None else None
+    form = ResidentEntryForm(request.POST or None, area_code=actor.area_code, family=family)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+
+        def call() -> Resident:
+            target = family
+            if target is None and d["kk_number"]:
+                try:
+                    target = selectors.family_get_by_kk(actor=actor, kk_number=d["kk_number"])
+                except NotFound:
+                    raise _not_found("kk_number", _("No KK with this number in your area.")) from None
+            return services.resident_enter(
+                actor=actor,
+                data=form.person(),
+                family=target,
+                relationship=d["relationship"],
+                reason=d["reason"],
+            )
+
+        resident = _attempt(request, form, call, aliases={"family": "kk_number"})
+        if resident is not None:
+            messages.success(request, _("The resident was added to the register."))
+            if family is None and not d["kk_number"] and resident.family is not None:
+                messages.info(request, _("New KK issued: %(kk)s") % {"kk": resident.family.kk_number})
+            return redirect("registry:resident", pk=resident.pk)
+    return render(
+        request,
+        "registry/resident_new.html",
+        {"form": form, "family": family, "sections": form.sections()},
+    )
+
+
+def _family_page(
+    request: HttpRequest, family: Family, form: forms.Form, *, title: str, intro: str, submit: str
+) -> HttpResponse:
+    return render(
+        request,
+        "registry/family_form.html",
+        {"family": family, "form": form, "title": title, "intro": intro, "submit": submit},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_address_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a KK's address (desa, RT, RW, dusun/street); the members move with it."""
+    actor = _actor(request, REGISTRY_EDIT)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    form = FamilyAddressForm(
+        request.POST or None, area_code=actor.area_code, initial=FamilyAddressForm.initial_for(family)
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes(family)
+        done = _attempt(
+            request,
+            form,
+            lambda: services.family_update(
+                actor=actor,
+                family=family,
+                changes=changes,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The address of the KK was changed."))
+            return redirect("registry:family", pk=family.pk)
+    return _family_page(
+        request,
+        family,
+        form,
+        title=_("Change the address of the KK"),
+        intro=_(
+            "All members of the KK move to the new address. The old and new values, your name and "
+            "the reason are kept in the history."
+        ),
+        submit=_("Save address"),
+    )
+
+
+def _living_members(actor: Actor, family: Family) -> list[Resident]:
+    return [
+        m for m in selectors.family_members(actor=actor, family=family) if m.life_status == LifeStatus.ALIVE
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A resident already in the register, in no KK, joins this KK."""
+    actor = _actor(request, REGISTRY_EDIT)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    form = FamilyMemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+
+        def call() -> Resident:
+            try:
+                resident = selectors.resident_get_by_nik(actor=actor, nik=d["nik"])
+            except NotFound:
+                raise _not_found("nik", _("No resident with this NIK in your area.")) from None
+            services.family_add_member(
+                actor=actor,
+                family=family,
+                resident=resident,
+                relationship=d["relationship"],
+                reason=d["reason"],
+            )
+            return resident
+
+        resident = _attempt(request, form, call, aliases={"resident": "nik"})
+        if resident is not None:
+            messages.success(request, _("%(name)s joined the KK.") % {"name": resident.full_name})
+            return redirect("registry:family", pk=family.pk)
+    return _family_page(
+        request,
+        family,
+        form,
+        title=_("Add a member to the KK"),
+        intro=_(
+            "For a resident who is already in the register but in no KK. Someone who is not in "
+            "the register yet is entered with their data instead."
+        ),
+        submit=_("Add to the KK"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member leaves the KK and stays in the register without one."""
+    actor = _actor(request, REGISTRY_EDIT)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    members = _living_members(actor, family)
+    by_pk = {str(m.pk): m for m in members}
+    wanted = request.GET.get("resident", "")
+    form = FamilyMemberRemoveForm(
+        request.POST or None, members=members, initial={"resident": wanted if wanted in by_pk else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        member = by_pk[form.cleaned_data["resident"]]
+
+        def call() -> Resident:
+            services.family_remove_member(
+                actor=actor, family=family, resident=member, reason=form.cleaned_data["reason"]
+            )
+            return member
+
+        if _attempt(request, form, call) is not None:
+            messages.success(request, _("%(name)s was removed from the KK.") % {"name": member.full_name})
+            return redirect("registry:family", pk=family.pk)
+    return _family_page(
+        request,
+        family,
+        form,
+        title=_("Remove a member from the KK"),
+        intro=_(
+            "The resident stays in the register without a KK and can then be added to another one. "
+            "For a death or a move, register the life event instead."
+        ),
+        submit=_("Remove from the KK"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_split_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Members leave the KK for a new one, whose number is issued now."""
+    actor = _actor(request, REGISTRY_EDIT)
+    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    members = _living_members(actor, family)
+    by_pk = {str(m.pk): m for m in members}
+    form = FamilySplitForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        new_family = _attempt(
+            request,
+            form,
+            lambda: services.family_split(
+                actor=actor,
+                family=family,
+                members=[by_pk[k] for k in d["members"]],
+                new_head=by_pk[d["new_head"]],
+                address=d["address"] or None,
+                reason=d["reason"],
+            ),
+        )
+        if new_family is not None:
+            messages.success(request, _("The KK was split."))
+            messages.info(request, _("New KK issued: %(kk)s") % {"kk": new_family.kk_number})
+            return redirect("registry:family", pk=new_family.pk)
+    return _family_page(
+        request,
+        family,
+        form,
+        title=_("Split the KK"),
+        intro=_(
+            "The members chosen leave this KK for a new one with its own number, in the same desa, "
+            "RT and RW. At least one member stays in this KK."
+        ),
+        submit=_("Split the KK"),
+    )
 
 
 # --------------------------------------------------------------------------- phones
