@@ -23,7 +23,16 @@ from warga.registry.models import Resident
 from . import selectors as sel
 from . import services as svc
 from .documents import masked_name, suket_from_token
-from .models import Delivery, KtpCard, KtpStatus, PrintBatch, PrintBatchItem, PriorityRuleSet, Suket
+from .models import (
+    Delivery,
+    KtpCard,
+    KtpStatus,
+    PrintBatch,
+    PrintBatchItem,
+    PriorityRuleSet,
+    Suket,
+    SuketStatus,
+)
 from .priority import default_rule_set, rank_queue, reason_text
 
 PREFIX = "/cards"
@@ -305,6 +314,12 @@ class SuketOut(Schema):
     issued_on: date
     valid_until: date
     status: str
+    closed_at: datetime | None = None
+    close_reason: str = ""
+
+
+class SuketRevokeIn(Schema):
+    reason: str
 
 
 class SuketVerifyOut(Schema):
@@ -314,6 +329,7 @@ class SuketVerifyOut(Schema):
     issued_on: date
     valid_until: date
     status: str
+    closed_on: date | None = None
 
 
 class PublicStockOut(Schema):
@@ -419,6 +435,8 @@ def _suket(s: Suket) -> SuketOut:
         issued_on=s.issued_on,
         valid_until=s.valid_until,
         status=sel.suket_effective_status(s),
+        closed_at=s.closed_at if s.status != SuketStatus.VALID else None,
+        close_reason=s.close_reason if s.status != SuketStatus.VALID else "",
     )
 
 
@@ -946,6 +964,17 @@ def suket_create(request: HttpRequest, payload: SuketIn) -> Status:
     return Status(201, _suket(suket))
 
 
+@router.post(
+    "/sukets/{suket_id}/revoke",
+    response={200: SuketOut, **errors(*AUTHED, 409)},
+    summary="Revoke a valid SUKET (reason required); the public check then says it is not valid",
+)
+def suket_revoke(request: HttpRequest, suket_id: int, payload: SuketRevokeIn) -> SuketOut:
+    actor = _need(request, "cards.suket")
+    suket = get_scoped(Suket.objects.all(), actor, pk=suket_id)
+    return _suket(svc.suket_revoke(actor=actor, suket=suket, reason=payload.reason))
+
+
 @router.get("/sukets", response={200: list[SuketOut], **errors(*AUTHED)}, summary="SUKET issued")
 @paginate(PageNumberPagination, page_size=50)
 def sukets(request: HttpRequest) -> Any:
@@ -970,4 +999,7 @@ def suket_verify(request: HttpRequest, token: str) -> SuketVerifyOut:
         issued_on=suket.issued_on,
         valid_until=suket.valid_until,
         status=sel.suket_effective_status(suket, today=timezone.localdate()),
+        closed_on=timezone.localtime(suket.closed_at).date()
+        if suket.closed_at and suket.status != SuketStatus.VALID
+        else None,
     )

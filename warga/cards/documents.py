@@ -10,11 +10,11 @@ import io
 
 import segno
 from django.core import signing
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from .models import Suket
+from .models import Suket, SuketStatus
 
 SALT = "warga.cards.suket"
 
@@ -73,6 +73,18 @@ def suket_pdf(suket: Suket, *, verify_url: str, language: str = "id") -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        if suket.status == SuketStatus.REVOKED:
+            # A revoked SUKET can still be printed for the file, never mistaken for a valid one.
+            pdf.set_font("Helvetica", "B", 12)
+            pdf.set_text_color(200, 0, 0)
+            revoked = _("REVOKED - NOT VALID")
+            if suket.closed_at:
+                revoked = _("REVOKED ON %(date)s - NOT VALID") % {
+                    "date": formats.date_format(timezone.localtime(suket.closed_at).date(), "d-m-Y")
+                }
+            pdf.multi_cell(0, 7, _latin1(revoked), align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0, 0, 0)
+            pdf.set_font("Helvetica", "", 10)
         pdf.ln(3)
         pdf.multi_cell(
             0,

@@ -282,3 +282,8 @@ class SuketForm(ChoicesForm):
     def setup(self, **options: Any) -> None:
         offices = options.get("offices")
         _set_queryset(self, "office", offices)
+
+
+class SuketRevokeForm(StyledForm):
+    # The service checks the length and answers with its own message.
+    reason = forms.CharField(label=_("Reason for revoking"), max_length=200, required=False)

@@ -1163,3 +1163,43 @@ def suket_issue(*, actor: Actor, resident: Resident, office: Unit, valid_days: i
     suket.save(update_fields=["number"])
     audit_record(actor=actor, action="cards.suket.issue", obj=suket, summary={"days": days})
     return suket
+
+
+REVOKE_REASON_MIN = 5
+
+
+@transaction.atomic
+def suket_revoke(*, actor: Actor, suket: Suket, reason: str) -> Suket:
+    """Withdraw a SUKET that must no longer stand in for the KTP-el (issued in error, the paper
+    lost or misused). Only a SUKET still marked valid can be revoked; the public check then says
+    it is not valid. The reason stays with the SUKET; the audit row holds no free text."""
+    actor.require("cards.suket")
+    suket = get_scoped(Suket.objects.select_for_update(of=("self",)), actor, pk=suket.pk)
+    if suket.status != SuketStatus.VALID:
+        raise Conflict(
+            _("Only a valid SUKET can be revoked; SUKET %(number)s is already “%(status)s”.")
+            % {"number": suket.number, "status": suket.get_status_display()},
+            code="cards.suket_not_valid",
+        )
+    reason = " ".join((reason or "").split())
+    if len(reason) < REVOKE_REASON_MIN:
+        raise InvalidInput(
+            _("Give the reason for revoking the SUKET (at least %(n)d characters).")
+            % {"n": REVOKE_REASON_MIN},
+            code="cards.suket_reason",
+        )
+    now = timezone.now()
+    expired = suket.valid_until < timezone.localdate()
+    updated = Suket.objects.filter(pk=suket.pk, status=SuketStatus.VALID).update(
+        status=SuketStatus.REVOKED, closed_at=now, close_reason=reason[:200]
+    )
+    if updated != 1:  # pragma: no cover - the row is locked above
+        raise Conflict(_("This SUKET was changed by someone else. Reload and try again."), code="cards.stale")
+    suket.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="cards.suket.revoke",
+        obj=suket,
+        summary={"from": SuketStatus.VALID.value, "to": SuketStatus.REVOKED.value, "expired": expired},
+    )
+    return suket

@@ -36,5 +36,6 @@ urlpatterns = [
     path("card/<int:pk>/handover/", views.handover_view, name="handover"),
     path("suket/", views.sukets_view, name="sukets"),
     path("suket/<int:pk>/pdf/", views.suket_pdf_view, name="suket_pdf"),
+    path("suket/<int:pk>/revoke/", views.suket_revoke_view, name="suket_revoke"),
     path("suket/verify/<str:token>/", views.suket_verify_view, name="suket_verify"),
 ]

@@ -49,6 +49,7 @@ from .forms import (
     SendForm,
     StatusForm,
     SuketForm,
+    SuketRevokeForm,
     TargetForm,
     TransferForm,
 )
@@ -64,6 +65,7 @@ from .models import (
     RuleKind,
     StatusImport,
     Suket,
+    SuketStatus,
 )
 from .priority import default_rule_set, rank_queue, reason_text
 
@@ -203,7 +205,8 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
         "status_label": KtpStatus(status).label,
         "transitions": card.transitions.select_related("place_unit", "actor") if card else [],
         "recordings": resident.ktp_recordings.select_related("place_unit", "officer")[:20],
-        "sukets": resident.sukets.select_related("office"),
+        "sukets": _with_effective(resident.sukets.select_related("office")),
+        "can_revoke": actor.can("cards.suket"),
         "record_form": RecordingForm(offices=offices) if actor.can("cards.record") else None,
         "status_form": StatusForm() if actor.can("cards.status_update") and card else None,
         "suket_form": SuketForm(offices=offices, initial={"office": actor.unit_id})
@@ -924,9 +927,42 @@ def sukets_view(request: HttpRequest) -> HttpResponse:
     if status in ("valid", "closed", "revoked"):
         qs = qs.filter(status=status)
     page = paginate(request, qs, 30)
-    for s in page.object_list:
+    _with_effective(page.object_list)
+    return render(
+        request,
+        "cards/sukets.html",
+        {"page": page, "status": status, "can_revoke": actor.can("cards.suket")},
+    )
+
+
+def _with_effective(sukets: Any) -> list[Suket]:
+    """The SUKETs with `effective` (valid, expired, closed, revoked) for the templates."""
+    rows = list(sukets)
+    for s in rows:
         s.effective = sel.suket_effective_status(s)
-    return render(request, "cards/sukets.html", {"page": page, "status": status})
+    return rows
+
+
+@login_required
+@require_POST
+def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a SUKET with a reason; back to the resident's page or the SUKET list."""
+    actor = _actor(request, "cards.suket")
+    suket = sel.sukets(actor=actor).filter(pk=pk).first()
+    if suket is None:
+        raise Http404
+    form = SuketRevokeForm(request.POST)
+    if form.is_valid():
+        done = _run(request, svc.suket_revoke, actor=actor, suket=suket, reason=form.cleaned_data["reason"])
+        if done is not None:
+            messages.success(
+                request, _("SUKET %(number)s revoked: it is no longer valid.") % {"number": done.number}
+            )
+    else:
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+    if request.POST.get("back") == "resident":
+        return redirect("cards:resident", pk=suket.resident_id)
+    return redirect("cards:sukets")
 
 
 @login_required
@@ -953,5 +989,9 @@ def suket_verify_view(request: HttpRequest, token: str) -> HttpResponse:
             name=masked_name(suket.resident.full_name),
             status=sel.suket_effective_status(suket),
             desa=suket.resident.desa.display_name,
+            # When it stopped being valid (a date only; the officer's reason stays internal).
+            closed_on=timezone.localtime(suket.closed_at).date()
+            if suket.closed_at and suket.status != SuketStatus.VALID
+            else None,
         )
     return render(request, "cards/suket_verify.html", context, status=200 if suket else 404)
