@@ -11,7 +11,7 @@ What is measured (PostgreSQL database `warga_cards_bench` on 127.0.0.1, recreate
            lock the 15,000 best into an open batch (bulk insert of the places); the batch is
            closed again (not timed) so every run starts from the same queue.
   targets  targets_per_desa for the whole kabupaten at election day (one GROUP BY over the
-           register left-joined to the card rows).
+           register, which carries a copy of each card's status kept by database triggers).
 
 Each is set against the raw limit measured in the same run: the bare SQL reading the same
 rows (`raw_batch`: the candidate columns of the 95,000 PRR rows joined to the register;
@@ -177,7 +177,7 @@ def _measure(fn, runs: int, after=None) -> dict:
 
 def run(runs: int, size: int = BATCH) -> dict:
     setup_django()
-    from django.db import connection
+    from django.db import connection, transaction
 
     from warga.accounts.models import User
     from warga.cards.models import KtpCard, PrintBatchItem, RuleKind
@@ -219,7 +219,9 @@ def run(runs: int, size: int = BATCH) -> dict:
     cutoff = birth_cutoff(election)
 
     def raw_batch() -> int:
-        with connection.cursor() as cur:
+        # With the same planner setting as the ranking (primary-key lookups of the residents).
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SELECT set_config('random_page_cost', '1.1', true)")
             cur.execute(
                 """
                 SELECT c.id, c.resident_id, c.prr_at, c.is_reprint, r.birth_date, r.ever_married, r.desa_id

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
@@ -35,10 +34,6 @@ from .models import (
 FAILURE_STATUSES = (KtpStatus.DUPLICATE, KtpStatus.ENROLMENT_FAILED)
 
 
-def _report_work_mem() -> str:
-    return str(getattr(settings, "CARDS_REPORT_WORK_MEM", "128MB"))
-
-
 RATE_DAYS = 14
 
 
@@ -62,8 +57,8 @@ def filter_residents_by_ktp_status(
 ) -> QuerySet[Resident]:
     """Residents whose KTP-el status on `on` (default today) is one of `statuses`.
 
-    Stored statuses come from the card row; residents without one are `not_required` or
-    `not_recorded` depending on their age and marriage at that date.
+    Stored statuses come from the card row (its copy on the resident); residents without one
+    are `not_required` or `not_recorded` depending on their age and marriage at that date.
     """
     on = on or timezone.localdate()
     wanted = set(statuses)
@@ -73,12 +68,12 @@ def filter_residents_by_ktp_status(
     q = Q(pk__in=[])
     stored = [s for s in wanted if s in STORED_STATUSES]
     if stored:
-        q |= Q(ktp_card__status__in=stored)
+        q |= Q(ktp_status__in=stored)
     required = ktp_required_q(on)
     if KtpStatus.NOT_RECORDED in wanted:
-        q |= Q(ktp_card__isnull=True) & required
+        q |= Q(ktp_status="") & required
     if KtpStatus.NOT_REQUIRED in wanted:
-        q |= Q(ktp_card__isnull=True) & ~required
+        q |= Q(ktp_status="") & ~required
     return qs.filter(q)
 
 
@@ -134,13 +129,14 @@ def targets_per_desa(
 ) -> list[TargetRow]:
     """Per desa: residents who must hold a KTP-el on `on`, and where they are in the chain.
 
-    One GROUP BY over the register (left join to the card rows): fast at kabupaten scale.
+    One GROUP BY over the register alone: the card's status is copied onto the resident by
+    the database (cards migration 0003), so no join to the card rows is needed.
     """
     on = on or timezone.localdate()
     today = timezone.localdate()
     code = _area_code(actor, area_code)
     qs = scoped(Resident.objects.all(), actor).filter(desa__within=code).filter(ktp_required_q(on))
-    no_card = Q(ktp_card__isnull=True)
+    no_card = Q(ktp_status="")
     newly = Q(birth_date__gt=birth_cutoff(today), ever_married=False) if on > today else Q(pk__in=[])
     rows = (
         qs.values("desa_id")
@@ -148,13 +144,13 @@ def targets_per_desa(
             required=Count("id"),
             not_recorded=Count("id", filter=no_card),
             new_voters=Count("id", filter=no_card & newly),
-            failed=Count("id", filter=Q(ktp_card__status__in=FAILURE_STATUSES)),
-            waiting=Count("id", filter=Q(ktp_card__status=KtpStatus.RECORDED)),
-            prr=Count("id", filter=Q(ktp_card__status=KtpStatus.PRR)),
+            failed=Count("id", filter=Q(ktp_status__in=FAILURE_STATUSES)),
+            waiting=Count("id", filter=Q(ktp_status=KtpStatus.RECORDED)),
+            prr=Count("id", filter=Q(ktp_status=KtpStatus.PRR)),
             printed=Count(
                 "id",
                 filter=Q(
-                    ktp_card__status__in=[
+                    ktp_status__in=[
                         KtpStatus.PRINTED,
                         KtpStatus.SENT_TO_KECAMATAN,
                         KtpStatus.HANDED_OVER,
@@ -164,14 +160,7 @@ def targets_per_desa(
         )
         .order_by("desa_id")
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The register is hash-joined to the card rows; with the default work_mem (4 MB) a
-            # kabupaten's join spills to disk in 16 batches. A larger budget for this one
-            # transaction keeps it in memory.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [_report_work_mem()])
-        fetched = list(rows)
+    fetched = list(rows)
     names = dict(Region.objects.filter(code__within=code, level=RegionLevel.DESA).values_list("code", "name"))
     result = []
     for row in fetched:
@@ -195,9 +184,7 @@ def target_residents(*, actor: Actor, area_code: str, on: date | None = None) ->
     """The residents to reach: required on `on`, not recorded, or whose recording failed."""
     on = on or timezone.localdate()
     qs = scoped(Resident.objects.all(), actor).filter(desa__within=area_code)
-    qs = qs.filter(ktp_required_q(on)).filter(
-        Q(ktp_card__isnull=True) | Q(ktp_card__status__in=FAILURE_STATUSES)
-    )
+    qs = qs.filter(ktp_required_q(on)).filter(Q(ktp_status="") | Q(ktp_status__in=FAILURE_STATUSES))
     return qs.select_related("desa", "ktp_card").order_by("desa_id", "rw", "rt", "full_name", "id")
 
 

@@ -7,6 +7,7 @@ family is its desa (a Region code), declared by `scope_region_field`.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -160,6 +161,10 @@ class Resident(models.Model):
     )
     died_on = models.DateField(_("date of death"), null=True, blank=True)
     ever_married = models.BooleanField(_("ever married"), default=False)
+    # A copy of the KTP-el card's status ("" while there is no card), kept by database triggers on
+    # cards_ktpcard (cards migration 0003) and never written by code: kabupaten-wide counts per
+    # desa and status then read the register alone instead of joining 2 million card rows.
+    ktp_status = models.CharField(max_length=20, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -183,6 +188,13 @@ class Resident(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # `ktp_status` belongs to the database triggers: a resident loaded before its card
+        # changed must not write the old copy back.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = _RESIDENT_SAVED_FIELDS
+        super().save(*args, **kwargs)
+
     def age_on(self, day: date) -> int:
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
@@ -198,6 +210,12 @@ class Resident(models.Model):
     @property
     def ktp_required(self) -> bool:
         return self.ktp_required_on(timezone.localdate())
+
+
+#: What a full save of an existing resident writes: every column but the trigger-kept copy.
+_RESIDENT_SAVED_FIELDS = [
+    f.name for f in Resident._meta.concrete_fields if not f.primary_key and f.name != "ktp_status"
+]
 
 
 class FamilyMembership(models.Model):
