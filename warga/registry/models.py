@@ -164,7 +164,7 @@ class Resident(models.Model):
     # A copy of the KTP-el card's status ("" while there is no card), kept by database triggers on
     # cards_ktpcard (cards migration 0003) and never written by code: kabupaten-wide counts per
     # desa and status then read the register alone instead of joining 2 million card rows.
-    ktp_status = models.CharField(max_length=20, blank=True, default="", editable=False)
+    ktp_status = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

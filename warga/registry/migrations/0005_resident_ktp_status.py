@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="resident",
             name="ktp_status",
-            field=models.CharField(blank=True, default="", editable=False, max_length=20),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=20),
         ),
     ]
