@@ -5,10 +5,12 @@ Mounted at the API root (PREFIX ""), so paths are /api/v1/nik/{nik}/check, /api/
 operation: lookups by NIK or KK number are POSTs.
 """
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -436,11 +438,11 @@ def _phone(phone: Phone) -> PhoneOut:
 class _Hits:
     """Search results for the paginator: a list or a queryset, turned into hits one page at a time."""
 
-    def __init__(self, found: list[Resident] | Any):
+    def __init__(self, found: Sequence[Resident] | QuerySet[Resident]):
         self.found = found
 
     def __len__(self) -> int:
-        return len(self.found) if isinstance(self.found, list) else self.found.count()
+        return self.found.count() if isinstance(self.found, QuerySet) else len(self.found)
 
     def __getitem__(self, page: slice) -> list[ResidentHit]:
         return [_hit(r) for r in self.found[page]]

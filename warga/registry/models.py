@@ -183,6 +183,9 @@ class Resident(models.Model):
         indexes = [
             models.Index(fields=["desa", "rw", "rt"], name="resident_area_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
+            # Name search takes the first candidates of a key in this order: an index range scan,
+            # not a walk of the primary key filtering thousands of namesakes.
+            models.Index(fields=["name_key", "id"], name="resident_name_key_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from .models import (
     Sex,
 )
 from .names import name_key, name_similarity, normalize_name
-from .search_index import FTS_TABLE
+from .search_index import FTS_TABLE, NAME_KEY_TABLE
 
 NUMBER_RE = re.compile(r"^\d{16}$")
 
@@ -142,6 +143,8 @@ class SearchFilters:
 #: Candidates fetched per strategy before ranking; enough for a page of good answers.
 SUBSTRING_CANDIDATES = 300
 FUZZY_CANDIDATES = 150
+#: PostgreSQL: how many of the nearest distinct names a typo search looks at.
+FUZZY_KEYS = 40
 #: The next, slower strategy runs only while fewer candidates than this were found.
 ENOUGH_CANDIDATES = 50
 #: Fuzzy strategy: only while fewer than this (typos rarely come with exact matches).
@@ -198,15 +201,24 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
     if len(key) < 4:
         return []
     if connection.vendor == "postgresql":
-        ranked = (
-            qs.annotate(sim=RawSQL("similarity(registry_resident.name_key, %s)", [key]))
-            .extra(where=["registry_resident.name_key %% %s"], params=[key])
-            .order_by("-sim")
-            .values_list("id", flat=True)
-        )
+        # The nearest distinct names first (a small table), then the residents bearing them
+        # through the plain index on name_key.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_TRGM_THRESHOLD])
-            return list(ranked[:FUZZY_CANDIDATES])
+            cursor.execute(
+                f"SELECT key FROM {NAME_KEY_TABLE} WHERE key %% %s "  # noqa: S608 - constant table name
+                "ORDER BY similarity(key, %s) DESC, key LIMIT %s",
+                [key, key, FUZZY_KEYS],
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+        if not keys:
+            return []
+        nearest = Case(*[When(name_key=k, then=Value(i)) for i, k in enumerate(keys)])
+        return list(
+            qs.filter(name_key__in=keys)
+            .order_by(nearest, "pk")
+            .values_list("id", flat=True)[:FUZZY_CANDIDATES]
+        )
     if connection.vendor == "sqlite":
         grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
         match = " OR ".join(_fts_phrase(g) for g in grams)
@@ -221,7 +233,7 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
 
 def resident_search(
     *, actor: Actor, query: str = "", filters: SearchFilters | None = None
-) -> list[Resident] | QuerySet[Resident]:
+) -> Sequence[Resident] | QuerySet[Resident]:
     """Find residents by NIK, KK number or name (spelling variants included), best match first.
 
     A 16-digit query is an exact NIK or KK number. A name is matched on its spelling key
@@ -252,38 +264,77 @@ def resident_search(
     key = name_key(query)
     if len(key) < 3:
         raise InvalidInput(_("Type at least three letters of the name."), code="registry.search_short")
+    # Candidates are plain (id, key, name) rows: scoring a few hundred of them needs no model
+    # instances; full records are loaded only for the page shown.
+    base = _filtered(actor, filters)
     # Cheapest first; each later strategy only while the earlier ones found too few.
-    hits: dict[int, Resident] = {}
-    for strategy in (lambda: qs.filter(name_key=key), lambda: _prefix_candidates(qs, key)):
-        for resident in strategy().order_by("pk")[:SUBSTRING_CANDIDATES]:
-            hits.setdefault(resident.pk, resident)
+    hits: dict[int, tuple[str, str]] = {}
+
+    def gather(candidates: QuerySet[Resident]) -> None:
+        for pk, found_key, full_name in candidates.values_list("id", "name_key", "full_name"):
+            hits.setdefault(pk, (found_key, full_name))
+
+    for strategy in (lambda: base.filter(name_key=key), lambda: _prefix_candidates(base, key)):
+        gather(strategy().order_by("name_key", "pk")[:SUBSTRING_CANDIDATES])
         if len(hits) >= ENOUGH_CANDIDATES:
             break
     # The trigram strategies answer partial names and typos; a name found exactly needs neither.
-    exact = any(r.name_key == key for r in hits.values())
+    exact = any(found_key == key for found_key, _name in hits.values())
     if not exact and len(hits) < ENOUGH_CANDIDATES:
-        for resident in _substring_candidates(qs, key).order_by("pk")[:SUBSTRING_CANDIDATES]:
-            hits.setdefault(resident.pk, resident)
+        gather(_substring_candidates(base, key).order_by("pk")[:SUBSTRING_CANDIDATES])
     if not exact and len(hits) < FEW_CANDIDATES:
-        fuzzy = [pk for pk in _fuzzy_ids(qs, key) if pk not in hits]
-        for resident in qs.filter(pk__in=fuzzy):
-            hits[resident.pk] = resident
+        fuzzy = [pk for pk in _fuzzy_ids(base, key) if pk not in hits]
+        if fuzzy:
+            gather(base.filter(pk__in=fuzzy))
     normalized = normalize_name(query)
-    ranked = []
-    for resident in hits.values():
-        if resident.name_key == key:
+    ranked: list[tuple[float, str, int]] = []
+    for pk, (found_key, full_name) in hits.items():
+        if found_key == key:
             score = 1.0
         else:
-            score = name_similarity(normalized, resident.full_name)
-            if key in resident.name_key:
+            score = name_similarity(normalized, full_name)
+            if key in found_key:
                 # Part of the name (a first name alone) is a real answer even if short.
-                score = max(score, 0.6 + 0.35 * len(key) / max(len(resident.name_key), 1))
+                score = max(score, 0.6 + 0.35 * len(key) / max(len(found_key), 1))
         if score >= MIN_SCORE:
-            resident.score = round(score, 3)  # type: ignore[attr-defined]
-            ranked.append(resident)
-    ranked.sort(key=lambda r: (-r.score, r.full_name, r.pk))  # type: ignore[attr-defined]
+            ranked.append((round(score, 3), full_name, pk))
+    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
     _audit_search(actor, "name", len(ranked))
-    return ranked
+    return RankedResidents(qs, [(pk, score) for score, _name, pk in ranked])
+
+
+class RankedResidents(Sequence[Resident]):
+    """Search results in rank order, each with `score`; a slice loads its records in one query."""
+
+    def __init__(self, qs: QuerySet[Resident], ranked: list[tuple[int, float]]):
+        self._qs = qs
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Resident: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Resident]: ...
+
+    def __getitem__(self, index: int | slice) -> Resident | list[Resident]:
+        if isinstance(index, slice):
+            return self._load(self._ranked[index])
+        return self._load([self._ranked[index]])[0]
+
+    def __iter__(self) -> Iterator[Resident]:
+        return iter(self._load(self._ranked))
+
+    def _load(self, part: list[tuple[int, float]]) -> list[Resident]:
+        records = self._qs.in_bulk([pk for pk, _score in part]) if part else {}
+        out = []
+        for pk, score in part:
+            resident = records[pk]
+            resident.score = score  # type: ignore[attr-defined]
+            out.append(resident)
+        return out
 
 
 def _audit_search(actor: Actor, kind: str, results: int | None) -> None:

@@ -106,7 +106,7 @@ def test_filters(people, cast):
             actor=actor, query="Rizki", filters=SearchFilters(kecamatan=cast.other_kecamatan.code)
         )
     ) == ["Muhammad Rizki Ramadan"]
-    assert resident_search(actor=actor, query="Siti", filters=SearchFilters(sex="M")) == []
+    assert len(resident_search(actor=actor, query="Siti", filters=SearchFilters(sex="M"))) == 0
     listed = resident_search(actor=actor, filters=SearchFilters(desa=cast.desa.code))
     assert listed.count() == len(NAMES)
 
@@ -143,4 +143,32 @@ def test_index_follows_renames(people, cast, registrar):
     assert "Bambang Pamungkas" in names(resident_search(actor=actor, query="Bambang Pamungkas"))
     assert budi.pk not in [r.pk for r in resident_search(actor=actor, query="Budi Santoso")]
     Resident.objects.filter(pk=budi.pk).delete()
-    assert resident_search(actor=actor, query="Bambang Pamungkas") == []
+    assert len(resident_search(actor=actor, query="Bambang Pamungkas")) == 0
+
+
+def test_a_letter_missing_is_found_and_pages_load_only_their_rows(people, cast, registrar):
+    """A typo goes through the trigram neighbours (on PostgreSQL: of the distinct name keys);
+    the results load full records one page at a time, each with its score."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actor = cast.actor(cast.dukcapil)
+    found = resident_search(actor=actor, query="Dewi Lestri")
+    assert names(found)[0] == "Dewi Lestari"
+    with CaptureQueriesContext(connection) as queries:
+        first = found[0]
+        page = found[0:1]
+    assert len(queries) == 2 and first.score == page[0].score and 0.6 <= first.score < 1
+    services.resident_correct(
+        actor=registrar,
+        resident=people["Budi Santoso"],
+        changes={"full_name": "Bambang Pamungkas"},
+        reason="Ganti nama",
+    )
+    assert names(resident_search(actor=actor, query="Bambang Pamungkes"))[0] == "Bambang Pamungkas"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM registry_name_key WHERE key IN ('dewilestari', 'bambangpamungkas')"
+            )
+            assert cursor.fetchone()[0] == 2
