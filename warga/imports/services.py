@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import heapq
 import io
 import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -48,11 +49,10 @@ from warga.core.scoping import Actor
 from warga.core.tasks import enqueue_on_commit
 from warga.regions.models import Region
 from warga.registry.models import Family, FamilyChange, FamilyMembership, Resident, ResidentChange
-from warga.registry.synthetic import BulkTable, bulk_write
 
 from . import reader
 from .models import ImportBatch, ImportIssue, ImportMode, ImportStatus, StagedRow
-from .validation import Issue, RowChecker
+from .validation import STAGE_FIELDS, Issue, RowChecker
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,10 @@ class _Issues:
         self.stored = 0
         self.limit = max_issues()
 
-    def add(self, issue: Issue) -> None:
+    def pending(self) -> int:
+        return len(self.buffer)
+
+    def add(self, issue: Issue, *, flush: bool = True) -> None:
         self.total += 1
         if self.stored + len(self.buffer) < self.limit:
             self.buffer.append(
@@ -183,7 +186,7 @@ class _Issues:
                     message=issue.message[:300],
                 )
             )
-        if len(self.buffer) >= 5000:
+        if flush and len(self.buffer) >= 5000:
             self.flush()
 
     def flush(self) -> None:
@@ -191,13 +194,6 @@ class _Issues:
             ImportIssue.objects.bulk_create(self.buffer, batch_size=2000)
             self.stored += len(self.buffer)
             self.buffer = []
-
-
-_STAGED_FIELDS = (
-    "batch_id", "row_number", "has_error", "kk_first", "nik", "kk_number", "full_name", "name_key", "birth_place",
-    "birth_date", "sex", "religion", "marital_status", "occupation", "education", "blood_type", "citizenship",
-    "father_name", "mother_name", "relationship", "desa_code", "rw", "rt", "address", "ever_married",
-)  # fmt: skip
 
 
 def _progress(batch: ImportBatch, **values: Any) -> None:
@@ -278,46 +274,222 @@ def _stage(batch: ImportBatch, issues: _Issues) -> None:
     path = Path(batch.file.path) if _local(batch) else _local_copy(batch)
     info = reader.sniff(path, max_rows=max_rows())  # again: the column positions
     checker = RowChecker(columns=info.columns, layout=info.layout, area_code=batch.area_id)
-    table = BulkTable(StagedRow, _STAGED_FIELDS)
-    pending: list[tuple[Any, ...]] = []
+    # batch_id, has_error, kk_first: a head of family gives the family its address (the
+    # whole-file checks may still mark the row as an error; publishing skips those).
+    tails = {True: (batch.pk, False, True), False: (batch.pk, False, False)}
+    head = STAGE_FIELDS.index("relationship")
     read = invalid = 0
     limit = max_rows()
     workers = workers_for(batch.rows_expected)
-    for values, row_issues in _checked(checker, _limited(reader.rows(path, info), limit), workers):
-        read += 1
-        if values is None:
-            invalid += 1
-            for issue in row_issues:
-                issues.add(issue)
-        else:
-            values["batch_id"] = batch.pk
-            values["has_error"] = False
-            values["kk_first"] = False
-            pending.append(table.row(values))
-        if len(pending) >= CHUNK or (read % CHUNK == 0):
-            with transaction.atomic():
-                bulk_write(table, pending)
-            pending = []
-            _progress(batch, rows_read=read, rows_invalid=invalid)
-    with transaction.atomic():
-        bulk_write(table, pending)
+    if workers > 1 and info.file_format == "csv" and connection.vendor == "postgresql":
+        read, invalid = _stage_parallel(batch, issues, path, info, checker, workers)
+        if read == 0:
+            raise InvalidInput(_("The file has column names but no rows of data."), code="imports.no_rows")
+        _progress(batch, rows_read=read, rows_invalid=invalid, rows_expected=read)
+        return
+    writer = _StageWriter()
+    try:
+        # One process here: XLSX (parsing is the cost, not the checks) and SQLite (one writer).
+        for values, row_issues in _checked(checker, _limited(reader.rows(path, info), limit)):
+            read += 1
+            if values is None:
+                invalid += 1
+                for issue in row_issues:
+                    issues.add(issue, flush=False)
+            else:
+                writer.add(values + tails[values[head] == "kepala"])
+            if read % CHUNK == 0 or issues.pending() >= 5000:
+                writer.close()  # the connection is free again for the issues and the progress
+                issues.flush()
+                _progress(batch, rows_read=read, rows_invalid=invalid)
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    writer.close()
     if read == 0:
         raise InvalidInput(_("The file has column names but no rows of data."), code="imports.no_rows")
     issues.flush()
     _progress(batch, rows_read=read, rows_invalid=invalid, rows_expected=read)
 
 
+#: Rows a staging process takes in turn when several share a file.
+SHARE_ROWS = 2000
+_SHARE: tuple[Any, ...] | None = None
+
+
+def _stage_parallel(
+    batch: ImportBatch, issues: _Issues, path: Path, info: reader.FileInfo, checker: RowChecker, workers: int
+) -> tuple[int, int]:
+    """Stage a CSV file with `workers` forked processes, each checking and writing every
+    `workers`-th run of SHARE_ROWS rows over its own connection.
+
+    Each process reads the whole file (parsing is the cheap part) so no row travels between
+    processes; only counts and issues come back. Issues are merged in file order, so the
+    stored ones are the same as a single process would store. The staging table is not the
+    register: rows staged in any order are published together, or not at all, later.
+    """
+    global _SHARE
+    context = multiprocessing.get_context("fork")
+    counters = context.Array("q", 2 * workers, lock=False)  # rows read, rows invalid, per process
+    _SHARE = (batch.pk, path, info, checker, max_rows(), issues.limit, counters, workers)
+    connections.close_all()  # a child must never share the parent's socket
+    children: list[tuple[Any, Any]] = []
+    results: list[Any] = [None] * workers
+    try:
+        for k in range(workers):
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_stage_share_main, args=(k, send), daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
+        seen = (-1, -1)
+        while any(result is None for result in results):
+            for k, (child, receive) in enumerate(children):
+                if results[k] is not None:
+                    continue
+                if receive.poll(0.5):
+                    results[k] = receive.recv()
+                elif not child.is_alive() and not receive.poll():
+                    raise RuntimeError(f"staging process {k} ended without an answer ({child.exitcode})")
+            now = (sum(counters[0::2]), sum(counters[1::2]))
+            if now != seen:  # the heartbeat stops when the work does, so a stuck import goes stale
+                _progress(batch, rows_read=now[0], rows_invalid=now[1])
+                seen = now
+    finally:
+        _SHARE = None
+        for child, receive in children:
+            if child.is_alive() and any(result is None for result in results):
+                child.terminate()
+            child.join()
+            receive.close()
+    for outcome, _detail in results:
+        if outcome == "failed":
+            raise RuntimeError(f"a staging process failed: {_detail}")
+    results = [detail for _outcome, detail in results]
+    for _read, _invalid, _total, _kept, error in results:
+        if error is not None:
+            raise InvalidInput(error[0], code=error[1])
+    kept = list(heapq.merge(*(r[3] for r in results), key=lambda issue: issue.row_number))
+    for issue in kept:
+        issues.add(issue)
+    issues.total += sum(r[2] for r in results) - len(kept)
+    issues.flush()
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _stage_share_main(k: int, send: Any) -> None:
+    """Entry point of staging process `k`: its answer goes back through `send`."""
+    try:
+        send.send(("done", _stage_share(k)))
+    except BaseException as exc:
+        send.send(("failed", repr(exc)[:2000]))
+    finally:
+        send.close()
+
+
+def _stage_share(k: int) -> tuple[int, int, int, list[Issue], tuple[str, str] | None]:
+    """In staging process `k`: read the file, check and stage this process's rows."""
+    assert _SHARE is not None
+    batch_id, path, info, checker, limit, issue_limit, counters, workers = _SHARE
+    tails = {True: (batch_id, False, True), False: (batch_id, False, False)}
+    head = STAGE_FIELDS.index("relationship")
+    read = invalid = total = 0
+    kept: list[Issue] = []
+    writer = _StageWriter()
+    check = checker.check_row
+    try:
+        for count, (number, cells) in enumerate(reader.rows(path, info), start=1):
+            if count > limit:
+                raise InvalidInput(reader._too_many(count, limit), code="imports.too_many_rows")
+            if (count - 1) // SHARE_ROWS % workers != k:
+                continue
+            read += 1
+            values, row_issues = check(number, cells)
+            if values is None:
+                invalid += 1
+                total += len(row_issues)
+                if len(kept) < issue_limit:
+                    kept.extend(row_issues)
+            else:
+                writer.add(values + tails[values[head] == "kepala"])
+            if read % CHUNK == 0:
+                writer.close()
+                counters[2 * k], counters[2 * k + 1] = read, invalid
+        writer.close()
+    except InvalidInput as exc:
+        writer.abort(exc)
+        return read, invalid, total, [], (str(exc.message), exc.code)
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    finally:
+        connections.close_all()
+    counters[2 * k], counters[2 * k + 1] = read, invalid
+    return read, invalid, total, kept[:issue_limit], None
+
+
+#: Staging columns in the order rows are written: the checked values, then batch and flags.
+_STAGED_COLUMNS = (*STAGE_FIELDS, "batch_id", "has_error", "kk_first")
+
+
+class _StageWriter:
+    """Appends checked rows to the staging table, one transaction per chunk.
+
+    PostgreSQL: a COPY is opened at the first row of a chunk and each row is written as soon
+    as it is checked, so the server stores rows while the next ones are being checked; the
+    connection can run nothing else until `close()`. SQLite: rows are kept until `close()`
+    and written with executemany.
+    """
+
+    def __init__(self) -> None:
+        self.table = connection.ops.quote_name(StagedRow._meta.db_table)
+        self.cols = ", ".join(connection.ops.quote_name(c) for c in _STAGED_COLUMNS)
+        self.postgres = connection.vendor == "postgresql"
+        self.rows: list[tuple[Any, ...]] = []
+        self.stack: ExitStack | None = None
+        self.copy: Any = None
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        if not self.postgres:
+            self.rows.append(row)
+            return
+        if self.copy is None:
+            stack = ExitStack()
+            stack.enter_context(transaction.atomic())
+            cursor = stack.enter_context(connection.cursor())
+            self.copy = stack.enter_context(cursor.copy(f"COPY {self.table} ({self.cols}) FROM STDIN"))
+            self.stack = stack
+        self.copy.write_row(row)
+
+    def abort(self, exc: BaseException) -> None:
+        """Give up the open chunk (its COPY and transaction are rolled back)."""
+        self.rows = []
+        if self.stack is not None:
+            stack, self.stack, self.copy = self.stack, None, None
+            try:
+                stack.__exit__(type(exc), exc, exc.__traceback__)
+            except Exception:  # the original error is the one to report
+                logger.debug("staging chunk rolled back", exc_info=True)
+
+    def close(self) -> None:
+        if self.stack is not None:
+            stack, self.stack, self.copy = self.stack, None, None
+            stack.close()
+        if self.rows:
+            marks = ", ".join(["%s"] * len(_STAGED_COLUMNS))
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {self.table} ({self.cols}) VALUES ({marks})", self.rows)  # noqa: S608
+            self.rows = []
+
+
 def workers_for(rows: int) -> int:
-    """Processes checking rows in parallel: worth it only for large files."""
+    """Processes staging rows in parallel: worth it only for large files (setting IMPORT_WORKERS)."""
     if rows < PARALLEL_FROM:
         return 1
     return max(1, int(getattr(settings, "IMPORT_WORKERS", min(2, os.cpu_count() or 1))))
 
 
 PARALLEL_FROM = 50_000
-_CHECKER: RowChecker | None = None
-
-
 def _limited(rows: Iterator[tuple[int, list[Any]]], limit: int) -> Iterator[tuple[int, list[Any]]]:
     for count, row in enumerate(rows, start=1):
         if count > limit:
@@ -325,42 +497,15 @@ def _limited(rows: Iterator[tuple[int, list[Any]]], limit: int) -> Iterator[tupl
         yield row
 
 
-def _check_chunk(chunk: list[tuple[int, list[Any]]]) -> list[tuple[dict[str, Any] | None, list[Issue]]]:
-    assert _CHECKER is not None
-    return [_CHECKER.check(number, cells) for number, cells in chunk]
-
-
 def _checked(
-    checker: RowChecker, rows: Iterator[tuple[int, list[Any]]], workers: int
-) -> Iterator[tuple[dict[str, Any] | None, list[Issue]]]:
-    """Row checks in file order; with several workers, chunks go to forked processes.
-
-    At most two chunks per worker are in flight, so memory stays bounded however long
-    the file is. Database connections are closed before forking: a child must never
-    share the parent's socket.
-    """
-    if workers <= 1:
-        for number, cells in rows:
-            yield checker.check(number, cells)
-        return
-    global _CHECKER
-    _CHECKER = checker
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    in_flight: deque[Any] = deque()
-    with context.Pool(workers) as pool:
-        chunk: list[tuple[int, list[Any]]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= 2000:
-                in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
-                chunk = []
-                while len(in_flight) >= 2 * workers:
-                    yield from in_flight.popleft().get()
-        if chunk:
-            in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
-        while in_flight:
-            yield from in_flight.popleft().get()
+    checker: RowChecker, rows: Iterator[tuple[int, list[Any]]]
+) -> Iterator[tuple[tuple[Any, ...] | None, list[Issue]]]:
+    """Row checks in file order (values in `STAGE_FIELDS` order). Large PostgreSQL files are
+    split between staging processes before this point (`_stage_parallel`), each checking its
+    own blocks."""
+    check = checker.check_row
+    for number, cells in rows:
+        yield check(number, cells)
 
 
 def _local(batch: ImportBatch) -> bool:
@@ -567,7 +712,6 @@ def _check_whole_file(batch: ImportBatch, issues: _Issues) -> None:
         lambda i: _("a parent (ORANG TUA/MERTUA) is younger than the head of family"),
     )
 
-    StagedRow.objects.filter(batch_id=b, has_error=False, relationship="kepala").update(kk_first=True)
     after = StagedRow.objects.filter(batch_id=b, has_error=True).count()
     ImportBatch.objects.filter(pk=b).update(rows_invalid=F("rows_invalid") + (after - before))
 
@@ -608,8 +752,8 @@ _UPDATABLE = (
 def _json_object(pairs: list[tuple[str, str]]) -> str:
     """SQL building {"key": [null, value], ...} on either database."""
     if connection.vendor == "postgresql":
-        inner = ", ".join(f"'{k}', json_build_array(NULL, {v})" for k, v in pairs)
-        return f"json_build_object({inner})::jsonb"
+        inner = ", ".join(f"'{k}', jsonb_build_array(NULL, {v})" for k, v in pairs)
+        return f"jsonb_build_object({inner})"
     inner = ", ".join(f"'{k}', json_array(NULL, {v})" for k, v in pairs)
     return f"json_object({inner})"
 
@@ -653,6 +797,9 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
     family_top = Family.objects.aggregate(top=Max("pk"))["top"] or 0
     resident_top = Resident.objects.aggregate(top=Max("pk"))["top"] or 0
     today = timezone.localdate()
+    if connection.vendor == "postgresql":
+        # The staged rows are sorted by row number in memory rather than in temporary files.
+        _raw("SET LOCAL work_mem = '64MB'", [])
 
     _insert_select(
         Family,

@@ -189,6 +189,24 @@ class RowChecker:
         return None
 
     def check(self, number: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[Issue]]:
+        """The row's staged values by field, or None and every problem found in it."""
+        row = self._fast(number, cells)
+        if row is not None:
+            return dict(zip(STAGE_FIELDS, row, strict=True)), []
+        return self._check_slow(number, cells)
+
+    def check_row(self, number: int, cells: list[Any]) -> tuple[tuple[Any, ...] | None, list[Issue]]:
+        """As `check`, with the values as a tuple in `STAGE_FIELDS` order (what staging writes)."""
+        row = self._fast(number, cells)
+        if row is not None:
+            return row, []
+        values, issues = self._check_slow(number, cells)
+        if values is None:
+            return None, issues
+        return tuple(values[f] for f in STAGE_FIELDS), []
+
+    def _check_slow(self, number: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[Issue]]:
+        """Every check, one by one, collecting every issue: the reference `_fast` must agree with."""
         issues: list[Issue] = []
         full_name = self._name(cells, "full_name", issues, number, required=True)
         sex = self._choice(cells, "sex", layouts.SEX, issues, number)
@@ -262,6 +280,184 @@ class RowChecker:
             "address": " ".join(self._cell(cells, "address").split())[:200], "ever_married": marital != "belum_kawin",
         }, []  # fmt: skip
 
+    # ------------------------------------------------------------------ the common case, quickly
+    #
+    # Most rows of a real file are valid and repeat the same few words, dates, KK numbers and
+    # names. `_fast` accepts a row only when every value is one that the checks in
+    # `_check_slow` accept, and gives exactly the values `_check_slow` would; at the first
+    # doubt it returns None and the row goes through `_check_slow`, which finds and words
+    # every issue. The caches hold accepted values only, each bounded.
+
+    def _prepare_fast(self) -> None:
+        # Column positions; a missing column points at the "" appended to every row's texts.
+        self._fx = {f: (-1 if self.columns.get(f) is None else self.columns[f]) for f in layouts.COLUMNS}
+        self._fx_width = 1 + max(self.columns.values(), default=0)
+        self._fx_usable = all(f in self.columns for f in ("full_name", "sex", "birth_date", "nik"))
+        # Accepted words per column; an empty cell gives the column's default where it has one.
+        self._fx_choice: dict[str, dict[str, str]] = {f: {} for f in _CHOICE_TABLES}
+        for field, default in _CHOICE_DEFAULTS.items():
+            self._fx_choice[field][""] = default
+        self._fx_names: dict[str, str] = {}
+        self._fx_dates: dict[str, date] = {}
+        self._fx_kk: set[str] = set()
+        self._fx_small: dict[str, int] = {}
+        self._fx_desa: dict[str, str] = {}
+        self._fx_nik_date: dict[tuple[date, str], str] = {}
+        # A birth date whose own year is one of the two centuries a NIK's YY is read in.
+        self._fx_first_year = self.today.year // 100 * 100 - 100
+
+    def _fx_pick(self, field: str, raw: str) -> str | None:
+        """A word not seen yet in this column: its value, or None when `_choice` would refuse it."""
+        if not raw:
+            return None  # a required column (the others have their default cached)
+        value = layouts.lookup(_CHOICE_TABLES[field], raw)
+        cache = self._fx_choice[field]
+        if value is not None and len(cache) < 2000:
+            cache[raw] = value
+        return value
+
+    def _fx_name(self, raw: str) -> str | None:
+        """A name as `_name` writes it, or None when `_name` would report it."""
+        text = " ".join(raw.split())
+        if len(text) > 120 or (text and not _NAME_RE.match(text)):
+            return None
+        if len(self._fx_names) > 200_000:
+            self._fx_names.clear()
+        self._fx_names[raw] = text
+        return text
+
+    def _fast(self, number: int, cells: list[Any]) -> tuple[Any, ...] | None:
+        if not hasattr(self, "_fx"):
+            self._prepare_fast()
+        if len(cells) < self._fx_width or not self._fx_usable:
+            return None
+        t = [c.strip() if type(c) is str else cell_text(c) for c in cells]
+        t.append("")
+        ix = self._fx
+        names = self._fx_names
+        raw = t[ix["full_name"]]
+        full_name = names.get(raw)
+        if full_name is None:
+            full_name = self._fx_name(raw)
+        if not full_name:
+            return None
+        choice = self._fx_choice
+        raw = t[ix["sex"]]
+        sex = choice["sex"].get(raw)
+        if sex is None and (sex := self._fx_pick("sex", raw)) is None:
+            return None
+        raw_date = cells[ix["birth_date"]]
+        if type(raw_date) is not str:
+            return None
+        birth_date = self._fx_dates.get(raw_date)
+        if birth_date is None:
+            parsed = self._date(raw_date)
+            if parsed is None or parsed > self.today or parsed < OLDEST:
+                return None
+            if len(self._fx_dates) > 100_000:
+                self._fx_dates.clear()
+            birth_date = self._fx_dates[raw_date] = parsed
+        # NIK: 16 digits, a known kecamatan, a serial other than 0000, and day (+40 for a
+        # woman), month and YY equal to the given birth date whose year is in the two
+        # centuries check_nik reads YY in. Anything else is left to check_nik.
+        nik = t[ix["nik"]].replace(" ", "")
+        if len(nik) != 16 or not nik.isascii() or not nik.isdigit() or nik[12:] == "0000":
+            return None
+        if nik[:6] not in self.kecamatan or birth_date.year < self._fx_first_year:
+            return None
+        expected = self._fx_nik_date.get((birth_date, sex))
+        if expected is None:
+            day = birth_date.day + (40 if sex == "F" else 0)
+            expected = f"{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}"
+            if len(self._fx_nik_date) > 100_000:
+                self._fx_nik_date.clear()
+            self._fx_nik_date[(birth_date, sex)] = expected
+        if nik[6:12] != expected:
+            return None
+        kk = t[ix["kk_number"]].replace(" ", "")
+        if kk not in self._fx_kk:
+            if check_kk(kk, region_lookup=self.regions_plain.__contains__, today=self.today).errors:
+                return None
+            if len(self._fx_kk) > 200_000:
+                self._fx_kk.clear()
+            self._fx_kk.add(kk)
+        picked = []
+        for field in _CHOICE_ORDER:
+            raw = t[ix[field]]
+            value = choice[field].get(raw)
+            if value is None and (value := self._fx_pick(field, raw)) is None:
+                return None
+            picked.append(value)
+        relationship, religion, marital, education, blood, citizenship = picked
+        raw = t[ix["father_name"]]
+        father = names.get(raw)
+        if father is None and (father := self._fx_name(raw)) is None:
+            return None
+        raw = t[ix["mother_name"]]
+        mother = names.get(raw)
+        if mother is None and (mother := self._fx_name(raw)) is None:
+            return None
+        code = t[ix["desa_code"]]
+        desa = self._fx_desa.get(code) if code else None
+        if desa is None and (desa := self._fx_desa_of(cells, code, number)) is None:
+            return None
+        raw_rw, raw_rt = t[ix["rw"]], t[ix["rt"]]
+        rw = self._fx_int(raw_rw) if raw_rw else None
+        rt = self._fx_int(raw_rt) if raw_rt else None
+        if (raw_rw and rw is None) or (raw_rt and rt is None):
+            return None
+        return (
+            number, nik, kk, full_name, _key(full_name), " ".join(t[ix["birth_place"]].split())[:80], birth_date,
+            sex, religion, marital, " ".join(t[ix["occupation"]].split())[:80], education, blood, citizenship,
+            father, mother, relationship, desa, rw, rt, " ".join(t[ix["address"]].split())[:200],
+            marital != "belum_kawin",
+        )  # fmt: skip
+
+    def _fx_int(self, raw: str) -> int | None:
+        """RW/RT as `_small` reads it: digits for a number from 1 to 999, else None."""
+        value = self._fx_small.get(raw)
+        if value is None and raw.isdigit() and 1 <= int(raw) <= 999:
+            value = int(raw)
+            if len(self._fx_small) < 10_000:
+                self._fx_small[raw] = value
+        return value
+
+    def _fx_desa_of(self, cells: list[Any], code: str, number: int) -> str | None:
+        """The desa as `_desa` finds it, or None when `_desa` would report a problem."""
+        issues: list[Issue] = []
+        found = self._desa(cells, issues, number)
+        if issues or not found:
+            return None
+        if code and len(self._fx_desa) < 100_000:
+            self._fx_desa[code] = found
+        return found
+
+
+_CHOICE_TABLES = {
+    "sex": layouts.SEX,
+    "relationship": layouts.RELATIONSHIP,
+    "religion": layouts.RELIGION,
+    "marital_status": layouts.MARITAL,
+    "education": layouts.EDUCATION,
+    "blood_type": layouts.BLOOD,
+    "citizenship": layouts.CITIZENSHIP,
+}
+
+_CHOICE_DEFAULTS = {
+    "religion": "",
+    "marital_status": "belum_kawin",
+    "education": "",
+    "blood_type": "",
+    "citizenship": "WNI",
+}
+_CHOICE_ORDER = ("relationship", "religion", "marital_status", "education", "blood_type", "citizenship")
+
+#: The staged values of a row, in the order `RowChecker.check_row` gives them.
+STAGE_FIELDS = (
+    "row_number", "nik", "kk_number", "full_name", "name_key", "birth_place", "birth_date", "sex", "religion",
+    "marital_status", "occupation", "education", "blood_type", "citizenship", "father_name", "mother_name",
+    "relationship", "desa_code", "rw", "rt", "address", "ever_married",
+)  # fmt: skip
 
 _KEYS: dict[str, str] = {}
 

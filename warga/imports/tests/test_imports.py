@@ -359,21 +359,6 @@ def test_templates_download(cast, client_for):
     assert client.get(reverse("imports:template", args=["pdf"])).status_code == 404
 
 
-def test_rows_checked_in_parallel_give_the_same_answers(cast, rows):
-    from warga.imports.validation import RowChecker
-
-    checker = RowChecker(columns={f: i for i, f in enumerate([
-        "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "religion", "marital_status",
-        "occupation", "education", "blood_type", "father_name", "mother_name", "relationship", "address", "rt",
-        "rw", "desa_code", "desa_name"])}, layout="siak", area_code=cast.kecamatan.code)  # fmt: skip
-    broken = _broken(rows)
-    numbered = [(i + 2, list(r)) for i, r in enumerate(broken * 40)]
-    serial = list(services._checked(checker, iter(numbered), 1))
-    parallel = list(services._checked(checker, iter(numbered), 2))  # the last database use in this test
-    assert parallel == serial
-    assert sum(1 for values, _issues in serial if values is None) == 80
-
-
 def test_export_csv_round_trips_and_is_audited(cast, client_for, rows, django_capture_on_commit_callbacks):
     upload(client_for(cast.kec_verifier), to_csv(rows), capture=django_capture_on_commit_callbacks)
     client = client_for(cast.kec_verifier)
@@ -425,3 +410,44 @@ def test_export_bad_input(cast, client_for):
         {"area": cast.kecamatan.code, "min_age": 60, "max_age": 20, "file_format": "csv"},
     )
     assert response.status_code == 200 and "Umur terendah lebih besar" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staging_in_several_processes_stores_what_one_process_stores(cast, rows, settings, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several staging processes are used on PostgreSQL only")
+    from warga.imports.services import import_create, import_run
+
+    actor = cast.actor(cast.kec_verifier)
+    broken = _broken(rows) + [list(r) for r in rows[:3]]  # the last three: NIK twice in the file
+    content = to_csv(broken)
+
+    def run(workers: int, mode: str) -> ImportBatch:
+        settings.IMPORT_WORKERS = workers
+        batch = import_create(actor=actor, source=io.BytesIO(content), file_name="data.csv", mode=mode)
+        import_run(batch_id=batch.pk)  # nothing to do when the task already ran it
+        return ImportBatch.objects.get(pk=batch.pk)
+
+    monkeypatch.setattr(services, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(services, "SHARE_ROWS", 7)  # 63 rows: both processes get several runs
+    monkeypatch.setattr(services, "max_issues", lambda: 2)  # the first issues in file order are kept
+
+    def issues(batch: ImportBatch) -> list[tuple[int, str, str, str]]:
+        return list(batch.issues.order_by("id").values_list("row_number", "column", "code", "message"))
+
+    one = run(1, "all-or-nothing")
+    two = run(2, "all-or-nothing")
+    assert one.status == two.status == ImportStatus.REJECTED
+    counts = ("rows_read", "rows_invalid", "issues_total")
+    assert [getattr(two, f) for f in counts] == [getattr(one, f) for f in counts]
+    assert issues(two) == issues(one) and len(issues(one)) == 2 < one.issues_total
+    assert StagedRow.objects.count() == 0
+
+    published = run(2, "valid-rows")
+    assert published.status == ImportStatus.PUBLISHED
+    assert Resident.objects.count() == published.residents_created == len(rows) - one.rows_invalid + 3
+    assert ResidentChange.objects.filter(action="import").count() == published.residents_created
+    assert FamilyMembership.objects.count() == published.residents_created
+    assert StagedRow.objects.count() == 0
