@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import heapq
 import io
 import logging
-import multiprocessing
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -38,7 +35,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -305,16 +302,10 @@ def _stage(batch: ImportBatch, issues: _Issues) -> None:
     head = STAGE_FIELDS.index("relationship")
     read = invalid = 0
     limit = max_rows()
-    workers = workers_for(batch.rows_expected)
-    if workers > 1 and info.file_format == "csv" and connection.vendor == "postgresql":
-        read, invalid = _stage_parallel(batch, issues, path, info, checker, workers)
-        if read == 0:
-            raise InvalidInput(_("The file has column names but no rows of data."), code="imports.no_rows")
-        _progress(batch, rows_read=read, rows_invalid=invalid, rows_expected=read)
-        return
     writer = _StageWriter()
     try:
-        # One process here: XLSX (parsing is the cost, not the checks) and SQLite (one writer).
+        # One process: the worker that runs this may hold other database connections in other
+        # threads, which a forked child would share.
         for values, row_issues in _checked(checker, _limited(reader.rows(path, info), limit)):
             read += 1
             if values is None:
@@ -335,122 +326,6 @@ def _stage(batch: ImportBatch, issues: _Issues) -> None:
         raise InvalidInput(_("The file has column names but no rows of data."), code="imports.no_rows")
     issues.flush()
     _progress(batch, rows_read=read, rows_invalid=invalid, rows_expected=read)
-
-
-#: Rows a staging process takes in turn when several share a file.
-SHARE_ROWS = 2000
-_SHARE: tuple[Any, ...] | None = None
-
-
-def _stage_parallel(
-    batch: ImportBatch, issues: _Issues, path: Path, info: reader.FileInfo, checker: RowChecker, workers: int
-) -> tuple[int, int]:
-    """Stage a CSV file with `workers` forked processes, each checking and writing every
-    `workers`-th run of SHARE_ROWS rows over its own connection.
-
-    Each process reads the whole file (parsing is the cheap part) so no row travels between
-    processes; only counts and issues come back. Issues are merged in file order, so the
-    stored ones are the same as a single process would store. The staging table is not the
-    register: rows staged in any order are published together, or not at all, later.
-    """
-    global _SHARE
-    context = multiprocessing.get_context("fork")
-    counters = context.Array("q", 2 * workers, lock=False)  # rows read, rows invalid, per process
-    _SHARE = (batch.pk, path, info, checker, max_rows(), issues.limit, counters, workers)
-    connections.close_all()  # a child must never share the parent's socket
-    children: list[tuple[Any, Any]] = []
-    results: list[Any] = [None] * workers
-    try:
-        for k in range(workers):
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_stage_share_main, args=(k, send), daemon=True)
-            child.start()
-            send.close()
-            children.append((child, receive))
-        seen = (-1, -1)
-        while any(result is None for result in results):
-            for k, (child, receive) in enumerate(children):
-                if results[k] is not None:
-                    continue
-                if receive.poll(0.5):
-                    results[k] = receive.recv()
-                elif not child.is_alive() and not receive.poll():
-                    raise RuntimeError(f"staging process {k} ended without an answer ({child.exitcode})")
-            now = (sum(counters[0::2]), sum(counters[1::2]))
-            if now != seen:  # the heartbeat stops when the work does, so a stuck import goes stale
-                _progress(batch, rows_read=now[0], rows_invalid=now[1])
-                seen = now
-    finally:
-        _SHARE = None
-        for child, receive in children:
-            if child.is_alive() and any(result is None for result in results):
-                child.terminate()
-            child.join()
-            receive.close()
-    for outcome, _detail in results:
-        if outcome == "failed":
-            raise RuntimeError(f"a staging process failed: {_detail}")
-    results = [detail for _outcome, detail in results]
-    for _read, _invalid, _total, _kept, error in results:
-        if error is not None:
-            raise InvalidInput(error[0], code=error[1])
-    kept = list(heapq.merge(*(r[3] for r in results), key=lambda issue: issue.row_number))
-    for issue in kept:
-        issues.add(issue)
-    issues.total += sum(r[2] for r in results) - len(kept)
-    issues.flush()
-    return sum(r[0] for r in results), sum(r[1] for r in results)
-
-
-def _stage_share_main(k: int, send: Any) -> None:
-    """Entry point of staging process `k`: its answer goes back through `send`."""
-    try:
-        send.send(("done", _stage_share(k)))
-    except BaseException as exc:
-        send.send(("failed", repr(exc)[:2000]))
-    finally:
-        send.close()
-
-
-def _stage_share(k: int) -> tuple[int, int, int, list[Issue], tuple[str, str] | None]:
-    """In staging process `k`: read the file, check and stage this process's rows."""
-    assert _SHARE is not None
-    batch_id, path, info, checker, limit, issue_limit, counters, workers = _SHARE
-    tails = {True: (batch_id, False, True), False: (batch_id, False, False)}
-    head = STAGE_FIELDS.index("relationship")
-    read = invalid = total = 0
-    kept: list[Issue] = []
-    writer = _StageWriter()
-    check = checker.check_row
-    try:
-        for count, (number, cells) in enumerate(reader.rows(path, info), start=1):
-            if count > limit:
-                raise InvalidInput(reader._too_many(count, limit), code="imports.too_many_rows")
-            if (count - 1) // SHARE_ROWS % workers != k:
-                continue
-            read += 1
-            values, row_issues = check(number, cells)
-            if values is None:
-                invalid += 1
-                total += len(row_issues)
-                if len(kept) < issue_limit:
-                    kept.extend(row_issues)
-            else:
-                writer.add(values + tails[values[head] == "kepala"])
-            if read % CHUNK == 0:
-                writer.close()
-                counters[2 * k], counters[2 * k + 1] = read, invalid
-        writer.close()
-    except InvalidInput as exc:
-        writer.abort(exc)
-        return read, invalid, total, [], (str(exc.message), exc.code)
-    except BaseException as exc:
-        writer.abort(exc)
-        raise
-    finally:
-        connections.close_all()
-    counters[2 * k], counters[2 * k + 1] = read, invalid
-    return read, invalid, total, kept[:issue_limit], None
 
 
 #: Staging columns in the order rows are written: the checked values, then batch and flags.
@@ -507,16 +382,6 @@ class _StageWriter:
             self.rows = []
 
 
-def workers_for(rows: int) -> int:
-    """Processes staging rows in parallel: worth it only for large files (setting IMPORT_WORKERS)."""
-    if rows < PARALLEL_FROM:
-        return 1
-    return max(1, int(getattr(settings, "IMPORT_WORKERS", min(2, os.cpu_count() or 1))))
-
-
-PARALLEL_FROM = 50_000
-
-
 def _limited(rows: Iterator[tuple[int, list[Any]]], limit: int) -> Iterator[tuple[int, list[Any]]]:
     for count, row in enumerate(rows, start=1):
         if count > limit:
@@ -527,9 +392,7 @@ def _limited(rows: Iterator[tuple[int, list[Any]]], limit: int) -> Iterator[tupl
 def _checked(
     checker: RowChecker, rows: Iterator[tuple[int, list[Any]]]
 ) -> Iterator[tuple[tuple[Any, ...] | None, list[Issue]]]:
-    """Row checks in file order (values in `STAGE_FIELDS` order). Large PostgreSQL files are
-    split between staging processes before this point (`_stage_parallel`), each checking its
-    own blocks."""
+    """Row checks in file order (values in `STAGE_FIELDS` order)."""
     check = checker.check_row
     for number, cells in rows:
         yield check(number, cells)
