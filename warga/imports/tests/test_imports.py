@@ -410,3 +410,47 @@ def test_export_bad_input(cast, client_for):
         {"area": cast.kecamatan.code, "min_age": 60, "max_age": 20, "file_format": "csv"},
     )
     assert response.status_code == 200 and "Umur terendah lebih besar" in response.content.decode()
+
+
+def test_the_fast_row_check_agrees_with_the_full_checks(cast, rows, tmp_path):
+    """`_fast` may only accept what `_check_slow` accepts, with the same values; a change to a
+    check that the fast path does not follow makes this fail."""
+    import random
+
+    from warga.imports import reader
+    from warga.imports.validation import STAGE_FIELDS, RowChecker
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(to_csv(rows))
+    info = reader.sniff(path, max_rows=1000)
+    checker = RowChecker(columns=info.columns, layout=info.layout, area_code=cast.kecamatan.code)
+    rng = random.Random(5)
+    noise = [
+        "",
+        " ",
+        "x",
+        "0000",
+        "31-02-1990",
+        "LAKI-LAKI",
+        "PEREMPUAN",
+        "ISLAM",
+        "Budi",
+        "01-01-2090",
+        "1" * 16,
+    ]
+    cases = [list(r) for r in rows] + [list(r) for r in _broken(rows)]
+    for _ in range(600):
+        row = list(rng.choice(rows))
+        column = rng.randrange(len(row))
+        row[column] = rng.choice([*noise, row[column].lower(), row[column] + "1", row[column][:-1]])
+        cases.append(row)
+    accepted = 0
+    for number, cells in enumerate(cases, start=2):
+        fast = checker._fast(number, list(cells))
+        slow, issues = checker._check_slow(number, list(cells))
+        if fast is None:
+            continue
+        accepted += 1
+        assert slow is not None and not issues, (cells, issues)
+        assert fast == tuple(slow[f] for f in STAGE_FIELDS), cells
+    assert accepted >= len(rows)  # the valid rows do take the fast path
