@@ -18,8 +18,10 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	@command -v msgfmt >/dev/null || { echo "msgfmt missing: install gettext (apt-get install gettext)"; exit 1; }
-	cd warga && ../$(PY) ../manage.py compilemessages -v0
+	$(PY) manage.py compile_translations -v0
+
+# SITE_URL follows PORT (links in SMS and QR codes on receipts), unless set.
+demo serve: export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 demo: install
 	$(PY) manage.py migrate -v0
