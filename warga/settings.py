@@ -228,6 +228,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "warga" / "static"]
+# Files browsers ask for at the site root (favicon.ico, apple-touch-icon.png), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "warga" / "public_root"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"  # never served publicly: every file goes through a permission-checked view
 S3_BUCKET = env("S3_BUCKET")

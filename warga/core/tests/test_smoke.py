@@ -32,3 +32,11 @@ def test_region_api_unknown(regions, client):
     response = client.get("/api/v1/regions/99.99")
     assert response.status_code == 404
     assert response.json()["code"] == "region.unknown"
+
+
+def test_favicon_and_touch_icon_are_served(client):
+    for path, content_type in (("/favicon.ico", "image/"), ("/apple-touch-icon.png", "image/png")):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"].startswith(content_type)
+        assert b"".join(response.streaming_content if response.streaming else [response.content])
