@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from .nav import items_for
+from .nav import groups_for
 from .scoping import Actor
 
 
@@ -13,7 +13,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     actor = Actor.for_user(getattr(request, "user", None))
     return {
         "actor": actor,
-        "nav_items": items_for(actor) if actor.is_authenticated else [],
+        "nav_groups": groups_for(actor, request.path) if actor.is_authenticated else [],
         "installation_name": settings.WARGA_REGION_NAME_OVERRIDE or _installation_name(),
         "sms_gateway": settings.SMS_GATEWAY,
     }

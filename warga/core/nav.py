@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -42,6 +43,29 @@ def items_for(actor: Actor) -> list[dict[str, str]]:
             {"label": str(item.label), "url": url, "icon": item.icon, "section": str(item.section)}
         )
     return visible
+
+
+def groups_for(actor: Actor, path: str = "") -> list[dict[str, Any]]:
+    """The visible items grouped by section, sections in the order of their first item.
+
+    One item is marked current: the one whose address is the longest prefix of `path`, so a
+    detail page highlights the list it belongs to and its section.
+    """
+    items = items_for(actor)
+    current = max(
+        (item["url"] for item in items if item["url"] != "/" and path.startswith(item["url"])),
+        key=len,
+        default=None,
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        item = {**item, "current": item["url"] == current}
+        group = groups.setdefault(
+            item["section"], {"label": item["section"], "icon": item["icon"], "items": [], "current": False}
+        )
+        group["items"].append(item)
+        group["current"] = group["current"] or item["current"]
+    return list(groups.values())
 
 
 SMS_SIMULATOR = grant("sms.simulator", Role.SYSTEM_ADMIN, description="See the development SMS simulator")

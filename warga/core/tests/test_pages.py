@@ -79,3 +79,29 @@ def test_secret_read_from_file(tmp_path):
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
     )
     assert out.stdout.strip() == secret.read_text()
+
+
+def test_nav_groups_items_by_section_and_marks_the_current_place(cast, client_for):
+    from django.urls import reverse
+
+    client = client_for(cast.head)
+    search = reverse("registry:search")
+    html = client.get(search).content.decode()
+    nav = html.split('id="mainnav"')[1].split("</nav>")[0]
+    # sections are menus, not a row of every page
+    assert nav.count('class="nav-item dropdown"') >= 3
+    assert nav.count("dropdown-toggle") >= 3
+    current = [line for line in nav.splitlines() if 'aria-current="page"' in line]
+    assert len(current) == 1 and f'href="{search}"' in current[0]
+    # the section holding the current page is marked too
+    assert "dropdown-toggle active" in nav
+
+
+def test_home_lists_pages_by_section_when_no_panel(cast, client_for):
+    from warga.core.nav import groups_for
+
+    groups = groups_for(cast.actor(cast.head), "/")
+    labels = [g["label"] for g in groups]
+    assert len(labels) == len(set(labels)), "a section appears once"
+    assert all(g["items"] for g in groups)
+    assert not any(item["current"] for g in groups for item in g["items"])
