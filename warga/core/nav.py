@@ -59,12 +59,12 @@ def groups_for(actor: Actor, path: str = "") -> list[dict[str, Any]]:
     )
     groups: dict[str, dict[str, Any]] = {}
     for item in items:
-        item = {**item, "current": item["url"] == current}
+        entry: dict[str, Any] = {**item, "current": item["url"] == current}
         group = groups.setdefault(
             item["section"], {"label": item["section"], "icon": item["icon"], "items": [], "current": False}
         )
-        group["items"].append(item)
-        group["current"] = group["current"] or item["current"]
+        group["items"].append(entry)
+        group["current"] = group["current"] or entry["current"]
     return list(groups.values())
 
 
