@@ -566,11 +566,18 @@ def sms_incoming_receive(
     return incoming
 
 
-def incoming_over_limit(number: str, *, now: datetime | None = None) -> bool:
+def incoming_over_limit(number: str, *, now: datetime | None = None, up_to_id: int | None = None) -> bool:
+    """More than SMS_INCOMING_LIMIT messages from `number` in the window ending at `now`.
+
+    Only messages received up to this one count: when a burst is handled after it arrived, its
+    first messages are answered and only those past the limit are held back.
+    """
     now = now or timezone.now()
     window = timedelta(seconds=_setting("SMS_INCOMING_WINDOW_SECONDS", 600))
-    recent = IncomingSms.objects.filter(sender=number, received_at__gte=now - window).count()
-    return recent > _setting("SMS_INCOMING_LIMIT", 5)
+    recent = IncomingSms.objects.filter(sender=number, received_at__gte=now - window, received_at__lte=now)
+    if up_to_id is not None:
+        recent = recent.filter(pk__lte=up_to_id)
+    return recent.count() > _setting("SMS_INCOMING_LIMIT", 5)
 
 
 def sms_incoming_handle(*, incoming_id: int) -> IncomingSms:
@@ -582,7 +589,7 @@ def sms_incoming_handle(*, incoming_id: int) -> IncomingSms:
         incoming = claimed.select_for_update().first()
         if incoming is None:
             return IncomingSms.objects.get(pk=incoming_id)
-        if incoming_over_limit(incoming.sender, now=incoming.received_at):
+        if incoming_over_limit(incoming.sender, now=incoming.received_at, up_to_id=incoming.pk):
             incoming.status = IncomingStatus.RATE_LIMITED
             incoming.save(update_fields=["status"])
             return incoming

@@ -217,3 +217,24 @@ def test_pluggable_keyword(client, secret, regions):
         keywords._HANDLERS.pop("ANTRI", None)
     with pytest.raises(ValueError):
         register_keyword("two words", lambda ctx: None)
+
+
+def test_a_burst_handled_late_answers_its_first_messages(settings, regions):
+    """Six SMS stored before any is handled (a busy consumer): the first five are answered."""
+    from warga.messaging.services import sms_incoming_handle
+
+    settings.SMS_INCOMING_LIMIT = 5
+    stored = [
+        IncomingSms.objects.create(
+            sender="+6281200000019",
+            text=f"INFO {i}",
+            keyword="INFO",
+            gateway="kannel",
+            gateway_ref=f"burst-{i}",
+            status=IncomingStatus.RECEIVED,
+        )
+        for i in range(6)
+    ]
+    statuses = [sms_incoming_handle(incoming_id=sms.pk).status for sms in stored]
+    assert statuses == [IncomingStatus.HANDLED] * 5 + [IncomingStatus.RATE_LIMITED]
+    assert len(replies_to("+6281200000019")) == 5
