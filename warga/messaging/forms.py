@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.errors import InvalidInput
 from warga.core.forms import StyledForm, style_fields
 
 from .models import InvitationScope
+from .phones import normalize_msisdn
 
 KTP_CHOICES = [
     ("not_recorded", _("KTP-el not recorded")),
@@ -69,3 +72,37 @@ class InvitationForm(StyledForm):
     nik = forms.CharField(label=_("NIK of the resident"), min_length=16, max_length=16)
     scope = forms.ChoiceField(label=_("Send to"), choices=InvitationScope.choices)
     text = forms.CharField(label=_("Invitation"), max_length=400, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# What a resident can send, with an example each (the simulator and the public pages show them).
+KEYWORD_EXAMPLES = [
+    ("INFO", _("the list of keywords")),
+    ("CEK 3214010101900001", _("is this NIK registered? (structure and register)")),
+    ("KTP", _("the KTP-el status of the residents this number is verified for")),
+    ("LAPOR jalan rusak di depan balai desa", _("a report to the office in charge")),
+    ("UNDANG RT Pengajian Jumat malam di rumah Pak RT", _("a neighbourhood invitation, after approval")),
+    ("DAFTAR", _("receive government broadcasts again")),
+    ("BERHENTI", _("no more broadcasts to this number")),
+]
+
+
+class SimulatorSendForm(StyledForm):
+    """An SMS typed by an administrator as if a resident's phone had sent it."""
+
+    phone = forms.CharField(label=_("From phone number"), max_length=20)
+    text = forms.CharField(label=_("Text"), max_length=480, widget=forms.Textarea(attrs={"rows": 2}))
+    ref = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["ref"] = uuid.uuid4()  # a resend of the same form is stored once
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_msisdn(self.cleaned_data["phone"])
+        except InvalidInput as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
+
+    def clean_ref(self) -> str:
+        return str(self.cleaned_data["ref"])

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from warga.core.scoping import Actor, get_scoped, scoped
 
-from .models import Broadcast, BroadcastKind, Invitation, SmsMessage, SmsStatus
+from .models import Broadcast, BroadcastKind, IncomingSms, Invitation, SmsMessage, SmsStatus
 
 
 def simulator_messages(*, phone: str | None = None, limit: int = 200) -> QuerySet[SmsMessage]:
@@ -20,7 +20,39 @@ def simulator_messages(*, phone: str | None = None, limit: int = 200) -> QuerySe
 
 
 def simulator_phones(limit: int = 100) -> list[str]:
-    return list(SmsMessage.objects.order_by("to").values_list("to", flat=True).distinct()[:limit])
+    sent = SmsMessage.objects.order_by("to").values_list("to", flat=True).distinct()[:limit]
+    received = IncomingSms.objects.order_by("sender").values_list("sender", flat=True).distinct()[:limit]
+    return sorted({*sent, *received})[:limit]
+
+
+def simulator_conversation(*, phone: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """What phones sent to Warga and what Warga sent them, newest first, as a phone shows it."""
+    outgoing: list[dict[str, Any]] = [
+        {
+            "incoming": False,
+            "number": sms.to,
+            "at": sms.created_at,
+            "text": sms.text,
+            "label": sms.get_purpose_display(),
+            "status": sms.get_status_display(),
+        }
+        for sms in simulator_messages(phone=phone, limit=limit)
+    ]
+    received = IncomingSms.objects.order_by("-received_at", "-id")
+    if phone:
+        received = received.filter(sender=phone)
+    incoming: list[dict[str, Any]] = [
+        {
+            "incoming": True,
+            "number": sms.sender,
+            "at": sms.received_at,
+            "text": sms.text,
+            "label": sms.keyword,
+            "status": sms.get_status_display(),
+        }
+        for sms in received[:limit]
+    ]
+    return sorted(outgoing + incoming, key=lambda m: m["at"], reverse=True)[:limit]
 
 
 def broadcasts_list(*, actor: Actor, status: str = "", kind: str = "") -> QuerySet[Broadcast]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,7 @@ from warga.regions.models import Region, RegionLevel
 
 from . import selectors, services
 from .broadcasts import broadcast_preview, invitation_request
-from .forms import BroadcastForm, InvitationForm, ReasonForm
+from .forms import KEYWORD_EXAMPLES, BroadcastForm, InvitationForm, ReasonForm, SimulatorSendForm
 from .models import BroadcastStatus, InvitationStatus
 from .phones import normalize_msisdn
 
@@ -33,11 +34,24 @@ def _actor(request: HttpRequest, capability: str) -> Actor:
 
 @login_required
 def simulator_view(request: HttpRequest) -> HttpResponse:
-    """What each phone would have received, on the embedded set-up with the development gateway."""
+    """What each phone would have received, on the embedded set-up with the development gateway,
+    and a phone of one's own: an SMS typed here takes the path a real incoming SMS takes."""
     if settings.SMS_GATEWAY != "development":
         raise Http404
-    if not Actor.for_user(request.user).can("sms.simulator"):
+    actor = Actor.for_user(request.user)
+    if not actor.can("sms.simulator"):
         raise PermissionDenied
+    form = SimulatorSendForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    if request.method == "POST" and form.is_valid():
+        incoming = services.sms_incoming_receive(
+            sender=form.cleaned_data["phone"],
+            text=form.cleaned_data["text"],
+            gateway="simulator",
+            gateway_ref=form.cleaned_data["ref"],
+        )
+        audit_record(actor=actor, action="messaging.simulator.incoming", obj=incoming, summary={})
+        messages.success(request, _("Sent as the resident. The answer appears below in a moment."))
+        return redirect(f"{request.path}?{urlencode({'phone': form.cleaned_data['phone']})}")
     phone = None
     error = None
     if request.GET.get("phone"):
@@ -49,7 +63,9 @@ def simulator_view(request: HttpRequest) -> HttpResponse:
         "phones": simulator_phones_list(),
         "phone": phone,
         "error": error,
-        "sms_list": list(selectors.simulator_messages(phone=phone)),
+        "form": form,
+        "sms_list": selectors.simulator_conversation(phone=phone),
+        "keywords": KEYWORD_EXAMPLES,
     }
     template = (
         "messaging/_simulator_list.html" if request.headers.get("HX-Request") else "messaging/simulator.html"
