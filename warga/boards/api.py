@@ -35,6 +35,8 @@ class FeedItem(Schema):
 class FeedOut(Schema):
     desa: FeedDesa
     generated_at: datetime
+    time_zone: str
+    time_zone_label: str
     refresh_seconds: int
     announcements: list[FeedItem]
 

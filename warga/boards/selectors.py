@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.conf import settings
 from django.utils import timezone
 
 from warga.core.errors import NotFound
@@ -23,6 +24,19 @@ def board_desa(code: str) -> Region:
     return desa
 
 
+# Indonesia's three time zones as residents name them.
+TIME_ZONE_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def time_zone_label() -> str:
+    return TIME_ZONE_LABELS.get(settings.TIME_ZONE, settings.TIME_ZONE)
+
+
 def board_feed(*, desa_code: str) -> dict[str, Any]:
     """What a village board shows now. Public: announcements are public by nature."""
     desa = board_desa(desa_code)
@@ -41,6 +55,9 @@ def board_feed(*, desa_code: str) -> dict[str, Any]:
             "kecamatan": desa.parent.name if desa.parent else "",
         },
         "generated_at": now,
+        # The board shows the installation's clock, not the TV's (a fresh TV often runs on UTC).
+        "time_zone": settings.TIME_ZONE,
+        "time_zone_label": time_zone_label(),
         "refresh_seconds": 60,
         "announcements": [{**a, "source_label": str(AnnouncementSource(a["source"]).label)} for a in items],
     }

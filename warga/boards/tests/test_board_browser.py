@@ -59,3 +59,27 @@ def test_board_keeps_the_last_feed_when_the_network_drops(cast, page):
     expect(page.locator("#status")).to_have_text("")
     expect(page.locator("#items")).to_contain_text("Pemadaman listrik")
     expect(page.locator("#items")).to_contain_text(TEXT)
+
+
+def test_board_shows_the_installation_clock_on_a_tv_set_to_utc_and_fits_a_phone(cast, browser, live_server):
+    """A fresh TV runs on UTC and a wrong clock; the board shows WIB from the server's time."""
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="id-ID", timezone_id="UTC", base_url=live_server.url
+    )
+    try:
+        page = context.new_page()
+        page.clock.install(time=timezone.now() - timedelta(hours=5))  # the TV's own clock is wrong too
+        page.goto(f"/boards/tv/{cast.desa.code}/")
+        expect(page.locator("#tz")).to_have_text("WIB")
+        jakarta = timezone.now().astimezone(ZoneInfo("Asia/Jakarta"))
+        shown = page.locator("#time").inner_text()
+        hour = int(shown.split(":")[0])
+        assert hour in {jakarta.hour, (jakarta.hour + 1) % 24}, (shown, jakarta)
+        # nothing is cut off on a phone: no horizontal scroll, the clock inside the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = page.locator("#time").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    finally:
+        context.close()

@@ -8,13 +8,26 @@
   var key = board.dataset.storageKey;
   var refreshMs = 60000;
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // The installation's clock: the server's time (offset from this device's clock, measured at
+  // each feed) shown in the installation's time zone, whatever the TV's own clock and zone say.
+  var timeZone = board.dataset.timeZone || "Asia/Jakarta";
+  var offsetMs = 0;
+  function setServerTime(iso, sentAt, receivedAt) {
+    var server = Date.parse(iso);
+    if (isNaN(server)) return;
+    offsetMs = server - (sentAt + receivedAt) / 2;
+    try { window.localStorage.setItem(key + "-offset", String(offsetMs)); } catch (e) { /* ignore */ }
+  }
+  function formatter(options) {
+    try { return new Intl.DateTimeFormat(document.documentElement.lang || "id", Object.assign({ timeZone: timeZone }, options)); }
+    catch (e) { return new Intl.DateTimeFormat(document.documentElement.lang || "id", options); }
+  }
+  var timeFormat = formatter({ hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  var dateFormat = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
   function tick() {
-    var now = new Date();
-    document.getElementById("time").textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
-    document.getElementById("date").textContent = now.toLocaleDateString(document.documentElement.lang || "id", {
-      weekday: "long", day: "numeric", month: "long", year: "numeric"
-    });
+    var now = new Date(Date.now() + offsetMs);
+    document.getElementById("time").textContent = timeFormat.format(now).replace(/\./g, ":");
+    document.getElementById("date").textContent = dateFormat.format(now);
   }
 
   function showStatus(text) {
@@ -63,12 +76,15 @@
 
   function load() {
     var xhr = new XMLHttpRequest();
+    var sentAt = Date.now();
     xhr.open("GET", feedUrl, true);
     xhr.timeout = 15000;
     xhr.onload = function () {
       if (xhr.status === 200) {
         try {
           var feed = JSON.parse(xhr.responseText);
+          if (feed.time_zone) timeZone = feed.time_zone;
+          setServerTime(feed.generated_at, sentAt, Date.now());
           try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full: keep going */ }
           render(feed);
           showStatus("");
@@ -88,6 +104,9 @@
 
   function schedule() { window.setTimeout(load, refreshMs); }
 
+  var savedOffset = Number(window.localStorage && window.localStorage.getItem(key + "-offset"));
+  if (savedOffset) offsetMs = savedOffset;
+  setServerTime(board.dataset.serverTime, Date.now(), Date.now());
   tick();
   window.setInterval(tick, 1000);
   var cached = fromCache();
