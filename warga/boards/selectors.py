@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from warga.core.errors import NotFound
