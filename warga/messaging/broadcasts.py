@@ -577,6 +577,22 @@ def invitation_request(
     return invitation
 
 
+def _invitation_segment(invitation: Invitation) -> dict[str, Any]:
+    segment: dict[str, Any] = {}
+    if invitation.scope in (InvitationScope.RT, InvitationScope.RW):
+        segment["rw"] = invitation.rw
+    if invitation.scope == InvitationScope.RT:
+        segment["rt"] = invitation.rt
+    return segment
+
+
+def invitation_recipients(invitation: Invitation) -> int:
+    """How many neighbours' numbers an invitation would reach if approved now (the sender's own
+    number aside), shown before approving."""
+    phones = recipient_phones(area_code=invitation.desa_id, segment=_invitation_segment(invitation))
+    return phones.exclude(number=invitation.number).values("number").distinct().count()
+
+
 @transaction.atomic
 def invitation_approve(*, actor: Actor, invitation_id: int) -> Invitation:
     """The desa operator agrees: the invitation goes out as a broadcast to the chosen area."""
@@ -590,13 +606,18 @@ def invitation_approve(*, actor: Actor, invitation_id: int) -> Invitation:
     )
     if invitation.status != InvitationStatus.PENDING:
         raise Conflict(_("This invitation has already been decided."), code="invitation.state")
-    segment: dict[str, Any] = {}
-    if invitation.scope in (InvitationScope.RT, InvitationScope.RW):
-        segment["rw"] = invitation.rw
-    if invitation.scope == InvitationScope.RT:
-        segment["rt"] = invitation.rt
+    segment = _invitation_segment(invitation)
     text = invitation_text(resident=invitation.resident, scope=invitation.scope, text=invitation.text)
     preview = _preview(template=text, area_code=invitation.desa_id, segment=segment)
+    if invitation_recipients(invitation) == 0:
+        raise InvalidInput(
+            _(
+                "Nobody in this %(scope)s can receive it: no neighbour has a verified number that accepts "
+                "broadcasts. Refuse it with that reason, or ask the neighbours to register their numbers."
+            )
+            % {"scope": invitation.get_scope_display()},
+            code="invitation.empty",
+        )
     now = timezone.now()
     broadcast = Broadcast.objects.create(
         kind=BroadcastKind.INVITATION,

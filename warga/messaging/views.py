@@ -19,7 +19,7 @@ from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 
 from . import selectors, services
-from .broadcasts import broadcast_preview, invitation_request
+from .broadcasts import broadcast_preview, invitation_recipients, invitation_request
 from .forms import KEYWORD_EXAMPLES, BroadcastForm, InvitationForm, ReasonForm, SimulatorSendForm
 from .models import BroadcastStatus, InvitationStatus
 from .phones import normalize_msisdn
@@ -224,8 +224,11 @@ def invitation_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("messaging:invitations")
     status = request.GET.get("status", InvitationStatus.PENDING)
     if status not in InvitationStatus.values:
-        status = ""
+        status = ""  # "all"
     page = paginate(request, selectors.invitations_list(actor=actor, status=status))
+    for invitation in page.object_list:
+        if invitation.status == InvitationStatus.PENDING:
+            invitation.recipients = invitation_recipients(invitation)  # type: ignore[attr-defined]
     if page.object_list:
         audit_record(
             actor=actor, action="messaging.invitation.list", summary={"shown": len(page.object_list)}

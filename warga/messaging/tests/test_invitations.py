@@ -139,3 +139,40 @@ def test_operator_files_a_request_at_the_office(cast, people, client_for):
     client.post(f"/sms/invitations/{invitation.pk}/approve/")
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.APPROVED
+
+
+def test_the_count_of_neighbours_is_shown_and_none_is_refused(cast, people, client_for):
+    """Approving an invitation nobody else can receive is refused with the reason, not sent to 0."""
+    from .conftest import make_phone, make_resident
+
+    invitation = request(people, scope="rt")  # RT 1/RW 1: only the sender has a number there
+    client = client_for(cast.desa_operator)
+    page = client.get("/sms/invitations/").content.decode()
+    assert "Tidak ada yang dapat menerimanya di sini" in page
+    assert f"/sms/invitations/{invitation.pk}/approve/" not in page
+    with pytest.raises(InvalidInput) as refused:
+        invitation_approve(actor=cast.actor(cast.desa_operator), invitation_id=invitation.pk)
+    assert refused.value.code == "invitation.empty"
+    client.post(f"/sms/invitations/{invitation.pk}/approve/")
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert not SmsMessage.objects.filter(purpose=SmsPurpose.INVITATION).exists()
+
+    make_phone(make_resident(cast.desa, name="NENG ROSMIATI", sex="F", rw=1, rt=1), "+6281200000020")
+    page = client.get("/sms/invitations/").content.decode()
+    assert "Dikirim ke 1 nomor." in page
+    assert f"/sms/invitations/{invitation.pk}/approve/" in page
+
+
+def test_the_status_filter_means_what_it_says(cast, people, client_for):
+    pending = request(people, text="Pengajian rutin malam Jumat di rumah kami, mohon hadir.")
+    refused = request(people, text="Syukuran rumah baru hari Minggu, mohon hadir semuanya.")
+    invitation_refuse(actor=cast.actor(cast.desa_operator), invitation_id=refused.pk, reason="Ganda.")
+    client = client_for(cast.desa_operator)
+    default = client.get("/sms/invitations/").content.decode()
+    assert "Pengajian rutin" in default and "Syukuran rumah" not in default
+    assert 'value="pending" selected' in default
+    everything = client.get("/sms/invitations/?status=all").content.decode()
+    assert "Pengajian rutin" in everything and "Syukuran rumah" in everything
+    assert 'value="all" selected' in everything
+    assert pending.pk != refused.pk
