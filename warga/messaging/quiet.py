@@ -22,6 +22,14 @@ def quiet_window() -> tuple[time, time] | None:
     return _parse(getattr(settings, "SMS_QUIET_HOURS", "21:00-06:00"))
 
 
+def quiet_hours_label() -> str:
+    """The rule as officers read it, e.g. "21:00–06:00" ("" when there are no quiet hours)."""
+    window = quiet_window()
+    if window is None:
+        return ""
+    return f"{window[0]:%H:%M}–{window[1]:%H:%M}"
+
+
 def in_quiet_hours(moment: datetime | None = None) -> bool:
     window = quiet_window()
     if window is None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from warga.core.scoping import Actor, get_scoped, scoped
 
 from .models import Broadcast, BroadcastKind, IncomingSms, Invitation, SmsMessage, SmsStatus
+from .quiet import quiet_hours_end, quiet_hours_label
 
 
 def simulator_messages(*, phone: str | None = None, limit: int = 200) -> QuerySet[SmsMessage]:
@@ -85,10 +86,13 @@ def broadcast_stats(broadcast: Broadcast) -> dict[str, Any]:
     total = sum(counts.values())
     handed = total - counts[SmsStatus.QUEUED] - counts[SmsStatus.SENDING]
     final_known = counts[SmsStatus.DELIVERED] + counts[SmsStatus.FAILED] + counts[SmsStatus.EXPIRED]
+    waiting = counts[SmsStatus.QUEUED] > 0 or (total == 0 and broadcast.status == "approved")
     return {
         "counts": counts,
         "total": total,
-        "handed_over": handed,
+        # Broadcasts wait for morning: say so, and when sending starts, rather than "0 %".
+        "held_until": quiet_hours_end() if waiting else None,
+        "quiet_hours": quiet_hours_label(),
         "progress": round(100 * handed / total) if total else (100 if broadcast.status == "done" else 0),
         "delivery_rate": round(100 * counts[SmsStatus.DELIVERED] / final_known, 1) if final_known else None,
     }

@@ -194,3 +194,30 @@ def test_opt_out_after_queueing_cancels_at_once(cast, people, settings):
     assert SmsMessage.objects.get(broadcast=b, to="+6281200000001").status == SmsStatus.CANCELLED
     broadcast_cancel(actor=cast.actor(cast.kec_officer), broadcast_id=b.pk)
     assert SmsMessage.objects.filter(broadcast=b, status=SmsStatus.QUEUED).count() == 0
+
+
+def test_a_broadcast_held_by_quiet_hours_says_so_and_when_it_starts(cast, people, client_for, settings):
+    from datetime import timedelta
+
+    broadcast = broadcast_create(
+        actor=cast.actor(cast.kec_verifier),
+        name="Posyandu",
+        text="Yth. {nama}, posyandu RW {rw} besok.",
+        area_code=cast.desa.code,
+        segment={},
+    )
+    head = client_for(cast.head)
+    pending = head.get(f"/sms/broadcasts/{broadcast.pk}/").content.decode()
+    assert f"Setujui dan kirim ke {broadcast.recipients_estimate} nomor" in pending
+    # quiet hours around the present moment, whatever time the test runs
+    local = timezone.localtime()
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+    settings.SMS_QUIET_HOURS = f"{start:%H:%M}-{end:%H:%M}"
+    broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
+    html = head.get(f"/sms/broadcasts/{broadcast.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert SmsMessage.objects.filter(broadcast=broadcast, status=SmsStatus.QUEUED).exists()
+    assert 'data-testid="held"' in html
+    assert f"{start:%H:%M}–{end:%H:%M}" in html
+    assert f"{end:%H:%M}" in html.split("dimulai")[1]
+    settings.SMS_QUIET_HOURS = ""
+    assert 'data-testid="held"' not in head.get(f"/sms/broadcasts/{broadcast.pk}/").content.decode()
