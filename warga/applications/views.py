@@ -321,7 +321,7 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
     except ValueError:
         version = None
     try:
-        services.application_transition(
+        moved = services.application_transition(
             actor=actor,
             application_id=pk,
             action=action,
@@ -335,8 +335,11 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
-        spec = services.ACTIONS[action]
-        messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+        messages.success(
+            request,
+            _("Application %(code)s is now: %(status)s.")
+            % {"code": moved.tracking_code, "status": moved.get_status_display()},
+        )
     return redirect("applications:detail", pk)
 
 

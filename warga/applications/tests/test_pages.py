@@ -147,6 +147,9 @@ def test_counter_scan_station_flow(cast, client_for, flow):
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED
+    # the message names the file and where it now stands, not the button that was pressed
+    shown = officer.get(r["Location"]).content.decode()
+    assert f"Permohonan {app.tracking_code} kini: {app.get_status_display()}." in shown
     r = client_for(cast.outsider).post(f"/applications/{app.pk}/transition/", {"action": "verify"})
     assert r.status_code == 404
 
