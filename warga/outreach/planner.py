@@ -218,8 +218,16 @@ def _explain(plan: Plan, desas: list[DesaTargets], teams: int, capacity: int, mi
     lines.append(
         _("Visits are placed as early as possible so that recorded cards can still be printed in time.")
     )
-    lines.append(
-        _("Solver: %(solver)s, status %(status)s, relative gap %(gap).2f%%.")
-        % {"solver": plan.solver, "status": plan.status, "gap": 100 * plan.gap}
-    )
+    # In plain words: officers need to know whether a better plan may exist, not the solver's terms
+    # (those stay on the plan object for whoever maintains the planner).
+    if plan.status in ("Optimal", "empty") and plan.gap <= 1e-6:
+        lines.append(_("No other plan reaches more people with these teams and days."))
+    else:
+        lines.append(
+            _(
+                "The planner stopped before proving this is the best plan; a better one reaches at most "
+                "%(pct).0f%% more people."
+            )
+            % {"pct": 100 * plan.gap}
+        )
     return lines

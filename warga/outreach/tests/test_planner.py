@@ -52,3 +52,14 @@ def test_lead_days_and_no_time_left():
         calendar=NO_CLOSURES,
     )
     assert plan.total_served == 0 and plan.status == "empty" and plan.visits == []
+
+
+def test_the_explanation_speaks_plainly():
+    desas = [DesaTargets("a", "A", 40), DesaTargets("b", "B", 10)]
+    plan = plan_outreach(
+        desas=desas, teams=1, capacity=30, start=MONDAY, deadline=date(2031, 3, 6), calendar=NO_CLOSURES
+    )
+    text = " ".join(str(line) for line in plan.explanation)
+    for jargon in ("HiGHS", "Optimal", "solver", "Solver", "gap"):
+        assert jargon not in text
+    assert "No other plan" in text or "Tidak ada rencana lain" in text
