@@ -1,7 +1,8 @@
-"""Demo residents: synthetic families in the first two kecamatan of the installation.
+"""Demo residents: synthetic families in every kecamatan of the installation.
 
 The demo accounts of `warga.core.demo` work in the first kecamatan ("loket", "verkec",
-"desa") and the second ("loket2"), so both get residents. A few people are planted twice
+"desa") and the second ("loket2"), so those two get most residents; every other kecamatan
+gets some, so kabupaten-wide pages show no rows of zeros. A few people are planted twice
 under two NIKs with spelling variants, for the duplicate review queue. Running it again
 adds nothing: kecamatan that already have residents are skipped.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 from warga.regions.models import Region, RegionLevel
 from warga.registry.synthetic import populate
 
-#: size -> (residents, number of kecamatan, share of households followed by a planted duplicate)
+#: size -> (residents in the two demo kecamatan, share of households followed by a planted
+#: duplicate, residents per other kecamatan)
 SIZES = {
-    "small": (3_000, 2, 0.008),
-    "medium": (50_000, 2, 0.002),
+    "small": (3_000, 0.008, 150),
+    "medium": (50_000, 0.002, 2_000),
 }
 
 
@@ -28,8 +30,11 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         people = region.population_total or 100_000
         codes, rate = [region.code], 0.0005
     else:
-        people, count, rate = SIZES[size]
-        codes = kecamatan[:count]
+        people, rate, per_other = SIZES[size]
+        codes = kecamatan[:2]
+        others = kecamatan[2:]
+        if others:
+            populate(area_codes=others, people=per_other * len(others), seed=seed + 1, phone_rate=0.5)
     result = populate(area_codes=codes, people=people, seed=seed, duplicate_rate=rate)
     if not result.residents:
         return "residents already present, nothing added"

@@ -110,12 +110,15 @@ def test_populate_writes_the_register_and_is_idempotent(cast):
     assert family.pk > result.families
 
 
-def test_demo_seed_small_is_quick_and_idempotent(cast):
+def test_demo_seed_small_fills_every_kecamatan_and_is_idempotent(cast):
+    from warga.regions.models import Region, RegionLevel
     from warga.registry import demo
 
-    started = time.monotonic()
     summary = demo.seed(cast.kabupaten, size="small", seed=2026)
-    assert time.monotonic() - started < 20
     assert "3000 residents" in summary
     assert "nothing added" in demo.seed(cast.kabupaten, size="small", seed=2026)
-    assert Resident.objects.count() == 3000
+    kecamatan = Region.objects.filter(code__within=cast.kabupaten.code, level=RegionLevel.KECAMATAN)
+    others = kecamatan.count() - 2
+    assert Resident.objects.count() == 3000 + 150 * others
+    for kec in kecamatan:
+        assert Resident.objects.filter(desa__within=kec.code).exists(), kec.code
