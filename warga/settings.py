@@ -219,6 +219,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 # --- i18n --------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+# Display formats per language ("07 Des 2026, 14.30 WIB"): warga/formats/<lang>/formats.py.
+FORMAT_MODULE_PATH = ["warga.formats"]
 LOCALE_PATHS = [BASE_DIR / "warga" / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True

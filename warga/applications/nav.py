@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.find import register_finder
 from warga.core.home import HomePanel, register_panel
 from warga.core.nav import NavItem, register
 from warga.core.scoping import Actor
@@ -58,3 +59,24 @@ def _queue_panel(request: HttpRequest, actor: Actor) -> dict[str, Any]:
 
 
 register_panel(HomePanel("applications/_home_panel.html", caps.VIEW, _queue_panel, order=20))
+
+
+def _find(actor: Actor, text: str) -> Any:
+    """An application's tracking code (as printed on the receipt) opens the file, in the officer's area."""
+    from django.urls import reverse
+
+    from warga.core.find import Found
+
+    from .selectors import applications_visible
+    from .services import TRACKING_ALPHABET, TRACKING_LENGTH
+
+    if not actor.can(caps.VIEW):
+        return None
+    code = "".join(ch for ch in text.upper() if ch.isalnum())
+    if len(code) != TRACKING_LENGTH or any(ch not in TRACKING_ALPHABET for ch in code):
+        return None
+    found = applications_visible(actor).filter(tracking_code=code).values_list("pk", flat=True).first()
+    return Found(reverse("applications:detail", args=[found])) if found else None
+
+
+register_finder(_find, order=200)

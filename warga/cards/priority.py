@@ -319,7 +319,7 @@ def reason_text(reason: dict[str, Any]) -> str:
         return text
     else:
         return str(rule)
-    return f"{text}: +{points:g}"
+    return f"{text}: +{formats.number_format(points, decimal_pos=2, use_l10n=True)}"
 
 
 def default_rule_set() -> PriorityRuleSet:

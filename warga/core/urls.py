@@ -5,4 +5,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.home_view, name="home"),
+    path("find/", views.find_view, name="find"),
 ]

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from .find import find
 from .home import panels_for
 from .scoping import Actor
 
@@ -14,6 +18,19 @@ from .scoping import Actor
 def home_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     return render(request, "core/home.html", {"panels": panels_for(request, actor)})
+
+
+@login_required
+@require_POST
+def find_view(request: HttpRequest) -> HttpResponse:
+    """The menu's search box: a record by its number, or the register's name search."""
+    found = find(Actor.for_user(request.user), request.POST.get("q", ""))
+    if found is None:
+        messages.warning(request, _("Nothing found with that number in your area."))
+        return redirect("core:home")
+    if found.repost:
+        return HttpResponseRedirect(found.url, status=307)
+    return redirect(found.url)
 
 
 @never_cache

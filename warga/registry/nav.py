@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.find import register_finder
 from warga.core.home import HomePanel, register_panel
 from warga.core.nav import NavItem, register
 
@@ -39,3 +40,38 @@ register_panel(
         template="registry/_home_panel.html", capability=REGISTRY_VIEW, context=_panel_context, order=10
     )
 )
+
+
+def _find(actor, text):  # type: ignore[no-untyped-def]
+    """A NIK or KK number opens the record (its page writes the read audit); a name searches."""
+    from django.urls import reverse
+
+    from warga.core.errors import NotFound
+    from warga.core.find import Found
+
+    from . import selectors
+
+    if not actor.can(REGISTRY_VIEW):
+        return None
+    digits = text.replace(" ", "")
+    if digits.isdigit() and len(digits) == 16:
+        try:
+            return Found(
+                reverse("registry:resident", args=[selectors.resident_get_by_nik(actor=actor, nik=digits).pk])
+            )
+        except NotFound:
+            pass
+        try:
+            return Found(
+                reverse(
+                    "registry:family", args=[selectors.family_get_by_kk(actor=actor, kk_number=digits).pk]
+                )
+            )
+        except NotFound:
+            return None
+    if any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text):
+        return Found(reverse("registry:search"), repost=True)  # a name; codes and numbers have digits
+    return None
+
+
+register_finder(_find, order=900)

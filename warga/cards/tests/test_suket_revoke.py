@@ -184,7 +184,11 @@ def test_public_check_says_revoked_without_personal_data(cast, client_for, suket
     assert response.status_code == 200
     assert REVOKED_TEXT in html and "Asli dan masih berlaku" not in html
     assert "jangan diterima" in html
-    assert "Dicabut pada" in html and timezone.localtime(suket.closed_at).strftime("%d/%m/%Y") in html
+    from django.utils import formats, translation
+
+    with translation.override("id"):
+        closed_on = formats.date_format(timezone.localtime(suket.closed_at))
+    assert "Dicabut pada" in html and closed_on in html
     assert REASON not in html and "Rina" not in html and suket.resident.nik not in html
     assert "R*** S***" in html
     body = public.get(f"/api/v1/cards/sukets/verify/{token}").json()

@@ -344,4 +344,7 @@ def test_history_rows_for_page_writes(cast, client_for, household):
         client_for(cast.dukcapil).get(reverse("registry:resident", args=[household.wife.pk])).content.decode()
     )
     assert "Guru" in page and "Data lama" in page
-    assert date.today().strftime("%d-%m-%Y") in page
+    from django.utils import formats, translation
+
+    with translation.override("id"):
+        assert formats.date_format(date.today()) in page  # e.g. "07 Des 2026"
