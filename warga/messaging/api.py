@@ -152,6 +152,8 @@ class StatsOut(Schema):
     handed_over: int
     progress: int
     delivery_rate: float | None
+    held_until: datetime | None  # waiting for the end of the quiet hours
+    quiet_hours: str
 
 
 class BroadcastDetailOut(BroadcastOut):

@@ -93,6 +93,7 @@ def broadcast_stats(broadcast: Broadcast) -> dict[str, Any]:
         # Broadcasts wait for morning: say so, and when sending starts, rather than "0 %".
         "held_until": quiet_hours_end() if waiting else None,
         "quiet_hours": quiet_hours_label(),
+        "handed_over": handed,
         "progress": round(100 * handed / total) if total else (100 if broadcast.status == "done" else 0),
         "delivery_rate": round(100 * counts[SmsStatus.DELIVERED] / final_known, 1) if final_known else None,
     }

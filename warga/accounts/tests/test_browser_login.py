@@ -15,7 +15,7 @@ def test_officer_logs_in_on_a_phone_and_sees_indonesian_home(cast, page, login):
     page.click("button.navbar-toggler")
     # Wait for the collapse to finish opening: a click during its animation can be lost.
     expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
-    page.locator("#mainnav .dropdown-toggle").click()
+    page.locator("#user-menu").click()
     expect(logout).to_be_visible()
     logout.click()
     page.wait_for_url("**/login/")

@@ -28,6 +28,9 @@ def broadcast(cast, people) -> Broadcast:
 
 @pytest.fixture
 def invitation(cast, people) -> Invitation:
+    from .conftest import make_phone, make_resident
+
+    make_phone(make_resident(cast.desa, name="NENG ROSMIATI", sex="F", rw=1, rt=1), "+6281200000020")
     return Invitation.objects.create(
         resident=people.siti, number="+6281200000001", desa=cast.desa, rw=1, rt=1, scope="rt", text="Hajat"
     )

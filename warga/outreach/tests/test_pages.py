@@ -241,7 +241,7 @@ def test_planner_page_proposes_a_schedule(cast, client_for, make_resident):
     )
     content = response.content.decode()
     assert response.status_code == 200
-    assert "HiGHS" in content and "30" in content
+    assert "Tidak ada rencana lain" in content and "HiGHS" not in content and "30" in content
     assert cast.desa.name in content
 
 

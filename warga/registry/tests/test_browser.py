@@ -13,7 +13,7 @@ def test_search_open_record_and_family(cast, page, login):
     household = make_household(cast.actor(cast.dukcapil), cast.desa)
     login(cast.kec_officer)
     page.goto("/registry/")
-    page.fill("input[name=q]", "Siti Nur Hasanah")
+    page.fill("#main input[name=q]", "Siti Nur Hasanah")
     page.click("button[type=submit]:has-text('Cari')")
     link = page.locator("#results a", has_text="Siti Nurhasanah")
     link.wait_for()
