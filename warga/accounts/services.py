@@ -88,6 +88,12 @@ def sign_in_failed(*, username: str, ip: str | None, user: User | None) -> None:
         audit_record(actor=None, action="accounts.login_failed", obj=user)
 
 
+def login_failures_recent(*, username: str) -> int:
+    """Failed attempts on this name within the lockout window, from every address."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    return LoginFailure.objects.filter(username=_name_key(username), at__gte=since).count()
+
+
 def sign_in_check(*, request: HttpRequest, username: str, password: str) -> SignInResult:
     """Check a password; failures are counted by `sign_in_failed`."""
     generic = _("Wrong username or password.")

@@ -48,7 +48,12 @@ def test_own_typos_lock_the_pair_and_admin_unlock_clears_it(cast, client_for):
     for _ in range(3):
         attempt(officer, "kec_officer", "salah")
     assert "terkunci" in attempt(officer, "kec_officer", PASSWORD).content.decode()
-    client_for(cast.admin).post(f"/staff/{cast.kec_officer.pk}/unlock/")
+    admin = client_for(cast.admin)
+    assert (
+        "3 percobaan masuk gagal baru-baru ini."
+        in admin.get(f"/staff/{cast.kec_officer.pk}/").content.decode()
+    )
+    admin.post(f"/staff/{cast.kec_officer.pk}/unlock/")
     assert not LoginFailure.objects.filter(username="kec_officer").exists()
     assert attempt(officer, "kec_officer", PASSWORD).status_code == 302
 
