@@ -152,20 +152,21 @@ class BackupCode(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed password or second-factor attempt, counted per (username, address), per address
-    and per account. `username` is the name as typed (lower-cased), so unknown names count too."""
+    """One failed password or second-factor attempt, counted per (name, address), per address
+    and per account. `name_hash` is a keyed hash of the name as typed (lower-cased), so unknown
+    names count too and nothing typed by mistake into the name field is kept."""
 
-    username = models.CharField(max_length=150)
+    name_hash = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [
-            models.Index(fields=["username", "ip", "at"], name="loginfailure_pair"),
+            models.Index(fields=["name_hash", "ip", "at"], name="loginfailure_pair"),
             models.Index(fields=["ip", "at"], name="loginfailure_ip"),
             models.Index(fields=["at"], name="loginfailure_at"),
         ]
         verbose_name = _("failed login")
 
     def __str__(self) -> str:
-        return f"{self.username}@{self.ip} {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.name_hash[:8]}@{self.ip} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -40,7 +40,9 @@ class SignInResult:
 
 
 def _name_key(username: str) -> str:
-    return username.strip().lower()[:150]
+    """A keyed hash of the name as typed: people type passwords into the username field too."""
+    normal = username.strip().lower()
+    return salted_hmac("warga.accounts.login_name", normal, algorithm="sha256").hexdigest()
 
 
 def sign_in_refusal(*, username: str, ip: str | None, user: User | None) -> str | None:
@@ -54,7 +56,7 @@ def sign_in_refusal(*, username: str, ip: str | None, user: User | None) -> str 
     recent = LoginFailure.objects.filter(at__gte=since)
     if recent.filter(ip=ip).count() >= settings.LOGIN_IP_MAX_FAILURES:
         return _("Too many failed logins from this address. Try again in a few minutes.")
-    if recent.filter(username=_name_key(username), ip=ip).count() >= settings.LOGIN_MAX_FAILURES:
+    if recent.filter(name_hash=_name_key(username), ip=ip).count() >= settings.LOGIN_MAX_FAILURES:
         return _("This account is locked after repeated failed logins. Try again later.")
     if user is not None and user.is_locked() and (ip is None or ip != user.last_login_ip):
         return _("This account had many failed logins. Wait a minute and try again.")
@@ -68,8 +70,8 @@ def sign_in_failed(*, username: str, ip: str | None, user: User | None) -> None:
     window = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     LoginFailure.objects.filter(at__lt=now - window).delete()
     key = _name_key(username)
-    LoginFailure.objects.create(username=key, ip=ip, at=now)
-    pair = LoginFailure.objects.filter(username=key, ip=ip, at__gte=now - window).count()
+    LoginFailure.objects.create(name_hash=key, ip=ip, at=now)
+    pair = LoginFailure.objects.filter(name_hash=key, ip=ip, at__gte=now - window).count()
     if user is None:
         return
     User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
@@ -91,7 +93,7 @@ def sign_in_failed(*, username: str, ip: str | None, user: User | None) -> None:
 def login_failures_recent(*, username: str) -> int:
     """Failed attempts on this name within the lockout window, from every address."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    return LoginFailure.objects.filter(username=_name_key(username), at__gte=since).count()
+    return LoginFailure.objects.filter(name_hash=_name_key(username), at__gte=since).count()
 
 
 def sign_in_check(*, request: HttpRequest, username: str, password: str) -> SignInResult:
@@ -113,7 +115,7 @@ def sign_in_check(*, request: HttpRequest, username: str, password: str) -> Sign
 def sign_in_succeeded(*, user: User, ip: str | None = None) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_login_ip=ip)
-        LoginFailure.objects.filter(username=_name_key(user.username), ip=ip).delete()
+        LoginFailure.objects.filter(name_hash=_name_key(user.username), ip=ip).delete()
         audit_record(actor=Actor.for_user(user), action="accounts.login", obj=user)
 
 
@@ -359,7 +361,7 @@ def staff_unlock(*, actor: Actor, user_id: int) -> User:
     if not updated:
         raise NotFound(_("Not found."))
     user = User.objects.get(pk=user_id)
-    LoginFailure.objects.filter(username=_name_key(user.username)).delete()
+    LoginFailure.objects.filter(name_hash=_name_key(user.username)).delete()
     audit_record(actor=actor, action="accounts.unlocked", obj=user)
     return user
 
