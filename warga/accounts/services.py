@@ -71,7 +71,11 @@ def sign_in_failed(*, username: str, ip: str | None, user: User | None) -> None:
     LoginFailure.objects.filter(at__lt=now - window).delete()
     key = _name_key(username)
     LoginFailure.objects.create(name_hash=key, ip=ip, at=now)
-    pair = LoginFailure.objects.filter(name_hash=key, ip=ip, at__gte=now - window).count()
+    recent = LoginFailure.objects.filter(ip=ip, at__gte=now - window)
+    if recent.count() == settings.LOGIN_IP_MAX_FAILURES:
+        # The address is refused from now on; the audit row carries it (request context).
+        audit_record(actor=None, action="accounts.address_throttled")
+    pair = recent.filter(name_hash=key).count()
     if user is None:
         return
     User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)

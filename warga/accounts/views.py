@@ -132,6 +132,8 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
     """New backup codes, shown once; the old ones stop working."""
     user = request.user
     assert isinstance(user, User)
+    if not user.totp_enabled:
+        return redirect("accounts:totp_setup")
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -143,7 +145,7 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/totp_setup.html",
-        {"enabled": user.totp_enabled, "form": form, "left": services.backup_codes_left(user=user)},
+        {"enabled": True, "form": form, "left": services.backup_codes_left(user=user)},
     )
 
 

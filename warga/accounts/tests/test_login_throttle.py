@@ -66,6 +66,7 @@ def test_address_throttled_across_usernames(cast):
     refused = attempt(attacker, "kec_verifier", PASSWORD)
     assert refused.status_code == 200
     assert "Terlalu banyak percobaan masuk yang gagal dari alamat ini" in refused.content.decode()
+    assert AuditLog.objects.filter(action="accounts.address_throttled", ip=ATTACKER).count() == 1
     assert attempt(from_address(OFFICE), "kec_verifier", PASSWORD).status_code == 302
 
 

@@ -166,6 +166,12 @@ def test_backup_codes_shown_once_stored_hashed_usable_once_and_regenerated(
     assert client.post("/account/2fa/", {"code": new_codes[0]}).status_code == 302
 
 
+def test_backup_codes_need_two_step_login_first(admin_without_2fa, client_for):
+    response = client_for(admin_without_2fa).post("/account/2fa/backup-codes/", {"code": "123456"})
+    assert response.status_code == 302 and response["Location"] == "/account/2fa/setup/"
+    assert not BackupCode.objects.filter(user=admin_without_2fa).exists()
+
+
 def test_reset_second_factor_drops_backup_codes(cast, client_for):
     BackupCode.objects.create(user=cast.kec_verifier, code_hash="x" * 64)
     client_for(cast.admin).post(f"/staff/{cast.kec_verifier.pk}/reset-2fa/")
