@@ -8,9 +8,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
+from warga.core.errors import NotAllowed
 from warga.core.scoping import Actor
 
 from .models import ApiToken
+from .services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 
 
 class BearerToken(HttpBearer):
@@ -18,6 +20,8 @@ class BearerToken(HttpBearer):
         found = ApiToken.find_active(token)
         if found is None:
             return None
+        if second_factor_missing(found.user):
+            raise NotAllowed(SECOND_FACTOR_REQUIRED_MESSAGE, code="second_factor_required")
         if not found.last_used_at or (timezone.now() - found.last_used_at).total_seconds() > 300:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user

@@ -2,13 +2,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.permissions import Role
+
+
+class StaffManager(UserManager["User"]):
+    """`create_user`/`create_superuser` (and so `manage.py createsuperuser`, even with --noinput
+    or when told to bypass validation) check the password against AUTH_PASSWORD_VALIDATORS."""
+
+    def _create_user_object(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def]
+        user = super()._create_user_object(username, email, None, **extra_fields)  # type: ignore[misc]
+        if password is not None:
+            validate_password(password, user)
+            user.set_password(password)
+        return user
 
 
 class User(AbstractUser):
@@ -36,6 +50,12 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[StaffManager] = StaffManager()
+    # The last TOTP time step accepted: a code is refused when its step is not newer (no replay).
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
+    # Where the person last signed in: the account-wide back-off does not apply there.
+    last_login_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("staff account")
@@ -113,3 +133,40 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return not self.revoked_at and not (self.expires_at and self.expires_at <= timezone.now())
+
+
+class BackupCode(models.Model):
+    """A one-time recovery code for two-step login. Only a keyed hash (HMAC with SECRET_KEY) is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="unique_backup_code")]
+        verbose_name = _("backup code")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{'used' if self.used_at else 'unused'}"
+
+
+class LoginFailure(models.Model):
+    """One failed password or second-factor attempt, counted per (name, address), per address
+    and per account. `name_hash` is a keyed hash of the name as typed (lower-cased), so unknown
+    names count too and nothing typed by mistake into the name field is kept."""
+
+    name_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name_hash", "ip", "at"], name="loginfailure_pair"),
+            models.Index(fields=["ip", "at"], name="loginfailure_ip"),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+        verbose_name = _("failed login")
+
+    def __str__(self) -> str:
+        return f"{self.name_hash[:8]}@{self.ip} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -151,7 +151,13 @@ def staff_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/staff_form.html",
-        {"form": form, "staff": user, "password_form": PasswordForm(), "creating": False},
+        {
+            "form": form,
+            "staff": user,
+            "password_form": PasswordForm(),
+            "creating": False,
+            "recent_failures": services.login_failures_recent(username=user.username),
+        },
     )
 
 

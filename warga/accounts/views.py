@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm
+from warga.core.middleware import client_ip
 from warga.core.scoping import Actor
 
 from . import services
@@ -31,6 +32,14 @@ class LoginForm(StyledForm):
 
 class CodeForm(StyledForm):
     code = forms.CharField(label=gettext_lazy("6-digit code"), max_length=8)
+
+
+class SecondStepForm(StyledForm):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=16,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or an unused backup code."),
+    )
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -53,7 +62,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(f"/account/2fa/?next={_safe_next(request)}")
         else:
             login(request, result.user)
-            services.sign_in_succeeded(user=result.user)
+            services.sign_in_succeeded(user=result.user, ip=client_ip(request))
             return redirect(_safe_next(request))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -63,17 +72,23 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None:
         return redirect("accounts:login")
-    form = CodeForm(request.POST or None)
+    form = SecondStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if user.is_locked():
-            form.add_error(None, _("This account is locked after repeated failed logins. Try again later."))
-        elif services.totp_verify(user=user, code=form.cleaned_data["code"]):
+        error = services.second_factor_check(request=request, user=user, code=form.cleaned_data["code"])
+        if error:
+            form.add_error("code", error)
+        else:
             del request.session[PENDING_KEY]
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            services.sign_in_succeeded(user=user)
+            services.sign_in_succeeded(user=user, ip=client_ip(request))
+            left = services.backup_codes_left(user=user)
+            if left <= 3:
+                messages.warning(
+                    request,
+                    _("Only %(left)d backup codes are left. Make new ones on the two-step login page.")
+                    % {"left": left},
+                )
             return redirect(_safe_next(request))
-        else:
-            form.add_error("code", _("The code is not correct."))
     return render(request, "accounts/second_factor.html", {"form": form})
 
 
@@ -87,21 +102,50 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def totp_setup_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
+    if user.totp_enabled:
+        return render(
+            request,
+            "accounts/totp_setup.html",
+            {"enabled": True, "form": CodeForm(), "left": services.backup_codes_left(user=user)},
+        )
     secret = services.totp_begin_setup(user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_confirm(user=user, code=form.cleaned_data["code"])
+            codes = services.totp_confirm(user=user, code=form.cleaned_data["code"])
         except ServiceError as exc:
             form.add_error("code", str(exc))
         else:
             messages.success(request, _("Two-step login is on."))
-            return redirect("core:home")
+            return render(request, "accounts/backup_codes.html", {"codes": codes})
     qr_svg = segno.make(services.totp_uri(user=user)).svg_inline(scale=4)
     return render(
         request,
         "accounts/totp_setup.html",
-        {"form": form, "secret": secret, "qr_svg": qr_svg, "enabled": user.totp_enabled},
+        {"form": form, "secret": secret, "qr_svg": qr_svg, "enabled": False},
+    )
+
+
+@login_required
+@require_POST
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    """New backup codes, shown once; the old ones stop working."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.totp_enabled:
+        return redirect("accounts:totp_setup")
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = services.backup_codes_regenerate(user=user, code=form.cleaned_data["code"])
+        except ServiceError as exc:
+            form.add_error("code", str(exc))
+        else:
+            return render(request, "accounts/backup_codes.html", {"codes": codes})
+    return render(
+        request,
+        "accounts/totp_setup.html",
+        {"enabled": True, "form": form, "left": services.backup_codes_left(user=user)},
     )
 
 

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from warga.accounts.models import User
 from warga.accounts.services import api_token_create
+from warga.core.errors import ServiceError
 from warga.core.scoping import Actor
 
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"no active account {username!r}")
-        _token, raw = api_token_create(
-            actor=Actor.for_user(user), owner=user, name=name, expires_in_days=days
-        )
+        try:
+            _token, raw = api_token_create(
+                actor=Actor.for_user(user), owner=user, name=name, expires_in_days=days
+            )
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(raw)
