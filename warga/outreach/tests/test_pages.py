@@ -280,7 +280,14 @@ def test_devices_page_revoke_and_extend(cast, client_for, register_phone, event)
     client.post(reverse("outreach:assignment_extend", args=[assignment.pk]), {"days": 99})
     assignment.refresh_from_db()
     assert assignment.expires_at == before + timedelta(days=2)
+    # Revoking asks first: the page shows the last contact and the records the phone last reported.
+    phone.get("/device?queue=4")
+    confirm = client.get(reverse("outreach:device_revoke", args=[phone.device.pk])).content.decode()
+    assert 'data-testid="queue-length">4' in confirm and "Ya, cabut perangkat ini" in confirm
+    assert Device.objects.get().revoked_at is None
     client.post(reverse("outreach:device_revoke", args=[phone.device.pk]))
+    assert Device.objects.get().revoked_at is None  # a POST without the confirmation changes nothing
+    client.post(reverse("outreach:device_revoke", args=[phone.device.pk]), {"confirm": "yes"})
     assert Device.objects.get().revoked_at is not None
 
 

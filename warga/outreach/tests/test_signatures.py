@@ -195,7 +195,7 @@ def test_signature_record_for_someone_elses_application_is_rejected(
     assert [(a["status"], a["code"]) for a in answers] == [
         ("rejected", "application_mismatch"),
         ("rejected", "application_mismatch"),
-        ("rejected", "outside_area"),
+        ("rejected", "not_in_assignment"),
         ("rejected", "bad_record"),
     ]
     assert answers[0]["message"] == answers[1]["message"]  # nothing revealed about other files
