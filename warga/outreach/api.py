@@ -113,7 +113,9 @@ class SyncIn(Schema):
     assignment: str = Field(max_length=36)
     sent_at: str | None = Field(default=None, max_length=40)
     records: list[RecordSchema]
-    queue: int | None = Field(default=None, ge=0, description="Records waiting on the phone, this batch included")
+    queue: int | None = Field(
+        default=None, ge=0, description="Records waiting on the phone, this batch included"
+    )
 
 
 class RecordAnswer(Schema):

@@ -402,7 +402,10 @@ class MovedResidentNotice(models.Model):
     resident = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=RecordKind.choices)
     desa = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("where the resident lives")
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("where the resident lives"),
     )
     from_desa = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("outreach desa")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -144,7 +145,9 @@ def _close_if_recorded(ctx: RecordContext, resident: Resident) -> None:
         details = {"recorded_at": last.recorded_at.isoformat(), "place": place, "by": who}
     else:
         assert card is not None
-        message = _("The KTP-el of this resident is already “%(status)s” since %(when)s. Nothing more to do.") % {
+        message = _(
+            "The KTP-el of this resident is already “%(status)s” since %(when)s. Nothing more to do."
+        ) % {
             "status": card.get_status_display(),
             "when": date_format(timezone.localtime(card.status_at), "j F Y"),
         }
@@ -203,13 +206,19 @@ def correction(ctx: RecordContext) -> Outcome:
                 "version": resident.version,
                 "server": {f: getattr(resident, f) for f in body.changes},
                 "server_display": {f: _display(resident, f) for f in body.changes},
-                "labels": {f: str(Resident._meta.get_field(f).verbose_name) for f in body.changes},
+                "labels": {f: _label(f) for f in body.changes},
                 "reason": str(exc.message),
             },
         ) from None
     return Outcome(
         resident._meta.label_lower, str(resident.pk), resident.full_name, _moved_note(ctx, resident)
     )
+
+
+def _label(name: str) -> str:
+    """A correctable field's name as the officer reads it (never the internal key)."""
+    f: Any = Resident._meta.get_field(name)
+    return str(capfirst(str(f.verbose_name)))
 
 
 def _display(resident: Resident, name: str) -> str:
@@ -353,9 +362,7 @@ def signature(ctx: RecordContext) -> Outcome:
         kind=TargetKind.APPLICATION_SIGNATURE,
         by=ctx.device.user,
     )
-    return Outcome(
-        signed._meta.label_lower, str(signed.pk), signed.tracking_code, _moved_note(ctx, resident)
-    )
+    return Outcome(signed._meta.label_lower, str(signed.pk), signed.tracking_code, _moved_note(ctx, resident))
 
 
 HANDLERS: dict[str, Callable[[RecordContext], Outcome]] = {

@@ -28,7 +28,11 @@ def _officer_actor(user: User) -> Actor:
     officer who has since left: their account may be inactive, the record still happened)."""
     roles = frozenset(user.role_codes())
     return Actor(
-        user=user, roles=roles, area_code=user.area_id, unit_id=user.unit_id, capabilities=capabilities_of(roles)
+        user=user,
+        roles=roles,
+        area_code=user.area_id,
+        unit_id=user.unit_id,
+        capabilities=capabilities_of(roles),
     )
 
 

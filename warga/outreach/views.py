@@ -336,7 +336,9 @@ def review_view(request: HttpRequest) -> HttpResponse:
                 review.quarantined_accept(actor=actor, record_id=record_id)
                 messages.success(request, _("Record accepted and applied."))
             elif request.POST.get("decision") == "reject":
-                review.quarantined_reject(actor=actor, record_id=record_id, reason=request.POST.get("reason", ""))
+                review.quarantined_reject(
+                    actor=actor, record_id=record_id, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, _("Record rejected."))
         except NotFound:
             raise
@@ -509,7 +511,18 @@ def _app_strings() -> dict[str, str]:
         "download_failed": _("The assignment could not be downloaded: %s"),
         "saved": _("Saved on the phone. It will be sent when there is a signal."),
         "sync_done": _("Sync finished: %s sent, %s waiting, %s need attention."),
-        "revoked": _("This phone was revoked by an administrator. All data on it has been wiped."),
+        "revoked": _(
+            "This phone was revoked by an administrator. Its records were handed to a supervisor for "
+            "review and its data was removed."
+        ),
+        "revoked_pending": _(
+            "This phone was revoked. Its records stay on it until each one has reached the server for "
+            "review; keep the app open with a signal."
+        ),
+        "closed": _("Already done; nothing to send"),
+        "review": _("Handed to a supervisor for review"),
+        "refused": _("Not accepted"),
+        "field_other": _("Other data"),
         "expired": _("The assignment expired. Your records are kept; ask your supervisor to extend it."),
         "not_found": _("Nobody found. Check the NIK or the spelling of the name."),
         "choose_resident": _("Choose a resident first."),

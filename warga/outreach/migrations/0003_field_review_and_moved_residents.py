@@ -7,80 +7,213 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0002_signature_targets'),
-        ('regions', '0001_initial'),
-        ('registry', '0007_name_key_id_index'),
+        ("outreach", "0002_signature_targets"),
+        ("regions", "0001_initial"),
+        ("registry", "0007_name_key_id_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assignment',
-            name='resident_ids',
+            model_name="assignment",
+            name="resident_ids",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='device',
-            name='queue_length',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='unsent records on the phone'),
+            model_name="device",
+            name="queue_length",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="unsent records on the phone"
+            ),
         ),
         migrations.AddField(
-            model_name='device',
-            name='queue_reported_at',
+            model_name="device",
+            name="queue_reported_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='syncrecord',
-            name='status',
-            field=models.CharField(choices=[('accepted', 'Accepted'), ('rejected', 'Rejected'), ('conflict', 'Conflict'), ('closed', 'Closed: already done')], max_length=10, verbose_name='status'),
+            model_name="syncrecord",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("accepted", "Accepted"),
+                    ("rejected", "Rejected"),
+                    ("conflict", "Conflict"),
+                    ("closed", "Closed: already done"),
+                ],
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.CreateModel(
-            name='MovedResidentNotice',
+            name="MovedResidentNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ktp_recording', 'KTP-el recording'), ('application', 'Application'), ('correction', 'Correction of resident data'), ('report', 'Citizen report'), ('signature', "Applicant's signature on an application")], max_length=16, verbose_name='kind')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('seen_at', models.DateTimeField(blank=True, null=True)),
-                ('desa', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='where the resident lives')),
-                ('from_desa', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='outreach desa')),
-                ('record', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='moved_notice', to='outreach.syncrecord')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.resident')),
-                ('seen_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ktp_recording", "KTP-el recording"),
+                            ("application", "Application"),
+                            ("correction", "Correction of resident data"),
+                            ("report", "Citizen report"),
+                            ("signature", "Applicant's signature on an application"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "desa",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="where the resident lives",
+                    ),
+                ),
+                (
+                    "from_desa",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="outreach desa",
+                    ),
+                ),
+                (
+                    "record",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moved_notice",
+                        to="outreach.syncrecord",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.resident"
+                    ),
+                ),
+                (
+                    "seen_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'field record of a resident who moved',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "field record of a resident who moved",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='QuarantinedRecord',
+            name="QuarantinedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.UUIDField()),
-                ('kind', models.CharField(choices=[('ktp_recording', 'KTP-el recording'), ('application', 'Application'), ('correction', 'Correction of resident data'), ('report', 'Citizen report'), ('signature', "Applicant's signature on an application")], max_length=16, verbose_name='kind')),
-                ('captured_at_text', models.CharField(max_length=40)),
-                ('body', models.TextField()),
-                ('mac', models.CharField(max_length=64)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('captured_at', models.DateTimeField(blank=True, null=True, verbose_name='captured on the phone')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received')),
-                ('earlier_answer', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quarantined', to='outreach.assignment')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quarantined', to='outreach.device')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.UUIDField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ktp_recording", "KTP-el recording"),
+                            ("application", "Application"),
+                            ("correction", "Correction of resident data"),
+                            ("report", "Citizen report"),
+                            ("signature", "Applicant's signature on an application"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("captured_at_text", models.CharField(max_length=40)),
+                ("body", models.TextField()),
+                ("mac", models.CharField(max_length=64)),
+                ("content_hash", models.CharField(max_length=64)),
+                (
+                    "captured_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="captured on the phone"),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="received"),
+                ),
+                ("earlier_answer", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for review"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("result", models.JSONField(blank=True, default=dict)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quarantined",
+                        to="outreach.assignment",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quarantined",
+                        to="outreach.device",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'record waiting for review',
-                'verbose_name_plural': 'records waiting for review',
-                'ordering': ['status', 'received_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('device', 'client_id'), name='unique_quarantined_record')],
+                "verbose_name": "record waiting for review",
+                "verbose_name_plural": "records waiting for review",
+                "ordering": ["status", "received_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("device", "client_id"), name="unique_quarantined_record")
+                ],
             },
         ),
     ]
