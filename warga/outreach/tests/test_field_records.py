@@ -338,3 +338,28 @@ def test_revoke_confirmation_shows_last_contact_and_queue(cast, phone, client_fo
         .status_code
         == 403
     )
+
+
+def test_review_decision_api_grid(cast, event, phone, make_resident, client_for):
+    resident = make_resident()
+    phone.download(event)
+    record = phone.record(
+        "ktp_recording",
+        {"resident": resident.pk},
+        captured_at=(timezone.now() - timedelta(minutes=1)).isoformat(),
+    )
+    _revoke(client_for, cast, phone)
+    phone.post("/sync", {"assignment": phone.assignment, "records": [record]})
+    held = QuarantinedRecord.objects.get()
+    for path, data in [
+        (f"/review/{held.pk}/reject", {"reason": "Bukan petugas kami"}),
+        (f"/review/{held.pk}/accept", {}),
+    ]:
+        expected = {"anonymous": 401, "outsider": 404, "kec_officer": 403, "admin": 403}
+        for who, status in expected.items():
+            response = _api(client_for(cast.grid()[who]), "post", path, data)
+            assert response.status_code == status, (who, path, response.status_code)
+    held.refresh_from_db()
+    assert held.status == "pending"
+    assert _api(client_for(cast.dukcapil), "post", f"/review/{held.pk}/accept", {}).status_code == 200
+    assert RecordingEvent.objects.filter(resident=resident).count() == 1
