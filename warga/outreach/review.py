@@ -103,3 +103,28 @@ def quarantined_reject(*, actor: Actor, record_id: int, reason: str) -> Quaranti
     held.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     audit_record(actor=actor, action="outreach.quarantine.reject", obj=held, summary={"kind": held.kind})
     return held
+
+
+def quarantined_subjects(records: list[QuarantinedRecord]) -> dict[int, str]:
+    """Whom each held record is about (the resident's name), so the supervisor knows what they
+    decide; read in one query. Records without a resident (citizen reports) have none."""
+    import json
+
+    from warga.registry.models import Resident
+
+    wanted: dict[int, int] = {}
+    niks: dict[int, str] = {}
+    for held in records:
+        try:
+            body = json.loads(held.body)
+        except ValueError:
+            continue
+        if isinstance(body, dict) and isinstance(body.get("resident"), int):
+            wanted[held.pk] = body["resident"]
+        elif isinstance(body, dict) and isinstance(body.get("applicant_nik"), str):
+            niks[held.pk] = body["applicant_nik"]
+    names = dict(Resident.objects.filter(pk__in=set(wanted.values())).values_list("pk", "full_name"))
+    by_nik = dict(Resident.objects.filter(nik__in=set(niks.values())).values_list("nik", "full_name"))
+    subjects = {pk: names.get(rid, "") for pk, rid in wanted.items()}
+    subjects.update({pk: by_nik.get(nik, "") for pk, nik in niks.items()})
+    return subjects

@@ -61,6 +61,7 @@ from .models import (
     PhotoChunk,
     PhotoUpload,
     QuarantinedRecord,
+    ReviewStatus,
     SyncRecord,
     SyncStatus,
     UploadStatus,
@@ -676,6 +677,8 @@ def uploads_purge(*, older_than_days: int = 7) -> int:
     and uploads abandoned half-way; returns the number of uploads purged."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     finished = PhotoUpload.objects.filter(created_at__lt=cutoff).exclude(status=UploadStatus.RECEIVING)
+    # A revoked phone's photos wait, unused, for a supervisor to accept the record they belong to.
+    finished = finished.exclude(used_by__isnull=True, device__quarantined__status=ReviewStatus.PENDING)
     PhotoChunk.objects.filter(upload__in=finished).delete()
     abandoned = PhotoUpload.objects.filter(
         created_at__lt=cutoff, status=UploadStatus.RECEIVING, used_by__isnull=True

@@ -345,7 +345,10 @@ def review_view(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         return redirect("outreach:review")
-    pending = selectors.quarantined_records(actor=actor)
+    pending = list(selectors.quarantined_records(actor=actor)[:200])
+    subjects = review.quarantined_subjects(pending)
+    for held in pending:
+        held.subject = subjects.get(held.pk, "")  # type: ignore[attr-defined]
     decided = selectors.quarantined_records(actor=actor, pending=False).exclude(status="pending")
     return render(
         request,

@@ -147,7 +147,7 @@ def test_review_page_is_scoped_and_needs_the_capability(cast, event, phone, make
     assert client_for(cast.kec_officer).get(url).status_code == 403
     assert "Perekaman KTP-el" not in client_for(cast.outsider).get(url).content.decode()
     page = client_for(cast.kec_verifier).get(url).content.decode()
-    assert "Perekaman KTP-el" in page and "Ponsel uji" in page
+    assert "Perekaman KTP-el" in page and "Ponsel uji" in page and resident.full_name in page
     assert client_for(cast.outsider).post(url, {"record": held.pk, "decision": "accept"}).status_code == 404
     client_for(cast.kec_verifier).post(url, {"record": held.pk, "decision": "reject", "reason": ""})
     held.refresh_from_db()
@@ -363,3 +363,46 @@ def test_review_decision_api_grid(cast, event, phone, make_resident, client_for)
     assert held.status == "pending"
     assert _api(client_for(cast.dukcapil), "post", f"/review/{held.pk}/accept", {}).status_code == 200
     assert RecordingEvent.objects.filter(resident=resident).count() == 1
+
+
+def test_revoked_phone_hands_over_an_application_with_its_photo(
+    cast, event, phone, make_resident, client_for
+):
+    """The photo arrives after the revocation (the phone has not wiped yet), outlives the purge of
+    old uploads while the record waits, and is attached when the supervisor accepts."""
+    from warga.applications.catalogue import ensure_default_services
+    from warga.applications.models import Application, Attachment
+    from warga.outreach.models import PhotoChunk, PhotoUpload
+    from warga.outreach.sync import uploads_purge
+
+    from .test_records import upload
+    from .test_sync import jpeg_bytes
+
+    ensure_default_services()
+    applicant = make_resident(age=35)
+    phone.download(event)
+    captured = (timezone.now() - timedelta(minutes=2)).isoformat()
+    _revoke(client_for, cast, phone)
+    pid = upload(phone, jpeg_bytes(120))
+    body = {
+        "service": "ktp-baru",
+        "applicant_nik": applicant.nik,
+        "data": {},
+        "photos": [{"upload": pid, "requirement": "kk"}],
+    }
+    record = phone.record("application", body, captured_at=captured)
+    answer = phone.post("/sync", {"assignment": phone.assignment, "records": [record]}).json()["results"][0]
+    assert answer["status"] == "quarantined"
+    assert not Application.objects.exists()
+    PhotoUpload.objects.update(created_at=timezone.now() - timedelta(days=10))
+    uploads_purge()
+    assert PhotoChunk.objects.exists()
+    held = QuarantinedRecord.objects.get()
+    assert _api(client_for(cast.kec_verifier), "post", f"/review/{held.pk}/accept", {}).status_code == 200
+    app = Application.objects.get(applicant=applicant)
+    assert Attachment.objects.filter(application=app, requirement="kk").count() == 1
+    # Once wiped, the phone uploads nothing more.
+    phone.post("/device/wiped", {})
+    assert (
+        phone.post("/uploads", {"id": str(held.client_id), "size": 10, "sha256": "0" * 64}).status_code == 403
+    )

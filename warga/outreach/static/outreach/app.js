@@ -157,6 +157,7 @@
       async tick() {
         this.online = navigator.onLine;
         if (!this.key || this.syncing || !this.online) return;
+        if (this.revokedSeen) return this.handOver(S.revoked);  // a hand-over cut half-way goes on
         const due = await db.outbox
           .where("status")
           .equals("waiting")
