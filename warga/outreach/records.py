@@ -348,7 +348,22 @@ def signature(ctx: RecordContext) -> Outcome:
             _("This resident has no application with this tracking code; the record was not accepted."),
             code="application_mismatch",
         )
-    if found.signed_at is None and found.status not in SIGNATURE_PENDING_STATUSES:
+    if found.signed_at is not None:
+        # Signed meanwhile (at the office or by another team): nothing left to collect.
+        witness = found.signature_witness
+        raise AlreadyDone(
+            _(
+                "Application %(code)s was already signed on %(when)s (%(place)s) before %(who)s. Nothing more to do."
+            )
+            % {
+                "code": found.tracking_code,
+                "when": date_format(timezone.localtime(found.signed_at), "j F Y H:i"),
+                "place": found.get_signature_place_display() or "-",
+                "who": (witness.get_full_name() or witness.username) if witness else "-",
+            },
+            code="already_signed",
+        )
+    if found.status not in SIGNATURE_PENDING_STATUSES:
         raise Conflict(
             _("Application %(code)s no longer waits for a signature: it is %(status)s.")
             % {"code": found.tracking_code, "status": found.get_status_display().lower()},
