@@ -72,13 +72,13 @@ def _resident(ctx: RecordContext, resident_id: int) -> Resident:
 
 
 def _moved_note(ctx: RecordContext, resident: Resident) -> str:
+    """Said with the acceptance. It does not name the new desa: the officer may not see that area."""
     if ctx.moved is None:
         return ""
-    desa = resident.desa
     return _(
-        "Accepted. This resident has moved to %(desa)s since the list was downloaded; "
-        "the record was applied there and that office was told."
-    ) % {"desa": desa.display_name}
+        "Accepted. This resident has moved since the list was downloaded; the record was applied "
+        "where they live now and that office was told."
+    )
 
 
 def _require_service(ctx: RecordContext, service: str) -> None:

@@ -495,9 +495,9 @@ def _sync_one(
         row = replace
     else:
         row = SyncRecord.objects.create(device=device, client_id=client_id, **values)
-    known[str(client_id)] = row
+    known[str(client_id)] = row  # the same id twice in one batch is answered from the ledger
     if status == SyncStatus.ACCEPTED and ctx.moved is not None:
-        _tell_receiving_office(actor, row, ctx)  # the same id twice in one batch is answered from the ledger
+        _tell_receiving_office(actor, row, ctx)
     if ctx.photos:
         PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
     if status != SyncStatus.ACCEPTED or flagged:

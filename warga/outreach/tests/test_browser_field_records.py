@@ -143,7 +143,7 @@ def test_resident_who_moved_after_the_download_is_recorded_once(
     page.get_by_test_id("sync").click()
     expect(page.get_by_test_id("count-sent")).to_have_text("1")
     expect(page.get_by_test_id("count-attention")).to_have_text("0")
-    expect(page.locator("ul.outbox")).to_contain_text("sudah pindah ke")
+    expect(page.locator("ul.outbox")).to_contain_text("sudah pindah")
     page.get_by_test_id("sync").click()
     expect(page.get_by_test_id("count-sent")).to_have_text("1")
     assert RecordingEvent.objects.filter(resident=resident).count() == 1

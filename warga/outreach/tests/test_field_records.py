@@ -210,7 +210,7 @@ def test_recording_of_a_resident_who_moved_lands_once_and_the_receiving_office_i
     record = phone.record("ktp_recording", {"resident": resident.pk})
     answer = phone.sync([record]).json()["results"][0]
     assert answer["status"] == "accepted", answer
-    assert "pindah" in answer["message"] and cast.other_desa.name in answer["message"]
+    assert "sudah pindah" in answer["message"] and cast.other_desa.name not in answer["message"]
     assert RecordingEvent.objects.filter(resident=resident).count() == 1
     again = phone.sync([record]).json()["results"][0]
     assert again["status"] == "already_received"
