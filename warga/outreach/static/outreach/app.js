@@ -350,7 +350,7 @@
       },
 
       noticeLine(n) {
-        const when = n.captured_at ? n.captured_at.slice(0, 16).replace("T", " ") : "";
+        const when = n.captured_at ? new Date(n.captured_at).toLocaleString() : "";
         return (S["kind_" + n.kind] || n.kind) + " · " + when;
       },
 
