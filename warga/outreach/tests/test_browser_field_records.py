@@ -204,3 +204,53 @@ def test_equipment_set_survives_reopening_the_app(cast, team, field_event, make_
     page.get_by_test_id("sync").click()
     expect(page.get_by_test_id("count-sent")).to_have_text("2")
     assert set(RecordingEvent.objects.values_list("device_set", flat=True)) == {"KIT-02"}
+
+
+def test_conflict_view_names_fields_in_indonesian(cast, team, make_resident, page, login):
+    from warga.accounts.models import UserRole
+    from warga.core.permissions import Role
+    from warga.registry.services import resident_correct
+
+    UserRole.objects.create(user=cast.outreach, role=Role.KECAMATAN_COUNTER)  # may correct the register
+    event = OutreachEvent.objects.create(
+        team=team,
+        date=timezone.localdate() + timedelta(days=1),
+        desa=cast.desa,
+        meeting_point="Balai desa",
+        services=["ktp_recording"],
+        created_by=cast.dukcapil,
+    )
+    resident = make_resident(age=40)
+    newcomer_gone = make_resident(age=41)
+    start(page, login, cast.outreach, event)
+    page.context.set_offline(True)
+    page.get_by_test_id("mode-correction").click()
+    for n, who in enumerate([resident, newcomer_gone], start=1):
+        choose(page, who)
+        page.select_option("#cfield", "occupation")
+        page.fill("#cvalue", "Petani")
+        page.fill("#creason", "Dilihat di KK asli")
+        page.get_by_role("button", name="Simpan perbaikan").click()
+        saved(page, n)
+    resident_correct(
+        actor=cast.actor(cast.kec_verifier),
+        resident=resident,
+        changes={"occupation": "Guru"},
+        reason="Data baru",
+    )
+    Resident.objects.filter(pk=newcomer_gone.pk).update(
+        life_status="dead", died_on=timezone.localdate() - timedelta(days=3)
+    )
+
+    page.context.set_offline(False)
+    page.get_by_test_id("tab-outbox").click()
+    page.get_by_test_id("sync").click()
+    expect(page.get_by_test_id("count-attention")).to_have_text("2")
+    changed = page.locator("ul.outbox li", has_text="diubah di kantor")
+    expect(changed.locator("table.diff")).to_contain_text("Pekerjaan")
+    expect(changed.locator("table.diff")).not_to_contain_text("occupation")
+    expect(changed.get_by_role("button", name="Kirim ulang sebagai baru")).to_be_visible()
+    # A record that cannot be true is not offered for resend, only for the officer to remove.
+    dead = page.locator("ul.outbox li", has_text="meninggal")
+    expect(dead.get_by_role("button", name="Kirim ulang sebagai baru")).to_be_hidden()
+    expect(dead.get_by_role("button", name="Buang")).to_be_visible()
