@@ -39,7 +39,9 @@ def _officer_actor(user: User) -> Actor:
 def _pending(actor: Actor, record_id: int) -> QuarantinedRecord:
     actor.require(OUTREACH_REVIEW)
     held = get_scoped(
-        QuarantinedRecord.objects.select_for_update().select_related("device", "assignment__event__desa"),
+        QuarantinedRecord.objects.select_for_update(of=("self",)).select_related(
+            "device", "assignment__event__desa"
+        ),
         actor,
         pk=record_id,
     )
@@ -54,7 +56,7 @@ def quarantined_accept(*, actor: Actor, record_id: int) -> QuarantinedRecord:
     from .records import HANDLERS
 
     held = _pending(actor, record_id)
-    device = Device.objects.select_for_update().select_related("user").get(pk=held.device_id)
+    device = Device.objects.select_for_update(of=("self",)).select_related("user").get(pk=held.device_id)
     officer = _officer_actor(device.user)
     rec = RecordIn(str(held.client_id), held.kind, held.captured_at_text, held.body, held.mac)
     earlier = SyncRecord.objects.filter(device=device, client_id=held.client_id).first()

@@ -443,7 +443,7 @@ def assignment_extend(*, actor: Actor, assignment: Assignment, days: int) -> Ass
 def moved_notice_mark_seen(*, actor: Actor, notice_id: int) -> MovedResidentNotice:
     """The receiving office saw that a field record was applied to one of its residents."""
     actor.require(OUTREACH_VIEW)
-    notice = get_scoped(MovedResidentNotice.objects.select_for_update(), actor, pk=notice_id)
+    notice = get_scoped(MovedResidentNotice.objects.select_for_update(of=("self",)), actor, pk=notice_id)
     if notice.seen_at is None:
         notice.seen_at = timezone.now()
         notice.seen_by = actor.user
