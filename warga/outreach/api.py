@@ -20,11 +20,12 @@ from ninja.security import HttpBearer
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
+from warga.accounts.services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 from warga.core.scoping import Actor, get_scoped
 
-from . import selectors, services, sync
-from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_VIEW
-from .models import Device, OutreachEvent, PhotoUpload
+from . import review, selectors, services, sync
+from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_REVIEW, OUTREACH_VIEW
+from .models import Device, OutreachEvent, PhotoUpload, QuarantinedRecord
 
 router = Router(tags=["outreach"])
 
@@ -37,6 +38,10 @@ class DeviceToken(HttpBearer):
         device = services.device_authenticate(token)
         if device is None:
             return None
+        if device.revoked_at is None and second_factor_missing(device.user):
+            # An account that must use two-step login works nowhere until it has set it up,
+            # its phones included (a revoked phone may still hand its records over for review).
+            raise NotAllowed(SECOND_FACTOR_REQUIRED_MESSAGE, code="second_factor_required")
         request.device = device  # type: ignore[attr-defined]
         request.user = device.user
         request.actor = Actor.for_user(device.user)  # type: ignore[attr-defined]
@@ -71,6 +76,8 @@ class DeviceOut(Schema):
     registered_at: datetime
     last_seen_at: datetime | None
     revoked_at: datetime | None
+    queue_length: int | None = None
+    queue_reported_at: datetime | None = None
 
 
 class EventOut(Schema):
@@ -111,6 +118,9 @@ class SyncIn(Schema):
     assignment: str = Field(max_length=36)
     sent_at: str | None = Field(default=None, max_length=40)
     records: list[RecordSchema]
+    queue: int | None = Field(
+        default=None, ge=0, description="Records waiting on the phone, this batch included"
+    )
 
 
 class RecordAnswer(Schema):
@@ -122,13 +132,35 @@ class RecordAnswer(Schema):
     object: dict[str, Any] | None = None
     clock_flagged: bool = False
     replayed: bool = False
+    resendable: bool = False
 
 
 class SyncOut(Schema):
     server_time: datetime
     clock_skew_seconds: int
     clock_warning: str
+    revoked: bool = False
     results: list[RecordAnswer]
+
+
+class QuarantinedOut(Schema):
+    id: int
+    record_id: str
+    kind: str
+    kind_label: str
+    device: str
+    officer: str
+    event: str
+    captured_at: datetime | None
+    received_at: datetime
+    status: str
+    reason: str
+    earlier_answer: dict[str, Any]
+    result: dict[str, Any]
+
+
+class RejectIn(Schema):
+    reason: str = Field(max_length=300)
 
 
 class UploadIn(Schema):
@@ -168,6 +200,39 @@ def _event_out(event: OutreachEvent) -> dict[str, Any]:
     }
 
 
+def _device_out(d: Device) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "device_id": str(d.public_id),
+        "label": d.label,
+        "officer": d.user.get_full_name() or d.user.username,
+        "registered_at": d.registered_at,
+        "last_seen_at": d.last_seen_at,
+        "revoked_at": d.revoked_at,
+        "queue_length": d.queue_length,
+        "queue_reported_at": d.queue_reported_at,
+    }
+
+
+def _quarantined_out(q: QuarantinedRecord) -> dict[str, Any]:
+    event = q.assignment.event
+    return {
+        "id": q.pk,
+        "record_id": str(q.client_id),
+        "kind": q.kind,
+        "kind_label": q.get_kind_display(),
+        "device": q.device.label,
+        "officer": q.officer.get_full_name() or q.officer.username,
+        "event": f"{event.date:%Y-%m-%d} {event.desa.name}",
+        "captured_at": q.captured_at,
+        "received_at": q.received_at,
+        "status": q.status,
+        "reason": q.reason,
+        "earlier_answer": q.earlier_answer,
+        "result": q.result,
+    }
+
+
 def _upload_out(upload: PhotoUpload) -> dict[str, Any]:
     return {
         "id": str(upload.client_id),
@@ -198,18 +263,7 @@ def devices_list(request: HttpRequest) -> Any:
     """Field devices of the officers in one's area (supervisors and administrators)."""
     actor = actor_of(request)
     actor.require(OUTREACH_DEVICES)
-    return [
-        {
-            "id": d.pk,
-            "device_id": str(d.public_id),
-            "label": d.label,
-            "officer": d.user.get_full_name() or d.user.username,
-            "registered_at": d.registered_at,
-            "last_seen_at": d.last_seen_at,
-            "revoked_at": d.revoked_at,
-        }
-        for d in selectors.devices_visible(actor=actor)
-    ]
+    return [_device_out(d) for d in selectors.devices_visible(actor=actor)]
 
 
 @router.post("/devices/{device_pk}/revoke", response={200: DeviceOut, **errors(401, 403, 404, 409)})
@@ -218,15 +272,29 @@ def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
     actor.require(OUTREACH_DEVICES)
     device = get_scoped(Device.objects.select_related("user"), actor, pk=device_pk)
     device = services.device_revoke(actor=actor, device=device)
-    return {
-        "id": device.pk,
-        "device_id": str(device.public_id),
-        "label": device.label,
-        "officer": device.user.get_full_name() or device.user.username,
-        "registered_at": device.registered_at,
-        "last_seen_at": device.last_seen_at,
-        "revoked_at": device.revoked_at,
-    }
+    return _device_out(device)
+
+
+@router.get("/review", response={200: list[QuarantinedOut], **errors(401, 403)})
+@paginate(PageNumberPagination)
+def review_list(request: HttpRequest, pending: bool = True) -> Any:
+    """Records revoked phones handed over, in one's area (pending ones unless `pending=false`)."""
+    actor = actor_of(request)
+    actor.require(OUTREACH_REVIEW)
+    return [_quarantined_out(q) for q in selectors.quarantined_records(actor=actor, pending=pending)]
+
+
+@router.post("/review/{record_pk}/accept", response={200: QuarantinedOut, **errors(401, 403, 404, 409)})
+def review_accept(request: HttpRequest, record_pk: int) -> dict[str, Any]:
+    """Apply a held record through the normal sync path (409 with the reason when it cannot be)."""
+    held = review.quarantined_accept(actor=actor_of(request), record_id=record_pk)
+    return _quarantined_out(held)
+
+
+@router.post("/review/{record_pk}/reject", response={200: QuarantinedOut, **errors(401, 403, 404, 409)})
+def review_reject(request: HttpRequest, record_pk: int, payload: RejectIn) -> dict[str, Any]:
+    held = review.quarantined_reject(actor=actor_of(request), record_id=record_pk, reason=payload.reason)
+    return _quarantined_out(held)
 
 
 @router.get("/events", response={200: list[EventOut], **errors(401, 403)})
@@ -247,11 +315,14 @@ def team_results(request: HttpRequest) -> list[dict[str, Any]]:
 
 # --- The field app (device token) --------------------------------------------------------------
 @router.get("/device", auth=DEVICE_AUTH, response={200: DeviceStatusOut, **errors(401, 403)})
-def device_status(request: HttpRequest) -> dict[str, Any]:
-    """Who this phone belongs to, and the outreach days its officer can download."""
+def device_status(request: HttpRequest, queue: int | None = None) -> dict[str, Any]:
+    """Who this phone belongs to, and the outreach days its officer can download. `queue`: how
+    many records wait on the phone (kept for whoever considers revoking it)."""
     from django.utils import timezone
 
     device = _device(request)
+    if queue is not None and queue >= 0:
+        sync.queue_report(device=device, queue=queue)
     sync.check_device(device)
     actor = actor_of(request)
     if not actor.can(OUTREACH_FIELD):
@@ -294,11 +365,17 @@ def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResp
 
 @router.post("/sync", auth=DEVICE_AUTH, response={200: SyncOut, **errors(401, 403, 404, 409, 410)})
 def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
-    """Upload a batch of captured records; every record gets its own answer."""
+    """Upload a batch of captured records; every record gets its own answer. A revoked phone that
+    has not wiped yet gets 200 with `revoked = true`: records signed before the revocation are
+    `quarantined` for review, later ones rejected; then it confirms the wipe."""
     device = _device(request)
     records = [sync.RecordIn(r.id, r.kind, r.captured_at, r.body, r.mac) for r in payload.records]
     return sync.sync_batch(
-        device=device, assignment_id=payload.assignment, sent_at=payload.sent_at, records=records
+        device=device,
+        assignment_id=payload.assignment,
+        sent_at=payload.sent_at,
+        records=records,
+        queue=payload.queue,
     )
 
 

@@ -37,3 +37,10 @@ OUTREACH_DEVICES = grant(
     Role.DISDUKCAPIL_HEAD,
     description="See and revoke the field devices of officers; extend assignments",
 )
+OUTREACH_REVIEW = grant(
+    "outreach.review",
+    Role.KECAMATAN_VERIFIER,
+    Role.DISDUKCAPIL_VERIFIER,
+    Role.DISDUKCAPIL_HEAD,
+    description="Accept or reject the records a revoked field phone uploaded before it was wiped",
+)

@@ -189,6 +189,9 @@ class Device(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     wipe_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # What the app said at its last contact: how many records were waiting on the phone.
+    queue_length = models.PositiveIntegerField(_("unsent records on the phone"), null=True, blank=True)
+    queue_reported_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "user__area"
 
@@ -230,6 +233,9 @@ class Assignment(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     residents_count = models.PositiveIntegerField(default=0)
     size_bytes = models.PositiveIntegerField(default=0)
+    # The residents this assignment listed: a record about anyone else cannot be true.
+    # Empty for assignments issued before this was kept (then the event's desa decides).
+    resident_ids = models.JSONField(default=list, blank=True)
 
     scope_region_field = "event__desa"
 
@@ -257,6 +263,8 @@ class SyncStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     CONFLICT = "conflict", _("Conflict")
+    # Nothing left to do: what the record says already happened (e.g. recorded at the office).
+    CLOSED = "closed", _("Closed: already done")
 
 
 class SyncRecord(models.Model):
@@ -335,3 +343,84 @@ class PhotoChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}@{self.offset}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class QuarantinedRecord(models.Model):
+    """A record a revoked phone uploaded before it wiped itself, signed before the revocation.
+
+    Nothing of it reaches the register until a supervisor accepts it; accepting applies it through
+    the same handlers a normal sync uses (and writes its ledger row), rejecting keeps the reason."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="quarantined")
+    client_id = models.UUIDField()
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="quarantined")
+    kind = models.CharField(_("kind"), max_length=16, choices=RecordKind.choices)
+    captured_at_text = models.CharField(max_length=40)
+    body = models.TextField()
+    mac = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+    captured_at = models.DateTimeField(_("captured on the phone"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # The answer an earlier sync gave, when the phone held the record because it needed attention.
+    earlier_answer = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    scope_region_field = "assignment__event__desa"
+
+    class Meta:
+        ordering = ["status", "received_at", "id"]
+        verbose_name = _("record waiting for review")
+        verbose_name_plural = _("records waiting for review")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "client_id"], name="unique_quarantined_record")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.client_id}"
+
+
+class MovedResidentNotice(models.Model):
+    """A field record applied to a resident who moved away after the assignment was downloaded:
+    the office where the resident now lives is told, and marks the notice as seen."""
+
+    record = models.OneToOneField(SyncRecord, on_delete=models.PROTECT, related_name="moved_notice")
+    resident = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=RecordKind.choices)
+    desa = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("where the resident lives"),
+    )
+    from_desa = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("outreach desa")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    scope_region_field = "desa"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("field record of a resident who moved")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.resident_id}"

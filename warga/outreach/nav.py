@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.nav import NavItem, register
 
-from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_VIEW
+from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_REVIEW, OUTREACH_VIEW
 
 register(
     NavItem(_("Outreach"), "outreach:events", OUTREACH_VIEW, icon="truck", section=_("Outreach"), order=400),
@@ -22,5 +22,21 @@ register(
         icon="shield-lock",
         section=_("Outreach"),
         order=403,
+    ),
+    NavItem(
+        _("Records to review"),
+        "outreach:review",
+        OUTREACH_REVIEW,
+        icon="inbox",
+        section=_("Outreach"),
+        order=404,
+    ),
+    NavItem(
+        _("Residents served elsewhere"),
+        "outreach:moved",
+        OUTREACH_VIEW,
+        icon="signpost-split",
+        section=_("Outreach"),
+        order=405,
     ),
 )

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,7 +21,7 @@ from warga.registry.models import Resident
 
 from .models import RecordKind, Service, TargetKind
 from .services import target_mark_served
-from .sync import Outcome, RecordContext, photos_for_record, upload_bytes
+from .sync import AlreadyDone, Outcome, RecordContext, photos_for_record, upload_bytes
 
 
 class _Body(BaseModel):
@@ -34,21 +37,48 @@ def _validate(schema: type[_Body], ctx: RecordContext) -> Any:
 
 
 def _resident(ctx: RecordContext, resident_id: int) -> Resident:
-    """The resident, if the officer may see them and they live where the assignment goes."""
-    from warga.core.scoping import get_scoped
+    """The resident a record is about, as the register has them now.
 
-    try:
-        resident = get_scoped(Resident.objects.all(), ctx.actor, pk=resident_id)
-    except NotFound:
+    A record is a fact about a person: a resident the assignment listed who moved away after the
+    download is still the person the officer met. The record applies to them where they live now
+    (the officer acts for that one resident there) and the office of that desa is told. Only what
+    cannot be true is refused: a resident the assignment never listed, or one who died before the
+    record was made."""
+    from dataclasses import replace
+
+    from warga.core.scoping import get_scoped
+    from warga.registry.models import LifeStatus
+
+    event = ctx.assignment.event
+    listed = ctx.assignment.resident_ids
+    resident = Resident.objects.filter(pk=resident_id).select_related("desa").first()
+    if resident is None or (resident_id not in listed if listed else resident.desa_id != event.desa_id):
         raise NotFound(
-            _("This resident is outside your area; the record was not accepted."), code="outside_area"
-        ) from None
-    if resident.desa_id != ctx.assignment.event.desa_id:
-        raise NotFound(
-            _("This resident does not live in the desa of this assignment; the record was not accepted."),
-            code="outside_area",
+            _("This resident was not on the list of this assignment; the record was not accepted."),
+            code="not_in_assignment",
         )
-    return resident
+    made_on = timezone.localtime(ctx.captured_at or ctx.received_at).date()
+    if resident.life_status == LifeStatus.DEAD and resident.died_on and resident.died_on < made_on:
+        raise InvalidInput(
+            _("The register records that this resident died on %(date)s, before this record was made.")
+            % {"date": date_format(resident.died_on, "j F Y")},
+            code="died_before",
+        )
+    if resident.desa_id != event.desa_id:
+        if not ctx.actor.covers(resident.desa_id):
+            ctx.actor = replace(ctx.actor, area_code=resident.desa_id)
+        ctx.moved = (resident, event.desa)
+    return get_scoped(Resident.objects.all(), ctx.actor, pk=resident_id)
+
+
+def _moved_note(ctx: RecordContext, resident: Resident) -> str:
+    """Said with the acceptance. It does not name the new desa: the officer may not see that area."""
+    if ctx.moved is None:
+        return ""
+    return _(
+        "Accepted. This resident has moved since the list was downloaded; the record was applied "
+        "where they live now and that office was told."
+    )
 
 
 def _require_service(ctx: RecordContext, service: str) -> None:
@@ -69,6 +99,7 @@ def ktp_recording(ctx: RecordContext) -> Outcome:
     _require_service(ctx, Service.KTP_RECORDING)
     resident = _resident(ctx, body.resident)
     event = ctx.assignment.event
+    _close_if_recorded(ctx, resident)
     recording = ktp_recording_record(
         actor=ctx.actor,
         resident=resident,
@@ -81,7 +112,47 @@ def ktp_recording(ctx: RecordContext) -> Outcome:
     target_mark_served(
         event=event, resident_id=resident.pk, kind=TargetKind.KTP_RECORDING, by=ctx.device.user
     )
-    return Outcome(recording._meta.label_lower, str(recording.pk), resident.full_name)
+    return Outcome(
+        recording._meta.label_lower, str(recording.pk), resident.full_name, _moved_note(ctx, resident)
+    )
+
+
+def _close_if_recorded(ctx: RecordContext, resident: Resident) -> None:
+    """A resident recorded elsewhere since the download: the field recording has nothing left to
+    do, and the officer is told where, when and by whom (never offered a resend)."""
+    from warga.cards.models import TRANSITIONS, UNRECORDED, KtpCard, KtpStatus, RecordingEvent
+
+    if RecordingEvent.objects.filter(client_ref=str(ctx.client_id)).exists():
+        return  # this very record, applied before: the service answers it idempotently
+    card = KtpCard.objects.filter(resident=resident).first()
+    status = card.status if card else UNRECORDED
+    if KtpStatus.RECORDED in TRANSITIONS.get(status, frozenset()):
+        return
+    last = RecordingEvent.objects.filter(resident=resident).select_related("place_unit", "officer").first()
+    if last is not None:
+        if last.place_unit is not None:
+            place = last.place_unit.name
+        elif last.outreach_event_id:
+            place = _("an outreach day")
+        else:
+            place = last.get_place_kind_display()
+        who = last.officer.get_full_name() or last.officer.username
+        message = _("Already recorded at %(place)s on %(when)s by %(who)s. Nothing more to do.") % {
+            "place": place,
+            "when": date_format(timezone.localtime(last.recorded_at), "j F Y H:i"),
+            "who": who,
+        }
+        details = {"recorded_at": last.recorded_at.isoformat(), "place": place, "by": who}
+    else:
+        assert card is not None
+        message = _(
+            "The KTP-el of this resident is already “%(status)s” since %(when)s. Nothing more to do."
+        ) % {
+            "status": card.get_status_display(),
+            "when": date_format(timezone.localtime(card.status_at), "j F Y"),
+        }
+        details = {"status": card.status}
+    raise AlreadyDone(message, code="already_recorded", details=details)
 
 
 # --- Corrections of resident data ---------------------------------------------------------------
@@ -129,17 +200,51 @@ def correction(ctx: RecordContext) -> Outcome:
     except Conflict as exc:
         resident.refresh_from_db()
         raise Conflict(
-            _(
-                "The register changed this resident after you downloaded the list. Check the values and resend."
-            ),
+            _changed_since_download(resident),
             code="version_changed",
             details={
                 "version": resident.version,
                 "server": {f: getattr(resident, f) for f in body.changes},
+                "server_display": {f: _display(resident, f) for f in body.changes},
+                "labels": {f: _label(f) for f in body.changes},
                 "reason": str(exc.message),
             },
         ) from None
-    return Outcome(resident._meta.label_lower, str(resident.pk), resident.full_name)
+    return Outcome(
+        resident._meta.label_lower, str(resident.pk), resident.full_name, _moved_note(ctx, resident)
+    )
+
+
+def _label(name: str) -> str:
+    """A correctable field's name as the officer reads it (never the internal key)."""
+    f: Any = Resident._meta.get_field(name)
+    return str(capfirst(str(f.verbose_name)))
+
+
+def _display(resident: Resident, name: str) -> str:
+    value = getattr(resident, name)
+    getter = getattr(resident, f"get_{name}_display", None)
+    if callable(getter) and value not in (None, ""):
+        return str(getter())
+    return "" if value is None else str(value)
+
+
+def _changed_since_download(resident: Resident) -> str:
+    """Say who changed the resident, and when, since the phone downloaded the list."""
+    from warga.registry.models import ResidentChange
+
+    last = ResidentChange.objects.filter(resident=resident).select_related("actor").first()
+    if last is None or last.actor is None:
+        return _(
+            "The register changed this resident after you downloaded the list. Check the values and resend."
+        )
+    return _(
+        "This resident's data was changed at the office on %(when)s by %(who)s, after you downloaded "
+        "the list. Check the values below and send again if yours is still right."
+    ) % {
+        "when": date_format(timezone.localtime(last.at), "j F Y H:i"),
+        "who": last.actor.get_full_name() or last.actor.username,
+    }
 
 
 # --- Citizen reports -----------------------------------------------------------------------------
@@ -197,8 +302,9 @@ def application(ctx: RecordContext) -> Outcome:
     _require_service(ctx, Service.APPLICATIONS)
     uploads = photos_for_record(ctx, [p.upload for p in body.photos])
     applicant = Resident.objects.filter(nik=body.applicant_nik).only("pk").first()
+    moved_applicant = None
     if applicant is not None:
-        _resident(ctx, applicant.pk)
+        moved_applicant = _resident(ctx, applicant.pk)
     created = application_submit(
         actor=ctx.actor,
         service_code=body.service,
@@ -215,7 +321,8 @@ def application(ctx: RecordContext) -> Outcome:
             requirement=ref.requirement,
             content=upload_bytes(upload),
         )
-    return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code)
+    note = _moved_note(ctx, moved_applicant) if moved_applicant is not None else ""
+    return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code, note)
 
 
 # --- The applicant's signature on a pending application ---------------------------------------------
@@ -241,7 +348,22 @@ def signature(ctx: RecordContext) -> Outcome:
             _("This resident has no application with this tracking code; the record was not accepted."),
             code="application_mismatch",
         )
-    if found.signed_at is None and found.status not in SIGNATURE_PENDING_STATUSES:
+    if found.signed_at is not None:
+        # Signed meanwhile (at the office or by another team): nothing left to collect.
+        witness = found.signature_witness
+        raise AlreadyDone(
+            _(
+                "Application %(code)s was already signed on %(when)s (%(place)s) before %(who)s. Nothing more to do."
+            )
+            % {
+                "code": found.tracking_code,
+                "when": date_format(timezone.localtime(found.signed_at), "j F Y H:i"),
+                "place": found.get_signature_place_display() or "-",
+                "who": (witness.get_full_name() or witness.username) if witness else "-",
+            },
+            code="already_signed",
+        )
+    if found.status not in SIGNATURE_PENDING_STATUSES:
         raise Conflict(
             _("Application %(code)s no longer waits for a signature: it is %(status)s.")
             % {"code": found.tracking_code, "status": found.get_status_display().lower()},
@@ -255,7 +377,7 @@ def signature(ctx: RecordContext) -> Outcome:
         kind=TargetKind.APPLICATION_SIGNATURE,
         by=ctx.device.user,
     )
-    return Outcome(signed._meta.label_lower, str(signed.pk), signed.tracking_code)
+    return Outcome(signed._meta.label_lower, str(signed.pk), signed.tracking_code, _moved_note(ctx, resident))
 
 
 HANDLERS: dict[str, Callable[[RecordContext], Outcome]] = {

@@ -13,7 +13,18 @@ from warga.accounts.models import User
 from warga.core.scoping import Actor, scoped
 from warga.regions.models import Region, RegionLevel
 
-from .models import Assignment, Device, EventStatus, OutreachEvent, SyncRecord, Target, Team
+from .models import (
+    Assignment,
+    Device,
+    EventStatus,
+    MovedResidentNotice,
+    OutreachEvent,
+    QuarantinedRecord,
+    ReviewStatus,
+    SyncRecord,
+    Target,
+    Team,
+)
 from .planner import DesaTargets
 
 
@@ -193,3 +204,24 @@ def assignments_visible(*, actor: Actor) -> QuerySet[Assignment]:
         .annotate(n_records=Count("records"))
         .order_by("-issued_at")
     )
+
+
+def quarantined_records(*, actor: Actor, pending: bool = True) -> QuerySet[QuarantinedRecord]:
+    """What revoked phones handed over, in the actor's area, oldest first."""
+    qs = scoped(QuarantinedRecord.objects.all(), actor).select_related(
+        "device", "officer", "assignment__event__desa", "decided_by"
+    )
+    if pending:
+        qs = qs.filter(status=ReviewStatus.PENDING)
+    return qs.order_by("received_at", "id")
+
+
+def moved_resident_notices(*, actor: Actor, open_only: bool = True) -> QuerySet[MovedResidentNotice]:
+    """Field records applied to residents who now live in the actor's area (they moved away from
+    the outreach desa after the list was downloaded)."""
+    qs = scoped(MovedResidentNotice.objects.all(), actor).select_related(
+        "resident", "desa", "from_desa", "record__officer", "seen_by"
+    )
+    if open_only:
+        qs = qs.filter(seen_at__isnull=True)
+    return qs.order_by("-created_at", "-id")

@@ -19,12 +19,13 @@ from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.regions.models import Region, RegionLevel
 
-from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN
+from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_VIEW
 from .models import (
     Assignment,
     Device,
     EquipmentSet,
     EventStatus,
+    MovedResidentNotice,
     OutreachEvent,
     Service,
     Target,
@@ -413,7 +414,8 @@ def assignment_issue(*, actor: Actor, device: Device, event: OutreachEvent) -> t
     body = gzip.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 6)
     assignment.residents_count = len(payload["residents"])
     assignment.size_bytes = len(body)
-    assignment.save(update_fields=["residents_count", "size_bytes"])
+    assignment.resident_ids = [row[0] for row in payload["residents"]]
+    assignment.save(update_fields=["residents_count", "size_bytes", "resident_ids"])
     audit_record(
         actor=actor,
         action="outreach.assignment.download",
@@ -435,3 +437,16 @@ def assignment_extend(*, actor: Actor, assignment: Assignment, days: int) -> Ass
     assignment.save(update_fields=["expires_at"])
     audit_record(actor=actor, action="outreach.assignment.extend", obj=assignment, summary={"days": days})
     return assignment
+
+
+@transaction.atomic
+def moved_notice_mark_seen(*, actor: Actor, notice_id: int) -> MovedResidentNotice:
+    """The receiving office saw that a field record was applied to one of its residents."""
+    actor.require(OUTREACH_VIEW)
+    notice = get_scoped(MovedResidentNotice.objects.select_for_update(of=("self",)), actor, pk=notice_id)
+    if notice.seen_at is None:
+        notice.seen_at = timezone.now()
+        notice.seen_by = actor.user
+        notice.save(update_fields=["seen_at", "seen_by"])
+        audit_record(actor=actor, action="outreach.moved_resident.seen", obj=notice)
+    return notice

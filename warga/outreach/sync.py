@@ -11,7 +11,18 @@ The server answers every record on its own:
 - `rejected`: the record cannot be applied (reason given); stored, so a replay answers the same;
 - `conflict`: the register changed under the record (details say what), or the same id arrived
   with different content;
-- `retry`: a temporary condition (a photo not fully uploaded yet); nothing is stored.
+- `closed`: what the record says already happened (a KTP-el recorded at the office meanwhile);
+  nothing to do and nothing to resend;
+- `retry`: a temporary condition (a photo not fully uploaded yet); nothing is stored;
+- `quarantined` (revoked phones only): kept for a supervisor to accept or reject.
+
+Each answer says whether sending the record again as a new one can succeed (`resendable`), so
+the phone offers only actions that can. Every batch also reports how many records are waiting
+on the phone (`queue`), shown to whoever considers revoking it.
+
+A revoked phone is not wiped blindly: at its next contact it uploads what it holds. Records it
+signed before the revocation go to review (`QuarantinedRecord`); later ones are refused. The phone
+wipes itself only after every record was answered.
 
 The ledger row (`SyncRecord`, unique per device and client id) is written in the same
 transaction as the service's changes, so a connection cut at any point either leaves both or
@@ -43,7 +54,18 @@ from warga.core.context import RequestContext, bound, current
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from warga.core.scoping import Actor
 
-from .models import Assignment, Device, PhotoChunk, PhotoUpload, SyncRecord, SyncStatus, UploadStatus
+from .models import (
+    Assignment,
+    Device,
+    MovedResidentNotice,
+    PhotoChunk,
+    PhotoUpload,
+    QuarantinedRecord,
+    ReviewStatus,
+    SyncRecord,
+    SyncStatus,
+    UploadStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +100,8 @@ class RecordContext:
     received_at: datetime
     captured_at: datetime | None
     photos: list[PhotoUpload] = field(default_factory=list)
+    # Set by the handler when the resident moved away after the download: (resident, their desa).
+    moved: tuple[Any, Any] | None = None
 
 
 @dataclass
@@ -85,6 +109,7 @@ class Outcome:
     object_type: str
     object_id: str
     label: str = ""
+    note: str = ""  # said to the officer with the acceptance (e.g. where a moved resident lives now)
 
 
 class RetryLater(ServiceError):
@@ -92,6 +117,18 @@ class RetryLater(ServiceError):
 
     status = 409
     code = "retry"
+
+
+class AlreadyDone(ServiceError):
+    """What the record says already happened: answer `closed`, nothing to resend."""
+
+    status = 409
+    code = "already_done"
+
+
+# Refusals that a resend can cure (with the values the answer carries); everything else cannot.
+RESENDABLE_CODES = frozenset({"version_changed"})
+QUARANTINED = "quarantined"
 
 
 def record_mac(key: bytes, rec: RecordIn) -> str:
@@ -118,19 +155,23 @@ def _device_context(device: Device) -> RequestContext:
     )
 
 
-def check_device(device: Device) -> None:
-    if device.is_revoked:
+def check_device(device: Device, *, uploading: bool = False) -> None:
+    """Refuse a revoked device. `uploading`: a revoked phone that has not wiped yet may still
+    hand over what it holds (photos of records that go to review)."""
+    if device.is_revoked and not (uploading and device.wipe_confirmed_at is None):
         raise NotAllowed(
             _(
-                "This phone was revoked by an administrator. Its data has been wiped; contact your supervisor."
+                "This phone was revoked by an administrator. Records it still holds are handed to a "
+                "supervisor for review, then its data is removed; contact your supervisor."
             ),
             code="device_revoked",
             details={"wipe": True},
         )
 
 
-def assignment_for_sync(*, device: Device, public_id: str) -> Assignment:
-    check_device(device)
+def assignment_for_sync(*, device: Device, public_id: str, revoked_ok: bool = False) -> Assignment:
+    if not revoked_ok:
+        check_device(device)
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
@@ -142,7 +183,7 @@ def assignment_for_sync(*, device: Device, public_id: str) -> Assignment:
     )
     if assignment is None:
         raise NotFound(_("Unknown assignment."), code="assignment_unknown")
-    if assignment.is_expired:
+    if assignment.is_expired and not revoked_ok:
         raise Conflict(
             _(
                 "The assignment for %(desa)s on %(date)s expired. Your records are kept on the phone; "
@@ -156,12 +197,21 @@ def assignment_for_sync(*, device: Device, public_id: str) -> Assignment:
 
 
 def sync_batch(
-    *, device: Device, assignment_id: str, sent_at: str | None, records: list[RecordIn]
+    *,
+    device: Device,
+    assignment_id: str,
+    sent_at: str | None,
+    records: list[RecordIn],
+    queue: int | None = None,
 ) -> dict[str, Any]:
     """Apply a batch record by record; one failing record never blocks the others."""
     from .records import HANDLERS
 
-    assignment = assignment_for_sync(device=device, public_id=assignment_id)
+    # A revoked phone may hand over what it holds, once (until it confirmed its wipe).
+    revoked = device.is_revoked and device.wipe_confirmed_at is None
+    if not revoked:
+        check_device(device)
+    assignment = assignment_for_sync(device=device, public_id=assignment_id, revoked_ok=revoked)
     if len(records) > MAX_BATCH:
         raise InvalidInput(_("Send at most %(n)d records per batch.") % {"n": MAX_BATCH})
     actor = Actor.for_user(device.user)
@@ -175,9 +225,15 @@ def sync_batch(
     # truth for this batch: a record sent twice in parallel is applied by the first and answered
     # "already received" to the second.
     with bound(_device_context(device)), transaction.atomic():
-        list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
+        locked = Device.objects.select_for_update().get(pk=device.pk)
+        device.revoked_at = locked.revoked_at  # a revocation that came in meanwhile counts
+        if queue is not None:
+            queue_report(device=device, queue=queue)
         known = _ledger_rows(device, records)
         for rec in records:
+            if device.revoked_at is not None:
+                answers.append(_quarantine_one(device, assignment, rec, received_at, known))
+                continue
             try:
                 answers.append(_sync_one(actor, device, assignment, rec, received_at, skew, HANDLERS, known))
             except RetryLater as exc:
@@ -186,8 +242,120 @@ def sync_batch(
         "server_time": received_at.isoformat(),
         "clock_skew_seconds": skew,
         "clock_warning": _skew_message(skew) if abs(skew) > CLOCK_TOLERANCE.total_seconds() else "",
+        "revoked": device.revoked_at is not None,
         "results": answers,
     }
+
+
+def queue_report(*, device: Device, queue: int) -> None:
+    """Keep what the phone said about its outbox (shown before anyone revokes it)."""
+    Device.objects.filter(pk=device.pk).update(
+        queue_length=max(0, min(int(queue), 1_000_000)), queue_reported_at=timezone.now()
+    )
+
+
+def _quarantine_one(
+    device: Device,
+    assignment: Assignment,
+    rec: RecordIn,
+    received_at: datetime,
+    known: dict[str, SyncRecord],
+) -> dict[str, Any]:
+    """A revoked phone's record: to review if it was signed before the revocation, else refused."""
+    from .records import HANDLERS
+
+    if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
+        return _answer(
+            rec.id,
+            SyncStatus.REJECTED,
+            "bad_signature",
+            _("The record was altered after it was captured on the phone and was not accepted."),
+        )
+    try:
+        client_id, _body, captured = _parse(rec)
+    except InvalidInput as exc:
+        return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
+    digest = content_hash(rec)
+    previous = known.get(str(client_id))
+    if previous is not None and (
+        previous.content_hash != digest or previous.status in (SyncStatus.ACCEPTED, SyncStatus.CLOSED)
+    ):
+        return _replay(previous, rec.id, digest)
+    held = QuarantinedRecord.objects.filter(device=device, client_id=client_id).first()
+    if held is not None:
+        if held.content_hash != digest:
+            return _replay_reused(rec.id)
+        return _quarantined_answer(rec.id, held, replayed=True)
+    if rec.kind not in HANDLERS:
+        return _answer(
+            rec.id, SyncStatus.REJECTED, "unknown_kind", _("This kind of record is not supported.")
+        )
+    assert device.revoked_at is not None
+    if captured is None or captured >= device.revoked_at:
+        audit_record(
+            actor=Actor.for_user(device.user),
+            action="outreach.sync.refused_after_revocation",
+            obj=device,
+            summary={"kind": rec.kind, "record": str(client_id)},
+        )
+        return _answer(
+            rec.id,
+            SyncStatus.REJECTED,
+            "signed_after_revocation",
+            _(
+                "This record was made on %(when)s, after the phone was revoked (%(revoked)s); "
+                "it was not accepted."
+            )
+            % {
+                "when": _local(captured) if captured else _("an unknown time"),
+                "revoked": _local(device.revoked_at),
+            },
+            resendable=False,
+        )
+    held = QuarantinedRecord.objects.create(
+        device=device,
+        client_id=client_id,
+        officer=device.user,
+        assignment=assignment,
+        kind=rec.kind,
+        captured_at_text=rec.captured_at[:40],
+        body=rec.body,
+        mac=rec.mac.lower(),
+        content_hash=digest,
+        captured_at=captured,
+        received_at=received_at,
+        earlier_answer=previous.answer if previous is not None else {},
+    )
+    audit_record(
+        actor=Actor.for_user(device.user),
+        action="outreach.quarantine.receive",
+        obj=held,
+        summary={"kind": rec.kind, "device": str(device.public_id)},
+    )
+    return _quarantined_answer(rec.id, held)
+
+
+def _quarantined_answer(rec_id: str, held: QuarantinedRecord, replayed: bool = False) -> dict[str, Any]:
+    answer = _answer(
+        rec_id,
+        QUARANTINED,
+        "review",
+        _(
+            "The phone was revoked. This record was handed to a supervisor, who accepts or rejects it; "
+            "reference %(ref)s."
+        )
+        % {"ref": str(held.client_id)[:8]},
+        resendable=False,
+    )
+    if replayed:
+        answer["replayed"] = True
+    return answer
+
+
+def _local(moment: datetime) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(moment), "j F Y H:i")
 
 
 def _ledger_rows(device: Device, records: list[RecordIn]) -> dict[str, SyncRecord]:
@@ -245,7 +413,10 @@ def _sync_one(
     skew: int,
     handlers: dict[str, Any],
     known: dict[str, SyncRecord],
+    replace: SyncRecord | None = None,
 ) -> dict[str, Any]:
+    """Apply one record and write its ledger row (or update `replace`, a row that held an earlier
+    refusal of the same record, when a supervisor accepts it from review)."""
     if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
         # Not stored: a tampered copy must not block the genuine record with the same id.
         return _answer(
@@ -260,7 +431,7 @@ def _sync_one(
         return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
     digest = content_hash(rec)
     previous = known.get(str(client_id))
-    if previous is not None:
+    if previous is not None and previous is not replace:
         return _replay(previous, rec.id, digest)
     handler = handlers.get(rec.kind)
     if handler is None:
@@ -285,11 +456,15 @@ def _sync_one(
             outcome = handler(ctx)
     except RetryLater:
         raise
+    except AlreadyDone as exc:
+        status, code, message, details = SyncStatus.CLOSED, exc.code, str(exc.message), exc.details
     except Conflict as exc:
         status, code, message, details = SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details
     except ServiceError as exc:
         status, code, message, details = SyncStatus.REJECTED, exc.code, str(exc.message), exc.details
-    answer = _answer(rec.id, status, code, message)
+    if status == SyncStatus.ACCEPTED and ctx.moved is not None:
+        message = outcome.note if outcome is not None else ""
+    answer = _answer(rec.id, status, code, message, resendable=code in RESENDABLE_CODES)
     if details is not None:
         answer["details"] = details
     if outcome is not None:
@@ -298,24 +473,31 @@ def _sync_one(
         answer["clock_flagged"] = True
     # The ledger row needs no savepoint: the device lock taken by the batch means no parallel
     # request can insert the same (device, record id).
-    row = SyncRecord.objects.create(
-        device=device,
-        client_id=client_id,
-        officer=device.user,
-        assignment=assignment,
-        kind=rec.kind,
-        content_hash=digest,
-        status=status,
-        code=code,
-        answer=answer,
-        object_type=outcome.object_type if outcome else "",
-        object_id=outcome.object_id if outcome else "",
-        received_at=received_at,
-        captured_at=captured,
-        clock_skew_seconds=skew,
-        clock_flagged=flagged,
-    )
+    values = {
+        "officer": device.user,
+        "assignment": assignment,
+        "kind": rec.kind,
+        "content_hash": digest,
+        "status": status,
+        "code": code,
+        "answer": answer,
+        "object_type": outcome.object_type if outcome else "",
+        "object_id": outcome.object_id if outcome else "",
+        "received_at": received_at,
+        "captured_at": captured,
+        "clock_skew_seconds": skew,
+        "clock_flagged": flagged,
+    }
+    if replace is not None:
+        for name, value in values.items():
+            setattr(replace, name, value)
+        replace.save()
+        row = replace
+    else:
+        row = SyncRecord.objects.create(device=device, client_id=client_id, **values)
     known[str(client_id)] = row  # the same id twice in one batch is answered from the ledger
+    if status == SyncStatus.ACCEPTED and ctx.moved is not None:
+        _tell_receiving_office(actor, row, ctx)
     if ctx.photos:
         PhotoUpload.objects.filter(pk__in=[p.pk for p in ctx.photos]).update(used_by=row)
     if status != SyncStatus.ACCEPTED or flagged:
@@ -330,14 +512,34 @@ def _sync_one(
     return answer
 
 
+def _tell_receiving_office(actor: Actor, row: SyncRecord, ctx: RecordContext) -> None:
+    """The resident moved away after the download: the office where they live now is told."""
+    assert ctx.moved is not None
+    resident, from_desa = ctx.moved
+    notice = MovedResidentNotice.objects.create(
+        record=row, resident=resident, kind=row.kind, desa_id=resident.desa_id, from_desa=from_desa
+    )
+    audit_record(
+        actor=actor,
+        action="outreach.moved_resident.notice",
+        obj=notice,
+        summary={"kind": row.kind, "desa": resident.desa_id, "from_desa": from_desa.pk},
+    )
+
+
+def _replay_reused(rec_id: str) -> dict[str, Any]:
+    return _answer(
+        rec_id,
+        SyncStatus.CONFLICT,
+        "id_reused",
+        _("A different record with the same id was already received; this copy was not applied."),
+        resendable=False,
+    )
+
+
 def _replay(previous: SyncRecord, rec_id: str, digest: str) -> dict[str, Any]:
     if previous.content_hash != digest:
-        return _answer(
-            rec_id,
-            SyncStatus.CONFLICT,
-            "id_reused",
-            _("A different record with the same id was already received; this copy was not applied."),
-        )
+        return _replay_reused(rec_id)
     answer = dict(previous.answer)
     if answer.get("status") == SyncStatus.ACCEPTED:
         answer["status"] = "already_received"
@@ -357,7 +559,7 @@ def _upload_key(upload_id: str) -> uuid.UUID:
 @transaction.atomic
 def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
     """Open an upload (or find the one already open, to resume it)."""
-    check_device(device)
+    check_device(device, uploading=True)
     key = _upload_key(upload_id)
     sha256 = sha256.lower()
     if not 0 < size <= photo_max_bytes():
@@ -376,7 +578,7 @@ def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> P
 
 
 def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
-    check_device(device)
+    check_device(device, uploading=True)
     upload = PhotoUpload.objects.filter(device=device, client_id=_upload_key(upload_id)).first()
     if upload is None:
         raise NotFound(_("Unknown upload."))
@@ -387,7 +589,7 @@ def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
 def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) -> PhotoUpload:
     """Append bytes at `offset`. A chunk already stored is acknowledged; a gap is refused with the
     offset the server has, so the phone resumes from there."""
-    check_device(device)
+    check_device(device, uploading=True)
     upload = (
         PhotoUpload.objects.select_for_update()
         .filter(device=device, client_id=_upload_key(upload_id))
@@ -475,6 +677,8 @@ def uploads_purge(*, older_than_days: int = 7) -> int:
     and uploads abandoned half-way; returns the number of uploads purged."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     finished = PhotoUpload.objects.filter(created_at__lt=cutoff).exclude(status=UploadStatus.RECEIVING)
+    # A revoked phone's photos wait, unused, for a supervisor to accept the record they belong to.
+    finished = finished.exclude(used_by__isnull=True, device__quarantined__status=ReviewStatus.PENDING)
     PhotoChunk.objects.filter(upload__in=finished).delete()
     abandoned = PhotoUpload.objects.filter(
         created_at__lt=cutoff, status=UploadStatus.RECEIVING, used_by__isnull=True

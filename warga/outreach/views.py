@@ -30,8 +30,8 @@ from warga.core.scoping import Actor, get_scoped
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
-from . import selectors, services
-from .capabilities import OUTREACH_DEVICES, OUTREACH_PLAN, OUTREACH_VIEW
+from . import review, selectors, services
+from .capabilities import OUTREACH_DEVICES, OUTREACH_PLAN, OUTREACH_REVIEW, OUTREACH_VIEW
 from .forms import AnnounceForm, EventForm, ExtendForm, PlannerForm, TeamForm
 from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
 from .planner import plan_outreach
@@ -300,16 +300,78 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 
 
 @_needs(OUTREACH_DEVICES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoking asks first, showing the phone's last contact and the records it said it held."""
     actor = _actor(request)
-    device = get_scoped(Device.objects.all(), actor, pk=pk)
-    try:
-        services.device_revoke(actor=actor, device=device)
-        messages.success(request, _("Device revoked. Its app will wipe its data at the next contact."))
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    return redirect("outreach:devices")
+    device = get_scoped(Device.objects.select_related("user"), actor, pk=pk)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            services.device_revoke(actor=actor, device=device)
+            messages.success(
+                request,
+                _(
+                    "Device revoked. At its next contact the app hands the records it holds to review, "
+                    "then removes its data."
+                ),
+            )
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("outreach:devices")
+    return render(request, "outreach/device_revoke.html", {"device": device})
+
+
+# --- Review of what revoked phones handed over -----------------------------------------------------
+@_needs(OUTREACH_REVIEW)
+@require_http_methods(["GET", "POST"])
+def review_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if request.method == "POST":
+        try:
+            record_id = int(request.POST.get("record", ""))
+        except ValueError:
+            raise Http404 from None
+        try:
+            if request.POST.get("decision") == "accept":
+                review.quarantined_accept(actor=actor, record_id=record_id)
+                messages.success(request, _("Record accepted and applied."))
+            elif request.POST.get("decision") == "reject":
+                review.quarantined_reject(
+                    actor=actor, record_id=record_id, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Record rejected."))
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("outreach:review")
+    pending = list(selectors.quarantined_records(actor=actor)[:200])
+    subjects = review.quarantined_subjects(pending)
+    for held in pending:
+        held.subject = subjects.get(held.pk, "")  # type: ignore[attr-defined]
+    decided = selectors.quarantined_records(actor=actor, pending=False).exclude(status="pending")
+    return render(
+        request,
+        "outreach/review.html",
+        {"pending": pending, "decided": decided.order_by("-decided_at")[:50]},
+    )
+
+
+@_needs(OUTREACH_VIEW)
+@require_http_methods(["GET", "POST"])
+def moved_notices_view(request: HttpRequest) -> HttpResponse:
+    """Field records applied to residents who now live here (moved after the list was downloaded)."""
+    actor = _actor(request)
+    if request.method == "POST":
+        try:
+            notice_id = int(request.POST.get("notice", ""))
+        except ValueError:
+            raise Http404 from None
+        services.moved_notice_mark_seen(actor=actor, notice_id=notice_id)
+        messages.success(request, _("Marked as seen."))
+        return redirect("outreach:moved")
+    notices = selectors.moved_resident_notices(actor=actor, open_only=False)[:100]
+    return render(request, "outreach/moved.html", {"notices": notices})
 
 
 @_needs(OUTREACH_DEVICES)
@@ -452,7 +514,18 @@ def _app_strings() -> dict[str, str]:
         "download_failed": _("The assignment could not be downloaded: %s"),
         "saved": _("Saved on the phone. It will be sent when there is a signal."),
         "sync_done": _("Sync finished: %s sent, %s waiting, %s need attention."),
-        "revoked": _("This phone was revoked by an administrator. All data on it has been wiped."),
+        "revoked": _(
+            "This phone was revoked by an administrator. Its records were handed to a supervisor for "
+            "review and its data was removed."
+        ),
+        "revoked_pending": _(
+            "This phone was revoked. Its records stay on it until each one has reached the server for "
+            "review; keep the app open with a signal."
+        ),
+        "closed": _("Already done; nothing to send"),
+        "review": _("Handed to a supervisor for review"),
+        "refused": _("Not accepted"),
+        "field_other": _("Other data"),
         "expired": _("The assignment expired. Your records are kept; ask your supervisor to extend it."),
         "not_found": _("Nobody found. Check the NIK or the spelling of the name."),
         "choose_resident": _("Choose a resident first."),

@@ -31,6 +31,8 @@ def _expect(response, expected: int) -> None:
         ("outreach:event_create", [302, 200, 200, 200, 403]),
         ("outreach:planner", [302, 200, 200, 200, 403]),
         ("outreach:devices", [302, 403, 403, 403, 200]),
+        ("outreach:review", [302, 200, 403, 200, 403]),
+        ("outreach:moved", [302, 200, 200, 200, 200]),
         ("outreach:app", [200, 200, 200, 200, 200]),
         ("outreach:sw", [200, 200, 200, 200, 200]),
         ("outreach:manifest", [200, 200, 200, 200, 200]),
@@ -67,6 +69,7 @@ def test_event_action_grid(cast, client_for, event, make_resident):
         ("/api/v1/outreach/events", [401, 200, 200, 200, 200]),
         ("/api/v1/outreach/results/teams", [401, 200, 200, 200, 200]),
         ("/api/v1/outreach/devices", [401, 403, 403, 403, 200]),
+        ("/api/v1/outreach/review", [401, 200, 403, 200, 403]),
     ],
 )
 def test_api_grid(cast, client_for, event, path, expected):
@@ -89,6 +92,14 @@ def test_revoke_grid(cast, client_for, register_phone):
     assert client_for(None).post(url).status_code == 401
     assert client_for(cast.admin).post(url).status_code == 200
     assert client_for(cast.admin).post(url).status_code == 409  # already revoked
+
+
+def test_revoke_confirmation_page_grid(cast, client_for, register_phone):
+    phone = register_phone(cast.outreach)
+    url = reverse("outreach:device_revoke", args=[phone.device.pk])
+    for who, status in zip(GRID, [302, 403, 403, 403, 200], strict=True):
+        _expect(client_for(cast.grid()[who]).get(url), status)
+    assert Device.objects.get().revoked_at is None
 
 
 def test_create_team_and_event(cast, client_for, make_resident):
@@ -280,7 +291,14 @@ def test_devices_page_revoke_and_extend(cast, client_for, register_phone, event)
     client.post(reverse("outreach:assignment_extend", args=[assignment.pk]), {"days": 99})
     assignment.refresh_from_db()
     assert assignment.expires_at == before + timedelta(days=2)
+    # Revoking asks first: the page shows the last contact and the records the phone last reported.
+    phone.get("/device?queue=4")
+    confirm = client.get(reverse("outreach:device_revoke", args=[phone.device.pk])).content.decode()
+    assert 'data-testid="queue-length">4' in confirm and "Ya, cabut perangkat ini" in confirm
+    assert Device.objects.get().revoked_at is None
     client.post(reverse("outreach:device_revoke", args=[phone.device.pk]))
+    assert Device.objects.get().revoked_at is None  # a POST without the confirmation changes nothing
+    client.post(reverse("outreach:device_revoke", args=[phone.device.pk]), {"confirm": "yes"})
     assert Device.objects.get().revoked_at is not None
 
 

@@ -171,10 +171,12 @@ def test_signature_record_signs_serves_and_replays(cast, event, phone, make_resi
     assert app.signed_at == signed_at
     assert ApplicationEvent.objects.filter(application=app, action="sign").count() == 1
 
-    # A new record for the same form (another phone, or captured twice) is a conflict, not a second signature.
+    # A new record for the same form (another phone, or captured twice) is closed, not a second signature.
     again = phone.record("signature", {"application": app.tracking_code, "resident": applicant.pk})
     answer = phone.sync([again]).json()["results"][0]
-    assert answer["status"] == "conflict" and answer["code"] == "applications.already_signed"
+    assert answer["status"] == "closed" and answer["code"] == "already_signed"
+    assert answer["resendable"] is False
+    assert ApplicationEvent.objects.filter(application=app, action="sign").count() == 1
 
 
 def test_signature_record_for_someone_elses_application_is_rejected(
@@ -195,7 +197,7 @@ def test_signature_record_for_someone_elses_application_is_rejected(
     assert [(a["status"], a["code"]) for a in answers] == [
         ("rejected", "application_mismatch"),
         ("rejected", "application_mismatch"),
-        ("rejected", "outside_area"),
+        ("rejected", "not_in_assignment"),
         ("rejected", "bad_record"),
     ]
     assert answers[0]["message"] == answers[1]["message"]  # nothing revealed about other files
@@ -224,7 +226,7 @@ def test_signature_record_needs_the_service_and_a_pending_file(
     assert pending.signed_at is None
 
 
-def test_signature_recorded_at_the_counter_meanwhile_is_a_conflict(
+def test_signature_recorded_at_the_counter_meanwhile_is_closed(
     cast, event, phone, make_resident, apply_online
 ):
     applicant = make_resident()
@@ -235,7 +237,9 @@ def test_signature_recorded_at_the_counter_meanwhile_is_a_conflict(
     answer = phone.sync(
         [phone.record("signature", {"application": app.tracking_code, "resident": applicant.pk})]
     ).json()["results"][0]
-    assert answer["status"] == "conflict" and answer["code"] == "applications.already_signed"
+    assert answer["status"] == "closed" and answer["code"] == "already_signed"
+    assert "sudah ditandatangani" in answer["message"] and "Kec_Officer" in answer["message"]
+    assert answer["resendable"] is False
     assert Target.objects.get(event=event, resident=applicant, kind=SIGNATURE).served_at is None
 
 

@@ -143,7 +143,7 @@ def test_partial_success_in_one_batch(cast, event, phone, make_resident):
     results = phone.sync(records).json()["results"]
     assert [r["status"] for r in results] == ["accepted", "rejected", "rejected", "rejected", "rejected"]
     assert results[1]["code"] == "cards.too_young"
-    assert results[2]["code"] == "outside_area"
+    assert results[2]["code"] == "not_in_assignment"
     assert results[3]["code"] == "bad_record"
     assert results[4]["code"] == "unknown_kind"
     assert RecordingEvent.objects.count() == 1
@@ -160,14 +160,15 @@ def test_partial_success_in_one_batch(cast, event, phone, make_resident):
 
 
 def test_resident_outside_the_officers_area(cast, event, register_phone, make_resident):
-    """A kecamatan officer's phone: a resident of another kecamatan is refused."""
+    """A kecamatan officer's phone: a resident of another kecamatan (never on the list) is refused."""
     event.desa = cast.desa
     event.save()
     phone = register_phone(cast.kec_officer)
     phone.download(event)
     outside = make_resident(desa=cast.other_desa)
     answer = phone.sync([phone.record("ktp_recording", {"resident": outside.pk})]).json()["results"][0]
-    assert answer["status"] == "rejected" and answer["code"] == "outside_area"
+    assert answer["status"] == "rejected" and answer["code"] == "not_in_assignment"
+    assert answer["resendable"] is False
     assert not RecordingEvent.objects.exists()
 
 
@@ -186,13 +187,15 @@ def test_revoked_device_is_told_to_wipe(cast, event, phone, make_resident, clien
     phone.download(event)
     response = client_for(cast.admin).post(f"/api/v1/outreach/devices/{phone.device.pk}/revoke")
     assert response.status_code == 200 and response.json()["revoked_at"]
-    response = phone.sync([phone.record("ktp_recording", {"resident": resident.pk})])
+    response = phone.get("/device")
     assert response.status_code == 403
     assert response.json()["code"] == "device_revoked" and response.json()["details"] == {"wipe": True}
-    assert phone.get("/device").status_code == 403
     assert phone.post("/device/wiped", {}).json() == {"ok": True}
     phone.device.refresh_from_db()
     assert phone.device.wipe_confirmed_at is not None
+    # Once wiped, the token hands over nothing more.
+    response = phone.sync([phone.record("ktp_recording", {"resident": resident.pk})])
+    assert response.status_code == 403 and response.json()["code"] == "device_revoked"
     assert not RecordingEvent.objects.exists()
 
 
@@ -335,3 +338,14 @@ def test_the_same_batch_sent_twice_at_once_is_applied_once(cast, event, phone, m
     )
     assert RecordingEvent.objects.filter(resident__in=residents).count() == 5
     assert SyncRecord.objects.filter(device=phone.device).count() == 5
+
+
+def test_a_phone_of_an_account_without_its_required_two_step_login_is_refused(cast, phone):
+    """An account that must use two-step login does nothing until it is set up, on a phone too."""
+    from warga.accounts.models import User
+
+    assert phone.get("/device").status_code == 200
+    User.objects.filter(pk=cast.outreach.pk).update(is_superuser=True, totp_confirmed_at=None)
+    refused = phone.get("/device")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "second_factor_required"

@@ -8,6 +8,12 @@
  *   photos — one row per document photo: upload progress (plain) and the sealed JPEG bytes
  * A record is marked sent only after the server answered for it; a cut connection leaves it
  * waiting, and the server's ledger answers "already received" when it comes again.
+ * Outbox statuses: waiting, sent, closed (already done elsewhere: nothing to resend), attention
+ * (refused; the answer says whether a resend can succeed), review (handed to a supervisor after
+ * the phone was revoked), discarded (by the officer).
+ * A revoked phone hands every record it still holds to the server (review) and wipes itself only
+ * once each was answered; what went where stays in localStorage (nothing personal) until the
+ * officer acknowledges it.
  */
 "use strict";
 (function () {
@@ -17,6 +23,7 @@
   const CHUNK = 32 * 1024;
   const PHOTO_MAX = 200 * 1024;
   const FC = self.FieldCrypto;
+  const NOTICE_KEY = "field-revoked-notice";
 
   const db = new Dexie("warga-field");
   db.version(1).stores({ meta: "key", vault: "key", outbox: "id, status, createdAt", photos: "id, recordId" });
@@ -88,7 +95,10 @@
       events: [],
       eventsLoaded: false,
       pending: 0,
-      counts: { waiting: 0, sent: 0, attention: 0 },
+      counts: { waiting: 0, sent: 0, attention: 0, closed: 0, review: 0 },
+      revokedNotice: null,
+      handingOver: false,
+      revokedSeen: false,
       items: [],
       modes: ["ktp_recording", "signature", "application", "correction", "report"],
       mode: "ktp_recording",
@@ -134,6 +144,11 @@
           sessionStorage.removeItem("field-note");
           this.say(note, "error");
         }
+        try {
+          this.revokedNotice = JSON.parse(localStorage.getItem(NOTICE_KEY) || "null");
+        } catch (e) {
+          this.revokedNotice = null;
+        }
         this.screen = (await getMeta("salt")) ? "unlock" : "setup";
         this.pending = await db.outbox.where("status").anyOf("waiting", "attention").count();
         setInterval(() => this.tick(), 5000);
@@ -142,6 +157,7 @@
       async tick() {
         this.online = navigator.onLine;
         if (!this.key || this.syncing || !this.online) return;
+        if (this.revokedSeen) return this.handOver(S.revoked);  // a hand-over cut half-way goes on
         const due = await db.outbox
           .where("status")
           .equals("waiting")
@@ -183,7 +199,7 @@
             data && data.details,
             res.status
           );
-          if (err.code === "device_revoked") await this.wipeRevoked(err.message);
+          if (err.code === "device_revoked" && !this.handingOver) await this.handOver(err.message);
           throw err;
         }
         return data;
@@ -245,6 +261,7 @@
           this.creds = await FC.open(key, (await db.vault.get("creds")).box);
           const asgRow = await db.vault.get("assignment");
           this.asg = asgRow ? await FC.open(key, asgRow.box) : null;
+          await this.restoreEquipment();
           this.pin = "";
           this.msg = "";
           this.screen = "main";
@@ -270,7 +287,76 @@
         location.reload();
       },
 
-      async wipeRevoked(message) {
+      // --- Revocation: hand everything over, then wipe ----------------------------------------------
+      async handOver(message) {
+        // Locked (no PIN yet): the records are sealed; they are handed over after the next unlock.
+        if (this.handingOver || !this.key) return;
+        this.handingOver = true;
+        const notes = {};
+        try {
+          const rows = await db.outbox.where("status").anyOf("waiting", "attention").sortBy("createdAt");
+          const groups = {};
+          for (const row of rows) (groups[row.assignment] = groups[row.assignment] || []).push(row);
+          for (const [assignment, group] of Object.entries(groups)) {
+            for (let i = 0; i < group.length; i += BATCH) {
+              const part = group.slice(i, i + BATCH);
+              const records = [];
+              const captured = {};
+              for (const row of part) {
+                for (const p of await db.photos.where("recordId").equals(row.id).toArray()) {
+                  try {
+                    await this.uploadPhoto(p);
+                  } catch (e) {
+                    if (e.code === "network") throw e;
+                  }
+                }
+                const rec = await FC.open(this.key, row.box);
+                captured[row.id] = rec.captured_at;
+                records.push({ id: row.id, kind: rec.kind, captured_at: rec.captured_at, body: rec.body, mac: rec.mac });
+              }
+              const res = await this.api("POST", "/sync", { assignment, records, queue: rows.length });
+              for (const answer of res.results) {
+                const row = part.find((r) => r.id === answer.id);
+                if (!row) continue;
+                if (answer.status === "retry") throw new ApiError("retry", answer.message, null, 0);
+                const done = answer.status === "quarantined" ? "review" : answer.status === "accepted" || answer.status === "already_received" ? "sent" : "attention";
+                await db.outbox.update(row.id, { status: done, answerBox: await FC.seal(this.key, answer) });
+              }
+            }
+          }
+        } catch (e) {
+          // The server no longer takes anything (the wipe was confirmed before): every record was
+          // answered then. Otherwise not every record was answered: keep everything, try again later.
+          if (e.code !== "device_revoked") {
+            this.handingOver = false;
+            this.revokedSeen = true;
+            this.say(S.revoked_pending, "error");
+            return;
+          }
+        }
+        // Nothing personal in the notice: the kind, when it was captured, what the server did with it.
+        for (const row of await db.outbox.toArray()) {
+          if (!["review", "attention"].includes(row.status) || !row.answerBox) continue;
+          const rec = await FC.open(this.key, row.box);
+          const answer = await FC.open(this.key, row.answerBox);
+          notes[row.id] = { kind: row.kind, captured_at: rec.captured_at, status: answer.status, message: answer.message };
+        }
+        await this.wipeRevoked(message, Object.values(notes));
+      },
+
+      acknowledgeNotice() {
+        localStorage.removeItem(NOTICE_KEY);
+        this.revokedNotice = null;
+      },
+
+      noticeLine(n) {
+        const when = n.captured_at ? new Date(n.captured_at).toLocaleString() : "";
+        return (S["kind_" + n.kind] || n.kind) + " · " + when;
+      },
+
+      async wipeRevoked(message, notes) {
+        const notice = { message: message || S.revoked, at: new Date().toISOString(), records: notes || [] };
+        localStorage.setItem(NOTICE_KEY, JSON.stringify(notice));
         try {
           if (this.creds) {
             await fetch(API + "/device/wiped", {
@@ -283,7 +369,6 @@
         }
         this.key = this.creds = this.asg = null;
         await db.delete();
-        sessionStorage.setItem("field-note", message || S.revoked);
         location.reload();
       },
 
@@ -291,7 +376,7 @@
       async loadEvents() {
         this.busy = true;
         try {
-          const st = await this.api("GET", "/device");
+          const st = await this.api("GET", "/device?queue=" + this.pending);
           this.events = st.events;
           this.eventsLoaded = true;
           this.checkClock(st.server_time);
@@ -309,6 +394,7 @@
           await db.vault.put({ key: "assignment", box: await FC.seal(this.key, data) });
           this.asg = data;
           this.equipment = data.event.equipment[0] || "";
+          await this.keepEquipment();
           this.say(S.downloaded.replace("%s", data.residents.length), "ok");
           this.tab = "capture";
         } catch (e) {
@@ -316,6 +402,23 @@
         } finally {
           this.busy = false;
         }
+      },
+
+      // The kit chosen on the phone holds until changed, across reopening the app.
+      async keepEquipment() {
+        if (this.asg) await db.meta.put({ key: "equipment", value: { assignment: this.asg.assignment, code: this.equipment } });
+      },
+
+      async restoreEquipment() {
+        const kept = await getMeta("equipment");
+        if (!this.asg) return;
+        const kits = this.asg.event.equipment;
+        let code = kits[0] || "";
+        if (kept && kept.assignment === this.asg.assignment && (kept.code === "" || kits.includes(kept.code))) code = kept.code;
+        this.equipment = code;
+        // The select's options are drawn from the assignment: set its value once they exist.
+        await this.$nextTick();
+        this.equipment = code;
       },
 
       checkClock(serverTime) {
@@ -475,12 +578,14 @@
       statusLabel(it) {
         if (it.status === "sent") return S.sent + (it.answer && it.answer.object ? " · " + it.answer.object.label : "");
         if (it.status === "attention") return S.attention;
+        if (it.status === "closed") return S.closed;
+        if (it.status === "review") return S.review;
         return S.waiting;
       },
 
       async refresh() {
         const rows = await db.outbox.orderBy("createdAt").reverse().toArray();
-        const counts = { waiting: 0, sent: 0, attention: 0 };
+        const counts = { waiting: 0, sent: 0, attention: 0, closed: 0, review: 0 };
         const items = [];
         for (const row of rows) {
           if (row.status in counts) counts[row.status] += 1;
@@ -492,6 +597,7 @@
           items.push({
             id: row.id, kind: row.kind, status: row.status, label: rec.label, mine: rec.mine, answer,
             retryIn: row.status === "waiting" && wait > 0 ? wait : 0,
+            resendable: !!(answer && answer.resendable),
           });
         }
         this.counts = counts;
@@ -538,6 +644,7 @@
           this.syncing = false;
         }
         if (!this.key) return;
+        if (this.revokedSeen && !this.handingOver) return this.handOver(S.revoked);
         await this.refresh();
         if (!failure) {
           const c = this.counts;
@@ -567,8 +674,10 @@
               const rec = await FC.open(this.key, row.box);
               records.push({ id: row.id, kind: rec.kind, captured_at: rec.captured_at, body: rec.body, mac: rec.mac });
             }
-            const res = await this.api("POST", "/sync", { assignment, sent_at: new Date().toISOString(), records });
+            const queue = await db.outbox.where("status").anyOf("waiting", "attention").count();
+            const res = await this.api("POST", "/sync", { assignment, sent_at: new Date().toISOString(), records, queue });
             this.clockWarning = res.clock_warning || "";
+            if (res.revoked) this.revokedSeen = true;
             for (const answer of res.results) {
               const row = group.find((r) => r.id === answer.id);
               if (!row) continue;
@@ -577,14 +686,15 @@
                 continue;
               }
               const ok = answer.status === "accepted" || answer.status === "already_received";
+              const status = ok ? "sent" : answer.status === "closed" ? "closed" : answer.status === "quarantined" ? "review" : "attention";
               await db.outbox.update(row.id, {
-                status: ok ? "sent" : "attention",
+                status,
                 answerBox: await FC.seal(this.key, answer),
                 sentAt: Date.now(),
               });
-              if (ok) {
+              if (ok || status === "closed") {
                 await db.photos.where("recordId").equals(row.id).delete();
-                done += 1;
+                if (ok) done += 1;
               }
             }
           } catch (e) {
@@ -595,7 +705,22 @@
         return done;
       },
 
+      // The field's name as the officer reads it, never the register's internal key.
+      fieldLabel(it, key) {
+        const d = it.answer && it.answer.details;
+        if (d && d.labels && d.labels[key]) return d.labels[key];
+        const f = this.asg && this.asg.reference.correction_fields.find((x) => x.name === key);
+        return f ? f.label : S.field_other;
+      },
+
+      serverValue(it, key) {
+        const d = it.answer && it.answer.details;
+        if (d && d.server_display && key in d.server_display) return d.server_display[key];
+        return d && d.server ? d.server[key] : "";
+      },
+
       async resend(it) {
+        if (!it.resendable) return;
         const row = await db.outbox.get(it.id);
         const rec = await FC.open(this.key, row.box);
         const payload = JSON.parse(rec.body);
