@@ -1422,8 +1422,12 @@ def _overdue_heads(unit: Unit) -> list[str]:
 
 @transaction.atomic
 def applications_notify_overdue(*, today: date | None = None) -> int:
-    """Tell each unit's head, once a day, how many of its files are past their stage target."""
+    """Tell each unit's head, once a day, how many of its files are past their stage target.
+
+    Only on working days: nobody is texted about the queue on a holiday or a cuti bersama day."""
     today = today or timezone.localdate()
+    if not WorkCalendar().is_working_day(today):
+        return 0
     base = Application.objects.filter(is_sandbox=False, status__in=ACTIVE_STATUSES, stage_due_on__lt=today)
     counts: dict[int, int] = {}
     kec_statuses = [s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] in ("kecamatan", "return")]
