@@ -94,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "warga.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "warga.core.middleware.LanguageMiddleware",
@@ -269,6 +270,11 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (warga.core.csp): scripts from Warga or nonced only. The field app's
+# pages use Alpine's standard build, which evaluates its expressions ('unsafe-eval', decision 0011).
+CSP_ENABLED = env_bool("CSP_ENABLED", True)
+CSP_UNSAFE_EVAL_PATHS = ["/outreach/app/"]
+CSP_IMG_SRC_EXTRA = env_list("CSP_IMG_SRC_EXTRA")  # e.g. the S3 endpoint when scans are shown from it
 
 # --- SMS ---------------------------------------------------------------------------------
 SMS_GATEWAY = env("SMS_GATEWAY", "development")  # development | kannel
