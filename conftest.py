@@ -191,17 +191,33 @@ def browser():
         browser.close()
 
 
+# Reported to the console by the page itself, so violations in any frame reach the listener below.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")));"""
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if "Content Security Policy" in m or m.startswith("CSP violation")]
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (360 px wide phone by default) against the live test server."""
+    """A fresh browser context (360 px wide phone by default) against the live test server.
+    Any Content-Security-Policy violation seen during the test fails it."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="id-ID", base_url=live_server.url
     )
     context.set_default_timeout(15_000)
     context.set_default_navigation_timeout(45_000)
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.console_messages_seen = []  # type: ignore[attr-defined]
+    page.on("console", lambda msg: page.console_messages_seen.append(msg.text))  # type: ignore[attr-defined]
     yield page
     context.close()
+    violations = csp_violations(page.console_messages_seen)  # type: ignore[attr-defined]
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "warga.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "warga.core.middleware.LanguageMiddleware",
@@ -262,6 +263,11 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Security ----------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); behind a TLS proxy
+# on the same machine, loopback by default. Used for rate limits, audit rows and Kannel callbacks.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or (
+    ["127.0.0.1", "::1"] if env_bool("BEHIND_TLS_PROXY") else []
+)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -271,6 +277,11 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (warga.core.csp): scripts from Warga or nonced only. The field app's
+# pages use Alpine's standard build, which evaluates its expressions ('unsafe-eval', decision 0013).
+CSP_ENABLED = env_bool("CSP_ENABLED", True)
+CSP_UNSAFE_EVAL_PATHS = ["/outreach/app/"]
+CSP_IMG_SRC_EXTRA = env_list("CSP_IMG_SRC_EXTRA")  # e.g. the S3 endpoint when scans are shown from it
 
 # --- SMS ---------------------------------------------------------------------------------
 SMS_GATEWAY = env("SMS_GATEWAY", "development")  # development | kannel
@@ -288,13 +299,21 @@ SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", "21:00-06:00")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every handler masks NIK/KK numbers and phone numbers (warga.core.logmask); gunicorn's access
+    # log gets the same filter through `--logger-class warga.core.logmask.GunicornLogger`.
+    "filters": {"mask_personal": {"()": "warga.core.logmask.MaskPersonalFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Configured here so Django's own default handlers (unmasked) are replaced by the root's.
+        "django": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
-        "huey": {"level": "WARNING"},
+        # A handler of its own, so `run_huey` does not add an unmasked one.
+        "huey": {"level": "WARNING", "handlers": ["console"], "propagate": False},
     },
 }
 

@@ -54,6 +54,8 @@ class ServiceOut(Schema):
     requirements: list[RequirementOut]
     target_days: dict[str, int]
     fee: int = 0
+    # False: a second open application of this service for the same NIK is refused (409).
+    allow_several: bool = False
 
 
 class Ref(Schema):
@@ -263,6 +265,7 @@ def service_out(service: Service) -> ServiceOut:
         applicant=service.applicant_rule,
         effect=service.effect,
         document_type=service.document_type,
+        allow_several=service.allow_several,
         form_fields=fields,
         requirements=[
             RequirementOut(code=r.code, label=r.display_label, mandatory=r.mandatory)

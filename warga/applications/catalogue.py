@@ -234,6 +234,9 @@ PENGANTAR = (
     False,
 )
 
+# `allow_several`: a person may have more than one open application of the service at a time
+# (twins, two deaths in one family, several members joining or leaving one KK). Without it a
+# second open application of the same service for the same NIK is refused (409).
 DEFAULT_SERVICES: list[dict[str, Any]] = [
     {
         "code": "ktp-baru",
@@ -317,6 +320,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     },
     {
         "code": "kk-tambah",
+        "allow_several": True,
         "name": "KK: penambahan anggota",
         "name_en": "KK: add a member",
         "category": "kk",
@@ -351,6 +355,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     },
     {
         "code": "kk-kurang",
+        "allow_several": True,
         "name": "KK: pengurangan anggota",
         "name_en": "KK: remove a member",
         "category": "kk",
@@ -430,6 +435,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     },
     {
         "code": "akta-lahir",
+        "allow_several": True,
         "name": "Akta kelahiran",
         "name_en": "Birth certificate",
         "category": "akta",
@@ -477,6 +483,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     },
     {
         "code": "akta-mati",
+        "allow_several": True,
         "name": "Akta kematian",
         "name_en": "Death certificate",
         "category": "akta",
@@ -637,6 +644,7 @@ def ensure_default_services() -> int:
                 "target_days_return": ret,
                 "target_days_total": total,
                 "order": order * 10,
+                "allow_several": spec.get("allow_several", False),
             },
         )
         if not was_created:

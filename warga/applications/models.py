@@ -86,6 +86,13 @@ class Service(models.Model):
     target_days_return = models.PositiveSmallIntegerField(_("return to kecamatan (working days)"), default=1)
     target_days_total = models.PositiveSmallIntegerField(_("end to end (working days)"), default=5)
     is_active = models.BooleanField(_("active"), default=True)
+    # Most services make no sense twice at once for one person (two new KTP-el); a birth (twins), a
+    # death or adding members to a KK may well be under way several times for the same applicant.
+    allow_several = models.BooleanField(
+        _("several open applications per person"),
+        default=False,
+        help_text=_("Allow a person to have more than one open application of this service at a time."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,6 +208,10 @@ FINISHED_STATUSES = [Status.HANDED_OVER, Status.CLOSED, Status.REJECTED]
 # Files still on their way for which the applicant's signature can be collected (the active ones and
 # those waiting for the applicant to correct something; not drafts, not finished files).
 SIGNATURE_PENDING_STATUSES = [*ACTIVE_STATUSES, Status.RETURNED_TO_APPLICANT]
+# An application is open until it is handed over, closed or rejected (drafts at the scan station
+# and files waiting for the applicant's correction included): one open application of a service
+# per person, unless the service allows several.
+OPEN_STATUSES = [s for s in Status if s not in FINISHED_STATUSES]
 
 
 class Batch(models.Model):
@@ -269,6 +280,9 @@ class Application(models.Model):
     handed_to = models.CharField(_("handed over to"), max_length=120, blank=True)
     handover_proof = models.CharField(_("proof of hand-over"), max_length=200, blank=True)
     client_ref = models.CharField(max_length=64, blank=True)
+    # Set at submission when the service allows one open application per person (and this is no
+    # training file): the partial unique index below then refuses a second one, whatever the race.
+    is_exclusive = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -324,7 +338,12 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["created_by", "client_ref"], condition=~Q(client_ref=""), name="unique_app_client_ref"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["service", "applicant_nik"],
+                condition=Q(is_exclusive=True, status__in=OPEN_STATUSES),
+                name="unique_open_application",
+            ),
         ]
 
     def __str__(self) -> str:

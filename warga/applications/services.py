@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from .effects import Subjects, effect_apply, effect_check, effect_describe, effe
 from .models import (
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
+    OPEN_STATUSES,
     STAGE_OF_STATUS,
     ApplicantRule,
     Application,
@@ -209,6 +211,54 @@ def _service_for(service_code: str, channel: str) -> Service:
     return service
 
 
+def _open_application(service: Service, applicant_nik: str) -> Application | None:
+    """The person's open application of this service that blocks a new one (the index's rows)."""
+    return (
+        Application.objects.filter(
+            service=service, applicant_nik=applicant_nik, is_exclusive=True, status__in=OPEN_STATUSES
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _already_open(actor: Actor, existing: Application) -> Conflict:
+    """409 naming the open application for officers; the public is told only that one exists
+    (a tracking code would let anyone who knows a NIK follow that person's file)."""
+    if actor.user is None:
+        return Conflict(
+            _(
+                "An application for this service in this name is already under way. Follow it with the "
+                "tracking code sent by SMS, or ask at the kecamatan office."
+            ),
+            code="applications.already_open",
+            details=[{"field": "applicant_nik", "message": _("Already has an open application.")}],
+        )
+    message = _(
+        "This person already has an open application for %(service)s: %(code)s (%(status)s). "
+        "Continue with that one instead of starting another."
+    ) % {
+        "service": existing.service.display_name,
+        "code": existing.tracking_code,
+        "status": existing.get_status_display().lower(),
+    }
+    return Conflict(
+        message,
+        code="applications.already_open",
+        details=[
+            {
+                "field": "applicant_nik",
+                "message": _("Already has an open application: %(code)s.") % {"code": existing.tracking_code},
+                "application_id": existing.pk,
+                "tracking_code": existing.tracking_code,
+                "status": existing.status,
+                "url": f"/api/v1/applications/{existing.pk}",
+                "page": reverse("applications:detail", args=[existing.pk]),
+            }
+        ],
+    )
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -253,6 +303,12 @@ def application_submit(
 
         phone = normalize_msisdn(phone)
     name = applicant.full_name if applicant else str(cleaned.get("full_name", ""))
+    nik = applicant_nik.strip()
+    # One open application of a service per person, unless the service allows several. Checked
+    # here for a clear answer, and by the partial unique index for concurrent submissions.
+    exclusive = not service.allow_several and mode != OfficeMode.TRAINING
+    if exclusive and (existing := _open_application(service, nik)) is not None:
+        raise _already_open(actor, existing)
     now = _now()
     status = Status.DRAFT if draft else Status.SUBMITTED
     # At the counter and in the field the applicant signs the form in front of the officer.
@@ -269,7 +325,8 @@ def application_submit(
                     status=status,
                     is_sandbox=mode == OfficeMode.TRAINING,
                     applicant=applicant,
-                    applicant_nik=applicant_nik.strip(),
+                    applicant_nik=nik,
+                    is_exclusive=exclusive,
                     applicant_name=name[:120],
                     family=family or subjects.join_family,
                     phone=phone,
@@ -289,6 +346,8 @@ def application_submit(
                 and Application.objects.filter(created_by=actor.user, client_ref=client_ref).exists()
             ):
                 return Application.objects.get(created_by=actor.user, client_ref=client_ref)
+            if exclusive and (existing := _open_application(service, nik)) is not None:
+                raise _already_open(actor, existing) from None
             continue
     else:  # pragma: no cover - 25^10 codes
         raise Conflict(_("Could not issue a tracking code; please try again."))
@@ -1193,6 +1252,7 @@ def batch_receive(*, actor: Actor, batch_id: int) -> Batch:
 # --- Catalogue, rollout, paper batches -------------------------------------------------------------
 
 SERVICE_EDITABLE = (
+    "allow_several",
     "name",
     "name_en",
     "description",
@@ -1422,8 +1482,12 @@ def _overdue_heads(unit: Unit) -> list[str]:
 
 @transaction.atomic
 def applications_notify_overdue(*, today: date | None = None) -> int:
-    """Tell each unit's head, once a day, how many of its files are past their stage target."""
+    """Tell each unit's head, once a day, how many of its files are past their stage target.
+
+    Only on working days: nobody is texted about the queue on a holiday or a cuti bersama day."""
     today = today or timezone.localdate()
+    if not WorkCalendar().is_working_day(today):
+        return 0
     base = Application.objects.filter(is_sandbox=False, status__in=ACTIVE_STATUSES, stage_due_on__lt=today)
     counts: dict[int, int] = {}
     kec_statuses = [s for s in ACTIVE_STATUSES if STAGE_OF_STATUS[s] in ("kecamatan", "return")]

@@ -168,6 +168,7 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     applicant_form = ApplicantForm(request.POST or None, prefix="a")
     data_form = service_form_class(service)(request.POST or None, prefix="d")
     error = None
+    open_page = None
     if request.method == "POST" and applicant_form.is_valid() and data_form.is_valid():
         raw = {k: v for k, v in request.POST.items() if k.startswith("d-")}
         data = {k[2:]: v for k, v in raw.items()}
@@ -189,13 +190,22 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         except ServiceError as exc:
             error = str(exc)
             _attach_details(data_form, applicant_form, exc)
+            open_page = next(
+                (d["page"] for d in exc.details or [] if isinstance(d, dict) and "page" in d), None
+            )
         else:
             messages.success(request, _("Draft saved. Attach the scans of the checklist, then submit."))
             return redirect("applications:detail", application.pk)
     return render(
         request,
         "applications/new.html",
-        {"service": service, "applicant_form": applicant_form, "data_form": data_form, "error": error},
+        {
+            "service": service,
+            "applicant_form": applicant_form,
+            "data_form": data_form,
+            "error": error,
+            "open_page": open_page,
+        },
     )
 
 
@@ -492,6 +502,13 @@ class ServiceForm(StyledForm):
         label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+    allow_several = forms.BooleanField(
+        label=gettext_lazy("Several open applications per person"),
+        help_text=gettext_lazy(
+            "Allow a person to have more than one open application of this service at a time."
+        ),
+        required=False,
+    )
     channels = forms.MultipleChoiceField(
         label=gettext_lazy("Who may submit"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -562,6 +579,7 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
         "name_en": service.name_en,
         "description": service.description,
         "is_active": service.is_active,
+        "allow_several": service.allow_several,
         "channels": service.channels,
         "target_days_kecamatan": service.target_days_kecamatan,
         "target_days_disdukcapil": service.target_days_disdukcapil,
@@ -837,7 +855,7 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
             except ServiceError as exc:
                 error = str(exc)
                 _attach_details(data_form, applicant_form, exc)
-                status = 422
+                status = 409 if exc.status == 409 else 422
             else:
                 request.session["applications_online"] = application.pk
                 return redirect("applications:apply_done")

@@ -13,15 +13,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .context import RequestContext, bound
+from .proxies import client_address_of
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a reverse proxy the proxy sets X-Forwarded-For; trust it only when told to.
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The client's address; X-Forwarded-For only from a trusted proxy (`warga.core.proxies`)."""
+    return client_address_of(request.META) or None
 
 
 class RequestContextMiddleware:

@@ -16,6 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput
+from warga.core.proxies import client_address_of
 
 from . import callbacks, selectors, services
 from .broadcasts import broadcast_preview
@@ -31,7 +32,7 @@ PREFIX = "/sms"
 def _check_callback(request: HttpRequest) -> None:
     callbacks.check_callback(
         secret=request.GET.get("secret") or request.POST.get("secret") or "",
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_address_of(request.META),
     )
 
 

@@ -11,7 +11,6 @@ of the cost; every other request goes to Django unchanged.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from warga.core.errors import InvalidInput, NotAllowed, ServiceError
+from warga.core.proxies import address_in, client_address_of
 
 from . import services
 
@@ -33,16 +33,14 @@ DLR_PATH = "/api/v1/sms/kannel/dlr"
 
 
 def client_allowed(remote_addr: str) -> bool:
+    """`remote_addr` is the client's address as `warga.core.proxies` finds it (behind a trusted
+    reverse proxy, from X-Forwarded-For), never simply the direct peer."""
     allowed = getattr(settings, "KANNEL_CALLBACK_ALLOWED_IPS", None) or []
     if isinstance(allowed, str):
         allowed = [a.strip() for a in allowed.split(",") if a.strip()]
     if not allowed:
         return True
-    try:
-        addr = ipaddress.ip_address(remote_addr or "")
-    except ValueError:
-        return False
-    return any(addr in ipaddress.ip_network(net, strict=False) for net in allowed)
+    return address_in(remote_addr, allowed)
 
 
 def check_callback(*, secret: str, remote_addr: str) -> None:
@@ -99,7 +97,7 @@ class KannelCallbackApp:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             with translation.override(settings.LANGUAGE_CODE):
-                check_callback(secret=params.get("secret", ""), remote_addr=environ.get("REMOTE_ADDR", ""))
+                check_callback(secret=params.get("secret", ""), remote_addr=client_address_of(environ))
                 result = dlr_apply(params)
             return 200, {"message_id": result.message_id, "status": result.status}
         except ServiceError as exc:

@@ -468,19 +468,20 @@ def _rate_limit(request: HttpRequest) -> None:
         raise Throttled(wait=60)
 
 
-@router.get(
-    "/nik/{nik}/check",
+@router.post(
+    "/nik/check",
     auth=None,
     response={200: NikCheckOut, **errors(429)},
     summary="Check the structure of a NIK (public)",
 )
-def nik_check(request: HttpRequest, nik: str) -> NikCheckOut:
+def nik_check(request: HttpRequest, payload: NikIn) -> NikCheckOut:
     """Checks the 16 digits, the kecamatan code, the coded birth date and the serial.
 
-    Says nothing about whether anyone holds this NIK: the register is not consulted.
+    Says nothing about whether anyone holds this NIK: the register is not consulted. The NIK
+    goes in the body, so it stays out of URLs and access logs.
     """
     _rate_limit(request)
-    result = check_nik(nik[:32], kecamatan_lookup=kecamatan_lookup, today=timezone.localdate())
+    result = check_nik(payload.nik[:32], kecamatan_lookup=kecamatan_lookup, today=timezone.localdate())
     region_name = None
     if result.kecamatan_code:
         kecamatan = Region.objects.select_related("parent").filter(code=result.kecamatan_code).first()

@@ -364,6 +364,26 @@ def test_overdue_notice_once_per_day(flow, cast):
     assert SmsMessage.objects.filter(to__endswith="81299990000").count() == 1
 
 
+def test_overdue_notice_skips_cuti_bersama_and_holidays(flow, cast):
+    from datetime import date
+
+    from warga.accounts.models import User
+
+    OfficeRollout.objects.create(
+        unit_id=cast.kec_officer.unit_id, mode=OfficeMode.ONLINE, head=cast.kec_verifier
+    )
+    User.objects.filter(pk=cast.kec_verifier.pk).update(phone="081299990000")
+    late = flow.submit()
+    Application.objects.filter(pk=late.pk).update(stage_due_on=date(2025, 3, 20))
+    # Wednesday 2 April 2025: cuti bersama Idul Fitri; Monday 31 March 2025: Idul Fitri itself.
+    assert applications_notify_overdue(today=date(2025, 4, 2)) == 0
+    assert applications_notify_overdue(today=date(2025, 3, 31)) == 0
+    assert not SmsMessage.objects.filter(to__endswith="81299990000").exists()
+    # The first working day after the holidays the head is told.
+    assert applications_notify_overdue(today=date(2025, 4, 8)) == 1
+    assert SmsMessage.objects.filter(to__endswith="81299990000").count() == 1
+
+
 def test_tracking_view_and_sms_status_show_no_personal_data(flow):
     app = flow.to("approved")
     view = track_lookup(app.tracking_code)

@@ -69,3 +69,55 @@ def test_audit_search_filters(cast, client_for):
     assert "cards.print" in html and "registry.resident.view" not in html
     bad = client.get("/audit/", {"date_from": "not-a-date"})
     assert bad.status_code == 200  # invalid filter shows the form error, no crash
+
+
+# --- Database roles: TRUNCATE and the owner's power over triggers ---------------------------------
+
+PG_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+APP_ROLE = "warga_audit_test_app"
+
+
+def _as_role(cursor, *, owner: bool) -> None:
+    """Within the test's transaction: a login-less role like the application's, then act as it."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks: ALTER TABLE needs none
+    cursor.execute(f"CREATE ROLE {APP_ROLE} NOSUPERUSER")
+    cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON audit_auditlog TO {APP_ROLE}")
+    if owner:
+        cursor.execute(f"ALTER TABLE audit_auditlog OWNER TO {APP_ROLE}")
+    cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+
+
+@PG_ONLY
+@pytest.mark.parametrize("owner", [False, True])
+def test_truncate_of_the_audit_table_is_refused(cast, owner):
+    entry = audit_record(actor=None, action="x.test")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _as_role(cursor, owner=owner)
+        with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():
+            cursor.execute("TRUNCATE audit_auditlog")
+        cursor.execute("RESET ROLE")
+    assert AuditLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_deploy_check_warns_when_the_application_can_switch_off_the_triggers(settings):
+    from django.core.checks import run_checks
+
+    def ids() -> set[str]:
+        return {m.id for m in run_checks(include_deployment_checks=True)}
+
+    if connection.vendor != "postgresql":
+        assert "audit.W001" not in ids()
+        return
+    # The test database connects as a superuser that owns the table: warned.
+    assert "audit.W001" in ids()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _as_role(cursor, owner=True)
+        assert "audit.W001" in ids()
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"REVOKE ALL ON audit_auditlog FROM {APP_ROLE}")
+        cursor.execute("ALTER TABLE audit_auditlog OWNER TO CURRENT_USER")
+        cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+        # A role that owns nothing and is no superuser: no warning.
+        assert "audit.W001" not in ids()
+        cursor.execute("RESET ROLE")
+        transaction.set_rollback(True)

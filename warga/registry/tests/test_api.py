@@ -287,8 +287,12 @@ def fresh_cache():
     cache.clear()
 
 
+def check(client, nik: str, **extra):
+    return client.post("/api/v1/nik/check", {"nik": nik}, content_type="application/json", **extra)
+
+
 def test_nik_check_valid(regions, client, fresh_cache):
-    response = client.get("/api/v1/nik/3214015708900003/check")
+    response = check(client, "3214015708900003")
     assert response.status_code == 200
     body = response.json()
     assert body["valid"] is True and body["errors"] == []
@@ -298,7 +302,7 @@ def test_nik_check_valid(regions, client, fresh_cache):
 
 
 def test_nik_check_errors_in_indonesian(regions, client, fresh_cache):
-    body = client.get("/api/v1/nik/3214993102990000/check").json()
+    body = check(client, "3214993102990000").json()
     assert body["valid"] is False
     messages = [e["message"] for e in body["errors"]]
     assert "kode kecamatan 321499 tidak dikenal" in messages
@@ -308,12 +312,12 @@ def test_nik_check_errors_in_indonesian(regions, client, fresh_cache):
         "nik.invalid_date",
         "nik.serial_zero",
     }
-    assert client.get("/api/v1/nik/12ab/check").json()["errors"][0]["code"] == "nik.not_digits"
+    assert check(client, "12ab").json()["errors"][0]["code"] == "nik.not_digits"
 
 
 def test_nik_check_does_not_reveal_existence(cast, client, household, fresh_cache):
-    held = client.get(f"/api/v1/nik/{household.head.nik}/check").json()
-    free = client.get(f"/api/v1/nik/{household.head.nik[:12]}0999/check").json()
+    held = check(client, household.head.nik).json()
+    free = check(client, f"{household.head.nik[:12]}0999").json()
     assert set(held) == set(free)
     assert held["valid"] is free["valid"] is True
     assert {k: v for k, v in held.items() if k != "nik"} == {k: v for k, v in free.items() if k != "nik"}
@@ -322,10 +326,40 @@ def test_nik_check_does_not_reveal_existence(cast, client, household, fresh_cach
 def test_nik_check_rate_limited_per_ip(regions, client, fresh_cache, settings):
     settings.NIK_CHECK_RATE_PER_MINUTE = 3
     for _ in range(3):
-        assert client.get("/api/v1/nik/3214015708900003/check", REMOTE_ADDR="10.0.0.1").status_code == 200
-    limited = client.get("/api/v1/nik/3214015708900003/check", REMOTE_ADDR="10.0.0.1")
+        assert check(client, "3214015708900003", REMOTE_ADDR="10.0.0.1").status_code == 200
+    limited = check(client, "3214015708900003", REMOTE_ADDR="10.0.0.1")
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
-    assert client.get("/api/v1/nik/3214015708900003/check", REMOTE_ADDR="10.0.0.2").status_code == 200
+    assert check(client, "3214015708900003", REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_nik_check_takes_the_nik_in_the_body_only(regions, client, fresh_cache):
+    """A NIK in a path ends up in access logs and browser history: the old GET is gone."""
+    assert client.get("/api/v1/nik/3214015708900003/check").status_code == 404
+    assert check(client, "3214015708900003").json()["valid"] is True
+
+
+def test_nik_check_rate_limit_behind_a_trusted_proxy(regions, client, fresh_cache, settings):
+    """Behind the proxy each client has its own budget; a direct client cannot dodge the limit by
+    writing X-Forwarded-For."""
+    settings.NIK_CHECK_RATE_PER_MINUTE = 2
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        assert (
+            check(client, "3214015708900003", HTTP_X_FORWARDED_FOR="203.0.113.5", **via_proxy).status_code
+            == 200
+        )
+    assert (
+        check(client, "3214015708900003", HTTP_X_FORWARDED_FOR="203.0.113.5", **via_proxy).status_code == 429
+    )
+    assert (
+        check(client, "3214015708900003", HTTP_X_FORWARDED_FOR="203.0.113.6", **via_proxy).status_code == 200
+    )
+    direct = {"REMOTE_ADDR": "198.51.100.7"}
+    for n in range(3):
+        forged = f"203.0.113.{50 + n}"
+        status = check(client, "3214015708900003", HTTP_X_FORWARDED_FOR=forged, **direct).status_code
+        assert status == (200 if n < 2 else 429)
 
 
 def test_every_operation_declares_its_errors():
@@ -338,7 +372,7 @@ def test_every_operation_declares_its_errors():
             statuses = set(op.response_models)
             assert 422 in statuses, path
             if op.auth_param is None:  # declared public
-                assert path == "/nik/{nik}/check" and 429 in statuses
+                assert path == "/nik/check" and 429 in statuses
             else:
                 assert {401, 403} <= statuses, path
             seen += 1

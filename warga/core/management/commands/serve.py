@@ -42,6 +42,8 @@ class Command(BaseCommand):
                     "-",
                     "--access-logformat",
                     '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+                    "--logger-class",
+                    "warga.core.logmask.GunicornLogger",
                 ],
                 env=env,
                 cwd=settings.BASE_DIR,
