@@ -18,9 +18,9 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer
 
 from warga.accounts.auth import actor_of
+from warga.accounts.services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
-from warga.accounts.services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 from warga.core.scoping import Actor, get_scoped
 
 from . import review, selectors, services, sync

@@ -88,7 +88,8 @@ def test_pages_of_several_roles_and_the_public_run_without_violations(page, logi
         page.context.clear_cookies()
         login(user)
         links = page.eval_on_selector_all(
-            "#mainnav a.nav-link[href^='/']", "els => els.map(e => e.getAttribute('href'))"
+            "#mainnav a.nav-link[href^='/'], #mainnav a.dropdown-item[href^='/']",
+            "els => els.map(e => e.getAttribute('href'))",
         )
         assert links, user.username
         for href in dict.fromkeys(links):
