@@ -1,21 +1,23 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from warga.core.permissions import login_only, public
+
 from .home import panels_for
 from .scoping import Actor
 
 
-@login_required
+@login_only
 def home_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     return render(request, "core/home.html", {"panels": panels_for(request, actor)})
 
 
+@public
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
     """Public liveness/readiness: database and task queue reachable. Reveals nothing else."""

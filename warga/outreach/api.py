@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
+from warga.core.permissions import requires
 from warga.core.scoping import Actor, get_scoped
 
 from . import selectors, services, sync
@@ -180,6 +181,7 @@ def _upload_out(upload: PhotoUpload) -> dict[str, Any]:
 
 # --- Registration (browser session of the logged-in officer) -----------------------------------
 @router.post("/devices", response={200: DeviceRegisteredOut, **errors(401, 403)})
+@requires("outreach.field")
 def device_register(request: HttpRequest, payload: DeviceRegisterIn) -> dict[str, Any]:
     """Register this phone to the logged-in officer; the token is shown once and kept on the phone."""
     device, token = services.device_register(actor=actor_of(request), label=payload.label)
@@ -194,6 +196,7 @@ def device_register(request: HttpRequest, payload: DeviceRegisterIn) -> dict[str
 
 @router.get("/devices", response={200: list[DeviceOut], **errors(401, 403)})
 @paginate(PageNumberPagination)
+@requires("outreach.devices")
 def devices_list(request: HttpRequest) -> Any:
     """Field devices of the officers in one's area (supervisors and administrators)."""
     actor = actor_of(request)
@@ -213,6 +216,7 @@ def devices_list(request: HttpRequest) -> Any:
 
 
 @router.post("/devices/{device_pk}/revoke", response={200: DeviceOut, **errors(401, 403, 404, 409)})
+@requires("outreach.devices")
 def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(OUTREACH_DEVICES)
@@ -231,6 +235,7 @@ def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
 
 @router.get("/events", response={200: list[EventOut], **errors(401, 403)})
 @paginate(PageNumberPagination)
+@requires("outreach.view")
 def events_list(request: HttpRequest) -> Any:
     actor = actor_of(request)
     actor.require(OUTREACH_VIEW)
@@ -238,6 +243,7 @@ def events_list(request: HttpRequest) -> Any:
 
 
 @router.get("/results/teams", response={200: list[TeamResultOut], **errors(401, 403)})
+@requires("outreach.view")
 def team_results(request: HttpRequest) -> list[dict[str, Any]]:
     """Served versus targeted per team, over the events in one's area."""
     actor = actor_of(request)
@@ -247,6 +253,7 @@ def team_results(request: HttpRequest) -> list[dict[str, Any]]:
 
 # --- The field app (device token) --------------------------------------------------------------
 @router.get("/device", auth=DEVICE_AUTH, response={200: DeviceStatusOut, **errors(401, 403)})
+@requires("outreach.field")
 def device_status(request: HttpRequest) -> dict[str, Any]:
     """Who this phone belongs to, and the outreach days its officer can download."""
     from django.utils import timezone
@@ -266,6 +273,7 @@ def device_status(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/device/wiped", auth=DEVICE_AUTH, response={200: dict[str, bool], **errors(401)})
+@requires("outreach.field")
 def device_wiped(request: HttpRequest) -> dict[str, bool]:
     """The app confirms it wiped its data after being told the device was revoked."""
     device = _device(request)
@@ -279,6 +287,7 @@ def device_wiped(request: HttpRequest) -> dict[str, bool]:
     auth=DEVICE_AUTH,
     response={200: dict[str, Any], **errors(401, 403, 404, 409)},
 )
+@requires("outreach.field")
 def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResponse:
     """An event's residents, targets and reference lists for offline work (gzip JSON)."""
     device = _device(request)
@@ -293,6 +302,7 @@ def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResp
 
 
 @router.post("/sync", auth=DEVICE_AUTH, response={200: SyncOut, **errors(401, 403, 404, 409, 410)})
+@requires("outreach.field")
 def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
     """Upload a batch of captured records; every record gets its own answer."""
     device = _device(request)
@@ -303,6 +313,7 @@ def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
 
 
 @router.post("/uploads", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 409)})
+@requires("outreach.field")
 def upload_start(request: HttpRequest, payload: UploadIn) -> dict[str, Any]:
     """Open a resumable photo upload (or get the one already open: `received` says where to go on)."""
     upload = sync.upload_start(
@@ -312,11 +323,13 @@ def upload_start(request: HttpRequest, payload: UploadIn) -> dict[str, Any]:
 
 
 @router.get("/uploads/{upload_id}", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 404)})
+@requires("outreach.field")
 def upload_status(request: HttpRequest, upload_id: str) -> dict[str, Any]:
     return _upload_out(sync.upload_get(device=_device(request), upload_id=upload_id))
 
 
 @router.put("/uploads/{upload_id}", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 404, 409)})
+@requires("outreach.field")
 def upload_chunk(request: HttpRequest, upload_id: str, offset: int) -> dict[str, Any]:
     """Append the request body (raw bytes) at `offset`. A wrong offset answers 409 with the
     server's `details.received`; the last chunk triggers the checksum and image checks."""

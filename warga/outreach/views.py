@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache, wraps
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -25,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import NotFound, ServiceError
+from warga.core.errors import ServiceError
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
@@ -37,31 +36,12 @@ from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
 from .planner import plan_outreach
 
 
-def _needs(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = Actor.for_user(request.user)
-            if not actor.can(capability):
-                raise PermissionDenied
-            request.actor = actor  # type: ignore[attr-defined]
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-
-        return wrapped
-
-    return decorator
-
-
 def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
 
 
 # --- Events ------------------------------------------------------------------------------------
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 def events_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     status = request.GET.get("status", "")
@@ -86,7 +66,7 @@ def events_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def event_create_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -111,7 +91,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/event_form.html", {"form": form})
 
 
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 def event_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     event = get_scoped(selectors.events_with_counts(actor=actor), actor, pk=pk)
@@ -159,7 +139,7 @@ def _default_announcement(event: OutreachEvent) -> str:
     }
 
 
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_POST
 def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _actor(request)
@@ -196,7 +176,7 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 # --- Teams -------------------------------------------------------------------------------------
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 @require_http_methods(["GET", "POST"])
 def teams_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -227,7 +207,7 @@ def teams_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- Planner and results -----------------------------------------------------------------------
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def planner_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -272,7 +252,7 @@ def planner_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 def results_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     events = selectors.events_with_counts(actor=actor).exclude(status=EventStatus.CANCELLED)
@@ -285,7 +265,7 @@ def results_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- Devices -----------------------------------------------------------------------------------
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 def devices_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     page = Paginator(selectors.devices_visible(actor=actor), 25).get_page(request.GET.get("page"))
@@ -299,7 +279,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 @require_POST
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -312,7 +292,7 @@ def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("outreach:devices")
 
 
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 @require_POST
 def assignment_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -363,6 +343,7 @@ def _shell_html(request: HttpRequest) -> str:
     return render_to_string("outreach/app.html", {"strings": _app_strings()}, request=request)
 
 
+@public
 def app_view(request: HttpRequest) -> HttpResponse:
     """The field app's single page. It holds no personal data: the service worker caches it."""
     get_token(request)  # the app reads the CSRF cookie to register the phone
@@ -371,6 +352,7 @@ def app_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def manifest_view(request: HttpRequest) -> JsonResponse:
     data = {
         "name": _("Warga Jemput Bola"),
@@ -414,6 +396,7 @@ def precache_entries(request: HttpRequest) -> list[dict[str, str | None]]:
     return entries
 
 
+@public
 def service_worker_view(request: HttpRequest) -> HttpResponse:
     prefix = settings.STATIC_URL.rstrip("/") + "/vendor/workbox/"
     body = render_to_string(
