@@ -59,7 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-@public
+@public(ok=302)  # without a pending sign-in it sends the caller to the login page
 def second_factor_view(request: HttpRequest) -> HttpResponse:
     user_id = request.session.get(PENDING_KEY)
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None

@@ -590,9 +590,9 @@ def backlog(request: HttpRequest) -> list[BacklogOut]:
     response={200: StatisticsOut, **errors(*AUTHED)},
     summary="Coverage per kecamatan, PRR backlog, printing per day, stock and requests",
 )
-@requires("cards.stock_view", "cards.view")
+@requires("cards.stats")
 def statistics(request: HttpRequest) -> StatisticsOut:
-    actor = _need(request, "cards.view")
+    actor = _need(request, "cards.stats")
     code = _area(actor, None)
     rows = sel.targets_per_kecamatan(sel.targets_per_desa(actor=actor, area_code=code))
     can_stock = actor.can("cards.stock_view")

@@ -106,9 +106,9 @@ def _targets_cached(actor: Actor, area: str, on: date) -> list[sel.TargetRow]:
     return rows
 
 
-@requires("cards.view", "cards.stock_view")
+@requires("cards.stats")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.view")
+    actor = _actor(request, "cards.stats")
     area = actor.area_code or settings.WARGA_REGION_CODE
     desa_rows = _targets_cached(actor, area, timezone.localdate())
     kec_rows = sel.targets_per_kecamatan(desa_rows)
@@ -169,7 +169,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 # --- Resident card status, recording, centre outcomes ----------------------------------------------
 
 
-@requires("registry.view")
+@requires("registry.view", also=("cards.view",))
 def resident_find_view(request: HttpRequest) -> HttpResponse:
     """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
     actor = _actor(request, "cards.view")
@@ -190,7 +190,7 @@ def _resident(actor: Actor, pk: int) -> Resident:
         raise Http404 from exc
 
 
-@requires("registry.view")
+@requires("registry.view", also=("cards.view",))
 def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.view")
     resident = _resident(actor, pk)
@@ -966,7 +966,7 @@ def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cards:sukets")
 
 
-@requires("registry.view")
+@requires("registry.view", also=("cards.view",))
 def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.view")
     suket = scoped(Suket.objects.select_related("resident__desa", "office"), actor).filter(pk=pk).first()

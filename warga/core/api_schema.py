@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja import Schema
+from ninja.utils import normalize_path
 
 from .errors import NotAllowed
 from .permissions import Access, access_of
@@ -32,10 +33,12 @@ AUTHED = (401, 403)
 
 
 def api_operations(api: Any) -> Iterator[tuple[str, str, Any]]:
-    """(path, METHOD, operation) for every operation mounted on the NinjaAPI."""
-    for prefix, router in api._routers:
-        for path, path_view in router.path_operations.items():
-            full = "/" + "/".join(part.strip("/") for part in (prefix, path) if part.strip("/"))
+    """(path, METHOD, operation) for every operation mounted on the NinjaAPI: the operations that
+    serve requests, as bound to the API (django-ninja clones each router's operations when it
+    mounts them, and resolves their auth there)."""
+    for bound in api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            full = "/" + normalize_path("/".join(part for part in (bound.prefix, path) if part)).lstrip("/")
             for operation in path_view.operations:
                 for method in operation.methods:
                     yield full, method, operation
@@ -64,7 +67,7 @@ def _guarded(callback: Any, access: Access) -> Any:
     guard = _GUARDS.get(base)
     if guard is None:
         # The same class name keeps the OpenAPI security scheme names as they were.
-        guard = _GUARDS[base] = type(base.__name__, (_CapabilityGuard, base), {})
+        guard = _GUARDS[base] = type(base.__name__, (_CapabilityGuard, base), {"__module__": base.__module__})
     copy = object.__new__(guard)
     copy.__dict__.update(callback.__dict__)
     copy.warga_access = access

@@ -75,8 +75,11 @@ def capability_literals(root: Path) -> Iterator[tuple[str, str]]:
 
 
 def undeclared_capabilities(root: Path | None = None) -> list[tuple[str, str]]:
+    from .nav import _ITEMS as nav_items
+
     root = root or Path(__file__).resolve().parent.parent
     uses = [*declared_uses(), *capability_literals(root)]
+    uses += [(item.capability, f"nav item {item.url_name}") for item in nav_items if item.capability]
     return sorted({(cap, where) for cap, where in uses if not is_declared(cap)})
 
 

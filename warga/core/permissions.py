@@ -81,6 +81,7 @@ ACCESS_ATTR = "warga_access"
 @dataclass(frozen=True)
 class Access:
     capabilities: tuple[str, ...] = ()  # any one of them suffices; empty: login only
+    also: tuple[str, ...] = ()  # ...and every one of these too
     public: bool = False
     ok: int = 200  # what a permitted GET answers (a page that always redirects declares 302)
 
@@ -89,12 +90,15 @@ class Access:
         return not self.public and not self.capabilities
 
     def allows(self, capabilities: frozenset[str]) -> bool:
-        return not self.capabilities or any(c in capabilities for c in self.capabilities)
+        if self.capabilities and not any(c in capabilities for c in self.capabilities):
+            return False
+        return all(c in capabilities for c in self.also)
 
     def describe(self) -> str:
         if self.public:
             return "public"
-        return " | ".join(self.capabilities) or "login"
+        needed = " | ".join(self.capabilities) or "login"
+        return " & ".join([needed, *self.also]) if self.also else needed
 
 
 # (capability, where) for every capability named in a declaration; checked at start-up.
@@ -107,7 +111,7 @@ def _where(func: Callable[..., Any]) -> str:
 
 def _declare(access: Access) -> Callable[[F], F]:
     def decorator(func: F) -> F:
-        for capability in access.capabilities:
+        for capability in (*access.capabilities, *access.also):
             _USES.append((capability, _where(func)))
         if func.__module__.rsplit(".", 1)[-1] == "api":
             # django-ninja resolves the handler's annotations in its own module: mark, don't wrap.
@@ -146,11 +150,12 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
     return wrapped
 
 
-def requires(*capabilities: str, ok: int = 200) -> Callable[[F], F]:
-    """The route needs one of these capabilities (declared in some app's capabilities.py)."""
+def requires(*capabilities: str, also: tuple[str, ...] = (), ok: int = 200) -> Callable[[F], F]:
+    """The route needs one of these capabilities, and all of `also` (each declared in some app's
+    capabilities.py): `@requires("registry.view", also=("cards.view",))`."""
     if not capabilities:
         raise TypeError("requires() needs at least one capability; use @login_only for none")
-    return _declare(Access(capabilities=tuple(capabilities), ok=ok))
+    return _declare(Access(capabilities=tuple(capabilities), also=tuple(also), ok=ok))
 
 
 def login_only(func: F | None = None, *, ok: int = 200) -> Any:

@@ -52,7 +52,7 @@ class DlrOut(Schema):
     response={200: DlrOut, **errors(403, 404)},
     summary="Delivery report from Kannel (dlr-url)",
 )
-@public
+@public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
 def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Served by `warga.messaging.callbacks.KannelCallbackApp` under gunicorn (same checks, same
     service, same answers), and here for POST and for servers without the wrapper."""
@@ -69,7 +69,7 @@ def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     response={200: None, **errors(403)},
     summary="Incoming SMS from Kannel (sms-service get-url)",
 )
-@public
+@public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
 def kannel_incoming(request: HttpRequest):  # type: ignore[no-untyped-def]
     _check_callback(request)
     sender = _param(request, "from")

@@ -243,11 +243,11 @@ def events_list(request: HttpRequest) -> Any:
 
 
 @router.get("/results/teams", response={200: list[TeamResultOut], **errors(401, 403)})
-@requires("outreach.view")
+@requires("outreach.stats")
 def team_results(request: HttpRequest) -> list[dict[str, Any]]:
     """Served versus targeted per team, over the events in one's area."""
     actor = actor_of(request)
-    actor.require(OUTREACH_VIEW)
+    actor.require("outreach.stats")
     return selectors.results_by_team(actor=actor)
 
 

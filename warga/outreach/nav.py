@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.nav import NavItem, register
 
-from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_VIEW
+from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_STATS, OUTREACH_VIEW
 
 register(
     NavItem(_("Outreach"), "outreach:events", OUTREACH_VIEW, icon="truck", section=_("Outreach"), order=400),
@@ -22,5 +22,13 @@ register(
         icon="shield-lock",
         section=_("Outreach"),
         order=403,
+    ),
+    NavItem(
+        _("Outreach results"),
+        "outreach:results",
+        OUTREACH_STATS,
+        icon="bar-chart",
+        section=_("Outreach"),
+        order=404,
     ),
 )

@@ -252,7 +252,7 @@ def planner_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(OUTREACH_VIEW)
+@requires("outreach.stats")
 def results_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     events = selectors.events_with_counts(actor=actor).exclude(status=EventStatus.CANCELLED)
