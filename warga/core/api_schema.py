@@ -68,7 +68,7 @@ def _guarded(callback: Any, access: Access) -> Any:
     if guard is None:
         # The same class name keeps the OpenAPI security scheme names as they were.
         guard = _GUARDS[base] = type(base.__name__, (_CapabilityGuard, base), {"__module__": base.__module__})
-    copy = object.__new__(guard)
+    copy: Any = object.__new__(guard)
     copy.__dict__.update(callback.__dict__)
     copy.warga_access = access
     return copy

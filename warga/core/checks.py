@@ -53,11 +53,12 @@ def undeclared_operations(api: Any) -> list[str]:
 
 
 # Calls whose first string argument is a capability name.
-_CAPABILITY_CALLS = {"require", "can", "requires", "roles_with"}
+_CAPABILITY_CALLS = {"require", "can", "requires", "roles_with", "_actor", "_need"}
 
 
 def capability_literals(root: Path) -> Iterator[tuple[str, str]]:
-    """(capability, file:line) for every string literal handed to require/can/requires/roles_with."""
+    """(capability, file:line) for every string literal handed to require/can/requires/roles_with
+    (and to helpers named like them)."""
     for path in sorted(root.rglob("*.py")):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
@@ -75,11 +76,13 @@ def capability_literals(root: Path) -> Iterator[tuple[str, str]]:
 
 
 def undeclared_capabilities(root: Path | None = None) -> list[tuple[str, str]]:
+    from .home import _PANELS as home_panels
     from .nav import _ITEMS as nav_items
 
     root = root or Path(__file__).resolve().parent.parent
     uses = [*declared_uses(), *capability_literals(root)]
     uses += [(item.capability, f"nav item {item.url_name}") for item in nav_items if item.capability]
+    uses += [(panel.capability, f"home panel {panel.template}") for panel in home_panels if panel.capability]
     return sorted({(cap, where) for cap, where in uses if not is_declared(cap)})
 
 
