@@ -449,7 +449,7 @@ def _suket(s: Suket) -> SuketOut:
     response={200: CardStatusOut, **errors(*AUTHED)},
     summary="A resident's KTP-el status and dated history",
 )
-@requires("cards.view")
+@requires("registry.view", also=("cards.view",))
 def resident_status(request: HttpRequest, resident_id: int) -> CardStatusOut:
     actor = _need(request, "cards.view")
     resident = _resident(actor, resident_id)

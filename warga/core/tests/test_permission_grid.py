@@ -59,11 +59,18 @@ def _seed_world(cast: Any) -> World:
     from warga.dedupe import demo as dedupe_demo
     from warga.outreach import demo as outreach_demo
     from warga.regions.models import Region
-    from warga.registry import demo as registry_demo
+    from warga.registry.synthetic import populate
 
     region = Region.objects.get(code=settings.WARGA_REGION_CODE)
     demo_users_create(region=region)
-    for module in (registry_demo, applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo):
+    # The register part of the demo, smaller: a few hundred residents in the two kecamatan.
+    populate(
+        area_codes=[cast.kecamatan.code, cast.other_kecamatan.code],
+        people=400,
+        seed=2026,
+        duplicate_rate=0.02,
+    )
+    for module in (applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo):
         module.seed(region, size="small", seed=2026)
 
     users = {role.value: _user_with_only(role.value) for role in Role}
