@@ -538,6 +538,42 @@ def test_a_route_without_declaration_fails():
     assert undeclared_routes(resolver) == ["forgotten/<int:pk>/"]
 
 
+# A URL configuration with one declared page and one forgotten (the check reads ROOT_URLCONF).
+urlpatterns = [
+    URLPattern(RoutePattern("declared/"), requires("registry.view")(_fake_view), name="declared"),
+    URLPattern(RoutePattern("forgotten/"), _fake_view, name="forgotten"),
+]
+
+
+def test_the_start_up_check_fails_on_an_undeclared_page(settings):
+    from warga.core.checks import warga_access_checks
+
+    settings.ROOT_URLCONF = __name__
+    problems = [(e.id, e.msg) for e in warga_access_checks(None)]
+    assert problems == [("warga.E010", "Page forgotten/ declares no access.")]
+
+
+def test_an_undeclared_api_operation_fails():
+    from ninja import NinjaAPI, Router
+
+    from warga.core.checks import undeclared_operations
+
+    router = Router()
+
+    @router.get("/declared")
+    @requires("registry.view")
+    def declared(request: Any) -> None:
+        return None
+
+    @router.post("/forgotten")
+    def forgotten(request: Any) -> None:
+        return None
+
+    api = NinjaAPI(urls_namespace="grid-meta-test")
+    api.add_router("/x", router)
+    assert undeclared_operations(api) == ["POST /x/forgotten"]
+
+
 def test_an_undeclared_capability_fails_the_start_up_check(tmp_path):
     from warga.core import permissions
 
