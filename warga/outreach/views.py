@@ -260,7 +260,11 @@ def results_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "outreach/results.html",
-        {"teams": selectors.results_by_team(actor=actor), "page": page},
+        {
+            "teams": selectors.results_by_team(actor=actor),
+            "page": page,
+            "counts_only": not actor.can(OUTREACH_VIEW),  # the regional head: no event pages
+        },
     )
 
 

@@ -506,8 +506,14 @@ def test_regional_head_cannot_look_up_or_open_a_person_on_the_card_pages(world):
     assert bupati.post("/cards/resident/", {"nik": resident.nik}).status_code == 403
     assert bupati.get(f"/cards/resident/{resident.pk}/").status_code == 403
     assert bupati.get(f"/cards/suket/{suket.pk}/pdf/").status_code == 403
-    # The card officer of the kecamatan still has all three.
+    # Counts stay: the card dashboard and the outreach results, without links to a person's page.
+    assert bupati.get("/cards/").status_code == 200
+    results = bupati.get("/outreach/results/")
+    assert results.status_code == 200
+    assert b"/outreach/events/" not in results.content
+    # The card officer of the kecamatan still has all three, and the events behind the results.
     counter = world.clients[Role.KECAMATAN_COUNTER.value]
+    assert b"/outreach/events/" in counter.get("/outreach/results/").content
     assert counter.get(f"/cards/resident/{resident.pk}/").status_code == 200
     assert counter.get(f"/cards/suket/{suket.pk}/pdf/").status_code == 200
 
