@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.openapi.docs import Swagger
 
 from warga.accounts.auth import API_AUTH
+from warga.core.api_schema import enforce_access
 from warga.core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -101,3 +102,4 @@ def _register_routers() -> None:
 
 
 _register_routers()
+enforce_access(api)

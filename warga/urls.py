@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from warga.api import api
 from warga.core import views as core_views
+from warga.core.permissions import public
 
 handler403 = "warga.core.views.error_403"
 handler404 = "warga.core.views.error_404"
@@ -12,7 +14,7 @@ handler500 = "warga.core.views.error_500"
 urlpatterns = [
     path("healthz", core_views.healthz_view, name="healthz"),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("", include("warga.core.urls")),
     path("", include("warga.accounts.urls")),
     path("audit/", include("warga.audit.urls")),

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from warga.core.api_schema import AUTHED, errors
+from warga.core.permissions import login_only, requires
 
 from . import services
 from .auth import actor_of
@@ -49,6 +50,7 @@ def _token_out(token: ApiToken) -> dict:
 
 
 @router.get("/me", response={200: MeOut, **errors(*AUTHED)}, summary="Who am I")
+@login_only
 def me(request: HttpRequest) -> MeOut:
     actor = actor_of(request)
     user = actor.user
@@ -65,6 +67,7 @@ def me(request: HttpRequest) -> MeOut:
 
 @router.get("/tokens", response={200: list[TokenOut], **errors(*AUTHED)}, summary="My API tokens")
 @paginate(PageNumberPagination)
+@login_only
 def token_list(request: HttpRequest):
     return ApiToken.objects.filter(user_id=actor_of(request).id or 0).order_by("-created_at")
 
@@ -72,6 +75,7 @@ def token_list(request: HttpRequest):
 @router.post(
     "/tokens", response={201: TokenCreatedOut, **errors(*AUTHED, 409)}, summary="Create an API token"
 )
+@requires("accounts.tokens")
 def token_create(request: HttpRequest, payload: TokenIn):
     """The key is in this answer only; it is stored hashed."""
     actor = actor_of(request)
@@ -88,5 +92,6 @@ def token_create(request: HttpRequest, payload: TokenIn):
     response={200: TokenOut, **errors(*AUTHED, 404)},
     summary="Revoke an API token",
 )
+@requires("accounts.tokens")
 def token_revoke(request: HttpRequest, token_id: int):
     return _token_out(services.api_token_revoke(actor=actor_of(request), token_id=token_id))

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
-from warga.core.permissions import Role
+from warga.core.permissions import Role, requires
 from warga.core.scoping import Actor
 from warga.org.models import Unit
 from warga.regions.selectors import region_get
@@ -71,7 +70,7 @@ class PasswordForm(StyledForm):
     password = forms.CharField(label=gettext_lazy("New password"), widget=forms.PasswordInput, min_length=10)
 
 
-@login_required
+@requires("accounts.manage")
 def staff_list_view(request: HttpRequest) -> HttpResponse:
     _admin(request)
     qs = User.objects.select_related("unit", "area").prefetch_related("roles").order_by("username")
@@ -86,7 +85,7 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_list.html", {"page": paginate(request, qs), "roles": Role.choices})
 
 
-@login_required
+@requires("accounts.manage")
 def staff_create_view(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     form = StaffCreateForm(request.POST or None)
@@ -113,7 +112,7 @@ def staff_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_form.html", {"form": form, "creating": True})
 
 
-@login_required
+@requires("accounts.manage")
 def staff_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = _admin(request)
     user = get_object_or_404(User, pk=user_id)
@@ -161,7 +160,7 @@ def staff_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("accounts.manage")
 @require_POST
 def staff_action_view(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
     actor = _admin(request)

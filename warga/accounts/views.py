@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm
 from warga.core.middleware import client_ip
+from warga.core.permissions import login_only, public, requires
 from warga.core.scoping import Actor
 
 from . import services
@@ -49,6 +49,7 @@ def _safe_next(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+@public
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -67,6 +68,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+@public(ok=302)  # without a pending sign-in it sends the caller to the login page
 def second_factor_view(request: HttpRequest) -> HttpResponse:
     user_id = request.session.get(PENDING_KEY)
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
@@ -92,13 +94,14 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/second_factor.html", {"form": form})
 
 
+@public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
 
 
-@login_required
+@login_only
 def totp_setup_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
@@ -126,7 +129,7 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_only
 @require_POST
 def backup_codes_view(request: HttpRequest) -> HttpResponse:
     """New backup codes, shown once; the old ones stop working."""
@@ -156,7 +159,7 @@ class TokenForm(forms.Form):
     )
 
 
-@login_required
+@requires("accounts.tokens")
 def tokens_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     if not actor.can("accounts.tokens"):
@@ -177,7 +180,7 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
 
 
-@login_required
+@requires("accounts.tokens")
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     try:

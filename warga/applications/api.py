@@ -19,6 +19,7 @@ from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read, audit_record
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped
 from warga.org.models import Unit
 
@@ -383,6 +384,7 @@ def _load(actor: Actor, application_id: int) -> Application:
     summary="The service catalogue",
 )
 @paginate(PageNumberPagination, page_size=50)
+@public
 def service_list(request: HttpRequest) -> list[ServiceOut]:
     """Public: every active service with its form fields, checklist and targets. All free of charge."""
     return [service_out(s) for s in selectors.services_active()]
@@ -393,6 +395,7 @@ def service_list(request: HttpRequest) -> list[ServiceOut]:
     response={200: ServiceOut, **errors(401, 403, 404)},
     summary="Edit a service (administrator)",
 )
+@requires("applications.catalogue")
 def service_edit(request: HttpRequest, code: str, payload: ServiceUpdateIn) -> ServiceOut:
     service = services.service_update(
         actor=actor_of(request), code=code, changes=payload.changes, requirements=payload.requirements
@@ -408,6 +411,7 @@ def service_edit(request: HttpRequest, code: str, payload: ServiceUpdateIn) -> S
     response={201: ApplicationDetailOut, **errors(401, 403, 404, 409)},
     summary="Submit an application",
 )
+@requires("applications.submit", "applications.submit_outreach")
 def application_create(request: HttpRequest, payload: SubmitIn) -> Status[dict[str, Any]]:
     """Counter (office = your unit) or outreach (office = the applicant's kecamatan unless given).
     Attach scans with `POST /applications/{id}/documents/{requirement}`; a draft is then lodged
@@ -444,6 +448,7 @@ def _load_fresh(pk: int) -> Application:
 
 @router.get("/applications", response={200: list[ApplicationOut], **errors(401, 403)}, summary="Work queue")
 @paginate(PageNumberPagination, page_size=50)
+@requires("applications.view")
 def application_list(
     request: HttpRequest,
     status: str | None = None,
@@ -496,6 +501,7 @@ class _LazyOut:
     response={200: ApplicationDetailOut, **errors(401, 403, 404)},
     summary="One application with its history, checklist and scans",
 )
+@requires("applications.view")
 def application_detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     app = _load(actor, application_id)
@@ -508,6 +514,7 @@ def application_detail(request: HttpRequest, application_id: int) -> dict[str, A
     response={200: ApplicationDetailOut, **errors(401, 403, 404, 409)},
     summary="Correct an application (optimistic locking)",
 )
+@requires("applications.submit")
 def application_edit(request: HttpRequest, application_id: int, payload: UpdateIn) -> dict[str, Any]:
     app = services.application_update(
         actor=actor_of(request),
@@ -523,6 +530,15 @@ def application_edit(request: HttpRequest, application_id: int, payload: UpdateI
     "/applications/{int:application_id}/transitions",
     response={200: ApplicationOut, **errors(401, 403, 404, 409)},
     summary="Move the file one step",
+)
+@requires(
+    "applications.verify",
+    "applications.send",
+    "applications.review",
+    "applications.issue",
+    "applications.hand_over",
+    "applications.oversee",
+    "applications.submit",
 )
 def application_transition(
     request: HttpRequest, application_id: int, payload: TransitionIn
@@ -547,6 +563,7 @@ def application_transition(
     response={200: ApplicationOut, **errors(401, 403, 404, 409)},
     summary="Record the applicant's signature on the paper form",
 )
+@requires("applications.submit", "applications.submit_outreach")
 def application_signature(request: HttpRequest, application_id: int, payload: SignatureIn) -> dict[str, Any]:
     """The applicant signed the form in front of you: at the counter of the handling office
     (`where = counter`) or in the field (`where = outreach`, outreach officers). A file already
@@ -572,6 +589,7 @@ def application_signature(request: HttpRequest, application_id: int, payload: Si
         }
     },
 )
+@requires("applications.submit", "applications.submit_outreach")
 def document_upload(request: HttpRequest, application_id: int, requirement: str) -> Status[dict[str, Any]]:
     """The file is the request body. Its type is checked from its content; at most
     UPLOAD_MAX_BYTES (a larger Content-Length is refused before the body is read)."""
@@ -628,6 +646,7 @@ def attachment_response(actor: Actor, application_id: int, attachment_id: int) -
     response={200: None, **errors(401, 403, 404)},
     summary="Open a scan (audit-logged)",
 )
+@requires("applications.documents")
 def document_download(request: HttpRequest, application_id: int, attachment_id: int) -> FileResponse:
     return attachment_response(actor_of(request), application_id, attachment_id)
 
@@ -660,6 +679,7 @@ def document_response(actor: Actor, application_id: int) -> HttpResponse:
     response={200: None, **errors(401, 403, 404)},
     summary="Receipt (tanda terima) with a tracking QR code",
 )
+@requires("applications.view")
 def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
     return receipt_response(actor_of(request), application_id)
 
@@ -669,6 +689,7 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
     response={200: None, **errors(401, 403, 404, 409)},
     summary="Issued document print layout with a verification QR code",
 )
+@requires("applications.issue", "applications.hand_over")
 def document_print(request: HttpRequest, application_id: int) -> HttpResponse:
     return document_response(actor_of(request), application_id)
 
@@ -692,6 +713,7 @@ def batch_out(batch: Batch) -> dict[str, Any]:
     response={200: BatchOut | None, **errors(401, 403)},
     summary="Send all verified files of your office to the Disdukcapil",
 )
+@requires("applications.send")
 def batch_send(request: HttpRequest) -> dict[str, Any] | None:
     batch = services.batch_send_verified(actor=actor_of(request))
     return batch_out(batch) if batch else None
@@ -702,6 +724,7 @@ def batch_send(request: HttpRequest) -> dict[str, Any] | None:
     response={200: list[BatchOut], **errors(401, 403)},
     summary="Send all issued documents back to their kecamatan",
 )
+@requires("applications.issue")
 def batch_dispatch(request: HttpRequest) -> list[dict[str, Any]]:
     return [batch_out(b) for b in services.batch_dispatch_issued(actor=actor_of(request))]
 
@@ -710,6 +733,7 @@ def batch_dispatch(request: HttpRequest) -> list[dict[str, Any]]:
     "/applications/batches", response={200: list[BatchOut], **errors(401, 403)}, summary="Batches to receive"
 )
 @paginate(PageNumberPagination, page_size=50)
+@requires("applications.hand_over")
 def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     actor.require(caps.HAND_OVER)
@@ -721,6 +745,7 @@ def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: BatchOut, **errors(401, 403, 404, 409)},
     summary="Receive a batch of issued documents at the kecamatan",
 )
+@requires("applications.hand_over")
 def batch_receive(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     return batch_out(services.batch_receive(actor=actor_of(request), batch_id=batch_id))
 
@@ -732,6 +757,7 @@ def batch_receive(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     "/applications/offices", response={200: list[OfficeOut], **errors(401, 403)}, summary="Rollout per office"
 )
 @paginate(PageNumberPagination, page_size=100)
+@requires("applications.rollout", "applications.stats")
 def office_list(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     if not (actor.can(caps.ROLLOUT) or actor.can(caps.STATS)):
@@ -752,6 +778,7 @@ def office_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: OfficeOut, **errors(401, 403, 404)},
     summary="Set an office online, in training or manual",
 )
+@requires("applications.rollout")
 def office_set(request: HttpRequest, office_id: int, payload: OfficeIn) -> dict[str, Any]:
     rollout = services.rollout_set(
         actor=actor_of(request), office_id=office_id, mode=payload.mode, head_id=payload.head_id
@@ -784,6 +811,7 @@ def paper_out(batch: PaperBatch) -> dict[str, Any]:
     summary="Paper batches",
 )
 @paginate(PageNumberPagination, page_size=50)
+@requires("applications.paper")
 def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
     from warga.core.scoping import scoped
 
@@ -797,6 +825,7 @@ def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: PaperBatchOut, **errors(401, 403, 404)},
     summary="Record a paper batch of a manual office",
 )
+@requires("applications.paper")
 def paper_create(request: HttpRequest, payload: PaperBatchIn) -> Status[dict[str, Any]]:
     batch = services.paper_batch_record(
         actor=actor_of(request),
@@ -814,6 +843,7 @@ def paper_create(request: HttpRequest, payload: PaperBatchIn) -> Status[dict[str
     response={200: PaperBatchOut, **errors(401, 403, 404, 409)},
     summary="Record when a paper batch arrived or came back",
 )
+@requires("applications.paper")
 def paper_update(request: HttpRequest, batch_id: int, payload: PaperBatchUpdateIn) -> dict[str, Any]:
     batch = services.paper_batch_update(
         actor=actor_of(request),
@@ -829,6 +859,7 @@ def paper_update(request: HttpRequest, batch_id: int, payload: PaperBatchUpdateI
 @router.get(
     "/applications/stats", response={200: StatsOut, **errors(401, 403)}, summary="Statistics and turnaround"
 )
+@requires("applications.stats")
 def stats(
     request: HttpRequest, start: date | None = None, end: date | None = None, service: str | None = None
 ) -> dict[str, Any]:
@@ -848,6 +879,7 @@ def stats(
 @router.get(
     "/track/{code}", auth=None, response={200: TrackOut, **errors(404, 429)}, summary="Track an application"
 )
+@public
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
     """Public. Status, history, where the file is, expected date; the name masked. Rate limited per IP."""
     if rate_limited(request, "track"):
@@ -875,6 +907,7 @@ def track(request: HttpRequest, code: str) -> dict[str, Any]:
     response={200: VerifyOut, **errors(429)},
     summary="Verify an issued document",
 )
+@public
 def verify(request: HttpRequest, number: str, token: str = "") -> dict[str, Any]:
     """Public. `genuine` is true only for a real issued document whose token matches."""
     if rate_limited(request, "verify"):

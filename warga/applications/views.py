@@ -12,8 +12,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -28,6 +26,7 @@ from warga.audit.services import audit_read
 from warga.core.errors import NotAllowed, NotFound, ServiceError
 from warga.core.forms import StyledForm, style_fields
 from warga.core.pagination import paginate
+from warga.core.permissions import public, requires
 from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import Resident
@@ -54,23 +53,14 @@ from .uploads import LimitedUploadHandler, read_limited, request_too_large, too_
 
 
 def officer(*capabilities: str) -> Callable:
-    """Logged in and holding one of the capabilities; service errors become page answers."""
+    """`requires` (core.permissions) for these capabilities, handing the view the actor."""
 
     def decorator(view: Callable) -> Callable:
-        @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = Actor.for_user(request.user)
-            if capabilities and not any(actor.can(c) for c in capabilities):
-                raise PermissionDenied
-            try:
-                return view(request, actor, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404 from exc
-            except NotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
+        def with_actor(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return view(request, request.actor, *args, **kwargs)  # type: ignore[attr-defined]
 
-        return wrapped
+        return requires(*capabilities)(with_actor)
 
     return decorator
 
@@ -322,8 +312,8 @@ def _display_value(field: forms.Field, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@require_POST
 @officer(caps.VIEW)
+@require_POST
 def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
@@ -353,8 +343,8 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
     return redirect("applications:detail", pk)
 
 
-@require_POST
 @officer(caps.SUBMIT)
+@require_POST
 def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The applicant signed the paper form at the counter, in front of this officer."""
     application = get_scoped(Application.objects.all(), actor, pk=pk)
@@ -371,6 +361,7 @@ def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return redirect("applications:detail", pk)
 
 
+@requires("applications.submit")
 @csrf_exempt
 def attach_view(request: HttpRequest, pk: int, requirement: str) -> HttpResponse:
     """Scan station upload. Oversize bodies are refused from the Content-Length header, before
@@ -429,8 +420,8 @@ def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 # --- Batches ----------------------------------------------------------------------------------------
 
 
-@require_POST
 @officer(caps.SEND)
+@require_POST
 def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         batch = services.batch_send_verified(actor=actor)
@@ -446,8 +437,8 @@ def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return redirect("applications:queue")
 
 
-@require_POST
 @officer(caps.ISSUE)
+@require_POST
 def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         batches = services.batch_dispatch_issued(actor=actor)
@@ -467,8 +458,8 @@ def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return redirect("applications:queue")
 
 
-@require_POST
 @officer(caps.HAND_OVER)
+@require_POST
 def batch_receive_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
     try:
         batch = services.batch_receive(actor=actor, batch_id=batch_id)
@@ -776,6 +767,7 @@ def stats_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 # --- Public: online form -------------------------------------------------------------------------------------
 
 
+@public
 def apply_choose_view(request: HttpRequest) -> HttpResponse:
     items = [s for s in selectors.services_active() if Channel.ONLINE in s.channels]
     return render(request, "applications/public_choose.html", {"services": items})
@@ -806,6 +798,7 @@ class OnlineApplicantForm(forms.Form):
         style_fields(self)
 
 
+@public
 @csrf_exempt
 def apply_view(request: HttpRequest, code: str) -> HttpResponse:
     service = selectors.services_active().filter(code=code).first()
@@ -915,6 +908,7 @@ def _online_submit(
     return services.application_lodge_online(application_id=application.pk)
 
 
+@public
 def apply_done_view(request: HttpRequest) -> HttpResponse:
     pk = request.session.get("applications_online")
     app = Application.objects.select_related("service", "office").filter(pk=pk).first() if pk else None
@@ -923,6 +917,7 @@ def apply_done_view(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/public_done.html", {"app": app})
 
 
+@public
 def apply_receipt_view(request: HttpRequest) -> HttpResponse:
     """The online applicant's receipt, for the browser session that submitted it only."""
     pk = request.session.get("applications_online")
@@ -942,6 +937,7 @@ class TrackForm(StyledForm):
     code = forms.CharField(label=gettext_lazy("Tracking code"), max_length=20)
 
 
+@public
 def track_form_view(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -951,6 +947,7 @@ def track_form_view(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/public_track.html", {"form": form})
 
 
+@public
 def track_detail_view(request: HttpRequest, code: str) -> HttpResponse:
     if rate_limited(request, "track"):
         return render(
@@ -989,6 +986,7 @@ def _track_page(
     return render(request, "applications/public_track_detail.html", context, status=status)
 
 
+@public
 @csrf_exempt  # checked below, once the upload limit is in place
 def track_resubmit_view(request: HttpRequest, code: str) -> HttpResponse:
     """An online applicant corrects a returned file: new scans and/or a note, NIK as proof."""
@@ -1043,6 +1041,7 @@ class VerifyForm(StyledForm):
     )
 
 
+@public
 def verify_form_view(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     result = None
@@ -1056,6 +1055,7 @@ def verify_form_view(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/public_verify.html", {"form": form, "result": result}, status=status)
 
 
+@public
 def verify_detail_view(request: HttpRequest, number: str, token: str) -> HttpResponse:
     if rate_limited(request, "verify"):
         return render(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 
 from .selectors import audit_search
@@ -25,7 +25,7 @@ class AuditFilter(StyledForm):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-@login_required
+@requires("audit.view")
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     if not actor.can("audit.view"):

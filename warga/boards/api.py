@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
+from warga.core.permissions import public, requires
 
 from . import services
 from .selectors import announcements_list, board_feed
@@ -76,6 +77,7 @@ class ModerateIn(Schema):
     response={200: FeedOut, **errors(404)},
     summary="What a village board shows now",
 )
+@public
 def feed(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
     return board_feed(desa_code=code)
 
@@ -86,6 +88,7 @@ def feed(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
     summary="Announcements of my area",
 )
 @paginate(PageNumberPagination)
+@requires("boards.announce", "boards.moderate")
 def list_announcements(request: HttpRequest, status: str = ""):  # type: ignore[no-untyped-def]
     return announcements_list(actor=actor_of(request), status=status)
 
@@ -95,6 +98,7 @@ def list_announcements(request: HttpRequest, status: str = ""):  # type: ignore[
     response={201: list[AnnouncementOut], **errors(401, 403, 404)},
     summary="Post to desa boards",
 )
+@requires("boards.announce")
 def create_announcement(request: HttpRequest, payload: AnnouncementIn):  # type: ignore[no-untyped-def]
     created = services.announcement_create(actor=actor_of(request), **payload.dict())
     return Status(201, created)
@@ -105,6 +109,7 @@ def create_announcement(request: HttpRequest, payload: AnnouncementIn):  # type:
     response={200: AnnouncementOut, **errors(401, 403, 404, 409)},
     summary="Approve or reject an announcement",
 )
+@requires("boards.moderate")
 def moderate(request: HttpRequest, announcement_id: int, payload: ModerateIn):  # type: ignore[no-untyped-def]
     return services.announcement_moderate(
         actor=actor_of(request),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from warga.core.errors import NotFound, ServiceError
 from warga.core.pagination import paginate
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor
 from warga.regions.models import RegionLevel
 
@@ -27,7 +27,7 @@ def _actor(request: HttpRequest, capability: str) -> Actor:
     return actor
 
 
-@login_required
+@requires("boards.announce", "boards.moderate")
 def announcement_list_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "boards.announce")
     areas = list(board_areas(actor=actor))
@@ -87,7 +87,7 @@ def announcement_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("boards.moderate")
 @require_POST
 def announcement_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "boards.moderate")
@@ -111,7 +111,7 @@ def announcement_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("boards:list")
 
 
-@login_required
+@requires("boards.announce")
 @require_POST
 def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "boards.announce")
@@ -126,6 +126,7 @@ def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("boards:list")
 
 
+@public
 def board_tv_view(request: HttpRequest, code: str) -> HttpResponse:
     """The full-screen page a village TV shows all day (public, no login)."""
     try:
@@ -137,6 +138,7 @@ def board_tv_view(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+@public
 def board_feed_view(request: HttpRequest, code: str) -> JsonResponse:
     try:
         feed = board_feed(desa_code=code)

@@ -15,6 +15,7 @@ from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.org.models import Unit
 from warga.regions.lookups import CODE_RE
@@ -448,6 +449,7 @@ def _suket(s: Suket) -> SuketOut:
     response={200: CardStatusOut, **errors(*AUTHED)},
     summary="A resident's KTP-el status and dated history",
 )
+@requires("registry.view", also=("cards.view",))
 def resident_status(request: HttpRequest, resident_id: int) -> CardStatusOut:
     actor = _need(request, "cards.view")
     resident = _resident(actor, resident_id)
@@ -484,6 +486,7 @@ def resident_status(request: HttpRequest, resident_id: int) -> CardStatusOut:
     response={201: RecordingOut, **errors(*AUTHED, 409)},
     summary="Record that KTP-el recording took place",
 )
+@requires("cards.record")
 def recording_create(request: HttpRequest, payload: RecordingIn) -> Status:
     actor = _need(request, "cards.record")
     resident = _resident(actor, payload.resident_id)
@@ -514,6 +517,7 @@ def recording_create(request: HttpRequest, payload: RecordingIn) -> Status:
     response={200: CardStatusOut, **errors(*AUTHED, 409)},
     summary="Enter the national centre's outcome (prr, duplicate, enrolment_failed)",
 )
+@requires("cards.status_update")
 def resident_status_update(request: HttpRequest, resident_id: int, payload: StatusIn) -> CardStatusOut:
     actor = _need(request, "cards.status_update")
     resident = _resident(actor, resident_id)
@@ -532,6 +536,7 @@ def resident_status_update(request: HttpRequest, resident_id: int, payload: Stat
     response={201: ImportOut, **errors(*AUTHED)},
     summary="Import a national-system status export (CSV/XLSX: NIK, status, date); all or nothing",
 )
+@requires("cards.status_update")
 def status_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
     actor = _need(request, "cards.status_update")
     if file.size and file.size > svc.MAX_IMPORT_BYTES:
@@ -560,6 +565,7 @@ def status_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
     summary="Per desa: who must hold a KTP-el at a date, and who is not recorded",
 )
 @paginate(PageNumberPagination, page_size=100)
+@requires("cards.view")
 def targets(request: HttpRequest, area: str | None = None, on: date | None = None) -> list[TargetOut]:
     actor = _need(request, "cards.view")
     code = _area(actor, area)
@@ -573,6 +579,7 @@ def targets(request: HttpRequest, area: str | None = None, on: date | None = Non
     response={200: list[BacklogOut], **errors(*AUTHED)},
     summary="Print-ready (PRR) backlog per kecamatan",
 )
+@requires("cards.view")
 def backlog(request: HttpRequest) -> list[BacklogOut]:
     actor = _need(request, "cards.view")
     return [BacklogOut(**row) for row in sel.prr_backlog_per_kecamatan(actor=actor)]
@@ -583,8 +590,9 @@ def backlog(request: HttpRequest) -> list[BacklogOut]:
     response={200: StatisticsOut, **errors(*AUTHED)},
     summary="Coverage per kecamatan, PRR backlog, printing per day, stock and requests",
 )
+@requires("cards.stats")
 def statistics(request: HttpRequest) -> StatisticsOut:
-    actor = _need(request, "cards.view")
+    actor = _need(request, "cards.stats")
     code = _area(actor, None)
     rows = sel.targets_per_kecamatan(sel.targets_per_desa(actor=actor, area_code=code))
     can_stock = actor.can("cards.stock_view")
@@ -613,6 +621,7 @@ def statistics(request: HttpRequest) -> StatisticsOut:
     response={200: list[PublicStockOut], **errors(404)},
     summary="Today's blank stock per office (public)",
 )
+@public
 def stock_public(request: HttpRequest) -> list[PublicStockOut]:
     return [
         PublicStockOut(
@@ -625,6 +634,7 @@ def stock_public(request: HttpRequest) -> list[PublicStockOut]:
 @router.get(
     "/stock", response={200: list[StockOut], **errors(*AUTHED)}, summary="Stock and days of cover per office"
 )
+@requires("cards.stock_view")
 def stock(request: HttpRequest) -> list[StockOut]:
     actor = _need(request, "cards.stock_view")
     return [_stock(line) for line in sel.stock_overview(sel.stock_accounts(actor=actor))]
@@ -632,6 +642,7 @@ def stock(request: HttpRequest) -> list[StockOut]:
 
 @router.get("/stock/entries", response={200: list[EntryOut], **errors(*AUTHED)}, summary="Ledger entries")
 @paginate(PageNumberPagination, page_size=50)
+@requires("cards.stock_view")
 def stock_entries(request: HttpRequest, office_id: int | None = None) -> Any:
     actor = _need(request, "cards.stock_view")
     account = None
@@ -648,6 +659,7 @@ def stock_entries(request: HttpRequest, office_id: int | None = None) -> Any:
     summary="Requests to the ministry: asked vs received",
 )
 @paginate(PageNumberPagination, page_size=50)
+@requires("cards.stock_view")
 def stock_requests(request: HttpRequest) -> Any:
     actor = _need(request, "cards.stock_view")
     return [_request(r) for r in sel.requests_asked_vs_received(actor=actor)]
@@ -656,6 +668,7 @@ def stock_requests(request: HttpRequest) -> Any:
 @router.post(
     "/stock/requests", response={201: RequestOut, **errors(*AUTHED)}, summary="Blanks asked of the ministry"
 )
+@requires("cards.stock_manage")
 def stock_request_create(request: HttpRequest, payload: RequestIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     r = svc.blank_request_create(
@@ -670,6 +683,7 @@ def stock_request_create(request: HttpRequest, payload: RequestIn) -> Status:
 
 
 @router.post("/stock/allocations", response={201: EntryOut, **errors(*AUTHED)}, summary="Blanks received")
+@requires("cards.stock_manage")
 def stock_allocation(request: HttpRequest, payload: AllocationIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     req = None
@@ -694,6 +708,7 @@ def stock_allocation(request: HttpRequest, payload: AllocationIn) -> Status:
     response={201: list[EntryOut], **errors(*AUTHED, 409)},
     summary="Transfer blanks to another office (out and in entries)",
 )
+@requires("cards.stock_manage")
 def stock_transfer(request: HttpRequest, payload: TransferIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     out, into = svc.blank_transfer(
@@ -710,6 +725,7 @@ def stock_transfer(request: HttpRequest, payload: TransferIn) -> Status:
 @router.post(
     "/stock/counts", response={201: EntryOut, **errors(*AUTHED)}, summary="Stock count (difference booked)"
 )
+@requires("cards.stock_manage")
 def stock_count(request: HttpRequest, payload: CountIn) -> Status:
     actor = _need(request, "cards.stock_manage")
     entry = svc.stock_count_record(
@@ -739,6 +755,7 @@ def _rule_set(rule_set_id: int | None) -> PriorityRuleSet:
     response={200: QueuePreviewOut, **errors(*AUTHED)},
     summary="Preview the print queue: places per kecamatan and the ranking with reasons",
 )
+@requires("cards.print")
 def queue_preview(
     request: HttpRequest,
     office_id: int,
@@ -782,6 +799,7 @@ def queue_preview(
 
 
 @router.post("/batches", response={201: BatchOut, **errors(*AUTHED, 409)}, summary="Lock a print batch")
+@requires("cards.print")
 def batch_lock(request: HttpRequest, payload: BatchIn) -> Status:
     actor = _need(request, "cards.print")
     batch = svc.print_batch_lock(
@@ -795,6 +813,7 @@ def batch_lock(request: HttpRequest, payload: BatchIn) -> Status:
 
 @router.get("/batches", response={200: list[BatchOut], **errors(*AUTHED)}, summary="Print batches")
 @paginate(PageNumberPagination, page_size=50)
+@requires("cards.print")
 def batches(request: HttpRequest) -> Any:
     actor = _need(request, "cards.print")
     return [_batch(b) for b in sel.print_batches(actor=actor)]
@@ -806,6 +825,7 @@ def batches(request: HttpRequest) -> Any:
     summary="Places of a batch with their ranking reasons",
 )
 @paginate(PageNumberPagination, page_size=100)
+@requires("cards.print")
 def batch_items(request: HttpRequest, batch_id: int, result: str | None = None) -> Any:
     actor = _need(request, "cards.print")
     batch = get_scoped(PrintBatch.objects.all(), actor, pk=batch_id)
@@ -833,6 +853,7 @@ def batch_items(request: HttpRequest, batch_id: int, result: str | None = None) 
     response={200: ItemOut, **errors(*AUTHED, 409)},
     summary="Record a card as printed (serial) or spoiled (reason); takes one blank",
 )
+@requires("cards.print")
 def item_result(request: HttpRequest, item_id: int, payload: ItemResultIn) -> ItemOut:
     actor = _need(request, "cards.print")
     item = get_scoped(PrintBatchItem.objects.all(), actor, pk=item_id)
@@ -857,6 +878,7 @@ def item_result(request: HttpRequest, item_id: int, payload: ItemResultIn) -> It
     response={200: CloseOut, **errors(*AUTHED, 409)},
     summary="Close a batch; unprinted places go back to the queue",
 )
+@requires("cards.print")
 def batch_close(request: HttpRequest, batch_id: int) -> CloseOut:
     actor = _need(request, "cards.print")
     batch = get_scoped(PrintBatch.objects.all(), actor, pk=batch_id)
@@ -871,6 +893,7 @@ def batch_close(request: HttpRequest, batch_id: int) -> CloseOut:
     response={201: DeliveryOut, **errors(*AUTHED, 409)},
     summary="Send printed cards to a kecamatan office",
 )
+@requires("cards.distribute")
 def delivery_create(request: HttpRequest, payload: DeliveryIn) -> Status:
     actor = _need(request, "cards.distribute")
     if actor.unit is None:
@@ -887,6 +910,7 @@ def delivery_create(request: HttpRequest, payload: DeliveryIn) -> Status:
 
 @router.get("/deliveries", response={200: list[DeliveryOut], **errors(*AUTHED)}, summary="Deliveries")
 @paginate(PageNumberPagination, page_size=50)
+@requires("cards.distribute")
 def deliveries(request: HttpRequest) -> Any:
     actor = _need(request, "cards.distribute")
     return [_delivery(d) for d in sel.deliveries(actor=actor)]
@@ -897,6 +921,7 @@ def deliveries(request: HttpRequest) -> Any:
     response={200: DeliveryOut, **errors(*AUTHED, 409)},
     summary="Confirm a delivery arrived (SMS to the card holders)",
 )
+@requires("cards.distribute")
 def delivery_receive(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     actor = _need(request, "cards.distribute")
     delivery = get_scoped(Delivery.objects.all(), actor, pk=delivery_id)
@@ -909,6 +934,7 @@ def delivery_receive(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     summary="Cards waiting for pick-up (uncollected_days: only those older than that)",
 )
 @paginate(PageNumberPagination, page_size=100)
+@requires("cards.distribute")
 def pickup(request: HttpRequest, uncollected_days: int | None = None) -> Any:
     actor = _need(request, "cards.distribute")
     if uncollected_days is not None and not 0 <= uncollected_days <= 3650:
@@ -935,6 +961,7 @@ def pickup(request: HttpRequest, uncollected_days: int | None = None) -> Any:
     response={201: HandoverOut, **errors(*AUTHED, 409)},
     summary="Hand a card over with proof (closes any SUKET)",
 )
+@requires("cards.distribute")
 def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> Status:
     actor = _need(request, "cards.distribute")
     card = get_scoped(KtpCard.objects.all(), actor, pk=card_id)
@@ -953,6 +980,7 @@ def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> Status:
 
 
 @router.post("/sukets", response={201: SuketOut, **errors(*AUTHED, 409)}, summary="Issue a SUKET")
+@requires("cards.suket")
 def suket_create(request: HttpRequest, payload: SuketIn) -> Status:
     actor = _need(request, "cards.suket")
     suket = svc.suket_issue(
@@ -969,6 +997,7 @@ def suket_create(request: HttpRequest, payload: SuketIn) -> Status:
     response={200: SuketOut, **errors(*AUTHED, 409)},
     summary="Revoke a valid SUKET (reason required); the public check then says it is not valid",
 )
+@requires("cards.suket")
 def suket_revoke(request: HttpRequest, suket_id: int, payload: SuketRevokeIn) -> SuketOut:
     actor = _need(request, "cards.suket")
     suket = get_scoped(Suket.objects.all(), actor, pk=suket_id)
@@ -977,6 +1006,7 @@ def suket_revoke(request: HttpRequest, suket_id: int, payload: SuketRevokeIn) ->
 
 @router.get("/sukets", response={200: list[SuketOut], **errors(*AUTHED)}, summary="SUKET issued")
 @paginate(PageNumberPagination, page_size=50)
+@requires("cards.view")
 def sukets(request: HttpRequest) -> Any:
     actor = _need(request, "cards.view")
     return [_suket(s) for s in sel.sukets(actor=actor)]
@@ -988,6 +1018,7 @@ def sukets(request: HttpRequest) -> Any:
     response={200: SuketVerifyOut, **errors(404)},
     summary="Check a SUKET from its QR code (public, minimal information)",
 )
+@public
 def suket_verify(request: HttpRequest, token: str) -> SuketVerifyOut:
     suket = suket_from_token(token)
     if suket is None:

@@ -1,6 +1,6 @@
 """Who may do what with KTP-el cards. Code checks these names, never roles."""
 
-from warga.core.permissions import Role, grant
+from warga.core.permissions import Role, grant, roles_with
 
 CARDS_VIEW = grant(
     "cards.view",
@@ -10,8 +10,13 @@ CARDS_VIEW = grant(
     Role.PRINTING_OPERATOR,
     Role.DISDUKCAPIL_HEAD,
     Role.OUTREACH_OFFICER,
+    description="See residents' KTP-el status, recording targets and SUKET",
+)
+CARDS_STATS = grant(
+    "cards.stats",
+    *roles_with(CARDS_VIEW),
     Role.REGIONAL_VIEWER,
-    description="See KTP-el status, targets and card statistics",
+    description="See card statistics (counts only): coverage, backlog, printing",
 )
 CARDS_RECORD = grant(
     "cards.record",

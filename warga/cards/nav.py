@@ -15,7 +15,7 @@ from warga.core.scoping import Actor
 SECTION = _("KTP-el")
 
 register(
-    NavItem(_("KTP-el"), "cards:dashboard", "cards.view", icon="person-vcard", section=SECTION, order=300),
+    NavItem(_("KTP-el"), "cards:dashboard", "cards.stats", icon="person-vcard", section=SECTION, order=300),
     NavItem(
         _("Recording targets"), "cards:targets", "cards.view", icon="bullseye", section=SECTION, order=301
     ),

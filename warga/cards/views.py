@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST
 from warga.audit.services import audit_read, audit_record
 from warga.core.errors import NotFound, ServiceError
 from warga.core.pagination import paginate
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
@@ -106,9 +106,9 @@ def _targets_cached(actor: Actor, area: str, on: date) -> list[sel.TargetRow]:
     return rows
 
 
-@login_required
+@requires("cards.stats")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.view")
+    actor = _actor(request, "cards.stats")
     area = actor.area_code or settings.WARGA_REGION_CODE
     desa_rows = _targets_cached(actor, area, timezone.localdate())
     kec_rows = sel.targets_per_kecamatan(desa_rows)
@@ -169,7 +169,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 # --- Resident card status, recording, centre outcomes ----------------------------------------------
 
 
-@login_required
+@requires("registry.view", also=("cards.view",))
 def resident_find_view(request: HttpRequest) -> HttpResponse:
     """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
     actor = _actor(request, "cards.view")
@@ -190,7 +190,7 @@ def _resident(actor: Actor, pk: int) -> Resident:
         raise Http404 from exc
 
 
-@login_required
+@requires("registry.view", also=("cards.view",))
 def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.view")
     resident = _resident(actor, pk)
@@ -220,7 +220,7 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cards/resident.html", context)
 
 
-@login_required
+@requires("cards.record")
 @require_POST
 def record_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.record")
@@ -252,7 +252,7 @@ def _form_errors(form: Any) -> str:
     )
 
 
-@login_required
+@requires("cards.status_update")
 @require_POST
 def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.status_update")
@@ -275,7 +275,7 @@ def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cards:resident", pk=resident.pk)
 
 
-@login_required
+@requires("cards.view")
 def recordings_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.view")
     qs = scoped(RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer"), actor)
@@ -285,7 +285,7 @@ def recordings_view(request: HttpRequest) -> HttpResponse:
 # --- Import ------------------------------------------------------------------------------------------
 
 
-@login_required
+@requires("cards.status_update")
 def import_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.status_update")
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -309,7 +309,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.status_update")
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.status_update")
     try:
@@ -332,7 +332,7 @@ def _area_choices(actor: Actor) -> list[tuple[str, str]]:
     return choices
 
 
-@login_required
+@requires("cards.view")
 def targets_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.view")
     choices = _area_choices(actor)
@@ -365,7 +365,7 @@ def targets_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.export")
 @require_POST
 def targets_export_view(request: HttpRequest) -> HttpResponse:
     """The list of residents to reach in one area, for an outreach team (audited)."""
@@ -444,7 +444,7 @@ def targets_export_view(request: HttpRequest) -> HttpResponse:
 # --- Stock ledger ----------------------------------------------------------------------------------------
 
 
-@login_required
+@requires("cards.stock_view")
 def stock_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.stock_view")
     offices = _offices(actor)
@@ -472,7 +472,7 @@ def stock_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.stock_view")
 def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponse:
     actor = _actor(request, "cards.stock_view")
     account = sel.stock_accounts(actor=actor).filter(office_id=office_id).select_related("office").first()
@@ -506,7 +506,7 @@ def _stock_action(
     return redirect("cards:stock")
 
 
-@login_required
+@requires("cards.stock_manage")
 @require_POST
 def stock_request_view(request: HttpRequest) -> HttpResponse:
     return _stock_action(
@@ -525,7 +525,7 @@ def stock_request_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.stock_manage")
 @require_POST
 def stock_allocation_view(request: HttpRequest) -> HttpResponse:
     return _stock_action(
@@ -545,7 +545,7 @@ def stock_allocation_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.stock_manage")
 @require_POST
 def stock_transfer_view(request: HttpRequest) -> HttpResponse:
     return _stock_action(
@@ -564,7 +564,7 @@ def stock_transfer_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.stock_manage")
 @require_POST
 def stock_count_view(request: HttpRequest) -> HttpResponse:
     return _stock_action(
@@ -582,6 +582,7 @@ def stock_count_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @never_cache
 def stock_public_view(request: HttpRequest) -> HttpResponse:
     """Today's blank stock per office, published without login (no personal data)."""
@@ -593,7 +594,7 @@ def stock_public_view(request: HttpRequest) -> HttpResponse:
 # --- Print queue, rules and batches ----------------------------------------------------------------------
 
 
-@login_required
+@requires("cards.print")
 def queue_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.print")
     offices = _offices(actor)
@@ -637,7 +638,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     return render(request, "cards/queue.html", context)
 
 
-@login_required
+@requires("cards.print")
 @require_POST
 def batch_lock_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.print")
@@ -661,7 +662,7 @@ def batch_lock_view(request: HttpRequest) -> HttpResponse:
     return redirect("cards:batch", pk=batch.pk)
 
 
-@login_required
+@requires("cards.rules")
 def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     actor = _actor(request, "cards.rules")
     rule_set = get_object_or_404(PriorityRuleSet, pk=pk) if pk else None
@@ -699,7 +700,7 @@ def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.print")
 def batches_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.print")
     return render(
@@ -707,7 +708,7 @@ def batches_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.print")
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.print")
     batch = sel.print_batches(actor=actor).filter(pk=pk).first()
@@ -742,7 +743,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.print")
 @require_POST
 def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.print")
@@ -773,7 +774,7 @@ def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("cards:batch", args=[item.batch_id]) + f"?page={request.POST.get('page', 1)}")
 
 
-@login_required
+@requires("cards.print")
 @require_POST
 def batch_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.print")
@@ -800,7 +801,7 @@ def _uncollected_days(request: HttpRequest) -> int:
     return max(1, min(days, 3650))
 
 
-@login_required
+@requires("cards.distribute")
 def distribution_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.distribute")
     to_send = (
@@ -833,7 +834,7 @@ def distribution_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("cards.distribute")
 @require_POST
 def send_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.distribute")
@@ -854,7 +855,7 @@ def send_view(request: HttpRequest) -> HttpResponse:
     return redirect("cards:distribution")
 
 
-@login_required
+@requires("cards.distribute")
 @require_POST
 def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.distribute")
@@ -866,7 +867,7 @@ def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cards:distribution")
 
 
-@login_required
+@requires("cards.distribute")
 def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.distribute")
     card = (
@@ -897,7 +898,7 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- SUKET ------------------------------------------------------------------------------------------------
 
 
-@login_required
+@requires("cards.suket")
 @require_POST
 def suket_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.suket")
@@ -919,7 +920,7 @@ def suket_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cards:resident", pk=resident.pk)
 
 
-@login_required
+@requires("cards.suket", "cards.view")
 def sukets_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "cards.view")
     qs = sel.sukets(actor=actor)
@@ -943,7 +944,7 @@ def _with_effective(sukets: Any) -> list[Suket]:
     return rows
 
 
-@login_required
+@requires("cards.suket")
 @require_POST
 def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a SUKET with a reason; back to the resident's page or the SUKET list."""
@@ -965,7 +966,7 @@ def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cards:sukets")
 
 
-@login_required
+@requires("registry.view", also=("cards.view",))
 def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.view")
     suket = scoped(Suket.objects.select_related("resident__desa", "office"), actor).filter(pk=pk).first()
@@ -979,6 +980,7 @@ def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@public
 @never_cache
 def suket_verify_view(request: HttpRequest, token: str) -> HttpResponse:
     """Public: is this SUKET genuine and valid? Shows the minimum (masked name, dates, status)."""

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -9,18 +8,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from warga.core.permissions import login_only, public
+
 from .find import find
 from .home import panels_for
 from .scoping import Actor
 
 
-@login_required
+@login_only
 def home_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     return render(request, "core/home.html", {"panels": panels_for(request, actor)})
 
 
-@login_required
+@login_only
 @require_POST
 def find_view(request: HttpRequest) -> HttpResponse:
     """The menu's search box: a record by its number, or the register's name search."""
@@ -33,6 +34,7 @@ def find_view(request: HttpRequest) -> HttpResponse:
     return redirect(found.url)
 
 
+@public
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
     """Public liveness/readiness: database and task queue reachable. Reveals nothing else."""

@@ -9,6 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read
 from warga.core.api_schema import errors
+from warga.core.permissions import requires
 
 from .models import CandidateStatus, DuplicateCandidate
 from .selectors import candidate_get, queue
@@ -112,6 +113,7 @@ def _detail(request: HttpRequest, c: DuplicateCandidate) -> dict:
 
 @router.get("", response={200: list[CandidateListOut], **errors(401, 403)}, summary="Duplicate review queue")
 @paginate(PageNumberPagination)
+@requires("registry.dedupe")
 def list_candidates(request: HttpRequest, status: CandidateStatus = CandidateStatus.OPEN):
     """Pairs in the caller's area, best score first. Names are left out: open a pair to see them."""
     return [_list_out(c) for c in queue(actor=actor_of(request), status=status)]
@@ -120,6 +122,7 @@ def list_candidates(request: HttpRequest, status: CandidateStatus = CandidateSta
 @router.get(
     "/{candidate_id}", response={200: CandidateOut, **errors(401, 403, 404)}, summary="One candidate pair"
 )
+@requires("registry.dedupe")
 def get_candidate(request: HttpRequest, candidate_id: int):
     return _detail(request, candidate_get(actor=actor_of(request), pk=candidate_id))
 
@@ -129,6 +132,7 @@ def get_candidate(request: HttpRequest, candidate_id: int):
     response={200: CandidateOut, **errors(401, 403, 404, 409)},
     summary="Same person: merge, keeping one NIK",
 )
+@requires("registry.dedupe")
 def confirm_candidate(request: HttpRequest, candidate_id: int, payload: ConfirmIn):
     actor = actor_of(request)
     candidate = candidate_get(actor=actor, pk=candidate_id)
@@ -141,6 +145,7 @@ def confirm_candidate(request: HttpRequest, candidate_id: int, payload: ConfirmI
     response={200: CandidateOut, **errors(401, 403, 404, 409)},
     summary="Not the same person: never proposed again",
 )
+@requires("registry.dedupe")
 def reject_candidate(request: HttpRequest, candidate_id: int, payload: RejectIn):
     actor = actor_of(request)
     candidate = candidate_get(actor=actor, pk=candidate_id)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from warga.audit.services import audit_read
 from warga.core.errors import NotFound, ServiceError
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 
 from .forms import ConfirmForm, RejectForm
@@ -55,7 +55,7 @@ def _value(resident, field: str) -> str:  # type: ignore[no-untyped-def]
     return getattr(resident, field) or "—"
 
 
-@login_required
+@requires("registry.dedupe")
 def queue_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     status = request.GET.get("status", CandidateStatus.OPEN)
@@ -67,7 +67,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("registry.dedupe")
 @require_http_methods(["GET", "POST"])
 def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -111,7 +111,7 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dedupe/candidate.html", context)
 
 
-@login_required
+@requires("registry.dedupe")
 @require_POST
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from warga.core.errors import NotAllowed, NotFound, ServiceError
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 
 from . import export as exporting
@@ -25,7 +25,7 @@ def _actor(request: HttpRequest, capability: str) -> Actor:
     return actor
 
 
-@login_required
+@requires("registry.import")
 @require_http_methods(["GET", "POST"])
 def upload_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, IMPORT_CAPABILITY)
@@ -56,7 +56,7 @@ def _batch(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
         raise Http404 from None
 
 
-@login_required
+@requires("registry.import")
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     context = {"batch": batch, "issues": batch.issues.all()[:50]}
@@ -65,7 +65,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/batch.html", context)
 
 
-@login_required
+@requires("registry.import")
 def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = _batch(request, pk)
     response = StreamingHttpResponse(issues_csv(batch), content_type="text/csv; charset=utf-8")
@@ -73,7 +73,7 @@ def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     return response
 
 
-@login_required
+@requires("registry.import")
 def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
     _actor(request, IMPORT_CAPABILITY)
     if file_format == "csv":
@@ -90,7 +90,7 @@ def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
     raise Http404
 
 
-@login_required
+@requires("registry.export")
 @require_http_methods(["GET", "POST"])
 def export_view(request: HttpRequest) -> HttpResponseBase:
     """Filters come by POST, so nothing about the people asked for lands in a URL."""

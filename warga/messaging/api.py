@@ -16,6 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput
+from warga.core.permissions import public, requires
 from warga.core.proxies import client_address_of
 
 from . import callbacks, selectors, services
@@ -52,6 +53,7 @@ class DlrOut(Schema):
     response={200: DlrOut, **errors(403, 404)},
     summary="Delivery report from Kannel (dlr-url)",
 )
+@public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
 def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Served by `warga.messaging.callbacks.KannelCallbackApp` under gunicorn (same checks, same
     service, same answers), and here for POST and for servers without the wrapper."""
@@ -68,6 +70,7 @@ def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     response={200: None, **errors(403)},
     summary="Incoming SMS from Kannel (sms-service get-url)",
 )
+@public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
 def kannel_incoming(request: HttpRequest):  # type: ignore[no-untyped-def]
     _check_callback(request)
     sender = _param(request, "from")
@@ -174,6 +177,7 @@ def _detail(broadcast: Any) -> Any:
     "/broadcasts", response={200: list[BroadcastOut], **errors(401, 403)}, summary="Broadcasts of my area"
 )
 @paginate(PageNumberPagination)
+@requires("sms.stats")
 def list_broadcasts(request: HttpRequest, status: str = "", kind: str = ""):  # type: ignore[no-untyped-def]
     return selectors.broadcasts_list(actor=actor_of(request), status=status, kind=kind)
 
@@ -183,6 +187,7 @@ def list_broadcasts(request: HttpRequest, status: str = "", kind: str = ""):  # 
     response={200: PreviewOut, **errors(401, 403, 404)},
     summary="Recipients, SMS parts and cost of a broadcast (nothing saved)",
 )
+@requires("sms.broadcast_create")
 def preview_broadcast(request: HttpRequest, payload: PreviewIn):  # type: ignore[no-untyped-def]
     return broadcast_preview(
         actor=actor_of(request),
@@ -197,6 +202,7 @@ def preview_broadcast(request: HttpRequest, payload: PreviewIn):  # type: ignore
     response={201: BroadcastDetailOut, **errors(401, 403, 404)},
     summary="Compose a broadcast (waits for a supervisor's approval)",
 )
+@requires("sms.broadcast_create")
 def create_broadcast(request: HttpRequest, payload: BroadcastIn):  # type: ignore[no-untyped-def]
     broadcast = services.broadcast_create(
         actor=actor_of(request),
@@ -214,6 +220,7 @@ def create_broadcast(request: HttpRequest, payload: BroadcastIn):  # type: ignor
     response={200: BroadcastDetailOut, **errors(401, 403, 404)},
     summary="A broadcast with its delivery statistics",
 )
+@requires("sms.stats")
 def get_broadcast(request: HttpRequest, broadcast_id: int):  # type: ignore[no-untyped-def]
     return _detail(selectors.broadcast_get(actor=actor_of(request), broadcast_id=broadcast_id))
 
@@ -223,6 +230,7 @@ def get_broadcast(request: HttpRequest, broadcast_id: int):  # type: ignore[no-u
     response={200: BroadcastDetailOut, **errors(401, 403, 404, 409)},
     summary="Approve a broadcast (not one's own)",
 )
+@requires("sms.broadcast_approve")
 def approve_broadcast(request: HttpRequest, broadcast_id: int):  # type: ignore[no-untyped-def]
     actor = actor_of(request)
     services.broadcast_approve(actor=actor, broadcast_id=broadcast_id)
@@ -234,6 +242,7 @@ def approve_broadcast(request: HttpRequest, broadcast_id: int):  # type: ignore[
     response={200: BroadcastDetailOut, **errors(401, 403, 404, 409)},
     summary="Refuse a broadcast, with the reason",
 )
+@requires("sms.broadcast_approve")
 def reject_broadcast(request: HttpRequest, broadcast_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
     return _detail(
         services.broadcast_reject(actor=actor_of(request), broadcast_id=broadcast_id, reason=payload.reason)
@@ -245,6 +254,7 @@ def reject_broadcast(request: HttpRequest, broadcast_id: int, payload: ReasonIn)
     response={200: BroadcastDetailOut, **errors(401, 403, 404, 409)},
     summary="Stop a broadcast; unsent messages are cancelled",
 )
+@requires("sms.broadcast_create", "sms.broadcast_approve")
 def cancel_broadcast(request: HttpRequest, broadcast_id: int):  # type: ignore[no-untyped-def]
     return _detail(services.broadcast_cancel(actor=actor_of(request), broadcast_id=broadcast_id))
 
@@ -265,6 +275,7 @@ class DayOut(Schema):
 @router.get(
     "/stats/daily", response={200: list[DayOut], **errors(401, 403)}, summary="SMS per day and status"
 )
+@requires("sms.stats")
 def stats_daily(request: HttpRequest, days: int = 30):  # type: ignore[no-untyped-def]
     return selectors.daily_stats(actor=actor_of(request), days=days)
 
@@ -295,6 +306,7 @@ class InvitationOut(Schema):
     "/invitations", response={200: list[InvitationOut], **errors(401, 403)}, summary="Invitations of my desa"
 )
 @paginate(PageNumberPagination)
+@requires("sms.invitations_moderate")
 def list_invitations(request: HttpRequest, status: str = ""):  # type: ignore[no-untyped-def]
     return selectors.invitations_list(actor=actor_of(request), status=status)
 
@@ -304,6 +316,7 @@ def list_invitations(request: HttpRequest, status: str = ""):  # type: ignore[no
     response={200: InvitationOut, **errors(401, 403, 404, 409)},
     summary="Approve and send a resident's invitation",
 )
+@requires("sms.invitations_moderate")
 def approve_invitation(request: HttpRequest, invitation_id: int):  # type: ignore[no-untyped-def]
     return services.invitation_approve(actor=actor_of(request), invitation_id=invitation_id)
 
@@ -313,6 +326,7 @@ def approve_invitation(request: HttpRequest, invitation_id: int):  # type: ignor
     response={200: InvitationOut, **errors(401, 403, 404, 409)},
     summary="Refuse a resident's invitation, with the reason",
 )
+@requires("sms.invitations_moderate")
 def refuse_invitation(request: HttpRequest, invitation_id: int, payload: ReasonIn):  # type: ignore[no-untyped-def]
     return services.invitation_refuse(
         actor=actor_of(request), invitation_id=invitation_id, reason=payload.reason

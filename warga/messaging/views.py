@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotFound, ServiceError
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 
@@ -32,7 +32,7 @@ def _actor(request: HttpRequest, capability: str) -> Actor:
     return actor
 
 
-@login_required
+@requires("sms.simulator")
 def simulator_view(request: HttpRequest) -> HttpResponse:
     """What each phone would have received, on the embedded set-up with the development gateway,
     and a phone of one's own: an SMS typed here takes the path a real incoming SMS takes."""
@@ -90,7 +90,7 @@ def _areas(actor: Actor) -> list[tuple[str, str]]:
     return [(r.code, ("— " if r.level == RegionLevel.DESA else "") + r.display_name) for r in regions]
 
 
-@login_required
+@requires("sms.broadcast_create", "sms.stats")
 def broadcast_list_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "sms.stats")
     status = request.GET.get("status", "")
@@ -109,7 +109,7 @@ def broadcast_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("sms.broadcast_create")
 def broadcast_create_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "sms.broadcast_create")
     form = BroadcastForm(request.POST or None, areas=_areas(actor))
@@ -149,7 +149,7 @@ def _broadcast_or_404(actor: Actor, pk: int) -> Any:
         raise Http404 from exc
 
 
-@login_required
+@requires("sms.stats", "sms.broadcast_create", "sms.broadcast_approve")
 def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "sms.stats")
     broadcast = _broadcast_or_404(actor, pk)
@@ -165,7 +165,7 @@ def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/broadcast_detail.html", context)
 
 
-@login_required
+@requires("sms.broadcast_create", "sms.broadcast_approve")
 @require_POST
 def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = Actor.for_user(request.user)
@@ -192,7 +192,7 @@ def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpRes
     return redirect("messaging:broadcast_detail", pk=pk)
 
 
-@login_required
+@requires("sms.stats")
 def stats_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "sms.stats")
     try:
@@ -210,7 +210,7 @@ def stats_view(request: HttpRequest) -> HttpResponse:
 # --- invitations -----------------------------------------------------------------------------
 
 
-@login_required
+@requires("sms.invitations_moderate")
 def invitation_list_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "sms.invitations_moderate")
     form = InvitationForm(request.POST or None)
@@ -263,7 +263,7 @@ def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
     )
 
 
-@login_required
+@requires("sms.invitations_moderate")
 @require_POST
 def invitation_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _actor(request, "sms.invitations_moderate")

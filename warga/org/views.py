@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from warga.core.errors import ServiceError
 from warga.core.forms import StyledModelForm
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 
 from .models import Unit, UnitKind
@@ -23,7 +23,7 @@ class UnitForm(StyledModelForm):
         fields = list(UNIT_EDITABLE)
 
 
-@login_required
+@requires("org.units.view")
 def unit_list_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     if not actor.can("org.units.view"):
@@ -42,7 +42,7 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("org.units.manage")
 def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     actor = Actor.for_user(request.user)
     if not actor.can("org.units.manage"):

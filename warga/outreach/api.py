@@ -21,6 +21,7 @@ from warga.accounts.auth import actor_of
 from warga.accounts.services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
+from warga.core.permissions import requires
 from warga.core.scoping import Actor, get_scoped
 
 from . import review, selectors, services, sync
@@ -245,6 +246,7 @@ def _upload_out(upload: PhotoUpload) -> dict[str, Any]:
 
 # --- Registration (browser session of the logged-in officer) -----------------------------------
 @router.post("/devices", response={200: DeviceRegisteredOut, **errors(401, 403)})
+@requires("outreach.field")
 def device_register(request: HttpRequest, payload: DeviceRegisterIn) -> dict[str, Any]:
     """Register this phone to the logged-in officer; the token is shown once and kept on the phone."""
     device, token = services.device_register(actor=actor_of(request), label=payload.label)
@@ -259,6 +261,7 @@ def device_register(request: HttpRequest, payload: DeviceRegisterIn) -> dict[str
 
 @router.get("/devices", response={200: list[DeviceOut], **errors(401, 403)})
 @paginate(PageNumberPagination)
+@requires("outreach.devices")
 def devices_list(request: HttpRequest) -> Any:
     """Field devices of the officers in one's area (supervisors and administrators)."""
     actor = actor_of(request)
@@ -267,6 +270,7 @@ def devices_list(request: HttpRequest) -> Any:
 
 
 @router.post("/devices/{device_pk}/revoke", response={200: DeviceOut, **errors(401, 403, 404, 409)})
+@requires("outreach.devices")
 def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(OUTREACH_DEVICES)
@@ -277,6 +281,7 @@ def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
 
 @router.get("/review", response={200: list[QuarantinedOut], **errors(401, 403)})
 @paginate(PageNumberPagination)
+@requires(OUTREACH_REVIEW)
 def review_list(request: HttpRequest, pending: bool = True) -> Any:
     """Records revoked phones handed over, in one's area (pending ones unless `pending=false`)."""
     actor = actor_of(request)
@@ -285,6 +290,7 @@ def review_list(request: HttpRequest, pending: bool = True) -> Any:
 
 
 @router.post("/review/{record_pk}/accept", response={200: QuarantinedOut, **errors(401, 403, 404, 409)})
+@requires(OUTREACH_REVIEW)
 def review_accept(request: HttpRequest, record_pk: int) -> dict[str, Any]:
     """Apply a held record through the normal sync path (409 with the reason when it cannot be)."""
     held = review.quarantined_accept(actor=actor_of(request), record_id=record_pk)
@@ -292,6 +298,7 @@ def review_accept(request: HttpRequest, record_pk: int) -> dict[str, Any]:
 
 
 @router.post("/review/{record_pk}/reject", response={200: QuarantinedOut, **errors(401, 403, 404, 409)})
+@requires(OUTREACH_REVIEW)
 def review_reject(request: HttpRequest, record_pk: int, payload: RejectIn) -> dict[str, Any]:
     held = review.quarantined_reject(actor=actor_of(request), record_id=record_pk, reason=payload.reason)
     return _quarantined_out(held)
@@ -299,6 +306,7 @@ def review_reject(request: HttpRequest, record_pk: int, payload: RejectIn) -> di
 
 @router.get("/events", response={200: list[EventOut], **errors(401, 403)})
 @paginate(PageNumberPagination)
+@requires("outreach.view")
 def events_list(request: HttpRequest) -> Any:
     actor = actor_of(request)
     actor.require(OUTREACH_VIEW)
@@ -306,15 +314,17 @@ def events_list(request: HttpRequest) -> Any:
 
 
 @router.get("/results/teams", response={200: list[TeamResultOut], **errors(401, 403)})
+@requires("outreach.stats")
 def team_results(request: HttpRequest) -> list[dict[str, Any]]:
     """Served versus targeted per team, over the events in one's area."""
     actor = actor_of(request)
-    actor.require(OUTREACH_VIEW)
+    actor.require("outreach.stats")
     return selectors.results_by_team(actor=actor)
 
 
 # --- The field app (device token) --------------------------------------------------------------
 @router.get("/device", auth=DEVICE_AUTH, response={200: DeviceStatusOut, **errors(401, 403)})
+@requires("outreach.field")
 def device_status(request: HttpRequest, queue: int | None = None) -> dict[str, Any]:
     """Who this phone belongs to, and the outreach days its officer can download. `queue`: how
     many records wait on the phone (kept for whoever considers revoking it)."""
@@ -337,6 +347,7 @@ def device_status(request: HttpRequest, queue: int | None = None) -> dict[str, A
 
 
 @router.post("/device/wiped", auth=DEVICE_AUTH, response={200: dict[str, bool], **errors(401)})
+@requires("outreach.field")
 def device_wiped(request: HttpRequest) -> dict[str, bool]:
     """The app confirms it wiped its data after being told the device was revoked."""
     device = _device(request)
@@ -350,6 +361,7 @@ def device_wiped(request: HttpRequest) -> dict[str, bool]:
     auth=DEVICE_AUTH,
     response={200: dict[str, Any], **errors(401, 403, 404, 409)},
 )
+@requires("outreach.field")
 def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResponse:
     """An event's residents, targets and reference lists for offline work (gzip JSON)."""
     device = _device(request)
@@ -364,6 +376,7 @@ def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResp
 
 
 @router.post("/sync", auth=DEVICE_AUTH, response={200: SyncOut, **errors(401, 403, 404, 409, 410)})
+@requires("outreach.field")
 def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
     """Upload a batch of captured records; every record gets its own answer. A revoked phone that
     has not wiped yet gets 200 with `revoked = true`: records signed before the revocation are
@@ -380,6 +393,7 @@ def sync_records(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
 
 
 @router.post("/uploads", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 409)})
+@requires("outreach.field")
 def upload_start(request: HttpRequest, payload: UploadIn) -> dict[str, Any]:
     """Open a resumable photo upload (or get the one already open: `received` says where to go on)."""
     upload = sync.upload_start(
@@ -389,11 +403,13 @@ def upload_start(request: HttpRequest, payload: UploadIn) -> dict[str, Any]:
 
 
 @router.get("/uploads/{upload_id}", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 404)})
+@requires("outreach.field")
 def upload_status(request: HttpRequest, upload_id: str) -> dict[str, Any]:
     return _upload_out(sync.upload_get(device=_device(request), upload_id=upload_id))
 
 
 @router.put("/uploads/{upload_id}", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 404, 409)})
+@requires("outreach.field")
 def upload_chunk(request: HttpRequest, upload_id: str, offset: int) -> dict[str, Any]:
     """Append the request body (raw bytes) at `offset`. A wrong offset answers 409 with the
     server's `details.received`; the last chunk triggers the checksum and image checks."""

@@ -1,7 +1,7 @@
 """What outreach checks. Field officers also need the capabilities of the services their records go
 through (cards recording, applications, register corrections, reports), declared by those apps."""
 
-from warga.core.permissions import Role, grant
+from warga.core.permissions import Role, grant, roles_with
 
 OUTREACH_VIEW = grant(
     "outreach.view",
@@ -11,9 +11,14 @@ OUTREACH_VIEW = grant(
     Role.DISDUKCAPIL_VERIFIER,
     Role.DISDUKCAPIL_HEAD,
     Role.OUTREACH_OFFICER,
-    Role.REGIONAL_VIEWER,
     Role.SYSTEM_ADMIN,
     description="See outreach teams, events, targets and results",
+)
+OUTREACH_STATS = grant(
+    "outreach.stats",
+    *roles_with(OUTREACH_VIEW),
+    Role.REGIONAL_VIEWER,
+    description="See outreach results per team and event (counts only)",
 )
 OUTREACH_PLAN = grant(
     "outreach.plan",

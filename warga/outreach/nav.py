@@ -2,7 +2,14 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.nav import NavItem, register
 
-from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_REVIEW, OUTREACH_VIEW
+from .capabilities import (
+    OUTREACH_DEVICES,
+    OUTREACH_FIELD,
+    OUTREACH_PLAN,
+    OUTREACH_REVIEW,
+    OUTREACH_STATS,
+    OUTREACH_VIEW,
+)
 
 register(
     NavItem(_("Outreach"), "outreach:events", OUTREACH_VIEW, icon="truck", section=_("Outreach"), order=400),
@@ -38,5 +45,13 @@ register(
         icon="signpost-split",
         section=_("Outreach"),
         order=405,
+    ),
+    NavItem(
+        _("Outreach results"),
+        "outreach:results",
+        OUTREACH_STATS,
+        icon="bar-chart",
+        section=_("Outreach"),
+        order=406,
     ),
 )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache, wraps
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
 from warga.core.errors import NotFound, ServiceError
+from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
@@ -37,31 +36,12 @@ from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
 from .planner import plan_outreach
 
 
-def _needs(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = Actor.for_user(request.user)
-            if not actor.can(capability):
-                raise PermissionDenied
-            request.actor = actor  # type: ignore[attr-defined]
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-
-        return wrapped
-
-    return decorator
-
-
 def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
 
 
 # --- Events ------------------------------------------------------------------------------------
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 def events_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     status = request.GET.get("status", "")
@@ -86,7 +66,7 @@ def events_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def event_create_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -111,7 +91,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/event_form.html", {"form": form})
 
 
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 def event_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     event = get_scoped(selectors.events_with_counts(actor=actor), actor, pk=pk)
@@ -159,7 +139,7 @@ def _default_announcement(event: OutreachEvent) -> str:
     }
 
 
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_POST
 def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _actor(request)
@@ -196,7 +176,7 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 # --- Teams -------------------------------------------------------------------------------------
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 @require_http_methods(["GET", "POST"])
 def teams_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -227,7 +207,7 @@ def teams_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- Planner and results -----------------------------------------------------------------------
-@_needs(OUTREACH_PLAN)
+@requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def planner_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -272,7 +252,7 @@ def planner_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_VIEW)
+@requires("outreach.stats")
 def results_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     events = selectors.events_with_counts(actor=actor).exclude(status=EventStatus.CANCELLED)
@@ -280,12 +260,16 @@ def results_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "outreach/results.html",
-        {"teams": selectors.results_by_team(actor=actor), "page": page},
+        {
+            "teams": selectors.results_by_team(actor=actor),
+            "page": page,
+            "counts_only": not actor.can(OUTREACH_VIEW),  # the regional head: no event pages
+        },
     )
 
 
 # --- Devices -----------------------------------------------------------------------------------
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 def devices_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     page = Paginator(selectors.devices_visible(actor=actor), 25).get_page(request.GET.get("page"))
@@ -299,7 +283,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 @require_http_methods(["GET", "POST"])
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoking asks first, showing the phone's last contact and the records it said it held."""
@@ -322,7 +306,7 @@ def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Review of what revoked phones handed over -----------------------------------------------------
-@_needs(OUTREACH_REVIEW)
+@requires(OUTREACH_REVIEW)
 @require_http_methods(["GET", "POST"])
 def review_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -357,7 +341,7 @@ def review_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs(OUTREACH_VIEW)
+@requires(OUTREACH_VIEW)
 @require_http_methods(["GET", "POST"])
 def moved_notices_view(request: HttpRequest) -> HttpResponse:
     """Field records applied to residents who now live here (moved after the list was downloaded)."""
@@ -374,7 +358,7 @@ def moved_notices_view(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/moved.html", {"notices": notices})
 
 
-@_needs(OUTREACH_DEVICES)
+@requires(OUTREACH_DEVICES)
 @require_POST
 def assignment_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -425,6 +409,7 @@ def _shell_html(request: HttpRequest) -> str:
     return render_to_string("outreach/app.html", {"strings": _app_strings()}, request=request)
 
 
+@public
 def app_view(request: HttpRequest) -> HttpResponse:
     """The field app's single page. It holds no personal data: the service worker caches it."""
     get_token(request)  # the app reads the CSRF cookie to register the phone
@@ -433,6 +418,7 @@ def app_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def manifest_view(request: HttpRequest) -> JsonResponse:
     data = {
         "name": _("Warga Jemput Bola"),
@@ -476,6 +462,7 @@ def precache_entries(request: HttpRequest) -> list[dict[str, str | None]]:
     return entries
 
 
+@public
 def service_worker_view(request: HttpRequest) -> HttpResponse:
     prefix = settings.STATIC_URL.rstrip("/") + "/vendor/workbox/"
     body = render_to_string(

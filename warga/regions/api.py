@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from warga.core.api_schema import errors
 from warga.core.errors import NotFound
+from warga.core.permissions import public
 
 from .models import Region
 from .selectors import region_children, region_get
@@ -53,6 +54,7 @@ def _get(code: str) -> Region:
 
 
 @router.get("/{code}", auth=None, response={200: RegionOut, **errors(404)}, summary="A region by code")
+@public
 def region_detail(request: HttpRequest, code: str) -> RegionOut:
     """Code with or without dots: `32.14.01` or `321401`. Public."""
     return _out(_get(code))
@@ -62,6 +64,7 @@ def region_detail(request: HttpRequest, code: str) -> RegionOut:
     "/{code}/children", auth=None, response={200: list[RegionOut], **errors(404)}, summary="Child regions"
 )
 @paginate(PageNumberPagination, page_size=100)
+@public
 def region_children_list(request: HttpRequest, code: str) -> list[RegionOut]:
     region = _get(code)
     children = region_children(region).select_related("parent").annotate(n_children=Count("children"))

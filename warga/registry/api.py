@@ -20,6 +20,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.middleware import client_ip
+from warga.core.permissions import public, requires
 from warga.core.ratelimit import over_limit
 from warga.regions.models import Region
 from warga.regions.selectors import kecamatan_lookup
@@ -474,6 +475,7 @@ def _rate_limit(request: HttpRequest) -> None:
     response={200: NikCheckOut, **errors(429)},
     summary="Check the structure of a NIK (public)",
 )
+@public
 def nik_check(request: HttpRequest, payload: NikIn) -> NikCheckOut:
     """Checks the 16 digits, the kecamatan code, the coded birth date and the serial.
 
@@ -504,6 +506,7 @@ def nik_check(request: HttpRequest, payload: NikIn) -> NikCheckOut:
 @router.get(
     "/residents/{int:resident_id}", response={200: ResidentOut, **errors(401, 403, 404)}, summary="A resident"
 )
+@requires("registry.view")
 def resident_detail(request: HttpRequest, resident_id: int) -> ResidentOut:
     """Reading a record is audit-logged."""
     return _resident(_opened(request, resident_id))
@@ -512,6 +515,7 @@ def resident_detail(request: HttpRequest, resident_id: int) -> ResidentOut:
 @router.post(
     "/residents/lookup", response={200: ResidentOut, **errors(401, 403, 404)}, summary="A resident by NIK"
 )
+@requires("registry.view")
 def resident_lookup(request: HttpRequest, payload: NikIn) -> ResidentOut:
     """The NIK goes in the body so it does not end up in access logs."""
     return _resident(selectors.resident_open(actor=actor_of(request), nik=payload.nik))
@@ -521,6 +525,7 @@ def resident_lookup(request: HttpRequest, payload: NikIn) -> ResidentOut:
     "/residents/search", response={200: list[ResidentHit], **errors(401, 403)}, summary="Search residents"
 )
 @paginate(PageNumberPagination)
+@requires("registry.view")
 def resident_search(request: HttpRequest, payload: SearchIn) -> list[ResidentHit]:
     """By name (spelling variants included, best match first), NIK or KK number, with filters."""
     found = selectors.resident_search(
@@ -541,6 +546,7 @@ def resident_search(request: HttpRequest, payload: SearchIn) -> list[ResidentHit
 @router.post(
     "/residents", response={201: ResidentOut, **errors(401, 403, 404, 409)}, summary="Add a resident"
 )
+@requires("registry.edit")
 def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> Status[ResidentOut]:
     data = payload.model_dump(exclude={"family_id", "relationship", "reason"})
     family = Family(pk=payload.family_id) if payload.family_id else None
@@ -559,6 +565,7 @@ def resident_create(request: HttpRequest, payload: ResidentCreateIn) -> Status[R
     response={201: ResidentOut, **errors(401, 403, 404, 409)},
     summary="Enter a resident missing from the register",
 )
+@requires("registry.edit")
 def resident_entry(request: HttpRequest, payload: ResidentEntryIn) -> Status[ResidentOut]:
     """Biodata entry outside a life event: into the KK `family_id` with a relationship, or as head
     of a new KK whose number is issued now. The reason is required and kept in the history."""
@@ -578,6 +585,7 @@ def resident_entry(request: HttpRequest, payload: ResidentEntryIn) -> Status[Res
     response={200: ResidentOut, **errors(401, 403, 404, 409)},
     summary="Correct a resident's data",
 )
+@requires("registry.correct")
 def resident_correct(request: HttpRequest, resident_id: int, payload: CorrectIn) -> ResidentOut:
     """Send `expected_version` from the record you read: 409 if someone changed it since."""
     resident = services.resident_correct(
@@ -596,6 +604,7 @@ def resident_correct(request: HttpRequest, resident_id: int, payload: CorrectIn)
     summary="A resident's change history",
 )
 @paginate(PageNumberPagination)
+@requires("registry.view")
 def resident_history(request: HttpRequest, resident_id: int) -> list[ChangeOut]:
     resident = _opened(request, resident_id)
     return [
@@ -617,6 +626,7 @@ def resident_history(request: HttpRequest, resident_id: int) -> list[ChangeOut]:
     summary="A resident's life events",
 )
 @paginate(PageNumberPagination)
+@requires("registry.view")
 def resident_events(request: HttpRequest, resident_id: int) -> list[EventOut]:
     resident = _opened(request, resident_id)
     return [_event(e) for e in selectors.resident_events(actor=actor_of(request), resident=resident)]
@@ -628,6 +638,7 @@ def resident_events(request: HttpRequest, resident_id: int) -> list[EventOut]:
     summary="A resident's phone numbers",
 )
 @paginate(PageNumberPagination)
+@requires("registry.view")
 def resident_phones(request: HttpRequest, resident_id: int) -> list[PhoneOut]:
     resident = _opened(request, resident_id)
     return [_phone(p) for p in selectors.resident_phones(actor=actor_of(request), resident=resident)]
@@ -638,6 +649,7 @@ def resident_phones(request: HttpRequest, resident_id: int) -> list[PhoneOut]:
     response={201: PhoneOut, **errors(401, 403, 404, 409)},
     summary="Add a phone number (sends a code by SMS)",
 )
+@requires("registry.phones")
 def phone_add(request: HttpRequest, resident_id: int, payload: PhoneIn) -> Status[PhoneOut]:
     phone = services.phone_add(
         actor=actor_of(request),
@@ -654,6 +666,7 @@ def phone_add(request: HttpRequest, resident_id: int, payload: PhoneIn) -> Statu
     response={200: PhoneOut, **errors(401, 403, 404, 409)},
     summary="Verify a phone",
 )
+@requires("registry.phones")
 def phone_verify(request: HttpRequest, phone_id: int, payload: CodeIn) -> PhoneOut:
     return _phone(services.phone_verify(actor=actor_of(request), phone=Phone(pk=phone_id), code=payload.code))
 
@@ -663,6 +676,7 @@ def phone_verify(request: HttpRequest, phone_id: int, payload: CodeIn) -> PhoneO
     response={200: PhoneOut, **errors(401, 403, 404, 409)},
     summary="Send a new code",
 )
+@requires("registry.phones")
 def phone_resend(request: HttpRequest, phone_id: int) -> PhoneOut:
     return _phone(services.phone_resend_code(actor=actor_of(request), phone=Phone(pk=phone_id)))
 
@@ -672,6 +686,7 @@ def phone_resend(request: HttpRequest, phone_id: int) -> PhoneOut:
     response={200: PhoneOut, **errors(401, 403, 404)},
     summary="Record broadcast consent",
 )
+@requires("registry.phones")
 def phone_consent(request: HttpRequest, phone_id: int, payload: ConsentIn) -> PhoneOut:
     return _phone(
         services.phone_consent_set(
@@ -689,6 +704,7 @@ def phone_consent(request: HttpRequest, phone_id: int, payload: ConsentIn) -> Ph
 @router.get(
     "/families/{int:family_id}", response={200: FamilyOut, **errors(401, 403, 404)}, summary="A family (KK)"
 )
+@requires("registry.view")
 def family_detail(request: HttpRequest, family_id: int) -> FamilyOut:
     return _family(request, selectors.family_open(actor=actor_of(request), pk=family_id))
 
@@ -696,6 +712,7 @@ def family_detail(request: HttpRequest, family_id: int) -> FamilyOut:
 @router.post(
     "/families/lookup", response={200: FamilyOut, **errors(401, 403, 404)}, summary="A family by KK number"
 )
+@requires("registry.view")
 def family_lookup(request: HttpRequest, payload: KkIn) -> FamilyOut:
     return _family(request, selectors.family_open(actor=actor_of(request), kk_number=payload.kk_number))
 
@@ -703,6 +720,7 @@ def family_lookup(request: HttpRequest, payload: KkIn) -> FamilyOut:
 @router.post(
     "/families", response={201: FamilyOut, **errors(401, 403, 404, 409)}, summary="Create a family (KK)"
 )
+@requires("registry.edit")
 def family_create(request: HttpRequest, payload: FamilyCreateIn) -> Status[FamilyOut]:
     actor = actor_of(request)
     family = services.family_create(
@@ -721,6 +739,7 @@ def family_create(request: HttpRequest, payload: FamilyCreateIn) -> Status[Famil
     response={200: FamilyOut, **errors(401, 403, 404, 409)},
     summary="Correct a family's data",
 )
+@requires("registry.edit")
 def family_update(request: HttpRequest, family_id: int, payload: CorrectIn) -> FamilyOut:
     family = services.family_update(
         actor=actor_of(request),
@@ -737,6 +756,7 @@ def family_update(request: HttpRequest, family_id: int, payload: CorrectIn) -> F
     response={200: FamilyOut, **errors(401, 403, 404)},
     summary="Add a member to a family",
 )
+@requires("registry.edit")
 def family_add_member(request: HttpRequest, family_id: int, payload: FamilyMemberIn) -> FamilyOut:
     actor = actor_of(request)
     services.family_add_member(
@@ -754,6 +774,7 @@ def family_add_member(request: HttpRequest, family_id: int, payload: FamilyMembe
     response={200: FamilyOut, **errors(401, 403, 404)},
     summary="Remove a member from a family",
 )
+@requires("registry.edit")
 def family_remove_member(request: HttpRequest, family_id: int, payload: FamilyMemberIn) -> FamilyOut:
     actor = actor_of(request)
     services.family_remove_member(
@@ -770,6 +791,7 @@ def family_remove_member(request: HttpRequest, family_id: int, payload: FamilyMe
     response={201: FamilyOut, **errors(401, 403, 404, 409)},
     summary="Split members off into a new family",
 )
+@requires("registry.edit")
 def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> Status[FamilyOut]:
     """The new KK's number is issued now (409 when no serial is left for today)."""
     new = services.family_split(
@@ -789,6 +811,7 @@ def family_split(request: HttpRequest, family_id: int, payload: SplitIn) -> Stat
 @router.post(
     "/events/birth", response={201: ResidentOut, **errors(401, 403, 404, 409)}, summary="Register a birth"
 )
+@requires("registry.events")
 def event_birth(request: HttpRequest, payload: BirthIn) -> Status[ResidentOut]:
     """Issues the child's NIK and adds the child to the family."""
     child = services.birth_register(
@@ -808,6 +831,7 @@ def event_birth(request: HttpRequest, payload: BirthIn) -> Status[ResidentOut]:
 
 
 @router.post("/events/death", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a death")
+@requires("registry.events")
 def event_death(request: HttpRequest, payload: DeathIn) -> Status[EventOut]:
     event = services.death_register(
         actor=actor_of(request),
@@ -826,6 +850,7 @@ def event_death(request: HttpRequest, payload: DeathIn) -> Status[EventOut]:
     response={201: EventOut, **errors(401, 403, 404)},
     summary="Register a move within the region",
 )
+@requires("registry.events")
 def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[EventOut]:
     event = services.move_within(
         actor=actor_of(request),
@@ -843,6 +868,7 @@ def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[Eve
 @router.post(
     "/events/move-out", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a move out"
 )
+@requires("registry.events")
 def event_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[EventOut]:
     event = services.move_out(
         actor=actor_of(request),
@@ -859,6 +885,7 @@ def event_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[EventOut]
     response={201: list[ResidentOut], **errors(401, 403, 404)},
     summary="Register a move in",
 )
+@requires("registry.events")
 def event_move_in(request: HttpRequest, payload: MoveInIn) -> Status[list[ResidentOut]]:
     people = services.move_in(
         actor=actor_of(request),
@@ -880,6 +907,7 @@ def event_move_in(request: HttpRequest, payload: MoveInIn) -> Status[list[Reside
 @router.post(
     "/events/marriage", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a marriage"
 )
+@requires("registry.events")
 def event_marriage(request: HttpRequest, payload: MarriageIn) -> Status[EventOut]:
     event = services.marriage_register(
         actor=actor_of(request),
@@ -899,6 +927,7 @@ def event_marriage(request: HttpRequest, payload: MarriageIn) -> Status[EventOut
 @router.post(
     "/events/divorce", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a divorce"
 )
+@requires("registry.events")
 def event_divorce(request: HttpRequest, payload: DivorceIn) -> Status[EventOut]:
     event = services.divorce_register(
         actor=actor_of(request),

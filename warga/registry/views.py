@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotAllowed, NotFound, ServiceError
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 
@@ -108,7 +108,7 @@ def _open_resident(request: HttpRequest, actor: Actor, pk: int) -> Resident:
 # --------------------------------------------------------------------------- search
 
 
-@login_required
+@requires("registry.view")
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, REGISTRY_VIEW)
@@ -137,7 +137,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- records
 
 
-@login_required
+@requires("registry.view")
 def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_VIEW)
     resident = _open_resident(request, actor, pk)
@@ -158,7 +158,7 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("registry.view")
 def family_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_VIEW)
     family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
@@ -167,7 +167,7 @@ def family_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/family.html", {"family": family, "members": members, "history": history})
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def resident_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_EDIT)
@@ -211,7 +211,7 @@ def _event_page(
     return render(request, template, {"form": form, **context})
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_EVENTS)
@@ -253,7 +253,7 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def death_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_EVENTS)
@@ -283,7 +283,7 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response or redirect("registry:resident", pk=resident.pk)
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def move_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_EVENTS)
@@ -392,19 +392,19 @@ def _spouse_view(request: HttpRequest, pk: int, *, marriage: bool) -> HttpRespon
     return response or redirect("registry:resident", pk=resident.pk)
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _spouse_view(request, pk, marriage=True)
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _spouse_view(request, pk, marriage=False)
 
 
-@login_required
+@requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def move_in_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, REGISTRY_EVENTS)
@@ -465,7 +465,7 @@ def _not_found(field: str, message: str) -> InvalidInput:
     return InvalidInput(message, details=[{"field": field, "code": "not_found", "message": message}])
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def resident_new_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Biodata entry of a resident missing from the register: into a KK (the family page's, or
@@ -514,7 +514,7 @@ def _family_page(
     )
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def family_address_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a KK's address (desa, RT, RW, dusun/street); the members move with it."""
@@ -558,7 +558,7 @@ def _living_members(actor: Actor, family: Family) -> list[Resident]:
     ]
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A resident already in the register, in no KK, joins this KK."""
@@ -599,7 +599,7 @@ def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A member leaves the KK and stays in the register without one."""
@@ -636,7 +636,7 @@ def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def family_split_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Members leave the KK for a new one, whose number is issued now."""
@@ -679,7 +679,7 @@ def family_split_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- phones
 
 
-@login_required
+@requires("registry.phones")
 @require_http_methods(["GET", "POST"])
 def phone_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_PHONES)
@@ -704,7 +704,7 @@ def phone_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/phone_add.html", {"resident": resident, "form": form})
 
 
-@login_required
+@requires("registry.phones")
 @require_http_methods(["GET", "POST"])
 def phone_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, REGISTRY_PHONES)
@@ -738,7 +738,7 @@ def _kecamatan_param(request: HttpRequest, actor: Actor) -> tuple[list[Region], 
     return choices, chosen
 
 
-@login_required
+@requires("registry.stats")
 def drive_view(request: HttpRequest) -> HttpResponse:
     """Phone-number collection drive: adults with a verified number, per desa of a kecamatan."""
     actor = _actor(request, REGISTRY_STATS)
@@ -765,7 +765,7 @@ def _stats_area(request: HttpRequest, actor: Actor) -> tuple[StatsForm, Region]:
     return form, area
 
 
-@login_required
+@requires("registry.stats")
 def stats_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, REGISTRY_STATS)
     form, area = _stats_area(request, actor)
@@ -783,7 +783,7 @@ def stats_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("registry.export")
 def stats_export_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, REGISTRY_EXPORT)
     form, area = _stats_area(request, actor)

@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
+from warga.core.permissions import requires
 
 from .selectors import reports_list
 
@@ -32,5 +33,6 @@ class ReportOut(Schema):
 
 @router.get("/", response={200: list[ReportOut], **errors(401, 403)}, summary="Citizen reports of my area")
 @paginate(PageNumberPagination)
+@requires("reports.view")
 def list_reports(request: HttpRequest, status: str = "", q: str = ""):  # type: ignore[no-untyped-def]
     return reports_list(actor=actor_of(request), status=status, query=q)

@@ -10,7 +10,6 @@ REPORTS_VIEW = grant(
     Role.COMPLAINT_HANDLER,
     Role.AGENCY_STAFF,
     Role.AGENCY_HEAD,
-    Role.REGIONAL_VIEWER,
     Role.SYSTEM_ADMIN,
     description="See citizen reports of one's area",
 )

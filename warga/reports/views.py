@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
+from warga.core.permissions import requires
 from warga.core.scoping import Actor
 
 from .models import ReportStatus
@@ -22,7 +22,7 @@ class ReportFilter(StyledForm):
     )
 
 
-@login_required
+@requires("reports.view")
 def report_list_view(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     if not actor.can("reports.view"):

@@ -1,0 +1,613 @@
+"""The permission grid: every page (from the URL configuration) and every API operation (from the
+OpenAPI document) × every role in `warga.core.permissions.Role`, plus anonymous.
+
+The expected answer comes from the route's own declaration (`@requires`, `@login_only`,
+`@public`), never from a table kept here:
+
+- anonymous: a login redirect (pages) or 401 (API), except on public routes;
+- a role without the capability: 403;
+- a role with it: the declared success (200 unless the page declares otherwise), or 405 when
+  the page only takes POST (the access check runs first, so 405 means it let the caller in).
+  API writes are sent with an empty body inside a rolled-back transaction: the answer must be
+  anything but 401/403.
+
+Routes with parameters get real objects of a demo-seeded world in the officers' kecamatan
+(`PAGE_PARAMS` / `API_PARAMS`); a role holding the capability must then get the page, not 404.
+A route with parameters and no entry there fails the grid, as does a route without a declaration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver
+from django.urls.resolvers import RoutePattern
+
+from warga.accounts.models import User
+from warga.core.checks import page_routes, undeclared_capabilities, undeclared_routes
+from warga.core.permissions import Access, Role, access_of, capabilities_of, requires
+from warga.core.scoping import Actor
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+
+
+# --- The world: demo data of the first kecamatan, one officer per role -------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User]  # role → a user holding only that role
+    objects: dict[str, Any]
+    clients: dict[str | None, Client]  # role → logged in (None: anonymous)
+
+
+def _seed_world(cast: Any) -> World:
+    from django.conf import settings
+
+    from warga.applications import demo as applications_demo
+    from warga.boards import demo as boards_demo
+    from warga.cards import demo as cards_demo
+    from warga.core.demo import demo_users_create
+    from warga.dedupe import demo as dedupe_demo
+    from warga.outreach import demo as outreach_demo
+    from warga.regions.models import Region
+    from warga.registry.synthetic import populate
+
+    region = Region.objects.get(code=settings.WARGA_REGION_CODE)
+    demo_users_create(region=region)
+    # The register part of the demo, smaller: a few hundred residents in the two kecamatan.
+    populate(
+        area_codes=[cast.kecamatan.code, cast.other_kecamatan.code],
+        people=400,
+        seed=2026,
+        duplicate_rate=0.02,
+    )
+    for module in (applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo):
+        module.seed(region, size="small", seed=2026)
+
+    users = {role.value: _user_with_only(role.value) for role in Role}
+    _complete(cast)
+    clients: dict[str | None, Client] = {None: Client()}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    return World(users=users, objects=_objects(cast), clients=clients)
+
+
+def _complete(cast: Any) -> None:
+    """What the demo data does not hold: a SUKET, a register import, a card status import and a
+    broadcast, each in the officers' kecamatan (the area a holder of the capability can see)."""
+    from django.utils import timezone
+
+    from warga.cards.models import KtpCard, KtpStatus, StatusImport, Suket
+    from warga.cards.services import suket_issue
+    from warga.imports.models import ImportBatch
+    from warga.messaging.broadcasts import broadcast_create
+    from warga.org.models import Unit, UnitKind
+
+    kec = cast.kecamatan
+    counter = cast.actor(cast.kec_officer)
+    if not Suket.objects.filter(resident__desa__code__startswith=kec.code + ".").exists():
+        card = (
+            KtpCard.objects.filter(
+                resident__desa__code__startswith=kec.code + ".",
+                status__in=[KtpStatus.RECORDED, KtpStatus.PRR],
+            )
+            .order_by("pk")
+            .first()
+        )
+        assert card is not None, "the demo data has no recorded KTP-el waiting in the kecamatan"
+        office = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
+        suket_issue(actor=counter, resident=card.resident, office=office)
+    if not StatusImport.objects.exists():
+        StatusImport.objects.create(
+            filename="status.csv", sha256="0" * 64, state="applied", actor=cast.head, area=cast.kabupaten
+        )
+    if not ImportBatch.objects.exists():
+        ImportBatch.objects.create(
+            file="imports/grid.csv",
+            file_name="grid.csv",
+            file_sha256="0" * 64,
+            file_format="csv",
+            layout="siak",
+            mode="all",
+            status="published",
+            area=kec,
+            created_by=cast.kec_verifier,
+            finished_at=timezone.now(),
+        )
+    from warga.cards.models import PrintBatch
+    from warga.cards.priority import default_rule_set
+    from warga.messaging.models import Broadcast
+
+    if not PrintBatch.objects.exists():
+        PrintBatch.objects.create(
+            office=Unit.objects.get(code="disdukcapil"),
+            rule_set=default_rule_set(),
+            size_asked=1,
+            created_by=cast.printer,
+        )
+    if not Broadcast.objects.exists():
+        broadcast_create(
+            actor=counter,
+            text="Uji jaringan",
+            area_code=kec.code,
+            segment={},
+            name="Grid",
+            scheduled_for=None,
+        )
+
+
+def _user_with_only(role: str) -> User:
+    for user in User.objects.filter(is_active=True).order_by("pk"):
+        if set(user.role_codes()) == {role}:
+            return user
+    raise AssertionError(f"no demo user holds only {role}")
+
+
+def _objects(cast: Any) -> dict[str, Any]:
+    from warga.applications.models import Application, Attachment, Service
+    from warga.cards.models import KtpCard, PrintBatch, PriorityRuleSet, StatusImport, Suket
+    from warga.dedupe.models import DuplicateCandidate
+    from warga.imports.models import ImportBatch
+    from warga.messaging.models import Broadcast
+    from warga.org.models import Unit, UnitKind
+    from warga.outreach.models import Device, OutreachEvent
+    from warga.registry.models import Phone, Resident
+
+    kec = cast.kecamatan.code
+
+    def first(qs: Any) -> Any:
+        return qs.order_by("pk").first()
+
+    attachment = first(Attachment.objects.filter(application__kecamatan__code=kec))
+    resident = first(
+        Resident.objects.filter(desa__code__startswith=kec + ".", family__isnull=False, died_on__isnull=True)
+    )
+    return {
+        "resident": resident,
+        "family": resident.family if resident else None,
+        "phone": first(Phone.objects.filter(resident__desa__code__startswith=kec + ".")),
+        "application": attachment.application
+        if attachment
+        else first(Application.objects.filter(kecamatan__code=kec)),
+        "attachment": attachment,
+        "issued_application": first(
+            Application.objects.filter(kecamatan__code=kec, document_number__isnull=False).exclude(
+                document_number=""
+            )
+        ),
+        "service": first(Service.objects.all()),
+        "kec_unit": Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=cast.kecamatan),
+        "staff": cast.kec_officer,
+        "broadcast": first(Broadcast.objects.all()),
+        "import_batch": first(ImportBatch.objects.all()),
+        "candidate": first(DuplicateCandidate.objects.all()),
+        "status_import": first(StatusImport.objects.all()),
+        "rule_set": first(PriorityRuleSet.objects.all()),
+        "print_batch": first(PrintBatch.objects.all()),
+        "card": first(KtpCard.objects.filter(resident__desa__code__startswith=kec + ".")),
+        "suket": first(Suket.objects.filter(resident__desa__code__startswith=kec + ".")),
+        "event": first(OutreachEvent.objects.all()),
+        "device": Device.objects.create(
+            user=cast.outreach, label="Ponsel grid", token_hash=Device.hash_token(Device.new_token())
+        ),
+        "desa": cast.desa,
+        "printing_office": Unit.objects.get(code="disdukcapil"),
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Any:
+    """Seeded once for the module inside a transaction rolled back at its end; each test's own
+    transaction nests inside it."""
+    import conftest
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _seed_world(conftest._ensure_cast())
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --- Parameters of detail routes ---------------------------------------------------------------
+
+ParamFactory = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _pk(name: str, key: str = "pk") -> ParamFactory:
+    return lambda o: {key: o[name].pk if o.get(name) is not None else None}
+
+
+PAGE_PARAMS: dict[str, ParamFactory] = {
+    "accounts:token_revoke": lambda o: {"token_id": 1},  # POST only
+    "accounts:staff_edit": _pk("staff", "user_id"),
+    "accounts:staff_action": lambda o: {"user_id": o["staff"].pk, "action": "deactivate"},  # POST only
+    "org:unit_edit": _pk("kec_unit", "unit_id"),
+    "messaging:broadcast_detail": _pk("broadcast"),
+    "messaging:broadcast_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only
+    "messaging:invitation_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only
+    **{
+        f"registry:{name}": _pk("resident")
+        for name in ("resident", "resident_edit", "death", "move", "marriage", "divorce", "phone_add")
+    },
+    "registry:phone_verify": _pk("phone"),
+    **{
+        f"registry:{name}": _pk("family")
+        for name in (
+            "family",
+            "birth",
+            "family_address",
+            "family_member_new",
+            "family_member_add",
+            "family_member_remove",
+            "family_split",
+        )
+    },
+    "imports:batch": _pk("import_batch"),
+    "imports:issues": _pk("import_batch"),
+    "imports:template": lambda o: {"file_format": "csv"},
+    "dedupe:candidate": _pk("candidate"),
+    "dedupe:reject": _pk("candidate"),  # POST only
+    "applications:detail": _pk("application"),
+    "applications:transition": _pk("application"),
+    "applications:signature": _pk("application"),
+    "applications:attach": lambda o: {"pk": o["application"].pk, "requirement": "ktp"},
+    "applications:attachment": lambda o: {"pk": o["application"].pk, "attachment_id": o["attachment"].pk},
+    "applications:receipt": _pk("application"),
+    "applications:document": _pk("issued_application"),
+    "applications:batch_receive": lambda o: {"batch_id": 1},  # POST only
+    "applications:service_edit": lambda o: {"code": o["service"].code},
+    "applications:apply_service": lambda o: {"code": o["service"].code},
+    "applications:track_detail": lambda o: {"code": o["application"].tracking_code},
+    "applications:track_resubmit": lambda o: {"code": o["application"].tracking_code},
+    "applications:verify_detail": lambda o: {"number": "x", "token": "x"},  # public
+    **{f"cards:{name}": _pk("resident") for name in ("resident", "record", "status_update", "suket_issue")},
+    "cards:import_detail": _pk("status_import"),
+    "cards:stock_ledger": _pk("kec_unit", "office_id"),
+    "cards:rule_edit": _pk("rule_set"),
+    "cards:batch": _pk("print_batch"),
+    "cards:batch_close": _pk("print_batch"),  # POST only
+    "cards:item_result": lambda o: {"pk": 1},  # POST only
+    "cards:receive": lambda o: {"pk": 1},  # POST only
+    "cards:handover": _pk("card"),
+    "cards:suket_pdf": _pk("suket"),
+    "cards:suket_revoke": _pk("suket"),  # POST only
+    "cards:suket_verify": lambda o: {"token": "x"},  # public
+    "outreach:event": _pk("event"),
+    "outreach:event_action": lambda o: {"pk": o["event"].pk, "action": "cancel"},  # POST only
+    "outreach:device_revoke": _pk("device"),  # a confirmation page, then POST
+    "outreach:assignment_extend": lambda o: {"pk": 1},  # POST only
+    "boards:moderate": lambda o: {"pk": 1},  # POST only
+    "boards:withdraw": lambda o: {"pk": 1},  # POST only
+    "boards:tv": lambda o: {"code": o["desa"].code},
+    "boards:feed": lambda o: {"code": o["desa"].code},
+}
+
+# OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
+API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "application_id": lambda o: o["application"].pk,
+    "attachment_id": lambda o: o["attachment"].pk,
+    "resident_id": lambda o: o["resident"].pk,
+    "family_id": lambda o: o["family"].pk,
+    "phone_id": lambda o: o["phone"].pk if o["phone"] else 1,
+    "code": lambda o: o["service"].code,
+    "candidate_id": lambda o: o["candidate"].pk,
+    "broadcast_id": lambda o: o["broadcast"].pk if o["broadcast"] else 1,
+    "suket_id": lambda o: o["suket"].pk if o["suket"] else 1,
+    "card_id": lambda o: o["card"].pk,
+    "office_id": lambda o: o["kec_unit"].pk,
+    "requirement": lambda o: "ktp",
+    "nik": lambda o: o["resident"].nik,
+    # Writes (sent inside a rolled-back transaction) and device-bound or public lookups: the
+    # answer checked is the access one, so an id that finds nothing is enough.
+    **dict.fromkeys(
+        [
+            "token_id",
+            "batch_id",
+            "announcement_id",
+            "item_id",
+            "delivery_id",
+            "invitation_id",
+            "device_pk",
+            "record_pk",
+        ],
+        lambda o: 1,
+    ),
+    **dict.fromkeys(["upload_id", "number", "token"], lambda o: "x"),
+}
+API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},
+    "/api/v1/regions/{code}": {"code": lambda o: o["desa"].code},
+    "/api/v1/regions/{code}/children": {"code": lambda o: o["desa"].parent_id},
+    "/api/v1/boards/feed/{code}": {"code": lambda o: o["desa"].code},
+    "/api/v1/track/{code}": {"code": lambda o: o["application"].tracking_code},
+    "/api/v1/applications/{application_id}/document.pdf": {
+        "application_id": lambda o: o["issued_application"].pk
+    },
+}
+# Required query parameters of GET operations.
+API_QUERY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "/api/v1/cards/queue": lambda o: f"?office_id={o['printing_office'].pk}",
+}
+# Writes a role holding the declared capability is still refused for this world's object, by the
+# service (an object-level rule the declaration cannot express), with the reason.
+REFUSED_BY_THE_OBJECT: dict[tuple[str, str, str], str] = {
+    (
+        "post",
+        "/api/v1/applications/{application_id}/signature",
+        Role.OUTREACH_OFFICER,
+    ): "the world's application was taken at the counter; field officers sign only field applications",
+    (
+        "post",
+        "/api/v1/applications/{application_id}/documents/{requirement}",
+        Role.OUTREACH_OFFICER,
+    ): "the world's application was taken at the counter; field officers attach only to field applications",
+}
+
+
+# --- Routes --------------------------------------------------------------------------------------
+
+
+def _page_routes() -> list[tuple[str, str, Any]]:
+    return sorted(page_routes(), key=lambda r: r[0])
+
+
+def _concrete(route: str, params: dict[str, Any]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return str(params.get(name, "999999"))
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+def _expected_page(access: Access, role: str | None) -> str:
+    if access.public:
+        return "public"
+    if role is None:
+        return "login"
+    return "ok" if access.allows(capabilities_of({role})) else "forbidden"
+
+
+def _check_page(
+    route: str, name: str, access: Access, client: Client, role: str | None, url: str
+) -> str | None:
+    response = client.get(url)
+    status = response.status_code
+    location = response.get("Location", "")
+    expected = _expected_page(access, role)
+    who = role or ANONYMOUS
+    if status >= 500:
+        return f"{who}: {status}"
+    if expected == "public":
+        if (status in (401, 403) and status != access.ok) or (
+            location.startswith("/login/") and access.ok != 302
+        ):
+            return f"{who}: {status} {location} on a public page"
+        return None
+    if expected == "login":
+        return None if status == 302 and location.startswith("/login/") else f"{who}: {status} {location}"
+    if expected == "forbidden":
+        return None if status == 403 else f"{who}: {status} {location}, expected 403 ({access.describe()})"
+    if status in (access.ok, 405):
+        return None
+    return f"{who}: {status} {location}, expected {access.ok} ({access.describe()})"
+
+
+PAGES = _page_routes()
+
+
+@pytest.mark.parametrize(("route", "name", "view"), PAGES, ids=[r[0] or "/" for r in PAGES])
+def test_page_grid(world, route, name, view):
+    access = access_of(view)
+    assert access is not None, f"{route} ({name}) declares no access"
+    has_params = bool(re.search(r"<[^>]+>", route))
+    if has_params:
+        assert name in PAGE_PARAMS, f"{route} ({name}) has parameters: add a PAGE_PARAMS entry"
+        params = PAGE_PARAMS[name](world.objects)
+        assert None not in params.values(), f"{name}: the world has no object for {params}"
+    else:
+        params = {}
+    url = _concrete(route, params)
+    failures = []
+    for role, client in world.clients.items():
+        problem = _check_page(route, name, access, client, role, url)
+        if problem:
+            failures.append(problem)
+    assert not failures, f"{url} ({name}, {access.describe()}): " + "; ".join(failures)
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def _operations() -> dict[tuple[str, str], Any]:
+    from warga.api import api
+    from warga.core.api_schema import api_operations
+
+    found = {}
+    for path, method, operation in api_operations(api):
+        normal = re.sub(r"\{(?:\w+:)?(\w+)\}", r"{\1}", "/api/v1" + path)
+        found[(normal, method.lower())] = operation
+    return found
+
+
+def _session_auth(operation: Any) -> bool:
+    names = {type(cb).__name__ for cb in operation.auth_callbacks}
+    return bool(names & {"SessionUser", "BearerToken"})
+
+
+def test_api_grid(world):
+    anonymous = world.clients[None]
+    schema = anonymous.get("/api/v1/openapi.json").json()
+    operations = _operations()
+    clients = {role: client for role, client in world.clients.items() if role is not None}
+    failures = []
+    for path, methods in schema["paths"].items():
+        for method, spec in methods.items():
+            operation = operations.get((path, method))
+            if operation is None:
+                failures.append(f"{method.upper()} {path}: not found among the mounted operations")
+                continue
+            access = access_of(operation.view_func)
+            if access is None:
+                failures.append(f"{method.upper()} {path}: declares no access")
+                continue
+            params = {**API_PARAMS, **API_PATH_PARAMS.get(path, {})}
+            names = re.findall(r"\{(\w+)\}", path)
+            missing = [n for n in names if n not in params]
+            if missing:
+                failures.append(f"{method.upper()} {path}: add API_PARAMS for {missing}")
+                continue
+            values = {n: params[n](world.objects) for n in names}
+            url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)  # noqa: B023
+            if path in API_QUERY:
+                url += API_QUERY[path](world.objects)
+            label = f"{method.upper()} {path} ({access.describe()})"
+            secured = bool(spec.get("security"))
+            if access.public and secured:
+                failures.append(f"{label}: declared public but needs authentication")
+            status = _call(anonymous, method, url)
+            if access.public:
+                if (status in (401, 403) and status != access.ok) or status >= 500:
+                    failures.append(f"{label}: anonymous {status}")
+                continue
+            if status != 401:
+                failures.append(f"{label}: anonymous {status}, expected 401")
+            if not _session_auth(operation):
+                continue  # device-bound (field app): exercised by the outreach tests
+            for role, client in clients.items():
+                allowed = access.allows(capabilities_of({role}))
+                status = _call(client, method, url)
+                if status >= 500:
+                    failures.append(f"{label}: {role} {status}")
+                elif not allowed and status != 403:
+                    failures.append(f"{label}: {role} {status}, expected 403")
+                elif allowed and method == "get" and status != 200:
+                    failures.append(f"{label}: {role} {status}, expected 200")
+                elif allowed and status in (401, 403) and (method, path, role) not in REFUSED_BY_THE_OBJECT:
+                    failures.append(f"{label}: {role} {status}, expected to be let in")
+    assert not failures, "\n".join(failures)
+
+
+def _call(client: Client, method: str, url: str) -> int:
+    if method == "get":
+        return client.get(url).status_code
+    with transaction.atomic():
+        status = getattr(client, method)(url, data={}, content_type="application/json").status_code
+        transaction.set_rollback(True)
+    return status
+
+
+# --- The regional head sees aggregates, never a person (issue 12) --------------------------------
+
+
+def test_regional_head_cannot_look_up_or_open_a_person_on_the_card_pages(world):
+    bupati = world.clients[Role.REGIONAL_VIEWER.value]
+    resident, suket = world.objects["resident"], world.objects["suket"]
+    assert bupati.post("/cards/resident/", {"nik": resident.nik}).status_code == 403
+    assert bupati.get(f"/cards/resident/{resident.pk}/").status_code == 403
+    assert bupati.get(f"/cards/suket/{suket.pk}/pdf/").status_code == 403
+    # Counts stay: the card dashboard and the outreach results, without links to a person's page.
+    assert bupati.get("/cards/").status_code == 200
+    results = bupati.get("/outreach/results/")
+    assert results.status_code == 200
+    assert b"/outreach/events/" not in results.content
+    # The card officer of the kecamatan still has all three, and the events behind the results.
+    counter = world.clients[Role.KECAMATAN_COUNTER.value]
+    assert b"/outreach/events/" in counter.get("/outreach/results/").content
+    assert counter.get(f"/cards/resident/{resident.pk}/").status_code == 200
+    assert counter.get(f"/cards/suket/{suket.pk}/pdf/").status_code == 200
+
+
+# --- Declarations are enforced at start-up --------------------------------------------------------
+
+
+def test_system_checks_pass():
+    from django.core.checks import run_checks
+
+    errors = [str(e) for e in run_checks() if e.is_serious()]
+    assert not errors, errors
+
+
+def _fake_view(request: Any) -> None:
+    return None
+
+
+def test_a_route_without_declaration_fails():
+    declared = requires("registry.view")(lambda request: None)
+    resolver = URLResolver(
+        RoutePattern(""),
+        [
+            URLPattern(RoutePattern("declared/"), declared, name="declared"),
+            URLPattern(RoutePattern("forgotten/<int:pk>/"), _fake_view, name="forgotten"),
+        ],
+    )
+    assert undeclared_routes(resolver) == ["forgotten/<int:pk>/"]
+
+
+# A URL configuration with one declared page and one forgotten (the check reads ROOT_URLCONF).
+urlpatterns = [
+    URLPattern(RoutePattern("declared/"), requires("registry.view")(_fake_view), name="declared"),
+    URLPattern(RoutePattern("forgotten/"), _fake_view, name="forgotten"),
+]
+
+
+def test_the_start_up_check_fails_on_an_undeclared_page(settings):
+    from warga.core.checks import warga_access_checks
+
+    settings.ROOT_URLCONF = __name__
+    problems = [(e.id, e.msg) for e in warga_access_checks(None)]
+    assert problems == [("warga.E010", "Page forgotten/ declares no access.")]
+
+
+def test_an_undeclared_api_operation_fails():
+    from ninja import NinjaAPI, Router
+
+    from warga.core.checks import undeclared_operations
+
+    router = Router()
+
+    @router.get("/declared")
+    @requires("registry.view")
+    def declared(request: Any) -> None:
+        return None
+
+    @router.post("/forgotten")
+    def forgotten(request: Any) -> None:
+        return None
+
+    api = NinjaAPI(urls_namespace="grid-meta-test")
+    api.add_router("/x", router)
+    assert undeclared_operations(api) == ["POST /x/forgotten"]
+
+
+def test_an_undeclared_capability_fails_the_start_up_check(tmp_path):
+    from warga.core import permissions
+
+    before = len(permissions._USES)
+    try:
+        requires("registry.veiw")(lambda request: None)  # a typo
+        (tmp_path / "services.py").write_text('def f(actor):\n    actor.require("cards.prnt")\n')
+        problems = undeclared_capabilities(tmp_path)
+        assert [cap for cap, _where in problems] == ["cards.prnt", "registry.veiw"]
+        from warga.core.checks import warga_access_checks
+
+        ids = {e.id for e in warga_access_checks(None)}
+        assert "warga.E012" in ids
+    finally:
+        del permissions._USES[before:]
+
+
+def test_anonymous_actor_holds_nothing():
+    assert Actor.for_user(None).capabilities == frozenset()
