@@ -5,6 +5,7 @@ from django.urls import include, path
 from warga.api import api
 from warga.core import views as core_views
 
+handler400 = "warga.core.views.error_400"
 handler403 = "warga.core.views.error_403"
 handler404 = "warga.core.views.error_404"
 handler500 = "warga.core.views.error_500"

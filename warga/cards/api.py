@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.pagination import PageNumberPagination
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.org.models import Unit
 from warga.regions.lookups import CODE_RE
