@@ -21,14 +21,17 @@ def png_bomb(side: int = 13000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
-def xlsx_bomb(*, rows: int = 2_000_000, header: list[str] | None = None) -> bytes:
-    """A valid-looking workbook whose one sheet expands to hundreds of megabytes of repeated rows."""
+def xlsx_bomb(*, rows: int = 2_000_000, header: list[str] | None = None, dimension: str = "") -> bytes:
+    """A valid-looking workbook whose one sheet expands to hundreds of megabytes of repeated rows
+    (or, with few rows, an honest workbook declaring `dimension`)."""
     header = header or ["NIK", "STATUS", "TANGGAL"]
     cells = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in header)
     row = '<row><c t="inlineStr"><is><t>3214010101900001</t></is></c></row>'
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + (f'<dimension ref="{dimension}"/>' if dimension else "")
+        + "<sheetData>"
         f"<row>{cells}</row>" + row * rows + "</sheetData></worksheet>"
     )
     out = io.BytesIO()
