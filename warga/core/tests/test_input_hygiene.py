@@ -138,3 +138,12 @@ def test_error_pages_work_without_collected_static_files(cast, client_for, tmp_p
     assert "Halaman tidak ditemukan" in response.content.decode()
     response = client_for(cast.kec_officer).get("/registry/?q=%00")
     assert response.status_code == 400
+
+
+def test_board_announcement_with_a_time_without_zone_is_not_a_server_error(cast, client_for):
+    body = {"desa_codes": [cast.desa.code], "text": "Posyandu", "starts_at": "2026-01-01T00:00:00Z"}
+    client = client_for(cast.dukcapil)
+    response = _json(client, "/api/v1/boards/announcements", {**body, "ends_at": "9999-12-31"})
+    _assert_error_schema(response, 422)
+    response = _json(client, "/api/v1/boards/announcements", {**body, "ends_at": "9999-12-31T23:59:59-12:00"})
+    _assert_error_schema(response, 422)
