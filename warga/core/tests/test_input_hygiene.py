@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +128,9 @@ MANIFEST = {
 }
 
 
-@override_settings(STORAGES=MANIFEST, DEBUG=False)
 def test_error_pages_work_without_collected_static_files(cast, client_for, tmp_path, settings):
+    settings.STORAGES = MANIFEST
+    settings.DEBUG = False
     settings.STATIC_ROOT = tmp_path  # nothing collected here: no manifest
     client = client_for(None)
     client.raise_request_exception = False
