@@ -90,3 +90,25 @@ def test_online_uploads_are_rate_limited_per_address(client, flow, settings):
         )
     response = client.post("/applications/apply/akta-lahir/", _online_form(flow, png_bomb()))
     assert response.status_code == 429
+
+
+@pytest.fixture
+def returned_online(flow):
+    from django.test import Client
+
+    response = Client().post("/applications/apply/akta-lahir/", _online_form(flow, png_bytes()))
+    assert response.status_code == 302
+    app = Application.objects.get()
+    return flow.step(app, "return_to_applicant", "kec_verifier", reason="SKL tidak terbaca")
+
+
+def test_resubmission_refuses_a_pixel_bomb_and_is_rate_limited(flow, returned_online, settings):
+    from .test_resubmit_online import resubmit
+
+    settings.APPLICATIONS_RATE_LIMITS = {"track": (100, 600), "resubmit": (2, 3600)}
+    nik = flow.household.head.nik
+    for _ in range(2):
+        response = resubmit(returned_online, nik, skl=png_bomb())
+        assert response.status_code == 422 and "50 megapiksel" in response.content.decode()
+    assert resubmit(returned_online, nik, skl=png_bomb()).status_code == 429
+    assert Attachment.objects.filter(application=returned_online).count() == 2  # the original scans
