@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "warga.core.hygiene.InputHygieneMiddleware",
     "warga.core.middleware.RequestContextMiddleware",
     "warga.accounts.middleware.SecondFactorMiddleware",
     "warga.core.idempotency.IdempotencyMiddleware",

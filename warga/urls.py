@@ -7,6 +7,7 @@ from warga.api import api
 from warga.core import views as core_views
 from warga.core.permissions import public
 
+handler400 = "warga.core.views.error_400"
 handler403 = "warga.core.views.error_403"
 handler404 = "warga.core.views.error_404"
 handler500 = "warga.core.views.error_500"

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.core.api_schema import AUTHED, errors
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import login_only, requires
 
 from . import services

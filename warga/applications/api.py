@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import Throttled
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read, audit_record
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped
 from warga.org.models import Unit

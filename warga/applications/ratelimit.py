@@ -12,6 +12,7 @@ DEFAULT_LIMITS = {
     "track": (30, 600),  # 30 look-ups per 10 minutes and IP
     "verify": (30, 600),
     "apply": (10, 3600),
+    "resubmit": (10, 3600),  # corrected scans sent from the tracking page
 }
 
 

@@ -1,7 +1,8 @@
 """Checking scans by their content, never by their name, and refusing oversize uploads early.
 
 A file is accepted when its first bytes say PDF, JPEG or PNG *and* the matching library can
-open it (pypdf for PDF, Pillow for images). Images are reduced to at most 2000 px on the
+open it (pypdf for PDF, `warga.core.images` for images: pixel budget checked from the header
+before decoding). Images are reduced to at most 2000 px on the
 long side, re-encoded as JPEG (quality 85) and so lose their EXIF data (location, device).
 """
 
@@ -17,6 +18,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 
 from warga.core.errors import InvalidInput
+from warga.core.images import image_reduce
 
 MAX_IMAGE_SIDE = 2000
 JPEG_QUALITY = 85
@@ -123,28 +125,10 @@ def _check_pdf(raw: bytes) -> int:
 
 
 def _reduce_image(raw: bytes) -> bytes:
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(raw)) as opened:
-            opened.load()
-            image: Image.Image = ImageOps.exif_transpose(opened) or opened
-            if image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-            return out.getvalue()
-    except Image.DecompressionBombError as exc:
-        raise InvalidInput(
-            _("The image is too large in pixels."), code="applications.file_too_large"
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput(
-            _("The image file is damaged and cannot be opened."), code="applications.file_damaged"
-        ) from exc
+    image = image_reduce(raw, max_side=MAX_IMAGE_SIDE, formats=("JPEG", "PNG"))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
 
 
 class LimitedUploadHandler(FileUploadHandler):

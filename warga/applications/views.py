@@ -1006,7 +1006,7 @@ def _track_resubmit_protected(request: HttpRequest, view: selectors.TrackView) -
     form = ResubmitForm(request.POST)
     if getattr(request, "upload_too_large", False):
         return _track_page(request, view, form, error=str(too_large_error()), status=413)
-    if rate_limited(request, "track"):
+    if rate_limited(request, "track") or (request.FILES and rate_limited(request, "resubmit")):
         return _track_page(
             request,
             view,

@@ -53,7 +53,11 @@ def announcement_create(
         )
     if unsupported_characters(text):
         raise InvalidInput(_("The text contains characters that cannot be shown."), code="board.characters")
-    if starts_at is None or ends_at is None or ends_at <= starts_at:
+    if starts_at is None or ends_at is None:
+        raise InvalidInput(_("The end must come after the start."), code="board.period")
+    # A time without a zone (from a form or an API client) is local time.
+    starts_at, ends_at = (t if timezone.is_aware(t) else timezone.make_aware(t) for t in (starts_at, ends_at))
+    if ends_at <= starts_at:
         raise InvalidInput(_("The end must come after the start."), code="board.period")
     if ends_at <= timezone.now():
         raise InvalidInput(_("The end is already past."), code="board.period")

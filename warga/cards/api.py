@@ -7,14 +7,15 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped, scoped
 from warga.org.models import Unit
@@ -31,6 +32,7 @@ from .models import (
     PrintBatch,
     PrintBatchItem,
     PriorityRuleSet,
+    StatusImport,
     Suket,
     SuketStatus,
 )
@@ -108,12 +110,18 @@ class StatusIn(Schema):
     note: str = ""
 
 
+class ImportErrorOut(Schema):
+    row: int
+    message: str
+
+
 class ImportOut(Schema):
     id: int
-    state: str
+    state: str = Field(description="pending, processing, applied or rejected")
     rows: int
     changed: int
     unchanged: int
+    errors: list[ImportErrorOut] = []
 
 
 class TargetOut(Schema):
@@ -531,29 +539,44 @@ def resident_status_update(request: HttpRequest, resident_id: int, payload: Stat
     return resident_status(request, resident_id)
 
 
+def _import_out(imp: StatusImport) -> ImportOut:
+    return ImportOut(
+        id=imp.pk,
+        state=imp.state,
+        rows=imp.rows,
+        changed=imp.changed,
+        unchanged=imp.unchanged,
+        errors=[ImportErrorOut(row=e.get("row", 0), message=e.get("message", "")) for e in imp.errors],
+    )
+
+
 @router.post(
     "/imports",
-    response={201: ImportOut, **errors(*AUTHED)},
+    response={202: ImportOut, **errors(*AUTHED)},
     summary="Import a national-system status export (CSV/XLSX: NIK, status, date); all or nothing",
 )
 @requires("cards.status_update")
 def status_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
+    """The file is checked for size and declared rows at once, then read and applied in the
+    background: poll `GET /cards/imports/{id}` until the state is applied or rejected."""
     actor = _need(request, "cards.status_update")
     if file.size and file.size > svc.MAX_IMPORT_BYTES:
         raise InvalidInput(
             _("The file is larger than 20 MB. Split it into smaller files."), code="cards.import_size"
         )
-    result = svc.ktp_status_import(actor=actor, filename=file.name or "upload", content=file.read())
-    return Status(
-        201,
-        ImportOut(
-            id=result.pk,
-            state=result.state,
-            rows=result.rows,
-            changed=result.changed,
-            unchanged=result.unchanged,
-        ),
-    )
+    queued = svc.ktp_status_import_queue(actor=actor, filename=file.name or "upload", content=file.read())
+    return Status(202, _import_out(queued))
+
+
+@router.get(
+    "/imports/{int:import_id}",
+    response={200: ImportOut, **errors(*AUTHED, 404)},
+    summary="One status import: waiting, being checked, applied or rejected (with its errors)",
+)
+@requires("cards.status_update")
+def status_import_get(request: HttpRequest, import_id: int) -> ImportOut:
+    actor = _need(request, "cards.status_update")
+    return _import_out(get_scoped(StatusImport.objects.all(), actor, pk=import_id))
 
 
 # --- Targets and statistics ---------------------------------------------------------------------------

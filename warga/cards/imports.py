@@ -1,6 +1,7 @@
 """Reading the national system's status exports: CSV or XLSX with NIK, status and date.
 
-The file type is decided by content (an XLSX is a ZIP archive), never by its name. Column
+Sizes and row counts are checked before parsing (`precheck`, in the request); the parse runs in
+the task worker with a deadline. The file type is decided by content (an XLSX is a ZIP archive), never by its name. Column
 headers are matched loosely (English or Indonesian), statuses by code or the usual labels.
 """
 
@@ -9,11 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from warga.core.errors import InvalidInput
+from warga.core.workbooks import workbook_check
 
 from .models import KtpStatus
 
@@ -92,18 +98,60 @@ def _cell_text(value: Any) -> str:
     return str(value if value is not None else "").strip()
 
 
-def _table(content: bytes) -> list[list[Any]]:
+class ImportTooSlow(Exception):
+    """Reading the file took longer than its time limit."""
+
+
+XLSX_MAX_UNCOMPRESSED = 100 * 1024 * 1024
+"""200 000 rows of three columns inflate to about 40 MB of sheet XML."""
+
+
+def precheck(content: bytes) -> None:
+    """What can be judged without parsing: the workbook's declared sizes and rows, a CSV's lines.
+
+    Runs in the web request; the parse itself runs in the task worker."""
+    if content[:4] == b"PK\x03\x04":
+        workbook_check(io.BytesIO(content), max_rows=MAX_ROWS, max_uncompressed=XLSX_MAX_UNCOMPRESSED)
+    elif content.count(b"\n") > MAX_ROWS + 1:
+        raise InvalidInput(_too_many(), code="cards.import_rows")
+
+
+def _too_many() -> str:
+    return _("At most %(max)d rows per file.") % {"max": MAX_ROWS}
+
+
+def _rows_within(rows: Iterable[list[Any]], deadline: float | None) -> list[list[Any]]:
+    """At most the header and MAX_ROWS data rows (one more to notice), within the deadline."""
+    table: list[list[Any]] = []
+    for row in rows:
+        table.append(row)
+        if len(table) > MAX_ROWS + 1:
+            break
+        if deadline is not None and len(table) % 1000 == 0 and time.monotonic() > deadline:
+            raise ImportTooSlow
+    return table
+
+
+def _table(content: bytes, deadline: float | None = None) -> list[list[Any]]:
     if content[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook
 
         try:
+            precheck(content)
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from exc
         except Exception as exc:  # a broken or disguised archive
             raise ValueError(_("The spreadsheet cannot be read.")) from exc
-        sheet = book.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return table
+        try:
+            sheet = book.worksheets[0]
+            return _rows_within((list(row) for row in sheet.iter_rows(values_only=True)), deadline)
+        except ImportTooSlow:
+            raise
+        except Exception as exc:
+            raise ValueError(_("The spreadsheet cannot be read.")) from exc
+        finally:
+            book.close()
     if b"\x00" in content[:4096]:
         raise ValueError(_("The file is neither CSV text nor an XLSX spreadsheet."))
     try:
@@ -112,13 +160,17 @@ def _table(content: bytes) -> list[list[Any]]:
         text = content.decode("latin-1")
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return _rows_within(csv.reader(io.StringIO(text), delimiter=delimiter), deadline)
 
 
-def parse_status_file(filename: str, content: bytes) -> tuple[list[ImportRow], list[dict[str, Any]]]:
-    """Rows that parse, and one error per row that does not (row numbers as in the file)."""
+def parse_status_file(
+    filename: str, content: bytes, *, deadline: float | None = None
+) -> tuple[list[ImportRow], list[dict[str, Any]]]:
+    """Rows that parse, and one error per row that does not (row numbers as in the file).
+
+    `deadline` (a `time.monotonic()` value): past it, reading stops with `ImportTooSlow`."""
     try:
-        table = _table(content)
+        table = _table(content, deadline)
     except ValueError as exc:
         return [], [{"row": 0, "code": "unreadable", "message": str(exc)}]
     table = [r for r in table if any(_cell_text(c) for c in r)]
@@ -136,9 +188,7 @@ def parse_status_file(filename: str, content: bytes) -> tuple[list[ImportRow], l
             }
         ]
     if len(table) - 1 > MAX_ROWS:
-        return [], [
-            {"row": 0, "code": "too_many", "message": _("At most %(max)d rows per file.") % {"max": MAX_ROWS}}
-        ]
+        return [], [{"row": 0, "code": "too_many", "message": _too_many()}]
     col = {name: header.index(name) for name in ("nik", "status", "date")}
     rows: list[ImportRow] = []
     errors: list[dict[str, Any]] = []

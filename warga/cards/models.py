@@ -179,6 +179,8 @@ class StatusImport(models.Model):
     """One national-system export file applied (or rejected) as a whole."""
 
     class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        PROCESSING = "processing", _("Being checked")
         APPLIED = "applied", _("Applied")
         REJECTED = "rejected", _("Rejected")
 
@@ -189,6 +191,8 @@ class StatusImport(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     unchanged = models.PositiveIntegerField(_("already applied"), default=0)
     errors = models.JSONField(default=list, blank=True)
+    # The uploaded file while it waits for the task worker; removed once it is read.
+    file = models.FileField(upload_to="cards/imports/", blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

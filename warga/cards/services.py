@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from warga.accounts.models import User
 from warga.audit.services import audit_record
-from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from warga.core.scoping import Actor, get_scoped, rescoped, scoped
+from warga.core.tasks import enqueue_on_commit
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
 
-from .imports import ImportRow, parse_status_file
+from .imports import ImportRow, ImportTooSlow, parse_status_file, precheck
 from .models import (
     TRANSITIONS,
     UNRECORDED,
@@ -374,6 +377,105 @@ def ktp_status_import(*, actor: Actor, filename: str, content: bytes) -> StatusI
 
 class _Rejected(Exception):
     pass
+
+
+IMPORT_TIME_LIMIT = 120
+"""Seconds the task worker may spend reading one status file (CARDS_IMPORT_TIME_LIMIT)."""
+
+
+def ktp_status_import_queue(*, actor: Actor, filename: str, content: bytes) -> StatusImport:
+    """Accept a status file for the task worker, after the checks that need no parsing (size,
+    a workbook's declared sizes and rows): the page and the API show it waiting, then its result."""
+    actor.require("cards.status_update")
+    if len(content) > MAX_IMPORT_BYTES:
+        raise InvalidInput(
+            _("The file is larger than 20 MB. Split it into smaller files."), code="cards.import_size"
+        )
+    if not content.strip():
+        raise InvalidInput(_("The file has no rows."), code="cards.import_empty")
+    precheck(content)
+    with transaction.atomic():
+        queued = StatusImport(
+            filename=filename[:200],
+            sha256=hashlib.sha256(content).hexdigest(),
+            state=StatusImport.State.PENDING,
+            actor=_user(actor),
+            area_id=actor.area_code or settings.WARGA_REGION_CODE,
+        )
+        queued.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(content), save=False)
+        queued.save()
+        audit_record(
+            actor=actor, action="cards.status.import_queued", obj=queued, summary={"bytes": len(content)}
+        )
+        from .tasks import ktp_status_import_task
+
+        enqueue_on_commit(ktp_status_import_task, queued.pk)
+    return queued
+
+
+def ktp_status_import_run(*, import_id: int) -> None:
+    """The task: claim a waiting file, read it within the time limit, apply it whole or reject it."""
+    if not StatusImport.objects.filter(pk=import_id, state=StatusImport.State.PENDING).update(
+        state=StatusImport.State.PROCESSING
+    ):
+        return  # another worker has it, or it is done
+    queued = StatusImport.objects.select_related("actor").get(pk=import_id)
+    actor = Actor.for_user(queued.actor)
+    limit = int(getattr(settings, "CARDS_IMPORT_TIME_LIMIT", IMPORT_TIME_LIMIT))
+    try:
+        with queued.file.open("rb") as handle:
+            content = handle.read()
+        rows, errors = parse_status_file(queued.filename, content, deadline=time.monotonic() + limit)
+        if not rows and not errors:
+            errors = [{"row": 0, "message": str(_("The file has no rows."))}]
+        if not errors:
+            try:
+                with transaction.atomic():
+                    changed, unchanged, row_errors = _import_rows(
+                        actor=actor, rows=rows, status_import=queued
+                    )
+                    if row_errors:
+                        errors = row_errors
+                        raise _Rejected()
+                    queued.state = StatusImport.State.APPLIED
+                    queued.rows, queued.changed, queued.unchanged = len(rows), changed, unchanged
+                    queued.save(update_fields=["state", "rows", "changed", "unchanged"])
+                    audit_record(
+                        actor=actor,
+                        action="cards.status.import",
+                        obj=queued,
+                        summary={"rows": len(rows), "changed": changed, "unchanged": unchanged},
+                    )
+            except _Rejected:
+                pass
+        if errors:
+            _reject(queued, actor, rows=len(rows), errors=errors)
+    except ImportTooSlow:
+        message = _("Reading the file took longer than %(s)d seconds. Split it into smaller files.") % {
+            "s": limit
+        }
+        _reject(queued, actor, rows=0, errors=[{"row": 0, "message": message}])
+    except ServiceError as exc:
+        _reject(queued, actor, rows=0, errors=[{"row": 0, "message": str(exc.message)}])
+    finally:
+        if queued.file:
+            queued.file.delete(save=False)
+            StatusImport.objects.filter(pk=queued.pk).update(file="")
+
+
+def _reject(queued: StatusImport, actor: Actor, *, rows: int, errors: list[dict[str, Any]]) -> None:
+    errors.sort(key=lambda e: e["row"])
+    with transaction.atomic():
+        queued.state = StatusImport.State.REJECTED
+        queued.rows = rows
+        queued.errors = [{"row": e["row"], "message": e["message"]} for e in errors[:1000]]
+        queued.save(update_fields=["state", "rows", "errors"])
+        audit_record(
+            actor=actor,
+            action="cards.status.import_rejected",
+            obj=queued,
+            summary={"rows": rows, "errors": len(errors)},
+        )
 
 
 def _import_rows(

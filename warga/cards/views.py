@@ -293,13 +293,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = svc.ktp_status_import(actor=actor, filename=upload.name, content=upload.read())
+            queued = svc.ktp_status_import_queue(actor=actor, filename=upload.name, content=upload.read())
             messages.success(
-                request,
-                _("File applied: %(changed)d changes, %(unchanged)d rows already applied.")
-                % {"changed": result.changed, "unchanged": result.unchanged},
+                request, _("File received. It is checked in the background; this page shows the result.")
             )
-            return redirect("cards:import")
+            return redirect("cards:import_detail", queued.pk)
         except ServiceError as exc:
             messages.error(request, str(exc.message))
             report = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []

@@ -16,3 +16,6 @@ class CoreConfig(AppConfig):
         import warga.periodic  # noqa: F401  (registers the periodic tasks with Huey)
 
         from . import checks  # noqa: F401
+        from .images import install
+
+        install()  # Pillow's decompression-bomb guard at Warga's pixel budget

@@ -12,6 +12,7 @@ from warga.core.permissions import login_only, public
 
 from .find import find
 from .home import panels_for
+from .hygiene import api_error, error_page, is_api
 from .scoping import Actor
 
 
@@ -55,13 +56,26 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return api_error(400, "bad_request", _("The request is not valid."))
+    return error_page(request, "errors/400.html", 400)
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    if is_api(request):
+        return api_error(403, "forbidden", _("You do not have permission for this action."))
+    return error_page(request, "errors/403.html", 403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    if is_api(request):
+        return api_error(404, "not_found", _("Not found."))
+    return error_page(request, "errors/404.html", 404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    if is_api(request):
+        return api_error(500, "server_error", _("Something went wrong. The error was recorded."))
+    # The 500 page never touches the database or static files: either may be what failed.
+    return error_page(request, "errors/500.html", 500)

@@ -4,11 +4,12 @@ from datetime import date
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read
 from warga.core.api_schema import errors
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
 
 from .models import CandidateStatus, DuplicateCandidate

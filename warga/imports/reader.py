@@ -19,13 +19,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from warga.core.errors import InvalidInput
+from warga.core.workbooks import workbook_check
 
 from .layouts import COLUMNS, REQUIRED, map_header
 
 SAMPLE_BYTES = 256 * 1024
+XLSX_MAX_UNCOMPRESSED = 2 * 1024**3
+"""A full SIAK export of a million rows inflates to about 1.2 GB of sheet XML."""
 DELIMITERS = ",;\t|"
 
 
@@ -159,6 +163,10 @@ def sniff(path: Path, *, max_rows: int) -> FileInfo:
     return info
 
 
+def xlsx_max_uncompressed() -> int:
+    return int(getattr(settings, "IMPORT_XLSX_MAX_UNCOMPRESSED", XLSX_MAX_UNCOMPRESSED))
+
+
 def _too_many(rows: int, max_rows: int) -> str:
     return _(
         "The file has about %(rows)s rows; one import may hold at most %(max)s. "
@@ -174,6 +182,7 @@ def _sniff_xlsx(path: Path, *, max_rows: int) -> FileInfo:
         raise _refuse(_("The file is damaged: it cannot be opened as a spreadsheet."), "bad_zip") from None
     if "xl/workbook.xml" not in names:
         raise _refuse(_("The file is a ZIP archive, not an Excel workbook (.xlsx)."), "not_xlsx")
+    declared = workbook_check(path, max_rows=max_rows, max_uncompressed=xlsx_max_uncompressed())
     import openpyxl
 
     info = FileInfo(file_format="xlsx")
@@ -189,10 +198,8 @@ def _sniff_xlsx(path: Path, *, max_rows: int) -> FileInfo:
         if header is None:
             raise _refuse(_("The file is empty."), "empty")
         _check_header(list(header), info)
-        declared = sheet.max_row or 0
-        info.rows_expected = max(0, declared - 1)
-        if info.rows_expected > max_rows:
-            raise _refuse(_too_many(info.rows_expected, max_rows), "too_many_rows")
+        # The declared dimension only: without one, openpyxl would parse the whole sheet here.
+        info.rows_expected = declared or 0
     finally:
         workbook.close()
         handle.close()

@@ -11,11 +11,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.proxies import client_address_of
 

@@ -14,13 +14,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
 from warga.accounts.auth import actor_of
 from warga.accounts.services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
 from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
 from warga.core.scoping import Actor, get_scoped
 

@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 from warga.audit.services import audit_record
 from warga.core.context import RequestContext, bound, current
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
+from warga.core.images import image_open
 from warga.core.scoping import Actor
 
 from .models import (
@@ -635,6 +636,13 @@ def _upload_finish(upload: PhotoUpload) -> None:
         upload.status = UploadStatus.REJECTED
         upload.reason = _("The photo arrived damaged (checksum mismatch). Take it again.")
         return
+    try:
+        image_open(data).close()  # the pixel budget, read from the header
+    except InvalidInput as exc:
+        if exc.code == "image_too_large":
+            upload.status = UploadStatus.REJECTED
+            upload.reason = str(exc.message)
+            return
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()

@@ -4,10 +4,11 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.core.api_schema import errors
 from warga.core.errors import NotFound
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public
 
 from .models import Region

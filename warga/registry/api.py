@@ -15,11 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import Throttled
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.middleware import client_ip
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.ratelimit import over_limit
 from warga.regions.models import Region

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
+from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
 
 from .selectors import reports_list

@@ -12,7 +12,9 @@ from warga.cards.services import ktp_recording_record
 JSON = "application/json"
 
 
-def test_recording_status_and_import_through_the_api(cast, client_for, make_resident, kec_office):
+def test_recording_status_and_import_through_the_api(
+    cast, client_for, make_resident, kec_office, django_capture_on_commit_callbacks
+):
     resident = make_resident()
     officer = client_for(cast.kec_officer)
     payload = {
@@ -41,15 +43,23 @@ def test_recording_status_and_import_through_the_api(cast, client_for, make_resi
     csv = f"nik,status,date\n{resident.nik},PRR,{timezone.localdate().isoformat()}\n".encode()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = dukcapil.post("/api/v1/cards/imports", {"file": SimpleUploadedFile("e.csv", csv)})
-    assert response.status_code == 201 and response.json()["changed"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = dukcapil.post("/api/v1/cards/imports", {"file": SimpleUploadedFile("e.csv", csv)})
+    assert response.status_code == 202 and response.json()["state"] == "pending"
+    applied = dukcapil.get(f"/api/v1/cards/imports/{response.json()['id']}").json()
+    assert applied["state"] == "applied" and applied["changed"] == 1
     assert KtpCard.objects.get(resident=resident).status == KtpStatus.PRR
-    rejected = dukcapil.post(
-        "/api/v1/cards/imports", {"file": SimpleUploadedFile("e.csv", b"nik,status,date\n1,PRR,2024-01-01\n")}
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = dukcapil.post(
+            "/api/v1/cards/imports",
+            {"file": SimpleUploadedFile("e.csv", b"nik,status,date\n1,PRR,2024-01-01\n")},
+        )
+    body = dukcapil.get(f"/api/v1/cards/imports/{rejected.json()['id']}").json()
+    assert body["state"] == "rejected" and body["errors"][0]["row"] == 2
+    assert client_for(cast.outsider).get(f"/api/v1/cards/imports/{rejected.json()['id']}").status_code in (
+        403,
+        404,
     )
-    body = rejected.json()
-    assert rejected.status_code == 422 and body["code"] == "cards.import_rejected"
-    assert body["details"]["errors"][0]["row"] == 2
 
 
 def test_stock_and_printing_through_the_api(cast, client_for, make_resident, dukcapil_office, kec_office):

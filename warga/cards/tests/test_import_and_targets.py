@@ -80,15 +80,25 @@ def test_import_with_unknown_nik_or_impossible_transition_changes_nothing(cast, 
     assert "3 rows" not in str(exc.value)
 
 
-def test_import_page_shows_the_error_report(cast, client_for, make_resident):
+def test_import_page_shows_the_error_report(
+    cast, client_for, make_resident, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     resident = make_resident()
     day = timezone.localdate().isoformat()
     upload = SimpleUploadedFile("x.csv", _csv([(resident.nik, "cetak", day)]), content_type="text/csv")
-    response = client_for(cast.dukcapil).post(reverse("cards:import"), {"file": upload})
-    html = response.content.decode()
-    assert "Berkas tidak diterapkan" in html and "Baris 2" in html and "Tercetak" in html
+    client = client_for(cast.dukcapil)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        response = client.post(reverse("cards:import"), {"file": upload})
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "Menunggu" in html and 'hx-trigger="every 2s"' in html  # read in the background
+    for callback in waiting:
+        callback()
+    html = client.get(response["Location"]).content.decode()
+    assert "Ditolak" in html and "Baris 2" in html and "Tercetak" in html
+    assert 'hx-trigger="every 2s"' not in html
     assert not KtpCard.objects.exists()
 
 

@@ -1,0 +1,12 @@
+"""Status files are read in the task worker, never in the web request."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+from .services import ktp_status_import_run
+
+
+@db_task()
+def ktp_status_import_task(import_id: int) -> None:
+    ktp_status_import_run(import_id=import_id)
