@@ -12,6 +12,7 @@ reconciler marks it failed with "outcome unknown".
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -526,6 +527,9 @@ def number_opt_in(*, number: str, channel: str = "sms") -> NumberPreference:
 # --- incoming SMS ----------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def sms_incoming_receive(
     *,
     sender: str,
@@ -540,7 +544,11 @@ def sms_incoming_receive(
         number = normalize_msisdn(sender)
     except InvalidInput:
         number = ""
-    text = (text or "")[:2000]
+    # Control characters (a phone's stray escape or NUL) become spaces: kept readable, stored safely.
+    text = _CONTROL.sub(" ", text or "")[:2000]
+    sender = _CONTROL.sub("", sender or "")
+    receiver = _CONTROL.sub("", receiver or "")
+    gateway_ref = _CONTROL.sub("", gateway_ref or "")
     if gateway_ref:
         existing = IncomingSms.objects.filter(gateway=gateway, gateway_ref=gateway_ref[:100]).first()
         if existing is not None:

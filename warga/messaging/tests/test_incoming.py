@@ -238,3 +238,12 @@ def test_a_burst_handled_late_answers_its_first_messages(settings, regions):
     statuses = [sms_incoming_handle(incoming_id=sms.pk).status for sms in stored]
     assert statuses == [IncomingStatus.HANDLED] * 5 + [IncomingStatus.RATE_LIMITED]
     assert len(replies_to("+6281200000019")) == 5
+
+
+def test_an_sms_with_control_characters_is_kept_and_answered(client, secret, regions):
+    """A stray NUL or escape from a phone never loses the SMS: it is stored cleaned and answered."""
+    response = incoming(client, secret, "6281200000031", "INFO\x00 \x1bhalo")
+    assert response.status_code == 200
+    stored = IncomingSms.objects.get(sender="+6281200000031")
+    assert stored.text == "INFO   halo" and stored.status == IncomingStatus.HANDLED
+    assert len(replies_to("+6281200000031")) == 1
