@@ -180,12 +180,12 @@ def test_reset_second_factor_drops_backup_codes(cast, client_for):
 
 def test_every_page_and_api_operation_waits_for_two_step_login(admin_without_2fa, client_for):
     from warga.accounts.middleware import EXEMPT_PREFIXES
-    from warga.core.tests.test_access_grid import _concrete, page_patterns
+    from warga.core.tests.test_permission_grid import _concrete, _page_routes
 
     client = client_for(admin_without_2fa)
     failures = []
-    for pattern in page_patterns():
-        path = _concrete(pattern)
+    for route, _name, _view in _page_routes():
+        path = _concrete(route, {})
         if path.startswith(EXEMPT_PREFIXES):
             continue
         for method in ("get", "post"):

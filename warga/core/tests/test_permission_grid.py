@@ -307,6 +307,7 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "broadcast_id": lambda o: o["broadcast"].pk if o["broadcast"] else 1,
     "suket_id": lambda o: o["suket"].pk if o["suket"] else 1,
     "card_id": lambda o: o["card"].pk,
+    "import_id": lambda o: o["status_import"].pk if o["status_import"] else 1,
     "office_id": lambda o: o["kec_unit"].pk,
     "requirement": lambda o: "ktp",
     "nik": lambda o: o["resident"].nik,
