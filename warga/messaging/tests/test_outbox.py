@@ -144,13 +144,15 @@ def test_late_dlr_proves_a_lost_answer_was_accepted():
     assert m.status == SmsStatus.SENT
 
 
-def test_crash_after_claim_is_reconciled_not_resent():
+def test_crash_after_claim_puts_the_message_back_in_the_queue():
+    """Claimed but never handed to the gateway: provably not sent, so it is sent later, once."""
     m = queued()
     sms_claim(message_id=m.pk)  # the worker dies here
-    assert sms_reconcile(now=timezone.now() + timedelta(minutes=5))["stuck"] == 0
-    assert sms_reconcile(now=timezone.now() + timedelta(minutes=11))["stuck"] == 1
+    assert sms_reconcile(now=timezone.now() + timedelta(minutes=5))["requeued"] == 0
+    result = sms_reconcile(now=timezone.now() + timedelta(minutes=11))
+    assert (result["requeued"], result["stuck"]) == (1, 0)
     m.refresh_from_db()
-    assert m.status == SmsStatus.FAILED
+    assert (m.status, m.claim_token, m.attempts) == (SmsStatus.QUEUED, "", 0)
 
 
 def test_sent_without_report_expires():
