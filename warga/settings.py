@@ -284,6 +284,8 @@ SMS_LEASE_SECONDS = env_int("SMS_LEASE_SECONDS", 30)
 SMS_DISPATCHER_POLL_SECONDS = float(env("SMS_DISPATCHER_POLL_SECONDS", "0.5"))
 SMS_HEALTH_MAX_WAIT_SECONDS = env_int("SMS_HEALTH_MAX_WAIT_SECONDS", 120)
 SMS_DISPATCH_INLINE = env_bool("SMS_DISPATCH_INLINE", False)
+# A refused message is tried again after SMS_RETRY_BASE_SECONDS × 2^(attempt−1), at most 1 h.
+SMS_RETRY_BASE_SECONDS = env_int("SMS_RETRY_BASE_SECONDS", 30)
 
 # --- Logging: nothing personal goes to logs (no NIK, names, phone numbers, message text) ---
 LOGGING = {

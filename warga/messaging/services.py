@@ -291,10 +291,14 @@ def _record_outcomes(gateway: Gateway, outcomes: list[_Outcome]) -> None:
         message = outcome.message
         attempts = message.attempts
         if isinstance(outcome.error, GatewayOutcomeUnknown):
-            SmsMessage.objects.filter(pk=message.pk).update(
-                gateway=gateway.name, error=str(outcome.error)[:300]
+            # Never resent; a delivery report that still comes corrects it (decision 0010).
+            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+                status=SmsStatus.FAILED,
+                failed_at=now,
+                gateway=gateway.name,
+                error=f"{UNKNOWN_OUTCOME}: {outcome.error}; not resent"[:300],
             )
-            logger.warning("sms %s: outcome unknown (%s); left for reconciliation", message.pk, outcome.error)
+            logger.warning("sms %s: outcome unknown (%s); not resent", message.pk, outcome.error)
         elif isinstance(outcome.error, GatewayError):
             give_up = outcome.error.permanent or attempts >= _setting("SMS_MAX_ATTEMPTS", 5)
             SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(

@@ -300,7 +300,7 @@ log-file = "{workdir}/bearerbox.log"
 log-level = {log_level}
 access-log = "{workdir}/bearerbox-access.log"
 dlr-storage = internal
-
+{store}
 group = smsc
 smsc = fake
 smsc-id = {smsc_id}
@@ -353,8 +353,11 @@ class KannelHarness:
         stop_timeout: float = 5.0,
         poll_interval: float = 0.1,
         binaries: KannelBinaries | None = None,
+        store: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
+        # store: bearerbox keeps accepted messages in a store file, so a restart loses none.
+        self.store = store
         self.incoming_url = _check_config_value("incoming_url", incoming_url)
         self.dlr_base_url = _check_config_value("dlr_base_url", dlr_base_url) if dlr_base_url else None
         self.username = _check_config_value("username", username)
@@ -522,11 +525,34 @@ class KannelHarness:
                 max_messages=self.max_messages,
                 sendsms_dlr=sendsms_dlr,
                 get_url=get_url,
+                store=(
+                    f'store-type = file\nstore-location = "{self.workdir.resolve()}/kannel.store"\n'
+                    if self.store
+                    else ""
+                ),
             )
         )
 
-    def _start_bearerbox(self, binaries: KannelBinaries) -> None:
-        self.admin_port, self.smsbox_port, self.sendsms_port, self.fake_port = _free_ports(4)
+    def restart(self, pause: float = 1.0) -> None:
+        """Stop every box (bearerbox's SIGTERM also ends smsbox, as on a real restart), wait
+        `pause` seconds, start them again on the same ports. What fakesmsc received stays."""
+        binaries = self._binaries or find_kannel()
+        assert binaries is not None
+        self.stop()
+        time.sleep(pause)
+        self._started = True
+        self._poke_stop = threading.Event()
+        try:
+            self._start_bearerbox(binaries, keep_ports=True)
+            self._start_smsbox(binaries)
+            self._start_fakesmsc(binaries)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_bearerbox(self, binaries: KannelBinaries, keep_ports: bool = False) -> None:
+        if not keep_ports:
+            self.admin_port, self.smsbox_port, self.sendsms_port, self.fake_port = _free_ports(4)
         self._write_config()
         proc = self._spawn("bearerbox", [binaries.bearerbox, "-v", "1", str(self.config_path)])
         fake_marker = f"FAKE:{self.fake_port}"
