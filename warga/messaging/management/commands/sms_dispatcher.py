@@ -1,5 +1,6 @@
 """Run the SMS dispatcher until SIGTERM/SIGINT (started by `manage.py serve`, or by systemd)."""
 
+import faulthandler
 import logging
 import signal
 from typing import Any
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         def stop(signum: int, frame: Any) -> None:
             dispatcher.stop()
 
+        # `kill -USR1 <pid>` writes every thread's stack to stderr: where a stuck dispatcher waits.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         dispatcher.run()
