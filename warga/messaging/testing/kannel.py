@@ -321,6 +321,9 @@ log-file = "{workdir}/smsbox.log"
 log-level = {log_level}
 http-request-retry = 30
 http-queue-delay = 1
+# Calls to Warga (DLRs, incoming) at most this many at once: a test's live server opens one
+# database connection per request thread.
+max-pending-requests = 16
 
 group = sendsms-user
 username = "{username}"

@@ -40,6 +40,7 @@ def kannel(tmp_path, live_server, settings):
 
 @pytest.fixture
 def dispatcher_env(kannel, live_server, tmp_path):
+    (tmp_path / "data").mkdir()
     return process_env(
         SMS_GATEWAY="kannel",
         KANNEL_SENDSMS_URL=kannel.sendsms_url,
