@@ -2,6 +2,12 @@
 
 Add an entry here (one function per job) rather than declaring periodic tasks in app modules,
 so the schedule can be read at a glance.
+
+The `lock_task` locks below only keep two consumers from running the same job at once. A
+consumer killed in the middle of a job leaves its lock in the queue store; the consumer is
+therefore always started with `--flush-locks` (`manage.py serve`, deploy/systemd), so such a
+lock lasts until the next start and never halts a job for good. SMS sending is not here: it
+is the dispatcher process's job, owned by a lease (warga.messaging.dispatcher).
 """
 
 from huey import crontab
@@ -17,13 +23,11 @@ def purge_idempotency_records() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-def sms_dispatch_periodic() -> None:
-    """Start approved broadcasts whose time has come, then send what is due (retries included)."""
+def broadcasts_start_periodic() -> None:
+    """Start approved broadcasts whose time has come (the dispatcher process sends them)."""
     from warga.messaging.broadcasts import broadcasts_start_due
-    from warga.messaging.tasks import sms_dispatch_task
 
     broadcasts_start_due()
-    sms_dispatch_task()
 
 
 @db_periodic_task(crontab(minute="*/5"))

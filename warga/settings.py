@@ -295,6 +295,16 @@ SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 50)
 # sendsms requests in flight per dispatcher (the rate itself is SMS_RATE_PER_SECOND).
 SMS_SEND_CONCURRENCY = env_int("SMS_SEND_CONCURRENCY", 16)
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", "21:00-06:00")
+# The dispatcher process (`manage.py sms_dispatcher`, started by `serve`): lease length (a dead
+# holder is replaced after at most this), idle poll of the outbox, and how long a due message may
+# wait without a live dispatcher before /healthz answers 503. SMS_DISPATCH_INLINE sends each
+# message in the process that queued it (tests; never with a dispatcher running).
+SMS_LEASE_SECONDS = env_int("SMS_LEASE_SECONDS", 30)
+SMS_DISPATCHER_POLL_SECONDS = float(env("SMS_DISPATCHER_POLL_SECONDS", "0.5"))
+SMS_HEALTH_MAX_WAIT_SECONDS = env_int("SMS_HEALTH_MAX_WAIT_SECONDS", 120)
+SMS_DISPATCH_INLINE = env_bool("SMS_DISPATCH_INLINE", False)
+# A refused message is tried again after SMS_RETRY_BASE_SECONDS × 2^(attempt−1), at most 1 h.
+SMS_RETRY_BASE_SECONDS = env_int("SMS_RETRY_BASE_SECONDS", 30)
 
 # --- Logging: nothing personal goes to logs (no NIK, names, phone numbers, message text) ---
 LOGGING = {

@@ -20,5 +20,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SMS_GATEWAY = "development"
+# Messages are sent by the process that queued them, as tasks run immediately (tests that run
+# the dispatcher process set SMS_DISPATCH_INLINE=0 in its environment).
+SMS_DISPATCH_INLINE = env_bool("SMS_DISPATCH_INLINE", True)  # noqa: F405
 LANGUAGE_CODE = "id"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

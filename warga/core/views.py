@@ -38,7 +38,9 @@ def find_view(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
-    """Public liveness/readiness: database and task queue reachable. Reveals nothing else."""
+    """Public liveness/readiness: database and task queue reachable, SMS going out (the head of
+    the SMS queue's age and the dispatcher's lease: warga.messaging.selectors.sms_queue_health).
+    Reveals nothing else."""
     checks = {"database": "ok", "queue": "ok"}
     try:
         with connection.cursor() as cursor:
@@ -52,8 +54,25 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
         HUEY.storage.queue_size()
     except Exception:
         checks["queue"] = "error"
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    sms: dict[str, object] = {"status": "error"}
+    if checks["database"] == "ok":
+        try:
+            from warga.messaging.selectors import sms_queue_health
+
+            health = sms_queue_health()
+            sms = {
+                "status": "ok" if health.healthy else "stalled",
+                "oldest_waiting_seconds": health.oldest_wait_seconds,
+                "dispatcher": health.dispatcher or None,
+                "dispatcher_live": health.dispatcher_live,
+                "heartbeat": health.heartbeat_at.isoformat() if health.heartbeat_at else None,
+            }
+        except Exception:
+            sms = {"status": "error"}
+    healthy = all(v == "ok" for v in checks.values()) and sms["status"] == "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks, "sms": sms}, status=200 if healthy else 503
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -4,7 +4,7 @@ residents' invitations."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +51,7 @@ class DlrOut(Schema):
     ["GET", "POST"],
     "/kannel/dlr",
     auth=None,
-    response={200: DlrOut, **errors(403, 404)},
+    response={200: DlrOut, **errors(403, 404, 422)},
     summary="Delivery report from Kannel (dlr-url)",
 )
 @public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
@@ -59,7 +59,7 @@ def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Served by `warga.messaging.callbacks.KannelCallbackApp` under gunicorn (same checks, same
     service, same answers), and here for POST and for servers without the wrapper."""
     _check_callback(request)
-    params = {k: _param(request, k) for k in ("status", "ref", "smsc_reply", "fid")}
+    params = {k: _param(request, k) for k in ("status", "ref", "smsc_reply", "fid", "att")}
     result = callbacks.dlr_apply(params)
     return {"message_id": result.message_id, "status": result.status}
 
@@ -77,8 +77,7 @@ def kannel_incoming(request: HttpRequest):  # type: ignore[no-untyped-def]
     sender = _param(request, "from")
     if not sender:
         raise InvalidInput(_("The sender is missing."), code="sms.sender")
-    ts = _param(request, "ts")
-    received = datetime.fromtimestamp(int(ts), tz=UTC) if ts.isdigit() else None
+    received = callbacks.kannel_time(_param(request, "ts"))
     services.sms_incoming_receive(
         sender=sender,
         receiver=_param(request, "to"),

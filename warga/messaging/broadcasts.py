@@ -488,9 +488,9 @@ def broadcast_queue(*, broadcast_id: int, chunk: int = QUEUE_CHUNK) -> Broadcast
         status=BroadcastStatus.SENDING, queued_at=timezone.now()
     )
     broadcast.refresh_from_db()
-    from .tasks import sms_dispatch_task
+    from .services import sms_wake
 
-    enqueue_on_commit(sms_dispatch_task)
+    transaction.on_commit(sms_wake)
     return broadcast
 
 

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -53,6 +54,18 @@ def check_callback(*, secret: str, remote_addr: str) -> None:
         raise NotAllowed(_("Callback refused."), code="sms.callback_forbidden")
 
 
+def kannel_time(ts: str) -> datetime | None:
+    """Kannel's %T (Unix time) as a moment, or None (the receipt time is used) when it is missing
+    or impossible: a wrong clock on the SMSC must not make Warga refuse or lose the message."""
+    if not ts.isdigit() or len(ts) > 12:
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(ts), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if moment.year >= 2000 else None
+
+
 def dlr_apply(params: Mapping[str, str]) -> services.DlrResult:
     """A delivery report as Kannel sends it (the dlr-url's query parameters)."""
     try:
@@ -64,6 +77,7 @@ def dlr_apply(params: Mapping[str, str]) -> services.DlrResult:
         status=status,
         smsc_reply=(params.get("smsc_reply") or "")[:300],
         smsc_message_id=params.get("fid") or "",
+        attempt=params.get("att") or "",
     )
 
 

@@ -32,12 +32,15 @@ def callback_base_url() -> str:
     return (getattr(settings, "KANNEL_CALLBACK_BASE_URL", "") or settings.SITE_URL).rstrip("/")
 
 
-def dlr_url_for(message_id: int) -> str:
-    """The per-message delivery-report URL, with literal '%' doubled for Kannel's pattern."""
-    literal = (
-        f"{callback_base_url()}/api/v1/sms/kannel/dlr?"
-        + urllib.parse.urlencode({"secret": settings.KANNEL_CALLBACK_SECRET or "", "ref": str(message_id)})
-    ).replace("%", "%%")
+def dlr_url_for(message_id: int, attempt: int = 0) -> str:
+    """The per-message delivery-report URL, with literal '%' doubled for Kannel's pattern.
+    `att` names the attempt, so a report of a superseded attempt is recognised."""
+    query = {"secret": settings.KANNEL_CALLBACK_SECRET or "", "ref": str(message_id)}
+    if attempt:
+        query["att"] = str(attempt)
+    literal = (f"{callback_base_url()}/api/v1/sms/kannel/dlr?" + urllib.parse.urlencode(query)).replace(
+        "%", "%%"
+    )
     return literal + "&" + DLR_PARAMS
 
 
@@ -64,7 +67,7 @@ class KannelGateway:
             "charset": "UTF-8",
             "coding": str(enc.coding),
             "dlr-mask": str(getattr(settings, "KANNEL_DLR_MASK", DLR_MASK)),
-            "dlr-url": dlr_url_for(message.pk),
+            "dlr-url": dlr_url_for(message.pk, message.attempts),
         }
         smsc = getattr(settings, "KANNEL_SMSC_ID", "")
         if smsc:

@@ -68,7 +68,13 @@ class SmsMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     # Set by the worker that claimed the row; a batch claim reads back its own rows by it.
+    # Set by the worker that claimed the row: the dispatcher's lease token (one per lease epoch),
+    # so a claim always names the lease it was made under.
     claim_token = models.CharField(max_length=32, blank=True)
+    # The request to the gateway for the current attempt has started (set, with `attempts`
+    # counted, in one UPDATE just before the request). A claimed row without it provably never
+    # reached the gateway and goes back to the queue when its claimer is gone.
+    handed_at = models.DateTimeField(null=True, blank=True)
     dlr_status = models.PositiveSmallIntegerField(null=True, blank=True)
     dlr_at = models.DateTimeField(null=True, blank=True)
     # Indexed by the unique (broadcast, to) constraint, not by a separate FK index.
@@ -91,6 +97,8 @@ class SmsMessage(models.Model):
                 fields=["priority", "id"], condition=models.Q(status="queued"), name="sms_dispatch_queue_idx"
             ),
             models.Index(fields=["to"], name="sms_to_idx"),
+            # The few rows being sent: recovery after a crash finds them without a table scan.
+            models.Index(fields=["id"], condition=models.Q(status="sending"), name="sms_sending_idx"),
             # created_at (daily statistics) has a BRIN index on PostgreSQL: migration 0003.
         ]
         constraints = [
@@ -118,6 +126,23 @@ class GatewayThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"throttle {self.gateway}"
+
+
+class DispatcherLease(models.Model):
+    """Who sends SMS now: a lease, never a lock that outlives its owner. The holder renews
+    `expires_at` by a heartbeat; once it has passed, any dispatcher may take the lease over,
+    which starts a new epoch with a new token (docs/decisions/0010)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32, blank=True)
+    epoch = models.PositiveIntegerField(default=0)
+    holder = models.CharField(max_length=120, blank=True)  # host:pid
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"lease {self.name} #{self.epoch}"
 
 
 class NumberPreference(models.Model):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -155,3 +156,65 @@ def invitation_get(*, actor: Actor, invitation_id: int) -> Invitation:
 
 
 __all__ = ["BroadcastKind"]
+
+
+# --- the queue's health (/healthz, the SMS statistics page) ----------------------------------
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    healthy: bool
+    oldest_wait_seconds: int | None  # the message next in line, counted from when it became due
+    dispatcher: str  # the lease holder (host:pid), "" if none ever held it
+    dispatcher_live: bool
+    heartbeat_at: datetime | None
+    reason: str  # translated
+
+
+def sms_queue_health(*, now: datetime | None = None) -> QueueHealth:
+    """Is SMS going out? Unhealthy when a due message (quiet hours and retry back-off already
+    taken into account) has waited longer than SMS_HEALTH_MAX_WAIT_SECONDS and no dispatcher
+    holds a live lease. A backlog drained at the configured rate by a live dispatcher is healthy.
+    Two indexed queries: the head of the queue and the lease row."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from .dispatcher import lease_current
+    from .services import _due
+
+    now = now or timezone.now()
+    head = (
+        SmsMessage.objects.filter(_due(now))
+        .order_by("priority", "id")
+        .values("created_at", "not_before")
+        .first()
+    )
+    wait: int | None = None
+    if head is not None:
+        since = max(head["created_at"], head["not_before"] or head["created_at"])
+        wait = max(0, int((now - since).total_seconds()))
+    lease = lease_current()
+    live = bool(lease and lease.token and lease.expires_at and lease.expires_at > now)
+    limit = int(getattr(settings, "SMS_HEALTH_MAX_WAIT_SECONDS", 120))
+    stalled = wait is not None and wait > limit and not live
+    if stalled:
+        reason = _(
+            "SMS sending has stopped: messages have been waiting for %(minutes)d minutes and no SMS "
+            "dispatcher is running. Start it (manage.py serve starts it; or manage.py sms_dispatcher)."
+        ) % {"minutes": max(1, (wait or 0) // 60)}
+    elif live and wait is not None:
+        reason = _("The SMS dispatcher is running and sending the waiting messages at the allowed rate.")
+    elif live:
+        reason = _("The SMS dispatcher is running; no message is waiting.")
+    elif wait is not None:
+        reason = _("No SMS dispatcher is running; messages are waiting.")
+    else:
+        reason = _("No SMS dispatcher is running; no message is waiting.")
+    return QueueHealth(
+        healthy=not stalled,
+        oldest_wait_seconds=wait,
+        dispatcher=lease.holder if lease else "",
+        dispatcher_live=live,
+        heartbeat_at=lease.heartbeat_at if lease else None,
+        reason=reason,
+    )

@@ -105,14 +105,18 @@ def sms_send(
         created_by=actor.user if actor and actor.user else None,
         not_before=quiet_hours_end() if kind in CONSENT_PURPOSES else None,
     )
-    from .tasks import sms_deliver
-
     if message.not_before is None:
-        enqueue_on_commit(sms_deliver, message.pk)
+        pk = message.pk
+        transaction.on_commit(lambda: sms_wake(pk))
     return message
 
 
 # --- claiming --------------------------------------------------------------------------------
+
+UNKNOWN_OUTCOME = "outcome unknown"
+UNKNOWN_OUTCOME_ERROR = (
+    f"{UNKNOWN_OUTCOME}: the request to the gateway was in flight when its sender stopped; not resent"
+)
 
 
 def _due(now: datetime) -> Q:
@@ -122,21 +126,22 @@ def _due(now: datetime) -> Q:
     return q
 
 
-def sms_claim(*, message_id: int) -> SmsMessage | None:
+def sms_claim(*, message_id: int, token: str | None = None) -> SmsMessage | None:
     """Atomically take a queued, due message for sending; None if someone else has it or it is not due."""
     now = timezone.now()
     claimed = SmsMessage.objects.filter(_due(now), pk=message_id).update(
-        status=SmsStatus.SENDING, claimed_at=now, claim_token=uuid.uuid4().hex
+        status=SmsStatus.SENDING, claimed_at=now, claim_token=token or uuid.uuid4().hex, handed_at=None
     )
     if claimed != 1:
         return None
     return SmsMessage.objects.get(pk=message_id)
 
 
-def sms_claim_batch(*, limit: int = 100) -> list[SmsMessage]:
-    """Claim up to `limit` due messages, transactional first (priority, then id)."""
+def sms_claim_batch(*, limit: int = 100, token: str | None = None) -> list[SmsMessage]:
+    """Claim up to `limit` due messages, transactional first (priority, then id). `token`: the
+    claimer's lease token, written on every claimed row."""
     now = timezone.now()
-    token = uuid.uuid4().hex
+    token = token or uuid.uuid4().hex
     with transaction.atomic():
         candidates = SmsMessage.objects.filter(_due(now)).order_by("priority", "id")
         if connection_supports_skip_locked():
@@ -145,7 +150,7 @@ def sms_claim_batch(*, limit: int = 100) -> list[SmsMessage]:
         if not ids:
             return []
         SmsMessage.objects.filter(id__in=ids, status=SmsStatus.QUEUED).update(
-            status=SmsStatus.SENDING, claimed_at=now, claim_token=token
+            status=SmsStatus.SENDING, claimed_at=now, claim_token=token, handed_at=None
         )
     return list(SmsMessage.objects.filter(id__in=ids, claim_token=token).order_by("priority", "id"))
 
@@ -154,6 +159,56 @@ def connection_supports_skip_locked() -> bool:
     from django.db import connection
 
     return bool(connection.features.has_select_for_update_skip_locked)
+
+
+def sms_claims_release(*, token: str) -> int:
+    """Claims of `token` that never reached the gateway go back to the queue (a clean stop)."""
+    return SmsMessage.objects.filter(
+        status=SmsStatus.SENDING, claim_token=token, handed_at__isnull=True
+    ).update(status=SmsStatus.QUEUED, claim_token="", claimed_at=None)
+
+
+def sms_recover(*, keep_token: str, now: datetime | None = None) -> dict[str, int]:
+    """After a sender died (run when a dispatcher takes the lease): every `sending` row claimed
+    under another token is settled. Never handed to the gateway → back to the queue, as if
+    never claimed. Handed, i.e. its request was in flight → failed, outcome unknown, never
+    resent (a delivery report that still comes corrects it)."""
+    now = now or timezone.now()
+    others = SmsMessage.objects.filter(status=SmsStatus.SENDING).exclude(claim_token=keep_token)
+    requeued = others.filter(handed_at__isnull=True).update(
+        status=SmsStatus.QUEUED, claim_token="", claimed_at=None
+    )
+    unknown = others.filter(handed_at__isnull=False).update(
+        status=SmsStatus.FAILED, failed_at=now, error=UNKNOWN_OUTCOME_ERROR
+    )
+    if requeued or unknown:
+        logger.warning("sms recovery: %s claimed messages re-queued, %s outcome unknown", requeued, unknown)
+    return {"requeued": requeued, "unknown": unknown}
+
+
+def _mark_handed(messages: list[SmsMessage]) -> list[SmsMessage]:
+    """Just before their requests start: mark these claimed rows as handed to the gateway and
+    count the attempt, in one UPDATE. Only rows still claimed under the same token are marked
+    (recovery may have taken them back); only those may be sent."""
+    if not messages:
+        return []
+    now = timezone.now()
+    ids = [m.pk for m in messages]
+    token = messages[0].claim_token
+    marked = SmsMessage.objects.filter(
+        pk__in=ids, status=SmsStatus.SENDING, claim_token=token, handed_at__isnull=True
+    ).update(handed_at=now, attempts=F("attempts") + 1)
+    if marked != len(ids):
+        mine = set(
+            SmsMessage.objects.filter(pk__in=ids, claim_token=token, handed_at=now).values_list(
+                "pk", flat=True
+            )
+        )
+        messages = [m for m in messages if m.pk in mine]
+    for m in messages:
+        m.attempts += 1
+        m.handed_at = now
+    return messages
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -201,7 +256,7 @@ def _screen_claimed(messages: list[SmsMessage]) -> list[SmsMessage]:
     if resume is not None:  # quiet hours began after the claim
         later = [m.pk for m in consent if m.pk not in held]
         SmsMessage.objects.filter(pk__in=later, status=SmsStatus.SENDING).update(
-            status=SmsStatus.QUEUED, not_before=resume
+            status=SmsStatus.QUEUED, not_before=resume, claim_token="", claimed_at=None
         )
         held.update(later)
     return [m for m in messages if m.pk not in held]
@@ -230,26 +285,31 @@ def _hand_over(gateway: Gateway, message: SmsMessage, send_at: float) -> _Outcom
 def _record_outcomes(gateway: Gateway, outcomes: list[_Outcome]) -> None:
     """Write the gateway's answers. Accepted messages are recorded together, one UPDATE per kind
     of answer; a delivery report may already have arrived (Kannel is fast), so a message that
-    has left `sending` never steps back."""
+    has left `sending` never steps back. `attempts` was counted when the row was handed over."""
     now = timezone.now()
     accepted: dict[bool, list[int]] = {True: [], False: []}
     for outcome in outcomes:
         message = outcome.message
-        attempts = message.attempts + 1
+        attempts = message.attempts
         if isinstance(outcome.error, GatewayOutcomeUnknown):
-            SmsMessage.objects.filter(pk=message.pk).update(
-                attempts=attempts, gateway=gateway.name, error=str(outcome.error)[:300]
+            # Never resent; a delivery report that still comes corrects it (decision 0010).
+            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+                status=SmsStatus.FAILED,
+                failed_at=now,
+                gateway=gateway.name,
+                error=f"{UNKNOWN_OUTCOME}: {outcome.error}; not resent"[:300],
             )
-            logger.warning("sms %s: outcome unknown (%s); left for reconciliation", message.pk, outcome.error)
+            logger.warning("sms %s: outcome unknown (%s); not resent", message.pk, outcome.error)
         elif isinstance(outcome.error, GatewayError):
             give_up = outcome.error.permanent or attempts >= _setting("SMS_MAX_ATTEMPTS", 5)
             SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
                 status=SmsStatus.FAILED if give_up else SmsStatus.QUEUED,
-                attempts=attempts,
                 error=str(outcome.error)[:300],
                 failed_at=now if give_up else None,
                 not_before=None if give_up else now + _retry_delay(attempts),
                 gateway=gateway.name,
+                claim_token="" if not give_up else F("claim_token"),
+                handed_at=F("handed_at") if give_up else None,
             )
             logger.info("sms %s: gateway refused (%s), attempt %s", message.pk, outcome.error, attempts)
         elif outcome.gateway_message_id:
@@ -267,13 +327,41 @@ def _record_accepted(
     final = SmsStatus.DELIVERED if delivered else SmsStatus.SENT
     SmsMessage.objects.filter(pk__in=ids).update(
         status=Case(When(status=SmsStatus.SENDING, then=Value(final)), default=F("status")),
-        attempts=F("attempts") + 1,
         gateway=gateway.name,
         gateway_message_id=Value(gateway_id) if gateway_id else F("gateway_message_id"),
         sent_at=now,
         delivered_at=Value(now) if delivered else F("delivered_at"),
-        error="",
+        error=Case(When(status=SmsStatus.SENDING, then=Value("")), default=F("error")),
     )
+
+
+def _slots(gateway: Gateway, messages: list[SmsMessage]) -> list[float]:
+    """One reservation for a group of messages (one short row lock), then each message's own
+    slot inside it (monotonic clock)."""
+    rate = rate_per_second()
+    start = time.monotonic() + throttle_reserve(gateway=gateway.name, units=sum(m.segments for m in messages))
+    slots, offset = [], 0.0
+    for message in messages:
+        slots.append(start + offset / rate)
+        offset += message.segments
+    return slots
+
+
+def sms_send_group(*, gateway: Gateway, messages: list[SmsMessage], pool: Any = None) -> int:
+    """Send a group of claimed messages (at most the concurrency): reserve their rate slots,
+    mark them handed over in one UPDATE, make the requests in parallel, record the answers.
+    Returns how many the gateway accepted."""
+    if not messages:
+        return 0
+    slots = _slots(gateway, messages)
+    by_pk = dict(zip((m.pk for m in messages), slots, strict=True))
+    messages = _mark_handed(messages)
+    if pool is not None and len(messages) > 1:
+        outcomes = list(pool.map(lambda m: _hand_over(gateway, m, by_pk[m.pk]), messages))
+    else:
+        outcomes = [_hand_over(gateway, m, by_pk[m.pk]) for m in messages]
+    _record_outcomes(gateway, outcomes)
+    return sum(1 for o in outcomes if o.error is None)
 
 
 def sms_send_claimed(
@@ -287,7 +375,8 @@ def sms_send_claimed(
     if _screen_claimed([message]):
         if send_at is None:
             send_at = time.monotonic() + throttle_reserve(gateway=gateway.name, units=message.segments)
-        _record_outcomes(gateway, [_hand_over(gateway, message, send_at)])
+        for handed in _mark_handed([message]):
+            _record_outcomes(gateway, [_hand_over(gateway, handed, send_at)])
     message.refresh_from_db()
     return message
 
@@ -299,77 +388,94 @@ def sms_deliver_one(*, message_id: int) -> SmsMessage | None:
     return sms_send_claimed(message=message)
 
 
+def sms_wake(message_id: int | None = None) -> None:
+    """Messages were queued. The dispatcher process (`manage.py sms_dispatcher`) polls the
+    outbox every SMS_DISPATCHER_POLL_SECONDS and needs no signal; with SMS_DISPATCH_INLINE (tests,
+    set-ups without a dispatcher) the message is sent here and now."""
+    if not getattr(settings, "SMS_DISPATCH_INLINE", False):
+        return
+    if message_id is None:
+        sms_dispatch(max_seconds=600)
+    else:
+        sms_deliver_one(message_id=message_id)
+
+
 @dataclass
 class DispatchResult:
     handled: int = 0
     sent: int = 0
 
 
-def sms_dispatch(
-    *, max_seconds: float = 50.0, batch: int = 100, concurrency: int | None = None
-) -> DispatchResult:
-    """Send due messages until none is left or time is up. Workers share the rate budget, so
-    several dispatchers may run at once without exceeding it.
+def sms_claim_size(concurrency: int, batch: int) -> int:
+    """Claim no more than about two seconds' worth at the configured rate (at least one group):
+    claimed rows wait for their slot, and a claim should not sit on rows for long."""
+    return max(concurrency, min(batch, int(rate_per_second() * 2)))
 
-    Per batch: one claim, one consent/quiet-hours check, one rate reservation, the hand-overs
-    to the gateway in parallel threads (which touch no database), then the answers recorded
-    together."""
+
+def sms_dispatch(
+    *,
+    max_seconds: float = 50.0,
+    batch: int = 200,
+    concurrency: int | None = None,
+    token: str | None = None,
+    keep_going: Any = None,
+) -> DispatchResult:
+    """Send due messages until none is left, time is up or `keep_going()` says stop. Senders
+    share the rate budget, so several may run at once without exceeding it.
+
+    Per claim: one consent/quiet-hours check; then groups of SMS_SEND_CONCURRENCY messages, each
+    with one rate reservation, one UPDATE marking them handed over, the requests in parallel
+    threads (which touch no database), and the answers recorded together. Claimed rows not
+    handed over when it stops go back to the queue."""
     from concurrent.futures import ThreadPoolExecutor
 
     workers = max(1, concurrency or _setting("SMS_SEND_CONCURRENCY", 16))
     gateway = get_gateway()
     result = DispatchResult()
+    token = token or uuid.uuid4().hex
     deadline = time.monotonic() + max_seconds
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+
+    def go_on() -> bool:
+        return time.monotonic() < deadline and (keep_going is None or keep_going())
+
     try:
-        while time.monotonic() < deadline:
-            claimed = sms_claim_batch(limit=batch)
+        while go_on():
+            claimed = sms_claim_batch(limit=sms_claim_size(workers, batch), token=token)
             if not claimed:
                 break
             result.handled += len(claimed)
             sendable = _screen_claimed(claimed)
-            if not sendable:
-                continue
-            # One reservation for the whole batch (one short row lock instead of one per
-            # message), then each message gets its own slot inside it.
-            rate = rate_per_second()
-            start = time.monotonic() + throttle_reserve(
-                gateway=gateway.name, units=sum(m.segments for m in sendable)
-            )
-            slots, offset = [], 0.0
-            for message in sendable:
-                slots.append(start + offset / rate)
-                offset += message.segments
-            if pool:
-                outcomes = list(pool.map(lambda m, at: _hand_over(gateway, m, at), sendable, slots))
-            else:
-                outcomes = [_hand_over(gateway, m, at) for m, at in zip(sendable, slots, strict=True)]
-            _record_outcomes(gateway, outcomes)
-            result.sent += sum(1 for o in outcomes if o.error is None)
+            for i in range(0, len(sendable), workers):
+                if not go_on():
+                    break
+                result.sent += sms_send_group(gateway=gateway, messages=sendable[i : i + workers], pool=pool)
     finally:
         if pool:
             pool.shutdown()
-    broadcasts_finish()
+        sms_claims_release(token=token)
+    if result.handled:
+        broadcasts_finish()
     return result
 
 
 def sms_reconcile(*, now: datetime | None = None) -> dict[str, int]:
-    """Finish what a crash or a silent gateway left: `sending` too long → failed (outcome unknown,
-    never resent); `sent` without a final report for days → expired."""
+    """Finish what a crash or a silent gateway left: a claim never handed over, older than
+    SMS_SENDING_TIMEOUT_SECONDS → back to the queue; a hand-over without an answer for as long →
+    failed (outcome unknown, never resent); `sent` without a final report for days → expired."""
     now = now or timezone.now()
-    stuck = SmsMessage.objects.filter(
-        status=SmsStatus.SENDING,
-        claimed_at__lt=now - timedelta(seconds=_setting("SMS_SENDING_TIMEOUT_SECONDS", 600)),
-    ).update(
-        status=SmsStatus.FAILED,
-        failed_at=now,
-        error="outcome unknown: the hand-over to the gateway was interrupted; not resent",
+    old = now - timedelta(seconds=_setting("SMS_SENDING_TIMEOUT_SECONDS", 600))
+    requeued = SmsMessage.objects.filter(
+        status=SmsStatus.SENDING, handed_at__isnull=True, claimed_at__lt=old
+    ).update(status=SmsStatus.QUEUED, claim_token="", claimed_at=None)
+    stuck = SmsMessage.objects.filter(status=SmsStatus.SENDING, handed_at__lt=old).update(
+        status=SmsStatus.FAILED, failed_at=now, error=UNKNOWN_OUTCOME_ERROR
     )
     expired = SmsMessage.objects.filter(
         status=SmsStatus.SENT, sent_at__lt=now - timedelta(hours=_setting("SMS_DLR_TIMEOUT_HOURS", 72))
     ).update(status=SmsStatus.EXPIRED, failed_at=now, error="no delivery report")
     broadcasts_finish()
-    return {"stuck": stuck, "expired": expired}
+    return {"requeued": requeued, "stuck": stuck, "expired": expired}
 
 
 def broadcasts_finish() -> int:
@@ -396,16 +502,25 @@ class DlrResult:
 
 
 _FINAL_SQL = ", ".join(f"'{s}'" for s in FINAL_STATUSES)
-_WAITING_SQL = f"'{SmsStatus.QUEUED}', '{SmsStatus.SENDING}'"
+# A message failed only because its outcome was unknown: a delivery report may still prove it.
+_UNKNOWN_SQL = (
+    f"(status = '{SmsStatus.FAILED}' AND SUBSTR(error, 1, {len(UNKNOWN_OUTCOME)}) = '{UNKNOWN_OUTCOME}')"
+)
+_WAITING_SQL = f"(status IN ('{SmsStatus.QUEUED}', '{SmsStatus.SENDING}') OR {_UNKNOWN_SQL})"
+_OPEN_SQL = f"(status NOT IN ({_FINAL_SQL}) OR {_UNKNOWN_SQL})"
 
 
 @transaction.atomic
-def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "") -> DlrResult:
-    """Apply one delivery report. Idempotent, order-independent, never leaves a final state.
+def sms_dlr_receive(
+    *, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "", attempt: str = ""
+) -> DlrResult:
+    """Apply one delivery report. Idempotent, order-independent, never leaves a final state
+    (except "failed, outcome unknown", which a report may still correct).
 
-    This runs for every message sent, at the sending rate, so it is one conditional
-    `UPDATE … RETURNING` on the message (plus, for a delivered report, clearing a stale
-    "failed permanently" mark on the number)."""
+    `attempt` (from the dlr-url): the attempt the report belongs to; a report of an earlier,
+    superseded attempt changes nothing. This runs for every message sent, at the sending rate,
+    so it is one conditional `UPDATE … RETURNING` on the message (plus, for a delivered report,
+    clearing a stale "failed permanently" mark on the number)."""
     if not str(ref).isdigit() or len(str(ref)) > 18:
         raise NotFound(_("Unknown message."), code="sms.unknown_message")
     if status not in (DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED, DLR_SMSC_ACCEPTED, DLR_SMSC_REJECTED):
@@ -419,7 +534,11 @@ def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message
     params: list[Any] = [status, now, smsc_message_id[:100]]
     if status == DLR_DELIVERED:
         new_status: str = SmsStatus.DELIVERED
-        sets = f"status = %s, delivered_at = %s, sent_at = COALESCE(sent_at, %s), {common}"
+        sets = (
+            f"status = %s, delivered_at = %s, sent_at = COALESCE(sent_at, %s), "
+            f"error = CASE WHEN {_UNKNOWN_SQL} THEN '' ELSE error END, "
+            f"failed_at = CASE WHEN {_UNKNOWN_SQL} THEN NULL ELSE failed_at END, {common}"
+        )
         params = [new_status, now, now, *params]
     elif status in (DLR_UNDELIVERED, DLR_SMSC_REJECTED):
         new_status = SmsStatus.EXPIRED if "EXPIRED" in smsc_reply.upper() else SmsStatus.FAILED
@@ -428,18 +547,27 @@ def sms_dlr_receive(*, ref: str, status: int, smsc_reply: str = "", smsc_message
     else:  # accepted or buffered by the SMSC: proof the gateway has it
         new_status = SmsStatus.SENT
         sets = (
-            f"status = CASE WHEN status IN ({_WAITING_SQL}) THEN %s ELSE status END, "
-            f"sent_at = CASE WHEN status IN ({_WAITING_SQL}) THEN %s ELSE sent_at END, {common}"
+            f"sent_at = CASE WHEN {_WAITING_SQL} THEN %s ELSE sent_at END, "
+            f"failed_at = CASE WHEN {_UNKNOWN_SQL} THEN NULL ELSE failed_at END, "
+            f"error = CASE WHEN {_UNKNOWN_SQL} THEN '' ELSE error END, "
+            f"status = CASE WHEN {_WAITING_SQL} THEN %s ELSE status END, {common}"
         )
-        params = [new_status, now, *params]
+        params = [now, new_status, *params]
+    where = f"id = %s AND {_OPEN_SQL}"
+    where_params: list[Any] = [pk]
+    if attempt:
+        if not attempt.isdigit() or len(attempt) > 4:
+            raise InvalidInput(_("Unknown attempt."), code="sms.dlr_attempt")
+        where += " AND attempts = %s"
+        where_params.append(int(attempt))
     with connection.cursor() as cursor:
         cursor.execute(
             # Only constants and the model's table name are formatted in; every value is a parameter.
-            f'UPDATE {table} SET {sets} WHERE id = %s AND status NOT IN ({_FINAL_SQL}) RETURNING "to", status',  # noqa: S608
-            [*params, pk],
+            f'UPDATE {table} SET {sets} WHERE {where} RETURNING "to", status',  # noqa: S608
+            [*params, *where_params],
         )
         row = cursor.fetchone()
-    if row is None:  # unknown, or already final: nothing changes
+    if row is None:  # unknown, already final, or a superseded attempt: nothing changes
         current = SmsMessage.objects.filter(pk=pk).values_list("status", flat=True).first()
         if current is None:
             raise NotFound(_("Unknown message."), code="sms.unknown_message")

@@ -1,25 +1,12 @@
-"""Thin Huey tasks: each takes ids and calls a service."""
+"""Thin Huey tasks: each takes ids and calls a service.
 
-from huey import crontab
+Sending is not a task: the dispatcher process (`manage.py sms_dispatcher`) holds a lease and
+drains the outbox (docs/decisions/0010-sms-delivery-at-most-once.md)."""
+
 from huey.contrib.djhuey import db_task, lock_task
 from huey.exceptions import TaskLockedException
 
-from .services import sms_deliver_one, sms_dispatch, sms_incoming_handle
-
-
-@db_task(priority=100)
-def sms_deliver(message_id: int) -> None:
-    """One transactional message, right after commit (retries go through the dispatcher)."""
-    sms_deliver_one(message_id=message_id)
-
-
-@db_task(priority=10)
-def sms_dispatch_task() -> None:
-    try:
-        with lock_task("sms-dispatch"):
-            sms_dispatch(max_seconds=50)
-    except TaskLockedException:
-        pass  # a dispatcher is already running; it will take these messages too
+from .services import sms_incoming_handle
 
 
 @db_task(priority=50)
@@ -31,6 +18,9 @@ def sms_incoming_handle_task(incoming_id: int) -> None:
 def broadcast_queue_task(broadcast_id: int) -> None:
     from .broadcasts import broadcast_queue
 
+    # The lock only saves a second worker the work: queuing is resumable and compare-and-set
+    # per chunk, and a lock left by a killed consumer is flushed when the consumer starts
+    # (`run_huey --flush-locks`, as `manage.py serve` runs it).
     try:
         with lock_task(f"broadcast-queue-{broadcast_id}"):
             broadcast_queue(broadcast_id=broadcast_id)
@@ -38,4 +28,4 @@ def broadcast_queue_task(broadcast_id: int) -> None:
         pass
 
 
-__all__ = ["broadcast_queue_task", "crontab", "sms_deliver", "sms_dispatch_task", "sms_incoming_handle_task"]
+__all__ = ["broadcast_queue_task", "sms_incoming_handle_task"]

@@ -204,7 +204,10 @@ def stats_view(request: HttpRequest) -> HttpResponse:
         key: sum(r[key] for r in rows)
         for key in ("total", "segments", "delivered", "failed", "expired", "sent", "queued", "cancelled")
     }
-    return render(request, "messaging/stats.html", {"rows": rows, "totals": totals, "days": days})
+    health = selectors.sms_queue_health()
+    return render(
+        request, "messaging/stats.html", {"rows": rows, "totals": totals, "days": days, "health": health}
+    )
 
 
 # --- invitations -----------------------------------------------------------------------------

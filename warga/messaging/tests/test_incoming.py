@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from warga.messaging.keywords import register_keyword, registered_keywords
 from warga.messaging.models import (
@@ -247,3 +248,23 @@ def test_an_sms_with_control_characters_is_kept_and_answered(client, secret, reg
     stored = IncomingSms.objects.get(sender="+6281200000031")
     assert stored.text == "INFO   halo" and stored.status == IncomingStatus.HANDLED
     assert len(replies_to("+6281200000031")) == 1
+
+
+@pytest.mark.parametrize("ts", ["99999999999999999", "999999999999", "-5", "abc", "0"])
+def test_impossible_timestamp_is_replaced_by_the_receipt_time(client, secret, ts):
+    before = timezone.now()
+    response = incoming(client, secret, "6281200000001", "INFO", ts=ts)
+    assert response.status_code == 200
+    stored = IncomingSms.objects.get(sender="+6281200000001")
+    assert stored.received_at >= before
+
+
+def test_delivery_report_with_an_impossible_timestamp_is_applied(client, secret):
+    m = SmsMessage.objects.create(to="+6281234567890", text="x", purpose="notice", status=SmsStatus.SENT)
+    response = client.get(
+        f"/api/v1/sms/kannel/dlr?secret={secret}&ref={m.pk}&status=1&ts=99999999999999999&att=abc"
+    )
+    assert response.status_code == 422  # a malformed attempt is refused, never a server error
+    response = client.get(f"/api/v1/sms/kannel/dlr?secret={secret}&ref={m.pk}&status=1&ts=99999999999999999")
+    assert response.status_code == 200
+    assert response.json()["status"] == SmsStatus.DELIVERED

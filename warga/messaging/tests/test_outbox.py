@@ -119,17 +119,15 @@ def test_permanent_refusal_fails_at_once():
 
 
 def test_lost_answer_is_never_resent_blindly():
-    """Kannel may have the message: it stays 'sending' until a DLR proves it or the reconciler gives up."""
+    """Kannel may have the message: it ends "failed, outcome unknown" and is never taken again."""
     m = queued()
     gw = Scripted(GatewayOutcomeUnknown("timeout"))
     sms_send_claimed(message=sms_claim(message_id=m.pk), gateway=gw)
     m.refresh_from_db()
-    assert m.status == SmsStatus.SENDING
+    assert m.status == SmsStatus.FAILED
+    assert m.error.startswith("outcome unknown") and "not resent" in m.error
     assert sms_claim_batch(limit=10) == []  # no worker takes it again
     sms_reconcile(now=timezone.now() + timedelta(minutes=11))
-    m.refresh_from_db()
-    assert m.status == SmsStatus.FAILED
-    assert "not resent" in m.error
     assert gw.sent == [m.pk]
 
 
@@ -138,19 +136,31 @@ def test_late_dlr_proves_a_lost_answer_was_accepted():
     sms_send_claimed(message=sms_claim(message_id=m.pk), gateway=Scripted(GatewayOutcomeUnknown("timeout")))
     sms_dlr_receive(ref=str(m.pk), status=8, smsc_reply="ACK/")
     m.refresh_from_db()
-    assert m.status == SmsStatus.SENT
+    assert (m.status, m.error, m.failed_at) == (SmsStatus.SENT, "", None)
     sms_reconcile(now=timezone.now() + timedelta(minutes=11))
+    sms_dlr_receive(ref=str(m.pk), status=1)
     m.refresh_from_db()
-    assert m.status == SmsStatus.SENT
+    assert m.status == SmsStatus.DELIVERED
 
 
-def test_crash_after_claim_is_reconciled_not_resent():
+def test_a_handed_over_message_left_sending_is_settled_as_unknown():
     m = queued()
-    sms_claim(message_id=m.pk)  # the worker dies here
-    assert sms_reconcile(now=timezone.now() + timedelta(minutes=5))["stuck"] == 0
+    sms_claim(message_id=m.pk)
+    SmsMessage.objects.filter(pk=m.pk).update(handed_at=timezone.now(), attempts=1)  # then the crash
     assert sms_reconcile(now=timezone.now() + timedelta(minutes=11))["stuck"] == 1
     m.refresh_from_db()
-    assert m.status == SmsStatus.FAILED
+    assert m.status == SmsStatus.FAILED and "not resent" in m.error
+
+
+def test_crash_after_claim_puts_the_message_back_in_the_queue():
+    """Claimed but never handed to the gateway: provably not sent, so it is sent later, once."""
+    m = queued()
+    sms_claim(message_id=m.pk)  # the worker dies here
+    assert sms_reconcile(now=timezone.now() + timedelta(minutes=5))["requeued"] == 0
+    result = sms_reconcile(now=timezone.now() + timedelta(minutes=11))
+    assert (result["requeued"], result["stuck"]) == (1, 0)
+    m.refresh_from_db()
+    assert (m.status, m.claim_token, m.attempts) == (SmsStatus.QUEUED, "", 0)
 
 
 def test_sent_without_report_expires():

@@ -1,32 +1,70 @@
-"""Start the web server (gunicorn) and the task consumer (Huey) together; stop both on Ctrl-C."""
+"""Run Warga's three processes together and keep them running: the web server (gunicorn), the
+task consumer (Huey) and the SMS dispatcher.
+
+Each is supervised on its own: one that exits is started again after a back-off (1 s, doubling
+up to 30 s, reset once it has run for a minute) and the others go on. SIGTERM or SIGINT stops
+all of them: the signal is forwarded, each gets STOP_TIMEOUT seconds to finish (the dispatcher
+finishes its requests in flight and releases its lease), then what is left is killed.
+"""
+
+from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+STOP_TIMEOUT = 20.0
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    popen: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    backoff: float = 1.0
+    restart_at: float = 0.0
+    restarts: int = field(default=0)
+
 
 class Command(BaseCommand):
-    help = "Run gunicorn and the Huey consumer together (the embedded set-up)."
+    help = "Run gunicorn, the Huey consumer and the SMS dispatcher together (the embedded set-up)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default=os.environ.get("WARGA_HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--no-dispatcher", action="store_true", help="do not run the SMS dispatcher")
 
-    def handle(self, *args, port, host, workers, **options):
+    def handle(
+        self,
+        *args: Any,
+        port: int,
+        host: str,
+        workers: int,
+        threads: int,
+        no_dispatcher: bool,
+        **options: Any,
+    ) -> None:
         python = sys.executable
+        manage = str(settings.BASE_DIR / "manage.py")
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "warga.settings"),
         }
-        procs = [
-            subprocess.Popen([python, "manage.py", "run_huey", "--quiet"], env=env, cwd=settings.BASE_DIR),
-            subprocess.Popen(
+        children = [
+            Child(
+                "web",
                 [
                     python,
                     "-m",
@@ -37,7 +75,7 @@ class Command(BaseCommand):
                     "--workers",
                     str(workers),
                     "--threads",
-                    "4",
+                    str(threads),
                     "--access-logfile",
                     "-",
                     "--access-logformat",
@@ -45,28 +83,57 @@ class Command(BaseCommand):
                     "--logger-class",
                     "warga.core.logmask.GunicornLogger",
                 ],
-                env=env,
-                cwd=settings.BASE_DIR,
             ),
+            # --flush-locks: a task lock left by a killed consumer must not outlive it.
+            Child("consumer", [python, manage, "run_huey", "--quiet", "--flush-locks"]),
         ]
-        self.stdout.write(self.style.SUCCESS(f"Warga is running at http://{host}:{port}/  (Ctrl-C to stop)"))
+        if not no_dispatcher:
+            children.append(Child("sms-dispatcher", [python, manage, "sms_dispatcher"]))
+
         stopping = False
 
-        def stop(*_):
+        def stop(*_: Any) -> None:
             nonlocal stopping
             stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+
+        def start(child: Child) -> None:
+            # Own process group: a Ctrl-C in the terminal reaches serve only, which stops the
+            # children in order instead of all at once.
+            child.popen = subprocess.Popen(child.argv, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+            child.started_at = time.monotonic()
+
+        for child in children:
+            start(child)
+        self.stdout.write(self.style.SUCCESS(f"Warga is running at http://{host}:{port}/  (Ctrl-C to stop)"))
         try:
-            while not stopping and all(p.poll() is None for p in procs):
-                time.sleep(0.5)
+            while not stopping:
+                now = time.monotonic()
+                for child in children:
+                    if child.popen is not None and child.popen.poll() is not None:
+                        code = child.popen.returncode
+                        if now - child.started_at >= STABLE_AFTER:
+                            child.backoff = 1.0
+                        child.restart_at = now + child.backoff
+                        self.stderr.write(
+                            f"{child.name} exited ({code}); starting it again in {child.backoff:.0f} s"
+                        )
+                        child.backoff = min(child.backoff * 2, BACKOFF_MAX)
+                        child.popen = None
+                    if child.popen is None and now >= child.restart_at and not stopping:
+                        child.restarts += 1
+                        start(child)
+                time.sleep(0.2)
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.terminate()
-            for p in procs:
+            running = [c.popen for c in children if c.popen is not None and c.popen.poll() is None]
+            for popen in running:
+                popen.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            for popen in running:
                 try:
-                    p.wait(timeout=10)
+                    popen.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    popen.kill()
+                    popen.wait()

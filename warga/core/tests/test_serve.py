@@ -1,0 +1,116 @@
+"""`manage.py serve` supervises the web server, the task consumer and the SMS dispatcher on their
+own: killing one restarts it and the web server keeps answering; SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from warga.messaging.testing.processes import ManagedProcess, process_env, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def children(pid: int) -> dict[str, int]:
+    """The child processes of `pid` by role: web, consumer, sms-dispatcher."""
+    found: dict[str, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(fields[1]) != pid:
+            continue
+        for role, marker in (
+            ("web", "gunicorn"),
+            ("consumer", "run_huey"),
+            ("sms-dispatcher", "sms_dispatcher"),
+        ):
+            if marker in cmdline:
+                found[role] = int(stat.parent.name)
+    return found
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path):
+    port = free_port()
+    env = process_env(WARGA_DATA_DIR=str(tmp_path), SMS_LEASE_SECONDS="10")
+    serve = ManagedProcess(
+        ["serve", "--port", str(port), "--workers", "1", "--threads", "2"], env, tmp_path / "serve.log"
+    )
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        wait_for(lambda: len(children(serve.pid)) == 3, 30, "three children\n" + serve.log(), interval=0.2)
+
+        def web_up() -> bool:
+            try:
+                return get(url) in (200, 503)
+            except OSError:
+                return False
+
+        wait_for(web_up, 60, "the web server answers\n" + serve.log(), interval=0.3)
+        before = children(serve.pid)
+
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def probe() -> None:
+            while not stop.is_set():
+                try:
+                    get(url)
+                except OSError as error:
+                    failures.append(str(error))
+                time.sleep(0.1)
+
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+
+        os.kill(before["consumer"], signal.SIGKILL)
+        os.kill(before["sms-dispatcher"], signal.SIGKILL)
+        wait_for(
+            lambda: (
+                (now := children(serve.pid)).get("consumer") not in (None, before["consumer"])
+                and now.get("sms-dispatcher") not in (None, before["sms-dispatcher"])
+            ),
+            30,
+            "consumer and dispatcher started again\n" + serve.log(),
+            interval=0.2,
+        )
+        time.sleep(1)
+        stop.set()
+        prober.join(5)
+        assert failures == []
+        assert children(serve.pid)["web"] == before["web"]  # never restarted
+        assert serve.alive()
+
+        after = children(serve.pid)
+        serve.signal(signal.SIGTERM)
+        assert serve.wait(30) == 0, serve.log()
+        for pid in after.values():
+            assert (
+                not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            )
+    finally:
+        serve.stop()
