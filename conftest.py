@@ -232,3 +232,18 @@ def login(page):
         page.wait_for_url(lambda url: "/login/" not in url)
 
     return do
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lines a test recorded as `summary` (record_property), e.g. how many fuzzing cases ran,
+    printed at the end of the run: they reach the CI log also from xdist workers."""
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "summary"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "summaries")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -186,7 +186,9 @@ def _sweep(
     return run
 
 
-def _fuzz(app, headers: dict[str, str], max_examples: int, label: str, *, sweep: bool = True) -> list[str]:
+def _fuzz(
+    app, headers: dict[str, str], max_examples: int, label: str, *, sweep: bool = True, report=None
+) -> list[str]:
     failures: list[str] = []
     counter = [0]
     operations = 0
@@ -198,7 +200,10 @@ def _fuzz(app, headers: dict[str, str], max_examples: int, label: str, *, sweep:
         _runner(operation, headers, max_examples, failures, counter, query)()
         if sweep:
             _sweep(operation, headers, failures, counter, query)()
-    print(f"\nschemathesis ({label}): {counter[0]} cases over {operations} operations")
+    summary = f"schemathesis ({label}): {counter[0]} cases over {operations} operations, {len(failures)} server errors"
+    print("\n" + summary)
+    if report is not None:
+        report("summary", summary)  # shown at the end of the run (conftest.pytest_terminal_summary)
     return failures
 
 
@@ -208,12 +213,12 @@ def _token(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {out.getvalue().strip()}"}
 
 
-def test_no_server_error_as_disdukcapil_and_kecamatan_officer(wsgi_app):
-    failures = _fuzz(wsgi_app, _token("dukcapil"), EXAMPLES, "Disdukcapil verifier")
-    failures += _fuzz(wsgi_app, _token("kec_officer"), EXAMPLES, "kecamatan officer")
+def test_no_server_error_as_disdukcapil_and_kecamatan_officer(wsgi_app, record_property):
+    failures = _fuzz(wsgi_app, _token("dukcapil"), EXAMPLES, "Disdukcapil verifier", report=record_property)
+    failures += _fuzz(wsgi_app, _token("kec_officer"), EXAMPLES, "kecamatan officer", report=record_property)
     assert not failures, "\n".join(failures[:30])
 
 
-def test_no_server_error_anonymous(wsgi_app):
-    failures = _fuzz(wsgi_app, {}, max(2, EXAMPLES // 2), "anonymous", sweep=False)
+def test_no_server_error_anonymous(wsgi_app, record_property):
+    failures = _fuzz(wsgi_app, {}, max(2, EXAMPLES // 2), "anonymous", sweep=False, report=record_property)
     assert not failures, "\n".join(failures[:20])
