@@ -70,3 +70,12 @@ def purge_outreach_uploads() -> None:
     from warga.outreach.sync import uploads_purge
 
     uploads_purge()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("cards-imports-resume")
+def resume_status_imports() -> None:
+    """A KTP-el status file left waiting or half-read by a killed worker is taken up again."""
+    from warga.cards.services import ktp_status_imports_resume
+
+    ktp_status_imports_resume()

@@ -196,6 +196,8 @@ class StatusImport(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a task worker took it: a claim older than the time limit belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "area"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -379,6 +380,8 @@ class _Rejected(Exception):
     pass
 
 
+logger = logging.getLogger(__name__)
+
 IMPORT_TIME_LIMIT = 120
 """Seconds the task worker may spend reading one status file (CARDS_IMPORT_TIME_LIMIT)."""
 
@@ -416,7 +419,7 @@ def ktp_status_import_queue(*, actor: Actor, filename: str, content: bytes) -> S
 def ktp_status_import_run(*, import_id: int) -> None:
     """The task: claim a waiting file, read it within the time limit, apply it whole or reject it."""
     if not StatusImport.objects.filter(pk=import_id, state=StatusImport.State.PENDING).update(
-        state=StatusImport.State.PROCESSING
+        state=StatusImport.State.PROCESSING, claimed_at=timezone.now()
     ):
         return  # another worker has it, or it is done
     queued = StatusImport.objects.select_related("actor").get(pk=import_id)
@@ -461,6 +464,42 @@ def ktp_status_import_run(*, import_id: int) -> None:
         if queued.file:
             queued.file.delete(save=False)
             StatusImport.objects.filter(pk=queued.pk).update(file="")
+
+
+def ktp_status_imports_resume(*, now: datetime | None = None) -> dict[str, int]:
+    """Nothing waits for good after a crash: a file still waiting after two minutes is queued
+    again (its task was lost with the queue), and a claim older than the time limit plus ten
+    minutes, whose file was never read to the end, belonged to a dead worker — it waits again.
+    The apply is one transaction, so a dead worker left nothing half-applied; the conditional
+    updates make a second resume, or a late original task, find nothing to take."""
+    from .tasks import ktp_status_import_task
+
+    now = now or timezone.now()
+    limit = int(getattr(settings, "CARDS_IMPORT_TIME_LIMIT", IMPORT_TIME_LIMIT))
+    stale = now - timedelta(seconds=limit + 600)
+    dead = StatusImport.objects.filter(state=StatusImport.State.PROCESSING, claimed_at__lt=stale).exclude(
+        file=""
+    )
+    reclaimed = [
+        pk
+        for pk, claimed_at in dead.values_list("pk", "claimed_at")
+        if StatusImport.objects.filter(
+            pk=pk, state=StatusImport.State.PROCESSING, claimed_at=claimed_at
+        ).update(state=StatusImport.State.PENDING, claimed_at=None)
+    ]
+    waiting = StatusImport.objects.filter(
+        state=StatusImport.State.PENDING, created_at__lt=now - timedelta(minutes=2)
+    ).exclude(pk__in=reclaimed)
+    queued = [*reclaimed, *waiting.values_list("pk", flat=True)]
+    for pk in queued:
+        ktp_status_import_task(pk)
+    if queued:
+        logger.warning(
+            "status imports resumed: %s reclaimed from a dead worker, %s queued again",
+            len(reclaimed),
+            len(queued) - len(reclaimed),
+        )
+    return {"reclaimed": len(reclaimed), "queued": len(queued)}
 
 
 def _reject(queued: StatusImport, actor: Actor, *, rows: int, errors: list[dict[str, Any]]) -> None:
