@@ -255,6 +255,24 @@ def queue_report(*, device: Device, queue: int) -> None:
     )
 
 
+def _checked(device: Device, rec: RecordIn) -> dict[str, Any] | tuple[Any, Any, Any, str]:
+    """The record's signature and shape: the refusal to answer, or (client id, body, capture
+    time, content hash). A tampered copy is not stored: it must not block the genuine record
+    with the same id."""
+    if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
+        return _answer(
+            rec.id,
+            SyncStatus.REJECTED,
+            "bad_signature",
+            _("The record was altered after it was captured on the phone and was not accepted."),
+        )
+    try:
+        client_id, body, captured = _parse(rec)
+    except InvalidInput as exc:
+        return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
+    return client_id, body, captured, content_hash(rec)
+
+
 def _quarantine_one(
     device: Device,
     assignment: Assignment,
@@ -265,18 +283,10 @@ def _quarantine_one(
     """A revoked phone's record: to review if it was signed before the revocation, else refused."""
     from .records import HANDLERS
 
-    if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
-        return _answer(
-            rec.id,
-            SyncStatus.REJECTED,
-            "bad_signature",
-            _("The record was altered after it was captured on the phone and was not accepted."),
-        )
-    try:
-        client_id, _body, captured = _parse(rec)
-    except InvalidInput as exc:
-        return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
-    digest = content_hash(rec)
+    checked = _checked(device, rec)
+    if isinstance(checked, dict):
+        return checked
+    client_id, _body, captured, digest = checked
     previous = known.get(str(client_id))
     if previous is not None and (
         previous.content_hash != digest or previous.status in (SyncStatus.ACCEPTED, SyncStatus.CLOSED)
@@ -418,19 +428,10 @@ def _sync_one(
 ) -> dict[str, Any]:
     """Apply one record and write its ledger row (or update `replace`, a row that held an earlier
     refusal of the same record, when a supervisor accepts it from review)."""
-    if not hmac.compare_digest(record_mac(device.signing_key, rec), (rec.mac or "").lower()):
-        # Not stored: a tampered copy must not block the genuine record with the same id.
-        return _answer(
-            rec.id,
-            SyncStatus.REJECTED,
-            "bad_signature",
-            _("The record was altered after it was captured on the phone and was not accepted."),
-        )
-    try:
-        client_id, body, captured = _parse(rec)
-    except InvalidInput as exc:
-        return _answer(rec.id, SyncStatus.REJECTED, exc.code, str(exc.message))
-    digest = content_hash(rec)
+    checked = _checked(device, rec)
+    if isinstance(checked, dict):
+        return checked
+    client_id, body, captured, digest = checked
     previous = known.get(str(client_id))
     if previous is not None and previous is not replace:
         return _replay(previous, rec.id, digest)
