@@ -165,11 +165,22 @@ class SmsDispatcher:
                 next_beat = time.monotonic() + beat
             return True
 
+        pause = 0.0
         while keep_going():
             # Drains until the queue is empty (then marks finished broadcasts done) or it must stop.
             result = sms_dispatch(
                 max_seconds=3600, concurrency=self.concurrency, token=lease.token, keep_going=keep_going
             )
+            if result.gateway_down:
+                # The gateway is restarting or down: wait (1 s doubling to 30 s), the lease kept
+                # alive by keep_going(); the queue is untouched meanwhile.
+                pause = min(30.0, max(1.0, pause * 2))
+                deadline = time.monotonic() + pause
+                while time.monotonic() < deadline and keep_going():
+                    self.stopping.wait(min(1.0, deadline - time.monotonic()))
+                close_old_connections()
+                continue
+            pause = 0.0
             if not result.handled:
                 self.stopping.wait(self.poll)
                 close_old_connections()

@@ -19,11 +19,14 @@ class SendResult:
 
 
 class GatewayError(Exception):
-    """The gateway did not take the message. `permanent`: retrying cannot help."""
+    """The gateway did not take the message. `permanent`: retrying cannot help. `unreachable`:
+    no connection could be made (refused, unreachable host), so the gateway cannot have it and
+    the fault is the gateway's, not the message's."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.unreachable = unreachable
 
 
 class GatewayOutcomeUnknown(Exception):

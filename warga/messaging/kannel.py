@@ -79,9 +79,9 @@ class KannelGateway:
         try:
             response = _pool.request("GET", self.url, fields=self.params_for(message), timeout=timeout)
         except urllib3.exceptions.NewConnectionError as exc:  # refused, unreachable, unknown host
-            raise GatewayError("Kannel is not reachable") from exc
+            raise GatewayError("Kannel is not reachable", unreachable=True) from exc
         except urllib3.exceptions.ConnectTimeoutError as exc:
-            raise GatewayError("Kannel is not reachable") from exc
+            raise GatewayError("Kannel is not reachable", unreachable=True) from exc
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise GatewayOutcomeUnknown("Kannel did not answer in time") from exc
         except urllib3.exceptions.HTTPError as exc:  # reset or broken after the request went out

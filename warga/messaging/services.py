@@ -300,6 +300,19 @@ def _record_outcomes(gateway: Gateway, outcomes: list[_Outcome]) -> None:
                 error=f"{UNKNOWN_OUTCOME}: {outcome.error}; not resent"[:300],
             )
             logger.warning("sms %s: outcome unknown (%s); not resent", message.pk, outcome.error)
+        elif isinstance(outcome.error, GatewayError) and outcome.error.unreachable:
+            # No connection was made: the gateway cannot have it, and the message is not at
+            # fault. Back in the queue as it was, its attempt not counted; the dispatcher pauses
+            # (GatewayDown) instead of charging every queued message for the gateway's outage.
+            SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+                status=SmsStatus.QUEUED,
+                attempts=F("attempts") - 1,
+                error=str(outcome.error)[:300],
+                gateway=gateway.name,
+                claim_token="",
+                claimed_at=None,
+                handed_at=None,
+            )
         elif isinstance(outcome.error, GatewayError):
             give_up = outcome.error.permanent or attempts >= _setting("SMS_MAX_ATTEMPTS", 5)
             SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
@@ -361,7 +374,14 @@ def sms_send_group(*, gateway: Gateway, messages: list[SmsMessage], pool: Any = 
     else:
         outcomes = [_hand_over(gateway, m, by_pk[m.pk]) for m in messages]
     _record_outcomes(gateway, outcomes)
+    if all(isinstance(o.error, GatewayError) and o.error.unreachable for o in outcomes):
+        raise GatewayDown(str(outcomes[0].error))
     return sum(1 for o in outcomes if o.error is None)
+
+
+class GatewayDown(Exception):
+    """No request of a group could reach the gateway: sending pauses (the dispatcher waits and
+    tries again) rather than going through the whole queue while the gateway restarts."""
 
 
 def sms_send_claimed(
@@ -404,6 +424,7 @@ def sms_wake(message_id: int | None = None) -> None:
 class DispatchResult:
     handled: int = 0
     sent: int = 0
+    gateway_down: bool = False
 
 
 def sms_claim_size(concurrency: int, batch: int) -> int:
@@ -450,6 +471,9 @@ def sms_dispatch(
                 if not go_on():
                     break
                 result.sent += sms_send_group(gateway=gateway, messages=sendable[i : i + workers], pool=pool)
+    except GatewayDown as exc:
+        result.gateway_down = True  # the claims not yet handed over go back below
+        logger.warning("sms: the gateway is not reachable (%s); sending pauses", exc)
     finally:
         if pool:
             pool.shutdown()

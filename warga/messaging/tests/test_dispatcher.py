@@ -251,3 +251,42 @@ def test_statistics_page_shows_why_sending_stopped(client_for, cast):
     lease_acquire(holder="host-a:1")
     html = client_for(cast.admin).get("/sms/stats/").content.decode()
     assert "host-a:1" in html and "alert-success" in html
+
+
+class Unreachable:
+    """A gateway that is restarting: no connection can be made."""
+
+    name = "unreachable"
+
+    def __init__(self):
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def send(self, message):
+        from warga.messaging.gateways import GatewayError
+
+        with self.lock:
+            self.calls += 1
+        raise GatewayError("Kannel is not reachable", unreachable=True)
+
+
+def test_an_unreachable_gateway_pauses_sending_and_charges_no_attempt(settings, monkeypatch):
+    """A Kannel restart must not run through the queue charging every message an attempt."""
+    from warga.messaging.services import sms_dispatch
+
+    settings.SMS_SEND_CONCURRENCY = 10
+    messages = queued(100)
+    gateway = Unreachable()
+    monkeypatch.setattr("warga.messaging.services.get_gateway", lambda: gateway)
+    result = sms_dispatch(max_seconds=30, concurrency=10, token="c" * 32)
+    assert result.gateway_down and result.sent == 0
+    assert gateway.calls == 10  # one group tried, then sending paused
+    rows = SmsMessage.objects.filter(pk__in=[m.pk for m in messages])
+    assert set(rows.values_list("status", flat=True)) == {SmsStatus.QUEUED}
+    assert set(rows.values_list("attempts", flat=True)) == {0}
+    assert not rows.exclude(claim_token="").exists() and not rows.filter(handed_at__isnull=False).exists()
+    # back up: everything goes, once
+    recorder = Recorder()
+    monkeypatch.setattr("warga.messaging.services.get_gateway", lambda: recorder)
+    assert sms_dispatch(max_seconds=30, concurrency=10, token="d" * 32).sent == 100
+    assert sorted(recorder.sent) == sorted(m.pk for m in messages)

@@ -167,9 +167,10 @@ def test_sigterm_in_the_middle_leaves_no_unknown_outcome(kannel, dispatcher_env,
         assert "Pengumuman" not in text and SECRET not in text
 
 
-@pytest.mark.skip(
+@pytest.mark.skipif(
+    "WARGA_RUN_KANNEL_RESTART" not in __import__("os").environ,
     reason="known issue under investigation: after a Kannel restart some runs (about half, on SQLite and "
-    "PostgreSQL) end with rows left queued and sending that the live dispatcher does not take again"
+    "PostgreSQL) end with rows left queued and sending that the live dispatcher does not take again",
 )
 def test_bearerbox_restart_loses_nothing_beyond_the_requests_in_flight(kannel, dispatcher_env, tmp_path):
     ids = broadcast_rows(600)
