@@ -99,11 +99,34 @@ def settle(kannel, total: int, *, reports: bool = True) -> Counter[str]:
         open_ = (
             counts[SmsStatus.QUEUED] + counts[SmsStatus.SENDING] + (counts[SmsStatus.SENT] if reports else 0)
         )
+        if open_:
+            return None
+        # fakesmsc's log is read to count what phones received; across a Kannel restart it may
+        # miss the last lines of the stopped instance, so only a run without restart waits for it.
+        if reports and len(kannel.received_by_phone()) < counts[SmsStatus.DELIVERED]:
+            return None
+        return counts
+
+    def waiting() -> str:
+        from django.db.models import Count, Max, Min
+
+        fresh()
+        rows = SmsMessage.objects.filter(status__in=(SmsStatus.QUEUED, SmsStatus.SENDING))
         return (
-            counts if open_ == 0 and len(kannel.received_by_phone()) >= counts[SmsStatus.DELIVERED] else None
+            str(
+                list(
+                    rows.values("status", "error", "attempts").annotate(
+                        n=Count("id"), first=Min("not_before"), last=Max("not_before")
+                    )
+                )[:8]
+            )
+            + f" now={timezone.now()}"
         )
 
-    return wait_for(done, 90, f"all {total} messages settled ({statuses()})", interval=0.25)
+    try:
+        return wait_for(done, 90, f"all {total} messages settled", interval=0.25)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {statuses()}; waiting: {waiting()}") from None
 
 
 def phones_reached(kannel) -> Counter[str]:
@@ -167,11 +190,6 @@ def test_sigterm_in_the_middle_leaves_no_unknown_outcome(kannel, dispatcher_env,
         assert "Pengumuman" not in text and SECRET not in text
 
 
-@pytest.mark.skipif(
-    "WARGA_RUN_KANNEL_RESTART" not in __import__("os").environ,
-    reason="known issue under investigation: after a Kannel restart some runs (about half, on SQLite and "
-    "PostgreSQL) end with rows left queued and sending that the live dispatcher does not take again",
-)
 def test_bearerbox_restart_loses_nothing_beyond_the_requests_in_flight(kannel, dispatcher_env, tmp_path):
     ids = broadcast_rows(600)
     with start(dispatcher_env, tmp_path) as dispatcher:
