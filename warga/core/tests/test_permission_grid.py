@@ -95,10 +95,10 @@ def _complete(cast: Any) -> None:
 
     kec = cast.kecamatan
     counter = cast.actor(cast.kec_officer)
-    if not Suket.objects.filter(resident__desa__code__startswith=kec.code + ".").exists():
+    if not Suket.objects.filter(resident__desa__within=kec.code).exists():
         card = (
             KtpCard.objects.filter(
-                resident__desa__code__startswith=kec.code + ".",
+                resident__desa__within=kec.code,
                 status__in=[KtpStatus.RECORDED, KtpStatus.PRR],
             )
             .order_by("pk")
@@ -169,13 +169,11 @@ def _objects(cast: Any) -> dict[str, Any]:
         return qs.order_by("pk").first()
 
     attachment = first(Attachment.objects.filter(application__kecamatan__code=kec))
-    resident = first(
-        Resident.objects.filter(desa__code__startswith=kec + ".", family__isnull=False, died_on__isnull=True)
-    )
+    resident = first(Resident.objects.filter(desa__within=kec, family__isnull=False, died_on__isnull=True))
     return {
         "resident": resident,
         "family": resident.family if resident else None,
-        "phone": first(Phone.objects.filter(resident__desa__code__startswith=kec + ".")),
+        "phone": first(Phone.objects.filter(resident__desa__within=kec)),
         "application": attachment.application
         if attachment
         else first(Application.objects.filter(kecamatan__code=kec)),
@@ -194,8 +192,8 @@ def _objects(cast: Any) -> dict[str, Any]:
         "status_import": first(StatusImport.objects.all()),
         "rule_set": first(PriorityRuleSet.objects.all()),
         "print_batch": first(PrintBatch.objects.all()),
-        "card": first(KtpCard.objects.filter(resident__desa__code__startswith=kec + ".")),
-        "suket": first(Suket.objects.filter(resident__desa__code__startswith=kec + ".")),
+        "card": first(KtpCard.objects.filter(resident__desa__within=kec)),
+        "suket": first(Suket.objects.filter(resident__desa__within=kec)),
         "event": first(OutreachEvent.objects.all()),
         "device": Device.objects.create(
             user=cast.outreach, label="Ponsel grid", token_hash=Device.hash_token(Device.new_token())
