@@ -1,8 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
-from warga.core.find import register_finder
+from warga.core.find import Found, register_finder
 from warga.core.home import HomePanel, register_panel
 from warga.core.nav import NavItem, register
+from warga.core.scoping import Actor
 
 from .capabilities import REGISTRY_EVENTS, REGISTRY_STATS, REGISTRY_VIEW
 
@@ -42,12 +43,11 @@ register_panel(
 )
 
 
-def _find(actor, text):  # type: ignore[no-untyped-def]
+def _find(actor: Actor, text: str) -> Found | None:
     """A NIK or KK number opens the record (its page writes the read audit); a name searches."""
     from django.urls import reverse
 
     from warga.core.errors import NotFound
-    from warga.core.find import Found
 
     from . import selectors
 
