@@ -11,6 +11,9 @@ The expected answer comes from the route's own declaration (`@requires`, `@login
   API writes are sent with an empty body inside a rolled-back transaction: the answer must be
   anything but 401/403.
 
+Every 4xx an API operation answers here — and the 409 of an `Idempotency-Key` reused with
+another body, tried on every POST — must be among the 4xx its OpenAPI description declares.
+
 Routes with parameters get real objects of a demo-seeded world in the officers' kecamatan
 (`PAGE_PARAMS` / `API_PARAMS`); a role holding the capability must then get the page, not 404.
 A route with parameters and no entry there fails the grid, as does a route without a declaration.
@@ -452,6 +455,7 @@ def test_api_grid(world):
     operations = _operations()
     clients = {role: client for role, client in world.clients.items() if role is not None}
     failures = []
+    seen: dict[tuple[str, str], dict[int, str]] = {}  # (method, path) → 4xx answered → by whom
     for path, methods in schema["paths"].items():
         for method, spec in methods.items():
             operation = operations.get((path, method))
@@ -476,7 +480,9 @@ def test_api_grid(world):
             secured = bool(spec.get("security"))
             if access.public and secured:
                 failures.append(f"{label}: declared public but needs authentication")
+            answered = seen.setdefault((method, path), {})
             status = _call(anonymous, method, url)
+            answered.setdefault(status, ANONYMOUS)
             if access.public:
                 if (status in (401, 403) and status != access.ok) or status >= 500:
                     failures.append(f"{label}: anonymous {status}")
@@ -488,6 +494,7 @@ def test_api_grid(world):
             for role, client in clients.items():
                 allowed = access.allows(capabilities_of({role}))
                 status = _call(client, method, url)
+                answered.setdefault(status, role)
                 if status >= 500:
                     failures.append(f"{label}: {role} {status}")
                 elif not allowed and status != 403:
@@ -496,7 +503,32 @@ def test_api_grid(world):
                     failures.append(f"{label}: {role} {status}, expected 200")
                 elif allowed and status in (401, 403) and (method, path, role) not in REFUSED_BY_THE_OBJECT:
                     failures.append(f"{label}: {role} {status}, expected to be let in")
+            if method == "post":
+                replayed = _reuse_idempotency_key(clients[Role.SYSTEM_ADMIN.value], url)
+                if replayed is not None:
+                    answered.setdefault(replayed, f"{Role.SYSTEM_ADMIN.value} reusing an Idempotency-Key")
+            declared = {int(code) for code in spec["responses"]}
+            failures += [
+                f"{label}: answered {status} ({who}), not among the declared {sorted(declared)}"
+                for status, who in sorted(answered.items())
+                if 400 <= status < 500 and status not in declared
+            ]
     assert not failures, "\n".join(failures)
+
+
+def _reuse_idempotency_key(client: Client, url: str) -> int | None:
+    """POST twice with one Idempotency-Key and two bodies: the second answer (409 expected), or
+    None when the first was not kept (401, 429: the key may be retried)."""
+    with transaction.atomic():
+        first = client.post(url, data={}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="grid")
+        second = client.post(
+            url, data={"other": 1}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="grid"
+        )
+        transaction.set_rollback(True)
+    if first.status_code in (401, 429) or first.status_code >= 500:
+        return None
+    assert second.status_code == 409, f"POST {url}: a reused Idempotency-Key answered {second.status_code}"
+    return second.status_code
 
 
 def _call(client: Client, method: str, url: str) -> int:

@@ -40,10 +40,13 @@ def handed_over(monkeypatch) -> list[str]:
 def test_a_change_failing_after_queuing_an_sms_queues_and_sends_nothing(
     django_capture_on_commit_callbacks, handed_over
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(Failed), transaction.atomic():
-            sms_send(to="0812 3456 7890", text="Permohonan Anda diterima.", purpose=SmsPurpose.NOTICE)
-            raise Failed
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Failed),
+        transaction.atomic(),
+    ):
+        sms_send(to="0812 3456 7890", text="Permohonan Anda diterima.", purpose=SmsPurpose.NOTICE)
+        raise Failed
     assert callbacks == []
     assert not SmsMessage.objects.exists()
     assert handed_over == []
@@ -66,10 +69,9 @@ def test_an_approval_rolled_back_by_the_caller_queues_no_broadcast(
         area_code=cast.desa.code,
         segment={},
     )
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
-            transaction.set_rollback(True)  # e.g. a later step of the same request failed
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
+        transaction.set_rollback(True)  # e.g. a later step of the same request failed
     assert callbacks == []
     assert not SmsMessage.objects.exists()
     assert handed_over == []
