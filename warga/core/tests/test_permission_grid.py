@@ -55,10 +55,10 @@ class World:
 def _seed_world(cast: Any) -> World:
     from django.conf import settings
 
+    from warga.accounts.demo import demo_users_create
     from warga.applications import demo as applications_demo
     from warga.boards import demo as boards_demo
     from warga.cards import demo as cards_demo
-    from warga.core.demo import demo_users_create
     from warga.dedupe import demo as dedupe_demo
     from warga.outreach import demo as outreach_demo
     from warga.regions.models import Region
