@@ -41,6 +41,7 @@ test-postgres: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-logo
 
 types: $(VENV)/.installed
 	$(VENV)/bin/mypy warga
