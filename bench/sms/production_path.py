@@ -207,6 +207,7 @@ def main() -> None:
         work / "kannel",
         incoming_url=f"{site}/api/v1/sms/kannel/incoming?secret={SECRET}",
         log_level=int(os.environ.get("BENCH_KANNEL_LOG_LEVEL", "1")),  # info, as in deploy/kannel
+        max_pending_requests=None,  # Kannel's default, as in deploy/kannel
     )
     harness.start()
     env = {

@@ -662,8 +662,8 @@ def sms_dlr_receive(
             raise InvalidInput(_("Unknown attempt."), code="sms.dlr_attempt")
         where += " AND attempts = %s"
         where_params.append(int(attempt))
-    marked = (
-        f"EXISTS (SELECT 1 FROM {NumberPreference._meta.db_table} p "
+    marked = (  # only the models' table names are formatted in
+        f"EXISTS (SELECT 1 FROM {NumberPreference._meta.db_table} p "  # noqa: S608
         f'WHERE p.number = {table}."to" AND p.failed_permanently_at IS NOT NULL)'
     )
     with connection.cursor() as cursor:
