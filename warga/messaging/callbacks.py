@@ -113,7 +113,7 @@ class KannelCallbackApp:
         # No health-check query before the report's one statement (CONN_HEALTH_CHECKS would add
         # a round trip to every report): a connection that turns out broken is closed and the
         # report applied once more on a new one, which is safe because applying it is idempotent.
-        connection.health_check_done = True
+        connection.health_check_done = True  # type: ignore[attr-defined]
         try:
             with translation.override(settings.LANGUAGE_CODE):
                 check_callback(secret=params.get("secret", ""), remote_addr=client_address_of(environ))
