@@ -11,12 +11,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .scoping import Actor
 
 
 class Role(models.TextChoices):
@@ -128,6 +131,7 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         from .errors import NotAllowed, NotFound
+        from .pages import page_status
 
         if not access.public:
             from django.contrib.auth.views import redirect_to_login
@@ -141,13 +145,18 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
                 raise PermissionDenied
             request.actor = actor  # type: ignore[attr-defined]
         try:
-            return view(request, *args, **kwargs)
+            return page_status(request, view(request, *args, **kwargs))
         except NotFound as exc:  # outside the actor's scope: not found, never "forbidden"
             raise Http404 from exc
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
 
     return wrapped
+
+
+def page_actor(request: HttpRequest) -> Actor:
+    """The officer a page declared with `@requires` or `@login_only` let in."""
+    return cast("Actor", request.actor)  # type: ignore[attr-defined]
 
 
 def requires(*capabilities: str, also: tuple[str, ...] = (), ok: int = 200) -> Callable[[F], F]:
