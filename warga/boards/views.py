@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -108,10 +108,7 @@ def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @public
 def board_tv_view(request: HttpRequest, code: str) -> HttpResponse:
     """The full-screen page a village TV shows all day (public, no login)."""
-    try:
-        desa = board_desa(code)
-    except NotFound as exc:
-        raise Http404 from exc
+    desa = board_desa(code)  # NotFound: the page answers 404
     response = render(request, "boards/tv.html", {"desa": desa, "feed": board_feed(desa_code=desa.code)})
     response["Cache-Control"] = "no-cache"
     return response

@@ -44,8 +44,10 @@ class ServiceErrors:
         form: forms.BaseForm | Sequence[forms.BaseForm] | None = None,
         field: str | None = None,
         aliases: dict[str, str] | None = None,
+        show: bool = True,
     ):
         self.request = request
+        self.show = show
         self.forms: list[forms.BaseForm] = (
             [] if form is None else [form] if isinstance(form, forms.BaseForm) else list(form)
         )
@@ -65,7 +67,7 @@ class ServiceErrors:
         setattr(self.request, _ATTR, exc)
         if self.forms:
             self._onto_forms(exc)
-        else:
+        elif self.show:
             messages.error(self.request, str(exc.message))
         return True
 
@@ -90,6 +92,8 @@ class ServiceErrors:
             self._general(str(exc.message))
 
     def _general(self, message: str) -> None:
+        if not self.show:
+            return
         form = self.forms[0]
         form.add_error(self.field if self.field in form.fields else None, message)
 
@@ -100,10 +104,13 @@ def service_errors(
     form: forms.BaseForm | Sequence[forms.BaseForm] | None = None,
     field: str | None = None,
     aliases: dict[str, str] | None = None,
+    show: bool = True,
 ) -> ServiceErrors:
     """Show a service's refusal raised inside the `with` block (see the module's docstring).
-    `field`: the form field a message naming no field belongs to (else above the form)."""
-    return ServiceErrors(request, form=form, field=field, aliases=aliases)
+    `field`: the form field a message naming no field belongs to (else above the form);
+    `show=False`: the page shows the refusal (`.error`) its own way, only field errors go onto
+    the forms."""
+    return ServiceErrors(request, form=form, field=field, aliases=aliases, show=show)
 
 
 def page_status(request: HttpRequest, response: Any) -> Any:

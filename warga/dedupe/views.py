@@ -1,20 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from warga.core.errors import NotFound
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
-from warga.core.scoping import Actor
 
 from .forms import ConfirmForm, RejectForm
-from .models import CandidateStatus, DuplicateCandidate
+from .models import CandidateStatus
 from .selectors import candidate_get, candidate_open, queue
 from .services import duplicate_confirm, duplicate_reject, explain
 
@@ -24,13 +22,6 @@ COMPARED = (
     ("father_name", gettext_lazy("Father's name")), ("desa", gettext_lazy("Desa/kelurahan")), ("address", gettext_lazy("Address")),
     ("family", gettext_lazy("KK number")), ("relationship", gettext_lazy("Relationship to head")),
 )  # fmt: skip
-
-
-def _candidate(actor: Actor, pk: int) -> DuplicateCandidate:
-    try:
-        return candidate_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
 
 
 def _value(resident, field: str) -> str:  # type: ignore[no-untyped-def]
@@ -63,7 +54,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    candidate = _candidate(actor, pk)
+    candidate = candidate_get(actor=actor, pk=pk)
     a, b = candidate.resident_a, candidate.resident_b
     choices = [(str(a.pk), a.nik), (str(b.pk), b.nik)]
     confirm = ConfirmForm(request.POST or None, choices=choices, initial={"keep": str(a.pk)})
@@ -103,7 +94,7 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    candidate = _candidate(actor, pk)
+    candidate = candidate_get(actor=actor, pk=pk)
     form = RejectForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     with service_errors(request):

@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from warga.core.errors import NotFound
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
@@ -37,17 +36,9 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    actor = page_actor(request)
-    try:
-        return batch_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
-
-
 @requires("registry.import")
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
+    batch = batch_get(actor=page_actor(request), pk=pk)
     context = {"batch": batch, "issues": batch.issues.all()[:50]}
     if request.headers.get("HX-Request"):
         return render(request, "imports/_progress.html", context)
@@ -56,7 +47,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("registry.import")
 def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    batch = _batch(request, pk)
+    batch = batch_get(actor=page_actor(request), pk=pk)
     response = StreamingHttpResponse(issues_csv(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kesalahan-impor-{batch.pk}.csv"'
     return response

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import InvalidInput, NotFound
+from warga.core.errors import InvalidInput
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
@@ -131,17 +131,10 @@ def broadcast_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "preview": preview})
 
 
-def _broadcast_or_404(actor: Actor, pk: int) -> Any:
-    try:
-        return selectors.broadcast_get(actor=actor, broadcast_id=pk)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
 @requires("sms.stats", "sms.broadcast_create", "sms.broadcast_approve")
 def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    broadcast = _broadcast_or_404(actor, pk)
+    broadcast = selectors.broadcast_get(actor=actor, broadcast_id=pk)
     context = {
         "b": broadcast,
         "stats": selectors.broadcast_stats(broadcast),
