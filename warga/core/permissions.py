@@ -71,7 +71,8 @@ def all_capabilities() -> dict[str, frozenset[str]]:
 #   @public                          anybody, also anonymous
 #
 # On a page the decorator also enforces it: anonymous → login redirect, lacking the capability
-# → 403. On a django-ninja operation (a function in an app's api.py) it only declares;
+# → 403; the view reads the officer let in with `page_actor(request)` and shows a service's
+# refusal with `warga.core.pages.service_errors`. On a django-ninja operation (a function in an app's api.py) it only declares;
 # `warga.core.api_schema.enforce_access` makes the API check it before the body is read
 # (anonymous → 401, lacking → 403). Put it outermost on pages (above `require_POST`), right
 # below `@router.<method>(…)` on operations. Every route must carry one (system check
