@@ -14,24 +14,21 @@ Inside the block a `ServiceError` is shown and the view goes on after the block:
   sees: on the form when one is given (on the field the service names in `details`, through
   `aliases` when the form calls it otherwise; above the form when it names none), otherwise a
   message of the messages framework for the next page.
-- The page then answers with the error's status (422, 409, 403, 400) when it renders rather
-  than redirects; an htmx request keeps 200, because htmx swaps only a 2xx answer into the page
-  and the fragment carries the message. The page decorators of `warga.core.permissions` set it.
+- A page shown again after a refusal answers 200, as it does when the form fails its own
+  validation: the message is the answer, and htmx swaps only a 2xx answer into the page. A
+  redirect stays a redirect (the message is shown on the next page).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 
 from .errors import NotFound, ServiceError
-
-_ATTR = "warga_service_error"
 
 
 class ServiceErrors:
@@ -64,7 +61,6 @@ class ServiceErrors:
         if not isinstance(exc, ServiceError) or isinstance(exc, NotFound):
             return False
         self.error = exc
-        setattr(self.request, _ATTR, exc)
         if self.forms:
             self._onto_forms(exc)
         elif self.show:
@@ -111,16 +107,3 @@ def service_errors(
     `show=False`: the page shows the refusal (`.error`) its own way, only field errors go onto
     the forms."""
     return ServiceErrors(request, form=form, field=field, aliases=aliases, show=show)
-
-
-def page_status(request: HttpRequest, response: Any) -> Any:
-    """The status a page answers after a service refused inside `service_errors` (see above)."""
-    error = getattr(request, _ATTR, None)
-    if (
-        isinstance(error, ServiceError)
-        and isinstance(response, HttpResponseBase)
-        and response.status_code == 200
-        and not request.headers.get("HX-Request")
-    ):
-        response.status_code = error.status
-    return response

@@ -132,7 +132,6 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         from .errors import NotAllowed, NotFound
-        from .pages import page_status
 
         if not access.public:
             from django.contrib.auth.views import redirect_to_login
@@ -146,7 +145,7 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
                 raise PermissionDenied
             request.actor = actor  # type: ignore[attr-defined]
         try:
-            return page_status(request, view(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
         except NotFound as exc:  # outside the actor's scope: not found, never "forbidden"
             raise Http404 from exc
         except NotAllowed as exc:
