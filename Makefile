@@ -6,6 +6,8 @@ UV := $(VENV)/bin/uv
 # Every dependency, dev tools included, resolved once for all platforms and Python 3.11+, with hashes.
 LOCK := requirements/lock.txt
 LOCK_ARGS ?=
+LOCK_COMPILE = $(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock"
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/warga
 # Two workers by default (CI machines have two cores); PYTEST_ARGS= runs serially.
@@ -59,17 +61,16 @@ lint: $(VENV)/.installed
 # After a change to the dependencies in pyproject.toml: resolve again, keeping every pin that still
 # fits. `make lock LOCK_ARGS=--upgrade` moves every dependency not pinned in pyproject.toml to its latest.
 lock: $(VENV)/.installed
-	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
-		--custom-compile-command "make lock" $(LOCK_ARGS) -o $(LOCK)
+	$(LOCK_COMPILE) $(LOCK_ARGS) -o $(LOCK)
 
 # Fails when pyproject.toml asks for something the lock does not hold (run `make lock`).
 lock-check: $(VENV)/.installed
 	cp $(LOCK) $(VENV)/lock-check.txt
-	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
-		--custom-compile-command "make lock" -o $(VENV)/lock-check.txt
+	$(LOCK_COMPILE) -o $(VENV)/lock-check.txt
 	diff -u $(LOCK) $(VENV)/lock-check.txt
 
-# Known vulnerabilities (PyPI's advisory database) in every locked dependency.
+# Known vulnerabilities (PyPI's advisory data) in every locked dependency; a version that could not
+# be checked fails too (--strict), so the audit never passes without having looked.
 audit: $(VENV)/.installed
 	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off -r $(LOCK)
 
