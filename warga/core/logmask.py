@@ -46,10 +46,10 @@ class MaskPersonalFilter(logging.Filter):
 try:
     from gunicorn.glogging import Logger as _GunicornLogger
 except ImportError:  # pragma: no cover - gunicorn is a dependency; tests import this module anyway
-    _GunicornLogger = object  # type: ignore[assignment,misc]
+    _GunicornLogger = object
 
 
-class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
+class GunicornLogger(_GunicornLogger):  # type: ignore[misc]  # gunicorn ships no type information
     """gunicorn's logger with the masking filter on its error and access handlers."""
 
     def setup(self, cfg: Any) -> None:
