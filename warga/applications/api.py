@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_read, audit_record
 from warga.core.api_schema import errors
-from warga.core.errors import InvalidInput, NotFound
+from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, get_scoped
@@ -670,7 +670,7 @@ def document_response(actor: Actor, application_id: int) -> HttpResponse:
         actor.require(caps.ISSUE)
     app = get_scoped(Application.objects.select_related("service", "office"), actor, pk=application_id)
     if not app.document_number:
-        raise services.Conflict(_("The document has not been issued yet."), code="applications.not_issued")
+        raise Conflict(_("The document has not been issued yet."), code="applications.not_issued")
     audit_record(actor=actor, action="applications.application.print", obj=app)
     return _pdf(document_pdf(app), f"{app.document_number}.pdf")
 

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from warga.audit.services import audit_read
-from warga.core.errors import NotAllowed, NotFound, ServiceError
+from warga.core.errors import Conflict, NotAllowed, NotFound, ServiceError
 from warga.core.forms import StyledForm, style_fields
 from warga.core.pagination import paginate
 from warga.core.permissions import public, requires
@@ -47,6 +47,7 @@ from .models import (
 )
 from .pdf import receipt_pdf
 from .ratelimit import rate_limited
+from .services.workflow import SIGN_ACTIONS
 from .uploads import LimitedUploadHandler, read_limited, request_too_large, too_large_error
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -210,39 +211,6 @@ def _attach_details(data_form: forms.Form, applicant_form: forms.Form, exc: Serv
             applicant_form.add_error(field, item.get("message", ""))
 
 
-def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
-    unit_kind = (
-        Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
-        if actor.unit_id
-        else None
-    )
-    result = []
-    for spec in services.ACTIONS.values():
-        if app.status not in spec.sources or not spec.allowed(actor):
-            continue
-        if spec.side == "kecamatan" and actor.unit_id != app.office_id:
-            continue
-        if spec.side == "disdukcapil" and unit_kind != UnitKind.DISDUKCAPIL:
-            continue
-        if spec.name in ("approve", "return_to_kecamatan", "reject") and app.assigned_to_id != actor.id:
-            continue
-        if spec.name == "release" and app.assigned_to_id != actor.id and not actor.can(caps.OVERSEE):
-            continue
-        if spec.name == "receive" and app.ready_at is not None:
-            continue
-        if spec.name == "hand_over" and app.ready_at is None:
-            continue
-        result.append(
-            {
-                "name": spec.name,
-                "label": spec.label,
-                "reason": spec.reason_required,
-                "danger": spec.name in ("reject", "return_to_applicant", "return_to_kecamatan"),
-            }
-        )
-    return result
-
-
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     app = get_scoped(
@@ -269,7 +237,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         Status.RETURNED_TO_KECAMATAN,
     )
     can_attach = editable and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
-    can_sign = app.needs_signature and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
+    offered = selectors.available_actions(app, actor)
     family_members = []
     if app.family_id and actor.can("registry.view"):
         family_members = list(
@@ -280,9 +248,10 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "checklist": checklist,
         "data_rows": data_rows,
         "events": selectors.application_history(app),
-        "actions": _available_actions(actor, app),
+        # The signature has its own button (the form posts to the signature page).
+        "actions": [a for a in offered if a.name not in SIGN_ACTIONS.values()],
         "can_attach": can_attach,
-        "can_sign": can_sign,
+        "can_sign": SIGN_ACTIONS[SignaturePlace.COUNTER] in {a.name for a in offered},
         "can_documents": actor.can(caps.DOCUMENTS),
         "can_print": bool(app.document_number) and (actor.can(caps.ISSUE) or actor.can(caps.HAND_OVER)),
         "status_label": selectors.status_label(app),
@@ -412,7 +381,7 @@ def receipt_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         return document_response(actor, pk)
-    except services.Conflict as exc:
+    except Conflict as exc:
         messages.error(request, str(exc))
         return redirect("applications:detail", pk)
 
