@@ -147,6 +147,14 @@ class UpdateIn(Schema):
     phone: str | None = None
 
 
+class ActionOut(Schema):
+    name: str
+    label: str
+    inputs: list[str]
+    reason_required: bool
+    danger: bool
+
+
 class TransitionIn(Schema):
     action: str
     reason: str = ""
@@ -510,6 +518,30 @@ def application_detail(request: HttpRequest, application_id: int) -> dict[str, A
     return application_detail_out(app)
 
 
+@router.get(
+    "/applications/{int:application_id}/actions",
+    response={200: list[ActionOut], **errors(401, 403, 404)},
+    summary="The steps you can take on this file now",
+)
+@requires("applications.view")
+def application_actions(request: HttpRequest, application_id: int) -> list[dict[str, Any]]:
+    """The actions `POST …/transitions` accepts from you on this file in its current state
+    (`sign_at_counter`: record the signature, also done by `POST …/signature`), from the same
+    rules; `inputs` says what the step needs (`reason`, `handed_to`). Missing mandatory scans do not remove an
+    action: taking it answers which ones are missing."""
+    actor = actor_of(request)
+    return [
+        {
+            "name": a.name,
+            "label": a.label,
+            "inputs": list(a.inputs),
+            "reason_required": a.reason_required,
+            "danger": a.danger,
+        }
+        for a in selectors.available_actions(_load(actor, application_id), actor)
+    ]
+
+
 @router.patch(
     "/applications/{int:application_id}",
     response={200: ApplicationDetailOut, **errors(401, 403, 404, 409)},
@@ -545,8 +577,9 @@ def application_transition(
     request: HttpRequest, application_id: int, payload: TransitionIn
 ) -> dict[str, Any]:
     """Actions: lodge, verify, return_to_applicant, resubmit, send, claim, release, approve,
-    return_to_kecamatan, reject, issue, dispatch, receive, hand_over, close. An impossible
-    step answers 409 with the reason."""
+    return_to_kecamatan, reject, issue, dispatch, receive, hand_over, close, sign_at_counter;
+    `GET …/actions` lists those you can take now. An impossible step answers 409
+    with the reason."""
     app = services.application_transition(
         actor=actor_of(request),
         application_id=application_id,

@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -838,7 +837,6 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
     )
 
 
-@transaction.atomic
 def _online_submit(
     request: HttpRequest,
     service: Service,
@@ -847,34 +845,21 @@ def _online_submit(
     office: Unit | None,
 ) -> Application:
     """Submit, attach every scan and lodge in one transaction: all or nothing."""
-    application = services.application_submit(
+    documents = []
+    for requirement in service.requirements.all():
+        upload = request.FILES.get(f"doc-{requirement.code}")
+        if upload is not None:
+            documents.append((requirement.code, read_limited(upload, declared_size=upload.size)))
+    return services.application_submit_with_documents(
         actor=ANONYMOUS,
         service_code=service.code,
         applicant_nik=applicant["applicant_nik"],
         data=data,
         channel=Channel.ONLINE,
+        documents=documents,
         office=office,
         phone=applicant["phone"],
-        draft=True,
     )
-    for requirement in service.requirements.all():
-        upload = request.FILES.get(f"doc-{requirement.code}")
-        if upload is None:
-            continue
-        content = read_limited(upload, declared_size=upload.size)
-        try:
-            services.document_attach(
-                actor=ANONYMOUS,
-                application_id=application.pk,
-                requirement=requirement.code,
-                content=content,
-                public_code=application.tracking_code,
-            )
-        except ServiceError as exc:
-            raise type(exc)(
-                f"{requirement.display_label}: {exc}", code=exc.code, details=exc.details
-            ) from exc
-    return services.application_lodge_online(application_id=application.pk)
 
 
 @public

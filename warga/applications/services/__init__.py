@@ -26,7 +26,7 @@ from .common import (
 )
 from .documents import document_attach, missing_documents
 from .overdue import applications_notify_overdue
-from .submission import application_submit, application_update
+from .submission import application_submit, application_submit_with_documents, application_update
 from .transitions import (
     application_lodge_online,
     application_resubmit_online,
@@ -45,6 +45,7 @@ __all__ = [
     "application_resubmit_online",
     "application_signature_record",
     "application_submit",
+    "application_submit_with_documents",
     "application_transition",
     "application_update",
     "applications_notify_overdue",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_read, audit_record
-from warga.core.errors import Conflict, InvalidInput, NotAllowed
+from warga.core.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from warga.core.scoping import Actor, get_scoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.identity import check_nik
@@ -29,7 +30,9 @@ from ..models import (
     Status,
 )
 from .common import _actor_office, _event, _now, _require_unit, _stale_message, office_mode, tracking_code_new
+from .documents import document_attach
 from .notices import _enter_submitted
+from .transitions import application_lodge_online
 
 # --- Submission --------------------------------------------------------------------------------
 
@@ -339,3 +342,54 @@ def application_update(
         summary={"fields": sorted(updates)},
     )
     return application
+
+
+@transaction.atomic
+def application_submit_with_documents(
+    *,
+    actor: Actor,
+    service_code: str,
+    applicant_nik: str,
+    data: dict,
+    channel: str,
+    documents: Sequence[tuple[str, bytes]],
+    office: Unit | None = None,
+    client_ref: str = "",
+    phone: str = "",
+) -> Application:
+    """Take an application together with its scans, all or nothing.
+
+    Online the applicant's draft gets the scans and is then lodged through the workflow (which
+    refuses it while a mandatory scan is missing); an error names the checklist item. In the field
+    the file is submitted and the photos attached to it: missing scans can still be added at the
+    kecamatan before verification.
+    """
+    online = channel == Channel.ONLINE
+    application = application_submit(
+        actor=actor,
+        service_code=service_code,
+        applicant_nik=applicant_nik,
+        data=data,
+        channel=channel,
+        office=office,
+        client_ref=client_ref,
+        phone=phone,
+        draft=online,
+    )
+    labels = {r.code: r.display_label for r in application.service.requirements.all()} if online else {}
+    for requirement, content in documents:
+        try:
+            document_attach(
+                actor=actor,
+                application_id=application.pk,
+                requirement=requirement,
+                content=content,
+                public_code=application.tracking_code if online else None,
+            )
+        except ServiceError as exc:
+            if not online:
+                raise
+            raise type(exc)(
+                f"{labels.get(requirement, requirement)}: {exc}", code=exc.code, details=exc.details
+            ) from exc
+    return application_lodge_online(application_id=application.pk) if online else application
