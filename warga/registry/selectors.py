@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
@@ -296,7 +296,11 @@ def resident_search(
         for pk, found_key, full_name in candidates.values_list("id", "name_key", "full_name"):
             hits.setdefault(pk, (found_key, full_name))
 
-    for strategy in (lambda: base.filter(name_key=key), lambda: _prefix_candidates(base, key)):
+    strategies: tuple[Callable[[], QuerySet[Resident]], ...] = (
+        lambda: base.filter(name_key=key),
+        lambda: _prefix_candidates(base, key),
+    )
+    for strategy in strategies:
         gather(strategy().order_by("name_key", "pk")[:SUBSTRING_CANDIDATES])
         if len(hits) >= ENOUGH_CANDIDATES:
             break
