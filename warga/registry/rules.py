@@ -17,9 +17,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -30,6 +29,8 @@ from warga.messaging.phones import normalize_msisdn
 
 from .identity import check_kk, check_nik
 from .models import BloodType, Citizenship, Education, MaritalStatus, Relationship, Religion, Sex
+
+T = TypeVar("T")
 
 OLDEST_DATE = date(1880, 1, 1)
 NAME_MAX_LENGTH = 120
@@ -320,19 +321,7 @@ def collect(
         return fallback
 
 
-def django_validator(rule: Callable[..., Any], **options: Any) -> Callable[[Any], None]:
-    """A form-field validator running a rule; the form shows the rule's message."""
-
-    def validate(value: Any) -> None:
-        try:
-            rule(value, **options)
-        except RuleError as exc:
-            raise ValidationError([p.message for p in exc.problems], code=exc.code) from exc
-
-    return validate
-
-
-def pydantic_check(rule: Callable[..., Any], value: Any, **options: Any) -> Any:
+def pydantic_check(rule: Callable[..., T], value: Any, **options: Any) -> T:
     """Run a rule inside a pydantic validator: the normalised value, or the rule's message as the
     validation error (the API shows it under the field's name)."""
     try:
