@@ -125,7 +125,7 @@ class CorrectionForm(StyledForm):
     """Every correctable field, prefilled; only those changed are sent to the service."""
 
     nik = forms.CharField(label=_("NIK"), max_length=16)
-    full_name = forms.CharField(label=_("Full name"), max_length=rules.NAME_MAX_LENGTH)
+    full_name = name_field(_("Full name"))
     birth_place = forms.CharField(
         label=_("Place of birth"), max_length=rules.BIRTH_PLACE_MAX_LENGTH, required=False
     )
@@ -138,8 +138,8 @@ class CorrectionForm(StyledForm):
     )
     education = forms.ChoiceField(label=_("Education"), choices=_blank(Education.choices), required=False)
     blood_type = forms.ChoiceField(label=_("Blood type"), choices=BloodType.choices, required=False)
-    father_name = forms.CharField(label=_("Father's name"), max_length=rules.NAME_MAX_LENGTH, required=False)
-    mother_name = forms.CharField(label=_("Mother's name"), max_length=rules.NAME_MAX_LENGTH, required=False)
+    father_name = name_field(_("Father's name"), required=False)
+    mother_name = name_field(_("Mother's name"), required=False)
     rw = rt_rw_field(_("RW"))
     rt = rt_rw_field(_("RT"))
     address = forms.CharField(
@@ -158,28 +158,9 @@ class CorrectionForm(StyledForm):
         "education", "blood_type", "father_name", "mother_name", "rw", "rt", "address",
     )  # fmt: skip
 
-    NAMES = ("full_name", "father_name", "mother_name")
-
     @classmethod
     def initial_for(cls, resident: Resident) -> dict[str, Any]:
         return {**{f: getattr(resident, f) for f in cls.FIELDS}, "version": resident.version}
-
-    def clean(self) -> dict[str, Any]:
-        """Names are checked by the name rule when changed only: a record entered before the rule
-        held must stay correctable in its other fields."""
-        data = super().clean() or {}
-        for name in self.NAMES:
-            if name in self.changed_data and name in data:
-                try:
-                    data[name] = rules.person_name(
-                        data[name],
-                        field=name,
-                        label=self.fields[name].label,
-                        required=self.fields[name].required,
-                    )
-                except rules.RuleError as error:
-                    self.add_error(name, error.message)
-        return data
 
     def changes(self, resident: Resident) -> dict[str, Any]:
         return {
