@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
@@ -29,12 +28,11 @@ from warga.core.tasks import enqueue_on_commit
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup, kecamatan_of
 
+from . import rules
 from .capabilities import REGISTRY_CORRECT, REGISTRY_EDIT, REGISTRY_EVENTS, REGISTRY_PHONES
-from .identity import check_kk, check_nik, make_nik
+from .identity import make_nik
 from .models import (
-    BloodType,
     Citizenship,
-    Education,
     Family,
     FamilyChange,
     FamilyMembership,
@@ -44,7 +42,6 @@ from .models import (
     MaritalStatus,
     Phone,
     Relationship,
-    Religion,
     Resident,
     ResidentChange,
     Sex,
@@ -53,7 +50,6 @@ from .names import name_key
 
 # --------------------------------------------------------------------------- limits
 
-OLDEST_BIRTH_DATE = date(1880, 1, 1)
 MIN_MARRIAGE_AGE = 19  # UU 16/2019; younger needs a court dispensation
 OTP_LENGTH = 6
 OTP_TTL = timedelta(minutes=10)
@@ -83,7 +79,6 @@ CORRECTABLE_FIELDS = (
     "relationship",
 )
 FAMILY_FIELDS = ("kk_number", "desa", "rw", "rt", "address", "issued_on")
-_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'`’\-])*$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -225,32 +220,13 @@ def _check_reason(reason: str, errors: list[dict[str, str]]) -> str:
 
 
 def _as_date(value: Any, field: str, errors: list[dict[str, str]], label: str) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            parsed = parse_date(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed
-        errors.append(_err(field, _("%(label)s is not a real date.") % {"label": label}, "invalid_date"))
-        return None
-    errors.append(_err(field, _("%(label)s is required.") % {"label": label}, "required"))
-    return None
+    parsed: date | None = rules.collect(errors, rules.date_value, value, None, field=field, label=label)
+    return parsed
 
 
 def _check_past_date(value: date | None, field: str, errors: list[dict[str, str]], label: str) -> None:
-    if value is None:
-        return
-    if value > _today():
-        errors.append(_err(field, _("%(label)s cannot be in the future.") % {"label": label}, "future_date"))
-    elif value < OLDEST_BIRTH_DATE:
-        errors.append(
-            _err(field, _("%(label)s is too far in the past.") % {"label": label}, "impossible_date")
-        )
+    if value is not None:
+        rules.collect(errors, rules.past_date, value, None, field=field, label=label, today=_today())
 
 
 def _event_date(value: date, errors: list[dict[str, str]], *, field: str = "date") -> None:
@@ -286,54 +262,40 @@ def _resolve_desa(
 
 
 def _small_int(value: Any, field: str, label: str, errors: list[dict[str, str]]) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if not 1 <= number <= 999:
-        errors.append(
-            _err(field, _("%(label)s must be a number from 1 to 999.") % {"label": label}, "invalid")
-        )
-        return None
+    number: int | None = rules.collect(errors, rules.rt_rw, value, None, field=field, label=label)
     return number
 
 
 def _choice(value: Any, field: str, label: str, choices: Iterable[str], errors: list[dict[str, str]]) -> str:
     text = "" if value is None else str(value).strip()
-    if text not in choices:
-        errors.append(_err(field, _("%(label)s has an unknown value.") % {"label": label}, "invalid_choice"))
-    return text
+    chosen: str = rules.collect(errors, rules.choice, text, text, field=field, label=label, choices=choices)
+    return chosen
 
 
 def _name(value: Any, field: str, label: str, errors: list[dict[str, str]], *, required: bool) -> str:
-    text = " ".join(str(value or "").split())
-    if not text:
-        if required:
-            errors.append(_err(field, _("%(label)s is required.") % {"label": label}, "required"))
-        return ""
-    if len(text) > 120 or not _NAME_RE.match(text):
-        errors.append(
-            _err(
-                field,
-                _("%(label)s may contain letters, spaces and . , ' - only.") % {"label": label},
-                "invalid_name",
-            )
-        )
-    return text
+    name: str = rules.collect(
+        errors, rules.person_name, value, rules.collapse(value), field=field, label=label, required=required
+    )
+    return name
 
 
 def _text(value: Any, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return rules.free_text(value, limit=limit)
 
 
-def _nik_errors(nik: str, *, sex: str | None, birth_date: date | None) -> list[dict[str, str]]:
-    sex_arg = sex if sex in Sex.values else None
-    result = check_nik(
-        nik, kecamatan_lookup=kecamatan_lookup, sex=sex_arg, birth_date=birth_date, today=_today()
+def _nik(value: Any, errors: list[dict[str, str]], *, sex: str | None, birth_date: date | None) -> str:
+    """The NIK normalised by its rule (spaces removed); its problems, if any, join `errors`."""
+    nik: str = rules.collect(
+        errors,
+        rules.nik,
+        value,
+        str(value or "").strip(),
+        kecamatan_lookup=kecamatan_lookup,
+        sex=sex,
+        birth_date=birth_date,
+        today=_today(),
     )
-    return [_err("nik", e.message, e.code) for e in result.errors]
+    return nik
 
 
 def _region_exists(plain: str) -> bool:
@@ -341,44 +303,32 @@ def _region_exists(plain: str) -> bool:
     return Region.objects.filter(code=dotted).exists()
 
 
-def _kk_errors(kk: str) -> list[dict[str, str]]:
-    result = check_kk(kk, region_lookup=_region_exists, today=_today())
-    return [_err("kk_number", e.message, e.code) for e in result.errors]
+def _kk(value: Any, errors: list[dict[str, str]]) -> str:
+    """The KK number normalised by its rule (spaces removed); its problems, if any, join `errors`."""
+    kk: str = rules.collect(
+        errors, rules.kk_number, value, str(value or "").strip(), region_lookup=_region_exists, today=_today()
+    )
+    return kk
 
 
 def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
-    """Check every personal field of a new resident; fill `errors` rather than stop at the first."""
+    """Check every personal field of a new resident with the rules of `rules.py`; fill `errors`
+    rather than stop at the first."""
+
+    def check(rule: Any, field: str, fallback: Any = "", **options: Any) -> Any:
+        return rules.collect(errors, rule, data.get(field), fallback, **options)
+
     cleaned: dict[str, Any] = {}
     cleaned["full_name"] = _name(data.get("full_name"), "full_name", _("Full name"), errors, required=True)
-    cleaned["sex"] = _choice(data.get("sex"), "sex", _("Sex"), Sex.values, errors)
-    birth_date = _as_date(data.get("birth_date"), "birth_date", errors, _("Date of birth"))
-    _check_past_date(birth_date, "birth_date", errors, _("Date of birth"))
-    cleaned["birth_date"] = birth_date
-    cleaned["birth_place"] = _text(data.get("birth_place"), 80)
-    cleaned["religion"] = _choice(
-        data.get("religion", ""), "religion", _("Religion"), ["", *Religion.values], errors
-    )
-    cleaned["marital_status"] = _choice(
-        data.get("marital_status") or MaritalStatus.SINGLE,
-        "marital_status",
-        _("Marital status"),
-        MaritalStatus.values,
-        errors,
-    )
-    cleaned["occupation"] = _text(data.get("occupation"), 80)
-    cleaned["education"] = _choice(
-        data.get("education", ""), "education", _("Education"), ["", *Education.values], errors
-    )
-    cleaned["blood_type"] = _choice(
-        data.get("blood_type", ""), "blood_type", _("Blood type"), BloodType.values, errors
-    )
-    cleaned["citizenship"] = _choice(
-        data.get("citizenship") or Citizenship.WNI,
-        "citizenship",
-        _("Citizenship"),
-        Citizenship.values,
-        errors,
-    )
+    cleaned["sex"] = check(rules.sex, "sex")
+    cleaned["birth_date"] = check(rules.birth_date, "birth_date", None, today=_today())
+    cleaned["birth_place"] = rules.free_text(data.get("birth_place"), limit=rules.BIRTH_PLACE_MAX_LENGTH)
+    cleaned["religion"] = check(rules.religion, "religion")
+    cleaned["marital_status"] = check(rules.marital_status, "marital_status", MaritalStatus.SINGLE)
+    cleaned["occupation"] = rules.free_text(data.get("occupation"), limit=rules.OCCUPATION_MAX_LENGTH)
+    cleaned["education"] = check(rules.education, "education")
+    cleaned["blood_type"] = check(rules.blood_type, "blood_type")
+    cleaned["citizenship"] = check(rules.citizenship, "citizenship", Citizenship.WNI)
     cleaned["father_name"] = _name(
         data.get("father_name"), "father_name", _("Father's name"), errors, required=False
     )
@@ -387,7 +337,7 @@ def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[
     )
     cleaned["rw"] = _small_int(data.get("rw"), "rw", "RW", errors)
     cleaned["rt"] = _small_int(data.get("rt"), "rt", "RT", errors)
-    cleaned["address"] = _text(data.get("address"), 200)
+    cleaned["address"] = rules.free_text(data.get("address"), limit=rules.ADDRESS_MAX_LENGTH)
     cleaned["ever_married"] = cleaned["marital_status"] != MaritalStatus.SINGLE
     return cleaned
 
@@ -534,8 +484,7 @@ def _check_new_resident(
     In a family, the resident lives in the family's desa and takes its RT/RW/address where none
     is given; without one, `data["desa"]` is where they live and there is no relationship."""
     cleaned = _clean_resident(data, errors)
-    nik = str(data.get("nik") or "").strip()
-    errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
+    nik = _nik(data.get("nik"), errors, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
     if not any(e["field"] == "nik" for e in errors):
         _check_nik_free(nik, errors)
     if family is not None:
@@ -724,7 +673,7 @@ def resident_correct(
     birth_date = cleaned.get("birth_date", resident.birth_date)
     sex = cleaned.get("sex", resident.sex)
     if {"nik", "birth_date", "sex"} & set(changes):
-        errors += _nik_errors(nik, sex=sex, birth_date=birth_date)
+        nik = _nik(nik, errors, sex=sex, birth_date=birth_date)
         if "nik" in changes and not any(e["field"] == "nik" for e in errors):
             _check_nik_free(nik, errors, exclude_pk=resident.pk)
     if "nik" in changes:
@@ -808,8 +757,7 @@ def _family_create(
     rw_n = _small_int(rw, "rw", "RW", errors)
     rt_n = _small_int(rt, "rt", "RT", errors)
     if kk_number is not None:
-        kk_number = kk_number.strip()
-        errors += _kk_errors(kk_number)
+        kk_number = _kk(kk_number, errors)
         if not errors and Family.objects.filter(kk_number=kk_number).exists():
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
     _fail(errors)
@@ -866,8 +814,7 @@ def family_update(
         cleaned["issued_on"] = _as_date(changes["issued_on"], "issued_on", errors, _("Issue date"))
         _check_past_date(cleaned["issued_on"], "issued_on", errors, _("Issue date"))
     if "kk_number" in changes:
-        kk = str(changes["kk_number"] or "").strip()
-        errors += _kk_errors(kk)
+        kk = _kk(changes["kk_number"], errors)
         if not errors and Family.objects.filter(kk_number=kk).exclude(pk=family.pk).exists():
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
         cleaned["kk_number"] = kk
@@ -1537,8 +1484,7 @@ def move_in(
     for index, item in enumerate(data, start=1):
         item_errors: list[dict[str, str]] = []
         cleaned = _clean_resident(item, item_errors)
-        nik = str(item.get("nik") or "").strip()
-        item_errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
+        nik = _nik(item.get("nik"), item_errors, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
         returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
         if returning is not None and returning.life_status != LifeStatus.MOVED_OUT:
             item_errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))
