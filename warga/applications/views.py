@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,11 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from warga.audit.services import audit_read
-from warga.core.errors import NotAllowed, NotFound, ServiceError
+from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm, style_fields
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import public, requires
+from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import Resident
@@ -47,6 +46,7 @@ from .models import (
 )
 from .pdf import receipt_pdf
 from .ratelimit import rate_limited
+from .services.workflow import SIGN_ACTIONS
 from .uploads import LimitedUploadHandler, read_limited, request_too_large, too_large_error
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def officer(*capabilities: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_actor(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            return view(request, request.actor, *args, **kwargs)  # type: ignore[attr-defined]
+            return view(request, page_actor(request), *args, **kwargs)
 
         return requires(*capabilities)(with_actor)
 
@@ -165,7 +165,7 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         for name, field in data_form.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 data[name] = request.POST.get(f"d-{name}", "")
-        try:
+        with service_errors(request, form=(data_form, applicant_form), show=False) as refused:
             application = services.application_submit(
                 actor=actor,
                 service_code=service.code,
@@ -175,17 +175,13 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                 phone=applicant_form.cleaned_data["phone"],
                 draft=True,
             )
-        except NotAllowed:
-            raise
-        except ServiceError as exc:
-            error = str(exc)
-            _attach_details(data_form, applicant_form, exc)
-            open_page = next(
-                (d["page"] for d in exc.details or [] if isinstance(d, dict) and "page" in d), None
-            )
-        else:
             messages.success(request, _("Draft saved. Attach the scans of the checklist, then submit."))
             return redirect("applications:detail", application.pk)
+        if refused.error is not None:
+            error = str(refused.error)
+            open_page = next(
+                (d["page"] for d in refused.error.details or [] if isinstance(d, dict) and "page" in d), None
+            )
     return render(
         request,
         "applications/new.html",
@@ -210,39 +206,6 @@ def _attach_details(data_form: forms.Form, applicant_form: forms.Form, exc: Serv
             applicant_form.add_error(field, item.get("message", ""))
 
 
-def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
-    unit_kind = (
-        Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
-        if actor.unit_id
-        else None
-    )
-    result = []
-    for spec in services.ACTIONS.values():
-        if app.status not in spec.sources or not spec.allowed(actor):
-            continue
-        if spec.side == "kecamatan" and actor.unit_id != app.office_id:
-            continue
-        if spec.side == "disdukcapil" and unit_kind != UnitKind.DISDUKCAPIL:
-            continue
-        if spec.name in ("approve", "return_to_kecamatan", "reject") and app.assigned_to_id != actor.id:
-            continue
-        if spec.name == "release" and app.assigned_to_id != actor.id and not actor.can(caps.OVERSEE):
-            continue
-        if spec.name == "receive" and app.ready_at is not None:
-            continue
-        if spec.name == "hand_over" and app.ready_at is None:
-            continue
-        result.append(
-            {
-                "name": spec.name,
-                "label": spec.label,
-                "reason": spec.reason_required,
-                "danger": spec.name in ("reject", "return_to_applicant", "return_to_kecamatan"),
-            }
-        )
-    return result
-
-
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     app = get_scoped(
@@ -252,7 +215,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         actor,
         pk=pk,
     )
-    audit_read(actor=actor, obj=app)
+    selectors.application_open(actor=actor, application=app)
     attachments = [a for a in app.attachments.all() if a.replaced_at is None]
     by_req = {a.requirement: a for a in attachments}
     checklist = [{"req": r, "attachment": by_req.get(r.code)} for r in app.service.requirements.all()]
@@ -269,7 +232,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         Status.RETURNED_TO_KECAMATAN,
     )
     can_attach = editable and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
-    can_sign = app.needs_signature and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
+    offered = selectors.available_actions(app, actor)
     family_members = []
     if app.family_id and actor.can("registry.view"):
         family_members = list(
@@ -280,9 +243,10 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "checklist": checklist,
         "data_rows": data_rows,
         "events": selectors.application_history(app),
-        "actions": _available_actions(actor, app),
+        # The signature has its own button (the form posts to the signature page).
+        "actions": [a for a in offered if a.name not in SIGN_ACTIONS.values()],
         "can_attach": can_attach,
-        "can_sign": can_sign,
+        "can_sign": SIGN_ACTIONS[SignaturePlace.COUNTER] in {a.name for a in offered},
         "can_documents": actor.can(caps.DOCUMENTS),
         "can_print": bool(app.document_number) and (actor.can(caps.ISSUE) or actor.can(caps.HAND_OVER)),
         "status_label": selectors.status_label(app),
@@ -320,7 +284,7 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = None
-    try:
+    with service_errors(request):
         moved = services.application_transition(
             actor=actor,
             application_id=pk,
@@ -330,11 +294,6 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
             handed_to=request.POST.get("handed_to", ""),
             proof=request.POST.get("proof", ""),
         )
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request,
             _("Application %(code)s is now: %(status)s.")
@@ -348,15 +307,10 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
 def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The applicant signed the paper form at the counter, in front of this officer."""
     application = get_scoped(Application.objects.all(), actor, pk=pk)
-    try:
+    with service_errors(request):
         services.application_signature_record(
             actor=actor, application=application, where=SignaturePlace.COUNTER
         )
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("The applicant's signature is recorded."))
     return redirect("applications:detail", pk)
 
@@ -386,14 +340,9 @@ def _attach_protected(request: HttpRequest, actor: Actor, pk: int, requirement: 
     elif upload is None:
         messages.error(request, _("Choose a file to attach."))
     else:
-        try:
+        with service_errors(request):
             content = read_limited(upload, declared_size=upload.size)
             services.document_attach(actor=actor, application_id=pk, requirement=requirement, content=content)
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-        else:
             messages.success(request, _("Scan attached."))
     return redirect("applications:detail", pk)
 
@@ -410,11 +359,9 @@ def receipt_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 
 @officer(caps.ISSUE, caps.HAND_OVER)
 def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    try:
+    with service_errors(request):
         return document_response(actor, pk)
-    except services.Conflict as exc:
-        messages.error(request, str(exc))
-        return redirect("applications:detail", pk)
+    return redirect("applications:detail", pk)
 
 
 # --- Batches ----------------------------------------------------------------------------------------
@@ -423,13 +370,8 @@ def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @officer(caps.SEND)
 @require_POST
 def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    try:
+    with service_errors(request):
         batch = services.batch_send_verified(actor=actor)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         if batch is None:
             messages.info(request, _("There are no verified files to send."))
         else:
@@ -440,13 +382,8 @@ def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @officer(caps.ISSUE)
 @require_POST
 def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    try:
+    with service_errors(request):
         batches = services.batch_dispatch_issued(actor=actor)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         if not batches:
             messages.info(request, _("There are no issued documents to send."))
         else:
@@ -461,13 +398,8 @@ def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @officer(caps.HAND_OVER)
 @require_POST
 def batch_receive_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
-    try:
+    with service_errors(request):
         batch = services.batch_receive(actor=actor, batch_id=batch_id)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request, _("%(n)d documents received; the applicants were told by SMS.") % {"n": batch.size}
         )
@@ -586,13 +518,8 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         requirements = data.pop("requirements")
-        try:
+        with service_errors(request, form=form):
             services.service_update(actor=actor, code=code, changes=data, requirements=requirements)
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, _("Service saved."))
             return redirect("applications:services")
     return render(request, "applications/service_edit.html", {"service": service, "form": form})
@@ -604,21 +531,17 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
 @officer(caps.ROLLOUT)
 def rollout_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST":
+        head = request.POST.get("head") or None
         try:
-            head = request.POST.get("head") or None
-            services.rollout_set(
-                actor=actor,
-                office_id=int(request.POST.get("office", "0") or 0),
-                mode=request.POST.get("mode", ""),
-                head_id=int(head) if head else None,
-            )
+            office_id = int(request.POST.get("office", "0") or 0)
+            head_id = int(head) if head else None
         except ValueError:
             messages.error(request, _("Choose an office."))
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-        else:
+            return redirect("applications:rollout")
+        with service_errors(request):
+            services.rollout_set(
+                actor=actor, office_id=office_id, mode=request.POST.get("mode", ""), head_id=head_id
+            )
             messages.success(request, _("Rollout saved."))
         return redirect("applications:rollout")
     rows = selectors.rollout_rows(actor=actor)
@@ -654,7 +577,7 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         if "batch" in request.POST:
             return _paper_update(request, actor)
         if form.is_valid():
-            try:
+            with service_errors(request, form=form):
                 services.paper_batch_record(
                     actor=actor,
                     files_count=form.cleaned_data["files_count"],
@@ -663,11 +586,6 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                     service_code=form.cleaned_data["service"] or None,
                     note=form.cleaned_data["note"],
                 )
-            except (NotFound, NotAllowed):
-                raise
-            except ServiceError as exc:
-                form.add_error(None, str(exc))
-            else:
                 messages.success(request, _("Paper batch recorded."))
                 return redirect("applications:paper")
     batches = scoped(PaperBatch.objects.select_related("office", "service"), actor)
@@ -682,23 +600,23 @@ def _paper_update(request: HttpRequest, actor: Actor) -> HttpResponse:
         except ValueError:
             return None
 
+    count = request.POST.get("returned_count")
     try:
-        count = request.POST.get("returned_count")
-        services.paper_batch_update(
-            actor=actor,
-            batch_id=int(request.POST["batch"]),
-            expected_version=int(request.POST.get("version", "0")),
-            received_on=parse("received_on"),
-            returned_on=parse("returned_on"),
-            returned_count=int(count) if count else None,
-        )
+        batch_id = int(request.POST["batch"])
+        expected_version = int(request.POST.get("version", "0"))
+        returned_count = int(count) if count else None
     except ValueError:
         messages.error(request, _("Check the numbers and dates."))
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
+        return redirect("applications:paper")
+    with service_errors(request):
+        services.paper_batch_update(
+            actor=actor,
+            batch_id=batch_id,
+            expected_version=expected_version,
+            received_on=parse("received_on"),
+            returned_on=parse("returned_on"),
+            returned_count=returned_count,
+        )
         messages.success(request, _("Paper batch updated."))
     return redirect("applications:paper")
 
@@ -869,7 +787,6 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
     )
 
 
-@transaction.atomic
 def _online_submit(
     request: HttpRequest,
     service: Service,
@@ -878,34 +795,21 @@ def _online_submit(
     office: Unit | None,
 ) -> Application:
     """Submit, attach every scan and lodge in one transaction: all or nothing."""
-    application = services.application_submit(
+    documents = []
+    for requirement in service.requirements.all():
+        upload = request.FILES.get(f"doc-{requirement.code}")
+        if upload is not None:
+            documents.append((requirement.code, read_limited(upload, declared_size=upload.size)))
+    return services.application_submit_with_documents(
         actor=ANONYMOUS,
         service_code=service.code,
         applicant_nik=applicant["applicant_nik"],
         data=data,
         channel=Channel.ONLINE,
+        documents=documents,
         office=office,
         phone=applicant["phone"],
-        draft=True,
     )
-    for requirement in service.requirements.all():
-        upload = request.FILES.get(f"doc-{requirement.code}")
-        if upload is None:
-            continue
-        content = read_limited(upload, declared_size=upload.size)
-        try:
-            services.document_attach(
-                actor=ANONYMOUS,
-                application_id=application.pk,
-                requirement=requirement.code,
-                content=content,
-                public_code=application.tracking_code,
-            )
-        except ServiceError as exc:
-            raise type(exc)(
-                f"{requirement.display_label}: {exc}", code=exc.code, details=exc.details
-            ) from exc
-    return services.application_lodge_online(application_id=application.pk)
 
 
 @public

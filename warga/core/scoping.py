@@ -43,7 +43,7 @@ class Actor:
     def for_user(cls, user: Any) -> Actor:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return ANONYMOUS
-        cached = getattr(user, "_warga_actor", None)
+        cached: Actor | None = getattr(user, "_warga_actor", None)
         if cached is not None:
             return cached
         roles = frozenset(user.role_codes())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,6 @@ _WAITING_SQL = f"(status IN ('{SmsStatus.QUEUED}', '{SmsStatus.SENDING}') OR {_U
 _OPEN_SQL = f"(status NOT IN ({_FINAL_SQL}) OR {_UNKNOWN_SQL})"
 
 
-@transaction.atomic
 def sms_dlr_receive(
     *, ref: str, status: int, smsc_reply: str = "", smsc_message_id: str = "", attempt: str = ""
 ) -> DlrResult:
@@ -48,8 +48,11 @@ def sms_dlr_receive(
 
     `attempt` (from the dlr-url): the attempt the report belongs to; a report of an earlier,
     superseded attempt changes nothing. This runs for every message sent, at the sending rate,
-    so it is one conditional `UPDATE … RETURNING` on the message (plus, for a delivered report,
-    clearing a stale "failed permanently" mark on the number)."""
+    so it is one conditional `UPDATE … RETURNING` on the message, a statement that is atomic on
+    its own. The rare follow-ups (clearing a stale "failed permanently" mark on a number that
+    was reached; marking a number that failed again and again) run after it in their own
+    transaction; if a crash comes between the two, `sms_reconcile` clears a stale mark and the
+    next failure re-examines the number."""
     if not str(ref).isdigit() or len(str(ref)) > 18:
         raise NotFound(_("Unknown message."), code="sms.unknown_message")
     if status not in (DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED, DLR_SMSC_ACCEPTED, DLR_SMSC_REJECTED):
@@ -89,10 +92,14 @@ def sms_dlr_receive(
             raise InvalidInput(_("Unknown attempt."), code="sms.dlr_attempt")
         where += " AND attempts = %s"
         where_params.append(int(attempt))
+    marked = (  # only the models' table names are formatted in
+        f"EXISTS (SELECT 1 FROM {NumberPreference._meta.db_table} p "  # noqa: S608
+        f'WHERE p.number = {table}."to" AND p.failed_permanently_at IS NOT NULL)'
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            # Only constants and the model's table name are formatted in; every value is a parameter.
-            f'UPDATE {table} SET {sets} WHERE {where} RETURNING "to", status',  # noqa: S608
+            # Only constants and the models' table names are formatted in; every value is a parameter.
+            f'UPDATE {table} SET {sets} WHERE {where} RETURNING "to", status, {marked}',  # noqa: S608
             [*params, *where_params],
         )
         row = cursor.fetchone()
@@ -101,11 +108,13 @@ def sms_dlr_receive(
         if current is None:
             raise NotFound(_("Unknown message."), code="sms.unknown_message")
         return DlrResult(message_id=pk, status=str(current))
-    number, after = row
-    if status == DLR_DELIVERED:
-        _number_reachable(number)
+    number, after, number_marked = row
+    if status == DLR_DELIVERED and number_marked:
+        with transaction.atomic():
+            _number_reachable(number)
     elif after in (SmsStatus.FAILED, SmsStatus.EXPIRED):
-        _number_maybe_dead(number)
+        with transaction.atomic():
+            _number_maybe_dead(number)
     return DlrResult(message_id=pk, status=str(after))
 
 
@@ -139,3 +148,18 @@ def _number_maybe_dead(number: str) -> None:
             failed_permanently_at=now
         )
         audit_record(actor=None, action="messaging.number.failed_permanently", obj=pref)
+
+
+def numbers_reached_clear() -> int:
+    """Numbers marked "failed permanently" although a message reached them after the mark (the
+    delivery report's follow-up was cut short by a crash): the mark is cleared."""
+    reached = SmsMessage.objects.filter(
+        to=OuterRef("number"), status=SmsStatus.DELIVERED, delivered_at__gt=OuterRef("failed_permanently_at")
+    )
+    cleared = 0
+    stale = NumberPreference.objects.filter(Exists(reached), failed_permanently_at__isnull=False)
+    for number in stale.values_list("number", flat=True)[:1000]:
+        with transaction.atomic():
+            _number_reachable(number)
+        cleared += 1
+    return cleared

@@ -268,40 +268,100 @@ def sms_dispatch(
     """Send due messages until none is left, time is up or `keep_going()` says stop. Senders
     share the rate budget, so several may run at once without exceeding it.
 
-    Per claim: one consent/quiet-hours check; then groups of SMS_SEND_CONCURRENCY messages, each
-    with one rate reservation, one UPDATE marking them handed over, the requests in parallel
-    threads (which touch no database), and the answers recorded together. Claimed rows not
-    handed over when it stops go back to the queue."""
-    from concurrent.futures import ThreadPoolExecutor
+    A sliding window of SMS_SEND_CONCURRENCY requests: whenever some have answered, their
+    answers are recorded together (one UPDATE per kind of answer) and as many new messages are
+    reserved their rate slots, marked handed over (one UPDATE) and started. A message counts
+    against the window from its hand-over until its answer is recorded, so a crash leaves at
+    most SMS_SEND_CONCURRENCY messages with an unknown outcome (decision 0010). The requests run
+    in threads that touch no database. Claims are taken ahead (one consent/quiet-hours check per
+    claim); those not handed over when it stops go back to the queue."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     workers = max(1, concurrency or _setting("SMS_SEND_CONCURRENCY", 16))
     gateway = get_gateway()
     result = DispatchResult()
     token = token or uuid.uuid4().hex
     deadline = time.monotonic() + max_seconds
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = ThreadPoolExecutor(max_workers=workers)
+    # Record answers once a quarter of the window has come back (fewer round trips per message),
+    # or whatever has come back when nothing else is in flight.
+    record_at = max(1, workers // 4)
+    waiting: list[SmsMessage] = []  # claimed, screened, not yet handed over
+    in_flight: dict[Any, SmsMessage] = {}
+    answered: list[_Outcome] = []
+    drained = False
 
     def go_on() -> bool:
         return time.monotonic() < deadline and (keep_going is None or keep_going())
 
+    def record() -> None:
+        if not answered:
+            return
+        batch_outcomes = answered[:]
+        answered.clear()
+        _record_outcomes(gateway, batch_outcomes)
+        result.sent += sum(1 for o in batch_outcomes if o.error is None)
+        if all(isinstance(o.error, GatewayError) and o.error.unreachable for o in batch_outcomes):
+            raise GatewayDown(str(batch_outcomes[0].error))
+
+    def collect(timeout: float | None) -> None:
+        done, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            in_flight.pop(future)
+            answered.append(future.result())
+
     try:
-        while go_on():
-            claimed = sms_claim_batch(limit=sms_claim_size(workers, batch), token=token)
-            if not claimed:
-                break
-            result.handled += len(claimed)
-            sendable = _screen_claimed(claimed)
-            for i in range(0, len(sendable), workers):
-                if not go_on():
+        while True:
+            stopping = not go_on()
+            if not stopping:
+                if len(waiting) < workers and not drained:
+                    claimed = sms_claim_batch(limit=sms_claim_size(workers, batch), token=token)
+                    if claimed:
+                        result.handled += len(claimed)
+                        waiting.extend(_screen_claimed(claimed))
+                    else:
+                        drained = True
+                free = workers - len(in_flight) - len(answered)
+                if free > 0 and waiting:
+                    group, waiting = waiting[:free], waiting[free:]
+                    slots = _slots(gateway, group)
+                    by_pk = dict(zip((m.pk for m in group), slots, strict=True))
+                    for message in _mark_handed(group):
+                        future = pool.submit(_hand_over, gateway, message, by_pk[message.pk])
+                        in_flight[future] = message
+            if not in_flight:
+                record()
+                if stopping or (drained and not waiting):
                     break
-                result.sent += sms_send_group(gateway=gateway, messages=sendable[i : i + workers], pool=pool)
+                continue
+            collect(None)
+            # Gather a few more answers before writing them, unless the window must refill.
+            while in_flight and len(answered) < record_at:
+                before = len(answered)
+                collect(0.005)
+                if len(answered) == before:
+                    break
+            record()
     except GatewayDown as exc:
         result.gateway_down = True  # the claims not yet handed over go back below
         logger.warning("sms: the gateway is not reachable (%s); sending pauses", exc)
     finally:
-        if pool:
+        # Requests already started finish and their answers are written: a stop leaves no
+        # unknown outcome behind.
+        for future, message in list(in_flight.items()):
+            try:
+                answered.append(future.result())
+            except Exception as exc:  # a fault after the request may have gone out
+                logger.exception("sms %s: sending failed unexpectedly", message.pk)
+                answered.append(_Outcome(message, error=GatewayOutcomeUnknown(str(exc)[:200])))
+        in_flight.clear()
+        try:
+            if answered:
+                _record_outcomes(gateway, answered)
+                result.sent += sum(1 for o in answered if o.error is None)
+        finally:
             pool.shutdown()
-        sms_claims_release(token=token)
+            sms_claims_release(token=token)
     if result.handled:
         broadcasts_finish()
     return result
@@ -322,8 +382,11 @@ def sms_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     expired = SmsMessage.objects.filter(
         status=SmsStatus.SENT, sent_at__lt=now - timedelta(hours=_setting("SMS_DLR_TIMEOUT_HOURS", 72))
     ).update(status=SmsStatus.EXPIRED, failed_at=now, error="no delivery report")
+    from .delivery_reports import numbers_reached_clear
+
+    reached = numbers_reached_clear()
     broadcasts_finish()
-    return {"requeued": requeued, "stuck": stuck, "expired": expired}
+    return {"requeued": requeued, "stuck": stuck, "expired": expired, "reached": reached}
 
 
 def broadcasts_finish() -> int:
