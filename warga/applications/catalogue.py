@@ -24,14 +24,14 @@ from django.utils.translation import gettext as _
 
 from warga.core.forms import StyledForm
 from warga.regions.models import Region, RegionLevel
+from warga.registry import rules
+from warga.registry.forms import RuleField, name_field
 from warga.registry.models import Relationship, Sex
+from warga.registry.rules import RuleError
 
 from .models import ApplicantRule, Channel, DocumentType, Effect, RequiredDocument, Service
 
 FIELD_TYPES = ("text", "name", "textarea", "date", "choice", "nik", "nik_list", "kk", "int", "desa")
-NIK_RE = re.compile(r"^[0-9]{16}$")
-# A person's name as the register accepts it: letters, spaces and . , ' - (no digits).
-NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'`’\-])*$")
 
 # Fields of a resident that a "data change" application may correct (the rest need a court or
 # a civil-registry event of their own).
@@ -56,15 +56,11 @@ def _label(spec: dict[str, Any]) -> str:
     return str(spec.get("label") or spec["name"])
 
 
-def _validate_nik(value: str) -> str:  # also a field validator: raises or returns
-    value = (value or "").strip()
-    if not NIK_RE.match(value):
-        raise forms.ValidationError(_("A NIK has exactly 16 digits."))
-    return value
-
-
-def _nik_validator(value: str) -> None:
-    _validate_nik(value)
+def _validate_nik(value: str) -> str:
+    try:
+        return rules.nik_shape(value)
+    except RuleError as error:
+        raise forms.ValidationError(error.message, code=error.code) from error
 
 
 class NikListField(forms.CharField):
@@ -107,12 +103,7 @@ def form_field(spec: dict[str, Any]) -> forms.Field:
     if kind == "text":
         return forms.CharField(max_length=int(spec.get("max_length", 120)), **common)
     if kind == "name":
-        return forms.RegexField(
-            regex=NAME_RE,
-            max_length=120,
-            error_messages={"invalid": _("A name may contain letters, spaces and . , ' - only.")},
-            **common,
-        )
+        return name_field(common.pop("label"), **common)
     if kind == "textarea":
         return forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), **common)
     if kind == "date":
@@ -122,17 +113,16 @@ def form_field(spec: dict[str, Any]) -> forms.Field:
         choices = CHOICE_SOURCES[source]() if source else [tuple(c) for c in spec.get("choices", [])]
         return forms.ChoiceField(choices=[("", "—"), *choices], **common)
     if kind == "nik":
-        return forms.CharField(
+        return RuleField(
+            rule=rules.nik_shape,
             max_length=16,
             min_length=16,
-            validators=[_nik_validator],
             widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             **common,
         )
     if kind == "kk":
-        return forms.RegexField(
-            regex=NIK_RE,
-            error_messages={"invalid": _("A KK number has exactly 16 digits.")},
+        return RuleField(
+            rule=rules.kk_shape,
             widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             **common,
         )

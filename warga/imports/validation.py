@@ -16,14 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from warga.regions.models import Region, RegionLevel
-from warga.registry.identity import check_kk, check_nik
+from warga.registry import rules
 from warga.registry.names import name_key
+from warga.registry.rules import RuleError
 
 from . import layouts
 from .reader import cell_text
 
-OLDEST = date(1880, 1, 1)
-_NAME_RE = re.compile(r"^[^\W\d_][\w .,'`’\-]*$", re.UNICODE)
 _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y")
 
@@ -127,21 +126,13 @@ class RowChecker:
         return ""
 
     def _name(self, cells: list[Any], field: str, issues: list[Issue], number: int, *, required: bool) -> str:
-        text = " ".join(self._cell(cells, field).split())
-        if not text:
-            if required:
-                issues.append(Issue(number, self.header(field), "required", _("the name is missing")))
-            return ""
-        if len(text) > 120 or not _NAME_RE.match(text):
-            issues.append(
-                Issue(
-                    number,
-                    self.header(field),
-                    "invalid_name",
-                    _("a name may contain letters, spaces and . , ' - only"),
-                )
+        try:
+            return rules.person_name(
+                self._cell(cells, field), field=field, label=_NAME_LABELS[field](), required=required
             )
-        return text
+        except RuleError as error:
+            issues.append(Issue(number, self.header(field), error.code, error.message))
+            return ""
 
     def _choice(
         self,
@@ -180,13 +171,11 @@ class RowChecker:
         return value
 
     def _small(self, cells: list[Any], field: str, issues: list[Issue], number: int) -> int | None:
-        raw = self._cell(cells, field)
-        if not raw:
+        try:
+            return rules.rt_rw(self._cell(cells, field), field=field, label=field.upper())
+        except RuleError as error:
+            issues.append(Issue(number, self.header(field), error.code, error.message))
             return None
-        if raw.isdigit() and 1 <= int(raw) <= 999:
-            return int(raw)
-        issues.append(Issue(number, self.header(field), "invalid", _("must be a number from 1 to 999")))
-        return None
 
     def check(self, number: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[Issue]]:
         """The row's staged values by field, or None and every problem found in it."""
@@ -224,37 +213,40 @@ class RowChecker:
                     else _("date of birth is missing"),
                 )
             )
-        elif birth_date > self.today:
-            issues.append(
-                Issue(number, self.header("birth_date"), "future_date", _("date of birth is in the future"))
+        else:
+            try:
+                rules.birth_date(birth_date, today=self.today)
+            except RuleError as error:
+                issues.append(Issue(number, self.header("birth_date"), error.code, error.message))
+                birth_date = None
+        nik = ""
+        try:
+            nik = rules.nik(
+                self._cell(cells, "nik"),
+                kecamatan_lookup=self.kecamatan.get,
+                sex=sex or None,
+                birth_date=birth_date,
+                today=self.today,
             )
-        elif birth_date < OLDEST:
-            issues.append(
-                Issue(
-                    number,
-                    self.header("birth_date"),
-                    "impossible_date",
-                    _("date of birth is too far in the past"),
+        except RuleError as error:
+            for problem in error.problems:
+                issues.append(
+                    Issue(number, self.header("nik"), problem.code.replace("nik.", "nik_"), problem.message)
                 )
+        kk = ""
+        try:
+            kk = rules.kk_number(
+                self._cell(cells, "kk_number"),
+                region_lookup=self.regions_plain.__contains__,
+                today=self.today,
             )
-        nik = self._cell(cells, "nik").replace(" ", "")
-        result = check_nik(
-            nik,
-            kecamatan_lookup=self.kecamatan.get,
-            sex=sex or None,
-            birth_date=birth_date if birth_date and birth_date <= self.today else None,
-            today=self.today,
-        )
-        for error in result.errors:
-            issues.append(
-                Issue(number, self.header("nik"), error.code.replace("nik.", "nik_"), error.message)
-            )
-        kk = self._cell(cells, "kk_number").replace(" ", "")
-        kk_result = check_kk(kk, region_lookup=self.regions_plain.__contains__, today=self.today)
-        for error in kk_result.errors:
-            issues.append(
-                Issue(number, self.header("kk_number"), error.code.replace("kk.", "kk_"), error.message)
-            )
+        except RuleError as error:
+            for problem in error.problems:
+                issues.append(
+                    Issue(
+                        number, self.header("kk_number"), problem.code.replace("kk.", "kk_"), problem.message
+                    )
+                )
         relationship = self._choice(cells, "relationship", layouts.RELATIONSHIP, issues, number)
         religion = self._choice(cells, "religion", layouts.RELIGION, issues, number, default="")
         marital = self._choice(
@@ -271,13 +263,13 @@ class RowChecker:
         if issues:
             return None, issues
         return {
-            "row_number": number, "nik": result.nik, "kk_number": kk, "full_name": full_name,
-            "name_key": _key(full_name), "birth_place": " ".join(self._cell(cells, "birth_place").split())[:80],
+            "row_number": number, "nik": nik, "kk_number": kk, "full_name": full_name,
+            "name_key": _key(full_name), "birth_place": _text(self._cell(cells, "birth_place"), "birth_place"),
             "birth_date": birth_date, "sex": sex, "religion": religion, "marital_status": marital,
-            "occupation": " ".join(self._cell(cells, "occupation").split())[:80], "education": education,
+            "occupation": _text(self._cell(cells, "occupation"), "occupation"), "education": education,
             "blood_type": blood, "citizenship": citizenship, "father_name": father, "mother_name": mother,
             "relationship": relationship, "desa_code": desa, "rw": rw, "rt": rt,
-            "address": " ".join(self._cell(cells, "address").split())[:200], "ever_married": marital != "belum_kawin",
+            "address": _text(self._cell(cells, "address"), "address"), "ever_married": marital != "belum_kawin",
         }, []  # fmt: skip
 
     # ------------------------------------------------------------------ the common case, quickly
@@ -318,8 +310,9 @@ class RowChecker:
 
     def _fx_name(self, raw: str) -> str | None:
         """A name as `_name` writes it, or None when `_name` would report it."""
-        text = " ".join(raw.split())
-        if len(text) > 120 or (text and not _NAME_RE.match(text)):
+        try:
+            text = rules.person_name(raw, required=False)
+        except RuleError:
             return None
         if len(self._fx_names) > 200_000:
             self._fx_names.clear()
@@ -353,7 +346,11 @@ class RowChecker:
         birth_date = self._fx_dates.get(raw_date)
         if birth_date is None:
             parsed = self._date(raw_date)
-            if parsed is None or parsed > self.today or parsed < OLDEST:
+            if parsed is None:
+                return None
+            try:
+                rules.birth_date(parsed, today=self.today)
+            except RuleError:
                 return None
             if len(self._fx_dates) > 100_000:
                 self._fx_dates.clear()
@@ -377,7 +374,9 @@ class RowChecker:
             return None
         kk = t[ix["kk_number"]].replace(" ", "")
         if kk not in self._fx_kk:
-            if check_kk(kk, region_lookup=self.regions_plain.__contains__, today=self.today).errors:
+            try:
+                rules.kk_number(kk, region_lookup=self.regions_plain.__contains__, today=self.today)
+            except RuleError:
                 return None
             if len(self._fx_kk) > 200_000:
                 self._fx_kk.clear()
@@ -408,18 +407,21 @@ class RowChecker:
         if (raw_rw and rw is None) or (raw_rt and rt is None):
             return None
         return (
-            number, nik, kk, full_name, _key(full_name), " ".join(t[ix["birth_place"]].split())[:80], birth_date,
-            sex, religion, marital, " ".join(t[ix["occupation"]].split())[:80], education, blood, citizenship,
-            father, mother, relationship, desa, rw, rt, " ".join(t[ix["address"]].split())[:200],
+            number, nik, kk, full_name, _key(full_name), _text(t[ix["birth_place"]], "birth_place"), birth_date,
+            sex, religion, marital, _text(t[ix["occupation"]], "occupation"), education, blood, citizenship,
+            father, mother, relationship, desa, rw, rt, _text(t[ix["address"]], "address"),
             marital != "belum_kawin",
         )  # fmt: skip
 
     def _fx_int(self, raw: str) -> int | None:
-        """RW/RT as `_small` reads it: digits for a number from 1 to 999, else None."""
+        """RW/RT as `_small` reads it, or None when `_small` would report it."""
         value = self._fx_small.get(raw)
-        if value is None and raw.isdigit() and 1 <= int(raw) <= 999:
-            value = int(raw)
-            if len(self._fx_small) < 10_000:
+        if value is None:
+            try:
+                value = rules.rt_rw(raw, field="rt")
+            except RuleError:
+                return None
+            if value is not None and len(self._fx_small) < 10_000:
                 self._fx_small[raw] = value
         return value
 
@@ -432,6 +434,22 @@ class RowChecker:
         if code and len(self._fx_desa) < 100_000:
             self._fx_desa[code] = found
         return found
+
+
+_NAME_LABELS = {
+    "full_name": lambda: _("Full name"),
+    "father_name": lambda: _("Father's name"),
+    "mother_name": lambda: _("Mother's name"),
+}
+_TEXT_LIMITS = {
+    "birth_place": rules.BIRTH_PLACE_MAX_LENGTH,
+    "occupation": rules.OCCUPATION_MAX_LENGTH,
+    "address": rules.ADDRESS_MAX_LENGTH,
+}
+
+
+def _text(raw: str, field: str) -> str:
+    return rules.free_text(raw, limit=_TEXT_LIMITS[field])
 
 
 _CHOICE_TABLES = {

@@ -13,9 +13,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import Throttled
 from ninja.pagination import paginate
+from pydantic import ValidationInfo, field_validator
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
@@ -26,7 +28,7 @@ from warga.core.ratelimit import over_limit
 from warga.regions.models import Region
 from warga.regions.selectors import kecamatan_lookup
 
-from . import selectors, services
+from . import rules, selectors, services
 from .identity import check_nik
 from .models import Family, LifeEvent, Phone, Resident
 
@@ -155,6 +157,21 @@ class PhoneOut(Schema):
     can_receive_broadcasts: bool
 
 
+def _full_name(value: str) -> str:
+    return rules.pydantic_check(rules.person_name, value)
+
+
+def _parent_name(value: str, info: ValidationInfo) -> str:
+    field = info.field_name or "father_name"
+    label = _("Father's name") if field == "father_name" else _("Mother's name")
+    return rules.pydantic_check(rules.person_name, value, field=field, label=label, required=False)
+
+
+def _rt_rw(value: int | None, info: ValidationInfo) -> int | None:
+    field = info.field_name or "rt"
+    return rules.pydantic_check(rules.rt_rw, value, field=field, label=field.upper())
+
+
 class NikIn(Schema):
     nik: str = Field(..., max_length=32)
 
@@ -191,6 +208,10 @@ class PersonIn(Schema):
     rt: int | None = None
     address: str = ""
 
+    _check_full_name = field_validator("full_name")(_full_name)
+    _check_parent_names = field_validator("father_name", "mother_name")(_parent_name)
+    _check_rt_rw = field_validator("rw", "rt")(_rt_rw)
+
 
 class ResidentCreateIn(PersonIn):
     desa: str = Field("", max_length=24, description="Desa code, when not joining a family")
@@ -223,6 +244,8 @@ class FamilyCreateIn(Schema):
     rt: int | None = None
     address: str = ""
 
+    _check_rt_rw = field_validator("rw", "rt")(_rt_rw)
+
 
 class FamilyMemberIn(Schema):
     resident_id: int
@@ -251,6 +274,8 @@ class BirthIn(Schema):
     documents: list[str] = []
     event_ref: str = ""
 
+    _check_full_name = field_validator("full_name")(_full_name)
+
 
 class DeathIn(Schema):
     resident_id: int
@@ -270,6 +295,8 @@ class MoveWithinIn(Schema):
     moved_on: date
     event_ref: str = ""
 
+    _check_rt_rw = field_validator("rw", "rt")(_rt_rw)
+
 
 class MoveOutIn(Schema):
     resident_ids: list[int]
@@ -288,6 +315,8 @@ class MoveInIn(Schema):
     moved_on: date
     origin: str
     event_ref: str = ""
+
+    _check_rt_rw = field_validator("rw", "rt")(_rt_rw)
 
 
 class MarriageIn(Schema):

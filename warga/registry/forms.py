@@ -1,7 +1,9 @@
-"""Officer forms of the register. Validation of meaning happens in the services; these parse input."""
+"""Officer forms of the register. They parse input and apply the field rules of `rules.py` (the
+services apply them again, with the checks that need the database)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from warga.core.forms import ChoicesForm, StyledForm
 from warga.regions.models import Region, RegionLevel
 
+from . import rules
 from .models import (
     BloodType,
     Citizenship,
@@ -31,6 +34,44 @@ CHANNELS = [
     ("sms", _("By SMS")),
     ("web", _("Online")),
 ]
+
+
+class RuleField(forms.CharField):
+    """A text field checked and normalised by one rule of `rules.py`; the rule's message is shown."""
+
+    def __init__(
+        self, *, rule: Callable[..., Any], rule_options: dict[str, Any] | None = None, **kwargs: Any
+    ):
+        self.rule = rule
+        self.rule_options = rule_options or {}
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return self.rule(value, **self.rule_options)
+        except rules.RuleError as error:
+            raise forms.ValidationError([p.message for p in error.problems], code=error.code) from error
+
+
+def name_field(label: Any, *, required: bool = True, **kwargs: Any) -> RuleField:
+    """A person's name, as the register takes it (see `rules.person_name`)."""
+    return RuleField(
+        rule=rules.person_name,
+        rule_options={"label": label, "required": False},
+        label=label,
+        required=required,
+        max_length=rules.NAME_MAX_LENGTH,
+        **kwargs,
+    )
+
+
+def rt_rw_field(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, required=False, min_value=rules.RT_RW_MIN, max_value=rules.RT_RW_MAX
+    )
 
 
 def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
@@ -84,20 +125,26 @@ class CorrectionForm(StyledForm):
     """Every correctable field, prefilled; only those changed are sent to the service."""
 
     nik = forms.CharField(label=_("NIK"), max_length=16)
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=80, required=False)
+    full_name = name_field(_("Full name"))
+    birth_place = forms.CharField(
+        label=_("Place of birth"), max_length=rules.BIRTH_PLACE_MAX_LENGTH, required=False
+    )
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     religion = forms.ChoiceField(label=_("Religion"), choices=_blank(Religion.choices), required=False)
     marital_status = forms.ChoiceField(label=_("Marital status"), choices=MaritalStatus.choices)
-    occupation = forms.CharField(label=_("Occupation"), max_length=80, required=False)
+    occupation = forms.CharField(
+        label=_("Occupation"), max_length=rules.OCCUPATION_MAX_LENGTH, required=False
+    )
     education = forms.ChoiceField(label=_("Education"), choices=_blank(Education.choices), required=False)
     blood_type = forms.ChoiceField(label=_("Blood type"), choices=BloodType.choices, required=False)
-    father_name = forms.CharField(label=_("Father's name"), max_length=120, required=False)
-    mother_name = forms.CharField(label=_("Mother's name"), max_length=120, required=False)
-    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
-    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
-    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    father_name = name_field(_("Father's name"), required=False)
+    mother_name = name_field(_("Mother's name"), required=False)
+    rw = rt_rw_field(_("RW"))
+    rt = rt_rw_field(_("RT"))
+    address = forms.CharField(
+        label=_("Address (dusun/street)"), max_length=rules.ADDRESS_MAX_LENGTH, required=False
+    )
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=300,
@@ -125,10 +172,10 @@ class CorrectionForm(StyledForm):
 
 
 class BirthForm(ChoicesForm):
-    full_name = forms.CharField(label=_("Child's full name"), max_length=120)
+    full_name = name_field(_("Child's full name"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=80)
+    birth_place = forms.CharField(label=_("Place of birth"), max_length=rules.BIRTH_PLACE_MAX_LENGTH)
     mother = forms.ChoiceField(label=_("Mother"), required=False)
     father = forms.ChoiceField(label=_("Father"), required=False)
     reporter = forms.CharField(label=_("Reported by"), max_length=120)
@@ -164,9 +211,11 @@ class MoveForm(ChoicesForm):
     )
     moved_on = forms.DateField(label=_("Date of the move"), widget=DATE)
     to_desa = forms.ChoiceField(label=_("New desa/kelurahan"), required=False)
-    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
-    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
-    address = forms.CharField(label=_("New address (dusun/street)"), max_length=200, required=False)
+    rw = rt_rw_field(_("RW"))
+    rt = rt_rw_field(_("RT"))
+    address = forms.CharField(
+        label=_("New address (dusun/street)"), max_length=rules.ADDRESS_MAX_LENGTH, required=False
+    )
     destination = forms.CharField(
         label=_("Destination (outside the kabupaten/kota)"), max_length=200, required=False
     )
@@ -221,16 +270,20 @@ class MoveInForm(ChoicesForm):
         help_text=_("Leave empty to issue a new KK with this person as head."),
     )
     desa = forms.ChoiceField(label=_("Desa/kelurahan"), required=False)
-    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
-    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
-    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    rw = rt_rw_field(_("RW"))
+    rt = rt_rw_field(_("RT"))
+    address = forms.CharField(
+        label=_("Address (dusun/street)"), max_length=rules.ADDRESS_MAX_LENGTH, required=False
+    )
     origin = forms.CharField(label=_("Coming from (full address)"), max_length=200)
     moved_on = forms.DateField(label=_("Date of arrival"), widget=DATE)
     nik = forms.CharField(label=_("NIK"), max_length=16)
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    full_name = name_field(_("Full name"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=80, required=False)
+    birth_place = forms.CharField(
+        label=_("Place of birth"), max_length=rules.BIRTH_PLACE_MAX_LENGTH, required=False
+    )
     religion = forms.ChoiceField(label=_("Religion"), choices=_blank(Religion.choices), required=False)
     marital_status = forms.ChoiceField(label=_("Marital status"), choices=MaritalStatus.choices)
     relationship = forms.ChoiceField(label=_("Relationship to head"), choices=Relationship.choices)
@@ -265,28 +318,34 @@ class ResidentEntryForm(ChoicesForm):
     )
     relationship = forms.ChoiceField(label=_("Relationship to head"), required=False)
     nik = forms.CharField(label=_("NIK"), max_length=16)
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=80, required=False)
+    full_name = name_field(_("Full name"))
+    birth_place = forms.CharField(
+        label=_("Place of birth"), max_length=rules.BIRTH_PLACE_MAX_LENGTH, required=False
+    )
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     religion = forms.ChoiceField(label=_("Religion"), choices=_blank(Religion.choices), required=False)
     marital_status = forms.ChoiceField(
         label=_("Marital status"), choices=MaritalStatus.choices, initial=MaritalStatus.SINGLE
     )
-    occupation = forms.CharField(label=_("Occupation"), max_length=80, required=False)
+    occupation = forms.CharField(
+        label=_("Occupation"), max_length=rules.OCCUPATION_MAX_LENGTH, required=False
+    )
     education = forms.ChoiceField(label=_("Education"), choices=_blank(Education.choices), required=False)
     blood_type = forms.ChoiceField(label=_("Blood type"), choices=BloodType.choices, required=False)
     citizenship = forms.ChoiceField(
         label=_("Citizenship"), choices=Citizenship.choices, initial=Citizenship.WNI
     )
-    father_name = forms.CharField(label=_("Father's name"), max_length=120, required=False)
-    mother_name = forms.CharField(label=_("Mother's name"), max_length=120, required=False)
+    father_name = name_field(_("Father's name"), required=False)
+    mother_name = name_field(_("Mother's name"), required=False)
     desa = forms.ChoiceField(
         label=_("Desa/kelurahan"), required=False, help_text=_("Where the new KK is issued.")
     )
-    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
-    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
-    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    rw = rt_rw_field(_("RW"))
+    rt = rt_rw_field(_("RT"))
+    address = forms.CharField(
+        label=_("Address (dusun/street)"), max_length=rules.ADDRESS_MAX_LENGTH, required=False
+    )
     reason = reason_field(
         _("Why this person is entered now"),
         _(
@@ -339,9 +398,11 @@ class FamilyAddressForm(ChoicesForm):
     """A KK's address, prefilled; only what changed goes to the service, with the version read."""
 
     desa = forms.ChoiceField(label=_("Desa/kelurahan"))
-    rw = forms.IntegerField(label=_("RW"), required=False, min_value=1, max_value=999)
-    rt = forms.IntegerField(label=_("RT"), required=False, min_value=1, max_value=999)
-    address = forms.CharField(label=_("Address (dusun/street)"), max_length=200, required=False)
+    rw = rt_rw_field(_("RW"))
+    rt = rt_rw_field(_("RT"))
+    address = forms.CharField(
+        label=_("Address (dusun/street)"), max_length=rules.ADDRESS_MAX_LENGTH, required=False
+    )
     reason = reason_field(
         _("Reason for the change"),
         _("E.g. the address was entered wrongly, or the street was renamed; with the document shown."),

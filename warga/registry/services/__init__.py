@@ -11,7 +11,7 @@ numbers); this package re-exports them, so callers import from `warga.registry.s
 
 from __future__ import annotations
 
-from ._common import MIN_REASON_LENGTH, OLDEST_BIRTH_DATE, SPOUSES
+from ._common import MIN_REASON_LENGTH, SPOUSES
 from .events import MIN_MARRIAGE_AGE, birth_register, death_register, divorce_register, marriage_register
 from .families import (
     FAMILY_FIELDS,
@@ -42,7 +42,6 @@ __all__ = [
     "FAMILY_FIELDS",
     "MIN_MARRIAGE_AGE",
     "MIN_REASON_LENGTH",
-    "OLDEST_BIRTH_DATE",
     "OTP_LENGTH",
     "OTP_MAX_ATTEMPTS",
     "OTP_RESEND_AFTER",

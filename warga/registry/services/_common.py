@@ -4,13 +4,11 @@ cleaning, memberships and the duplicate check after a registration.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from warga.core.errors import Conflict, InvalidInput
@@ -18,25 +16,19 @@ from warga.core.scoping import Actor, get_scoped
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup
 
-from ..identity import check_kk, check_nik
+from .. import rules
 from ..models import (
-    BloodType,
     Citizenship,
-    Education,
     Family,
     FamilyMembership,
     LifeStatus,
     MaritalStatus,
     Relationship,
-    Religion,
     Resident,
-    Sex,
 )
 from ..signals import residents_created
 
-OLDEST_BIRTH_DATE = date(1880, 1, 1)
 SPOUSES = (Relationship.HUSBAND, Relationship.WIFE)
-_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'`’\-])*$")
 
 
 def _today() -> date:
@@ -114,32 +106,13 @@ def _check_reason(reason: str, errors: list[dict[str, str]]) -> str:
 
 
 def _as_date(value: Any, field: str, errors: list[dict[str, str]], label: str) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            parsed = parse_date(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed
-        errors.append(_err(field, _("%(label)s is not a real date.") % {"label": label}, "invalid_date"))
-        return None
-    errors.append(_err(field, _("%(label)s is required.") % {"label": label}, "required"))
-    return None
+    parsed: date | None = rules.collect(errors, rules.date_value, value, None, field=field, label=label)
+    return parsed
 
 
 def _check_past_date(value: date | None, field: str, errors: list[dict[str, str]], label: str) -> None:
-    if value is None:
-        return
-    if value > _today():
-        errors.append(_err(field, _("%(label)s cannot be in the future.") % {"label": label}, "future_date"))
-    elif value < OLDEST_BIRTH_DATE:
-        errors.append(
-            _err(field, _("%(label)s is too far in the past.") % {"label": label}, "impossible_date")
-        )
+    if value is not None:
+        rules.collect(errors, rules.past_date, value, None, field=field, label=label, today=_today())
 
 
 def _event_date(value: date, errors: list[dict[str, str]], *, field: str = "date") -> None:
@@ -175,54 +148,40 @@ def _resolve_desa(
 
 
 def _small_int(value: Any, field: str, label: str, errors: list[dict[str, str]]) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if not 1 <= number <= 999:
-        errors.append(
-            _err(field, _("%(label)s must be a number from 1 to 999.") % {"label": label}, "invalid")
-        )
-        return None
+    number: int | None = rules.collect(errors, rules.rt_rw, value, None, field=field, label=label)
     return number
 
 
 def _choice(value: Any, field: str, label: str, choices: Iterable[str], errors: list[dict[str, str]]) -> str:
     text = "" if value is None else str(value).strip()
-    if text not in choices:
-        errors.append(_err(field, _("%(label)s has an unknown value.") % {"label": label}, "invalid_choice"))
-    return text
+    chosen: str = rules.collect(errors, rules.choice, text, text, field=field, label=label, choices=choices)
+    return chosen
 
 
 def _name(value: Any, field: str, label: str, errors: list[dict[str, str]], *, required: bool) -> str:
-    text = " ".join(str(value or "").split())
-    if not text:
-        if required:
-            errors.append(_err(field, _("%(label)s is required.") % {"label": label}, "required"))
-        return ""
-    if len(text) > 120 or not _NAME_RE.match(text):
-        errors.append(
-            _err(
-                field,
-                _("%(label)s may contain letters, spaces and . , ' - only.") % {"label": label},
-                "invalid_name",
-            )
-        )
-    return text
+    name: str = rules.collect(
+        errors, rules.person_name, value, rules.collapse(value), field=field, label=label, required=required
+    )
+    return name
 
 
 def _text(value: Any, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return rules.free_text(value, limit=limit)
 
 
-def _nik_errors(nik: str, *, sex: str | None, birth_date: date | None) -> list[dict[str, str]]:
-    sex_arg = sex if sex in Sex.values else None
-    result = check_nik(
-        nik, kecamatan_lookup=kecamatan_lookup, sex=sex_arg, birth_date=birth_date, today=_today()
+def _nik(value: Any, errors: list[dict[str, str]], *, sex: str | None, birth_date: date | None) -> str:
+    """The NIK normalised by its rule (spaces removed); its problems, if any, join `errors`."""
+    nik: str = rules.collect(
+        errors,
+        rules.nik,
+        value,
+        str(value or "").strip(),
+        kecamatan_lookup=kecamatan_lookup,
+        sex=sex,
+        birth_date=birth_date,
+        today=_today(),
     )
-    return [_err("nik", e.message, e.code) for e in result.errors]
+    return nik
 
 
 def _region_exists(plain: str) -> bool:
@@ -230,44 +189,32 @@ def _region_exists(plain: str) -> bool:
     return Region.objects.filter(code=dotted).exists()
 
 
-def _kk_errors(kk: str) -> list[dict[str, str]]:
-    result = check_kk(kk, region_lookup=_region_exists, today=_today())
-    return [_err("kk_number", e.message, e.code) for e in result.errors]
+def _kk(value: Any, errors: list[dict[str, str]]) -> str:
+    """The KK number normalised by its rule (spaces removed); its problems, if any, join `errors`."""
+    kk: str = rules.collect(
+        errors, rules.kk_number, value, str(value or "").strip(), region_lookup=_region_exists, today=_today()
+    )
+    return kk
 
 
 def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
-    """Check every personal field of a new resident; fill `errors` rather than stop at the first."""
+    """Check every personal field of a new resident with the rules of `rules.py`; fill `errors`
+    rather than stop at the first."""
+
+    def check(rule: Any, field: str, fallback: Any = "", **options: Any) -> Any:
+        return rules.collect(errors, rule, data.get(field), fallback, **options)
+
     cleaned: dict[str, Any] = {}
     cleaned["full_name"] = _name(data.get("full_name"), "full_name", _("Full name"), errors, required=True)
-    cleaned["sex"] = _choice(data.get("sex"), "sex", _("Sex"), Sex.values, errors)
-    birth_date = _as_date(data.get("birth_date"), "birth_date", errors, _("Date of birth"))
-    _check_past_date(birth_date, "birth_date", errors, _("Date of birth"))
-    cleaned["birth_date"] = birth_date
-    cleaned["birth_place"] = _text(data.get("birth_place"), 80)
-    cleaned["religion"] = _choice(
-        data.get("religion", ""), "religion", _("Religion"), ["", *Religion.values], errors
-    )
-    cleaned["marital_status"] = _choice(
-        data.get("marital_status") or MaritalStatus.SINGLE,
-        "marital_status",
-        _("Marital status"),
-        MaritalStatus.values,
-        errors,
-    )
-    cleaned["occupation"] = _text(data.get("occupation"), 80)
-    cleaned["education"] = _choice(
-        data.get("education", ""), "education", _("Education"), ["", *Education.values], errors
-    )
-    cleaned["blood_type"] = _choice(
-        data.get("blood_type", ""), "blood_type", _("Blood type"), BloodType.values, errors
-    )
-    cleaned["citizenship"] = _choice(
-        data.get("citizenship") or Citizenship.WNI,
-        "citizenship",
-        _("Citizenship"),
-        Citizenship.values,
-        errors,
-    )
+    cleaned["sex"] = check(rules.sex, "sex")
+    cleaned["birth_date"] = check(rules.birth_date, "birth_date", None, today=_today())
+    cleaned["birth_place"] = rules.free_text(data.get("birth_place"), limit=rules.BIRTH_PLACE_MAX_LENGTH)
+    cleaned["religion"] = check(rules.religion, "religion")
+    cleaned["marital_status"] = check(rules.marital_status, "marital_status", MaritalStatus.SINGLE)
+    cleaned["occupation"] = rules.free_text(data.get("occupation"), limit=rules.OCCUPATION_MAX_LENGTH)
+    cleaned["education"] = check(rules.education, "education")
+    cleaned["blood_type"] = check(rules.blood_type, "blood_type")
+    cleaned["citizenship"] = check(rules.citizenship, "citizenship", Citizenship.WNI)
     cleaned["father_name"] = _name(
         data.get("father_name"), "father_name", _("Father's name"), errors, required=False
     )
@@ -276,7 +223,7 @@ def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[
     )
     cleaned["rw"] = _small_int(data.get("rw"), "rw", "RW", errors)
     cleaned["rt"] = _small_int(data.get("rt"), "rt", "RT", errors)
-    cleaned["address"] = _text(data.get("address"), 200)
+    cleaned["address"] = rules.free_text(data.get("address"), limit=rules.ADDRESS_MAX_LENGTH)
     cleaned["ever_married"] = cleaned["marital_status"] != MaritalStatus.SINGLE
     return cleaned
 

@@ -31,7 +31,7 @@ from ._common import (
     _choice,
     _err,
     _fail,
-    _kk_errors,
+    _kk,
     _lock_family,
     _lock_resident,
     _membership_end,
@@ -73,8 +73,7 @@ def _family_create(
     rw_n = _small_int(rw, "rw", "RW", errors)
     rt_n = _small_int(rt, "rt", "RT", errors)
     if kk_number is not None:
-        kk_number = kk_number.strip()
-        errors += _kk_errors(kk_number)
+        kk_number = _kk(kk_number, errors)
         if not errors and Family.objects.filter(kk_number=kk_number).exists():
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
     _fail(errors)
@@ -131,8 +130,7 @@ def family_update(
         cleaned["issued_on"] = _as_date(changes["issued_on"], "issued_on", errors, _("Issue date"))
         _check_past_date(cleaned["issued_on"], "issued_on", errors, _("Issue date"))
     if "kk_number" in changes:
-        kk = str(changes["kk_number"] or "").strip()
-        errors += _kk_errors(kk)
+        kk = _kk(changes["kk_number"], errors)
         if not errors and Family.objects.filter(kk_number=kk).exclude(pk=family.pk).exists():
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
         cleaned["kk_number"] = kk

@@ -34,7 +34,7 @@ from ._common import (
     _fail,
     _lock_family,
     _lock_resident,
-    _nik_errors,
+    _nik,
     _require_alive,
     _resolve_desa,
     _small_int,
@@ -229,8 +229,7 @@ def move_in(
     for index, item in enumerate(data, start=1):
         item_errors: list[dict[str, str]] = []
         cleaned = _clean_resident(item, item_errors)
-        nik = str(item.get("nik") or "").strip()
-        item_errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
+        nik = _nik(item.get("nik"), item_errors, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
         returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
         if returning is not None and returning.life_status != LifeStatus.MOVED_OUT:
             item_errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))

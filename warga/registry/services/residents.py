@@ -32,7 +32,7 @@ from ._common import (
     _lock_family,
     _lock_resident,
     _membership_start,
-    _nik_errors,
+    _nik,
     _require_alive,
     _require_reason,
     _resolve_desa,
@@ -80,8 +80,7 @@ def _check_new_resident(
     In a family, the resident lives in the family's desa and takes its RT/RW/address where none
     is given; without one, `data["desa"]` is where they live and there is no relationship."""
     cleaned = _clean_resident(data, errors)
-    nik = str(data.get("nik") or "").strip()
-    errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
+    nik = _nik(data.get("nik"), errors, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
     if not any(e["field"] == "nik" for e in errors):
         _check_nik_free(nik, errors)
     if family is not None:
@@ -270,7 +269,7 @@ def resident_correct(
     birth_date = cleaned.get("birth_date", resident.birth_date)
     sex = cleaned.get("sex", resident.sex)
     if {"nik", "birth_date", "sex"} & set(changes):
-        errors += _nik_errors(nik, sex=sex, birth_date=birth_date)
+        nik = _nik(nik, errors, sex=sex, birth_date=birth_date)
         if "nik" in changes and not any(e["field"] == "nik" for e in errors):
             _check_nik_free(nik, errors, exclude_pk=resident.pk)
     if "nik" in changes:
