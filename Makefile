@@ -57,6 +57,8 @@ test-postgres: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	# Apps import only the layers below them, and no two apps import each other.
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-logo
 	# Every page and API operation declares its access; every capability named is declared.
 	DJANGO_SETTINGS_MODULE=warga.settings_test $(PY) manage.py check --fail-level WARNING
 	# Every route with parameters has a permission-grid entry (fast: no requests are made).

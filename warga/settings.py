@@ -110,6 +110,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "warga.urls"
 WSGI_APPLICATION = "warga.wsgi.application"
+# The project's API and periodic schedule, named like ROOT_URLCONF so that the shared layer
+# (core's system checks and start-up) reaches them without importing the apps above it.
+WARGA_API = "warga.api.api"
+WARGA_PERIODIC_TASKS = "warga.periodic"
 
 TEMPLATES = [
     {
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "warga.core.context_processors.shell",
+                "warga.regions.context_processors.installation",
             ],
         },
     }

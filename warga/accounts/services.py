@@ -6,6 +6,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -329,7 +330,9 @@ STAFF_FIELDS = ("first_name", "last_name", "phone", "unit_id", "area_id", "is_ac
 
 
 @transaction.atomic
-def staff_update(*, actor: Actor, user_id: int, changes: dict, roles: list[str] | None = None) -> User:
+def staff_update(
+    *, actor: Actor, user_id: int, changes: dict[str, Any], roles: list[str] | None = None
+) -> User:
     """Change an account's details, unit, area, roles or active flag; audited field by field."""
     actor.require("accounts.manage")
     user = User.objects.select_for_update().filter(pk=user_id).first()

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class CardsConfig(AppConfig):
     name = "warga.cards"
+
+    def ready(self) -> None:
+        from . import sms
+
+        sms.register()  # the KTP and STATUS keywords, the broadcast segment by KTP-el status

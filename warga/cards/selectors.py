@@ -210,7 +210,9 @@ def status_counts(*, actor: Actor) -> dict[str, int]:
 
 def stock_balance(account: StockAccount | int) -> int:
     account_id = account if isinstance(account, int) else account.pk
-    return StockEntry.objects.filter(account_id=account_id).aggregate(b=Coalesce(Sum("quantity"), 0))["b"]
+    return int(
+        StockEntry.objects.filter(account_id=account_id).aggregate(b=Coalesce(Sum("quantity"), 0))["b"]
+    )
 
 
 @dataclass

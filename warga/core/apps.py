@@ -7,13 +7,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from importlib import import_module
+
+        from django.conf import settings
         from django.utils.module_loading import autodiscover_modules
 
         # Each app declares its capabilities (capabilities.py) and navigation (nav.py);
         # collecting them here keeps the shared files free of per-app edits.
         autodiscover_modules("capabilities")
         autodiscover_modules("nav")
-        import warga.periodic  # noqa: F401  (registers the periodic tasks with Huey)
+        import_module(settings.WARGA_PERIODIC_TASKS)  # registers the periodic tasks with Huey
 
         from . import checks  # noqa: F401
         from .images import install

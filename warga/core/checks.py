@@ -89,8 +89,9 @@ def undeclared_capabilities(root: Path | None = None) -> list[tuple[str, str]]:
 
 @register()
 def warga_access_checks(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
-    from warga.api import api
+    from django.utils.module_loading import import_string
 
+    api = import_string(settings.WARGA_API)
     problems = [
         Error(
             f"Page {route} declares no access.",

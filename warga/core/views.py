@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from warga.core.permissions import login_only, page_actor, public
 
 from .find import find
+from .health import health_checks
 from .home import panels_for
 from .hygiene import api_error, error_page, is_api
 
@@ -37,9 +38,9 @@ def find_view(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
-    """Public liveness/readiness: database and task queue reachable, SMS going out (the head of
-    the SMS queue's age and the dispatcher's lease: warga.messaging.selectors.sms_queue_health).
-    Reveals nothing else."""
+    """Public liveness/readiness: database and task queue reachable, and each check an app
+    registered (warga.core.health; messaging's "sms": the head of the SMS queue's age and the
+    dispatcher's lease). Reveals nothing else."""
     checks = {"database": "ok", "queue": "ok"}
     try:
         with connection.cursor() as cursor:
@@ -53,24 +54,17 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
         HUEY.storage.queue_size()
     except Exception:
         checks["queue"] = "error"
-    sms: dict[str, object] = {"status": "error"}
-    if checks["database"] == "ok":
-        try:
-            from warga.messaging.selectors import sms_queue_health
-
-            health = sms_queue_health()
-            sms = {
-                "status": "ok" if health.healthy else "stalled",
-                "oldest_waiting_seconds": health.oldest_wait_seconds,
-                "dispatcher": health.dispatcher or None,
-                "dispatcher_live": health.dispatcher_live,
-                "heartbeat": health.heartbeat_at.isoformat() if health.heartbeat_at else None,
-            }
-        except Exception:
-            sms = {"status": "error"}
-    healthy = all(v == "ok" for v in checks.values()) and sms["status"] == "ok"
+    reported: dict[str, dict[str, object]] = {}
+    for name, check in health_checks().items():
+        reported[name] = {"status": "error"}
+        if checks["database"] == "ok":
+            try:
+                reported[name] = check()
+            except Exception:
+                reported[name] = {"status": "error"}
+    healthy = all(v == "ok" for v in checks.values()) and all(r["status"] == "ok" for r in reported.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks, "sms": sms}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "error", **checks, **reported}, status=200 if healthy else 503
     )
 
 

@@ -203,7 +203,12 @@ def _pairs_same_birth(block: list[Person]) -> Iterator[tuple[Person, Person]]:
 def _pairs_same_name(block: list[Person]) -> Iterator[tuple[Person, Person]]:
     """Same name key, birth dates one typo apart: bucket by each pair of date parts."""
     seen: set[tuple[int, int]] = set()
-    for parts in (lambda d: (d.year, d.month), lambda d: (d.year, d.day), lambda d: (d.month, d.day)):
+    pairings: tuple[Callable[[date], tuple[int, int]], ...] = (
+        lambda d: (d.year, d.month),
+        lambda d: (d.year, d.day),
+        lambda d: (d.month, d.day),
+    )
+    for parts in pairings:
         buckets: dict[Any, list[Person]] = defaultdict(list)
         for p in block:
             buckets[parts(p.birth_date)].append(p)

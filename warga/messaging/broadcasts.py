@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.core.scoping import Actor, get_scoped
 from warga.core.tasks import enqueue_on_commit
 
+from .audience import audience, segment_filters
 from .encoding import sms_encoding
 from .models import (
     PRIORITY,
@@ -140,45 +141,22 @@ def clean_segment(segment: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _years_ago(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
-
-
 def recipient_phones(
     *, area_code: str, segment: dict[str, Any], purpose: str = SmsPurpose.BROADCAST
 ) -> QuerySet:
     """Verified numbers with consent, not opted out, of living residents in the area and segment."""
-    from warga.registry.models import LifeStatus, Phone, Resident
-
     target = _target(area_code, segment)
     today = timezone.localdate()
-    phones = Phone.objects.filter(
-        verified_at__isnull=False,
-        consent_broadcast=True,
-        opted_out_at__isnull=True,
-        failed_permanently_at__isnull=True,
-        resident__life_status=LifeStatus.ALIVE,
-        resident__desa__within=target.desa_prefix,
+    people = audience()
+    phones = people.recipient_phones(
+        desa_prefix=target.desa_prefix, rw=target.rw, rt=target.rt, segment=segment, today=today
     )
-    if target.rw is not None:
-        phones = phones.filter(resident__rw=target.rw)
-    if target.rt is not None:
-        phones = phones.filter(resident__rt=target.rt)
-    if "sex" in segment:
-        phones = phones.filter(resident__sex=segment["sex"])
-    if "min_age" in segment:
-        phones = phones.filter(resident__birth_date__lte=_years_ago(today, segment["min_age"]))
-    if "max_age" in segment:
-        phones = phones.filter(resident__birth_date__gt=_years_ago(today, segment["max_age"] + 1))
-    if segment.get("ktp_statuses"):
-        from warga.cards.selectors import filter_residents_by_ktp_status
-
-        residents = Resident.objects.filter(desa__within=target.desa_prefix)
-        residents = filter_residents_by_ktp_status(residents, segment["ktp_statuses"], on=today)
-        phones = phones.filter(resident__in=residents.values("pk"))
+    for key, segment_filter in segment_filters().items():
+        if segment.get(key):
+            residents = segment_filter(
+                people.residents(desa_prefix=target.desa_prefix), segment[key], on=today
+            )
+            phones = phones.filter(resident__in=residents.values("pk"))
     blocked = NumberPreference.objects.filter(number=OuterRef("number")).filter(
         Q(opted_out_at__isnull=False) | Q(failed_permanently_at__isnull=False)
     )
@@ -429,8 +407,6 @@ def broadcast_queue(*, broadcast_id: int, chunk: int = QUEUE_CHUNK) -> Broadcast
     `queued_upto` (compare-and-set), so a crash resumes where it stopped and a second worker
     cannot queue a chunk twice; the unique (broadcast, number) index is the last guard.
     """
-    from warga.registry.models import Phone
-
     started = Broadcast.objects.filter(
         pk=broadcast_id, status__in=(BroadcastStatus.APPROVED, BroadcastStatus.QUEUING)
     ).update(status=BroadcastStatus.QUEUING)
@@ -444,7 +420,7 @@ def broadcast_queue(*, broadcast_id: int, chunk: int = QUEUE_CHUNK) -> Broadcast
     resume = quiet_hours_end(max(now, broadcast.scheduled_for or now))
     not_before = resume or broadcast.scheduled_for
     phones = recipient_phones(area_code=broadcast.area_id, segment=broadcast.segment)
-    top = Phone.objects.aggregate(m=Max("id"))["m"] or 0
+    top = audience().phones().aggregate(m=Max("id"))["m"] or 0
     lo = broadcast.queued_upto
     while lo < top:
         hi = lo + chunk

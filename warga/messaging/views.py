@@ -19,6 +19,7 @@ from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 
 from . import selectors, services
+from .audience import audience
 from .broadcasts import broadcast_preview, invitation_recipients, invitation_request
 from .forms import KEYWORD_EXAMPLES, BroadcastForm, InvitationForm, ReasonForm, SimulatorSendForm
 from .models import BroadcastStatus, InvitationStatus
@@ -238,20 +239,14 @@ def invitation_list_view(request: HttpRequest) -> HttpResponse:
 
 def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
     """At the desa office: the operator files the request for a resident with a verified number."""
-    from warga.core.scoping import scoped
-    from warga.registry.models import Phone, Resident
-
-    resident = scoped(Resident.objects.select_related("desa"), actor).filter(nik=data["nik"]).first()
+    resident, number = audience().resident_with_verified_number(actor=actor, nik=data["nik"])
     if resident is None:
         raise InvalidInput(_("No resident with this NIK in your desa."))  # a typed NIK: not a 404
-    phone = (
-        Phone.objects.filter(resident=resident, verified_at__isnull=False).order_by("-verified_at").first()
-    )
-    if phone is None:
+    if number is None:
         raise InvalidInput(_("The resident has no verified phone number; verify one first."))
     return invitation_request(
         resident=resident,
-        number=phone.number,
+        number=number,
         scope=data["scope"],
         text=data["text"],
         channel="desa_office",

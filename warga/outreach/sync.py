@@ -415,6 +415,22 @@ def _parse(rec: RecordIn) -> tuple[uuid.UUID, dict[str, Any], datetime | None]:
     return client_id, body, captured
 
 
+def _run_handler(handler: Any, ctx: RecordContext) -> tuple[str, str, str, Any, Any]:
+    """(status, code, message, details, outcome) of one handler run in its own savepoint; a
+    refusal is an answer, RetryLater goes up to the batch."""
+    try:
+        with transaction.atomic():
+            return SyncStatus.ACCEPTED, "", "", None, handler(ctx)
+    except RetryLater:
+        raise
+    except AlreadyDone as exc:
+        return SyncStatus.CLOSED, exc.code, str(exc.message), exc.details, None
+    except Conflict as exc:
+        return SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details, None
+    except ServiceError as exc:
+        return SyncStatus.REJECTED, exc.code, str(exc.message), exc.details, None
+
+
 def _sync_one(
     actor: Actor,
     device: Device,
@@ -452,18 +468,7 @@ def _sync_one(
         received_at=received_at,
         captured_at=captured,
     )
-    status, code, message, details, outcome = SyncStatus.ACCEPTED, "", "", None, None
-    try:
-        with transaction.atomic():
-            outcome = handler(ctx)
-    except RetryLater:
-        raise
-    except AlreadyDone as exc:
-        status, code, message, details = SyncStatus.CLOSED, exc.code, str(exc.message), exc.details
-    except Conflict as exc:
-        status, code, message, details = SyncStatus.CONFLICT, exc.code, str(exc.message), exc.details
-    except ServiceError as exc:
-        status, code, message, details = SyncStatus.REJECTED, exc.code, str(exc.message), exc.details
+    status, code, message, details, outcome = _run_handler(handler, ctx)
     if status == SyncStatus.ACCEPTED and ctx.moved is not None:
         message = outcome.note if outcome is not None else ""
     answer = _answer(rec.id, status, code, message, resendable=code in RESENDABLE_CODES)

@@ -18,6 +18,11 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Population register")
 
     def ready(self) -> None:
+        from warga.messaging.audience import register_audience
+
         from . import signals  # noqa: F401  (keeps name_key in step with full_name)
+        from .audience import RegisterAudience
+
+        register_audience(RegisterAudience())  # the residents and numbers SMS reaches
 
         post_migrate.connect(_ensure_search_index, sender=self)

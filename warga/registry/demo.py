@@ -1,6 +1,6 @@
 """Demo residents: synthetic families in every kecamatan of the installation.
 
-The demo accounts of `warga.core.demo` work in the first kecamatan ("loket", "verkec",
+The demo accounts of `warga.accounts.demo` work in the first kecamatan ("loket", "verkec",
 "desa") and the second ("loket2"), so those two get most residents; every other kecamatan
 gets some, so kabupaten-wide pages show no rows of zeros. A few people are planted twice
 under two NIKs with spelling variants, for the duplicate review queue. Running it again

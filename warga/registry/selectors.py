@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
@@ -242,6 +242,17 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
     return []
 
 
+def _name_score(*, key: str, normalized: str, found_key: str, full_name: str) -> float:
+    """How well a candidate's name answers the query (its spelling key and normalized form)."""
+    if found_key == key:
+        return 1.0
+    score = name_similarity(normalized, full_name)
+    if key in found_key:
+        # Part of the name (a first name alone) is a real answer even if short.
+        score = max(score, 0.6 + 0.35 * len(key) / max(len(found_key), 1))
+    return score
+
+
 def resident_search(
     *, actor: Actor, query: str = "", filters: SearchFilters | None = None
 ) -> Sequence[Resident] | QuerySet[Resident]:
@@ -285,7 +296,11 @@ def resident_search(
         for pk, found_key, full_name in candidates.values_list("id", "name_key", "full_name"):
             hits.setdefault(pk, (found_key, full_name))
 
-    for strategy in (lambda: base.filter(name_key=key), lambda: _prefix_candidates(base, key)):
+    strategies: tuple[Callable[[], QuerySet[Resident]], ...] = (
+        lambda: base.filter(name_key=key),
+        lambda: _prefix_candidates(base, key),
+    )
+    for strategy in strategies:
         gather(strategy().order_by("name_key", "pk")[:SUBSTRING_CANDIDATES])
         if len(hits) >= ENOUGH_CANDIDATES:
             break
@@ -300,13 +315,7 @@ def resident_search(
     normalized = normalize_name(query)
     ranked: list[tuple[float, str, int]] = []
     for pk, (found_key, full_name) in hits.items():
-        if found_key == key:
-            score = 1.0
-        else:
-            score = name_similarity(normalized, full_name)
-            if key in found_key:
-                # Part of the name (a first name alone) is a real answer even if short.
-                score = max(score, 0.6 + 0.35 * len(key) / max(len(found_key), 1))
+        score = _name_score(key=key, normalized=normalized, found_key=found_key, full_name=full_name)
         if score >= MIN_SCORE:
             ranked.append((round(score, 3), full_name, pk))
     ranked.sort(key=lambda r: (-r[0], r[1], r[2]))

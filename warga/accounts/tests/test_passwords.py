@@ -6,9 +6,9 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
+from warga.accounts.demo import DEMO_PASSWORD
 from warga.accounts.models import User
 from warga.accounts.services import staff_create
-from warga.core.demo import DEMO_PASSWORD
 from warga.core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db

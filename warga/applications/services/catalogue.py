@@ -46,7 +46,7 @@ SERVICE_EDITABLE = (
 
 @transaction.atomic
 def service_update(
-    *, actor: Actor, code: str, changes: dict[str, Any], requirements: list[dict] | None = None
+    *, actor: Actor, code: str, changes: dict[str, Any], requirements: list[dict[str, Any]] | None = None
 ) -> Service:
     """The administrator edits a service: fields, checklist (code, label, mandatory), targets."""
     actor.require(caps.CATALOGUE)

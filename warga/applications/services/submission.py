@@ -38,7 +38,7 @@ from .transitions import application_lodge_online
 
 
 def _resolve_office(
-    *, actor: Actor, channel: str, office: Unit | None, applicant: Resident | None, data: dict
+    *, actor: Actor, channel: str, office: Unit | None, applicant: Resident | None, data: dict[str, Any]
 ) -> Unit:
     if channel == Channel.COUNTER:
         actor.require(caps.SUBMIT)
@@ -69,7 +69,7 @@ def _resolve_office(
 
 
 def _check_applicant(
-    *, service: Service, applicant_nik: str, data: dict
+    *, service: Service, applicant_nik: str, data: dict[str, Any]
 ) -> tuple[Resident | None, Family | None]:
     from warga.regions.selectors import kecamatan_lookup
 
@@ -187,7 +187,7 @@ def application_submit(
     actor: Actor,
     service_code: str,
     applicant_nik: str,
-    data: dict,
+    data: dict[str, Any],
     channel: str,
     office: Unit | None = None,
     client_ref: str = "",
@@ -297,7 +297,7 @@ def application_update(
     *,
     actor: Actor,
     application_id: int,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     phone: str | None = None,
     expected_version: int,
 ) -> Application:
@@ -350,7 +350,7 @@ def application_submit_with_documents(
     actor: Actor,
     service_code: str,
     applicant_nik: str,
-    data: dict,
+    data: dict[str, Any],
     channel: str,
     documents: Sequence[tuple[str, bytes]],
     office: Unit | None = None,

@@ -9,6 +9,7 @@ NULL`. Approval applies the registry change in the same transaction.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from .documents import _require_documents, _store_attachment
 from .notices import notify
 from .workflow import ACTIONS, SIGN_ACTIONS, Action, Step, refusal, stale_message
 
-_INPUT_MESSAGES = {
+_INPUT_MESSAGES: dict[str, tuple[Callable[[], str], str]] = {
     "reason": (
         lambda: _("Give the reason, so that the next person knows what to correct."),
         "applications.reason_required",

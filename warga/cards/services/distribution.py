@@ -24,6 +24,7 @@ from ..models import (
     SuketStatus,
     TransitionSource,
 )
+from ..signals import card_handed_over
 from ._common import _apply, _user
 
 
@@ -165,13 +166,7 @@ def card_hand_over(
     closed = Suket.objects.filter(resident=card.resident, status=SuketStatus.VALID).update(
         status=SuketStatus.CLOSED, closed_at=now, close_reason="card_handed_over"
     )
-    # A hand-over target in a coming outreach day is served (imported here: outreach imports cards).
-    from warga.outreach.models import TargetKind
-    from warga.outreach.services import targets_mark_served_elsewhere
-
-    targets_mark_served_elsewhere(
-        resident_id=card.resident_id, kind=TargetKind.CARD_HANDOVER, by=_user(actor)
-    )
+    card_handed_over.send(sender=Handover, handover=handover, resident_id=card.resident_id, by=_user(actor))
     audit_record(
         actor=actor,
         action="cards.handover",

@@ -253,29 +253,10 @@ def _reject(queued: StatusImport, actor: Actor, *, rows: int, errors: list[dict[
         )
 
 
-def _import_rows(
-    *, actor: Actor, rows: list[ImportRow], status_import: StatusImport
-) -> tuple[int, int, list[dict[str, Any]]]:
-    errors: list[dict[str, Any]] = []
-    residents: dict[str, Resident] = {}
-    nik_list = sorted({r.nik for r in rows})
-    for i in range(0, len(nik_list), 5000):
-        chunk = nik_list[i : i + 5000]
-        for res in scoped(Resident.objects.filter(nik__in=chunk), actor).only("id", "nik", "desa_id"):
-            residents[res.nik] = res
-    by_pk = {r.pk: r for r in residents.values()}
-    ids = sorted(by_pk)
-    cards: dict[int, KtpCard | None] = {}
-    seen: set[tuple[int, str, date]] = set()
-    for i in range(0, len(ids), 5000):
-        chunk_ids = ids[i : i + 5000]
-        for existing in KtpCard.objects.select_for_update().filter(resident_id__in=chunk_ids):
-            cards[existing.resident_id] = existing
-        for resident_id, to_status, at in KtpTransition.objects.filter(
-            card__resident_id__in=chunk_ids
-        ).values_list("card__resident_id", "to_status", "occurred_at"):
-            seen.add((resident_id, to_status, timezone.localtime(at).date()))
-    now = timezone.now()
+def _rows_by_resident(
+    rows: list[ImportRow], residents: dict[str, Resident], errors: list[dict[str, Any]]
+) -> dict[int, list[ImportRow]]:
+    """The rows of each known resident; a row with an unknown NIK or a future date is an error."""
     today = timezone.localdate()
     by_resident: dict[int, list[ImportRow]] = {}
     for row in rows:
@@ -302,6 +283,33 @@ def _import_rows(
             )
             continue
         by_resident.setdefault(found.pk, []).append(row)
+    return by_resident
+
+
+def _import_rows(
+    *, actor: Actor, rows: list[ImportRow], status_import: StatusImport
+) -> tuple[int, int, list[dict[str, Any]]]:
+    errors: list[dict[str, Any]] = []
+    residents: dict[str, Resident] = {}
+    nik_list = sorted({r.nik for r in rows})
+    for i in range(0, len(nik_list), 5000):
+        chunk = nik_list[i : i + 5000]
+        for res in scoped(Resident.objects.filter(nik__in=chunk), actor).only("id", "nik", "desa_id"):
+            residents[res.nik] = res
+    by_pk = {r.pk: r for r in residents.values()}
+    ids = sorted(by_pk)
+    cards: dict[int, KtpCard | None] = {}
+    seen: set[tuple[int, str, date]] = set()
+    for i in range(0, len(ids), 5000):
+        chunk_ids = ids[i : i + 5000]
+        for existing in KtpCard.objects.select_for_update().filter(resident_id__in=chunk_ids):
+            cards[existing.resident_id] = existing
+        for resident_id, to_status, at in KtpTransition.objects.filter(
+            card__resident_id__in=chunk_ids
+        ).values_list("card__resident_id", "to_status", "occurred_at"):
+            seen.add((resident_id, to_status, timezone.localtime(at).date()))
+    now = timezone.now()
+    by_resident = _rows_by_resident(rows, residents, errors)
     changed = unchanged = 0
     touched: dict[int, KtpCard] = {}
     log: list[tuple[int, str, str, datetime]] = []

@@ -70,7 +70,7 @@ def _insert_select(model: Any, values: dict[str, str], from_sql: str, params: li
         # `values` hold column references and literals only, so the parameters are the
         # defaults (in column order) followed by those of the FROM clause.
         cursor.execute(sql, [*pre, *params])
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def publish_hook(stage: str, batch: ImportBatch) -> None:
@@ -178,7 +178,7 @@ def _publish(batch: ImportBatch, *, actor: Actor) -> None:
 def _raw(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def _family_history(family_top: int, *, actor: Actor, reason: str) -> None:

@@ -19,6 +19,7 @@ from ..models import (
     SmsMessage,
     SmsStatus,
 )
+from ..signals import number_failed_permanently, number_reachable
 from ._common import _setting
 from .claiming import UNKNOWN_OUTCOME
 
@@ -122,9 +123,7 @@ def _number_reachable(number: str) -> None:
     if NumberPreference.objects.filter(number=number, failed_permanently_at__isnull=False).update(
         failed_permanently_at=None
     ):
-        from warga.registry.models import Phone
-
-        Phone.objects.filter(number=number).update(failed_permanently_at=None)
+        number_reachable.send(sender=NumberPreference, number=number, at=timezone.now())
 
 
 def _number_maybe_dead(number: str) -> None:
@@ -142,11 +141,7 @@ def _number_maybe_dead(number: str) -> None:
     pref, _created = NumberPreference.objects.get_or_create(number=number)
     if pref.failed_permanently_at is None:
         NumberPreference.objects.filter(pk=pref.pk).update(failed_permanently_at=now)
-        from warga.registry.models import Phone
-
-        Phone.objects.filter(number=number, failed_permanently_at__isnull=True).update(
-            failed_permanently_at=now
-        )
+        number_failed_permanently.send(sender=NumberPreference, number=number, at=now)
         audit_record(actor=None, action="messaging.number.failed_permanently", obj=pref)
 
 

@@ -14,6 +14,7 @@ from ..models import (
     SmsStatus,
 )
 from ..phones import normalize_msisdn
+from ..signals import number_opted_in, number_opted_out
 
 
 @transaction.atomic
@@ -24,9 +25,7 @@ def number_opt_out(*, number: str, channel: str = "sms") -> NumberPreference:
     pref, _created = NumberPreference.objects.select_for_update().get_or_create(number=msisdn)
     pref.opted_out_at = now
     pref.save(update_fields=["opted_out_at", "updated_at"])
-    from warga.registry.models import Phone
-
-    Phone.objects.filter(number=msisdn).update(opted_out_at=now)
+    number_opted_out.send(sender=NumberPreference, number=msisdn, at=now)
     # Already queued broadcast messages to this number are cancelled at once.
     SmsMessage.objects.filter(to=msisdn, status=SmsStatus.QUEUED, purpose__in=CONSENT_PURPOSES).update(
         status=SmsStatus.CANCELLED, error="opted out", failed_at=now
@@ -44,10 +43,6 @@ def number_opt_in(*, number: str, channel: str = "sms") -> NumberPreference:
     pref.opted_out_at = None
     pref.opted_in_at = now
     pref.save(update_fields=["opted_out_at", "opted_in_at", "updated_at"])
-    from warga.registry.models import Phone
-
-    Phone.objects.filter(number=msisdn, verified_at__isnull=False).update(
-        opted_out_at=None, consent_broadcast=True, consent_at=now, consent_channel=channel
-    )
+    number_opted_in.send(sender=NumberPreference, number=msisdn, at=now, channel=channel)
     audit_record(actor=None, action="messaging.number.opt_in", obj=pref, summary={"channel": channel})
     return pref

@@ -257,7 +257,7 @@ def sms_claim_size(concurrency: int, batch: int) -> int:
     return max(concurrency, min(batch, int(rate_per_second() * 2)))
 
 
-def sms_dispatch(
+def sms_dispatch(  # noqa: C901 - the dispatcher's drain loop: claim, reserve, send, settle, in one place
     *,
     max_seconds: float = 50.0,
     batch: int = 200,

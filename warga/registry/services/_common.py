@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
-from warga.core.tasks import enqueue_on_commit
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup
 
@@ -27,6 +26,7 @@ from ..models import (
     Relationship,
     Resident,
 )
+from ..signals import residents_created
 
 SPOUSES = (Relationship.HUSBAND, Relationship.WIFE)
 
@@ -269,12 +269,9 @@ def _membership_end(resident: Resident, on: date, reason: str) -> None:
 
 
 def _check_duplicates(residents: Sequence[Resident]) -> None:
-    """Every new person is compared with the register; probable duplicates go to the
-    Disdukcapil's review queue. A worker does it once the registration is committed: a
-    rolled-back registration proposes nothing, and an approval at the counter does not wait for
-    the comparison (it never blocks the registration, it only proposes a review)."""
-    from warga.dedupe.tasks import dedupe_check_residents_task  # the dedupe app builds on the registry
-
+    """Every new person is announced (`residents_created`): the dedupe app compares them with
+    the register once the registration is committed, so a rolled-back registration proposes
+    nothing and an approval at the counter does not wait for the comparison."""
     ids = [r.pk for r in residents if r.pk]
     if ids:
-        enqueue_on_commit(dedupe_check_residents_task, ids)
+        residents_created.send(sender=Resident, resident_ids=ids)

@@ -80,7 +80,7 @@ def _apply(obj: Resident | Family, values: dict[str, Any]) -> None:
     fields = [*values, "version", "updated_at"]
     if isinstance(obj, Resident) and "full_name" in values:
         fields.append("name_key")
-    obj.version = models.F("version") + 1  # type: ignore[assignment]
+    obj.version = models.F("version") + 1
     obj.save(update_fields=fields)
     obj.refresh_from_db(fields=["version"])
 

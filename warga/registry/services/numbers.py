@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -19,10 +20,12 @@ from ..models import (
 )
 from ._common import _today
 
+T = TypeVar("T")
+
 
 def _next_serial(prefix: str, model: type[Resident] | type[Family], field: str) -> int:
     last = (
-        model.objects.filter(**{f"{field}__startswith": prefix})  # type: ignore[attr-defined]
+        model.objects.filter(**{f"{field}__startswith": prefix})
         .order_by(f"-{field}")
         .values_list(field, flat=True)
         .first()
@@ -51,7 +54,7 @@ def kk_issue(*, desa: Region, issued_on: date | None = None) -> str:
     return f"{prefix}{_next_serial(prefix, Family, 'kk_number'):04d}"
 
 
-def _create_with_number(build: Any, number_of: Any, retries: int = 5) -> Any:
+def _create_with_number(build: Callable[[str], T], number_of: Callable[[], str], retries: int = 5) -> T:
     """Insert a row whose number was just computed; another office may take it at the same time."""
     for attempt in range(retries):
         number = number_of()

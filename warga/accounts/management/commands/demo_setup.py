@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from warga.core.demo import DEMO_PASSWORD, demo_users_create
+from warga.accounts.demo import DEMO_PASSWORD, demo_users_create
 from warga.org.services import units_create_standard
 from warga.regions.models import Region
 
