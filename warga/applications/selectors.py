@@ -14,7 +14,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from warga.core.scoping import Actor, scoped
+from warga.core.scoping import Actor, scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
 
@@ -250,6 +250,7 @@ class TrackView:
     requirements: list[RequiredDocument] = field(default_factory=list)
 
 
+@unscoped("public page: the holder of a tracking code sees its file")
 def track_lookup(code: str) -> TrackView | None:
     """What anyone holding the code may see: no NIK, no phone, the name masked."""
     application = (
@@ -334,6 +335,7 @@ class VerifiedDocument:
     training: bool = False
 
 
+@unscoped("public page: a signed document number proves the document")
 def document_verify(number: str, token: str) -> VerifiedDocument:
     number = (number or "").strip()[:40]
     token = (token or "").strip()[:100]

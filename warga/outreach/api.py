@@ -23,7 +23,7 @@ from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, get_scoped, request_scope_set
 
 from . import review, selectors, services, sync
 from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_REVIEW, OUTREACH_VIEW
@@ -47,6 +47,7 @@ class DeviceToken(HttpBearer):
         request.device = device  # type: ignore[attr-defined]
         request.user = device.user
         request.actor = Actor.for_user(device.user)  # type: ignore[attr-defined]
+        request_scope_set(request.actor)  # type: ignore[attr-defined]
         return device
 
 
