@@ -124,11 +124,9 @@ class Checker(ast.NodeVisitor):
         for keyword in node.keywords:
             if keyword.arg is None and isinstance(keyword.value, ast.Dict):
                 for key in keyword.value.keys:
-                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                        if is_region_prefix_lookup(key.value):
-                            self.report(
-                                node, f"`{key.value}` compares a region code by prefix: use `__within`"
-                            )
+                    value = key.value if isinstance(key, ast.Constant) else None
+                    if isinstance(value, str) and is_region_prefix_lookup(value):
+                        self.report(node, f"`{value}` compares a region code by prefix: use `__within`")
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
