@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from warga.core.scoping import Actor, scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
+from warga.org.selectors import units_of_area
 
 from . import capabilities as caps
 from .models import (
@@ -468,7 +469,7 @@ def statistics_for(*, actor: Actor, start: date, end: date, service: str | None 
 
 
 def rollout_rows(*, actor: Actor) -> list[dict[str, Any]]:
-    offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+    offices = units_of_area(actor=actor)
     modes = {r.unit_id: r for r in OfficeRollout.objects.filter(unit__in=offices).select_related("head")}
     result = []
     for office in offices:

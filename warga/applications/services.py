@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from warga.audit.services import audit_read, audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
-from warga.core.scoping import ANONYMOUS, Actor, get_scoped
+from warga.core.scoping import ANONYMOUS, Actor, get_scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
 from warga.registry.identity import check_nik
@@ -73,7 +73,8 @@ def tracking_code_normalize(raw: str) -> str:
 
 
 def office_mode(office: Unit) -> str:
-    rollout = OfficeRollout.objects.filter(unit=office).only("mode").first()
+    with unscoped("office mode: how any office works is organisation data"):
+        rollout = OfficeRollout.objects.filter(unit=office).only("mode").first()
     return rollout.mode if rollout else OfficeMode.ONLINE
 
 
@@ -159,7 +160,8 @@ def _check_applicant(
             code="applications.nik_invalid",
             details=[{"field": "applicant_nik", "message": e.message} for e in result.errors],
         )
-    resident = Resident.objects.filter(nik=nik).select_related("family").first()
+    with unscoped("applicant by NIK: a file may be lodged at any office of the kabupaten"):
+        resident = Resident.objects.filter(nik=nik).select_related("family").first()
     if service.applicant_rule == ApplicantRule.NEWCOMER:
         if resident is not None and resident.life_status == LifeStatus.ALIVE:
             raise InvalidInput(
@@ -213,13 +215,14 @@ def _service_for(service_code: str, channel: str) -> Service:
 
 def _open_application(service: Service, applicant_nik: str) -> Application | None:
     """The person's open application of this service that blocks a new one (the index's rows)."""
-    return (
-        Application.objects.filter(
-            service=service, applicant_nik=applicant_nik, is_exclusive=True, status__in=OPEN_STATUSES
+    with unscoped("one open application per person and service, at any office"):
+        return (
+            Application.objects.filter(
+                service=service, applicant_nik=applicant_nik, is_exclusive=True, status__in=OPEN_STATUSES
+            )
+            .order_by("id")
+            .first()
         )
-        .order_by("id")
-        .first()
-    )
 
 
 def _already_open(actor: Actor, existing: Application) -> Conflict:

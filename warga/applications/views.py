@@ -27,8 +27,9 @@ from warga.core.errors import NotAllowed, NotFound, ServiceError
 from warga.core.forms import StyledForm, style_fields
 from warga.core.pagination import paginate
 from warga.core.permissions import public, requires
-from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped
+from warga.core.scoping import ANONYMOUS, Actor, in_scope
 from warga.org.models import Unit, UnitKind
+from warga.org.selectors import units_of_area
 from warga.registry.models import Resident
 
 from . import capabilities as caps
@@ -91,7 +92,7 @@ class QueueFilter(forms.Form):
             ("", "—"),
             *[(s.code, s.display_name) for s in Service.objects.all()],
         ]
-        offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+        offices = units_of_area(actor=actor)
         cast(forms.ChoiceField, self.fields["office"]).choices = [
             ("", "—"),
             *[(str(u.pk), u.name) for u in offices],
@@ -245,11 +246,10 @@ def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
 
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    app = get_scoped(
+    app = in_scope(
         Application.objects.select_related(
             "service", "office", "assigned_to", "applicant", "family", "signature_witness"
         ),
-        actor,
         pk=pk,
     )
     audit_read(actor=actor, obj=app)
@@ -347,7 +347,7 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
 @require_POST
 def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The applicant signed the paper form at the counter, in front of this officer."""
-    application = get_scoped(Application.objects.all(), actor, pk=pk)
+    application = in_scope(Application.objects.all(), pk=pk)
     try:
         services.application_signature_record(
             actor=actor, application=application, where=SignaturePlace.COUNTER
@@ -638,7 +638,7 @@ class PaperBatchForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+        offices = units_of_area(actor=actor)
         cast(forms.ChoiceField, self.fields["office"]).choices = [(str(u.pk), u.name) for u in offices]
         cast(forms.ChoiceField, self.fields["service"]).choices = [
             ("", "—"),
@@ -670,7 +670,7 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
             else:
                 messages.success(request, _("Paper batch recorded."))
                 return redirect("applications:paper")
-    batches = scoped(PaperBatch.objects.select_related("office", "service"), actor)
+    batches = PaperBatch.objects.select_related("office", "service")
     return render(request, "applications/paper.html", {"form": form, "page": paginate(request, batches, 30)})
 
 

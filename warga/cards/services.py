@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
-from warga.core.scoping import Actor, get_scoped, rescoped, scoped
+from warga.core.scoping import Actor, code_within, get_scoped, rescoped, scoped
 from warga.core.tasks import enqueue_on_commit
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
@@ -1155,7 +1155,9 @@ def delivery_send(*, actor: Actor, from_office: Unit, to_office: Unit, cards: Se
             raise Conflict(
                 _("Only printed cards not yet at a pick-up office can be sent."), code="cards.delivery_status"
             )
-        if not card.resident.desa_id.startswith(to_office.area_id + "."):
+        if card.resident.desa_id == to_office.area_id or not code_within(
+            card.resident.desa_id, to_office.area_id
+        ):
             raise InvalidInput(
                 _("A card can only go to the kecamatan where its holder lives."), code="cards.delivery_area"
             )

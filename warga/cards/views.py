@@ -26,7 +26,7 @@ from warga.audit.services import audit_read, audit_record
 from warga.core.errors import NotFound, ServiceError
 from warga.core.pagination import paginate
 from warga.core.permissions import public, requires
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, in_scope
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import Resident
@@ -172,20 +172,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @requires("registry.view", also=("cards.view",))
 def resident_find_view(request: HttpRequest) -> HttpResponse:
     """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
-    actor = _actor(request, "cards.view")
+    _actor(request, "cards.view")
     form = NikForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        resident = scoped(Resident.objects.all(), actor).filter(nik=form.cleaned_data["nik"]).first()
+        resident = Resident.objects.filter(nik=form.cleaned_data["nik"]).first()
         if resident is not None:
             return redirect("cards:resident", pk=resident.pk)
         form.add_error("nik", _("No resident with this NIK in your area."))
-    recent = scoped(RecordingEvent.objects.select_related("resident", "place_unit", "officer"), actor)[:20]
+    recent = RecordingEvent.objects.select_related("resident", "place_unit", "officer")[:20]
     return render(request, "cards/resident_find.html", {"form": form, "recent": recent})
 
 
 def _resident(actor: Actor, pk: int) -> Resident:
     try:
-        return get_scoped(Resident.objects.select_related("desa"), actor, pk=pk)
+        return in_scope(Resident.objects.select_related("desa"), pk=pk)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -277,8 +277,8 @@ def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("cards.view")
 def recordings_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.view")
-    qs = scoped(RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer"), actor)
+    _actor(request, "cards.view")
+    qs = RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer")
     return render(request, "cards/recordings.html", {"page": paginate(request, qs)})
 
 
@@ -301,7 +301,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, str(exc.message))
             report = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
-    imports = scoped(StatusImport.objects.select_related("actor"), actor)
+    imports = StatusImport.objects.select_related("actor")
     return render(
         request, "cards/import.html", {"form": form, "report": report, "page": paginate(request, imports, 20)}
     )
@@ -309,9 +309,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.status_update")
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.status_update")
+    _actor(request, "cards.status_update")
     try:
-        imp = get_scoped(StatusImport.objects.select_related("actor"), actor, pk=pk)
+        imp = in_scope(StatusImport.objects.select_related("actor"), pk=pk)
     except NotFound as exc:
         raise Http404 from exc
     return render(request, "cards/import_detail.html", {"imp": imp})
@@ -745,7 +745,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.print")
-    item = scoped(PrintBatchItem.objects.all(), actor).filter(pk=pk).first()
+    item = PrintBatchItem.objects.filter(pk=pk).first()
     if item is None:
         raise Http404
     form = ItemResultForm(request.POST)
@@ -776,7 +776,7 @@ def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.print")
-    batch = scoped(PrintBatch.objects.all(), actor).filter(pk=pk).first()
+    batch = PrintBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404
     released = _run(request, svc.print_batch_close, actor=actor, batch=batch)
@@ -868,9 +868,7 @@ def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.distribute")
 def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.distribute")
-    card = (
-        scoped(KtpCard.objects.select_related("resident__desa", "pickup_office"), actor).filter(pk=pk).first()
-    )
+    card = KtpCard.objects.select_related("resident__desa", "pickup_office").filter(pk=pk).first()
     if card is None:
         raise Http404
     form = HandoverForm(request.POST or None, initial={"recipient_name": card.resident.full_name})
@@ -967,7 +965,7 @@ def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.view", also=("cards.view",))
 def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "cards.view")
-    suket = scoped(Suket.objects.select_related("resident__desa", "office"), actor).filter(pk=pk).first()
+    suket = Suket.objects.select_related("resident__desa", "office").filter(pk=pk).first()
     if suket is None:
         raise Http404
     audit_read(actor=actor, obj=suket.resident, purpose="suket_print")

@@ -94,13 +94,20 @@ class Actor:
             raise NotAllowed(_forbidden_message())
 
     def covers(self, region_code: str | None) -> bool:
-        """Does this actor's area contain the region with this code?"""
-        if not self.area_code or not region_code:
-            return False
-        return region_code == self.area_code or region_code.startswith(self.area_code + ".")
+        """Does this actor's area contain the region with this code? For one code chosen in a
+        form or named in a request; queries are filtered by the scope, not by this."""
+        return code_within(region_code, self.area_code)
 
 
 ANONYMOUS = Actor(user=None)
+
+
+def code_within(region_code: str | None, area_code: str | None) -> bool:
+    """Is the region with this code the area itself or below it? The in-Python twin of the
+    `within` lookup (warga/regions/lookups.py), for codes already in hand."""
+    if not area_code or not region_code:
+        return False
+    return region_code == area_code or region_code.startswith(area_code + ".")
 
 
 def _forbidden_message() -> str:
@@ -364,3 +371,20 @@ def rescoped(obj: M, actor: Actor) -> M:
     if getattr(obj, "_scoped_for", None) is actor:
         return obj
     return get_scoped(type(obj)._default_manager.all(), actor, pk=obj.pk)
+
+
+def in_scope(qs: QuerySet[M], **lookup: Any) -> M:
+    """The one row matching `lookup` that the active scope shows, or NotFound: what a page or an
+    API operation fetches by id (the request's scope is its officer's). Marked like `get_scoped`,
+    so a service given the row for the same actor does not fetch it again."""
+    from django.utils.translation import gettext
+
+    if not is_area_bound(qs.model):
+        raise TypeError(f"{qs.model._meta.label} is not area-bound: use get_scoped(qs, actor, ...)")
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise NotFound(gettext("Not found."))
+    actor = scope_actor()
+    if actor is not None:
+        obj._scoped_for = actor  # type: ignore[attr-defined]
+    return obj

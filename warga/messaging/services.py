@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotFound
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 from warga.core.tasks import enqueue_on_commit
 
 from .encoding import sms_encoding, unsupported_characters
@@ -610,7 +610,8 @@ def _number_reachable(number: str) -> None:
     ):
         from warga.registry.models import Phone
 
-        Phone.objects.filter(number=number).update(failed_permanently_at=None)
+        with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+            Phone.objects.filter(number=number).update(failed_permanently_at=None)
 
 
 def _number_maybe_dead(number: str) -> None:
@@ -630,9 +631,10 @@ def _number_maybe_dead(number: str) -> None:
         NumberPreference.objects.filter(pk=pref.pk).update(failed_permanently_at=now)
         from warga.registry.models import Phone
 
-        Phone.objects.filter(number=number, failed_permanently_at__isnull=True).update(
-            failed_permanently_at=now
-        )
+        with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+            Phone.objects.filter(number=number, failed_permanently_at__isnull=True).update(
+                failed_permanently_at=now
+            )
         audit_record(actor=None, action="messaging.number.failed_permanently", obj=pref)
 
 
@@ -649,7 +651,8 @@ def number_opt_out(*, number: str, channel: str = "sms") -> NumberPreference:
     pref.save(update_fields=["opted_out_at", "updated_at"])
     from warga.registry.models import Phone
 
-    Phone.objects.filter(number=msisdn).update(opted_out_at=now)
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=msisdn).update(opted_out_at=now)
     # Already queued broadcast messages to this number are cancelled at once.
     SmsMessage.objects.filter(to=msisdn, status=SmsStatus.QUEUED, purpose__in=CONSENT_PURPOSES).update(
         status=SmsStatus.CANCELLED, error="opted out", failed_at=now
@@ -669,9 +672,10 @@ def number_opt_in(*, number: str, channel: str = "sms") -> NumberPreference:
     pref.save(update_fields=["opted_out_at", "opted_in_at", "updated_at"])
     from warga.registry.models import Phone
 
-    Phone.objects.filter(number=msisdn, verified_at__isnull=False).update(
-        opted_out_at=None, consent_broadcast=True, consent_at=now, consent_channel=channel
-    )
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=msisdn, verified_at__isnull=False).update(
+            opted_out_at=None, consent_broadcast=True, consent_at=now, consent_channel=channel
+        )
     audit_record(actor=None, action="messaging.number.opt_in", obj=pref, summary={"channel": channel})
     return pref
 

