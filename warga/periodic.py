@@ -39,7 +39,8 @@ def sms_reconcile_periodic() -> None:
     """Messages stuck in "sending" (crash) → failed, never resent; no report for days → expired."""
     from warga.messaging.services import sms_reconcile
 
-    sms_reconcile()
+    with unscoped("periodic task: messages of every area"):
+        sms_reconcile()
 
 
 @db_periodic_task(crontab(minute="*/15"))

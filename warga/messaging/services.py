@@ -168,6 +168,7 @@ def sms_claims_release(*, token: str) -> int:
     ).update(status=SmsStatus.QUEUED, claim_token="", claimed_at=None)
 
 
+@unscoped("SMS dispatch: the outbox holds messages of every area")
 def sms_recover(*, keep_token: str, now: datetime | None = None) -> dict[str, int]:
     """After a sender died (run when a dispatcher takes the lease): every `sending` row claimed
     under another token is settled. Never handed to the gateway → back to the queue, as if
@@ -433,6 +434,7 @@ def sms_claim_size(concurrency: int, batch: int) -> int:
     return max(concurrency, min(batch, int(rate_per_second() * 2)))
 
 
+@unscoped("SMS dispatch: the outbox holds messages of every area")
 def sms_dispatch(
     *,
     max_seconds: float = 50.0,
@@ -502,6 +504,7 @@ def sms_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     return {"requeued": requeued, "stuck": stuck, "expired": expired}
 
 
+@unscoped("SMS: broadcasts of every area finish when their messages have left")
 def broadcasts_finish() -> int:
     """Broadcasts whose messages have all left the queue are done."""
     done = 0
