@@ -41,6 +41,7 @@ test-postgres: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/lint_scoping.py
 
 types: $(VENV)/.installed
 	$(VENV)/bin/mypy warga
