@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
-from warga.core.scoping import Actor, code_within, get_scoped, rescoped, scoped
+from warga.core.scoping import Actor, code_within, get_scoped, rescoped, scoped, unscoped
 from warga.core.tasks import enqueue_on_commit
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
@@ -198,7 +198,8 @@ def ktp_recording_record(
     actor.require("cards.record")
     client_ref = (client_ref or "").strip()[:64]
     if client_ref:
-        existing = RecordingEvent.objects.filter(client_ref=client_ref).first()
+        with unscoped("resend: a client reference names one recording, wherever it was made"):
+            existing = RecordingEvent.objects.filter(client_ref=client_ref).first()
         if existing is not None:
             if existing.resident_id != resident.pk:
                 raise Conflict(
@@ -847,10 +848,12 @@ def stock_count_record(
 
 def _serial_free(card_serial: str) -> str:
     card_serial = (card_serial or "").strip()
-    if card_serial and (
-        StockEntry.objects.filter(card_serial=card_serial).exists()
-        or KtpCard.objects.filter(card_serial=card_serial).exists()
-    ):
+    with unscoped("card serials: a blank's serial is used once, in any office"):
+        used = bool(card_serial) and (
+            StockEntry.objects.filter(card_serial=card_serial).exists()
+            or KtpCard.objects.filter(card_serial=card_serial).exists()
+        )
+    if used:
         raise Conflict(
             _("Card serial %(serial)s has already been used.") % {"serial": card_serial},
             code="cards.serial_used",

@@ -124,7 +124,11 @@ def event_create(
         raise InvalidInput(_("Choose at least one service the team brings."))
     if not meeting_point.strip():
         raise InvalidInput(_("Give a meeting point residents can find."))
-    if OutreachEvent.objects.filter(team=team, date=day).exclude(status=EventStatus.CANCELLED).exists():
+    with unscoped("a team is in one place a day, in whichever area"):
+        busy = (
+            OutreachEvent.objects.filter(team=team, date=day).exclude(status=EventStatus.CANCELLED).exists()
+        )
+    if busy:
         raise Conflict(_("This team already has an outreach day on that date."))
     event = OutreachEvent.objects.create(
         team=team,
