@@ -90,7 +90,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
 
 @router.post(
     "/tokens/{token_id}/revoke",
-    response={200: TokenOut, **errors(*AUTHED, 404)},
+    response={200: TokenOut, **errors(*AUTHED, 404, 409)},
     summary="Revoke an API token",
 )
 @requires("accounts.tokens")

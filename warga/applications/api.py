@@ -710,7 +710,7 @@ def batch_out(batch: Batch) -> dict[str, Any]:
 
 @router.post(
     "/applications/batches/send",
-    response={200: BatchOut | None, **errors(401, 403)},
+    response={200: BatchOut | None, **errors(401, 403, 409)},
     summary="Send all verified files of your office to the Disdukcapil",
 )
 @requires("applications.send")
@@ -721,7 +721,7 @@ def batch_send(request: HttpRequest) -> dict[str, Any] | None:
 
 @router.post(
     "/applications/batches/dispatch",
-    response={200: list[BatchOut], **errors(401, 403)},
+    response={200: list[BatchOut], **errors(401, 403, 409)},
     summary="Send all issued documents back to their kecamatan",
 )
 @requires("applications.issue")
@@ -821,7 +821,7 @@ def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/applications/paper-batches",
-    response={201: PaperBatchOut, **errors(401, 403, 404)},
+    response={201: PaperBatchOut, **errors(401, 403, 404, 409)},
     summary="Record a paper batch of a manual office",
 )
 @requires("applications.paper")

@@ -96,7 +96,7 @@ def list_announcements(request: HttpRequest, status: str = ""):  # type: ignore[
 
 @router.post(
     "/announcements",
-    response={201: list[AnnouncementOut], **errors(401, 403, 404)},
+    response={201: list[AnnouncementOut], **errors(401, 403, 404, 409)},
     summary="Post to desa boards",
 )
 @requires("boards.announce")

@@ -553,7 +553,7 @@ def _import_out(imp: StatusImport) -> ImportOut:
 
 @router.post(
     "/imports",
-    response={202: ImportOut, **errors(*AUTHED)},
+    response={202: ImportOut, **errors(*AUTHED, 409)},
     summary="Import a national-system status export (CSV/XLSX: NIK, status, date); all or nothing",
 )
 @requires("cards.status_update")
@@ -690,7 +690,9 @@ def stock_requests(request: HttpRequest) -> Any:
 
 
 @router.post(
-    "/stock/requests", response={201: RequestOut, **errors(*AUTHED)}, summary="Blanks asked of the ministry"
+    "/stock/requests",
+    response={201: RequestOut, **errors(*AUTHED, 409)},
+    summary="Blanks asked of the ministry",
 )
 @requires("cards.stock_manage")
 def stock_request_create(request: HttpRequest, payload: RequestIn) -> Status:
@@ -706,7 +708,9 @@ def stock_request_create(request: HttpRequest, payload: RequestIn) -> Status:
     return Status(201, _request(r))
 
 
-@router.post("/stock/allocations", response={201: EntryOut, **errors(*AUTHED)}, summary="Blanks received")
+@router.post(
+    "/stock/allocations", response={201: EntryOut, **errors(*AUTHED, 409)}, summary="Blanks received"
+)
 @requires("cards.stock_manage")
 def stock_allocation(request: HttpRequest, payload: AllocationIn) -> Status:
     actor = _need(request, "cards.stock_manage")
@@ -747,7 +751,9 @@ def stock_transfer(request: HttpRequest, payload: TransferIn) -> Status:
 
 
 @router.post(
-    "/stock/counts", response={201: EntryOut, **errors(*AUTHED)}, summary="Stock count (difference booked)"
+    "/stock/counts",
+    response={201: EntryOut, **errors(*AUTHED, 409)},
+    summary="Stock count (difference booked)",
 )
 @requires("cards.stock_manage")
 def stock_count(request: HttpRequest, payload: CountIn) -> Status:

@@ -51,7 +51,7 @@ class DlrOut(Schema):
     ["GET", "POST"],
     "/kannel/dlr",
     auth=None,
-    response={200: DlrOut, **errors(403, 404, 422)},
+    response={200: DlrOut, **errors(403, 404, 409, 422)},
     summary="Delivery report from Kannel (dlr-url)",
 )
 @public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
@@ -68,7 +68,7 @@ def kannel_dlr(request: HttpRequest):  # type: ignore[no-untyped-def]
     ["GET", "POST"],
     "/kannel/incoming",
     auth=None,
-    response={200: None, **errors(403)},
+    response={200: None, **errors(403, 409)},
     summary="Incoming SMS from Kannel (sms-service get-url)",
 )
 @public(ok=403)  # the gateway proves itself with the callback secret; without it: 403
@@ -184,7 +184,7 @@ def list_broadcasts(request: HttpRequest, status: str = "", kind: str = ""):  # 
 
 @router.post(
     "/broadcasts/preview",
-    response={200: PreviewOut, **errors(401, 403, 404)},
+    response={200: PreviewOut, **errors(401, 403, 404, 409)},
     summary="Recipients, SMS parts and cost of a broadcast (nothing saved)",
 )
 @requires("sms.broadcast_create")
@@ -199,7 +199,7 @@ def preview_broadcast(request: HttpRequest, payload: PreviewIn):  # type: ignore
 
 @router.post(
     "/broadcasts",
-    response={201: BroadcastDetailOut, **errors(401, 403, 404)},
+    response={201: BroadcastDetailOut, **errors(401, 403, 404, 409)},
     summary="Compose a broadcast (waits for a supervisor's approval)",
 )
 @requires("sms.broadcast_create")

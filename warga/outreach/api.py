@@ -247,7 +247,7 @@ def _upload_out(upload: PhotoUpload) -> dict[str, Any]:
 
 
 # --- Registration (browser session of the logged-in officer) -----------------------------------
-@router.post("/devices", response={200: DeviceRegisteredOut, **errors(401, 403)})
+@router.post("/devices", response={200: DeviceRegisteredOut, **errors(401, 403, 409)})
 @requires("outreach.field")
 def device_register(request: HttpRequest, payload: DeviceRegisterIn) -> dict[str, Any]:
     """Register this phone to the logged-in officer; the token is shown once and kept on the phone."""
@@ -348,7 +348,7 @@ def device_status(request: HttpRequest, queue: int | None = None) -> dict[str, A
     }
 
 
-@router.post("/device/wiped", auth=DEVICE_AUTH, response={200: dict[str, bool], **errors(401)})
+@router.post("/device/wiped", auth=DEVICE_AUTH, response={200: dict[str, bool], **errors(401, 403, 409)})
 @requires("outreach.field")
 def device_wiped(request: HttpRequest) -> dict[str, bool]:
     """The app confirms it wiped its data after being told the device was revoked."""

@@ -473,7 +473,7 @@ def _rate_limit(request: HttpRequest) -> None:
 @router.post(
     "/nik/check",
     auth=None,
-    response={200: NikCheckOut, **errors(429)},
+    response={200: NikCheckOut, **errors(409, 429)},
     summary="Check the structure of a NIK (public)",
 )
 @public
@@ -514,7 +514,9 @@ def resident_detail(request: HttpRequest, resident_id: int) -> ResidentOut:
 
 
 @router.post(
-    "/residents/lookup", response={200: ResidentOut, **errors(401, 403, 404)}, summary="A resident by NIK"
+    "/residents/lookup",
+    response={200: ResidentOut, **errors(401, 403, 404, 409)},
+    summary="A resident by NIK",
 )
 @requires("registry.view")
 def resident_lookup(request: HttpRequest, payload: NikIn) -> ResidentOut:
@@ -523,7 +525,9 @@ def resident_lookup(request: HttpRequest, payload: NikIn) -> ResidentOut:
 
 
 @router.post(
-    "/residents/search", response={200: list[ResidentHit], **errors(401, 403)}, summary="Search residents"
+    "/residents/search",
+    response={200: list[ResidentHit], **errors(401, 403, 409)},
+    summary="Search residents",
 )
 @paginate(PageNumberPagination)
 @requires("registry.view")
@@ -684,7 +688,7 @@ def phone_resend(request: HttpRequest, phone_id: int) -> PhoneOut:
 
 @router.post(
     "/phones/{int:phone_id}/consent",
-    response={200: PhoneOut, **errors(401, 403, 404)},
+    response={200: PhoneOut, **errors(401, 403, 404, 409)},
     summary="Record broadcast consent",
 )
 @requires("registry.phones")
@@ -711,7 +715,9 @@ def family_detail(request: HttpRequest, family_id: int) -> FamilyOut:
 
 
 @router.post(
-    "/families/lookup", response={200: FamilyOut, **errors(401, 403, 404)}, summary="A family by KK number"
+    "/families/lookup",
+    response={200: FamilyOut, **errors(401, 403, 404, 409)},
+    summary="A family by KK number",
 )
 @requires("registry.view")
 def family_lookup(request: HttpRequest, payload: KkIn) -> FamilyOut:
@@ -754,7 +760,7 @@ def family_update(request: HttpRequest, family_id: int, payload: CorrectIn) -> F
 
 @router.post(
     "/families/{int:family_id}/members",
-    response={200: FamilyOut, **errors(401, 403, 404)},
+    response={200: FamilyOut, **errors(401, 403, 404, 409)},
     summary="Add a member to a family",
 )
 @requires("registry.edit")
@@ -772,7 +778,7 @@ def family_add_member(request: HttpRequest, family_id: int, payload: FamilyMembe
 
 @router.post(
     "/families/{int:family_id}/members/remove",
-    response={200: FamilyOut, **errors(401, 403, 404)},
+    response={200: FamilyOut, **errors(401, 403, 404, 409)},
     summary="Remove a member from a family",
 )
 @requires("registry.edit")
@@ -831,7 +837,9 @@ def event_birth(request: HttpRequest, payload: BirthIn) -> Status[ResidentOut]:
     return Status(201, _resident(Resident.objects.select_related("desa", "family").get(pk=child.pk)))
 
 
-@router.post("/events/death", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a death")
+@router.post(
+    "/events/death", response={201: EventOut, **errors(401, 403, 404, 409)}, summary="Register a death"
+)
 @requires("registry.events")
 def event_death(request: HttpRequest, payload: DeathIn) -> Status[EventOut]:
     event = services.death_register(
@@ -848,7 +856,7 @@ def event_death(request: HttpRequest, payload: DeathIn) -> Status[EventOut]:
 
 @router.post(
     "/events/move-within",
-    response={201: EventOut, **errors(401, 403, 404)},
+    response={201: EventOut, **errors(401, 403, 404, 409)},
     summary="Register a move within the region",
 )
 @requires("registry.events")
@@ -867,7 +875,7 @@ def event_move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[Eve
 
 
 @router.post(
-    "/events/move-out", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a move out"
+    "/events/move-out", response={201: EventOut, **errors(401, 403, 404, 409)}, summary="Register a move out"
 )
 @requires("registry.events")
 def event_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[EventOut]:
@@ -883,7 +891,7 @@ def event_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[EventOut]
 
 @router.post(
     "/events/move-in",
-    response={201: list[ResidentOut], **errors(401, 403, 404)},
+    response={201: list[ResidentOut], **errors(401, 403, 404, 409)},
     summary="Register a move in",
 )
 @requires("registry.events")
@@ -906,7 +914,7 @@ def event_move_in(request: HttpRequest, payload: MoveInIn) -> Status[list[Reside
 
 
 @router.post(
-    "/events/marriage", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a marriage"
+    "/events/marriage", response={201: EventOut, **errors(401, 403, 404, 409)}, summary="Register a marriage"
 )
 @requires("registry.events")
 def event_marriage(request: HttpRequest, payload: MarriageIn) -> Status[EventOut]:
@@ -926,7 +934,7 @@ def event_marriage(request: HttpRequest, payload: MarriageIn) -> Status[EventOut
 
 
 @router.post(
-    "/events/divorce", response={201: EventOut, **errors(401, 403, 404)}, summary="Register a divorce"
+    "/events/divorce", response={201: EventOut, **errors(401, 403, 404, 409)}, summary="Register a divorce"
 )
 @requires("registry.events")
 def event_divorce(request: HttpRequest, payload: DivorceIn) -> Status[EventOut]:

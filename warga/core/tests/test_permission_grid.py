@@ -11,6 +11,9 @@ The expected answer comes from the route's own declaration (`@requires`, `@login
   API writes are sent with an empty body inside a rolled-back transaction: the answer must be
   anything but 401/403.
 
+Every 4xx an API operation answers here — and the 409 of an `Idempotency-Key` reused with
+another body, tried on every POST — must be among the 4xx its OpenAPI description declares.
+
 Routes with parameters get real objects of a demo-seeded world in the officers' kecamatan
 (`PAGE_PARAMS` / `API_PARAMS`); a role holding the capability must then get the page, not 404.
 A route with parameters and no entry there fails the grid, as does a route without a declaration.
@@ -154,7 +157,11 @@ def _user_with_only(role: str) -> User:
 
 
 def _objects(cast: Any) -> dict[str, Any]:
+    from warga.accounts.models import ApiToken
     from warga.applications.models import Application, Attachment, Service
+    from warga.applications.selectors import document_token
+    from warga.boards.models import Announcement
+    from warga.cards.documents import suket_token
     from warga.cards.models import KtpCard, PrintBatch, PriorityRuleSet, StatusImport, Suket
     from warga.dedupe.models import DuplicateCandidate
     from warga.imports.models import ImportBatch
@@ -169,6 +176,13 @@ def _objects(cast: Any) -> dict[str, Any]:
         return qs.order_by("pk").first()
 
     attachment = first(Attachment.objects.filter(application__kecamatan__code=kec))
+    issued = first(
+        Application.objects.filter(kecamatan__code=kec, document_number__isnull=False).exclude(
+            document_number=""
+        )
+    )
+    suket = first(Suket.objects.filter(resident__desa__within=kec))
+    _raw, prefix, key_hash = ApiToken.generate()
     resident = first(Resident.objects.filter(desa__within=kec, family__isnull=False, died_on__isnull=True))
     return {
         "resident": resident,
@@ -178,11 +192,8 @@ def _objects(cast: Any) -> dict[str, Any]:
         if attachment
         else first(Application.objects.filter(kecamatan__code=kec)),
         "attachment": attachment,
-        "issued_application": first(
-            Application.objects.filter(kecamatan__code=kec, document_number__isnull=False).exclude(
-                document_number=""
-            )
-        ),
+        "issued_application": issued,
+        "document_token": document_token(issued.document_number) if issued else None,
         "service": first(Service.objects.all()),
         "kec_unit": Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=cast.kecamatan),
         "staff": cast.kec_officer,
@@ -193,7 +204,12 @@ def _objects(cast: Any) -> dict[str, Any]:
         "rule_set": first(PriorityRuleSet.objects.all()),
         "print_batch": first(PrintBatch.objects.all()),
         "card": first(KtpCard.objects.filter(resident__desa__within=kec)),
-        "suket": first(Suket.objects.filter(resident__desa__within=kec)),
+        "suket": suket,
+        "suket_token": suket_token(suket) if suket else None,
+        "api_token": ApiToken.objects.create(
+            user=cast.kec_officer, name="grid", key_prefix=prefix, key_hash=key_hash
+        ),
+        "announcement": first(Announcement.objects.all()),
         "event": first(OutreachEvent.objects.all()),
         "device": Device.objects.create(
             user=cast.outreach, label="Ponsel grid", token_hash=Device.hash_token(Device.new_token())
@@ -228,14 +244,16 @@ def _pk(name: str, key: str = "pk") -> ParamFactory:
     return lambda o: {key: o[name].pk if o.get(name) is not None else None}
 
 
+# NO_OBJECT_YET marks POST-only pages the demo world has no object for: their GET is checked for
+# access only (405 for a holder of the capability comes before the object is looked up).
 PAGE_PARAMS: dict[str, ParamFactory] = {
-    "accounts:token_revoke": lambda o: {"token_id": 1},  # POST only
+    "accounts:token_revoke": _pk("api_token", "token_id"),  # POST only
     "accounts:staff_edit": _pk("staff", "user_id"),
     "accounts:staff_action": lambda o: {"user_id": o["staff"].pk, "action": "deactivate"},  # POST only
     "org:unit_edit": _pk("kec_unit", "unit_id"),
     "messaging:broadcast_detail": _pk("broadcast"),
-    "messaging:broadcast_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only
-    "messaging:invitation_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only
+    "messaging:broadcast_decide": lambda o: {**_pk("broadcast")(o), "action": "approve"},  # POST only
+    "messaging:invitation_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only; NO_OBJECT_YET
     **{
         f"registry:{name}": _pk("resident")
         for name in ("resident", "resident_edit", "death", "move", "marriage", "divorce", "phone_add")
@@ -265,30 +283,33 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "applications:attachment": lambda o: {"pk": o["application"].pk, "attachment_id": o["attachment"].pk},
     "applications:receipt": _pk("application"),
     "applications:document": _pk("issued_application"),
-    "applications:batch_receive": lambda o: {"batch_id": 1},  # POST only
+    "applications:batch_receive": lambda o: {"batch_id": 1},  # POST only; NO_OBJECT_YET
     "applications:service_edit": lambda o: {"code": o["service"].code},
     "applications:apply_service": lambda o: {"code": o["service"].code},
     "applications:track_detail": lambda o: {"code": o["application"].tracking_code},
     "applications:track_resubmit": lambda o: {"code": o["application"].tracking_code},
-    "applications:verify_detail": lambda o: {"number": "x", "token": "x"},  # public
+    "applications:verify_detail": lambda o: {
+        "number": o["issued_application"].document_number,
+        "token": o["document_token"],
+    },  # public
     **{f"cards:{name}": _pk("resident") for name in ("resident", "record", "status_update", "suket_issue")},
     "cards:import_detail": _pk("status_import"),
     "cards:stock_ledger": _pk("kec_unit", "office_id"),
     "cards:rule_edit": _pk("rule_set"),
     "cards:batch": _pk("print_batch"),
     "cards:batch_close": _pk("print_batch"),  # POST only
-    "cards:item_result": lambda o: {"pk": 1},  # POST only
-    "cards:receive": lambda o: {"pk": 1},  # POST only
+    "cards:item_result": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
+    "cards:receive": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
     "cards:handover": _pk("card"),
     "cards:suket_pdf": _pk("suket"),
     "cards:suket_revoke": _pk("suket"),  # POST only
-    "cards:suket_verify": lambda o: {"token": "x"},  # public
+    "cards:suket_verify": lambda o: {"token": o["suket_token"]},  # public
     "outreach:event": _pk("event"),
     "outreach:event_action": lambda o: {"pk": o["event"].pk, "action": "cancel"},  # POST only
     "outreach:device_revoke": _pk("device"),  # a confirmation page, then POST
-    "outreach:assignment_extend": lambda o: {"pk": 1},  # POST only
-    "boards:moderate": lambda o: {"pk": 1},  # POST only
-    "boards:withdraw": lambda o: {"pk": 1},  # POST only
+    "outreach:assignment_extend": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
+    "boards:moderate": _pk("announcement"),  # POST only
+    "boards:withdraw": _pk("announcement"),  # POST only
     "boards:tv": lambda o: {"code": o["desa"].code},
     "boards:feed": lambda o: {"code": o["desa"].code},
 }
@@ -309,22 +330,18 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "office_id": lambda o: o["kec_unit"].pk,
     "requirement": lambda o: "ktp",
     "nik": lambda o: o["resident"].nik,
-    # Writes (sent inside a rolled-back transaction) and device-bound or public lookups: the
-    # answer checked is the access one, so an id that finds nothing is enough.
-    **dict.fromkeys(
-        [
-            "token_id",
-            "batch_id",
-            "announcement_id",
-            "item_id",
-            "delivery_id",
-            "invitation_id",
-            "device_pk",
-            "record_pk",
-        ],
-        lambda o: 1,
-    ),
-    **dict.fromkeys(["upload_id", "number", "token"], lambda o: "x"),
+    "token_id": lambda o: o["api_token"].pk,
+    "announcement_id": lambda o: o["announcement"].pk,
+    "device_pk": lambda o: o["device"].pk,
+    "number": lambda o: o["issued_application"].document_number,
+    "token": lambda o: o["suket_token"],
+    # Field-app records and uploads are bound to the device that made them (exercised by the
+    # outreach tests); the answer checked here is the access one.
+    "record_pk": lambda o: 1,
+    "upload_id": lambda o: "x",
+    # NO_OBJECT_YET: the demo world holds no application batch, print-batch item, delivery or
+    # invitation; these writes are checked for access only (an id that finds nothing).
+    **dict.fromkeys(["batch_id", "item_id", "delivery_id", "invitation_id"], lambda o: 1),
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},
@@ -363,6 +380,10 @@ def _page_routes() -> list[tuple[str, str, Any]]:
     return sorted(page_routes(), key=lambda r: r[0])
 
 
+def _route_params(route: str) -> list[str]:
+    return [m.group(2) for m in re.finditer(r"<(?:(\w+):)?(\w+)>", route)]
+
+
 def _concrete(route: str, params: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(2)
@@ -390,6 +411,8 @@ def _check_page(
     if status >= 500:
         return f"{who}: {status}"
     if expected == "public":
+        if role is None and status == 404 and _route_params(route):  # given a real object
+            return f"{who}: 404 on a public page given a real object"
         if (status in (401, 403) and status != access.ok) or (
             location.startswith("/login/") and access.ok != 302
         ):
@@ -416,6 +439,7 @@ def test_page_grid(world, route, name, view):
         assert name in PAGE_PARAMS, f"{route} ({name}) has parameters: add a PAGE_PARAMS entry"
         params = PAGE_PARAMS[name](world.objects)
         assert None not in params.values(), f"{name}: the world has no object for {params}"
+        assert set(params) == set(_route_params(route)), f"{name}: PAGE_PARAMS gives {sorted(params)}"
     else:
         params = {}
     url = _concrete(route, params)
@@ -452,6 +476,7 @@ def test_api_grid(world):
     operations = _operations()
     clients = {role: client for role, client in world.clients.items() if role is not None}
     failures = []
+    seen: dict[tuple[str, str], dict[int, str]] = {}  # (method, path) → 4xx answered → by whom
     for path, methods in schema["paths"].items():
         for method, spec in methods.items():
             operation = operations.get((path, method))
@@ -476,7 +501,9 @@ def test_api_grid(world):
             secured = bool(spec.get("security"))
             if access.public and secured:
                 failures.append(f"{label}: declared public but needs authentication")
+            answered = seen.setdefault((method, path), {})
             status = _call(anonymous, method, url)
+            answered.setdefault(status, ANONYMOUS)
             if access.public:
                 if (status in (401, 403) and status != access.ok) or status >= 500:
                     failures.append(f"{label}: anonymous {status}")
@@ -488,6 +515,7 @@ def test_api_grid(world):
             for role, client in clients.items():
                 allowed = access.allows(capabilities_of({role}))
                 status = _call(client, method, url)
+                answered.setdefault(status, role)
                 if status >= 500:
                     failures.append(f"{label}: {role} {status}")
                 elif not allowed and status != 403:
@@ -496,7 +524,32 @@ def test_api_grid(world):
                     failures.append(f"{label}: {role} {status}, expected 200")
                 elif allowed and status in (401, 403) and (method, path, role) not in REFUSED_BY_THE_OBJECT:
                     failures.append(f"{label}: {role} {status}, expected to be let in")
+            if method == "post":
+                replayed = _reuse_idempotency_key(clients[Role.SYSTEM_ADMIN.value], url)
+                if replayed is not None:
+                    answered.setdefault(replayed, f"{Role.SYSTEM_ADMIN.value} reusing an Idempotency-Key")
+            declared = {int(code) for code in spec["responses"]}
+            failures += [
+                f"{label}: answered {status} ({who}), not among the declared {sorted(declared)}"
+                for status, who in sorted(answered.items())
+                if 400 <= status < 500 and status not in declared
+            ]
     assert not failures, "\n".join(failures)
+
+
+def _reuse_idempotency_key(client: Client, url: str) -> int | None:
+    """POST twice with one Idempotency-Key and two bodies: the second answer (409 expected), or
+    None when the first was not kept (401, 429: the key may be retried)."""
+    with transaction.atomic():
+        first = client.post(url, data={}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="grid")
+        second = client.post(
+            url, data={"other": 1}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="grid"
+        )
+        transaction.set_rollback(True)
+    if first.status_code in (401, 429) or first.status_code >= 500:
+        return None
+    assert second.status_code == 409, f"POST {url}: a reused Idempotency-Key answered {second.status_code}"
+    return second.status_code
 
 
 def _call(client: Client, method: str, url: str) -> int:
@@ -506,6 +559,35 @@ def _call(client: Client, method: str, url: str) -> int:
         status = getattr(client, method)(url, data={}, content_type="application/json").status_code
         transaction.set_rollback(True)
     return status
+
+
+def test_every_route_with_parameters_has_a_grid_entry():
+    """Fails when a page or API operation with path parameters has no entry here (and when an
+    entry names a route that no longer exists): the grid would have no real object to open."""
+    problems = []
+    pages = {name: route for route, name, _view in _page_routes()}
+    for name, route in sorted(pages.items()):
+        if _route_params(route) and name not in PAGE_PARAMS:
+            problems.append(f"page {name} ({route}): add a PAGE_PARAMS entry")
+    problems += [f"PAGE_PARAMS[{name!r}]: no such page" for name in PAGE_PARAMS if name not in pages]
+    paths = {path for path, _method in _operations()}
+    for path in sorted(paths):
+        known = {**API_PARAMS, **API_PATH_PARAMS.get(path, {})}
+        problems += [
+            f"API {path}: add API_PARAMS[{n!r}]" for n in re.findall(r"\{(\w+)\}", path) if n not in known
+        ]
+    for table in (API_PATH_PARAMS, API_QUERY):
+        problems += [f"{path}: no such API path" for path in table if path not in paths]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_grid_entry_meta_test_finds_a_missing_entry(monkeypatch):
+    monkeypatch.delitem(PAGE_PARAMS, "cards:rule_edit")
+    monkeypatch.delitem(API_PARAMS, "suket_id")
+    with pytest.raises(AssertionError) as failed:
+        test_every_route_with_parameters_has_a_grid_entry()
+    assert "page cards:rule_edit (cards/rules/<int:pk>/): add a PAGE_PARAMS entry" in str(failed.value)
+    assert "API /api/v1/cards/sukets/{suket_id}/revoke: add API_PARAMS['suket_id']" in str(failed.value)
 
 
 # --- The regional head sees aggregates, never a person (issue 12) --------------------------------

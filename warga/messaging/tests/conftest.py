@@ -89,15 +89,3 @@ def daytime(settings):
     """Tests run at any hour: quiet hours are off unless a test sets them."""
     settings.SMS_QUIET_HOURS = ""
     settings.SMS_RATE_PER_SECOND = 100000
-
-
-@pytest.fixture(autouse=True)
-def on_commit_now(request, monkeypatch):
-    """Outside transactional tests nothing ever commits: run after-commit work at once, as the
-    immediate task queue would after a real commit. (Transactional tests commit for real.)"""
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
-        return
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())

@@ -100,7 +100,7 @@ def test_needs_the_capability(cast, people):
         )
 
 
-def test_approval_by_another_supervisor_then_sent_once(cast, people):
+def test_approval_by_another_supervisor_then_sent_once(cast, people, django_capture_on_commit_callbacks):
     broadcast = broadcast_create(
         actor=cast.actor(cast.kec_verifier),
         name="Posyandu",
@@ -117,7 +117,8 @@ def test_approval_by_another_supervisor_then_sent_once(cast, people):
         broadcast_approve(actor=cast.actor(cast.kec_officer), broadcast_id=broadcast.pk)
     with pytest.raises(NotFound):  # another kecamatan does not even see it
         broadcast_approve(actor=cast.actor(cast.outsider), broadcast_id=broadcast.pk)
-    broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # queued and sent once it commits
+        broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status == BroadcastStatus.DONE
     sms = SmsMessage.objects.filter(broadcast=broadcast)
@@ -134,7 +135,7 @@ def test_approval_by_another_supervisor_then_sent_once(cast, people):
         broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
 
 
-def test_queue_in_chunks_shared_numbers_once(cast, people):
+def test_queue_in_chunks_shared_numbers_once(cast, people, django_capture_on_commit_callbacks):
     from .conftest import make_phone, make_resident
 
     for i in range(7):  # a family sharing one number counts once
@@ -142,10 +143,11 @@ def test_queue_in_chunks_shared_numbers_once(cast, people):
     b = Broadcast.objects.create(
         name="t", template="Halo {nama}", area_id=cast.desa.code, status=BroadcastStatus.APPROVED
     )
-    broadcast_queue(broadcast_id=b.pk, chunk=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_queue(broadcast_id=b.pk, chunk=2)
     b.refresh_from_db()
     assert b.queued_count == SmsMessage.objects.filter(broadcast=b).count() == 4
-    assert b.status == BroadcastStatus.DONE  # tests run tasks at once: the dispatcher sent them all
+    assert b.status == BroadcastStatus.DONE  # the dispatcher, woken after the commit, sent them all
     assert SmsMessage.objects.filter(broadcast=b, status=SmsStatus.DELIVERED).count() == 4
 
 
@@ -181,14 +183,15 @@ def test_scheduled_broadcast_waits(cast, people):
     assert SmsMessage.objects.filter(broadcast=b).count() == 3
 
 
-def test_opt_out_after_queueing_cancels_at_once(cast, people, settings):
+def test_opt_out_after_queueing_cancels_at_once(cast, people, settings, django_capture_on_commit_callbacks):
     from warga.messaging.services import number_opt_out
 
     settings.SMS_QUIET_HOURS = "00:00-23:59"  # held back: nothing leaves before the opt-out
     b = broadcast_create(
         actor=cast.actor(cast.kec_officer), name="x", text="x", area_code=cast.desa.code, segment={}
     )
-    broadcast_approve(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_approve(actor=cast.actor(cast.kec_verifier), broadcast_id=b.pk)
     assert SmsMessage.objects.filter(broadcast=b, status=SmsStatus.QUEUED).count() == 3
     number_opt_out(number="081200000001")
     assert SmsMessage.objects.get(broadcast=b, to="+6281200000001").status == SmsStatus.CANCELLED
@@ -196,7 +199,9 @@ def test_opt_out_after_queueing_cancels_at_once(cast, people, settings):
     assert SmsMessage.objects.filter(broadcast=b, status=SmsStatus.QUEUED).count() == 0
 
 
-def test_a_broadcast_held_by_quiet_hours_says_so_and_when_it_starts(cast, people, client_for, settings):
+def test_a_broadcast_held_by_quiet_hours_says_so_and_when_it_starts(
+    cast, people, client_for, settings, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     broadcast = broadcast_create(
@@ -213,7 +218,8 @@ def test_a_broadcast_held_by_quiet_hours_says_so_and_when_it_starts(cast, people
     local = timezone.localtime()
     start, end = local - timedelta(hours=1), local + timedelta(hours=2)
     settings.SMS_QUIET_HOURS = f"{start:%H:%M}-{end:%H:%M}"
-    broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_approve(actor=cast.actor(cast.head), broadcast_id=broadcast.pk)
     html = head.get(f"/sms/broadcasts/{broadcast.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert SmsMessage.objects.filter(broadcast=broadcast, status=SmsStatus.QUEUED).exists()
     assert 'data-testid="held"' in html

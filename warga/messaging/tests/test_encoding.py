@@ -68,8 +68,9 @@ def test_unknown_purpose_refused():
 
 
 @pytest.mark.django_db
-def test_sms_send_counts_segments_and_delivers_on_development_gateway():
-    message = sms_send(to="0812 3456 7890", text="Pengumuman — " + "a" * 100, purpose="notice")
+def test_sms_send_counts_segments_and_delivers_on_development_gateway(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the dispatcher is woken after the commit
+        message = sms_send(to="0812 3456 7890", text="Pengumuman — " + "a" * 100, purpose="notice")
     message.refresh_from_db()
     assert message.to == "+6281234567890"
     assert (message.encoding, message.segments) == ("ucs2", 2)

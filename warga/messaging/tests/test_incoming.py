@@ -6,7 +6,7 @@ from itertools import count
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from warga.messaging.keywords import register_keyword, registered_keywords
@@ -25,6 +25,8 @@ _ids = count(1)
 
 
 def incoming(client: Client, secret: str, sender: str, text: str, *, ref: str | None = None, **extra):
+    """Kannel hands over an SMS; the request commits, so the handling queued for after the commit
+    runs (as the task queue would), and its reply is queued."""
     query = {
         "secret": secret,
         "from": sender,
@@ -33,7 +35,8 @@ def incoming(client: Client, secret: str, sender: str, text: str, *, ref: str | 
         "id": ref or f"k-{next(_ids)}",
         **extra,
     }
-    return client.get("/api/v1/sms/kannel/incoming?" + urlencode(query))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.get("/api/v1/sms/kannel/incoming?" + urlencode(query))
 
 
 def replies_to(number: str) -> list[str]:

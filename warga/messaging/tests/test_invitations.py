@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.messaging.models import Invitation, InvitationStatus, SmsMessage, SmsPurpose, SmsStatus
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def sms_in(secret: str, sender: str, text: str, ref: str):
     query = urlencode({"secret": secret, "from": sender, "to": "1234", "text": text, "id": ref})
-    return Client().get("/api/v1/sms/kannel/incoming?" + query)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # handled once the request commits
+        return Client().get("/api/v1/sms/kannel/incoming?" + query)
 
 
 def request(people, scope="rt", text="Mengundang Bapak/Ibu ke syukuran khitanan, Sabtu 10.00 di rumah kami."):
@@ -25,7 +26,9 @@ def request(people, scope="rt", text="Mengundang Bapak/Ibu ke syukuran khitanan,
     )
 
 
-def test_by_sms_then_approved_reaches_the_rt_with_the_senders_name(cast, people, secret):
+def test_by_sms_then_approved_reaches_the_rt_with_the_senders_name(
+    cast, people, secret, django_capture_on_commit_callbacks
+):
     from .conftest import make_phone, make_resident
 
     neighbour = make_resident(cast.desa, name="NENG ROSMIATI", sex="F", rw=1, rt=1)
@@ -34,7 +37,8 @@ def test_by_sms_then_approved_reaches_the_rt_with_the_senders_name(cast, people,
     invitation = Invitation.objects.get()
     assert (invitation.status, invitation.scope, invitation.rt, invitation.rw) == ("pending", "rt", 1, 1)
     assert "menunggu persetujuan operator desa" in SmsMessage.objects.get(purpose=SmsPurpose.REPLY).text
-    invitation_approve(actor=cast.actor(cast.desa_operator), invitation_id=invitation.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_approve(actor=cast.actor(cast.desa_operator), invitation_id=invitation.pk)
     sent = SmsMessage.objects.filter(purpose=SmsPurpose.INVITATION)
     assert set(sent.values_list("to", flat=True)) == {"+6281200000001", "+6281200000020"}  # RT 1 of RW 1 only
     assert all(

@@ -108,15 +108,16 @@ def test_broadcast_create_page(cast, client_for, people):
     assert Broadcast.objects.get().status == BroadcastStatus.PENDING
 
 
-def test_broadcast_decisions(cast, client_for, broadcast):
+def test_broadcast_decisions(cast, client_for, broadcast, django_capture_on_commit_callbacks):
     url = f"/sms/broadcasts/{broadcast.pk}/approve/"
-    grid(
-        cast,
-        client_for,
-        "post",
-        url,
-        {"anonymous": LOGIN, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 302},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        grid(
+            cast,
+            client_for,
+            "post",
+            url,
+            {"anonymous": LOGIN, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 302},
+        )
     broadcast.refresh_from_db()
     assert broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.SENDING)
     assert broadcast.decided_by == cast.admin
@@ -205,7 +206,7 @@ def test_api_broadcasts(cast, client_for, broadcast):
     assert detail["stats"]["total"] == 0 and detail["status"] == "pending"
 
 
-def test_api_create_preview_and_approve(cast, client_for, people):
+def test_api_create_preview_and_approve(cast, client_for, people, django_capture_on_commit_callbacks):
     body = {
         "name": "Rekam KTP",
         "text": "Yth. {nama}: rekam KTP-el",
@@ -236,14 +237,15 @@ def test_api_create_preview_and_approve(cast, client_for, people):
     assert created.status_code == 201
     pk = created.json()["id"]
     url = f"/api/v1/sms/broadcasts/{pk}/approve"
-    grid(
-        cast,
-        client_for,
-        "post",
-        url,
-        {"anonymous": 401, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 200},
-        api=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # queued and sent once it commits
+        grid(
+            cast,
+            client_for,
+            "post",
+            url,
+            {"anonymous": 401, "outsider": 404, "kec_officer": 403, "dukcapil": 403, "admin": 200},
+            api=True,
+        )
     assert client_for(cast.head).post(url).status_code == 409  # already approved
     assert (
         client_for(cast.admin).get(f"/api/v1/sms/broadcasts/{pk}").json()["stats"]["counts"]["delivered"] == 2

@@ -15,11 +15,14 @@ def _ref(html: str) -> str:
     return re.search(r'name="ref" value="([^"]+)"', html).group(1)
 
 
-def test_incoming_sms_from_the_simulator_is_answered_on_screen(cast, client_for, regions):
+def test_incoming_sms_from_the_simulator_is_answered_on_screen(
+    cast, client_for, regions, django_capture_on_commit_callbacks
+):
     admin = client_for(cast.admin)
     page = admin.get(URL).content.decode()
     assert "Kirim sebagai warga" in page and "BERHENTI" in page
-    response = admin.post(URL, {"phone": "0812 0000 0077", "text": "INFO", "ref": _ref(page)})
+    with django_capture_on_commit_callbacks(execute=True):  # handled once the request commits
+        response = admin.post(URL, {"phone": "0812 0000 0077", "text": "INFO", "ref": _ref(page)})
     assert response.status_code == 302
     assert response["Location"].endswith("?phone=%2B6281200000077")
     incoming = IncomingSms.objects.get()
@@ -30,11 +33,14 @@ def test_incoming_sms_from_the_simulator_is_answered_on_screen(cast, client_for,
     assert escape(reply.text[:30]) in shown
 
 
-def test_the_same_form_sent_twice_is_stored_once(cast, client_for, regions):
+def test_the_same_form_sent_twice_is_stored_once(
+    cast, client_for, regions, django_capture_on_commit_callbacks
+):
     admin = client_for(cast.admin)
     ref = _ref(admin.get(URL).content.decode())
     for _ in range(2):
-        admin.post(URL, {"phone": "081200000078", "text": "INFO", "ref": ref})
+        with django_capture_on_commit_callbacks(execute=True):
+            admin.post(URL, {"phone": "081200000078", "text": "INFO", "ref": ref})
     assert IncomingSms.objects.count() == 1
     assert SmsMessage.objects.filter(to="+6281200000078").count() == 1
 
