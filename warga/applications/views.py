@@ -27,7 +27,7 @@ from warga.core.errors import NotAllowed, NotFound, ServiceError
 from warga.core.forms import StyledForm, style_fields
 from warga.core.pagination import paginate
 from warga.core.permissions import public, requires
-from warga.core.scoping import ANONYMOUS, Actor, in_scope
+from warga.core.scoping import ANONYMOUS, Actor, in_scope, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.org.selectors import units_of_area
 from warga.registry.models import Resident
@@ -870,6 +870,7 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
 
 
 @transaction.atomic
+@unscoped("public page: an online application finds its applicant by NIK in the whole register")
 def _online_submit(
     request: HttpRequest,
     service: Service,
@@ -909,6 +910,7 @@ def _online_submit(
 
 
 @public
+@unscoped("public page: the browser session that submitted a file sees its confirmation")
 def apply_done_view(request: HttpRequest) -> HttpResponse:
     pk = request.session.get("applications_online")
     app = Application.objects.select_related("service", "office").filter(pk=pk).first() if pk else None
@@ -918,6 +920,7 @@ def apply_done_view(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@unscoped("public page: the browser session that submitted a file gets its receipt")
 def apply_receipt_view(request: HttpRequest) -> HttpResponse:
     """The online applicant's receipt, for the browser session that submitted it only."""
     pk = request.session.get("applications_online")
@@ -988,6 +991,7 @@ def _track_page(
 
 @public
 @csrf_exempt  # checked below, once the upload limit is in place
+@unscoped("public page: the holder of a tracking code corrects a returned file")
 def track_resubmit_view(request: HttpRequest, code: str) -> HttpResponse:
     """An online applicant corrects a returned file: new scans and/or a note, NIK as proof."""
     if request.method != "POST":
