@@ -2,17 +2,28 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+# Every dependency, dev tools included, resolved once for all platforms and Python 3.11+, with hashes.
+LOCK := requirements/lock.txt
+LOCK_ARGS ?=
+LOCK_COMPILE = $(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock"
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/warga
 # Two workers by default (CI machines have two cores); PYTEST_ARGS= runs serially.
 PYTEST_ARGS ?= -n 2 -rs
 
-.PHONY: install demo serve test test-postgres test-browser check lint types migrations-check translations messages clean
+.PHONY: install demo serve test test-coverage test-postgres test-browser check lint types migrations-check translations messages \
+	lock lock-check audit clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+# uv is bootstrapped with pip at the locked version and hash, then installs exactly the lock
+# (removing what is not in it) and Warga itself without resolving again.
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	sed -n '/^uv==/,/^    # via/p' $(LOCK) > $(VENV)/uv-lock.txt
+	$(VENV)/bin/pip install --quiet --no-deps --require-hashes -r $(VENV)/uv-lock.txt
+	$(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed translations
@@ -35,6 +46,11 @@ serve: install
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The SQLite run with line coverage of warga/ printed at the end (CI's run; no threshold).
+test-coverage: install
+	mkdir -p var
+	$(VENV)/bin/pytest $(PYTEST_ARGS) --cov --cov-report=term
+
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -42,6 +58,22 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) scripts/lint_scoping.py
+
+# After a change to the dependencies in pyproject.toml: resolve again, keeping every pin that still
+# fits. `make lock LOCK_ARGS=--upgrade` moves every dependency not pinned in pyproject.toml to its latest.
+lock: $(VENV)/.installed
+	$(LOCK_COMPILE) $(LOCK_ARGS) -o $(LOCK)
+
+# Fails when pyproject.toml asks for something the lock does not hold (run `make lock`).
+lock-check: $(VENV)/.installed
+	cp $(LOCK) $(VENV)/lock-check.txt
+	$(LOCK_COMPILE) -o $(VENV)/lock-check.txt
+	diff -u $(LOCK) $(VENV)/lock-check.txt
+
+# Known vulnerabilities (PyPI's advisory data) in every locked dependency; a version that could not
+# be checked fails too (--strict), so the audit never passes without having looked.
+audit: $(VENV)/.installed
+	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off -r $(LOCK)
 
 types: $(VENV)/.installed
 	$(VENV)/bin/mypy warga
@@ -55,7 +87,7 @@ messages: $(VENV)/.installed
 translations-check: $(VENV)/.installed
 	$(PY) scripts/messages.py check
 
-check: lint types migrations-check translations-check test test-postgres
+check: lint types migrations-check translations-check lock-check audit test test-postgres
 
 clean:
 	rm -rf $(VENV) var

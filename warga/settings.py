@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "ninja",
-    "simple_history",
     "warga.core",
     "warga.regions",
     "warga.org",
@@ -108,7 +107,6 @@ MIDDLEWARE = [
     "warga.accounts.middleware.SecondFactorMiddleware",
     "warga.core.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "warga.urls"

@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm
 from warga.core.middleware import client_ip
-from warga.core.permissions import login_only, public, requires
-from warga.core.scoping import Actor
+from warga.core.pages import service_errors
+from warga.core.permissions import login_only, page_actor, public, requires
 
 from . import services
 from .models import ApiToken, User
@@ -114,11 +112,8 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
     secret = services.totp_begin_setup(user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(request, form=form, field="code"):
             codes = services.totp_confirm(user=user, code=form.cleaned_data["code"])
-        except ServiceError as exc:
-            form.add_error("code", str(exc))
-        else:
             messages.success(request, _("Two-step login is on."))
             return render(request, "accounts/backup_codes.html", {"codes": codes})
     qr_svg = segno.make(services.totp_uri(user=user)).svg_inline(scale=4)
@@ -139,11 +134,8 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:totp_setup")
     form = CodeForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(request, form=form, field="code"):
             codes = services.backup_codes_regenerate(user=user, code=form.cleaned_data["code"])
-        except ServiceError as exc:
-            form.add_error("code", str(exc))
-        else:
             return render(request, "accounts/backup_codes.html", {"codes": codes})
     return render(
         request,
@@ -161,21 +153,20 @@ class TokenForm(forms.Form):
 
 @requires("accounts.tokens")
 def tokens_view(request: HttpRequest) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if not actor.can("accounts.tokens"):
-        raise PermissionDenied
+    actor = page_actor(request)
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         user = request.user
         assert isinstance(user, User)
-        _token, new_key = services.api_token_create(
-            actor=actor,
-            owner=user,
-            name=form.cleaned_data["name"],
-            expires_in_days=form.cleaned_data["expires_in_days"],
-        )
-        form = TokenForm()
+        with service_errors(request, form=form):
+            _token, new_key = services.api_token_create(
+                actor=actor,
+                owner=user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
+            form = TokenForm()
     tokens = ApiToken.objects.filter(user_id=request.user.pk or 0)
     return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
 
@@ -183,10 +174,7 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
 @requires("accounts.tokens")
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        services.api_token_revoke(actor=Actor.for_user(request.user), token_id=token_id)
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
+    with service_errors(request):
+        services.api_token_revoke(actor=page_actor(request), token_id=token_id)
         messages.success(request, _("Token revoked."))
     return redirect("accounts:tokens")

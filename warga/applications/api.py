@@ -16,7 +16,7 @@ from ninja.errors import Throttled
 from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
-from warga.audit.services import audit_read, audit_record
+from warga.audit.services import audit_record
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
@@ -504,8 +504,7 @@ class _LazyOut:
 @requires("applications.view")
 def application_detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
     actor = actor_of(request)
-    app = _load(actor, application_id)
-    audit_read(actor=actor, obj=app)
+    app = selectors.application_open(actor=actor, application=_load(actor, application_id))
     return application_detail_out(app)
 
 

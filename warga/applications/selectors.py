@@ -14,6 +14,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from warga.audit.services import audit_read
 from warga.core.scoping import Actor, scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
@@ -190,6 +191,13 @@ def applications_awaiting_signature(
     if desa_code:
         qs = qs.filter(applicant__desa_id=desa_code)
     return qs.select_related("service", "office").order_by("submitted_at", "id")
+
+
+def application_open(*, actor: Actor, application: Application) -> Application:
+    """An application loaded within the actor's scope, shown to the officer in full (its
+    detail page or API operation): recorded as a read."""
+    audit_read(actor=actor, obj=application)
+    return application
 
 
 def application_history(application: Application) -> QuerySet[ApplicationEvent]:

@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from warga.audit.services import audit_read
-from warga.core.errors import NotAllowed, NotFound, ServiceError
+from warga.core.errors import ServiceError
 from warga.core.forms import StyledForm, style_fields
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import public, requires
+from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import ANONYMOUS, Actor, in_scope, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.org.selectors import units_of_area
@@ -59,7 +59,7 @@ def officer(*capabilities: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_actor(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            return view(request, request.actor, *args, **kwargs)  # type: ignore[attr-defined]
+            return view(request, page_actor(request), *args, **kwargs)
 
         return requires(*capabilities)(with_actor)
 
@@ -166,7 +166,7 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         for name, field in data_form.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 data[name] = request.POST.get(f"d-{name}", "")
-        try:
+        with service_errors(request, form=(data_form, applicant_form), show=False) as refused:
             application = services.application_submit(
                 actor=actor,
                 service_code=service.code,
@@ -176,17 +176,13 @@ def new_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                 phone=applicant_form.cleaned_data["phone"],
                 draft=True,
             )
-        except NotAllowed:
-            raise
-        except ServiceError as exc:
-            error = str(exc)
-            _attach_details(data_form, applicant_form, exc)
-            open_page = next(
-                (d["page"] for d in exc.details or [] if isinstance(d, dict) and "page" in d), None
-            )
-        else:
             messages.success(request, _("Draft saved. Attach the scans of the checklist, then submit."))
             return redirect("applications:detail", application.pk)
+        if refused.error is not None:
+            error = str(refused.error)
+            open_page = next(
+                (d["page"] for d in refused.error.details or [] if isinstance(d, dict) and "page" in d), None
+            )
     return render(
         request,
         "applications/new.html",
@@ -252,7 +248,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    audit_read(actor=actor, obj=app)
+    selectors.application_open(actor=actor, application=app)
     attachments = [a for a in app.attachments.all() if a.replaced_at is None]
     by_req = {a.requirement: a for a in attachments}
     checklist = [{"req": r, "attachment": by_req.get(r.code)} for r in app.service.requirements.all()]
@@ -320,7 +316,7 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = None
-    try:
+    with service_errors(request):
         moved = services.application_transition(
             actor=actor,
             application_id=pk,
@@ -330,11 +326,6 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
             handed_to=request.POST.get("handed_to", ""),
             proof=request.POST.get("proof", ""),
         )
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request,
             _("Application %(code)s is now: %(status)s.")
@@ -348,15 +339,10 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
 def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The applicant signed the paper form at the counter, in front of this officer."""
     application = in_scope(Application.objects.all(), pk=pk)
-    try:
+    with service_errors(request):
         services.application_signature_record(
             actor=actor, application=application, where=SignaturePlace.COUNTER
         )
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("The applicant's signature is recorded."))
     return redirect("applications:detail", pk)
 
@@ -386,14 +372,9 @@ def _attach_protected(request: HttpRequest, actor: Actor, pk: int, requirement: 
     elif upload is None:
         messages.error(request, _("Choose a file to attach."))
     else:
-        try:
+        with service_errors(request):
             content = read_limited(upload, declared_size=upload.size)
             services.document_attach(actor=actor, application_id=pk, requirement=requirement, content=content)
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-        else:
             messages.success(request, _("Scan attached."))
     return redirect("applications:detail", pk)
 
@@ -410,11 +391,9 @@ def receipt_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 
 @officer(caps.ISSUE, caps.HAND_OVER)
 def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    try:
+    with service_errors(request):
         return document_response(actor, pk)
-    except services.Conflict as exc:
-        messages.error(request, str(exc))
-        return redirect("applications:detail", pk)
+    return redirect("applications:detail", pk)
 
 
 # --- Batches ----------------------------------------------------------------------------------------
@@ -423,13 +402,8 @@ def document_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @officer(caps.SEND)
 @require_POST
 def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    try:
+    with service_errors(request):
         batch = services.batch_send_verified(actor=actor)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         if batch is None:
             messages.info(request, _("There are no verified files to send."))
         else:
@@ -440,13 +414,8 @@ def batch_send_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @officer(caps.ISSUE)
 @require_POST
 def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    try:
+    with service_errors(request):
         batches = services.batch_dispatch_issued(actor=actor)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         if not batches:
             messages.info(request, _("There are no issued documents to send."))
         else:
@@ -461,13 +430,8 @@ def batch_dispatch_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @officer(caps.HAND_OVER)
 @require_POST
 def batch_receive_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
-    try:
+    with service_errors(request):
         batch = services.batch_receive(actor=actor, batch_id=batch_id)
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request, _("%(n)d documents received; the applicants were told by SMS.") % {"n": batch.size}
         )
@@ -586,13 +550,8 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         requirements = data.pop("requirements")
-        try:
+        with service_errors(request, form=form):
             services.service_update(actor=actor, code=code, changes=data, requirements=requirements)
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, _("Service saved."))
             return redirect("applications:services")
     return render(request, "applications/service_edit.html", {"service": service, "form": form})
@@ -604,21 +563,17 @@ def service_edit_view(request: HttpRequest, actor: Actor, code: str) -> HttpResp
 @officer(caps.ROLLOUT)
 def rollout_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST":
+        head = request.POST.get("head") or None
         try:
-            head = request.POST.get("head") or None
-            services.rollout_set(
-                actor=actor,
-                office_id=int(request.POST.get("office", "0") or 0),
-                mode=request.POST.get("mode", ""),
-                head_id=int(head) if head else None,
-            )
+            office_id = int(request.POST.get("office", "0") or 0)
+            head_id = int(head) if head else None
         except ValueError:
             messages.error(request, _("Choose an office."))
-        except (NotFound, NotAllowed):
-            raise
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-        else:
+            return redirect("applications:rollout")
+        with service_errors(request):
+            services.rollout_set(
+                actor=actor, office_id=office_id, mode=request.POST.get("mode", ""), head_id=head_id
+            )
             messages.success(request, _("Rollout saved."))
         return redirect("applications:rollout")
     rows = selectors.rollout_rows(actor=actor)
@@ -654,7 +609,7 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         if "batch" in request.POST:
             return _paper_update(request, actor)
         if form.is_valid():
-            try:
+            with service_errors(request, form=form):
                 services.paper_batch_record(
                     actor=actor,
                     files_count=form.cleaned_data["files_count"],
@@ -663,11 +618,6 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                     service_code=form.cleaned_data["service"] or None,
                     note=form.cleaned_data["note"],
                 )
-            except (NotFound, NotAllowed):
-                raise
-            except ServiceError as exc:
-                form.add_error(None, str(exc))
-            else:
                 messages.success(request, _("Paper batch recorded."))
                 return redirect("applications:paper")
     batches = PaperBatch.objects.select_related("office", "service")
@@ -682,23 +632,23 @@ def _paper_update(request: HttpRequest, actor: Actor) -> HttpResponse:
         except ValueError:
             return None
 
+    count = request.POST.get("returned_count")
     try:
-        count = request.POST.get("returned_count")
-        services.paper_batch_update(
-            actor=actor,
-            batch_id=int(request.POST["batch"]),
-            expected_version=int(request.POST.get("version", "0")),
-            received_on=parse("received_on"),
-            returned_on=parse("returned_on"),
-            returned_count=int(count) if count else None,
-        )
+        batch_id = int(request.POST["batch"])
+        expected_version = int(request.POST.get("version", "0"))
+        returned_count = int(count) if count else None
     except ValueError:
         messages.error(request, _("Check the numbers and dates."))
-    except (NotFound, NotAllowed):
-        raise
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
+        return redirect("applications:paper")
+    with service_errors(request):
+        services.paper_batch_update(
+            actor=actor,
+            batch_id=batch_id,
+            expected_version=expected_version,
+            received_on=parse("received_on"),
+            returned_on=parse("returned_on"),
+            returned_count=returned_count,
+        )
         messages.success(request, _("Paper batch updated."))
     return redirect("applications:paper")
 

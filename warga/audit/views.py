@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, requires
 
 from .selectors import audit_search
 
@@ -27,9 +25,7 @@ class AuditFilter(StyledForm):
 
 @requires("audit.view")
 def audit_list_view(request: HttpRequest) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if not actor.can("audit.view"):
-        raise PermissionDenied
+    actor = page_actor(request)
     form = AuditFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = paginate(request, audit_search(actor=actor, **{k: v for k, v in filters.items() if v}))

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from warga.core.errors import NotFound, ServiceError
+from warga.core.errors import NotFound
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import public, requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, public, requires
 from warga.regions.models import RegionLevel
 
 from . import services
@@ -20,16 +19,9 @@ from .models import AnnouncementStatus
 from .selectors import announcements_list, board_areas, board_desa, board_desas, board_feed
 
 
-def _actor(request: HttpRequest, capability: str) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(capability):
-        raise PermissionDenied
-    return actor
-
-
 @requires("boards.announce", "boards.moderate")
 def announcement_list_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "boards.announce")
+    actor = page_actor(request)
     areas = list(board_areas(actor=actor))
     choices = [
         (
@@ -49,7 +41,7 @@ def announcement_list_view(request: HttpRequest) -> HttpResponse:
             if area.level == RegionLevel.DESA
             else [d.code for d in board_desas(actor=actor) if area.contains(d.code)]
         )
-        try:
+        with service_errors(request, form=form):
             created = services.announcement_create(
                 actor=actor,
                 desa_codes=codes,
@@ -58,9 +50,6 @@ def announcement_list_view(request: HttpRequest) -> HttpResponse:
                 ends_at=data["ends_at"],
                 priority=data["priority"],
             )
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
-        else:
             pending = any(a.status == AnnouncementStatus.PENDING for a in created)
             messages.success(
                 request,
@@ -90,23 +79,18 @@ def announcement_list_view(request: HttpRequest) -> HttpResponse:
 @requires("boards.moderate")
 @require_POST
 def announcement_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "boards.moderate")
+    actor = page_actor(request)
     form = ModerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve or reject."))
         return redirect("boards:list")
-    try:
+    with service_errors(request):
         services.announcement_moderate(
             actor=actor,
             announcement_id=pk,
             approve=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
         )
-    except NotFound as exc:
-        raise Http404 from exc
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    else:
         messages.success(request, _("Announcement moderated."))
     return redirect("boards:list")
 
@@ -114,14 +98,9 @@ def announcement_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("boards.announce")
 @require_POST
 def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "boards.announce")
-    try:
+    actor = page_actor(request)
+    with service_errors(request):
         services.announcement_withdraw(actor=actor, announcement_id=pk)
-    except NotFound as exc:
-        raise Http404 from exc
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    else:
         messages.success(request, _("Announcement withdrawn."))
     return redirect("boards:list")
 
@@ -129,10 +108,7 @@ def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @public
 def board_tv_view(request: HttpRequest, code: str) -> HttpResponse:
     """The full-screen page a village TV shows all day (public, no login)."""
-    try:
-        desa = board_desa(code)
-    except NotFound as exc:
-        raise Http404 from exc
+    desa = board_desa(code)  # NotFound: the page answers 404
     response = render(request, "boards/tv.html", {"desa": desa, "feed": board_feed(desa_code=desa.code)})
     response["Cache-Control"] = "no-cache"
     return response

@@ -12,7 +12,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
-from warga.audit.services import audit_read
 from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
@@ -22,6 +21,7 @@ from warga.org.models import Unit
 from warga.org.selectors import unit_of_area
 from warga.regions.lookups import CODE_RE
 from warga.registry.models import Resident
+from warga.registry.selectors import resident_open
 
 from . import selectors as sel
 from . import services as svc
@@ -461,8 +461,7 @@ def _suket(s: Suket) -> SuketOut:
 @requires("registry.view", also=("cards.view",))
 def resident_status(request: HttpRequest, resident_id: int) -> CardStatusOut:
     actor = _need(request, "cards.view")
-    resident = _resident(actor, resident_id)
-    audit_read(actor=actor, obj=resident, purpose="ktp_view")
+    resident = resident_open(actor=actor, pk=resident_id, purpose="ktp_view")
     card = sel.ktp_card_of(resident)
     status = sel.ktp_status_of(resident)
     transitions = []

@@ -7,12 +7,11 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,14 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from warga.audit.services import audit_read, audit_record
-from warga.core.errors import NotFound, ServiceError
+from warga.audit.services import audit_record
+from warga.core.errors import NotFound
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import public, requires
+from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import Actor, in_scope
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import Resident
+from warga.registry.selectors import resident_open
 
 from . import selectors as sel
 from . import services as svc
@@ -69,26 +70,6 @@ from .models import (
 )
 from .priority import default_rule_set, rank_queue, reason_text
 
-T = TypeVar("T")
-
-
-def _actor(request: HttpRequest, capability: str) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(capability):
-        raise PermissionDenied
-    return actor
-
-
-def _run(request: HttpRequest, fn: Callable[..., T], **kwargs: Any) -> T | None:
-    """Call a service; its error becomes a message on the page (not-found stays a 404)."""
-    try:
-        return fn(**kwargs)
-    except NotFound as exc:
-        raise Http404 from exc
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        return None
-
 
 def _offices(actor: Actor) -> Any:
     return sel.printing_offices(actor=actor).order_by("kind", "name")
@@ -108,7 +89,7 @@ def _targets_cached(actor: Actor, area: str, on: date) -> list[sel.TargetRow]:
 
 @requires("cards.stats")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.stats")
+    actor = page_actor(request)
     area = actor.area_code or settings.WARGA_REGION_CODE
     desa_rows = _targets_cached(actor, area, timezone.localdate())
     kec_rows = sel.targets_per_kecamatan(desa_rows)
@@ -172,7 +153,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @requires("registry.view", also=("cards.view",))
 def resident_find_view(request: HttpRequest) -> HttpResponse:
     """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
-    _actor(request, "cards.view")
     form = NikForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         resident = Resident.objects.filter(nik=form.cleaned_data["nik"]).first()
@@ -192,9 +172,8 @@ def _resident(actor: Actor, pk: int) -> Resident:
 
 @requires("registry.view", also=("cards.view",))
 def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.view")
-    resident = _resident(actor, pk)
-    audit_read(actor=actor, obj=resident, purpose="ktp_view")
+    actor = page_actor(request)
+    resident = resident_open(actor=actor, pk=pk, purpose="ktp_view")
     card = sel.ktp_card_of(resident)
     status = sel.ktp_status_of(resident)
     offices = _offices(actor)
@@ -223,22 +202,20 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.record")
 @require_POST
 def record_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.record")
+    actor = page_actor(request)
     resident = _resident(actor, pk)
     form = RecordingForm(request.POST, offices=_offices(actor))
     if form.is_valid():
         data = form.cleaned_data
-        done = _run(
-            request,
-            svc.ktp_recording_record,
-            actor=actor,
-            resident=resident,
-            recorded_at=data["recorded_at"],
-            place_unit=data["place_unit"],
-            device_set=data["device_set"],
-            outreach_event_id=data["outreach_event_id"],
-        )
-        if done:
+        with service_errors(request):
+            svc.ktp_recording_record(
+                actor=actor,
+                resident=resident,
+                recorded_at=data["recorded_at"],
+                place_unit=data["place_unit"],
+                device_set=data["device_set"],
+                outreach_event_id=data["outreach_event_id"],
+            )
             messages.success(request, _("Recording saved. The KTP-el now waits for the national centre."))
     else:
         messages.error(request, _("Check the recording form: %(errors)s") % {"errors": _form_errors(form)})
@@ -255,20 +232,19 @@ def _form_errors(form: Any) -> str:
 @requires("cards.status_update")
 @require_POST
 def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.status_update")
+    actor = page_actor(request)
     resident = _resident(actor, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        if _run(
-            request,
-            svc.ktp_status_update,
-            actor=actor,
-            resident=resident,
-            status=data["status"],
-            occurred_at=data["occurred_at"],
-            note=data["note"],
-        ):
+        with service_errors(request):
+            svc.ktp_status_update(
+                actor=actor,
+                resident=resident,
+                status=data["status"],
+                occurred_at=data["occurred_at"],
+                note=data["note"],
+            )
             messages.success(request, _("Status saved."))
     else:
         messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
@@ -277,7 +253,6 @@ def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("cards.view")
 def recordings_view(request: HttpRequest) -> HttpResponse:
-    _actor(request, "cards.view")
     qs = RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer")
     return render(request, "cards/recordings.html", {"page": paginate(request, qs)})
 
@@ -287,20 +262,19 @@ def recordings_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.status_update")
 def import_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.status_update")
+    actor = page_actor(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        with service_errors(request) as refused:
             queued = svc.ktp_status_import_queue(actor=actor, filename=upload.name, content=upload.read())
             messages.success(
                 request, _("File received. It is checked in the background; this page shows the result.")
             )
             return redirect("cards:import_detail", queued.pk)
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            report = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
+        details = refused.error.details if refused.error else None
+        report = details.get("errors", []) if isinstance(details, dict) else []
     imports = StatusImport.objects.select_related("actor")
     return render(
         request, "cards/import.html", {"form": form, "report": report, "page": paginate(request, imports, 20)}
@@ -309,7 +283,6 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.status_update")
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _actor(request, "cards.status_update")
     try:
         imp = in_scope(StatusImport.objects.select_related("actor"), pk=pk)
     except NotFound as exc:
@@ -332,7 +305,7 @@ def _area_choices(actor: Actor) -> list[tuple[str, str]]:
 
 @requires("cards.view")
 def targets_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.view")
+    actor = page_actor(request)
     choices = _area_choices(actor)
     form = TargetForm(request.GET or None, areas=choices)
     area, on = choices[0][0], timezone.localdate()
@@ -367,7 +340,7 @@ def targets_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def targets_export_view(request: HttpRequest) -> HttpResponse:
     """The list of residents to reach in one area, for an outreach team (audited)."""
-    actor = _actor(request, "cards.export")
+    actor = page_actor(request)
     form = ExportForm(request.POST)
     if not form.is_valid() or not actor.covers(form.cleaned_data["area"]):
         raise Http404
@@ -444,7 +417,7 @@ def targets_export_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.stock_view")
 def stock_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.stock_view")
+    actor = page_actor(request)
     offices = _offices(actor)
     lines = sel.stock_overview(sel.stock_accounts(actor=actor))
     requests = sel.requests_asked_vs_received(actor=actor)
@@ -472,7 +445,7 @@ def stock_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.stock_view")
 def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponse:
-    actor = _actor(request, "cards.stock_view")
+    actor = page_actor(request)
     account = sel.stock_accounts(actor=actor).filter(office_id=office_id).select_related("office").first()
     if account is None:
         raise Http404
@@ -490,14 +463,15 @@ def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponse:
 def _stock_action(
     request: HttpRequest, form_class: Any, prefix: str, call: Callable[[Actor, dict], Any], done: str
 ) -> HttpResponse:
-    actor = _actor(request, "cards.stock_manage")
+    actor = page_actor(request)
     offices = _offices(actor)
     kwargs: dict[str, Any] = {"offices": offices}
     if form_class is AllocationForm:
         kwargs["requests"] = sel.requests_asked_vs_received(actor=actor)
     form = form_class(request.POST, prefix=prefix, **kwargs)
     if form.is_valid():
-        if _run(request, call, actor=actor, data=form.cleaned_data) is not None:
+        with service_errors(request):
+            call(actor, form.cleaned_data)
             messages.success(request, done)
     else:
         messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
@@ -594,7 +568,7 @@ def stock_public_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.print")
 def queue_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     offices = _offices(actor)
     rule_sets = PriorityRuleSet.objects.all()
     initial = {"office": actor.unit_id, "rule_set": default_rule_set().pk}
@@ -639,30 +613,28 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 @requires("cards.print")
 @require_POST
 def batch_lock_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     form = QueueForm(request.POST, offices=_offices(actor), rule_sets=PriorityRuleSet.objects.all())
     if not form.is_valid() or not form.cleaned_data["size"]:
         messages.error(
             request, _("Check the form: %(errors)s") % {"errors": _form_errors(form) or _("places")}
         )
         return redirect("cards:queue")
-    batch = _run(
-        request,
-        svc.print_batch_lock,
-        actor=actor,
-        office=form.cleaned_data["office"],
-        rule_set=form.cleaned_data["rule_set"],
-        size=form.cleaned_data["size"],
-    )
-    if batch is None:
-        return redirect("cards:queue")
-    messages.success(request, _("Batch locked: %(n)d places.") % {"n": batch.items.count()})
-    return redirect("cards:batch", pk=batch.pk)
+    with service_errors(request):
+        batch = svc.print_batch_lock(
+            actor=actor,
+            office=form.cleaned_data["office"],
+            rule_set=form.cleaned_data["rule_set"],
+            size=form.cleaned_data["size"],
+        )
+        messages.success(request, _("Batch locked: %(n)d places.") % {"n": batch.items.count()})
+        return redirect("cards:batch", pk=batch.pk)
+    return redirect("cards:queue")
 
 
 @requires("cards.rules")
 def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    actor = _actor(request, "cards.rules")
+    actor = page_actor(request)
     rule_set = get_object_or_404(PriorityRuleSet, pk=pk) if pk else None
     initial: dict[str, Any] = {}
     if rule_set is not None:
@@ -679,17 +651,15 @@ def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 initial[f"{rule.kind}_date"] = rule.on_date
     form = RuleSetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        saved = _run(
-            request,
-            svc.rule_set_save,
-            actor=actor,
-            name=form.cleaned_data["name"],
-            rules=form.rules(),
-            description=form.cleaned_data["description"],
-            rule_set=rule_set,
-            make_default=form.cleaned_data["make_default"],
-        )
-        if saved is not None:
+        with service_errors(request):
+            svc.rule_set_save(
+                actor=actor,
+                name=form.cleaned_data["name"],
+                rules=form.rules(),
+                description=form.cleaned_data["description"],
+                rule_set=rule_set,
+                make_default=form.cleaned_data["make_default"],
+            )
             messages.success(request, _("Priority rules saved."))
             return redirect("cards:rules")
     sets = PriorityRuleSet.objects.prefetch_related("rules")
@@ -700,7 +670,7 @@ def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @requires("cards.print")
 def batches_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     return render(
         request, "cards/batches.html", {"page": paginate(request, sel.print_batches(actor=actor), 30)}
     )
@@ -708,7 +678,7 @@ def batches_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.print")
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     batch = sel.print_batches(actor=actor).filter(pk=pk).first()
     if batch is None:
         raise Http404
@@ -744,23 +714,21 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.print")
 @require_POST
 def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     item = PrintBatchItem.objects.filter(pk=pk).first()
     if item is None:
         raise Http404
     form = ItemResultForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        done = _run(
-            request,
-            svc.print_item_record,
-            actor=actor,
-            item=item,
-            result=data["result"],
-            card_serial=data["card_serial"],
-            reason=data["reason"],
-        )
-        if done is not None:
+        with service_errors(request):
+            done = svc.print_item_record(
+                actor=actor,
+                item=item,
+                result=data["result"],
+                card_serial=data["card_serial"],
+                reason=data["reason"],
+            )
             messages.success(
                 request,
                 _("Printed: card serial %(serial)s.") % {"serial": done.card_serial}
@@ -775,12 +743,12 @@ def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.print")
 @require_POST
 def batch_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.print")
+    actor = page_actor(request)
     batch = PrintBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404
-    released = _run(request, svc.print_batch_close, actor=actor, batch=batch)
-    if released is not None:
+    with service_errors(request):
+        released = svc.print_batch_close(actor=actor, batch=batch)
         messages.success(
             request, _("Batch closed; %(n)d unprinted places went back to the queue.") % {"n": released}
         )
@@ -801,7 +769,7 @@ def _uncollected_days(request: HttpRequest) -> int:
 
 @requires("cards.distribute")
 def distribution_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.distribute")
+    actor = page_actor(request)
     to_send = (
         sel.cards_to_send(actor=actor)
         .values("resident__desa_id")
@@ -835,7 +803,7 @@ def distribution_view(request: HttpRequest) -> HttpResponse:
 @requires("cards.distribute")
 @require_POST
 def send_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.distribute")
+    actor = page_actor(request)
     offices = Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, is_active=True)
     form = SendForm(request.POST, offices=offices)
     if not form.is_valid() or actor.unit is None:
@@ -843,10 +811,8 @@ def send_view(request: HttpRequest) -> HttpResponse:
         return redirect("cards:distribution")
     to_office = form.cleaned_data["to_office"]
     cards = list(sel.cards_to_send(actor=actor).filter(resident__desa__within=to_office.area_id)[:2000])
-    delivery = _run(
-        request, svc.delivery_send, actor=actor, from_office=actor.unit, to_office=to_office, cards=cards
-    )
-    if delivery is not None:
+    with service_errors(request):
+        svc.delivery_send(actor=actor, from_office=actor.unit, to_office=to_office, cards=cards)
         messages.success(
             request, _("%(n)d cards sent to %(office)s.") % {"n": len(cards), "office": to_office.name}
         )
@@ -856,38 +822,37 @@ def send_view(request: HttpRequest) -> HttpResponse:
 @requires("cards.distribute")
 @require_POST
 def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.distribute")
+    actor = page_actor(request)
     delivery = sel.deliveries(actor=actor).filter(pk=pk).first()
     if delivery is None:
         raise Http404
-    if _run(request, svc.delivery_receive, actor=actor, delivery=delivery) is not None:
+    with service_errors(request):
+        svc.delivery_receive(actor=actor, delivery=delivery)
         messages.success(request, _("Delivery received; the card holders were told by SMS."))
     return redirect("cards:distribution")
 
 
 @requires("cards.distribute")
 def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.distribute")
+    actor = page_actor(request)
     card = KtpCard.objects.select_related("resident__desa", "pickup_office").filter(pk=pk).first()
     if card is None:
         raise Http404
     form = HandoverForm(request.POST or None, initial={"recipient_name": card.resident.full_name})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _run(
-            request,
-            svc.card_hand_over,
-            actor=actor,
-            card=card,
-            recipient_name=data["recipient_name"],
-            proof_kind=data["proof_kind"],
-            proof_note=data["proof_note"],
-            recipient_is_resident=data["recipient_is_resident"],
-        )
-        if done is not None:
+        with service_errors(request):
+            svc.card_hand_over(
+                actor=actor,
+                card=card,
+                recipient_name=data["recipient_name"],
+                proof_kind=data["proof_kind"],
+                proof_note=data["proof_note"],
+                recipient_is_resident=data["recipient_is_resident"],
+            )
             messages.success(request, _("Card handed over."))
             return redirect("cards:distribution")
-    audit_read(actor=actor, obj=card.resident, purpose="ktp_handover")
+    resident_open(actor=actor, resident=card.resident, purpose="ktp_handover")
     return render(request, "cards/handover.html", {"card": card, "form": form})
 
 
@@ -897,19 +862,17 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.suket")
 @require_POST
 def suket_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.suket")
+    actor = page_actor(request)
     resident = _resident(actor, pk)
     form = SuketForm(request.POST, offices=_offices(actor))
     if form.is_valid():
-        suket = _run(
-            request,
-            svc.suket_issue,
-            actor=actor,
-            resident=resident,
-            office=form.cleaned_data["office"],
-            valid_days=form.cleaned_data["valid_days"],
-        )
-        if suket is not None:
+        with service_errors(request):
+            suket = svc.suket_issue(
+                actor=actor,
+                resident=resident,
+                office=form.cleaned_data["office"],
+                valid_days=form.cleaned_data["valid_days"],
+            )
             messages.success(request, _("SUKET %(number)s issued.") % {"number": suket.number})
     else:
         messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
@@ -918,7 +881,7 @@ def suket_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("cards.suket", "cards.view")
 def sukets_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "cards.view")
+    actor = page_actor(request)
     qs = sel.sukets(actor=actor)
     status = request.GET.get("status", "")
     if status in ("valid", "closed", "revoked"):
@@ -944,14 +907,14 @@ def _with_effective(sukets: Any) -> list[Suket]:
 @require_POST
 def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a SUKET with a reason; back to the resident's page or the SUKET list."""
-    actor = _actor(request, "cards.suket")
+    actor = page_actor(request)
     suket = sel.sukets(actor=actor).filter(pk=pk).first()
     if suket is None:
         raise Http404
     form = SuketRevokeForm(request.POST)
     if form.is_valid():
-        done = _run(request, svc.suket_revoke, actor=actor, suket=suket, reason=form.cleaned_data["reason"])
-        if done is not None:
+        with service_errors(request):
+            done = svc.suket_revoke(actor=actor, suket=suket, reason=form.cleaned_data["reason"])
             messages.success(
                 request, _("SUKET %(number)s revoked: it is no longer valid.") % {"number": done.number}
             )
@@ -964,11 +927,11 @@ def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("registry.view", also=("cards.view",))
 def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "cards.view")
+    actor = page_actor(request)
     suket = Suket.objects.select_related("resident__desa", "office").filter(pk=pk).first()
     if suket is None:
         raise Http404
-    audit_read(actor=actor, obj=suket.resident, purpose="suket_print")
+    resident_open(actor=actor, resident=suket.resident, purpose="suket_print")
     url = request.build_absolute_uri(reverse("cards:suket_verify", args=[suket_token(suket)]))
     response = HttpResponse(suket_pdf(suket, verify_url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="suket-{suket.pk}.pdf"'

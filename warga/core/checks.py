@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -13,7 +14,7 @@ from .permissions import access_of, declared_uses, is_declared
 
 
 @register(deploy=True)
-def warga_deploy_checks(app_configs, **kwargs):
+def warga_deploy_checks(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     problems = []
     if settings.SMS_GATEWAY == "kannel" and not settings.KANNEL_CALLBACK_SECRET:
         problems.append(Error("KANNEL_CALLBACK_SECRET must be set when SMS_GATEWAY=kannel.", id="warga.E001"))
@@ -87,7 +88,7 @@ def undeclared_capabilities(root: Path | None = None) -> list[tuple[str, str]]:
 
 
 @register()
-def warga_access_checks(app_configs, **kwargs):
+def warga_access_checks(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     from warga.api import api
 
     problems = [

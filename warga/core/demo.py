@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from warga.accounts.models import User
 from warga.accounts.services import staff_create
@@ -26,8 +27,9 @@ class DemoLogin:
     where: str
 
 
-def _first(qs):  # the demo places everyone in the first kecamatan/desa by code
-    return qs.order_by("code").first()
+def _first(regions: QuerySet[Region]) -> Region:
+    """The first region by code: the demo places everyone in the first kecamatan/desa."""
+    return regions.order_by("code")[0]
 
 
 @transaction.atomic

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Any]  # generic for the type checker only
+else:
+    _ModelForm = forms.ModelForm
 
 
 class StyledForm(forms.Form):
@@ -36,7 +41,7 @@ class ChoicesForm(StyledForm):
         """Fill in the choice lists for this officer."""
 
 
-class StyledModelForm(forms.ModelForm):
+class StyledModelForm(_ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         style_fields(self)

@@ -46,10 +46,10 @@ class MaskPersonalFilter(logging.Filter):
 try:
     from gunicorn.glogging import Logger as _GunicornLogger
 except ImportError:  # pragma: no cover - gunicorn is a dependency; tests import this module anyway
-    _GunicornLogger = object  # type: ignore[assignment,misc]
+    _GunicornLogger = object
 
 
-class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
+class GunicornLogger(_GunicornLogger):  # type: ignore[misc]  # gunicorn ships no type information
     """gunicorn's logger with the masking filter on its error and access handlers."""
 
     def setup(self, cfg: Any) -> None:
@@ -58,3 +58,16 @@ class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
             for handler in log.handlers:
                 if not any(isinstance(f, MaskPersonalFilter) for f in handler.filters):
                     handler.addFilter(MaskPersonalFilter())
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        """Every request except Kannel's successful delivery reports: one arrives for every SMS
+        sent, hundreds a second during a broadcast, and each is recorded on its message
+        (`dlr_at`, `dlr_status`). A refused or failed report is still logged."""
+        if environ.get("PATH_INFO") == DLR_PATH and str(getattr(resp, "status_code", "")) == "200":
+            return
+        super().access(resp, req, environ, request_time)
+
+
+# Kept here rather than imported from warga.messaging: the logger is loaded by gunicorn before
+# Django is set up. warga.messaging.callbacks.DLR_PATH must stay the same (a test checks it).
+DLR_PATH = "/api/v1/sms/kannel/dlr"

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Page:
+def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Page[Any]:
     paginator = Paginator(items, per_page)
     return paginator.get_page(request.GET.get("page"))
 

@@ -11,12 +11,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .scoping import Actor
 
 
 class Role(models.TextChoices):
@@ -68,7 +71,8 @@ def all_capabilities() -> dict[str, frozenset[str]]:
 #   @public                          anybody, also anonymous
 #
 # On a page the decorator also enforces it: anonymous → login redirect, lacking the capability
-# → 403. On a django-ninja operation (a function in an app's api.py) it only declares;
+# → 403; the view reads the officer let in with `page_actor(request)` and shows a service's
+# refusal with `warga.core.pages.service_errors`. On a django-ninja operation (a function in an app's api.py) it only declares;
 # `warga.core.api_schema.enforce_access` makes the API check it before the body is read
 # (anonymous → 401, lacking → 403). Put it outermost on pages (above `require_POST`), right
 # below `@router.<method>(…)` on operations. Every route must carry one (system check
@@ -148,6 +152,11 @@ def _page(view: Callable[..., Any], access: Access) -> Callable[..., Any]:
             raise PermissionDenied(str(exc)) from exc
 
     return wrapped
+
+
+def page_actor(request: HttpRequest) -> Actor:
+    """The officer a page declared with `@requires` or `@login_only` let in."""
+    return cast("Actor", request.actor)  # type: ignore[attr-defined]
 
 
 def requires(*capabilities: str, also: tuple[str, ...] = (), ok: int = 200) -> Callable[[F], F]:

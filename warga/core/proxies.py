@@ -9,8 +9,9 @@ write the header, so from any other peer it is ignored.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 
@@ -50,6 +51,6 @@ def client_address(remote_addr: str, forwarded_for: str = "") -> str:
     return hops[0] if hops else remote_addr
 
 
-def client_address_of(meta: dict) -> str:
+def client_address_of(meta: Mapping[str, Any]) -> str:
     """The same for a WSGI environ or a Django `request.META`."""
     return client_address(meta.get("REMOTE_ADDR", "") or "", meta.get("HTTP_X_FORWARDED_FOR", "") or "")

@@ -60,7 +60,7 @@ class Actor:
     def for_user(cls, user: Any) -> Actor:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return ANONYMOUS
-        cached = getattr(user, "_warga_actor", None)
+        cached: Actor | None = getattr(user, "_warga_actor", None)
         if cached is not None:
             return cached
         roles = frozenset(user.role_codes())
@@ -244,7 +244,7 @@ class ScopedQuerySet(QuerySet[M], Generic[M]):
     def _scope_applied(self) -> ScopedQuerySet[M]:
         if not isinstance(self.query, _PendingScopeQuery):
             return self
-        clone = self._chain()  # type: ignore[attr-defined]
+        clone: ScopedQuerySet[M] = self._chain()  # type: ignore[attr-defined]
         clone.query = _resolved_query(self.query)
         return clone
 
@@ -258,7 +258,7 @@ class ScopedQuerySet(QuerySet[M], Generic[M]):
         return super(ScopedQuerySet, self._scope_applied()).delete()
 
     def _raw_delete(self, using: Any) -> Any:
-        return super(ScopedQuerySet, self._scope_applied())._raw_delete(using)  # type: ignore[misc]
+        return super(ScopedQuerySet, self._scope_applied())._raw_delete(using)
 
 
 class ScopedManager(models.Manager[M]):

@@ -8,17 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from warga.core.permissions import login_only, public
+from warga.core.permissions import login_only, page_actor, public
 
 from .find import find
 from .home import panels_for
 from .hygiene import api_error, error_page, is_api
-from .scoping import Actor
 
 
 @login_only
 def home_view(request: HttpRequest) -> HttpResponse:
-    actor = Actor.for_user(request.user)
+    actor = page_actor(request)
     return render(request, "core/home.html", {"panels": panels_for(request, actor)})
 
 
@@ -26,7 +25,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def find_view(request: HttpRequest) -> HttpResponse:
     """The menu's search box: a record by its number, or the register's name search."""
-    found = find(Actor.for_user(request.user), request.POST.get("q", ""))
+    found = find(page_actor(request), request.POST.get("q", ""))
     if found is None:
         messages.warning(request, _("Nothing found with that number in your area."))
         return redirect("core:home")

@@ -7,13 +7,12 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from warga.accounts.auth import actor_of
-from warga.audit.services import audit_read
 from warga.core.api_schema import errors
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
 
 from .models import CandidateStatus, DuplicateCandidate
-from .selectors import candidate_get, queue
+from .selectors import candidate_get, candidate_open, queue
 from .services import duplicate_confirm, duplicate_reject, explain
 
 PREFIX = "/duplicates"
@@ -99,9 +98,7 @@ def _record(r) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _detail(request: HttpRequest, c: DuplicateCandidate) -> dict:
-    actor = actor_of(request)
-    for resident in (c.resident_a, c.resident_b):
-        audit_read(actor=actor, obj=resident, purpose="duplicate_review")
+    candidate_open(actor=actor_of(request), candidate=c)
     return {
         **_list_out(c),
         "components": explain(c.components),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from warga.audit.services import audit_read
 from warga.core.scoping import Actor, get_scoped, scoped
 
 from .models import CandidateStatus, DuplicateCandidate
@@ -16,6 +17,13 @@ def queue(*, actor: Actor, status: str = CandidateStatus.OPEN) -> QuerySet[Dupli
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("resident_a__desa", "resident_b__desa").order_by("-score", "id")
+
+
+def candidate_open(*, actor: Actor, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """A pair shown side by side for review (loaded by `candidate_get`): both records are read."""
+    for resident in (candidate.resident_a, candidate.resident_b):
+        audit_read(actor=actor, obj=resident, purpose="duplicate_review")
+    return candidate
 
 
 def candidate_get(*, actor: Actor, pk: int) -> DuplicateCandidate:

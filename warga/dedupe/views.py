@@ -1,23 +1,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from warga.audit.services import audit_read
-from warga.core.errors import NotFound, ServiceError
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, requires
 
 from .forms import ConfirmForm, RejectForm
-from .models import CandidateStatus, DuplicateCandidate
-from .selectors import candidate_get, queue
-from .services import DEDUPE_CAPABILITY, duplicate_confirm, duplicate_reject, explain
+from .models import CandidateStatus
+from .selectors import candidate_get, candidate_open, queue
+from .services import duplicate_confirm, duplicate_reject, explain
 
 COMPARED = (
     ("nik", gettext_lazy("NIK")), ("full_name", gettext_lazy("Full name")), ("birth_place", gettext_lazy("Place of birth")),
@@ -25,20 +22,6 @@ COMPARED = (
     ("father_name", gettext_lazy("Father's name")), ("desa", gettext_lazy("Desa/kelurahan")), ("address", gettext_lazy("Address")),
     ("family", gettext_lazy("KK number")), ("relationship", gettext_lazy("Relationship to head")),
 )  # fmt: skip
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(DEDUPE_CAPABILITY):
-        raise PermissionDenied
-    return actor
-
-
-def _candidate(actor: Actor, pk: int) -> DuplicateCandidate:
-    try:
-        return candidate_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
 
 
 def _value(resident, field: str) -> str:  # type: ignore[no-untyped-def]
@@ -57,7 +40,7 @@ def _value(resident, field: str) -> str:  # type: ignore[no-untyped-def]
 
 @requires("registry.dedupe")
 def queue_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     status = request.GET.get("status", CandidateStatus.OPEN)
     if status not in CandidateStatus.values:
         status = CandidateStatus.OPEN
@@ -70,26 +53,22 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 @requires("registry.dedupe")
 @require_http_methods(["GET", "POST"])
 def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
-    candidate = _candidate(actor, pk)
+    actor = page_actor(request)
+    candidate = candidate_get(actor=actor, pk=pk)
     a, b = candidate.resident_a, candidate.resident_b
     choices = [(str(a.pk), a.nik), (str(b.pk), b.nik)]
     confirm = ConfirmForm(request.POST or None, choices=choices, initial={"keep": str(a.pk)})
     if request.method == "POST" and confirm.is_valid():
-        try:
+        with service_errors(request, form=confirm):
             duplicate_confirm(
                 actor=actor,
                 candidate=candidate,
                 keep=int(confirm.cleaned_data["keep"]),
                 reason=confirm.cleaned_data["reason"],
             )
-        except ServiceError as exc:
-            confirm.add_error(None, str(exc.message))
-        else:
             messages.success(request, _("The records were merged. The other NIK is retired."))
             return redirect("dedupe:queue")
-    for resident in (a, b):
-        audit_read(actor=actor, obj=resident, purpose="duplicate_review")
+    candidate_open(actor=actor, candidate=candidate)
     rows = [
         {
             "label": label,
@@ -114,14 +93,12 @@ def candidate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.dedupe")
 @require_POST
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
-    candidate = _candidate(actor, pk)
+    actor = page_actor(request)
+    candidate = candidate_get(actor=actor, pk=pk)
     form = RejectForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
+    with service_errors(request):
         duplicate_reject(actor=actor, candidate=candidate, note=note)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("dedupe:candidate", pk=pk)
-    messages.success(request, _("Marked as two different people. This pair will not be proposed again."))
-    return redirect("dedupe:queue")
+        messages.success(request, _("Marked as two different people. This pair will not be proposed again."))
+        return redirect("dedupe:queue")
+    return redirect("dedupe:candidate", pk=pk)

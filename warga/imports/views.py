@@ -1,44 +1,32 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from warga.core.errors import NotAllowed, NotFound, ServiceError
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, requires
 
 from . import export as exporting
 from .forms import ExportForm, UploadForm
 from .selectors import batch_get, batches_for, export_areas
-from .services import IMPORT_CAPABILITY, import_create, issues_csv
-
-
-def _actor(request: HttpRequest, capability: str) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(capability):
-        raise PermissionDenied
-    return actor
+from .services import import_create, issues_csv
 
 
 @requires("registry.import")
 @require_http_methods(["GET", "POST"])
 def upload_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, IMPORT_CAPABILITY)
+    actor = page_actor(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        with service_errors(request, form=form, field="file"):
             batch = import_create(
                 actor=actor, source=upload, file_name=upload.name, mode=form.cleaned_data["mode"]
             )
-        except ServiceError as exc:
-            form.add_error("file", str(exc.message))
-        else:
             return redirect("imports:batch", pk=batch.pk)
     page = paginate(request, batches_for(actor=actor), per_page=20)
     return render(
@@ -48,17 +36,9 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    actor = _actor(request, IMPORT_CAPABILITY)
-    try:
-        return batch_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
-
-
 @requires("registry.import")
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
+    batch = batch_get(actor=page_actor(request), pk=pk)
     context = {"batch": batch, "issues": batch.issues.all()[:50]}
     if request.headers.get("HX-Request"):
         return render(request, "imports/_progress.html", context)
@@ -67,7 +47,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("registry.import")
 def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    batch = _batch(request, pk)
+    batch = batch_get(actor=page_actor(request), pk=pk)
     response = StreamingHttpResponse(issues_csv(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kesalahan-impor-{batch.pk}.csv"'
     return response
@@ -75,7 +55,6 @@ def batch_issues_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 @requires("registry.import")
 def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
-    _actor(request, IMPORT_CAPABILITY)
     if file_format == "csv":
         response = HttpResponse(exporting.template_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="templat-impor-penduduk.csv"'
@@ -94,7 +73,7 @@ def template_view(request: HttpRequest, file_format: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def export_view(request: HttpRequest) -> HttpResponseBase:
     """Filters come by POST, so nothing about the people asked for lands in a URL."""
-    actor = _actor(request, exporting.EXPORT_CAPABILITY)
+    actor = page_actor(request)
     form = ExportForm(request.POST or None, areas=export_areas(actor=actor))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,7 +86,7 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         name = f"penduduk-{data['area']}-{stamp}"
-        try:
+        with service_errors(request, form=form):
             if data["file_format"] == "xlsx":
                 return FileResponse(
                     exporting.export_xlsx(actor=actor, filters=filters),
@@ -120,8 +99,4 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
             )
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             return response
-        except NotAllowed:
-            raise PermissionDenied from None
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
     return render(request, "imports/export.html", {"form": form})

@@ -180,7 +180,7 @@ def sms_queue_health(*, now: datetime | None = None) -> QueueHealth:
     from django.utils.translation import gettext as _
 
     from .dispatcher import lease_current
-    from .services import _due
+    from .services.claiming import _due
 
     now = now or timezone.now()
     head = (

@@ -5,16 +5,16 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import InvalidInput, NotFound, ServiceError
+from warga.core.errors import InvalidInput
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
+from warga.core.permissions import page_actor, requires
 from warga.core.scoping import Actor
 from warga.regions.models import RegionLevel
 from warga.regions.selectors import area_regions
@@ -26,22 +26,13 @@ from .models import BroadcastStatus, InvitationStatus
 from .phones import normalize_msisdn
 
 
-def _actor(request: HttpRequest, capability: str) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(capability):
-        raise PermissionDenied
-    return actor
-
-
 @requires("sms.simulator")
 def simulator_view(request: HttpRequest) -> HttpResponse:
     """What each phone would have received, on the embedded set-up with the development gateway,
     and a phone of one's own: an SMS typed here takes the path a real incoming SMS takes."""
     if settings.SMS_GATEWAY != "development":
         raise Http404
-    actor = Actor.for_user(request.user)
-    if not actor.can("sms.simulator"):
-        raise PermissionDenied
+    actor = page_actor(request)
     form = SimulatorSendForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
     if request.method == "POST" and form.is_valid():
         incoming = services.sms_incoming_receive(
@@ -88,7 +79,7 @@ def _areas(actor: Actor) -> list[tuple[str, str]]:
 
 @requires("sms.broadcast_create", "sms.stats")
 def broadcast_list_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "sms.stats")
+    actor = page_actor(request)
     status = request.GET.get("status", "")
     if status not in BroadcastStatus.values:
         status = ""
@@ -107,12 +98,12 @@ def broadcast_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires("sms.broadcast_create")
 def broadcast_create_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "sms.broadcast_create")
+    actor = page_actor(request)
     form = BroadcastForm(request.POST or None, areas=_areas(actor))
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(request, form=form):
             if request.POST.get("action") == "preview":
                 preview = broadcast_preview(
                     actor=actor, text=data["text"], area_code=data["area"], segment=form.segment()
@@ -130,25 +121,16 @@ def broadcast_create_view(request: HttpRequest) -> HttpResponse:
                     request, _("Broadcast saved. Another supervisor must approve it before it is sent.")
                 )
                 return redirect("messaging:broadcast_detail", pk=broadcast.pk)
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
     template = (
         "messaging/_preview.html" if request.headers.get("HX-Request") else "messaging/broadcast_form.html"
     )
     return render(request, template, {"form": form, "preview": preview})
 
 
-def _broadcast_or_404(actor: Actor, pk: int) -> Any:
-    try:
-        return selectors.broadcast_get(actor=actor, broadcast_id=pk)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
 @requires("sms.stats", "sms.broadcast_create", "sms.broadcast_approve")
 def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "sms.stats")
-    broadcast = _broadcast_or_404(actor, pk)
+    actor = page_actor(request)
+    broadcast = selectors.broadcast_get(actor=actor, broadcast_id=pk)
     context = {
         "b": broadcast,
         "stats": selectors.broadcast_stats(broadcast),
@@ -161,36 +143,50 @@ def broadcast_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/broadcast_detail.html", context)
 
 
+@requires("sms.broadcast_approve")
+def _broadcast_approve(request: HttpRequest, pk: int) -> None:
+    with service_errors(request):
+        services.broadcast_approve(actor=page_actor(request), broadcast_id=pk)
+        messages.success(request, _("Broadcast approved."))
+
+
+@requires("sms.broadcast_approve")
+def _broadcast_reject(request: HttpRequest, pk: int) -> None:
+    with service_errors(request):
+        services.broadcast_reject(
+            actor=page_actor(request), broadcast_id=pk, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Broadcast refused."))
+
+
+@requires("sms.broadcast_create", "sms.broadcast_approve")
+def _broadcast_cancel(request: HttpRequest, pk: int) -> None:
+    with service_errors(request):
+        services.broadcast_cancel(actor=page_actor(request), broadcast_id=pk)
+        messages.success(request, _("Broadcast cancelled."))
+
+
+_BROADCAST_DECISIONS = {
+    "approve": _broadcast_approve,
+    "reject": _broadcast_reject,
+    "cancel": _broadcast_cancel,
+}
+
+
 @requires("sms.broadcast_create", "sms.broadcast_approve")
 @require_POST
 def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if action in ("approve", "reject") and not actor.can("sms.broadcast_approve"):
-        raise PermissionDenied
-    if action == "cancel" and not (actor.can("sms.broadcast_approve") or actor.can("sms.broadcast_create")):
-        raise PermissionDenied
-    try:
-        if action == "approve":
-            services.broadcast_approve(actor=actor, broadcast_id=pk)
-            messages.success(request, _("Broadcast approved."))
-        elif action == "reject":
-            services.broadcast_reject(actor=actor, broadcast_id=pk, reason=request.POST.get("reason", ""))
-            messages.success(request, _("Broadcast refused."))
-        elif action == "cancel":
-            services.broadcast_cancel(actor=actor, broadcast_id=pk)
-            messages.success(request, _("Broadcast cancelled."))
-        else:
-            raise Http404
-    except NotFound as exc:
-        raise Http404 from exc
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
+    """One route for the three decisions; each declares who may take it."""
+    decide = _BROADCAST_DECISIONS.get(action)
+    if decide is None:
+        raise Http404
+    decide(request, pk)
     return redirect("messaging:broadcast_detail", pk=pk)
 
 
 @requires("sms.stats")
 def stats_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "sms.stats")
+    actor = page_actor(request)
     try:
         days = int(request.GET.get("days", 30))
     except ValueError:
@@ -211,14 +207,11 @@ def stats_view(request: HttpRequest) -> HttpResponse:
 
 @requires("sms.invitations_moderate")
 def invitation_list_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "sms.invitations_moderate")
+    actor = page_actor(request)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(request, form=form):
             _invitation_for_resident(actor, form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
-        else:
             messages.success(request, _("Invitation request saved; approve it below to send it."))
             return redirect("messaging:invitations")
     status = request.GET.get("status", InvitationStatus.PENDING)
@@ -245,7 +238,7 @@ def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
 
     resident = Resident.objects.select_related("desa").filter(nik=data["nik"]).first()
     if resident is None:
-        raise NotFound(_("No resident with this NIK in your desa."))
+        raise InvalidInput(_("No resident with this NIK in your desa."))  # a typed NIK: not a 404
     phone = (
         Phone.objects.filter(resident=resident, verified_at__isnull=False).order_by("-verified_at").first()
     )
@@ -264,18 +257,14 @@ def _invitation_for_resident(actor: Actor, data: dict[str, Any]) -> Any:
 @requires("sms.invitations_moderate")
 @require_POST
 def invitation_decide_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    actor = _actor(request, "sms.invitations_moderate")
-    try:
+    actor = page_actor(request)
+    if action not in ("approve", "refuse"):
+        raise Http404
+    with service_errors(request):
         if action == "approve":
             services.invitation_approve(actor=actor, invitation_id=pk)
             messages.success(request, _("Invitation approved and being sent."))
-        elif action == "refuse":
+        else:
             services.invitation_refuse(actor=actor, invitation_id=pk, reason=request.POST.get("reason", ""))
             messages.success(request, _("Invitation refused; the resident gets an SMS with the reason."))
-        else:
-            raise Http404
-    except NotFound as exc:
-        raise Http404 from exc
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
     return redirect("messaging:invitations")

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from warga.core.errors import ServiceError
 from warga.core.forms import StyledModelForm
+from warga.core.pages import service_errors
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, requires
 
 from .models import Unit, UnitKind
 from .services import UNIT_EDITABLE, unit_update
@@ -25,9 +23,7 @@ class UnitForm(StyledModelForm):
 
 @requires("org.units.view")
 def unit_list_view(request: HttpRequest) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if not actor.can("org.units.view"):
-        raise PermissionDenied
+    actor = page_actor(request)
     qs = Unit.objects.select_related("area").order_by("kind", "name")
     q = request.GET.get("q", "").strip()
     if q:
@@ -44,19 +40,14 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires("org.units.manage")
 def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if not actor.can("org.units.manage"):
-        raise PermissionDenied
+    actor = page_actor(request)
     unit = get_object_or_404(Unit, pk=unit_id)
     form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(request, form=form):
             unit_update(
                 actor=actor, unit_id=unit.pk, changes={f: form.cleaned_data[f] for f in UNIT_EDITABLE}
             )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("org:unit_list")
     return render(request, "org/unit_form.html", {"form": form, "unit": unit})

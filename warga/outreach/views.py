@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import NotFound, ServiceError
-from warga.core.permissions import public, requires
-from warga.core.scoping import Actor, in_scope
+from warga.core.pages import service_errors
+from warga.core.permissions import page_actor, public, requires
+from warga.core.scoping import in_scope
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
@@ -36,14 +36,10 @@ from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
 from .planner import plan_outreach
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
-
-
 # --- Events ------------------------------------------------------------------------------------
 @requires(OUTREACH_VIEW)
 def events_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     status = request.GET.get("status", "")
     if status not in EventStatus.values:
         status = ""
@@ -69,11 +65,11 @@ def events_view(request: HttpRequest) -> HttpResponse:
 @requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def event_create_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     form = EventForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(request, form=form):
             event = services.event_create(
                 actor=actor,
                 team=data["team"],
@@ -83,9 +79,6 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
                 services=data["services"],
                 dusun=data["dusun"],
             )
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
-        else:
             messages.success(request, _("Outreach day planned. Build its target list next."))
             return redirect("outreach:event", pk=event.pk)
     return render(request, "outreach/event_form.html", {"form": form})
@@ -93,7 +86,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires(OUTREACH_VIEW)
 def event_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     event = in_scope(selectors.events_with_counts(actor=actor), pk=pk)
     kind = request.GET.get("kind", "")
     if kind not in TargetKind.values:
@@ -142,9 +135,9 @@ def _default_announcement(event: OutreachEvent) -> str:
 @requires(OUTREACH_PLAN)
 @require_POST
 def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     event = in_scope(OutreachEvent.objects.all(), pk=pk)
-    try:
+    with service_errors(request):
         if action == "targets":
             counts = services.event_targets_build(actor=actor, event=event)
             messages.success(request, _("Target list built: %(n)d residents.") % {"n": sum(counts.values())})
@@ -170,8 +163,6 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Event closed."))
         else:
             raise PermissionDenied
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
     return redirect("outreach:event", pk=event.pk)
 
 
@@ -179,30 +170,37 @@ def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @requires(OUTREACH_VIEW)
 @require_http_methods(["GET", "POST"])
 def teams_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    can_plan = actor.can(OUTREACH_PLAN)
-    form = TeamForm(request.POST or None, actor=actor) if can_plan else None
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.team_create(
-                    actor=actor,
-                    name=data["name"],
-                    area=Region.objects.get(code=data["area"]),
-                    members=list(data["members"]),
-                    capacity_per_day=data["capacity_per_day"],
-                    vehicles=data["vehicles"],
-                    equipment=data["equipment"],
-                )
-            except ServiceError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Team created."))
-                return redirect("outreach:teams")
-    teams = selectors.teams_visible(actor=actor)
+        return _team_create(request)
+    actor = page_actor(request)
+    form = TeamForm(actor=actor) if actor.can(OUTREACH_PLAN) else None
+    return _teams_page(request, form)
+
+
+@requires(OUTREACH_PLAN)
+def _team_create(request: HttpRequest) -> HttpResponse:
+    """The teams page's form: only planners send it."""
+    actor = page_actor(request)
+    form = TeamForm(request.POST, actor=actor)
+    if form.is_valid():
+        data = form.cleaned_data
+        with service_errors(request, form=form):
+            services.team_create(
+                actor=actor,
+                name=data["name"],
+                area=Region.objects.get(code=data["area"]),
+                members=list(data["members"]),
+                capacity_per_day=data["capacity_per_day"],
+                vehicles=data["vehicles"],
+                equipment=data["equipment"],
+            )
+            messages.success(request, _("Team created."))
+            return redirect("outreach:teams")
+    return _teams_page(request, form)
+
+
+def _teams_page(request: HttpRequest, form: TeamForm | None) -> HttpResponse:
+    teams = selectors.teams_visible(actor=page_actor(request))
     return render(request, "outreach/teams.html", {"teams": teams, "form": form})
 
 
@@ -210,7 +208,7 @@ def teams_view(request: HttpRequest) -> HttpResponse:
 @requires(OUTREACH_PLAN)
 @require_http_methods(["GET", "POST"])
 def planner_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     form = PlannerForm(request.POST or None, actor=actor)
     plan = None
     desas: list[Any] = []
@@ -254,7 +252,7 @@ def planner_view(request: HttpRequest) -> HttpResponse:
 
 @requires("outreach.stats")
 def results_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     events = selectors.events_with_counts(actor=actor).exclude(status=EventStatus.CANCELLED)
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     return render(
@@ -271,7 +269,7 @@ def results_view(request: HttpRequest) -> HttpResponse:
 # --- Devices -----------------------------------------------------------------------------------
 @requires(OUTREACH_DEVICES)
 def devices_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     page = Paginator(selectors.devices_visible(actor=actor), 25).get_page(request.GET.get("page"))
     assignments = (
         selectors.assignments_visible(actor=actor).filter(expires_at__gte=timezone.now() - timedelta(days=30))
@@ -287,10 +285,10 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoking asks first, showing the phone's last contact and the records it said it held."""
-    actor = _actor(request)
+    actor = page_actor(request)
     device = in_scope(Device.objects.select_related("user"), pk=pk)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        try:
+        with service_errors(request):
             services.device_revoke(actor=actor, device=device)
             messages.success(
                 request,
@@ -299,8 +297,6 @@ def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
                     "then removes its data."
                 ),
             )
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
         return redirect("outreach:devices")
     return render(request, "outreach/device_revoke.html", {"device": device})
 
@@ -309,13 +305,13 @@ def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(OUTREACH_REVIEW)
 @require_http_methods(["GET", "POST"])
 def review_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     if request.method == "POST":
         try:
             record_id = int(request.POST.get("record", ""))
         except ValueError:
             raise Http404 from None
-        try:
+        with service_errors(request):
             if request.POST.get("decision") == "accept":
                 review.quarantined_accept(actor=actor, record_id=record_id)
                 messages.success(request, _("Record accepted and applied."))
@@ -324,10 +320,6 @@ def review_view(request: HttpRequest) -> HttpResponse:
                     actor=actor, record_id=record_id, reason=request.POST.get("reason", "")
                 )
                 messages.success(request, _("Record rejected."))
-        except NotFound:
-            raise
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
         return redirect("outreach:review")
     pending = list(selectors.quarantined_records(actor=actor)[:200])
     subjects = review.quarantined_subjects(pending)
@@ -345,14 +337,15 @@ def review_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def moved_notices_view(request: HttpRequest) -> HttpResponse:
     """Field records applied to residents who now live here (moved after the list was downloaded)."""
-    actor = _actor(request)
+    actor = page_actor(request)
     if request.method == "POST":
         try:
             notice_id = int(request.POST.get("notice", ""))
         except ValueError:
             raise Http404 from None
-        services.moved_notice_mark_seen(actor=actor, notice_id=notice_id)
-        messages.success(request, _("Marked as seen."))
+        with service_errors(request):
+            services.moved_notice_mark_seen(actor=actor, notice_id=notice_id)
+            messages.success(request, _("Marked as seen."))
         return redirect("outreach:moved")
     notices = selectors.moved_resident_notices(actor=actor, open_only=False)[:100]
     return render(request, "outreach/moved.html", {"notices": notices})
@@ -361,17 +354,15 @@ def moved_notices_view(request: HttpRequest) -> HttpResponse:
 @requires(OUTREACH_DEVICES)
 @require_POST
 def assignment_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     assignment = in_scope(Assignment.objects.all(), pk=pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Extend by 1 to 14 days."))
     else:
-        try:
+        with service_errors(request):
             services.assignment_extend(actor=actor, assignment=assignment, days=form.cleaned_data["days"])
             messages.success(request, _("Assignment extended."))
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
     return redirect("outreach:devices")
 
 

@@ -63,15 +63,26 @@ def family_get_by_kk(*, actor: Actor, kk_number: str) -> Family:
     return get_scoped(Family.objects.select_related("desa"), actor, kk_number=(kk_number or "").strip())
 
 
-def resident_open(*, actor: Actor, pk: int | None = None, nik: str | None = None) -> Resident:
-    """A resident's record shown to an officer: needs registry.view and is audit-logged."""
-    actor.require(REGISTRY_VIEW)
-    resident = (
-        resident_get(actor=actor, pk=pk)
-        if pk is not None
-        else resident_get_by_nik(actor=actor, nik=nik or "")
-    )
-    audit_read(actor=actor, obj=resident)
+def resident_open(
+    *,
+    actor: Actor,
+    pk: int | None = None,
+    nik: str | None = None,
+    resident: Resident | None = None,
+    purpose: str = "view",
+) -> Resident:
+    """A resident's record shown to an officer, recorded as a read (`purpose` says which page
+    or operation showed it). Opening by id or NIK needs registry.view; `resident` is one the
+    caller reached through a record of its own, loaded within the actor's scope (a card, a SUKET,
+    a duplicate pair), recorded without loading it again."""
+    if resident is None:
+        actor.require(REGISTRY_VIEW)
+        resident = (
+            resident_get(actor=actor, pk=pk)
+            if pk is not None
+            else resident_get_by_nik(actor=actor, nik=nik or "")
+        )
+    audit_read(actor=actor, obj=resident, purpose=purpose)
     return resident
 
 

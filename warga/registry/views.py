@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,20 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from warga.audit.services import audit_record
-from warga.core.errors import InvalidInput, NotAllowed, NotFound, ServiceError
-from warga.core.permissions import requires
+from warga.core.errors import InvalidInput, NotFound
+from warga.core.pages import service_errors
+from warga.core.permissions import page_actor, requires
 from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import area_regions
 
 from . import selectors, services
 from .capabilities import (
-    REGISTRY_EDIT,
-    REGISTRY_EVENTS,
     REGISTRY_EXPORT,
-    REGISTRY_PHONES,
-    REGISTRY_STATS,
-    REGISTRY_VIEW,
 )
 from .forms import (
     BirthForm,
@@ -58,66 +53,18 @@ from .models import Family, LifeStatus, Resident
 PAGE_SIZE = 25
 
 
-def _actor(request: HttpRequest, capability: str) -> Actor:
-    actor = Actor.for_user(request.user)
-    if not actor.can(capability):
-        raise PermissionDenied
-    return actor
-
-
-def _get(load: Callable[[], Any]) -> Any:
-    try:
-        return load()
-    except NotFound as exc:
-        raise Http404 from exc
-
-
-def _attempt(
-    request: HttpRequest,
-    form: forms.Form,
-    call: Callable[[], Any],
-    *,
-    aliases: dict[str, str] | None = None,
-) -> Any:
-    """Run a service; put its complaints on the form (by field when it names one, `aliases`
-    mapping the service's field names to the form's), the others above it. None if refused."""
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404 from exc
-    except NotAllowed as exc:
-        raise PermissionDenied from exc
-    except ServiceError as exc:
-        details = [d for d in exc.details if isinstance(d, dict)] if isinstance(exc.details, list) else []
-        for detail in details:
-            field = str(detail.get("field", "")).split(".")[-1]
-            field = (aliases or {}).get(field, field)
-            message = str(detail.get("message", ""))
-            if field in form.fields and not form.fields[field].widget.is_hidden:
-                form.add_error(field, message)
-            else:
-                form.add_error(None, message)
-        if not details:
-            form.add_error(None, str(exc.message))
-        return None
-
-
-def _open_resident(request: HttpRequest, actor: Actor, pk: int) -> Resident:
-    return _get(lambda: selectors.resident_open(actor=actor, pk=pk))
-
-
 # --------------------------------------------------------------------------- search
 
 
 @requires("registry.view")
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, REGISTRY_VIEW)
+    actor = page_actor(request)
     form = SearchForm(request.POST or None, area_code=actor.area_code)
     page = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(request, form=form, field="q"):
             found = selectors.resident_search(
                 actor=actor,
                 query=data["q"],
@@ -129,8 +76,6 @@ def search_view(request: HttpRequest) -> HttpResponse:
                 ),
             )
             page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)
-        except InvalidInput as exc:
-            form.add_error("q", str(exc.message))
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
     return render(request, template, {"form": form, "page": page})
 
@@ -140,8 +85,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 @requires("registry.view")
 def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_VIEW)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     history = Paginator(selectors.resident_history(actor=actor, resident=resident), 20).get_page(
         request.GET.get("page")
     )
@@ -161,8 +106,8 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("registry.view")
 def family_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_VIEW)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     members = selectors.family_members(actor=actor, family=family)
     history = selectors.family_history(actor=actor, family=family)[:30]
     return render(request, "registry/family.html", {"family": family, "members": members, "history": history})
@@ -171,23 +116,19 @@ def family_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.edit")
 @require_http_methods(["GET", "POST"])
 def resident_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EDIT)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     form = CorrectionForm(request.POST or None, initial=CorrectionForm.initial_for(resident))
     if request.method == "POST" and form.is_valid():
         changes = form.changes(resident)
-        done = _attempt(
-            request,
-            form,
-            lambda: services.resident_correct(
+        with service_errors(request, form=form):
+            services.resident_correct(
                 actor=actor,
                 resident=resident,
                 changes=changes,
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
-            ),
-        )
-        if done is not None:
+            )
             messages.success(request, _("The correction was saved."))
             return redirect("registry:resident", pk=resident.pk)
     return render(request, "registry/edit.html", {"resident": resident, "form": form})
@@ -205,8 +146,8 @@ def _event_page(
     done: str,
 ) -> HttpResponse | None:
     if request.method == "POST" and form.is_valid():
-        result = _attempt(request, form, call)
-        if result is not None:
+        with service_errors(request, form=form):
+            call()
             messages.success(request, done)
             return None
     return render(request, template, {"form": form, **context})
@@ -215,8 +156,8 @@ def _event_page(
 @requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EVENTS)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     members = selectors.family_members(actor=actor, family=family)
     form = BirthForm(request.POST or None, members=members)
     by_pk = {str(m.pk): m for m in members}
@@ -257,8 +198,8 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def death_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EVENTS)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     form = DeathForm(request.POST or None)
 
     def call() -> Any:
@@ -287,8 +228,8 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def move_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EVENTS)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     members = (
         [
             m
@@ -347,8 +288,8 @@ def _visible(actor: Actor, pk: int) -> bool:
 
 
 def _spouse_view(request: HttpRequest, pk: int, *, marriage: bool) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EVENTS)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     form: MarriageForm | DivorceForm = (MarriageForm if marriage else DivorceForm)(request.POST or None)
 
     def call() -> Any:
@@ -408,7 +349,7 @@ def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.events")
 @require_http_methods(["GET", "POST"])
 def move_in_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EVENTS)
+    actor = page_actor(request)
     form = MoveInForm(request.POST or None, area_code=actor.area_code)
     result: dict[str, Any] = {}
 
@@ -471,8 +412,8 @@ def _not_found(field: str, message: str) -> InvalidInput:
 def resident_new_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Biodata entry of a resident missing from the register: into a KK (the family page's, or
     one given by number) or as head of a new KK. Not a life event; the reason is kept."""
-    actor = _actor(request, REGISTRY_EDIT)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk)) if pk is not None else None
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk) if pk is not None else None
     form = ResidentEntryForm(request.POST or None, area_code=actor.area_code, family=family)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -492,8 +433,8 @@ def resident_new_view(request: HttpRequest, pk: int | None = None) -> HttpRespon
                 reason=d["reason"],
             )
 
-        resident = _attempt(request, form, call, aliases={"family": "kk_number"})
-        if resident is not None:
+        with service_errors(request, form=form, aliases={"family": "kk_number"}):
+            resident = call()
             messages.success(request, _("The resident was added to the register."))
             if family is None and not d["kk_number"] and resident.family is not None:
                 messages.info(request, _("New KK issued: %(kk)s") % {"kk": resident.family.kk_number})
@@ -519,25 +460,21 @@ def _family_page(
 @require_http_methods(["GET", "POST"])
 def family_address_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a KK's address (desa, RT, RW, dusun/street); the members move with it."""
-    actor = _actor(request, REGISTRY_EDIT)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     form = FamilyAddressForm(
         request.POST or None, area_code=actor.area_code, initial=FamilyAddressForm.initial_for(family)
     )
     if request.method == "POST" and form.is_valid():
         changes = form.changes(family)
-        done = _attempt(
-            request,
-            form,
-            lambda: services.family_update(
+        with service_errors(request, form=form):
+            services.family_update(
                 actor=actor,
                 family=family,
                 changes=changes,
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
-            ),
-        )
-        if done is not None:
+            )
             messages.success(request, _("The address of the KK was changed."))
             return redirect("registry:family", pk=family.pk)
     return _family_page(
@@ -563,8 +500,8 @@ def _living_members(actor: Actor, family: Family) -> list[Resident]:
 @require_http_methods(["GET", "POST"])
 def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A resident already in the register, in no KK, joins this KK."""
-    actor = _actor(request, REGISTRY_EDIT)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     form = FamilyMemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -583,8 +520,8 @@ def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return resident
 
-        resident = _attempt(request, form, call, aliases={"resident": "nik"})
-        if resident is not None:
+        with service_errors(request, form=form, aliases={"resident": "nik"}):
+            resident = call()
             messages.success(request, _("%(name)s joined the KK.") % {"name": resident.full_name})
             return redirect("registry:family", pk=family.pk)
     return _family_page(
@@ -604,8 +541,8 @@ def family_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A member leaves the KK and stays in the register without one."""
-    actor = _actor(request, REGISTRY_EDIT)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     members = _living_members(actor, family)
     by_pk = {str(m.pk): m for m in members}
     wanted = request.GET.get("resident", "")
@@ -621,7 +558,8 @@ def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return member
 
-        if _attempt(request, form, call) is not None:
+        with service_errors(request, form=form):
+            call()
             messages.success(request, _("%(name)s was removed from the KK.") % {"name": member.full_name})
             return redirect("registry:family", pk=family.pk)
     return _family_page(
@@ -641,26 +579,22 @@ def family_member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_split_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Members leave the KK for a new one, whose number is issued now."""
-    actor = _actor(request, REGISTRY_EDIT)
-    family = _get(lambda: selectors.family_open(actor=actor, pk=pk))
+    actor = page_actor(request)
+    family = selectors.family_open(actor=actor, pk=pk)
     members = _living_members(actor, family)
     by_pk = {str(m.pk): m for m in members}
     form = FamilySplitForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        new_family = _attempt(
-            request,
-            form,
-            lambda: services.family_split(
+        with service_errors(request, form=form):
+            new_family = services.family_split(
                 actor=actor,
                 family=family,
                 members=[by_pk[k] for k in d["members"]],
                 new_head=by_pk[d["new_head"]],
                 address=d["address"] or None,
                 reason=d["reason"],
-            ),
-        )
-        if new_family is not None:
+            )
             messages.success(request, _("The KK was split."))
             messages.info(request, _("New KK issued: %(kk)s") % {"kk": new_family.kk_number})
             return redirect("registry:family", pk=new_family.pk)
@@ -683,23 +617,19 @@ def family_split_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.phones")
 @require_http_methods(["GET", "POST"])
 def phone_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_PHONES)
-    resident = _open_resident(request, actor, pk)
+    actor = page_actor(request)
+    resident = selectors.resident_open(actor=actor, pk=pk)
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        phone = _attempt(
-            request,
-            form,
-            lambda: services.phone_add(
+        with service_errors(request, form=form):
+            phone = services.phone_add(
                 actor=actor,
                 resident=resident,
                 number=d["number"],
                 consent_broadcast=d["consent_broadcast"],
                 channel=d["channel"],
-            ),
-        )
-        if phone is not None:
+            )
             messages.success(request, _("A code was sent by SMS. Ask the resident to read it out."))
             return redirect("registry:phone_verify", pk=phone.pk)
     return render(request, "registry/phone_add.html", {"resident": resident, "form": form})
@@ -708,19 +638,17 @@ def phone_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.phones")
 @require_http_methods(["GET", "POST"])
 def phone_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, REGISTRY_PHONES)
-    phone = _get(lambda: selectors.phone_get(actor=actor, pk=pk))
+    actor = page_actor(request)
+    phone = selectors.phone_get(actor=actor, pk=pk)
     form = VerifyForm(request.POST or None if "resend" not in request.POST else None)
     if request.method == "POST" and "resend" in request.POST:
-        if _attempt(request, form, lambda: services.phone_resend_code(actor=actor, phone=phone)) is not None:
+        with service_errors(request, form=form):
+            services.phone_resend_code(actor=actor, phone=phone)
             messages.info(request, _("A new code was sent."))
             return redirect("registry:phone_verify", pk=phone.pk)
     elif request.method == "POST" and form.is_valid():
-        if _attempt(
-            request,
-            form,
-            lambda: services.phone_verify(actor=actor, phone=phone, code=form.cleaned_data["code"]),
-        ):
+        with service_errors(request, form=form):
+            services.phone_verify(actor=actor, phone=phone, code=form.cleaned_data["code"])
             messages.success(request, _("The number is verified."))
             return redirect("registry:resident", pk=phone.resident_id)
         phone.refresh_from_db()
@@ -742,7 +670,7 @@ def _kecamatan_param(request: HttpRequest, actor: Actor) -> tuple[list[Region], 
 @requires("registry.stats")
 def drive_view(request: HttpRequest) -> HttpResponse:
     """Phone-number collection drive: adults with a verified number, per desa of a kecamatan."""
-    actor = _actor(request, REGISTRY_STATS)
+    actor = page_actor(request)
     choices, kecamatan = _kecamatan_param(request, actor)
     stats = selectors.phone_drive_stats(actor=actor, kecamatan=kecamatan) if kecamatan else None
     return render(
@@ -765,10 +693,10 @@ def _stats_area(request: HttpRequest, actor: Actor) -> tuple[StatsForm, Region]:
 
 @requires("registry.stats")
 def stats_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, REGISTRY_STATS)
+    actor = page_actor(request)
     form, area = _stats_area(request, actor)
     on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
-    stats = _get(lambda: selectors.population_stats(actor=actor, area=area, on=on))
+    stats = selectors.population_stats(actor=actor, area=area, on=on)
     chart = {
         "labels": stats["groups"],
         "male": [stats["totals"]["groups"][g]["M"] for g in stats["groups"]],
@@ -783,10 +711,10 @@ def stats_view(request: HttpRequest) -> HttpResponse:
 
 @requires("registry.export")
 def stats_export_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, REGISTRY_EXPORT)
+    actor = page_actor(request)
     form, area = _stats_area(request, actor)
     on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
-    stats = _get(lambda: selectors.population_stats(actor=actor, area=area, on=on))
+    stats = selectors.population_stats(actor=actor, area=area, on=on)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="penduduk-{area.code_plain}-{stats["on"]:%Y%m%d}.csv"'

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
-from warga.core.permissions import requires
-from warga.core.scoping import Actor
+from warga.core.permissions import page_actor, requires
 
 from .models import ReportStatus
 from .selectors import reports_list
@@ -24,9 +22,7 @@ class ReportFilter(StyledForm):
 
 @requires("reports.view")
 def report_list_view(request: HttpRequest) -> HttpResponse:
-    actor = Actor.for_user(request.user)
-    if not actor.can("reports.view"):
-        raise PermissionDenied
+    actor = page_actor(request)
     form = ReportFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     qs = reports_list(actor=actor, status=data.get("status", ""), query=data.get("q", ""))

@@ -126,3 +126,46 @@ def test_gunicorn_access_and_error_logs_are_masked(tmp_path):
     assert output.count('"GET ') >= len(paths), output  # the access lines are there
     assert "/api/v1/nik/[nik]/check" in output, output
     assert_clean(output)
+
+
+def test_successful_delivery_reports_stay_out_of_the_access_log(tmp_path):
+    """One report arrives per SMS sent: the successful ones are recorded on their messages, not
+    as access lines; a refused report is still logged. The path is the callbacks' own."""
+    import datetime
+    import logging
+    import types
+
+    from gunicorn.config import Config
+
+    from warga.core.logmask import DLR_PATH, GunicornLogger
+    from warga.messaging.callbacks import DLR_PATH as CALLBACK_PATH
+
+    assert DLR_PATH == CALLBACK_PATH
+    log = tmp_path / "access.log"
+    cfg = Config()
+    cfg.set("accesslog", str(log))
+    cfg.set("access_log_format", '"%(m)s %(U)s" %(s)s')
+    logger = GunicornLogger(cfg)
+
+    def hit(path: str, status: int) -> None:
+        resp = types.SimpleNamespace(
+            status=f"{status} X", status_code=status, headers=[], sent=2, response_length=2
+        )
+        req = types.SimpleNamespace(headers=[], method="GET", path=path, query="", uri=path, version=(1, 1))
+        environ = {
+            "PATH_INFO": path,
+            "RAW_URI": path,
+            "REQUEST_METHOD": "GET",
+            "QUERY_STRING": "",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        logger.access(resp, req, environ, datetime.timedelta(milliseconds=3))
+
+    hit(DLR_PATH, 200)
+    hit(DLR_PATH, 403)
+    hit("/healthz", 200)
+    for handler in logging.getLogger("gunicorn.access").handlers:
+        handler.flush()
+    lines = log.read_text().splitlines()
+    assert lines == [f'"GET {DLR_PATH}" 403', '"GET /healthz" 200'], lines

@@ -1,5 +1,6 @@
 """`manage.py serve` supervises the web server, the task consumer and the SMS dispatcher on their
-own: killing one restarts it and the web server keeps answering; SIGTERM stops them all."""
+own: killing one restarts it, the web server keeps answering and sending resumes; SIGTERM stops
+them all. On the embedded task queue and on Redis."""
 
 from __future__ import annotations
 
@@ -17,6 +18,32 @@ import pytest
 from warga.messaging.testing.processes import ManagedProcess, process_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def queue_env(request, tmp_path) -> dict[str, str]:
+    """The task queue of the serve under test: the embedded SQLite store or Redis (a database
+    number of its own, emptied, so parallel runs do not share tasks or locks)."""
+    if request.param == "embedded":
+        return {}
+    url = f"redis://127.0.0.1:6379/{8 + os.getpid() % 8}"
+    if not redis_reachable(url):
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    request.addfinalizer(client.flushdb)
+    return {"REDIS_URL": url}
 
 
 def free_port() -> int:
@@ -54,9 +81,19 @@ def get(url: str) -> int:
         return int(error.code)
 
 
-def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path):
+def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path, queue_env):
+    from django.db import connection
+
+    from warga.messaging.models import SmsMessage, SmsPurpose, SmsStatus
+
     port = free_port()
-    env = process_env(WARGA_DATA_DIR=str(tmp_path), SMS_LEASE_SECONDS="10")
+    env = process_env(
+        WARGA_DATA_DIR=str(tmp_path),
+        SMS_LEASE_SECONDS="10",
+        SMS_DISPATCHER_POLL_SECONDS="0.2",
+        SMS_QUIET_HOURS="",
+        **queue_env,
+    )
     serve = ManagedProcess(
         ["serve", "--port", str(port), "--workers", "1", "--threads", "2"], env, tmp_path / "serve.log"
     )
@@ -98,7 +135,14 @@ def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path):
             "consumer and dispatcher started again\n" + serve.log(),
             interval=0.2,
         )
-        time.sleep(1)
+        # Sending resumes by itself: a message queued after the kill is sent by the new dispatcher.
+        message = SmsMessage.objects.create(to="+6281234500001", text="Tes", purpose=SmsPurpose.NOTICE)
+
+        def sent() -> bool:
+            connection.close()  # read what the dispatcher committed
+            return SmsMessage.objects.get(pk=message.pk).status not in (SmsStatus.QUEUED, SmsStatus.SENDING)
+
+        wait_for(sent, 60, "the restarted dispatcher sends\n" + serve.log(), interval=0.3)
         stop.set()
         prober.join(5)
         assert failures == []

@@ -265,7 +265,7 @@ def test_killed_import_leaves_no_partial_batch(
         if stage == "residents":
             raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "publish_hook", crash)
+    monkeypatch.setattr("warga.imports.services.publishing.publish_hook", crash)
     upload(client_for(cast.kec_verifier), to_csv(rows), capture=django_capture_on_commit_callbacks)
     batch = last_batch()
     assert batch.status == ImportStatus.FAILED

@@ -321,10 +321,7 @@ log-file = "{workdir}/smsbox.log"
 log-level = {log_level}
 http-request-retry = 30
 http-queue-delay = 1
-# Calls to Warga (DLRs, incoming) at most this many at once: a test's live server opens one
-# database connection per request thread.
-max-pending-requests = 16
-
+{max_pending}
 group = sendsms-user
 username = "{username}"
 password = "{password}"
@@ -361,8 +358,12 @@ class KannelHarness:
         poll_interval: float = 0.1,
         binaries: KannelBinaries | None = None,
         store: bool = False,
+        max_pending_requests: int | None = 16,
     ) -> None:
         self.workdir = Path(workdir)
+        # Calls to Warga (DLRs, incoming) at most this many at once: a test's live server opens
+        # one database connection per request thread. None: Kannel's default, as deploy/kannel.
+        self.max_pending_requests = max_pending_requests
         # store: bearerbox keeps accepted messages in a store file, so a restart loses none.
         self.store = store
         self.incoming_url = _check_config_value("incoming_url", incoming_url)
@@ -532,6 +533,11 @@ class KannelHarness:
                 max_messages=self.max_messages,
                 sendsms_dlr=sendsms_dlr,
                 get_url=get_url,
+                max_pending=(
+                    f"max-pending-requests = {int(self.max_pending_requests)}\n"
+                    if self.max_pending_requests
+                    else ""
+                ),
                 access_log_format=ACCESS_LOG_FORMAT,
                 store=(
                     f'store-type = file\nstore-location = "{self.workdir.resolve()}/kannel.store"\n'

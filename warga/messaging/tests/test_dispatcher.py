@@ -164,7 +164,7 @@ def test_dispatcher_sends_what_is_queued_and_stops_cleanly(settings, monkeypatch
     settings.SMS_SEND_CONCURRENCY = 4
     settings.SMS_RATE_PER_SECOND = 100
     gateway = Recorder(delay=0.01)
-    monkeypatch.setattr("warga.messaging.services.get_gateway", lambda: gateway)
+    monkeypatch.setattr("warga.messaging.services.sending.get_gateway", lambda: gateway)
     messages = queued(300)
     dispatcher = SmsDispatcher(poll_seconds=0.05)
     thread = run_in_thread(dispatcher)
@@ -277,7 +277,7 @@ def test_an_unreachable_gateway_pauses_sending_and_charges_no_attempt(settings, 
     settings.SMS_SEND_CONCURRENCY = 10
     messages = queued(100)
     gateway = Unreachable()
-    monkeypatch.setattr("warga.messaging.services.get_gateway", lambda: gateway)
+    monkeypatch.setattr("warga.messaging.services.sending.get_gateway", lambda: gateway)
     result = sms_dispatch(max_seconds=30, concurrency=10, token="c" * 32)
     assert result.gateway_down and result.sent == 0
     assert gateway.calls == 10  # one group tried, then sending paused
@@ -287,6 +287,6 @@ def test_an_unreachable_gateway_pauses_sending_and_charges_no_attempt(settings, 
     assert not rows.exclude(claim_token="").exists() and not rows.filter(handed_at__isnull=False).exists()
     # back up: everything goes, once
     recorder = Recorder()
-    monkeypatch.setattr("warga.messaging.services.get_gateway", lambda: recorder)
+    monkeypatch.setattr("warga.messaging.services.sending.get_gateway", lambda: recorder)
     assert sms_dispatch(max_seconds=30, concurrency=10, token="d" * 32).sent == 100
     assert sorted(recorder.sent) == sorted(m.pk for m in messages)

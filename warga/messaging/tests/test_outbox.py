@@ -283,3 +283,21 @@ def test_number_failing_repeatedly_is_marked_and_recovers(people):
     sms_dlr_receive(ref=str(m.pk), status=1)
     phone.refresh_from_db()
     assert phone.failed_permanently_at is None
+
+
+def test_stale_failed_mark_is_cleared_by_the_reconcile(people):
+    """A delivery report whose follow-up (clearing the number's "failed permanently" mark) was cut
+    short by a crash: the periodic reconcile sees the later delivery and clears the mark."""
+    from warga.messaging.services import sms_reconcile
+
+    number = people.siti.phones.get().number
+    marked_at = timezone.now() - timedelta(hours=1)
+    NumberPreference.objects.update_or_create(number=number, defaults={"failed_permanently_at": marked_at})
+    people.siti.phones.update(failed_permanently_at=marked_at)
+    queued(to=number, status=SmsStatus.DELIVERED, delivered_at=marked_at - timedelta(minutes=5))
+    assert sms_reconcile()["reached"] == 0  # delivered before the mark: the mark stands
+
+    queued(to=number, status=SmsStatus.DELIVERED, delivered_at=timezone.now())
+    assert sms_reconcile()["reached"] == 1
+    assert NumberPreference.objects.get(number=number).failed_permanently_at is None
+    assert people.siti.phones.get().failed_permanently_at is None

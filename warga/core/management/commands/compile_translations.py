@@ -5,11 +5,12 @@ Extracting and checking strings (scripts/messages.py) still use gettext, a devel
 """
 
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 def catalogues_compile(root: Path, *, force: bool = False) -> int:
@@ -32,10 +33,10 @@ def catalogues_compile(root: Path, *, force: bool = False) -> int:
 class Command(BaseCommand):
     help = "Compile the translation catalogues (.po → .mo) without gettext."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="rewrite every .mo, even when up to date")
 
-    def handle(self, *args, force: bool, verbosity: int, **options):
+    def handle(self, *args: Any, force: bool, verbosity: int, **options: Any) -> None:
         written = catalogues_compile(Path(settings.BASE_DIR) / "warga", force=force)
         if verbosity:
             self.stdout.write(f"{written} catalogue(s) compiled")

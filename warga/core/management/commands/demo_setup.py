@@ -1,10 +1,11 @@
 import importlib
 import time
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warga.core.demo import DEMO_PASSWORD, demo_users_create
 from warga.core.scoping import unscoped
@@ -17,12 +18,12 @@ class Command(BaseCommand):
         "Prepare a demo installation: regions, units, one account per role, synthetic residents. Idempotent."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", default="small", choices=["small", "medium", "full"])
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--quiet", action="store_true")
 
-    def handle(self, *args, size, seed, quiet, **options):
+    def handle(self, *args: Any, size: str, seed: int, quiet: bool, **options: Any) -> None:
         with unscoped("command: demo data for the whole kabupaten"):
             started = time.monotonic()
             code = settings.WARGA_REGION_CODE

@@ -13,6 +13,9 @@ from warga.messaging.dispatcher import SmsDispatcher
 
 class Command(BaseCommand):
     help = "Send queued SMS: hold the dispatcher lease and drain the outbox until stopped."
+    # Restarted after a crash, it should be sending again within seconds: the system checks
+    # (which load every URL and API route) are run by the web process and `manage.py check`.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--poll", type=float, default=None, help="idle poll interval in seconds")
