@@ -65,7 +65,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             while not done.wait(2.0):
-                batch = ImportBatch.objects.filter(pk=batch_id).first()
+                # A thread starts outside the command's scope.
+                with unscoped("command: the progress of the import this command started"):
+                    batch = ImportBatch.objects.filter(pk=batch_id).first()
                 if batch is None:
                     break
                 rate = batch.rows_read / max(time.monotonic() - started, 1e-6)
