@@ -57,7 +57,12 @@ test-postgres: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	# No query of area-bound data outside a scope, no region code compared by prefix.
 	$(PY) scripts/lint_scoping.py
+	# Every page and API operation declares its access; every capability named is declared.
+	DJANGO_SETTINGS_MODULE=warga.settings_test $(PY) manage.py check --fail-level WARNING
+	# Every route with parameters has a permission-grid entry (fast: no requests are made).
+	$(VENV)/bin/pytest -q -p no:xdist --no-migrations warga/core/tests/test_permission_grid.py -k "has_a_grid_entry"
 
 # After a change to the dependencies in pyproject.toml: resolve again, keeping every pin that still
 # fits. `make lock LOCK_ARGS=--upgrade` moves every dependency not pinned in pyproject.toml to its latest.

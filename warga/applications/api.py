@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from warga.accounts.auth import actor_of
 from warga.audit.services import audit_record
 from warga.core.api_schema import errors
-from warga.core.errors import InvalidInput, NotFound
+from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.scoping import Actor, in_scope
@@ -145,6 +145,14 @@ class UpdateIn(Schema):
     expected_version: int
     data: dict[str, Any] | None = None
     phone: str | None = None
+
+
+class ActionOut(Schema):
+    name: str
+    label: str
+    inputs: list[str]
+    reason_required: bool
+    danger: bool
 
 
 class TransitionIn(Schema):
@@ -508,6 +516,30 @@ def application_detail(request: HttpRequest, application_id: int) -> dict[str, A
     return application_detail_out(app)
 
 
+@router.get(
+    "/applications/{int:application_id}/actions",
+    response={200: list[ActionOut], **errors(401, 403, 404)},
+    summary="The steps you can take on this file now",
+)
+@requires("applications.view")
+def application_actions(request: HttpRequest, application_id: int) -> list[dict[str, Any]]:
+    """The actions `POST …/transitions` accepts from you on this file in its current state
+    (`sign_at_counter`: record the signature, also done by `POST …/signature`), from the same
+    rules; `inputs` says what the step needs (`reason`, `handed_to`). Missing mandatory scans do not remove an
+    action: taking it answers which ones are missing."""
+    actor = actor_of(request)
+    return [
+        {
+            "name": a.name,
+            "label": a.label,
+            "inputs": list(a.inputs),
+            "reason_required": a.reason_required,
+            "danger": a.danger,
+        }
+        for a in selectors.available_actions(_load(actor, application_id), actor)
+    ]
+
+
 @router.patch(
     "/applications/{int:application_id}",
     response={200: ApplicationDetailOut, **errors(401, 403, 404, 409)},
@@ -543,8 +575,9 @@ def application_transition(
     request: HttpRequest, application_id: int, payload: TransitionIn
 ) -> dict[str, Any]:
     """Actions: lodge, verify, return_to_applicant, resubmit, send, claim, release, approve,
-    return_to_kecamatan, reject, issue, dispatch, receive, hand_over, close. An impossible
-    step answers 409 with the reason."""
+    return_to_kecamatan, reject, issue, dispatch, receive, hand_over, close, sign_at_counter;
+    `GET …/actions` lists those you can take now. An impossible step answers 409
+    with the reason."""
     app = services.application_transition(
         actor=actor_of(request),
         application_id=application_id,
@@ -668,7 +701,7 @@ def document_response(actor: Actor, application_id: int) -> HttpResponse:
         actor.require(caps.ISSUE)
     app = in_scope(Application.objects.select_related("service", "office"), pk=application_id)
     if not app.document_number:
-        raise services.Conflict(_("The document has not been issued yet."), code="applications.not_issued")
+        raise Conflict(_("The document has not been issued yet."), code="applications.not_issued")
     audit_record(actor=actor, action="applications.application.print", obj=app)
     return _pdf(document_pdf(app), f"{app.document_number}.pdf")
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from warga.audit.services import audit_read
-from warga.core.scoping import Actor, scoped, unscoped
+from warga.core.errors import NotFound
+from warga.core.scoping import ANONYMOUS, Actor, rescoped, scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
 from warga.org.selectors import units_of_area
@@ -28,7 +29,6 @@ from .models import (
     Application,
     ApplicationEvent,
     Batch,
-    Channel,
     OfficeMode,
     OfficeRollout,
     PaperBatch,
@@ -36,6 +36,7 @@ from .models import (
     Service,
     Status,
 )
+from .services.workflow import ACTIONS, refusal
 
 SIGNING_SALT = "warga.applications.document"
 
@@ -98,6 +99,41 @@ def event_label(action: str) -> str:
 
 # Reasons the applicant needs to read (what to correct, why it was refused).
 PUBLIC_REASON_ACTIONS = ("return_to_applicant", "reject")
+
+
+# --- Workflow actions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfferedAction:
+    """An action of the workflow table this actor can take on a file now."""
+
+    name: str
+    label: str
+    inputs: tuple[str, ...]  # what the request must carry: "reason", "handed_to"
+    danger: bool  # sends the file back or ends it
+
+    @property
+    def reason_required(self) -> bool:
+        return "reason" in self.inputs
+
+
+def available_actions(application: Application, actor: Actor) -> list[OfferedAction]:
+    """The actions `application_transition` would accept from `actor` on this file now (the
+    same table and guards), in the table's order. Staff only: the applicant's own actions
+    (online lodge and resubmission) are never offered here, nor anything on a file outside the
+    actor's area. Missing scans do not hide an action: taking it says which ones are missing."""
+    if not actor.is_authenticated:
+        return []
+    try:
+        application = rescoped(application, actor)
+    except NotFound:
+        return []
+    return [
+        OfferedAction(name=a.name, label=str(a.label), inputs=a.inputs, danger=a.danger)
+        for a in ACTIONS.values()
+        if a.capability is not None and refusal(a, application, actor) is None
+    ]
 
 
 # --- Queues --------------------------------------------------------------------------------------
@@ -283,9 +319,7 @@ def track_lookup(code: str) -> TrackView | None:
         if application.status in (Status.RETURNED_TO_APPLICANT, Status.REJECTED)
         else ""
     )
-    can_resubmit = (
-        application.status == Status.RETURNED_TO_APPLICANT and application.channel == Channel.ONLINE
-    )
+    can_resubmit = refusal(ACTIONS["resubmit_online"], application, ANONYMOUS) is None
     return TrackView(
         code=application.tracking_code,
         service=application.service.display_name,

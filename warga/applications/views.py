@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,6 +47,7 @@ from .models import (
 )
 from .pdf import receipt_pdf
 from .ratelimit import rate_limited
+from .services.workflow import SIGN_ACTIONS
 from .uploads import LimitedUploadHandler, read_limited, request_too_large, too_large_error
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -207,39 +207,6 @@ def _attach_details(data_form: forms.Form, applicant_form: forms.Form, exc: Serv
             applicant_form.add_error(field, item.get("message", ""))
 
 
-def _available_actions(actor: Actor, app: Application) -> list[dict[str, Any]]:
-    unit_kind = (
-        Unit.objects.filter(pk=actor.unit_id).values_list("kind", flat=True).first()
-        if actor.unit_id
-        else None
-    )
-    result = []
-    for spec in services.ACTIONS.values():
-        if app.status not in spec.sources or not spec.allowed(actor):
-            continue
-        if spec.side == "kecamatan" and actor.unit_id != app.office_id:
-            continue
-        if spec.side == "disdukcapil" and unit_kind != UnitKind.DISDUKCAPIL:
-            continue
-        if spec.name in ("approve", "return_to_kecamatan", "reject") and app.assigned_to_id != actor.id:
-            continue
-        if spec.name == "release" and app.assigned_to_id != actor.id and not actor.can(caps.OVERSEE):
-            continue
-        if spec.name == "receive" and app.ready_at is not None:
-            continue
-        if spec.name == "hand_over" and app.ready_at is None:
-            continue
-        result.append(
-            {
-                "name": spec.name,
-                "label": spec.label,
-                "reason": spec.reason_required,
-                "danger": spec.name in ("reject", "return_to_applicant", "return_to_kecamatan"),
-            }
-        )
-    return result
-
-
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     app = in_scope(
@@ -265,7 +232,7 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         Status.RETURNED_TO_KECAMATAN,
     )
     can_attach = editable and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
-    can_sign = app.needs_signature and actor.can(caps.SUBMIT) and actor.unit_id == app.office_id
+    offered = selectors.available_actions(app, actor)
     family_members = []
     if app.family_id and actor.can("registry.view"):
         family_members = list(
@@ -276,9 +243,10 @@ def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "checklist": checklist,
         "data_rows": data_rows,
         "events": selectors.application_history(app),
-        "actions": _available_actions(actor, app),
+        # The signature has its own button (the form posts to the signature page).
+        "actions": [a for a in offered if a.name not in SIGN_ACTIONS.values()],
         "can_attach": can_attach,
-        "can_sign": can_sign,
+        "can_sign": SIGN_ACTIONS[SignaturePlace.COUNTER] in {a.name for a in offered},
         "can_documents": actor.can(caps.DOCUMENTS),
         "can_print": bool(app.document_number) and (actor.can(caps.ISSUE) or actor.can(caps.HAND_OVER)),
         "status_label": selectors.status_label(app),
@@ -819,7 +787,6 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
     )
 
 
-@transaction.atomic
 @unscoped("public page: an online application finds its applicant by NIK in the whole register")
 def _online_submit(
     request: HttpRequest,
@@ -829,34 +796,21 @@ def _online_submit(
     office: Unit | None,
 ) -> Application:
     """Submit, attach every scan and lodge in one transaction: all or nothing."""
-    application = services.application_submit(
+    documents = []
+    for requirement in service.requirements.all():
+        upload = request.FILES.get(f"doc-{requirement.code}")
+        if upload is not None:
+            documents.append((requirement.code, read_limited(upload, declared_size=upload.size)))
+    return services.application_submit_with_documents(
         actor=ANONYMOUS,
         service_code=service.code,
         applicant_nik=applicant["applicant_nik"],
         data=data,
         channel=Channel.ONLINE,
+        documents=documents,
         office=office,
         phone=applicant["phone"],
-        draft=True,
     )
-    for requirement in service.requirements.all():
-        upload = request.FILES.get(f"doc-{requirement.code}")
-        if upload is None:
-            continue
-        content = read_limited(upload, declared_size=upload.size)
-        try:
-            services.document_attach(
-                actor=ANONYMOUS,
-                application_id=application.pk,
-                requirement=requirement.code,
-                content=content,
-                public_code=application.tracking_code,
-            )
-        except ServiceError as exc:
-            raise type(exc)(
-                f"{requirement.display_label}: {exc}", code=exc.code, details=exc.details
-            ) from exc
-    return services.application_lodge_online(application_id=application.pk)
 
 
 @public

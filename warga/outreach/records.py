@@ -296,7 +296,7 @@ class ApplicationBody(_Body):
 
 
 def application(ctx: RecordContext) -> Outcome:
-    from warga.applications.services import application_submit, document_attach
+    from warga.applications.services import application_submit_with_documents
 
     body = _validate(ApplicationBody, ctx)
     _require_service(ctx, Service.APPLICATIONS)
@@ -305,22 +305,17 @@ def application(ctx: RecordContext) -> Outcome:
     moved_applicant = None
     if applicant is not None:
         moved_applicant = _resident(ctx, applicant.pk)
-    created = application_submit(
+    created = application_submit_with_documents(
         actor=ctx.actor,
         service_code=body.service,
         applicant_nik=body.applicant_nik,
         data=body.data,
         channel="outreach",
-        office=None,
+        documents=[
+            (ref.requirement, upload_bytes(upload)) for ref, upload in zip(body.photos, uploads, strict=True)
+        ],
         client_ref=str(ctx.client_id),
     )
-    for ref, upload in zip(body.photos, uploads, strict=True):
-        document_attach(
-            actor=ctx.actor,
-            application_id=created.pk,
-            requirement=ref.requirement,
-            content=upload_bytes(upload),
-        )
     note = _moved_note(ctx, moved_applicant) if moved_applicant is not None else ""
     return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code, note)
 
