@@ -59,6 +59,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	# Apps import only the layers below them, and no two apps import each other.
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-logo
+	# No query of area-bound data outside a scope, no region code compared by prefix.
+	$(PY) scripts/lint_scoping.py
 	# Every page and API operation declares its access; every capability named is declared.
 	DJANGO_SETTINGS_MODULE=warga.settings_test $(PY) manage.py check --fail-level WARNING
 	# Every route with parameters has a permission-grid entry (fast: no requests are made).

@@ -24,7 +24,7 @@ from django.utils import timezone
 from warga.accounts.models import User
 from warga.accounts.services import staff_create
 from warga.core.permissions import Role
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.org.services import units_create_standard
 from warga.regions.models import Region
@@ -120,6 +120,17 @@ def _ensure_cast() -> Cast:
         outreach=_user("outreach", [Role.OUTREACH_OFFICER], dukcapil, kab),
         admin=admin,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unscoped_test_setup():
+    """Tests build their rows and call services directly without a request: they run
+    `unscoped("test setup")`. Pages and API calls made with the test client go through the
+    request middleware and API authentication, which set the signed-in officer's scope (or
+    none for anonymous callers) over this one, as in production. Tests of the scope itself
+    step out with `no_scope()` or into `scope(actor)`."""
+    with unscoped("test setup: factories and direct service calls"):
+        yield
 
 
 @pytest.fixture(scope="session")

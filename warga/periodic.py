@@ -13,6 +13,8 @@ is the dispatcher process's job, owned by a lease (warga.messaging.dispatcher).
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from warga.core.scoping import unscoped
+
 
 @db_periodic_task(crontab(hour="3", minute="17"))
 @lock_task("purge-idempotency")
@@ -27,7 +29,8 @@ def broadcasts_start_periodic() -> None:
     """Start approved broadcasts whose time has come (the dispatcher process sends them)."""
     from warga.messaging.broadcasts import broadcasts_start_due
 
-    broadcasts_start_due()
+    with unscoped("periodic task: start every area's due broadcasts"):
+        broadcasts_start_due()
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -36,7 +39,8 @@ def sms_reconcile_periodic() -> None:
     """Messages stuck in "sending" (crash) → failed, never resent; no report for days → expired."""
     from warga.messaging.services import sms_reconcile
 
-    sms_reconcile()
+    with unscoped("periodic task: messages of every area"):
+        sms_reconcile()
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -44,7 +48,8 @@ def sms_reconcile_periodic() -> None:
 def purge_stale_imports() -> None:
     from warga.imports.services import imports_purge_stale
 
-    imports_purge_stale()
+    with unscoped("periodic task: stale imports of every area"):
+        imports_purge_stale()
 
 
 @db_periodic_task(crontab(day_of_week="0", hour="1", minute="30"))
@@ -52,7 +57,8 @@ def purge_stale_imports() -> None:
 def scan_duplicates_weekly() -> None:
     from warga.dedupe.services import duplicates_scan
 
-    duplicates_scan()
+    with unscoped("periodic task: duplicates across every area"):
+        duplicates_scan()
 
 
 @db_periodic_task(crontab(day_of_week="1-5", hour="8", minute="5"))
@@ -61,7 +67,8 @@ def applications_notify_overdue_daily() -> None:
     """Each working morning, tell each unit's head how many application files are past target."""
     from warga.applications.services import applications_notify_overdue
 
-    applications_notify_overdue()
+    with unscoped("periodic task: overdue files of every unit"):
+        applications_notify_overdue()
 
 
 @db_periodic_task(crontab(hour="3", minute="41"))
@@ -69,7 +76,8 @@ def applications_notify_overdue_daily() -> None:
 def purge_outreach_uploads() -> None:
     from warga.outreach.sync import uploads_purge
 
-    uploads_purge()
+    with unscoped("periodic task: abandoned uploads of every device"):
+        uploads_purge()
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -78,4 +86,5 @@ def resume_status_imports() -> None:
     """A KTP-el status file left waiting or half-read by a killed worker is taken up again."""
     from warga.cards.services import ktp_status_imports_resume
 
-    ktp_status_imports_resume()
+    with unscoped("periodic task: status files of every office"):
+        ktp_status_imports_resume()

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "warga.core.hygiene.InputHygieneMiddleware",
     "warga.core.middleware.RequestContextMiddleware",
+    "warga.core.scoping.ScopeMiddleware",
     "warga.accounts.middleware.SecondFactorMiddleware",
     "warga.core.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,4 +1,7 @@
-"""API authentication: `Authorization: Bearer <token>`, or the browser session (with CSRF)."""
+"""API authentication: `Authorization: Bearer <token>`, or the browser session (with CSRF).
+
+Each scopes the rest of the request to the authenticated officer (`request_scope_set`): the
+operation's queries of area-bound data see that officer's area only."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
 from warga.core.errors import NotAllowed
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, request_scope_set
 
 from .models import ApiToken
 from .services import SECOND_FACTOR_REQUIRED_MESSAGE, second_factor_missing
@@ -26,6 +29,7 @@ class BearerToken(HttpBearer):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
         request.actor = Actor.for_user(found.user)  # type: ignore[attr-defined]
+        request_scope_set(request.actor)  # type: ignore[attr-defined]
         return found.user
 
 
@@ -41,6 +45,7 @@ class SessionUser(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             request.actor = Actor.for_user(user)  # type: ignore[attr-defined]
+            request_scope_set(request.actor)  # type: ignore[attr-defined]
             return user
         return None
 

@@ -21,7 +21,7 @@ from warga.core.api_schema import errors
 from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, in_scope
 from warga.org.models import Unit
 
 from . import capabilities as caps
@@ -376,9 +376,8 @@ def application_detail_out(app: Application) -> dict[str, Any]:
 
 def _load(actor: Actor, application_id: int) -> Application:
     actor.require(caps.VIEW)
-    return get_scoped(
+    return in_scope(
         Application.objects.select_related("service", "office", "assigned_to", "signature_witness"),
-        actor,
         pk=application_id,
     )
 
@@ -602,7 +601,7 @@ def application_signature(request: HttpRequest, application_id: int, payload: Si
     (`where = counter`) or in the field (`where = outreach`, outreach officers). A file already
     signed or finished answers 409."""
     actor = actor_of(request)
-    app = get_scoped(Application.objects.all(), actor, pk=application_id)
+    app = in_scope(Application.objects.all(), pk=application_id)
     app = services.application_signature_record(actor=actor, application=app, where=payload.where)
     return application_out(_load_fresh(app.pk))
 
@@ -652,7 +651,7 @@ def document_upload(request: HttpRequest, application_id: int, requirement: str)
 def attachment_response(actor: Actor, application_id: int, attachment_id: int) -> FileResponse:
     """Serve a scan to a role that handles the file; every view is audit-logged."""
     actor.require(caps.DOCUMENTS)
-    app = get_scoped(Application.objects.all(), actor, pk=application_id)
+    app = in_scope(Application.objects.all(), pk=application_id)
     att = Attachment.objects.filter(application=app, pk=attachment_id).first()
     if att is None:
         raise NotFound(_("Not found."))
@@ -700,7 +699,7 @@ def receipt_response(actor: Actor, application_id: int) -> HttpResponse:
 def document_response(actor: Actor, application_id: int) -> HttpResponse:
     if not (actor.can(caps.ISSUE) or actor.can(caps.HAND_OVER)):
         actor.require(caps.ISSUE)
-    app = get_scoped(Application.objects.select_related("service", "office"), actor, pk=application_id)
+    app = in_scope(Application.objects.select_related("service", "office"), pk=application_id)
     if not app.document_number:
         raise Conflict(_("The document has not been issued yet."), code="applications.not_issued")
     audit_record(actor=actor, action="applications.application.print", obj=app)
@@ -846,11 +845,10 @@ def paper_out(batch: PaperBatch) -> dict[str, Any]:
 @paginate(PageNumberPagination, page_size=50)
 @requires("applications.paper")
 def paper_list(request: HttpRequest) -> list[dict[str, Any]]:
-    from warga.core.scoping import scoped
 
     actor = actor_of(request)
     actor.require(caps.PAPER)
-    return [paper_out(b) for b in scoped(PaperBatch.objects.select_related("office", "service"), actor)]
+    return [paper_out(b) for b in PaperBatch.objects.select_related("office", "service")]
 
 
 @router.post(

@@ -60,9 +60,7 @@ def _actor(username: str) -> Actor | None:
 def seed(region: Region, *, size: str, seed: int) -> str:
     ensure_default_services()
     offices = list(
-        Unit.objects.filter(
-            kind=UnitKind.KECAMATAN_OFFICE, area__code__startswith=region.code + "."
-        ).order_by("area_id")
+        Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area__within=region.code).order_by("area_id")
     )
     for i, office in enumerate(offices):
         mode = (
@@ -82,7 +80,7 @@ def seed(region: Region, *, size: str, seed: int) -> str:
     kec = counter.user.unit.area_id
     mothers = list(
         Resident.objects.filter(
-            desa__code__startswith=kec + ".",
+            desa__within=kec,
             relationship=Relationship.WIFE,
             sex="F",
             life_status=LifeStatus.ALIVE,

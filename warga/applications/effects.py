@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import (
     BloodType,
@@ -48,7 +48,8 @@ def _bad(message: str, code: str, field_name: str | None = None) -> InvalidInput
 
 
 def _resident(nik: str, *, field_name: str, label: str) -> Resident:
-    resident = Resident.objects.filter(nik=nik).select_related("family").first()
+    with unscoped("people named by NIK in an application: the whole register"):
+        resident = Resident.objects.filter(nik=nik).select_related("family").first()
     if resident is None:
         raise _bad(
             _("%(who)s: this NIK is not in the register.") % {"who": label},
@@ -183,7 +184,8 @@ def effect_check(service: Service, data: dict[str, Any], subjects: Subjects) -> 
     elif effect == Effect.MOVE_IN:
         subjects.desa = _desa(data.get("desa"))
         if data.get("join_kk"):
-            join = Family.objects.filter(kk_number=data["join_kk"], is_active=True).first()
+            with unscoped("a newcomer may join a family card anywhere in the register"):
+                join = Family.objects.filter(kk_number=data["join_kk"], is_active=True).first()
             if join is None:
                 raise _bad(
                     _("No active family card has this KK number."), "applications.kk_unknown", "join_kk"

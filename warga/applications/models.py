@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class Channel(models.TextChoices):
     COUNTER = "counter", _("Kecamatan counter")
@@ -162,6 +164,7 @@ class OfficeRollout(models.Model):
     )
 
     scope_region_field = "unit__area"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("office rollout")
@@ -234,6 +237,7 @@ class Batch(models.Model):
     size = models.PositiveIntegerField(default=0)
 
     scope_region_field = "kecamatan"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -315,6 +319,7 @@ class Application(models.Model):
     )
 
     scope_region_field = "kecamatan"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("application")
@@ -380,6 +385,7 @@ class ApplicationEvent(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     scope_region_field = "application__kecamatan"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -406,6 +412,7 @@ class Attachment(models.Model):
     replaced_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "application__kecamatan"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["requirement", "uploaded_at"]
@@ -450,6 +457,7 @@ class PaperBatch(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     scope_region_field = "kecamatan"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-sent_on", "-id"]

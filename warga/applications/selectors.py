@@ -16,9 +16,10 @@ from django.utils.translation import gettext_noop
 
 from warga.audit.services import audit_read
 from warga.core.errors import NotFound
-from warga.core.scoping import ANONYMOUS, Actor, rescoped, scoped
+from warga.core.scoping import ANONYMOUS, Actor, rescoped, scoped, unscoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit, UnitKind
+from warga.org.selectors import units_of_area
 
 from . import capabilities as caps
 from .models import (
@@ -294,6 +295,7 @@ class TrackView:
     requirements: list[RequiredDocument] = field(default_factory=list)
 
 
+@unscoped("public page: the holder of a tracking code sees its file")
 def track_lookup(code: str) -> TrackView | None:
     """What anyone holding the code may see: no NIK, no phone, the name masked."""
     application = (
@@ -376,6 +378,7 @@ class VerifiedDocument:
     training: bool = False
 
 
+@unscoped("public page: a signed document number proves the document")
 def document_verify(number: str, token: str) -> VerifiedDocument:
     number = (number or "").strip()[:40]
     token = (token or "").strip()[:100]
@@ -508,7 +511,7 @@ def statistics_for(*, actor: Actor, start: date, end: date, service: str | None 
 
 
 def rollout_rows(*, actor: Actor) -> list[dict[str, Any]]:
-    offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+    offices = units_of_area(actor=actor)
     modes = {r.unit_id: r for r in OfficeRollout.objects.filter(unit__in=offices).select_related("head")}
     result = []
     for office in offices:

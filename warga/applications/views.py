@@ -26,8 +26,9 @@ from warga.core.forms import StyledForm, style_fields
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
-from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped
+from warga.core.scoping import ANONYMOUS, Actor, in_scope, unscoped
 from warga.org.models import Unit, UnitKind
+from warga.org.selectors import units_of_area
 from warga.registry.models import Resident
 
 from . import capabilities as caps
@@ -91,7 +92,7 @@ class QueueFilter(forms.Form):
             ("", "—"),
             *[(s.code, s.display_name) for s in Service.objects.all()],
         ]
-        offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+        offices = units_of_area(actor=actor)
         cast(forms.ChoiceField, self.fields["office"]).choices = [
             ("", "—"),
             *[(str(u.pk), u.name) for u in offices],
@@ -208,11 +209,10 @@ def _attach_details(data_form: forms.Form, applicant_form: forms.Form, exc: Serv
 
 @officer(caps.VIEW)
 def detail_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    app = get_scoped(
+    app = in_scope(
         Application.objects.select_related(
             "service", "office", "assigned_to", "applicant", "family", "signature_witness"
         ),
-        actor,
         pk=pk,
     )
     selectors.application_open(actor=actor, application=app)
@@ -306,7 +306,7 @@ def transition_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse
 @require_POST
 def signature_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The applicant signed the paper form at the counter, in front of this officer."""
-    application = get_scoped(Application.objects.all(), actor, pk=pk)
+    application = in_scope(Application.objects.all(), pk=pk)
     with service_errors(request):
         services.application_signature_record(
             actor=actor, application=application, where=SignaturePlace.COUNTER
@@ -561,7 +561,7 @@ class PaperBatchForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        offices = scoped(Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE), actor).order_by("name")
+        offices = units_of_area(actor=actor)
         cast(forms.ChoiceField, self.fields["office"]).choices = [(str(u.pk), u.name) for u in offices]
         cast(forms.ChoiceField, self.fields["service"]).choices = [
             ("", "—"),
@@ -588,7 +588,7 @@ def paper_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                 )
                 messages.success(request, _("Paper batch recorded."))
                 return redirect("applications:paper")
-    batches = scoped(PaperBatch.objects.select_related("office", "service"), actor)
+    batches = PaperBatch.objects.select_related("office", "service")
     return render(request, "applications/paper.html", {"form": form, "page": paginate(request, batches, 30)})
 
 
@@ -787,6 +787,7 @@ def _apply_protected(request: HttpRequest, service: Service) -> HttpResponse:
     )
 
 
+@unscoped("public page: an online application finds its applicant by NIK in the whole register")
 def _online_submit(
     request: HttpRequest,
     service: Service,
@@ -813,6 +814,7 @@ def _online_submit(
 
 
 @public
+@unscoped("public page: the browser session that submitted a file sees its confirmation")
 def apply_done_view(request: HttpRequest) -> HttpResponse:
     pk = request.session.get("applications_online")
     app = Application.objects.select_related("service", "office").filter(pk=pk).first() if pk else None
@@ -822,6 +824,7 @@ def apply_done_view(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@unscoped("public page: the browser session that submitted a file gets its receipt")
 def apply_receipt_view(request: HttpRequest) -> HttpResponse:
     """The online applicant's receipt, for the browser session that submitted it only."""
     pk = request.session.get("applications_online")
@@ -892,6 +895,7 @@ def _track_page(
 
 @public
 @csrf_exempt  # checked below, once the upload limit is in place
+@unscoped("public page: the holder of a tracking code corrects a returned file")
 def track_resubmit_view(request: HttpRequest, code: str) -> HttpResponse:
     """An online applicant corrects a returned file: new scans and/or a note, NIK as proof."""
     if request.method != "POST":

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class AnnouncementSource(models.TextChoices):
     DESA = "desa", _("desa government")
@@ -44,6 +46,7 @@ class Announcement(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from warga.core.errors import NotFound
-from warga.core.scoping import Actor, scoped
+from warga.core.scoping import Actor, scoped, unscoped
 from warga.regions.models import Region, RegionLevel
+from warga.regions.selectors import area_regions
 
 from .models import Announcement, AnnouncementSource, AnnouncementStatus
 
@@ -37,6 +38,7 @@ def time_zone_label() -> str:
     return TIME_ZONE_LABELS.get(settings.TIME_ZONE, settings.TIME_ZONE)
 
 
+@unscoped("public page: a desa board shows its approved announcements")
 def board_feed(*, desa_code: str) -> dict[str, Any]:
     """What a village board shows now. Public: announcements are public by nature."""
     desa = board_desa(desa_code)
@@ -72,15 +74,9 @@ def announcements_list(*, actor: Actor, status: str = "") -> QuerySet[Announceme
 
 
 def board_desas(*, actor: Actor) -> QuerySet[Region]:
-    if not actor.area_code:
-        return Region.objects.none()
-    return Region.objects.filter(code__within=actor.area_code, level=RegionLevel.DESA).order_by("code")
+    return area_regions(actor.area_code, [RegionLevel.DESA])
 
 
 def board_areas(*, actor: Actor) -> QuerySet[Region]:
     """Areas an officer may post to at once: their kecamatan(s) and desas."""
-    if not actor.area_code:
-        return Region.objects.none()
-    return Region.objects.filter(
-        code__within=actor.area_code, level__in=[RegionLevel.KECAMATAN, RegionLevel.DESA]
-    ).order_by("code")
+    return area_regions(actor.area_code, [RegionLevel.KECAMATAN, RegionLevel.DESA])

@@ -16,8 +16,9 @@ from warga.core.api_schema import errors
 from warga.core.errors import InvalidInput, NotFound
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, in_scope
 from warga.org.models import Unit
+from warga.org.selectors import unit_of_area
 from warga.regions.lookups import CODE_RE
 from warga.registry.models import Resident
 from warga.registry.selectors import resident_open
@@ -50,11 +51,11 @@ def _need(request: HttpRequest, capability: str) -> Actor:
 
 
 def _resident(actor: Actor, pk: int) -> Resident:
-    return get_scoped(Resident.objects.select_related("desa"), actor, pk=pk)
+    return in_scope(Resident.objects.select_related("desa"), pk=pk)
 
 
 def _office(actor: Actor, pk: int) -> Unit:
-    return get_scoped(Unit.objects.all(), actor, pk=pk)
+    return unit_of_area(actor=actor, pk=pk)
 
 
 def _area(actor: Actor, code: str | None) -> str:
@@ -574,8 +575,8 @@ def status_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
 )
 @requires("cards.status_update")
 def status_import_get(request: HttpRequest, import_id: int) -> ImportOut:
-    actor = _need(request, "cards.status_update")
-    return _import_out(get_scoped(StatusImport.objects.all(), actor, pk=import_id))
+    _need(request, "cards.status_update")
+    return _import_out(in_scope(StatusImport.objects.all(), pk=import_id))
 
 
 # --- Targets and statistics ---------------------------------------------------------------------------
@@ -855,8 +856,8 @@ def batches(request: HttpRequest) -> Any:
 @paginate(PageNumberPagination, page_size=100)
 @requires("cards.print")
 def batch_items(request: HttpRequest, batch_id: int, result: str | None = None) -> Any:
-    actor = _need(request, "cards.print")
-    batch = get_scoped(PrintBatch.objects.all(), actor, pk=batch_id)
+    _need(request, "cards.print")
+    batch = in_scope(PrintBatch.objects.all(), pk=batch_id)
     items = batch.items.select_related("card")
     if result:
         items = items.filter(result=result)
@@ -884,7 +885,7 @@ def batch_items(request: HttpRequest, batch_id: int, result: str | None = None) 
 @requires("cards.print")
 def item_result(request: HttpRequest, item_id: int, payload: ItemResultIn) -> ItemOut:
     actor = _need(request, "cards.print")
-    item = get_scoped(PrintBatchItem.objects.all(), actor, pk=item_id)
+    item = in_scope(PrintBatchItem.objects.all(), pk=item_id)
     item = svc.print_item_record(
         actor=actor, item=item, result=payload.result, card_serial=payload.card_serial, reason=payload.reason
     )
@@ -909,7 +910,7 @@ def item_result(request: HttpRequest, item_id: int, payload: ItemResultIn) -> It
 @requires("cards.print")
 def batch_close(request: HttpRequest, batch_id: int) -> CloseOut:
     actor = _need(request, "cards.print")
-    batch = get_scoped(PrintBatch.objects.all(), actor, pk=batch_id)
+    batch = in_scope(PrintBatch.objects.all(), pk=batch_id)
     return CloseOut(released=svc.print_batch_close(actor=actor, batch=batch))
 
 
@@ -929,7 +930,7 @@ def delivery_create(request: HttpRequest, payload: DeliveryIn) -> Status:
     to_office = Unit.objects.filter(pk=payload.to_office_id).first()
     if to_office is None or len(payload.card_ids) > 5000:
         raise NotFound(_("Not found."))
-    cards = list(scoped(KtpCard.objects.filter(pk__in=payload.card_ids), actor))
+    cards = list(KtpCard.objects.filter(pk__in=payload.card_ids))
     if len(cards) != len(set(payload.card_ids)):
         raise NotFound(_("Not found."))
     delivery = svc.delivery_send(actor=actor, from_office=actor.unit, to_office=to_office, cards=cards)
@@ -952,7 +953,7 @@ def deliveries(request: HttpRequest) -> Any:
 @requires("cards.distribute")
 def delivery_receive(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     actor = _need(request, "cards.distribute")
-    delivery = get_scoped(Delivery.objects.all(), actor, pk=delivery_id)
+    delivery = in_scope(Delivery.objects.all(), pk=delivery_id)
     return _delivery(svc.delivery_receive(actor=actor, delivery=delivery))
 
 
@@ -992,7 +993,7 @@ def pickup(request: HttpRequest, uncollected_days: int | None = None) -> Any:
 @requires("cards.distribute")
 def handover(request: HttpRequest, card_id: int, payload: HandoverIn) -> Status:
     actor = _need(request, "cards.distribute")
-    card = get_scoped(KtpCard.objects.all(), actor, pk=card_id)
+    card = in_scope(KtpCard.objects.all(), pk=card_id)
     h = svc.card_hand_over(
         actor=actor,
         card=card,
@@ -1028,7 +1029,7 @@ def suket_create(request: HttpRequest, payload: SuketIn) -> Status:
 @requires("cards.suket")
 def suket_revoke(request: HttpRequest, suket_id: int, payload: SuketRevokeIn) -> SuketOut:
     actor = _need(request, "cards.suket")
-    suket = get_scoped(Suket.objects.all(), actor, pk=suket_id)
+    suket = in_scope(Suket.objects.all(), pk=suket_id)
     return _suket(svc.suket_revoke(actor=actor, suket=suket, reason=payload.reason))
 
 

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class KtpStatus(models.TextChoices):
     NOT_REQUIRED = "not_required", _("Not yet required")
@@ -99,6 +101,7 @@ class KtpCard(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     scope_region_field = "resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("KTP-el card")
@@ -131,6 +134,7 @@ class KtpTransition(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "card__resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -162,6 +166,7 @@ class RecordingEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -200,6 +205,7 @@ class StatusImport(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -219,6 +225,7 @@ class StockAccount(models.Model):
 
     scope_region_field = "office__area"
     scope_unit_field = "office"
+    objects = ScopedManager()
 
     def __str__(self) -> str:
         return str(self.office)
@@ -237,6 +244,7 @@ class BlankRequest(models.Model):
 
     scope_region_field = "account__office__area"
     scope_unit_field = "account__office"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-asked_on", "-id"]
@@ -286,6 +294,7 @@ class StockEntry(models.Model):
 
     scope_region_field = "account__office__area"
     scope_unit_field = "account__office"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -377,6 +386,7 @@ class PrintBatch(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "office__area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -412,6 +422,7 @@ class PrintBatchItem(models.Model):
     )
 
     scope_region_field = "card__resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["rank"]
@@ -453,6 +464,7 @@ class Suket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -490,6 +502,7 @@ class Delivery(models.Model):
 
     scope_region_field = "to_office__area"
     scope_unit_field = "from_office"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -515,6 +528,7 @@ class Handover(models.Model):
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     scope_region_field = "card__resident__desa"
+    objects = ScopedManager()
 
     def __str__(self) -> str:
         return f"{self.recipient_name} {self.handed_at:%Y-%m-%d}"

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
-from warga.core.scoping import Actor, scoped
+from warga.core.scoping import Actor, scoped, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import KTP_AGE, LifeStatus, Resident
@@ -264,6 +264,7 @@ def stock_accounts(*, actor: Actor) -> QuerySet[StockAccount]:
     return scoped(StockAccount.objects.all(), actor)
 
 
+@unscoped("public page: the blank stock of every printing office")
 def public_stock() -> list[StockLine]:
     """Today's stock of every printing office: published without login, no personal data."""
     return stock_overview(StockAccount.objects.filter(office__is_active=True))

@@ -26,7 +26,7 @@ from warga.core.errors import NotFound
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, in_scope
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import Resident
@@ -153,20 +153,19 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @requires("registry.view", also=("cards.view",))
 def resident_find_view(request: HttpRequest) -> HttpResponse:
     """Find a resident by NIK (POST, so the NIK never lands in a URL)."""
-    actor = page_actor(request)
     form = NikForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        resident = scoped(Resident.objects.all(), actor).filter(nik=form.cleaned_data["nik"]).first()
+        resident = Resident.objects.filter(nik=form.cleaned_data["nik"]).first()
         if resident is not None:
             return redirect("cards:resident", pk=resident.pk)
         form.add_error("nik", _("No resident with this NIK in your area."))
-    recent = scoped(RecordingEvent.objects.select_related("resident", "place_unit", "officer"), actor)[:20]
+    recent = RecordingEvent.objects.select_related("resident", "place_unit", "officer")[:20]
     return render(request, "cards/resident_find.html", {"form": form, "recent": recent})
 
 
 def _resident(actor: Actor, pk: int) -> Resident:
     try:
-        return get_scoped(Resident.objects.select_related("desa"), actor, pk=pk)
+        return in_scope(Resident.objects.select_related("desa"), pk=pk)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -254,8 +253,7 @@ def status_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("cards.view")
 def recordings_view(request: HttpRequest) -> HttpResponse:
-    actor = page_actor(request)
-    qs = scoped(RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer"), actor)
+    qs = RecordingEvent.objects.select_related("resident__desa", "place_unit", "officer")
     return render(request, "cards/recordings.html", {"page": paginate(request, qs)})
 
 
@@ -277,7 +275,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             return redirect("cards:import_detail", queued.pk)
         details = refused.error.details if refused.error else None
         report = details.get("errors", []) if isinstance(details, dict) else []
-    imports = scoped(StatusImport.objects.select_related("actor"), actor)
+    imports = StatusImport.objects.select_related("actor")
     return render(
         request, "cards/import.html", {"form": form, "report": report, "page": paginate(request, imports, 20)}
     )
@@ -285,9 +283,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @requires("cards.status_update")
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = page_actor(request)
     try:
-        imp = get_scoped(StatusImport.objects.select_related("actor"), actor, pk=pk)
+        imp = in_scope(StatusImport.objects.select_related("actor"), pk=pk)
     except NotFound as exc:
         raise Http404 from exc
     return render(request, "cards/import_detail.html", {"imp": imp})
@@ -718,7 +715,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    item = scoped(PrintBatchItem.objects.all(), actor).filter(pk=pk).first()
+    item = PrintBatchItem.objects.filter(pk=pk).first()
     if item is None:
         raise Http404
     form = ItemResultForm(request.POST)
@@ -747,7 +744,7 @@ def item_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    batch = scoped(PrintBatch.objects.all(), actor).filter(pk=pk).first()
+    batch = PrintBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404
     with service_errors(request):
@@ -838,9 +835,7 @@ def receive_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("cards.distribute")
 def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    card = (
-        scoped(KtpCard.objects.select_related("resident__desa", "pickup_office"), actor).filter(pk=pk).first()
-    )
+    card = KtpCard.objects.select_related("resident__desa", "pickup_office").filter(pk=pk).first()
     if card is None:
         raise Http404
     form = HandoverForm(request.POST or None, initial={"recipient_name": card.resident.full_name})
@@ -933,7 +928,7 @@ def suket_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.view", also=("cards.view",))
 def suket_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    suket = scoped(Suket.objects.select_related("resident__desa", "office"), actor).filter(pk=pk).first()
+    suket = Suket.objects.select_related("resident__desa", "office").filter(pk=pk).first()
     if suket is None:
         raise Http404
     resident_open(actor=actor, resident=suket.resident, purpose="suket_print")

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class CandidateStatus(models.TextChoices):
     OPEN = "open", _("Waiting for review")
@@ -51,6 +53,7 @@ class DuplicateCandidate(models.Model):
     )
 
     scope_region_field = "resident_a__desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("possible duplicate")
@@ -78,6 +81,7 @@ class ResidentMerge(models.Model):
     merged_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "kept__desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("merge")

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class ImportMode(models.TextChoices):
     ALL_OR_NOTHING = "all-or-nothing", _("All or nothing: import only if every row is valid")
@@ -66,6 +68,7 @@ class ImportBatch(models.Model):
     last_resident_id = models.BigIntegerField(null=True, blank=True)
 
     scope_region_field = "area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from warga.core.scoping import Actor, get_scoped, scoped
-from warga.regions.models import Region, RegionLevel
+from warga.regions.models import RegionLevel
+from warga.regions.selectors import area_regions
 
 from .models import ImportBatch
 from .services import IMPORT_CAPABILITY
@@ -23,9 +24,5 @@ def batch_get(*, actor: Actor, pk: int) -> ImportBatch:
 
 def export_areas(*, actor: Actor) -> list[tuple[str, str]]:
     """The actor's area and every kecamatan and desa below it, for the export form."""
-    if not actor.area_code:
-        return []
-    regions = Region.objects.filter(code__within=actor.area_code, level__lte=RegionLevel.DESA).order_by(
-        "code"
-    )
+    regions = area_regions(actor.area_code, [level for level in RegionLevel if level <= RegionLevel.DESA])
     return [(r.code, f"{r.code} {r.display_name}") for r in regions]

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from warga.core.scoping import code_within
 from warga.regions.models import Region, RegionLevel
 from warga.registry import rules
 from warga.registry.names import name_key
@@ -53,7 +54,7 @@ class RowChecker:
                 self.kecamatan[plain] = code
             if level in (RegionLevel.KABUPATEN, RegionLevel.KECAMATAN):
                 self.regions_plain.add(plain)
-            if level == RegionLevel.DESA and (code == area_code or code.startswith(area_code + ".")):
+            if level == RegionLevel.DESA and code_within(code, area_code):
                 self.desa.add(code)
                 names.setdefault(layouts.normal_header(name), []).append(code)
         self.desa_names = names

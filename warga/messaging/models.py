@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class SmsPurpose(models.TextChoices):
     OTP = "otp", _("one-time code")
@@ -243,6 +245,7 @@ class Broadcast(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -291,6 +294,7 @@ class Invitation(models.Model):
     )
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,7 +16,8 @@ from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
 from warga.core.scoping import Actor
-from warga.regions.models import Region, RegionLevel
+from warga.regions.models import RegionLevel
+from warga.regions.selectors import area_regions
 
 from . import selectors, services
 from .audience import audience
@@ -73,12 +74,7 @@ def simulator_phones_list() -> list[str]:
 
 
 def _areas(actor: Actor) -> list[tuple[str, str]]:
-    if not actor.area_code:
-        return []
-    regions = Region.objects.filter(
-        code__within=actor.area_code,
-        level__in=[RegionLevel.KABUPATEN, RegionLevel.KECAMATAN, RegionLevel.DESA],
-    ).order_by("code")
+    regions = area_regions(actor.area_code, [RegionLevel.KABUPATEN, RegionLevel.KECAMATAN, RegionLevel.DESA])
     return [(r.code, ("— " if r.level == RegionLevel.DESA else "") + r.display_name) for r in regions]
 
 

@@ -23,7 +23,7 @@ from warga.core.api_schema import errors
 from warga.core.errors import NotAllowed
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import requires
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, in_scope, request_scope_set
 
 from . import review, selectors, services, sync
 from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_REVIEW, OUTREACH_VIEW
@@ -47,6 +47,7 @@ class DeviceToken(HttpBearer):
         request.device = device  # type: ignore[attr-defined]
         request.user = device.user
         request.actor = Actor.for_user(device.user)  # type: ignore[attr-defined]
+        request_scope_set(request.actor)  # type: ignore[attr-defined]
         return device
 
 
@@ -275,7 +276,7 @@ def devices_list(request: HttpRequest) -> Any:
 def device_revoke(request: HttpRequest, device_pk: int) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(OUTREACH_DEVICES)
-    device = get_scoped(Device.objects.select_related("user"), actor, pk=device_pk)
+    device = in_scope(Device.objects.select_related("user"), pk=device_pk)
     device = services.device_revoke(actor=actor, device=device)
     return _device_out(device)
 
@@ -368,7 +369,7 @@ def assignment_download(request: HttpRequest, payload: AssignmentIn) -> HttpResp
     device = _device(request)
     sync.check_device(device)
     actor = actor_of(request)
-    event = get_scoped(OutreachEvent.objects.all(), actor, pk=payload.event_id)
+    event = in_scope(OutreachEvent.objects.all(), pk=payload.event_id)
     _assignment, body = services.assignment_issue(actor=actor, device=device, event=event)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Encoding"] = "gzip"

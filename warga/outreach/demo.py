@@ -24,11 +24,7 @@ def seed(region: Region, *, size: str, seed: int) -> str:
     members = list(User.objects.filter(username__in=["jemput", "loket"]))
     if not members:
         return "no demo officers, nothing added"
-    desa = (
-        Region.objects.filter(code__startswith=region.code + ".", level=RegionLevel.DESA)
-        .order_by("code")
-        .first()
-    )
+    desa = Region.objects.filter(code__within=region.code, level=RegionLevel.DESA).order_by("code").first()
     if desa is None:
         return "no desa loaded, nothing added"
     team = Team.objects.create(name="Tim Jemput Bola 1", area=region, capacity_per_day=60)

@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class VehicleKind(models.TextChoices):
     MOTORBIKE = "motorbike", _("Motorbike")
@@ -54,6 +56,7 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["name"]
@@ -122,6 +125,7 @@ class OutreachEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-date", "id"]
@@ -156,6 +160,7 @@ class Target(models.Model):
     )
 
     scope_region_field = "event__desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("target")
@@ -194,6 +199,7 @@ class Device(models.Model):
     queue_reported_at = models.DateTimeField(null=True, blank=True)
 
     scope_region_field = "user__area"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-registered_at"]
@@ -238,6 +244,7 @@ class Assignment(models.Model):
     resident_ids = models.JSONField(default=list, blank=True)
 
     scope_region_field = "event__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-issued_at"]
@@ -287,6 +294,7 @@ class SyncRecord(models.Model):
     clock_flagged = models.BooleanField(_("phone clock wrong"), default=False)
 
     scope_region_field = "assignment__event__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -321,6 +329,7 @@ class PhotoUpload(models.Model):
     )
 
     scope_region_field = "device__user__area"
+    objects = ScopedManager()
 
     class Meta:
         constraints = [
@@ -381,6 +390,7 @@ class QuarantinedRecord(models.Model):
     result = models.JSONField(default=dict, blank=True)
 
     scope_region_field = "assignment__event__desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["status", "received_at", "id"]
@@ -417,6 +427,7 @@ class MovedResidentNotice(models.Model):
     )
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,7 +16,7 @@ from warga.audit.services import audit_record
 from warga.core.context import bound
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.permissions import capabilities_of
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, get_scoped, unscoped
 
 from .capabilities import OUTREACH_REVIEW
 from .models import Device, QuarantinedRecord, ReviewStatus, SyncRecord, SyncStatus
@@ -56,10 +56,11 @@ def quarantined_accept(*, actor: Actor, record_id: int) -> QuarantinedRecord:
     from .records import HANDLERS
 
     held = _pending(actor, record_id)
-    device = Device.objects.select_for_update(of=("self",)).select_related("user").get(pk=held.device_id)
+    with unscoped("review: a held record in the supervisor's area names its phone and ledger row"):
+        device = Device.objects.select_for_update(of=("self",)).select_related("user").get(pk=held.device_id)
+        earlier = SyncRecord.objects.filter(device=device, client_id=held.client_id).first()
     officer = _officer_actor(device.user)
     rec = RecordIn(str(held.client_id), held.kind, held.captured_at_text, held.body, held.mac)
-    earlier = SyncRecord.objects.filter(device=device, client_id=held.client_id).first()
     known = {str(held.client_id): earlier} if earlier is not None else {}
     try:
         with bound(_device_context(device)):
@@ -125,8 +126,9 @@ def quarantined_subjects(records: list[QuarantinedRecord]) -> dict[int, str]:
             wanted[held.pk] = body["resident"]
         elif isinstance(body, dict) and isinstance(body.get("applicant_nik"), str):
             niks[held.pk] = body["applicant_nik"]
-    names = dict(Resident.objects.filter(pk__in=set(wanted.values())).values_list("pk", "full_name"))
-    by_nik = dict(Resident.objects.filter(nik__in=set(niks.values())).values_list("nik", "full_name"))
+    with unscoped("review: whom a held record of the supervisor's area names, who may have moved since"):
+        names = dict(Resident.objects.filter(pk__in=set(wanted.values())).values_list("pk", "full_name"))
+        by_nik = dict(Resident.objects.filter(nik__in=set(niks.values())).values_list("nik", "full_name"))
     subjects = {pk: names.get(rid, "") for pk, rid in wanted.items()}
     subjects.update({pk: by_nik.get(nik, "") for pk, nik in niks.items()})
     return subjects

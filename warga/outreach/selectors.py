@@ -12,6 +12,7 @@ from django.utils import timezone
 from warga.accounts.models import User
 from warga.core.scoping import Actor, scoped
 from warga.regions.models import Region, RegionLevel
+from warga.regions.selectors import area_regions
 
 from .models import (
     Assignment,
@@ -166,19 +167,11 @@ def field_officers(*, actor: Actor) -> QuerySet[User]:
 
 def kecamatan_choices(*, actor: Actor) -> QuerySet[Region]:
     """Kecamatan the actor may plan for (their own, or all in their kabupaten)."""
-    if not actor.area_code:
-        return Region.objects.none()
-    return Region.objects.filter(
-        Q(code=actor.area_code) | Q(code__startswith=actor.area_code + "."), level=RegionLevel.KECAMATAN
-    ).order_by("code")
+    return area_regions(actor.area_code, [RegionLevel.KECAMATAN])
 
 
 def desa_choices(*, actor: Actor) -> QuerySet[Region]:
-    if not actor.area_code:
-        return Region.objects.none()
-    return Region.objects.filter(
-        Q(code=actor.area_code) | Q(code__startswith=actor.area_code + "."), level=RegionLevel.DESA
-    ).order_by("code")
+    return area_regions(actor.area_code, [RegionLevel.DESA])
 
 
 def desa_targets(*, actor: Actor, area: Region, statuses: Sequence[str]) -> list[DesaTargets]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from warga.accounts.models import User
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, code_within, get_scoped, scoped, unscoped
 from warga.regions.models import Region, RegionLevel
 
 from .capabilities import OUTREACH_DEVICES, OUTREACH_FIELD, OUTREACH_PLAN, OUTREACH_VIEW
@@ -114,7 +114,7 @@ def event_create(
     team = get_scoped(Team.objects.all(), actor, pk=team.pk)
     if desa.level != RegionLevel.DESA or not actor.covers(desa.code):
         raise NotFound(_("Not found."))
-    if not (desa.code.startswith(team.area_id + ".") or desa.code == team.area_id):
+    if not code_within(desa.code, team.area_id):
         raise InvalidInput(_("This desa is outside the team's area."))
     if day < timezone.localdate():
         raise InvalidInput(_("An outreach day cannot be in the past."))
@@ -124,7 +124,11 @@ def event_create(
         raise InvalidInput(_("Choose at least one service the team brings."))
     if not meeting_point.strip():
         raise InvalidInput(_("Give a meeting point residents can find."))
-    if OutreachEvent.objects.filter(team=team, date=day).exclude(status=EventStatus.CANCELLED).exists():
+    with unscoped("a team is in one place a day, in whichever area"):
+        busy = (
+            OutreachEvent.objects.filter(team=team, date=day).exclude(status=EventStatus.CANCELLED).exists()
+        )
+    if busy:
         raise Conflict(_("This team already has an outreach day on that date."))
     event = OutreachEvent.objects.create(
         team=team,
@@ -318,12 +322,13 @@ def device_authenticate(token: str) -> Device | None:
     """The device behind a token, revoked or not (the caller tells a revoked app to wipe)."""
     if not token.startswith(Device.TOKEN_PREFIX):
         return None
-    device = Device.objects.select_related("user").filter(token_hash=Device.hash_token(token)).first()
-    if device is None or not device.user.is_active:
-        return None
-    now = timezone.now()
-    if not device.last_seen_at or (now - device.last_seen_at).total_seconds() > 60:
-        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    with unscoped("device authentication: the token names the device before any officer is known"):
+        device = Device.objects.select_related("user").filter(token_hash=Device.hash_token(token)).first()
+        if device is None or not device.user.is_active:
+            return None
+        now = timezone.now()
+        if not device.last_seen_at or (now - device.last_seen_at).total_seconds() > 60:
+            Device.objects.filter(pk=device.pk).update(last_seen_at=now)
     return device
 
 

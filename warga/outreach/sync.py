@@ -53,7 +53,7 @@ from warga.audit.services import audit_record
 from warga.core.context import RequestContext, bound, current
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from warga.core.images import image_open
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 
 from .models import (
     Assignment,
@@ -419,7 +419,10 @@ def _run_handler(handler: Any, ctx: RecordContext) -> tuple[str, str, str, Any, 
     """(status, code, message, details, outcome) of one handler run in its own savepoint; a
     refusal is an answer, RetryLater goes up to the batch."""
     try:
-        with transaction.atomic():
+        # A record about a listed resident who moved applies where they live now (decision
+        # 0012): the handler checks the assignment's list and calls services with the record's
+        # actor (`get_scoped`), not with the device officer's area.
+        with transaction.atomic(), unscoped("field record: the services check the record's own actor"):
             return SyncStatus.ACCEPTED, "", "", None, handler(ctx)
     except RetryLater:
         raise

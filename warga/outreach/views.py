@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from warga.audit.services import audit_record
 from warga.core.pages import service_errors
 from warga.core.permissions import page_actor, public, requires
-from warga.core.scoping import get_scoped
+from warga.core.scoping import in_scope
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
@@ -87,7 +87,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
 @requires(OUTREACH_VIEW)
 def event_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    event = get_scoped(selectors.events_with_counts(actor=actor), actor, pk=pk)
+    event = in_scope(selectors.events_with_counts(actor=actor), pk=pk)
     kind = request.GET.get("kind", "")
     if kind not in TargetKind.values:
         kind = ""
@@ -136,7 +136,7 @@ def _default_announcement(event: OutreachEvent) -> str:
 @require_POST
 def event_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = page_actor(request)
-    event = get_scoped(OutreachEvent.objects.all(), actor, pk=pk)
+    event = in_scope(OutreachEvent.objects.all(), pk=pk)
     with service_errors(request):
         if action == "targets":
             counts = services.event_targets_build(actor=actor, event=event)
@@ -286,7 +286,7 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 def device_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoking asks first, showing the phone's last contact and the records it said it held."""
     actor = page_actor(request)
-    device = get_scoped(Device.objects.select_related("user"), actor, pk=pk)
+    device = in_scope(Device.objects.select_related("user"), pk=pk)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         with service_errors(request):
             services.device_revoke(actor=actor, device=device)
@@ -355,7 +355,7 @@ def moved_notices_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def assignment_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
-    assignment = get_scoped(Assignment.objects.all(), actor, pk=pk)
+    assignment = in_scope(Assignment.objects.all(), pk=pk)
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Extend by 1 to 14 days."))

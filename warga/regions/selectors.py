@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Region, RegionLevel
 
@@ -57,3 +59,18 @@ def kecamatan_lookup(plain6: str) -> str | None:
 
 def regions_in(area: Region, *, level: int) -> QuerySet[Region]:
     return Region.objects.filter(code__within=area.code, level=level).order_by("code")
+
+
+def area_regions(
+    area_code: str | None, levels: Collection[int], *, include_area: bool = False
+) -> QuerySet[Region]:
+    """The regions of an area (an officer's `actor.area_code`) at these levels, in code order:
+    the choices of every form that picks a kecamatan or desa within an officer's area.
+    `include_area` adds the area's own region whatever its level (it sorts first). No area,
+    no choices."""
+    if not area_code:
+        return Region.objects.none()
+    condition = Q(level__in=list(levels))
+    if include_area:
+        condition |= Q(code=area_code)
+    return Region.objects.filter(condition, code__within=area_code).order_by("code")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import ChoicesForm, StyledForm
-from warga.regions.models import Region, RegionLevel
+from warga.regions.models import RegionLevel
+from warga.regions.selectors import area_regions
 
 from . import rules
 from .models import (
@@ -81,11 +82,7 @@ def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
 def desa_choices(*, within: str | None = None) -> list[tuple[str, str]]:
     """Desa/kelurahan of the installation (or of an area), labelled with their kecamatan."""
     area = within or settings.WARGA_REGION_CODE
-    desas = (
-        Region.objects.filter(code__within=area, level=RegionLevel.DESA)
-        .select_related("parent")
-        .order_by("code")
-    )
+    desas = area_regions(area, [RegionLevel.DESA]).select_related("parent")
     return [(d.code, f"{d.parent.name if d.parent else ''} – {d.name}") for d in desas]
 
 

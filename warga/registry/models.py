@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
@@ -104,6 +106,7 @@ class Family(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("family (KK)")
@@ -170,6 +173,7 @@ class Resident(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("resident")
@@ -264,6 +268,7 @@ class Phone(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "resident__desa"
+    objects = ScopedManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resident", "number"], name="unique_resident_phone")]
@@ -321,6 +326,7 @@ class LifeEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_region_field = "desa"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -403,6 +409,7 @@ class ResidentChange(ChangeRowsMixin, models.Model):
     changes = models.JSONField(default=dict)
 
     scope_region_field = "resident__desa"
+    objects = ScopedManager()
     described_model = Resident
 
     class Meta:
@@ -427,6 +434,7 @@ class FamilyChange(ChangeRowsMixin, models.Model):
     changes = models.JSONField(default=dict)
 
     scope_region_field = "family__desa"
+    objects = ScopedManager()
     described_model = Family
 
     class Meta:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_read, audit_record
 from warga.core.errors import InvalidInput, NotFound
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, code_within, get_scoped, scoped
 from warga.regions.lookups import CODE_RE
 from warga.regions.models import Region, RegionLevel
 
@@ -482,5 +482,5 @@ def kecamatan_choices(*, actor: Actor) -> list[Region]:
     return [
         r
         for r in Region.objects.filter(level=RegionLevel.KECAMATAN).order_by("code")
-        if actor.covers(r.code) or (actor.area_code or "").startswith(r.code + ".")
+        if actor.covers(r.code) or code_within(actor.area_code, r.code)
     ]

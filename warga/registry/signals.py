@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models.signals import pre_save
 from django.dispatch import Signal, receiver
 
+from warga.core.scoping import unscoped
 from warga.messaging.signals import (
     number_failed_permanently,
     number_opted_in,
@@ -34,22 +35,28 @@ def _resident_name_key(sender: type[Resident], instance: Resident, **kwargs: Any
 
 @receiver(number_opted_out)
 def _phones_opted_out(sender: Any, *, number: str, at: datetime, **kwargs: Any) -> None:
-    Phone.objects.filter(number=number).update(opted_out_at=at)
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=number).update(opted_out_at=at)
 
 
 @receiver(number_opted_in)
 def _phones_opted_in(sender: Any, *, number: str, at: datetime, channel: str, **kwargs: Any) -> None:
     """Its verified entries in the register get consent again."""
-    Phone.objects.filter(number=number, verified_at__isnull=False).update(
-        opted_out_at=None, consent_broadcast=True, consent_at=at, consent_channel=channel
-    )
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=number, verified_at__isnull=False).update(
+            opted_out_at=None, consent_broadcast=True, consent_at=at, consent_channel=channel
+        )
 
 
 @receiver(number_failed_permanently)
 def _phones_failed(sender: Any, *, number: str, at: datetime, **kwargs: Any) -> None:
-    Phone.objects.filter(number=number, failed_permanently_at__isnull=True).update(failed_permanently_at=at)
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=number, failed_permanently_at__isnull=True).update(
+            failed_permanently_at=at
+        )
 
 
 @receiver(number_reachable)
 def _phones_reachable(sender: Any, *, number: str, **kwargs: Any) -> None:
-    Phone.objects.filter(number=number).update(failed_permanently_at=None)
+    with unscoped("SMS numbers: what a number said or suffered applies to every resident holding it"):
+        Phone.objects.filter(number=number).update(failed_permanently_at=None)

@@ -24,6 +24,7 @@ from warga.core.pages import service_errors
 from warga.core.permissions import page_actor, requires
 from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
+from warga.regions.selectors import area_regions
 
 from . import selectors, services
 from .capabilities import (
@@ -681,10 +682,7 @@ def _stats_area(request: HttpRequest, actor: Actor) -> tuple[StatsForm, Region]:
     own = Region.objects.filter(code=actor.area_code).first()
     if own is None:
         raise Http404
-    areas = [
-        own,
-        *Region.objects.filter(code__within=own.code, level__gt=own.level, level__lte=RegionLevel.KECAMATAN),
-    ]
+    areas = list(area_regions(own.code, [RegionLevel.KABUPATEN, RegionLevel.KECAMATAN], include_area=True))
     choices = [(r.code, r.display_name) for r in areas]
     form = StatsForm(request.GET or None, choices=choices)
     area = own

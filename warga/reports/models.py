@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import ScopedManager
+
 
 class ReportChannel(models.TextChoices):
     SMS = "sms", _("SMS")
@@ -47,6 +49,7 @@ class CitizenReport(models.Model):
     )
 
     scope_region_field = "region"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_read, audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, ServiceError
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, get_scoped, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.identity import check_nik
 from warga.registry.models import Family, LifeStatus, Resident
@@ -81,7 +81,8 @@ def _check_applicant(
             code="applications.nik_invalid",
             details=[{"field": "applicant_nik", "message": e.message} for e in result.errors],
         )
-    resident = Resident.objects.filter(nik=nik).select_related("family").first()
+    with unscoped("applicant by NIK: a file may be lodged at any office of the kabupaten"):
+        resident = Resident.objects.filter(nik=nik).select_related("family").first()
     if service.applicant_rule == ApplicantRule.NEWCOMER:
         if resident is not None and resident.life_status == LifeStatus.ALIVE:
             raise InvalidInput(
@@ -135,13 +136,14 @@ def _service_for(service_code: str, channel: str) -> Service:
 
 def _open_application(service: Service, applicant_nik: str) -> Application | None:
     """The person's open application of this service that blocks a new one (the index's rows)."""
-    return (
-        Application.objects.filter(
-            service=service, applicant_nik=applicant_nik, is_exclusive=True, status__in=OPEN_STATUSES
+    with unscoped("one open application per person and service, at any office"):
+        return (
+            Application.objects.filter(
+                service=service, applicant_nik=applicant_nik, is_exclusive=True, status__in=OPEN_STATUSES
+            )
+            .order_by("id")
+            .first()
         )
-        .order_by("id")
-        .first()
-    )
 
 
 def _already_open(actor: Actor, existing: Application) -> Conflict:

@@ -12,6 +12,7 @@ from warga.applications.models import Application, ApplicationEvent, Status
 from warga.applications.services import application_transition
 from warga.core.errors import Conflict
 from warga.core.permissions import Role
+from warga.core.scoping import scope
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,7 +34,8 @@ def test_two_verifiers_claim_one_file(cast, flow):
     def claim(actor):
         try:
             barrier.wait(timeout=10)
-            application_transition(actor=actor, application_id=app.pk, action="claim")
+            with scope(actor):  # a thread starts outside any scope, like a request of this officer
+                application_transition(actor=actor, application_id=app.pk, action="claim")
             outcomes.append("won")
         except Conflict as exc:
             outcomes.append(exc.code)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from warga.core.scoping import Actor, get_scoped, scoped
+from warga.core.scoping import Actor, code_within, get_scoped, scoped
 from warga.org.models import Unit, UnitKind
 
 from ..models import (
@@ -71,7 +71,9 @@ def delivery_send(*, actor: Actor, from_office: Unit, to_office: Unit, cards: Se
             raise Conflict(
                 _("Only printed cards not yet at a pick-up office can be sent."), code="cards.delivery_status"
             )
-        if not card.resident.desa_id.startswith(to_office.area_id + "."):
+        if card.resident.desa_id == to_office.area_id or not code_within(
+            card.resident.desa_id, to_office.area_id
+        ):
             raise InvalidInput(
                 _("A card can only go to the kecamatan where its holder lives."), code="cards.delivery_area"
             )

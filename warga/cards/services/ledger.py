@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, get_scoped, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import Resident
 
@@ -219,10 +219,12 @@ def stock_count_record(
 
 def _serial_free(card_serial: str) -> str:
     card_serial = (card_serial or "").strip()
-    if card_serial and (
-        StockEntry.objects.filter(card_serial=card_serial).exists()
-        or KtpCard.objects.filter(card_serial=card_serial).exists()
-    ):
+    with unscoped("card serials: a blank's serial is used once, in any office"):
+        used = bool(card_serial) and (
+            StockEntry.objects.filter(card_serial=card_serial).exists()
+            or KtpCard.objects.filter(card_serial=card_serial).exists()
+        )
+    if used:
         raise Conflict(
             _("Card serial %(serial)s has already been used.") % {"serial": card_serial},
             code="cards.serial_used",

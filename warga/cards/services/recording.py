@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor, get_scoped, rescoped
+from warga.core.scoping import Actor, get_scoped, rescoped, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
 
@@ -57,7 +57,8 @@ def ktp_recording_record(
     actor.require("cards.record")
     client_ref = (client_ref or "").strip()[:64]
     if client_ref:
-        existing = RecordingEvent.objects.filter(client_ref=client_ref).first()
+        with unscoped("resend: a client reference names one recording, wherever it was made"):
+            existing = RecordingEvent.objects.filter(client_ref=client_ref).first()
         if existing is not None:
             if existing.resident_id != resident.pk:
                 raise Conflict(

@@ -12,6 +12,7 @@ from warga.cards.priority import default_rule_set
 from warga.cards.selectors import stock_balance
 from warga.cards.services import print_batch_lock, print_item_record, stock_account_for
 from warga.core.errors import Conflict
+from warga.core.scoping import scope
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,7 +34,10 @@ def test_fifty_parallel_print_confirmations_against_twenty_blanks(
     def confirm(item: PrintBatchItem, n: int) -> None:
         try:
             barrier.wait()
-            print_item_record(actor=printer, item=item, result=ItemResult.PRINTED, card_serial=f"SER{n:05d}")
+            with scope(printer):  # a thread starts outside any scope, like a request of this officer
+                print_item_record(
+                    actor=printer, item=item, result=ItemResult.PRINTED, card_serial=f"SER{n:05d}"
+                )
             result = "ok"
         except Conflict as exc:
             result = exc.code

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from warga.core.scoping import unscoped
+
 from ..models import (
     SmsMessage,
     SmsStatus,
@@ -75,6 +77,7 @@ def sms_claims_release(*, token: str) -> int:
     ).update(status=SmsStatus.QUEUED, claim_token="", claimed_at=None)
 
 
+@unscoped("SMS dispatch: the outbox holds messages of every area")
 def sms_recover(*, keep_token: str, now: datetime | None = None) -> dict[str, int]:
     """After a sender died (run when a dispatcher takes the lease): every `sending` row claimed
     under another token is settled. Never handed to the gateway → back to the queue, as if

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from warga.core.scoping import unscoped
+
 from ..gateways import Gateway, GatewayError, GatewayOutcomeUnknown, get_gateway
 from ..models import (
     CONSENT_PURPOSES,
@@ -257,6 +259,7 @@ def sms_claim_size(concurrency: int, batch: int) -> int:
     return max(concurrency, min(batch, int(rate_per_second() * 2)))
 
 
+@unscoped("SMS dispatch: the outbox holds messages of every area")
 def sms_dispatch(  # noqa: C901 - the dispatcher's drain loop: claim, reserve, send, settle, in one place
     *,
     max_seconds: float = 50.0,
@@ -389,6 +392,7 @@ def sms_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     return {"requeued": requeued, "stuck": stuck, "expired": expired, "reached": reached}
 
 
+@unscoped("SMS: broadcasts of every area finish when their messages have left")
 def broadcasts_finish() -> int:
     """Broadcasts whose messages have all left the queue are done."""
     done = 0

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor, get_scoped
+from warga.core.scoping import Actor, get_scoped, unscoped
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import kecamatan_lookup
 
@@ -229,10 +229,12 @@ def _clean_resident(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[
 
 
 def _check_nik_free(nik: str, errors: list[dict[str, str]], *, exclude_pk: int | None = None) -> None:
-    others = Resident.objects.filter(nik=nik)
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if others.exists():
+    with unscoped("NIK uniqueness: a NIK is unique in the whole register"):
+        others = Resident.objects.filter(nik=nik)
+        if exclude_pk:
+            others = others.exclude(pk=exclude_pk)
+        taken = others.exists()
+    if taken:
         # Said without telling where or who: the officer may not see that record.
         errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))
 

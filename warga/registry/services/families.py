@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from warga.core.errors import InvalidInput
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 from warga.regions.models import Region
 
 from ..capabilities import REGISTRY_EDIT
@@ -50,6 +50,14 @@ FAMILY_FIELDS = ("kk_number", "desa", "rw", "rt", "address", "issued_on")
 
 
 @transaction.atomic
+def _kk_taken(kk_number: str, *, exclude_pk: int | None = None) -> bool:
+    with unscoped("KK uniqueness: a KK number is unique in the whole register"):
+        taken = Family.objects.filter(kk_number=kk_number)
+        if exclude_pk:
+            taken = taken.exclude(pk=exclude_pk)
+        return taken.exists()
+
+
 def family_create(
     *, actor: Actor, kk_number: str | None, desa: Region, rw: int | None, rt: int | None, address: str
 ) -> Family:
@@ -74,7 +82,7 @@ def _family_create(
     rt_n = _small_int(rt, "rt", "RT", errors)
     if kk_number is not None:
         kk_number = _kk(kk_number, errors)
-        if not errors and Family.objects.filter(kk_number=kk_number).exists():
+        if not errors and _kk_taken(kk_number):
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
     _fail(errors)
     assert region is not None
@@ -131,7 +139,7 @@ def family_update(
         _check_past_date(cleaned["issued_on"], "issued_on", errors, _("Issue date"))
     if "kk_number" in changes:
         kk = _kk(changes["kk_number"], errors)
-        if not errors and Family.objects.filter(kk_number=kk).exclude(pk=family.pk).exists():
+        if not errors and _kk_taken(kk, exclude_pk=family.pk):
             errors.append(_err("kk_number", _("This KK number is already in the register."), "kk_taken"))
         cleaned["kk_number"] = kk
     _fail(errors)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from warga.core.errors import InvalidInput
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, code_within, unscoped
 from warga.regions.models import Region, RegionLevel
 
 from ..capabilities import REGISTRY_EVENTS
@@ -83,7 +83,7 @@ def move_within(
                 "not_a_desa",
             )
         )
-    elif not (region.code == home or region.code.startswith(home + ".")):
+    elif not code_within(region.code, home):
         errors.append(
             _err(
                 "to_desa",
@@ -230,7 +230,8 @@ def move_in(
         item_errors: list[dict[str, str]] = []
         cleaned = _clean_resident(item, item_errors)
         nik = _nik(item.get("nik"), item_errors, sex=cleaned["sex"], birth_date=cleaned["birth_date"])
-        returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
+        with unscoped("move in: a returning resident is registered where they moved out from"):
+            returning = Resident.objects.select_for_update().filter(nik=nik).first() if nik else None
         if returning is not None and returning.life_status != LifeStatus.MOVED_OUT:
             item_errors.append(_err("nik", _("This NIK is already in the register."), "nik_taken"))
         if nik in niks:

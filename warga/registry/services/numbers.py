@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from warga.core.errors import Conflict
+from warga.core.scoping import unscoped
 from warga.regions.models import Region
 from warga.regions.selectors import kecamatan_of
 
@@ -24,12 +25,13 @@ T = TypeVar("T")
 
 
 def _next_serial(prefix: str, model: type[Resident] | type[Family], field: str) -> int:
-    last = (
-        model.objects.filter(**{f"{field}__startswith": prefix})
-        .order_by(f"-{field}")
-        .values_list(field, flat=True)
-        .first()
-    )
+    with unscoped("numbers: a NIK or KK serial is unique across every area"):
+        last = (
+            model.objects.filter(**{f"{field}__startswith": prefix})
+            .order_by(f"-{field}")
+            .values_list(field, flat=True)
+            .first()
+        )
     serial = int(last[12:]) + 1 if last else 1
     if serial > 9999:
         raise Conflict(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from warga.core.scoping import unscoped
 from warga.regions.models import Region
 from warga.registry.synthetic import populate
 
@@ -46,39 +47,42 @@ class Command(BaseCommand):
         planted_out: str | None,
         **options: Any,
     ) -> None:
-        for code in region:
-            if not Region.objects.filter(code=code).exists():
-                raise CommandError(f"unknown region {code}; load the regions first (manage.py load_regions)")
-        started = time.monotonic()
-        tty = sys.stdout.isatty()
+        with unscoped("command: generating a demo population for the regions given"):
+            for code in region:
+                if not Region.objects.filter(code=code).exists():
+                    raise CommandError(
+                        f"unknown region {code}; load the regions first (manage.py load_regions)"
+                    )
+            started = time.monotonic()
+            tty = sys.stdout.isatty()
 
-        def progress(done: int, total: int) -> None:
-            rate = done / max(time.monotonic() - started, 1e-6)
-            line = f"{done:>10,} / {total:,} residents  {100 * done / max(total, 1):5.1f}%  {rate:,.0f}/s"
-            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
-            self.stdout.flush()
+            def progress(done: int, total: int) -> None:
+                rate = done / max(time.monotonic() - started, 1e-6)
+                line = f"{done:>10,} / {total:,} residents  {100 * done / max(total, 1):5.1f}%  {rate:,.0f}/s"
+                self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
+                self.stdout.flush()
 
-        result = populate(
-            area_codes=region,
-            people=people,
-            seed=seed,
-            duplicate_rate=duplicates,
-            phone_rate=phones,
-            progress=progress,
-            batch_size=batch,
-        )
-        if tty:
-            self.stdout.write("")
-        if planted_out:
-            with Path(planted_out).open("w") as out:
-                out.write("original_nik,duplicate_nik\n")
-                for original, dup in result.duplicates:
-                    out.write(f"{original},{dup}\n")
-        if result.skipped:
-            self.stdout.write(f"skipped (already populated): {', '.join(result.skipped)}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{result.residents:,} residents in {result.families:,} families, {result.phones:,} phones, "
-                f"{len(result.duplicates)} planted duplicates in {time.monotonic() - started:.1f} s"
+            result = populate(
+                area_codes=region,
+                people=people,
+                seed=seed,
+                duplicate_rate=duplicates,
+                phone_rate=phones,
+                progress=progress,
+                batch_size=batch,
             )
-        )
+            if tty:
+                self.stdout.write("")
+            if planted_out:
+                with Path(planted_out).open("w") as out:
+                    out.write("original_nik,duplicate_nik\n")
+                    for original, dup in result.duplicates:
+                        out.write(f"{original},{dup}\n")
+            if result.skipped:
+                self.stdout.write(f"skipped (already populated): {', '.join(result.skipped)}")
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{result.residents:,} residents in {result.families:,} families, {result.phones:,} phones, "
+                    f"{len(result.duplicates)} planted duplicates in {time.monotonic() - started:.1f} s"
+                )
+            )

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from warga.accounts.models import User
 from warga.core.errors import ServiceError
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, unscoped
 from warga.imports.models import ImportBatch, ImportMode
 from warga.imports.services import import_create, import_run
 
@@ -28,34 +28,35 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="username of the officer the import is made for")
 
     def handle(self, *args: Any, file: str, mode: str, user: str, **options: Any) -> None:
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {file}")
-        account = User.objects.filter(username=user, is_active=True).first()
-        if account is None:
-            raise CommandError(f"no active account {user!r}")
-        actor = Actor.for_user(account)
-        try:
-            with path.open("rb") as handle:
-                batch = import_create(actor=actor, source=handle, file_name=path.name, mode=mode)
-        except ServiceError as exc:
-            raise CommandError(str(exc.message)) from exc
-        done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(batch.pk, done), daemon=True)
-        watcher.start()
-        import_run(batch_id=batch.pk)  # returns at once if the queue already ran it
-        done.set()
-        watcher.join()
-        batch = ImportBatch.objects.get(pk=batch.pk)
-        self.stdout.write("")
-        style = self.style.SUCCESS if batch.status in ("published", "skipped") else self.style.ERROR
-        self.stdout.write(style(f"import #{batch.pk}: {batch.get_status_display()} — {batch.message}"))
-        if batch.issues_total:
-            self.stdout.write(f"{batch.issues_total} problems; first ones:")
-            for issue in batch.issues.all()[:20]:
-                self.stdout.write(f"  row {issue.row_number} {issue.column}: {issue.message}")
-        if batch.status not in ("published", "skipped"):
-            sys.exit(1)
+        with unscoped("command: an import checks the officer's area row by row"):
+            path = Path(file)
+            if not path.is_file():
+                raise CommandError(f"no such file: {file}")
+            account = User.objects.filter(username=user, is_active=True).first()
+            if account is None:
+                raise CommandError(f"no active account {user!r}")
+            actor = Actor.for_user(account)
+            try:
+                with path.open("rb") as handle:
+                    batch = import_create(actor=actor, source=handle, file_name=path.name, mode=mode)
+            except ServiceError as exc:
+                raise CommandError(str(exc.message)) from exc
+            done = threading.Event()
+            watcher = threading.Thread(target=self._watch, args=(batch.pk, done), daemon=True)
+            watcher.start()
+            import_run(batch_id=batch.pk)  # returns at once if the queue already ran it
+            done.set()
+            watcher.join()
+            batch = ImportBatch.objects.get(pk=batch.pk)
+            self.stdout.write("")
+            style = self.style.SUCCESS if batch.status in ("published", "skipped") else self.style.ERROR
+            self.stdout.write(style(f"import #{batch.pk}: {batch.get_status_display()} — {batch.message}"))
+            if batch.issues_total:
+                self.stdout.write(f"{batch.issues_total} problems; first ones:")
+                for issue in batch.issues.all()[:20]:
+                    self.stdout.write(f"  row {issue.row_number} {issue.column}: {issue.message}")
+            if batch.status not in ("published", "skipped"):
+                sys.exit(1)
 
     def _watch(self, batch_id: int, done: threading.Event) -> None:
         from django.db import connection
@@ -64,7 +65,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             while not done.wait(2.0):
-                batch = ImportBatch.objects.filter(pk=batch_id).first()
+                # A thread starts outside the command's scope.
+                with unscoped("command: the progress of the import this command started"):
+                    batch = ImportBatch.objects.filter(pk=batch_id).first()
                 if batch is None:
                     break
                 rate = batch.rows_read / max(time.monotonic() - started, 1e-6)

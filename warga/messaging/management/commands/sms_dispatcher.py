@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from warga.core.scoping import unscoped
 from warga.messaging.dispatcher import SmsDispatcher
 
 
@@ -21,14 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=None, help="requests in flight")
 
     def handle(self, *args: Any, poll: float | None, concurrency: int | None, **options: Any) -> None:
-        logging.getLogger("warga.messaging").setLevel(logging.INFO)
-        dispatcher = SmsDispatcher(poll_seconds=poll, concurrency=concurrency)
+        with unscoped("command: the dispatcher sends every area's messages"):
+            logging.getLogger("warga.messaging").setLevel(logging.INFO)
+            dispatcher = SmsDispatcher(poll_seconds=poll, concurrency=concurrency)
 
-        def stop(signum: int, frame: Any) -> None:
-            dispatcher.stop()
+            def stop(signum: int, frame: Any) -> None:
+                dispatcher.stop()
 
-        # `kill -USR1 <pid>` writes every thread's stack to stderr: where a stuck dispatcher waits.
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        dispatcher.run()
+            # `kill -USR1 <pid>` writes every thread's stack to stderr: where a stuck dispatcher waits.
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            dispatcher.run()
