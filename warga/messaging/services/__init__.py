@@ -51,7 +51,6 @@ from .sending import (
     sms_dispatch,
     sms_reconcile,
     sms_send_claimed,
-    sms_send_group,
     sms_wake,
 )
 from .stats import status_counts
@@ -92,7 +91,6 @@ __all__ = [
     "sms_recover",
     "sms_send",
     "sms_send_claimed",
-    "sms_send_group",
     "sms_text_check",
     "sms_wake",
     "status_counts",

@@ -186,25 +186,6 @@ def _slots(gateway: Gateway, messages: list[SmsMessage]) -> list[float]:
     return slots
 
 
-def sms_send_group(*, gateway: Gateway, messages: list[SmsMessage], pool: Any = None) -> int:
-    """Send a group of claimed messages (at most the concurrency): reserve their rate slots,
-    mark them handed over in one UPDATE, make the requests in parallel, record the answers.
-    Returns how many the gateway accepted."""
-    if not messages:
-        return 0
-    slots = _slots(gateway, messages)
-    by_pk = dict(zip((m.pk for m in messages), slots, strict=True))
-    messages = _mark_handed(messages)
-    if pool is not None and len(messages) > 1:
-        outcomes = list(pool.map(lambda m: _hand_over(gateway, m, by_pk[m.pk]), messages))
-    else:
-        outcomes = [_hand_over(gateway, m, by_pk[m.pk]) for m in messages]
-    _record_outcomes(gateway, outcomes)
-    if all(isinstance(o.error, GatewayError) and o.error.unreachable for o in outcomes):
-        raise GatewayDown(str(outcomes[0].error))
-    return sum(1 for o in outcomes if o.error is None)
-
-
 class GatewayDown(Exception):
     """No request of a group could reach the gateway: sending pauses (the dispatcher waits and
     tries again) rather than going through the whole queue while the gateway restarts."""

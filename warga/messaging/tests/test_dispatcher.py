@@ -27,8 +27,8 @@ from warga.messaging.services import (
     sms_claim_batch,
     sms_dlr_receive,
     sms_recover,
-    sms_send_group,
 )
+from warga.messaging.services.claiming import _mark_handed
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +125,12 @@ def test_hand_over_skips_rows_taken_back_by_recovery():
     claimed = sms_claim_batch(limit=3, token="a" * 32)
     # Recovery by a new lease holder took the third back before the old sender got to it.
     SmsMessage.objects.filter(pk=messages[2].pk).update(status=SmsStatus.QUEUED, claim_token="")
-    gateway = Recorder()
-    assert sms_send_group(gateway=gateway, messages=claimed) == 2
-    assert gateway.sent == [messages[0].pk, messages[1].pk]
-    assert SmsMessage.objects.get(pk=messages[2].pk).status == SmsStatus.QUEUED
+    # The dispatcher starts requests only for the rows this UPDATE marked as handed over.
+    handed = _mark_handed(claimed)
+    assert [m.pk for m in handed] == [messages[0].pk, messages[1].pk]
+    rows = {m.pk: m for m in SmsMessage.objects.all()}
+    assert rows[messages[0].pk].handed_at is not None and rows[messages[0].pk].attempts == 1
+    assert rows[messages[2].pk].status == SmsStatus.QUEUED and rows[messages[2].pk].handed_at is None
 
 
 def test_delivery_report_of_a_superseded_attempt_changes_nothing(settings):
