@@ -24,6 +24,9 @@ os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
 import django
 
 django.setup()
+from bench._scope import outside_scope  # noqa: E402
+
+outside_scope()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

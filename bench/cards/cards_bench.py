@@ -47,6 +47,9 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from bench._scope import outside_scope  # noqa: E402
+    
+    outside_scope()
 
 
 FAST_RESIDENTS = """

@@ -88,6 +88,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench._scope import outside_scope  # noqa: E402
+    
+    outside_scope()
     from django.db import connection
 
     from warga.dedupe.models import DuplicateCandidate

@@ -64,6 +64,9 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from bench._scope import outside_scope  # noqa: E402
+    
+    outside_scope()
 
 
 def run(db: str, *args: str) -> dict:
