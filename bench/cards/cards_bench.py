@@ -47,8 +47,8 @@ def setup_django() -> None:
     import django
 
     django.setup()
-    from bench._scope import outside_scope  # noqa: E402
-    
+    from bench._scope import outside_scope
+
     outside_scope()
 
 

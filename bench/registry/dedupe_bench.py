@@ -88,8 +88,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench._scope import outside_scope  # noqa: E402
-    
+    from bench._scope import outside_scope
+
     outside_scope()
     from django.db import connection
 
