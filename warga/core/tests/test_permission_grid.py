@@ -86,8 +86,11 @@ def _seed_world(cast: Any) -> World:
 
 
 def _complete(cast: Any) -> None:
-    """What the demo data does not hold: a SUKET, a register import, a card status import and a
-    broadcast, each in the officers' kecamatan (the area a holder of the capability can see)."""
+    """What the demo data does not hold: a SUKET, a register import, a card status import, a
+    broadcast, a batch of issued documents sent back to the kecamatan office, a print batch with
+    a card printed and sent to that office (and places still to print), a resident's invitation
+    waiting for the desa operator and a field phone's assignment, each in the officers'
+    kecamatan (the area a holder of the capability can see), made through the apps' services."""
     from django.utils import timezone
 
     from warga.cards.models import KtpCard, KtpStatus, StatusImport, Suket
@@ -127,17 +130,59 @@ def _complete(cast: Any) -> None:
             created_by=cast.kec_verifier,
             finished_at=timezone.now(),
         )
-    from warga.cards.models import PrintBatch
-    from warga.cards.priority import default_rule_set
-    from warga.messaging.models import Broadcast
+    from warga.applications.models import Batch
+    from warga.applications.services import batch_dispatch_issued
+    from warga.cards.models import ItemResult, PrintBatch
+    from warga.cards.priority import candidates, default_rule_set
+    from warga.cards.services import delivery_send, print_batch_lock, print_item_record
+    from warga.messaging.broadcasts import invitation_request
+    from warga.messaging.models import Broadcast, Invitation, InvitationStatus
+    from warga.outreach.models import Assignment, OutreachEvent
+    from warga.outreach.services import assignment_issue, device_register
+    from warga.registry.models import Phone
 
+    printing = Unit.objects.get(code="disdukcapil")
+    kec_office = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
     if not PrintBatch.objects.exists():
-        PrintBatch.objects.create(
-            office=Unit.objects.get(code="disdukcapil"),
-            rule_set=default_rule_set(),
-            size_asked=1,
-            created_by=cast.printer,
+        printer = cast.actor(cast.printer)
+        # The whole print queue of the (small) world, so that places of the kecamatan are in it.
+        waiting = candidates(actor=printer, office=printing).count()
+        batch = print_batch_lock(actor=printer, office=printing, rule_set=default_rule_set(), size=waiting)
+        places = list(batch.items.filter(kecamatan_code=kec.code).order_by("rank")[:2])
+        assert len(places) == 2, "the print queue holds fewer than two places in the kecamatan"
+        printed = print_item_record(
+            actor=printer, item=places[0], result=ItemResult.PRINTED, card_serial="0320300001"
         )
+        delivery_send(actor=printer, from_office=printing, to_office=kec_office, cards=[printed.card])
+    if not Batch.objects.filter(direction=Batch.Direction.TO_KECAMATAN, office=kec_office).exists():
+        # The demo's issued document goes back to its office (it keeps its document number).
+        batch_dispatch_issued(actor=cast.actor(cast.printer))
+    if not Invitation.objects.filter(desa__within=kec.code, status=InvitationStatus.PENDING).exists():
+        phone = (
+            Phone.objects.filter(
+                resident__desa=cast.desa,
+                resident__died_on__isnull=True,
+                verified_at__isnull=False,
+                opted_out_at__isnull=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        assert phone is not None, "the demo data has no verified phone in the desa"
+        invitation_request(
+            actor=cast.actor(cast.desa_operator),
+            resident=phone.resident,
+            number=phone.number,
+            scope="desa",
+            text="Syukuran khitanan di rumah kami, Sabtu pukul 09.00.",
+            channel="desa_office",
+        )
+    if not Assignment.objects.filter(event__desa__within=kec.code).exists():
+        event = OutreachEvent.objects.filter(desa__within=kec.code).order_by("pk").first()
+        assert event is not None, "the demo data has no outreach day in the kecamatan"
+        field = cast.actor(event.team.members.order_by("pk").first())
+        device, _token = device_register(actor=field, label="Ponsel tim")
+        assignment_issue(actor=field, device=device, event=event)
     if not Broadcast.objects.exists():
         broadcast_create(
             actor=counter,
@@ -158,16 +203,25 @@ def _user_with_only(role: str) -> User:
 
 def _objects(cast: Any) -> dict[str, Any]:
     from warga.accounts.models import ApiToken
-    from warga.applications.models import Application, Attachment, Service
+    from warga.applications.models import Application, Attachment, Batch, PaperBatch, Service
     from warga.applications.selectors import document_token
     from warga.boards.models import Announcement
     from warga.cards.documents import suket_token
-    from warga.cards.models import KtpCard, PrintBatch, PriorityRuleSet, StatusImport, Suket
+    from warga.cards.models import (
+        Delivery,
+        ItemResult,
+        KtpCard,
+        PrintBatch,
+        PrintBatchItem,
+        PriorityRuleSet,
+        StatusImport,
+        Suket,
+    )
     from warga.dedupe.models import DuplicateCandidate
     from warga.imports.models import ImportBatch
-    from warga.messaging.models import Broadcast
+    from warga.messaging.models import Broadcast, Invitation, InvitationStatus
     from warga.org.models import Unit, UnitKind
-    from warga.outreach.models import Device, OutreachEvent
+    from warga.outreach.models import Assignment, Device, OutreachEvent
     from warga.registry.models import Phone, Resident
 
     kec = cast.kecamatan.code
@@ -184,6 +238,7 @@ def _objects(cast: Any) -> dict[str, Any]:
     suket = first(Suket.objects.filter(resident__desa__within=kec))
     _raw, prefix, key_hash = ApiToken.generate()
     resident = first(Resident.objects.filter(desa__within=kec, family__isnull=False, died_on__isnull=True))
+    print_batch = first(PrintBatch.objects.all())
     return {
         "resident": resident,
         "family": resident.family if resident else None,
@@ -202,7 +257,21 @@ def _objects(cast: Any) -> dict[str, Any]:
         "candidate": first(DuplicateCandidate.objects.all()),
         "status_import": first(StatusImport.objects.all()),
         "rule_set": first(PriorityRuleSet.objects.all()),
-        "print_batch": first(PrintBatch.objects.all()),
+        "print_batch": print_batch,
+        "print_item": first(
+            PrintBatchItem.objects.filter(batch=print_batch, kecamatan_code=kec, result=ItemResult.PENDING)
+        ),
+        "delivery": first(Delivery.objects.filter(to_office__area=cast.kecamatan, received_at__isnull=True)),
+        "application_batch": first(
+            Batch.objects.filter(
+                direction=Batch.Direction.TO_KECAMATAN, kecamatan=cast.kecamatan, received_at__isnull=True
+            )
+        ),
+        # Only a manual office has paper batches (the demo's last kecamatan; this one works
+        # online); the Disdukcapil verifier holding the capability sees them all.
+        "paper_batch": first(PaperBatch.objects.all()),
+        "invitation": first(Invitation.objects.filter(desa__within=kec, status=InvitationStatus.PENDING)),
+        "assignment": first(Assignment.objects.filter(event__desa__within=kec)),
         "card": first(KtpCard.objects.filter(resident__desa__within=kec)),
         "suket": suket,
         "suket_token": suket_token(suket) if suket else None,
@@ -244,8 +313,6 @@ def _pk(name: str, key: str = "pk") -> ParamFactory:
     return lambda o: {key: o[name].pk if o.get(name) is not None else None}
 
 
-# NO_OBJECT_YET marks POST-only pages the demo world has no object for: their GET is checked for
-# access only (405 for a holder of the capability comes before the object is looked up).
 PAGE_PARAMS: dict[str, ParamFactory] = {
     "accounts:token_revoke": _pk("api_token", "token_id"),  # POST only
     "accounts:staff_edit": _pk("staff", "user_id"),
@@ -253,7 +320,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "org:unit_edit": _pk("kec_unit", "unit_id"),
     "messaging:broadcast_detail": _pk("broadcast"),
     "messaging:broadcast_decide": lambda o: {**_pk("broadcast")(o), "action": "approve"},  # POST only
-    "messaging:invitation_decide": lambda o: {"pk": 1, "action": "approve"},  # POST only; NO_OBJECT_YET
+    "messaging:invitation_decide": lambda o: {**_pk("invitation")(o), "action": "approve"},  # POST only
     **{
         f"registry:{name}": _pk("resident")
         for name in ("resident", "resident_edit", "death", "move", "marriage", "divorce", "phone_add")
@@ -283,7 +350,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "applications:attachment": lambda o: {"pk": o["application"].pk, "attachment_id": o["attachment"].pk},
     "applications:receipt": _pk("application"),
     "applications:document": _pk("issued_application"),
-    "applications:batch_receive": lambda o: {"batch_id": 1},  # POST only; NO_OBJECT_YET
+    "applications:batch_receive": _pk("application_batch", "batch_id"),  # POST only
     "applications:service_edit": lambda o: {"code": o["service"].code},
     "applications:apply_service": lambda o: {"code": o["service"].code},
     "applications:track_detail": lambda o: {"code": o["application"].tracking_code},
@@ -298,8 +365,8 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "cards:rule_edit": _pk("rule_set"),
     "cards:batch": _pk("print_batch"),
     "cards:batch_close": _pk("print_batch"),  # POST only
-    "cards:item_result": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
-    "cards:receive": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
+    "cards:item_result": _pk("print_item"),  # POST only
+    "cards:receive": _pk("delivery"),  # POST only
     "cards:handover": _pk("card"),
     "cards:suket_pdf": _pk("suket"),
     "cards:suket_revoke": _pk("suket"),  # POST only
@@ -307,7 +374,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "outreach:event": _pk("event"),
     "outreach:event_action": lambda o: {"pk": o["event"].pk, "action": "cancel"},  # POST only
     "outreach:device_revoke": _pk("device"),  # a confirmation page, then POST
-    "outreach:assignment_extend": lambda o: {"pk": 1},  # POST only; NO_OBJECT_YET
+    "outreach:assignment_extend": _pk("assignment"),  # POST only
     "boards:moderate": _pk("announcement"),  # POST only
     "boards:withdraw": _pk("announcement"),  # POST only
     "boards:tv": lambda o: {"code": o["desa"].code},
@@ -339,12 +406,15 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     # outreach tests); the answer checked here is the access one.
     "record_pk": lambda o: 1,
     "upload_id": lambda o: "x",
-    # NO_OBJECT_YET: the demo world holds no application batch, print-batch item, delivery or
-    # invitation; these writes are checked for access only (an id that finds nothing).
-    **dict.fromkeys(["batch_id", "item_id", "delivery_id", "invitation_id"], lambda o: 1),
+    "item_id": lambda o: o["print_item"].pk,
+    "delivery_id": lambda o: o["delivery"].pk,
+    "invitation_id": lambda o: o["invitation"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},
+    "/api/v1/cards/batches/{batch_id}/close": {"batch_id": lambda o: o["print_batch"].pk},
+    "/api/v1/applications/batches/{batch_id}/receive": {"batch_id": lambda o: o["application_batch"].pk},
+    "/api/v1/applications/paper-batches/{batch_id}": {"batch_id": lambda o: o["paper_batch"].pk},
     "/api/v1/regions/{code}": {"code": lambda o: o["desa"].code},
     "/api/v1/regions/{code}/children": {"code": lambda o: o["desa"].parent_id},
     "/api/v1/boards/feed/{code}": {"code": lambda o: o["desa"].code},
@@ -370,6 +440,11 @@ REFUSED_BY_THE_OBJECT: dict[tuple[str, str, str], str] = {
         "/api/v1/applications/{application_id}/documents/{requirement}",
         Role.OUTREACH_OFFICER,
     ): "the world's application was taken at the counter; field officers attach only to field applications",
+    (
+        "post",
+        "/api/v1/cards/deliveries/{delivery_id}/receive",
+        Role.PRINTING_OPERATOR,
+    ): "the world's delivery goes to the kecamatan office; only the receiving office confirms it arrived",
 }
 
 
