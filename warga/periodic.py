@@ -43,6 +43,16 @@ def sms_reconcile_periodic() -> None:
         sms_reconcile()
 
 
+@db_periodic_task(crontab(minute="23"))
+@lock_task("statistics-refresh")
+def statistics_refresh_hourly() -> None:
+    """Analyse tables whose planner statistics are missing or stale: after a restore, or where
+    autovacuum is off or behind (warga.core.statistics)."""
+    from warga.core.statistics import statistics_refresh
+
+    statistics_refresh()
+
+
 @db_periodic_task(crontab(minute="*/15"))
 @lock_task("imports-purge-stale")
 def purge_stale_imports() -> None:

@@ -102,9 +102,8 @@ def main() -> None:
         )
         print(f"generated {args.people - loaded} residents in {time.perf_counter() - start:.0f} s")
         loaded = Resident.objects.count()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE registry_resident")
+    # No ANALYZE here: generate_population and imports refresh the register's statistics
+    # themselves (warga.core.statistics), as an installation's would be.
     user = User.objects.filter(username="bench-registry").first() or staff_create(
         actor=None,
         username="bench-registry",

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
+from warga.core.statistics import tables_analyze
 from warga.registry.models import Family, FamilyMembership, LifeStatus, Phone, Resident, ResidentChange
 from warga.registry.names import name_similarity
 
@@ -301,6 +302,7 @@ def duplicates_scan(
         if progress and count % 50_000 < len(block):
             progress("name", count)
     collector.flush()
+    tables_analyze(DuplicateCandidate)  # the review queue plans on the candidates just written
     return collector.result
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotAllowed
 from warga.core.scoping import Actor
+from warga.registry.services import register_analyze
 
 from .. import reader
 from ..models import ImportBatch, ImportMode, ImportStatus, StagedRow
@@ -105,6 +106,9 @@ def _import_run(batch: ImportBatch, actor: Actor) -> ImportBatch:
     finally:
         StagedRow.objects.filter(batch_id=batch_id).delete()
     batch.refresh_from_db()
+    if batch.status == ImportStatus.PUBLISHED:
+        # Committed: the planner must see the new rows before the next search plans on them.
+        register_analyze()
     return batch
 
 

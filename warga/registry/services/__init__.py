@@ -35,6 +35,7 @@ from .phones import (
     phone_verify,
 )
 from .residents import CORRECTABLE_FIELDS, resident_correct, resident_create, resident_enter
+from .statistics import register_analyze
 
 __all__ = [
     "CONSENT_CHANNELS",
@@ -65,6 +66,7 @@ __all__ = [
     "phone_consent_set",
     "phone_resend_code",
     "phone_verify",
+    "register_analyze",
     "resident_correct",
     "resident_create",
     "resident_enter",

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from warga.core.scoping import unscoped
 from warga.regions.models import Region
+from warga.registry.services import register_analyze
 from warga.registry.synthetic import populate
 
 
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                     out.write("original_nik,duplicate_nik\n")
                     for original, dup in result.duplicates:
                         out.write(f"{original},{dup}\n")
+            register_analyze()  # the planner must see the new register before anyone searches it
             if result.skipped:
                 self.stdout.write(f"skipped (already populated): {', '.join(result.skipped)}")
             self.stdout.write(
