@@ -7,3 +7,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The raw limit is a bare view behind the same middleware (`/bench/bare`): /healthz also checks the
+# SMS queue, which answers 503 here because no dispatcher runs beside the benchmark.
+ROOT_URLCONF = "bench.foundation.urls"
