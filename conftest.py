@@ -36,6 +36,12 @@ OTHER_KEC = "32.14.02"  # Campaka
 PASSWORD = "test-password-123"
 
 
+def signed_in(client: Client) -> bool:
+    """Whether `/` shows this client an officer's home (a visitor gets the residents' portal)."""
+    response = client.get("/")
+    return response.status_code == 200 and "panels" in response.context
+
+
 @dataclass
 class Cast:
     kabupaten: Region

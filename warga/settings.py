@@ -291,6 +291,8 @@ CSP_IMG_SRC_EXTRA = env_list("CSP_IMG_SRC_EXTRA")  # e.g. the S3 endpoint when s
 # --- SMS ---------------------------------------------------------------------------------
 SMS_GATEWAY = env("SMS_GATEWAY", "development")  # development | kannel
 SMS_SENDER_ID = env("SMS_SENDER_ID", "WARGA")
+# The number residents send SMS keywords to, shown on the residents' portal (none: not shown).
+SMS_CENTER_NUMBER = env("SMS_CENTER_NUMBER", "")
 KANNEL_SENDSMS_URL = env("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
 KANNEL_USERNAME = env("KANNEL_USERNAME", "warga")
 KANNEL_PASSWORD = env("KANNEL_PASSWORD")

@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from warga.api import api
 from warga.core import views as core_views
 from warga.core.permissions import public
+from warga.registry import views as registry_views
 
 handler400 = "warga.core.views.error_400"
 handler403 = "warga.core.views.error_403"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("healthz", core_views.healthz_view, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),
+    # Residents' pages at short Indonesian addresses (linked from the portal at `/`).
+    path("cek-nik/", registry_views.nik_check_view, name="nik_check"),
     path("", include("warga.core.urls")),
     path("", include("warga.accounts.urls")),
     path("audit/", include("warga.audit.urls")),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from warga.core.find import register_finder
 from warga.core.home import HomePanel, register_panel
 from warga.core.nav import NavItem, register
+from warga.core.portal import PortalCard, register_card
 from warga.core.scoping import Actor
 
 from . import capabilities as caps
@@ -59,6 +60,11 @@ def _queue_panel(request: HttpRequest, actor: Actor) -> dict[str, Any]:
 
 
 register_panel(HomePanel("applications/_home_panel.html", caps.VIEW, _queue_panel, order=20))
+
+# The residents' portal at `/`: tracking, the online form, checking an issued document.
+register_card(PortalCard("applications/_portal_track.html", order=10))
+register_card(PortalCard("applications/_portal_apply.html", order=30))
+register_card(PortalCard("applications/_portal_verify.html", order=50))
 
 
 def _find(actor: Actor, text: str) -> Any:

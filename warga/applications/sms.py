@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from warga.messaging.keywords import KeywordContext, register_keyword
 
@@ -20,4 +21,10 @@ def _check(ctx: KeywordContext) -> str:
 
 
 def register() -> None:
-    register_keyword("CEK", _check)
+    register_keyword(
+        "CEK",
+        _check,
+        example="CEK AB12CD34",
+        help_text=gettext_lazy("where your application is (the tracking code is on your receipt)"),
+        order=10,
+    )

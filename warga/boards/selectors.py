@@ -25,6 +25,15 @@ def board_desa(code: str) -> Region:
     return desa
 
 
+def board_kecamatans() -> QuerySet[Region]:
+    """The installation's kecamatan, for residents picking their desa's board."""
+    return area_regions(settings.WARGA_REGION_CODE, [RegionLevel.KECAMATAN])
+
+
+def board_desas_of(kecamatan: Region) -> QuerySet[Region]:
+    return area_regions(kecamatan.code, [RegionLevel.DESA])
+
+
 # Indonesia's three time zones as residents name them.
 TIME_ZONE_LABELS = {
     "Asia/Jakarta": "WIB",

@@ -16,7 +16,15 @@ from warga.regions.models import RegionLevel
 from . import services
 from .forms import AnnouncementForm, ModerateForm
 from .models import AnnouncementStatus
-from .selectors import announcements_list, board_areas, board_desa, board_desas, board_feed
+from .selectors import (
+    announcements_list,
+    board_areas,
+    board_desa,
+    board_desas,
+    board_desas_of,
+    board_feed,
+    board_kecamatans,
+)
 
 
 @requires("boards.announce", "boards.moderate")
@@ -103,6 +111,20 @@ def announcement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
         services.announcement_withdraw(actor=actor, announcement_id=pk)
         messages.success(request, _("Announcement withdrawn."))
     return redirect("boards:list")
+
+
+@public
+def board_choose_view(request: HttpRequest) -> HttpResponse:
+    """Residents find their desa's board: the kecamatan, then its desas, as plain links (a region
+    code in the query string is not personal)."""
+    kecamatans = list(board_kecamatans())
+    wanted = request.GET.get("kecamatan", "")
+    chosen = next((k for k in kecamatans if k.code == wanted), None)
+    return render(
+        request,
+        "boards/choose.html",
+        {"kecamatans": kecamatans, "chosen": chosen, "desas": list(board_desas_of(chosen)) if chosen else []},
+    )
 
 
 @public

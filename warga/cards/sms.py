@@ -4,7 +4,7 @@ to a number verified for that person) and the broadcast segment by KTP-el status
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from warga.messaging.audience import register_segment_filter
 from warga.messaging.keywords import KeywordContext, register_keyword
@@ -59,6 +59,11 @@ def _person_status(ctx: KeywordContext) -> str:
 
 
 def register() -> None:
-    register_keyword("KTP", _person_status)
+    register_keyword(
+        "KTP",
+        _person_status,
+        help_text=gettext_lazy("the KTP-el status of the resident this number is registered for"),
+        order=30,
+    )
     register_keyword("STATUS", _person_status)
     register_segment_filter("ktp_statuses", filter_residents_by_ktp_status)

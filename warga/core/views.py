@@ -14,11 +14,17 @@ from .find import find
 from .health import health_checks
 from .home import panels_for
 from .hygiene import api_error, error_page, is_api
+from .portal import cards_for
+from .scoping import Actor
 
 
-@login_only
+@public
 def home_view(request: HttpRequest) -> HttpResponse:
-    actor = page_actor(request)
+    """A signed-in officer's home panels; for anybody else the residents' portal."""
+    if not request.user.is_authenticated:
+        return render(request, "core/portal.html", {"cards": cards_for(request)})
+    actor = Actor.for_user(request.user)
+    request.actor = actor  # type: ignore[attr-defined]  # as @login_only hands it on
     return render(request, "core/home.html", {"panels": panels_for(request, actor)})
 
 

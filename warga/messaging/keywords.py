@@ -2,6 +2,10 @@
 
     from warga.messaging.keywords import register_keyword
     register_keyword("ANTRI", my_handler)      # my_handler(ctx: KeywordContext) -> str | None
+    register_keyword("ANTRI", my_handler, example="ANTRI KK", help_text=gettext_lazy("your queue number"))
+
+`example` and `help_text` (optional, lazily translated) put the keyword in the list residents
+read on the portal (`keyword_guide()`); an alias registered without them stays out of that list.
 
 Messaging answers INFO, BERHENTI/DAFTAR and UNDANG; the apps that own the answer register the
 others in their AppConfig.ready(): CEK (applications), LAPOR (reports), KTP and STATUS (cards).
@@ -20,7 +24,9 @@ from functools import cached_property
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from warga.core.errors import ServiceError
 
@@ -30,6 +36,19 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[["KeywordContext"], "str | None"]
 _HANDLERS: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True)
+class KeywordGuide:
+    """A keyword as residents are told about it: what to send and what it does."""
+
+    keyword: str
+    example: str  # what to send, e.g. "CEK AB12CD34" (SMS keywords are Indonesian in every language)
+    help_text: str | Promise  # what it does, translated when shown
+    order: int = 100
+
+
+_GUIDE: dict[str, KeywordGuide] = {}
 
 
 @dataclass
@@ -50,16 +69,31 @@ class KeywordContext:
         return audience().residents_for_number(self.number)
 
 
-def register_keyword(keyword: str, handler: Handler) -> None:
-    """Add (or replace) the handler of a keyword; keywords are matched case-insensitively."""
+def register_keyword(
+    keyword: str, handler: Handler, *, example: str = "", help_text: str | Promise = "", order: int = 100
+) -> None:
+    """Add (or replace) the handler of a keyword; keywords are matched case-insensitively.
+    With a `help_text` (and optionally an `example`, the keyword alone by default) the keyword is
+    listed for residents by `keyword_guide()`, in `order`."""
     word = keyword.strip().upper()
     if not word or " " in word:
         raise ValueError("a keyword is one word")
     _HANDLERS[word] = handler
+    if help_text:
+        _GUIDE[word] = KeywordGuide(
+            keyword=word, example=example.strip() or word, help_text=help_text, order=order
+        )
+    else:
+        _GUIDE.pop(word, None)
 
 
 def registered_keywords() -> list[str]:
     return sorted(_HANDLERS)
+
+
+def keyword_guide() -> list[KeywordGuide]:
+    """The keywords registered with a help text, in their `order` (then alphabetically)."""
+    return sorted((g for w, g in _GUIDE.items() if w in _HANDLERS), key=lambda g: (g.order, g.keyword))
 
 
 def dispatch_keyword(incoming: IncomingSms) -> str | None:
@@ -120,13 +154,18 @@ def _invite(ctx: KeywordContext) -> str:
     ) % {"id": invitation.pk}
 
 
-for _word, _handler in (
-    ("INFO", _help),
-    ("BANTUAN", _help),
-    ("HELP", _help),
-    ("BERHENTI", _stop),
-    ("STOP", _stop),
-    ("DAFTAR", _join),
-    ("UNDANG", _invite),
-):
-    register_keyword(_word, _handler)
+register_keyword("INFO", _help, help_text=gettext_lazy("the list of SMS services"), order=90)
+register_keyword("BANTUAN", _help)
+register_keyword("HELP", _help)
+register_keyword(
+    "UNDANG",
+    _invite,
+    example="UNDANG RT Syukuran di rumah kami, Sabtu pukul 09.00",
+    help_text=gettext_lazy("invite your neighbours (RT, RW or DESA) after the desa operator approves"),
+    order=150,
+)
+register_keyword(
+    "BERHENTI", _stop, help_text=gettext_lazy("stop receiving broadcasts from the government"), order=160
+)
+register_keyword("STOP", _stop)
+register_keyword("DAFTAR", _join, help_text=gettext_lazy("receive broadcasts again"), order=170)

@@ -1,6 +1,6 @@
 """Register API: residents, families, life events, phones, and the public NIK check.
 
-Mounted at the API root (PREFIX ""), so paths are /api/v1/nik/{nik}/check, /api/v1/residents/…,
+Mounted at the API root (PREFIX ""), so paths are /api/v1/nik/check, /api/v1/residents/…,
 /api/v1/families/… and /api/v1/events/…. A NIK never appears in the path of an authenticated
 operation: lookups by NIK or KK number are POSTs.
 """
@@ -9,10 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import Throttled
@@ -21,16 +19,13 @@ from pydantic import ValidationInfo, field_validator
 
 from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
-from warga.core.middleware import client_ip
 from warga.core.pagination import PageNumberPagination
 from warga.core.permissions import public, requires
-from warga.core.ratelimit import over_limit
 from warga.regions.models import Region
-from warga.regions.selectors import kecamatan_lookup
 
 from . import rules, selectors, services
-from .identity import check_nik
 from .models import Family, LifeEvent, Phone, Resident
+from .ratelimit import nik_check_limited
 
 PREFIX = ""
 router = Router(tags=["registry"])
@@ -490,15 +485,6 @@ def _opened(request: HttpRequest, pk: int) -> Resident:
 # --------------------------------------------------------------------------- public NIK check
 
 
-def _rate_limit(request: HttpRequest) -> None:
-    """A fixed window per client address, kept in the shared cache (all workers see it)."""
-    limit = int(getattr(settings, "NIK_CHECK_RATE_PER_MINUTE", 30))
-    window = int(timezone.now().timestamp() // 60)
-    key = f"registry:nikcheck:{client_ip(request) or 'unknown'}:{window}"
-    if over_limit(key, limit=limit, window=120):
-        raise Throttled(wait=60)
-
-
 @router.post(
     "/nik/check",
     auth=None,
@@ -512,13 +498,10 @@ def nik_check(request: HttpRequest, payload: NikIn) -> NikCheckOut:
     Says nothing about whether anyone holds this NIK: the register is not consulted. The NIK
     goes in the body, so it stays out of URLs and access logs.
     """
-    _rate_limit(request)
-    result = check_nik(payload.nik[:32], kecamatan_lookup=kecamatan_lookup, today=timezone.localdate())
-    region_name = None
-    if result.kecamatan_code:
-        kecamatan = Region.objects.select_related("parent").filter(code=result.kecamatan_code).first()
-        if kecamatan is not None:
-            region_name = kecamatan.display_name + (f", {kecamatan.parent.name}" if kecamatan.parent else "")
+    if nik_check_limited(request):  # one budget with the /cek-nik/ page
+        raise Throttled(wait=60)
+    checked = selectors.nik_check_public(payload.nik)
+    result, region_name = checked.check, checked.region_name
     return NikCheckOut(
         nik=result.nik,
         valid=result.valid,

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from warga.core.find import Found, register_finder
 from warga.core.home import HomePanel, register_panel
 from warga.core.nav import NavItem, register
+from warga.core.portal import PortalCard, register_card
 from warga.core.scoping import Actor
 
 from .capabilities import REGISTRY_EVENTS, REGISTRY_STATS, REGISTRY_VIEW
@@ -75,3 +76,5 @@ def _find(actor: Actor, text: str) -> Found | None:
 
 
 register_finder(_find, order=900)
+
+register_card(PortalCard("registry/_portal_nik.html", order=20))

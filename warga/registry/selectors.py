@@ -25,8 +25,10 @@ from warga.core.errors import InvalidInput, NotFound
 from warga.core.scoping import Actor, code_within, get_scoped, scoped
 from warga.regions.lookups import CODE_RE
 from warga.regions.models import Region, RegionLevel
+from warga.regions.selectors import kecamatan_lookup
 
 from .capabilities import REGISTRY_STATS, REGISTRY_VIEW
+from .identity import NikCheck, check_nik
 from .models import (
     Family,
     FamilyChange,
@@ -42,6 +44,29 @@ from .names import name_key, name_similarity, normalize_name
 from .search_index import FTS_TABLE, NAME_KEY_TABLE
 
 NUMBER_RE = re.compile(r"^\d{16}$")
+
+# --------------------------------------------------------------------------- public NIK check
+
+
+@dataclass(frozen=True)
+class PublicNikCheck:
+    """What the public NIK check (the API and the `/cek-nik/` page) answers: the structure of
+    the number and the region its kecamatan code names. The register is not consulted, so the
+    answer says nothing about whether anyone holds the NIK."""
+
+    check: NikCheck
+    region_name: str | None  # "Kec. Purwakarta, Kabupaten Purwakarta"
+
+
+def nik_check_public(nik: str, *, today: date | None = None) -> PublicNikCheck:
+    result = check_nik(nik[:32], kecamatan_lookup=kecamatan_lookup, today=today or timezone.localdate())
+    region_name = None
+    if result.kecamatan_code:
+        kecamatan = Region.objects.select_related("parent").filter(code=result.kecamatan_code).first()
+        if kecamatan is not None:
+            region_name = kecamatan.display_name + (f", {kecamatan.parent.name}" if kecamatan.parent else "")
+    return PublicNikCheck(check=result, region_name=region_name)
+
 
 # --------------------------------------------------------------------------- single records
 

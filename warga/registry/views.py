@@ -16,12 +16,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotFound
+from warga.core.forms import StyledForm
 from warga.core.pages import service_errors
-from warga.core.permissions import page_actor, requires
+from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import Actor
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import area_regions
@@ -49,6 +52,7 @@ from .forms import (
     VerifyForm,
 )
 from .models import Family, LifeStatus, Resident
+from .ratelimit import nik_check_limited
 
 PAGE_SIZE = 25
 
@@ -754,3 +758,33 @@ def home_panel_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
             count = living.count()
             cache.set(key, count, timeout=600)
     return {"area": area, "population": count}
+
+
+# --------------------------------------------------------------------------- public NIK check
+
+
+class NikCheckForm(StyledForm):
+    nik = forms.CharField(
+        label=gettext_lazy("NIK (16 digits)"),
+        max_length=32,
+        error_messages={
+            "required": gettext_lazy("Type the 16 digits of the NIK."),
+            "max_length": gettext_lazy("A NIK has 16 digits; what was typed is much longer."),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+@public
+@never_cache
+def nik_check_view(request: HttpRequest) -> HttpResponse:
+    """Residents check how a NIK is built, as the public API does (one rate limit for both).
+    The NIK is POSTed, never put in the URL; the answer is not kept by any cache."""
+    form = NikCheckForm(request.POST if request.method == "POST" else None)
+    result = None
+    if request.method == "POST":
+        if nik_check_limited(request):
+            return render(request, "registry/nik_check.html", {"form": form, "limited": True}, status=429)
+        if form.is_valid():
+            result = selectors.nik_check_public(form.cleaned_data["nik"])
+    return render(request, "registry/nik_check.html", {"form": form, "result": result})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from warga.messaging.keywords import KeywordContext, register_keyword
 
@@ -25,4 +26,10 @@ def _report(ctx: KeywordContext) -> str:
 
 
 def register() -> None:
-    register_keyword("LAPOR", _report)
+    register_keyword(
+        "LAPOR",
+        _report,
+        example="LAPOR jalan rusak di RT 02",
+        help_text=gettext_lazy("report a problem or a complaint to the government"),
+        order=20,
+    )

@@ -4,7 +4,7 @@ import pyotp
 import pytest
 from django.test import Client, override_settings
 
-from conftest import PASSWORD
+from conftest import PASSWORD, signed_in
 from warga.accounts.models import LoginFailure
 from warga.audit.models import AuditLog
 
@@ -24,7 +24,7 @@ def test_login_page_in_indonesian(client):
 def test_login_success_goes_home_and_is_audited(cast, client):
     response = post_login(client, "kec_officer", PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert signed_in(client)
     assert AuditLog.objects.filter(action="accounts.login", object_id=str(cast.kec_officer.pk)).exists()
 
 
@@ -32,7 +32,7 @@ def test_wrong_password_shows_generic_error(cast, client):
     response = post_login(client, "kec_officer", "wrong")
     assert response.status_code == 200
     assert "Nama pengguna atau kata sandi salah." in response.content.decode()
-    assert client.get("/").status_code == 302
+    assert not signed_in(client)
 
 
 @override_settings(LOGIN_MAX_FAILURES=3)
@@ -52,12 +52,12 @@ def test_lockout_after_repeated_failures(cast, client):
 def test_admin_with_totp_needs_second_step(cast, client):
     response = post_login(client, "admin", PASSWORD)
     assert response.status_code == 302 and response["Location"].startswith("/account/2fa/")
-    assert client.get("/").status_code == 302  # not logged in yet
+    assert not signed_in(client)  # not logged in yet
     bad = client.post("/account/2fa/", {"code": "000000"})
     assert bad.status_code == 200 and "Kode tidak benar." in bad.content.decode()
     good = client.post("/account/2fa/", {"code": pyotp.TOTP(cast.admin.totp_secret).now()})
     assert good.status_code == 302
-    assert client.get("/").status_code == 200
+    assert signed_in(client)
 
 
 def test_admin_without_totp_is_sent_to_setup(cast, client_for):
@@ -81,20 +81,20 @@ def test_admin_without_totp_is_sent_to_setup(cast, client_for):
 @override_settings(SESSION_IDLE_SECONDS=60)
 def test_idle_session_expires(cast, client, monkeypatch):
     post_login(client, "kec_officer", PASSWORD)
-    assert client.get("/").status_code == 200
+    assert signed_in(client)
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 3600)
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     monkeypatch.setattr(time, "time", real)
-    assert client.get("/").status_code == 302
+    assert not signed_in(client)
 
 
 def test_logout_requires_post(cast, client_for):
     client = client_for(cast.kec_officer)
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
-    assert client.get("/").status_code == 302
+    assert not signed_in(client)
 
 
 def test_open_redirect_refused(cast, client):

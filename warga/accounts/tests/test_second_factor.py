@@ -6,7 +6,7 @@ import time
 import pyotp
 import pytest
 
-from conftest import PASSWORD
+from conftest import PASSWORD, signed_in
 from warga.accounts.models import ApiToken, BackupCode, User, UserRole
 from warga.audit.models import AuditLog
 from warga.core.permissions import Role
@@ -110,13 +110,13 @@ def test_totp_code_accepted_once(cast, client):
     login = client.post("/login/", {"username": "admin", "password": PASSWORD})
     assert login["Location"].startswith("/account/2fa/")
     assert client.post("/account/2fa/", {"code": code}).status_code == 302
-    assert client.get("/").status_code == 200
+    assert signed_in(client)
     client.post("/logout/")
 
     client.post("/login/", {"username": "admin", "password": PASSWORD})
     replay = client.post("/account/2fa/", {"code": code})
     assert replay.status_code == 200 and "Kode tidak benar." in replay.content.decode()
-    assert client.get("/").status_code == 302
+    assert not signed_in(client)
     # The next time step's code still works.
     later = pyotp.TOTP(cast.admin.totp_secret).at(time.time() + 30)
     assert client.post("/account/2fa/", {"code": later}).status_code == 302
@@ -144,7 +144,7 @@ def test_backup_codes_shown_once_stored_hashed_usable_once_and_regenerated(
     # Phone not at hand: a backup code logs in once.
     client.post("/login/", {"username": "admin", "password": PASSWORD})
     assert client.post("/account/2fa/", {"code": codes[0].upper()}).status_code == 302
-    assert client.get("/").status_code == 200
+    assert signed_in(client)
     assert AuditLog.objects.filter(action="accounts.backup_code_used").get().summary == {"left": 9}
     client.post("/logout/")
     client.post("/login/", {"username": "admin", "password": PASSWORD})

@@ -13,7 +13,15 @@ from conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-PUBLIC = ["/", "/login/", "/applications/apply/", "/applications/apply/ktp-baru/", "/applications/track/"]
+PUBLIC = [
+    "/",
+    "/cek-nik/",
+    "/boards/desa/",
+    "/login/",
+    "/applications/apply/",
+    "/applications/apply/ktp-baru/",
+    "/applications/track/",
+]
 MENU_LINKS = "#mainnav a.nav-link[href^='/'], #mainnav a.dropdown-item[href^='/']"
 
 
@@ -33,9 +41,10 @@ def _login(page, user) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def _problems(page, path: str, width: int) -> list[str]:
-    page.goto(path)
-    page.wait_for_load_state("load")
+def _problems(page, path: str, width: int, *, visit: bool = True) -> list[str]:
+    if visit:
+        page.goto(path)
+        page.wait_for_load_state("load")
     found = []
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
@@ -58,6 +67,24 @@ def test_public_pages_on_a_phone(browser, live_server, cast):
     try:
         page = context.new_page()
         problems = [p for path in PUBLIC for p in _problems(page, path, 375)]
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_nik_check_answers_on_a_phone(browser, live_server, regions):
+    """The answers of the residents' NIK check (valid, and refused with its reasons)."""
+    context = _context(browser, live_server, 375, 740)
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        for nik in ("3214015708900003", "3214993102990000"):
+            page.goto("/")
+            page.fill("#portal-nik-input", nik)
+            page.click("form[action='/cek-nik/'] button[type=submit]")
+            page.wait_for_selector("[role=status]")
+            assert page.url.endswith("/cek-nik/")  # the NIK stays out of the address
+            problems += _problems(page, f"/cek-nik/ ({nik[:6]}…)", 375, visit=False)
     finally:
         context.close()
     assert problems == []

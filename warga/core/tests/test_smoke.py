@@ -3,10 +3,10 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_home_requires_login(client):
+def test_home_is_the_residents_portal_for_a_visitor(regions, client):
     response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/login/")
+    assert response.status_code == 200
+    assert "cards" in response.context and "panels" not in response.context
 
 
 def test_home_for_officer(cast, client_for):
