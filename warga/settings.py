@@ -299,7 +299,7 @@ KANNEL_PASSWORD = env("KANNEL_PASSWORD")
 KANNEL_CALLBACK_SECRET = env("KANNEL_CALLBACK_SECRET")
 SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 50)
 # sendsms requests in flight per dispatcher (the rate itself is SMS_RATE_PER_SECOND).
-SMS_SEND_CONCURRENCY = env_int("SMS_SEND_CONCURRENCY", 16)
+SMS_SEND_CONCURRENCY = env_int("SMS_SEND_CONCURRENCY", 32)
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", "21:00-06:00")
 # The dispatcher process (`manage.py sms_dispatcher`, started by `serve`): lease length (a dead
 # holder is replaced after at most this), idle poll of the outbox, and how long a due message may

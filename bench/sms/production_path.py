@@ -164,7 +164,8 @@ def raw_with_reports(harness, n: int, concurrency: int, web_workers: int, work: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=50_000)
-    parser.add_argument("--concurrency", type=int, default=int(os.environ.get("SMS_SEND_CONCURRENCY", "32")))
+    # The installation's default unless asked otherwise: the path production runs.
+    parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--rate", type=int, default=int(os.environ.get("BENCH_RATE", "2000")))
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--reuse", action="store_true", help="keep the residents of an earlier run")
@@ -179,7 +180,12 @@ def main() -> None:
     from broadcast_1m import bulk_people
 
     django_setup(fresh=not args.reuse)
+    from django.conf import settings
+
     from warga.core.scoping import unscoped
+
+    if args.concurrency is None:
+        args.concurrency = settings.SMS_SEND_CONCURRENCY
 
     # The benchmark sets up and counts across the whole kabupaten, as a management command would.
     outside_scope = unscoped("benchmark: set-up and counts across the kabupaten")

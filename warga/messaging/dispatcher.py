@@ -121,7 +121,7 @@ class SmsDispatcher:
 
     def __init__(self, *, poll_seconds: float | None = None, concurrency: int | None = None) -> None:
         self.poll = poll_seconds or float(getattr(settings, "SMS_DISPATCHER_POLL_SECONDS", 0.5))
-        self.concurrency = concurrency or int(getattr(settings, "SMS_SEND_CONCURRENCY", 16))
+        self.concurrency = concurrency or int(getattr(settings, "SMS_SEND_CONCURRENCY", 32))
         self.stopping = threading.Event()
         self.holder = this_holder()
 

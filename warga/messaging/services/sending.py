@@ -261,7 +261,7 @@ def sms_dispatch(  # noqa: C901 - the dispatcher's drain loop: claim, reserve, s
     claim); those not handed over when it stops go back to the queue."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    workers = max(1, concurrency or _setting("SMS_SEND_CONCURRENCY", 16))
+    workers = max(1, concurrency or _setting("SMS_SEND_CONCURRENCY", 32))
     gateway = get_gateway()
     result = DispatchResult()
     token = token or uuid.uuid4().hex
