@@ -4,12 +4,12 @@ from django.db.models import QuerySet
 
 from warga.core.scoping import Actor, scoped
 
-from .models import CitizenReport
+from .models import Case
 
 
-def reports_list(*, actor: Actor, status: str = "", query: str = "") -> QuerySet[CitizenReport]:
+def reports_list(*, actor: Actor, status: str = "", query: str = "") -> QuerySet[Case]:
     actor.require("reports.view")
-    qs = scoped(CitizenReport.objects.select_related("desa"), actor)
+    qs = scoped(Case.objects.select_related("desa"), actor)
     if status:
         qs = qs.filter(status=status)
     if query:

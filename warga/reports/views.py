@@ -9,7 +9,7 @@ from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
 
-from .models import ReportStatus
+from .models import CaseStatus as ReportStatus
 from .selectors import reports_list
 
 
