@@ -63,6 +63,7 @@ def _seed_world(cast: Any) -> World:
     from warga.outreach import demo as outreach_demo
     from warga.regions.models import Region
     from warga.registry.synthetic import populate
+    from warga.reports import demo as reports_demo
 
     region = Region.objects.get(code=settings.WARGA_REGION_CODE)
     demo_users_create(region=region)
@@ -73,7 +74,7 @@ def _seed_world(cast: Any) -> World:
         seed=2026,
         duplicate_rate=0.02,
     )
-    for module in (applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo):
+    for module in (applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo, reports_demo):
         module.seed(region, size="small", seed=2026)
 
     users = {role.value: _user_with_only(role.value) for role in Role}
@@ -223,6 +224,7 @@ def _objects(cast: Any) -> dict[str, Any]:
     from warga.org.models import Unit, UnitKind
     from warga.outreach.models import Assignment, Device, OutreachEvent
     from warga.registry.models import Phone, Resident
+    from warga.reports.models import Case, CasePhoto, RoutingRule
 
     kec = cast.kecamatan.code
 
@@ -285,6 +287,13 @@ def _objects(cast: Any) -> dict[str, Any]:
         ),
         "desa": cast.desa,
         "printing_office": Unit.objects.get(code="disdukcapil"),
+        # The demo's first case: in the officers' desa, assigned to the health office (the
+        # demo's agency staff), with a photo.
+        "case": first(Case.objects.filter(region__within=kec, assigned_unit__code="dinkes")),
+        "case_photo": first(
+            CasePhoto.objects.filter(case__region__within=kec, case__assigned_unit__code="dinkes")
+        ),
+        "routing_rule": first(RoutingRule.objects.all()),
     }
 
 
@@ -378,6 +387,11 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "boards:moderate": _pk("announcement"),  # POST only
     "boards:withdraw": _pk("announcement"),  # POST only
     "boards:tv": lambda o: {"code": o["desa"].code},
+    "reports:case": _pk("case"),
+    "reports:case_act": _pk("case"),  # POST only
+    "reports:case_photo": lambda o: {"pk": o["case"].pk, "photo_id": o["case_photo"].pk},
+    "reports:routing_edit": _pk("routing_rule"),
+    "reports:routing_delete": _pk("routing_rule"),  # POST only
     "boards:feed": lambda o: {"code": o["desa"].code},
 }
 
@@ -409,6 +423,7 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "item_id": lambda o: o["print_item"].pk,
     "delivery_id": lambda o: o["delivery"].pk,
     "invitation_id": lambda o: o["invitation"].pk,
+    "case_id": lambda o: o["case"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
@@ -92,7 +94,13 @@ def _fallback_unit(region: Region) -> Unit | None:
 
 def route_for(*, kind: str, category: str, region: Region) -> Route:
     """The unit a case of this kind and category in this region goes to, with the reason shown on
-    the case page ("rule #12: power outage in Kec. X → PLN")."""
+    the case page ("rule #12: power outage in Kec. X → PLN"), worded in the installation's
+    language whoever filed the case."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _route(kind=kind, category=category, region=region)
+
+
+def _route(*, kind: str, category: str, region: Region) -> Route:
     candidates = [
         rule
         for rule in RoutingRule.objects.filter(is_active=True, unit__is_active=True).select_related(
@@ -104,9 +112,9 @@ def route_for(*, kind: str, category: str, region: Region) -> Route:
     ]
     if candidates:
         rule = max(candidates, key=_specificity)
-        what = CaseCategory(category).label if category else CaseKind(kind).label
+        what = str(CaseCategory(category).label if category else CaseKind(kind).label)
         if rule.kind and not rule.category:
-            what = CaseKind(rule.kind).label
+            what = str(CaseKind(rule.kind).label)
         where = rule.area.display_name if rule.area is not None else _("the whole region")
         reason = _("rule #%(n)d: %(what)s in %(where)s → %(unit)s") % {
             "n": rule.pk,

@@ -22,7 +22,7 @@ from warga.org.models import Unit
 from ..models import Case, CaseEvent
 from .intake import text_clean, tracking_code_normalize
 from .notices import notify_status
-from .workflow import ACTIONS, REPORTER, Action, Step, refusal
+from .workflow import ACTIONS, REPORTER, Action, Step, refusal, visible
 
 _INPUTS: dict[str, tuple[Callable[[], str], str]] = {
     "note": (lambda: _("Write the reason, question or answer."), "reports.note_required"),
@@ -136,7 +136,7 @@ def case_transition(
         raise InvalidInput(_("Unknown action."), code="reports.action_unknown")
     if not spec.allowed(actor):
         actor.require(spec.capability)
-    case = get_scoped(Case.objects.select_for_update(), actor, pk=case_id)
+    case = get_scoped(visible(Case.objects.select_for_update(), actor), actor, pk=case_id)
     target = _target(target_code) if "target" in spec.inputs else None
     if target is not None:
         target = get_scoped(Case.objects.all(), actor, pk=target.pk)

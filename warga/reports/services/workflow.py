@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from warga.core.errors import Conflict, NotAllowed, ServiceError
-from warga.core.scoping import Actor
+from warga.core.scoping import Actor, scoped
 from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit
 
@@ -362,6 +363,19 @@ ACTIONS: dict[str, Action] = {
         ),
     ]
 }
+
+
+def sees_area(actor: Actor) -> bool:
+    """Area offices, the complaint handler and the overseer see every case of their area; an
+    officer who only responds (an OPD, an external body) sees the cases assigned to their unit."""
+    return actor.can(caps.VIEW) or actor.can(caps.OVERSEE)
+
+
+def visible(qs: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
+    qs = scoped(qs, actor)
+    if sees_area(actor):
+        return qs
+    return qs.filter(assigned_unit_id=actor.unit_id) if actor.unit_id else qs.none()
 
 
 def side_refusal(actor: Actor, case: Case, side: str) -> ServiceError | None:

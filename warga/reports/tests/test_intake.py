@@ -40,7 +40,8 @@ def test_a_case_is_routed_on_receipt_and_keeps_the_reason(rules):
     assert case.category == "listrik_padam" and case.status == CaseStatus.NEW
     assert case.routed_unit.code == "pln"
     assert (
-        case.routing_reason.startswith(f"rule #{case.routing_rule_id}:") and "PT PLN" in case.routing_reason
+        case.routing_reason
+        == f"aturan #{case.routing_rule_id}: listrik padam di seluruh wilayah → PT PLN (Persero) UP3"
     )
     assert len(case.tracking_code) == 10 and case.reference == case.tracking_code
     assert case.verify_due_on is not None and case.answer_due_on is None
