@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from warga.audit.services import audit_read
-from warga.core.errors import NotFound
+from warga.core.errors import InvalidInput, NotFound
 from warga.core.scoping import Actor, get_scoped, unscoped
 
 from . import capabilities as caps
@@ -62,6 +62,10 @@ def cases_list(*, actor: Actor, filters: CaseFilters | None = None) -> QuerySet[
     if f.unit_id:
         qs = qs.filter(assigned_unit_id=f.unit_id)
     if f.desa_code:
+        from warga.regions.lookups import CODE_RE
+
+        if not CODE_RE.match(f.desa_code):
+            raise InvalidInput(gettext("Not a region code."), code="reports.desa_filter")
         qs = qs.filter(region__within=f.desa_code)
     if f.overdue:
         qs = qs.filter(overdue_q(timezone.localdate()))

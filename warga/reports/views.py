@@ -197,6 +197,8 @@ def case_act_view(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=data.get("version"),
             )
             messages.success(request, _("Done: the case is now “%(s)s”.") % {"s": case.get_status_display()})
+            if data["action"] == "hand_back":  # the unit no longer holds it
+                return redirect("reports:unit_inbox")
             return redirect("reports:case", pk=pk)
     return _detail(request, pk, form=form)
 

@@ -13,7 +13,15 @@ from conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-PUBLIC = ["/", "/login/", "/applications/apply/", "/applications/apply/ktp-baru/", "/applications/track/"]
+PUBLIC = [
+    "/",
+    "/login/",
+    "/applications/apply/",
+    "/applications/apply/ktp-baru/",
+    "/applications/track/",
+    "/lapor/",
+    "/lapor/lacak/",
+]
 MENU_LINKS = "#mainnav a.nav-link[href^='/'], #mainnav a.dropdown-item[href^='/']"
 
 

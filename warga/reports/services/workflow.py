@@ -178,6 +178,8 @@ def _answer(step: Step) -> dict[str, Any]:
 def _hand_back(step: Step) -> dict[str, Any]:
     return {
         "assigned_unit_id": None,
+        # The rules pointed at the unit that says it is not theirs: the handler chooses anew.
+        "routed_unit_id": None,
         "reason": step.note[:500],
         "acknowledged_at": None,
         "answer_due_on": None,

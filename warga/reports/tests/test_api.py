@@ -67,3 +67,9 @@ def test_file_needs_the_capability(rules, client_for, people):
         client_for(None).post("/api/v1/reports/", _body(rules), content_type="application/json").status_code
         == 401
     )
+
+
+@pytest.mark.parametrize("desa", ["9999-12-31", "HTTP_X_FORWARDED_FOR", "9223372036854775807"])
+def test_a_desa_filter_that_is_no_region_code_is_bad_input(rules, client_for, desa):
+    response = client_for(rules.dukcapil).get("/api/v1/reports/", {"desa": desa})
+    assert response.status_code == 422 and response.json()["code"] == "reports.desa_filter"
