@@ -85,8 +85,9 @@ class CaseStatus(models.TextChoices):
     REOPENED = "reopened", _("reopened")
 
 
-# Waiting for the complaint handler (the verification clock runs).
-HANDLER_STATUSES = (CaseStatus.NEW, CaseStatus.NEED_INFO, CaseStatus.VERIFIED, CaseStatus.REOPENED)
+# Waiting for the complaint handler (the verification clock runs). While the reporter is asked
+# for more information (need_info) the clock stops; their answer starts it again.
+HANDLER_STATUSES = (CaseStatus.NEW, CaseStatus.VERIFIED, CaseStatus.REOPENED)
 # Finished: nothing is due.
 FINISHED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.MERGED)
 OPEN_STATUSES = tuple(s for s in CaseStatus.values if s not in FINISHED_STATUSES)

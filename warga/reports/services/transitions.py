@@ -109,12 +109,17 @@ def _target(code: str) -> Case | None:
     with unscoped("a merge names its target by code; the handler's own scope is checked next"):
         found = Case.objects.filter(tracking_code=code).first()
     if found is None:
-        raise InvalidInput(
-            _("No case has this code."),
-            code="reports.target_unknown",
-            details=[{"field": "target", "message": _("No case has this code.")}],
-        )
+        raise _no_target()
     return found
+
+
+def _no_target() -> InvalidInput:
+    """The same answer for a code nobody has and for a case outside the handler's area."""
+    return InvalidInput(
+        _("No case has this code."),
+        code="reports.target_unknown",
+        details=[{"field": "target", "message": _("No case has this code.")}],
+    )
 
 
 @transaction.atomic
@@ -139,7 +144,10 @@ def case_transition(
     case = get_scoped(visible(Case.objects.select_for_update(), actor), actor, pk=case_id)
     target = _target(target_code) if "target" in spec.inputs else None
     if target is not None:
-        target = get_scoped(Case.objects.all(), actor, pk=target.pk)
+        try:
+            target = get_scoped(visible(Case.objects.all(), actor), actor, pk=target.pk)
+        except NotFound:
+            raise _no_target() from None
     clean_note = text_clean(note, field="note") if (note or "").strip() else ""
     step = Step(
         actor=actor,

@@ -202,6 +202,10 @@ def _reopen(step: Step) -> dict[str, Any]:
     }
 
 
+def _restart_verification(step: Step) -> dict[str, Any]:
+    return {"verify_due_on": WorkCalendar().add(timezone.localdate(step.now), 3)}
+
+
 def _rate(step: Step) -> dict[str, Any]:
     return {"rating": step.rating, "rating_comment": step.note[:500]}
 
@@ -349,6 +353,7 @@ ACTIONS: dict[str, Action] = {
             REPORTER,
             gettext_lazy("Send more information"),
             inputs=("note",),
+            update=_restart_verification,
             notify=False,
         ),
         Action(

@@ -115,8 +115,12 @@ def test_merge_reject_and_ask_info(cast, people):
     assert SmsMessage.objects.filter(to=PHONE, text__contains=first.tracking_code).count() >= 2
     with pytest.raises(Conflict):  # a merged case takes no more steps
         _act(people.handler, second, "reject", note="x")
+    with pytest.raises(InvalidInput) as unknown:
+        _act(people.handler, third, "merge", target_code="ZZZZZZZZZZ")
+    assert unknown.value.code == "reports.target_unknown"
     third = _act(people.handler, third, "ask_info", note="Di RT berapa tepatnya?")
     assert third.status == CaseStatus.NEED_INFO
+    assert third.due_on() is None and not third.is_overdue()  # the clock waits for the reporter
     assert SmsMessage.objects.filter(to=PHONE, text__contains="RT berapa").exists()
     third = case_reporter_act(
         tracking_code=third.tracking_code, phone=PHONE, action="add_info", note="RT 01 RW 02"
