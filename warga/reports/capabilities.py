@@ -1,14 +1,13 @@
 from warga.core.permissions import Role, grant
 
+# By business need: the complaint handler and the area's front offices (desa, kecamatan counter),
+# which take cases in and follow those of their area. Other units see only the cases assigned
+# to them (`reports.respond`); the regional head follows the handling (`reports.oversee`).
 VIEW = grant(
     "reports.view",
     Role.DESA_OPERATOR,
     Role.KECAMATAN_COUNTER,
-    Role.KECAMATAN_VERIFIER,
-    Role.DISDUKCAPIL_VERIFIER,
-    Role.DISDUKCAPIL_HEAD,
     Role.COMPLAINT_HANDLER,
-    Role.SYSTEM_ADMIN,
     description="See the cases (reports, complaints, aspirations, emergencies) of one's area",
 )
 CREATE = grant(
@@ -29,6 +28,7 @@ RESPOND = grant(
     Role.DESA_OPERATOR,
     Role.KECAMATAN_COUNTER,
     Role.KECAMATAN_VERIFIER,
+    Role.DISDUKCAPIL_VERIFIER,
     Role.AGENCY_STAFF,
     Role.AGENCY_HEAD,
     description="Acknowledge, answer or hand back the cases assigned to one's unit",

@@ -111,12 +111,16 @@ def case_open(*, actor: Actor, pk: int) -> Case:
 
 def reporter_visible(case: Case, actor: Actor) -> bool:
     """May this actor see who reported? Never for an anonymous case; for a confidential one only
-    the complaint handler; otherwise whoever may open the case."""
+    the complaint handler; otherwise those who act on it: the complaint handler, the area's
+    offices and the unit it is assigned to. The overseer (`reports.oversee` alone) follows the
+    handling, not the people: no identity."""
     if case.anonymous:
         return False
     if case.confidential:
         return actor.can(caps.HANDLE)
-    return True
+    if actor.can(caps.HANDLE) or actor.can(caps.VIEW):
+        return True
+    return actor.unit_id is not None and case.assigned_unit_id == actor.unit_id
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:

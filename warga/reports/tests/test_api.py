@@ -40,7 +40,7 @@ def test_file_list_detail_and_act(rules, people, client_for):
         content_type="application/json",
     )
     assert refused.status_code == 404  # routed to the public works office, not PLN
-    listed = client_for(rules.dukcapil).get("/api/v1/reports/", {"category": "jalan"}).json()
+    listed = client_for(people.handler).get("/api/v1/reports/", {"category": "jalan"}).json()
     assert listed["count"] == 1
 
 
