@@ -98,3 +98,14 @@ def resume_status_imports() -> None:
 
     with unscoped("periodic task: status files of every office"):
         ktp_status_imports_resume()
+
+
+@db_periodic_task(crontab(day_of_week="1-5", hour="7", minute="35"))
+@lock_task("reports-escalate-overdue")
+def reports_escalate_overdue_daily() -> None:
+    """Each working morning, escalate overdue cases: first to the unit's head, then to the
+    regional secretary's oversight view (the service does nothing on holidays and cuti bersama)."""
+    from warga.reports.services import cases_escalate_overdue
+
+    with unscoped("periodic task: overdue cases of every area"):
+        cases_escalate_overdue()

@@ -35,7 +35,7 @@ for _app, _prefix in [
     ("cards", "cards/"),
     ("outreach", "outreach/"),
     ("boards", "boards/"),
-    ("reports", "reports/"),
+    ("reports", ""),  # /reports/… for officers, /lapor/… for the public
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))

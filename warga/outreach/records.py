@@ -264,16 +264,16 @@ class ReportBody(_Body):
 
 
 def report(ctx: RecordContext) -> Outcome:
-    from warga.reports.models import ReportChannel
-    from warga.reports.services import citizen_report_create
+    from warga.reports.models import CaseChannel
+    from warga.reports.services import case_file
 
     body = _validate(ReportBody, ctx)
     if body.category and body.category not in {code for code, _label in REPORT_CATEGORIES}:
         raise InvalidInput(_("Unknown report category."), code="bad_record")
-    created = citizen_report_create(
+    created = case_file(
         actor=ctx.actor,
         text=body.text,
-        channel=ReportChannel.COUNTER,  # heard in person by an officer, as at a counter
+        channel=CaseChannel.FIELD,  # heard in person by an officer in the field
         phone=body.phone,
         desa=ctx.assignment.event.desa,
         category=body.category,

@@ -1,23 +1,47 @@
 from warga.core.permissions import Role, grant
 
-REPORTS_VIEW = grant(
+# By business need: the complaint handler and the area's front offices (desa, kecamatan counter),
+# which take cases in and follow those of their area. Other units see only the cases assigned
+# to them (`reports.respond`); the regional head follows the handling (`reports.oversee`).
+VIEW = grant(
     "reports.view",
     Role.DESA_OPERATOR,
     Role.KECAMATAN_COUNTER,
-    Role.KECAMATAN_VERIFIER,
-    Role.DISDUKCAPIL_VERIFIER,
-    Role.DISDUKCAPIL_HEAD,
     Role.COMPLAINT_HANDLER,
-    Role.AGENCY_STAFF,
-    Role.AGENCY_HEAD,
-    Role.SYSTEM_ADMIN,
-    description="See citizen reports of one's area",
+    description="See the cases (reports, complaints, aspirations, emergencies) of one's area",
 )
-REPORTS_CREATE = grant(
+CREATE = grant(
     "reports.create",
     Role.DESA_OPERATOR,
     Role.KECAMATAN_COUNTER,
     Role.COMPLAINT_HANDLER,
     Role.OUTREACH_OFFICER,
-    description="Record a citizen report received at a counter or in the field",
+    description="Record a case received at a counter or in the field",
+)
+HANDLE = grant(
+    "reports.handle",
+    Role.COMPLAINT_HANDLER,
+    description="Verify, merge, reject, assign and close cases; see a confidential reporter's identity",
+)
+RESPOND = grant(
+    "reports.respond",
+    Role.DESA_OPERATOR,
+    Role.KECAMATAN_COUNTER,
+    Role.KECAMATAN_VERIFIER,
+    Role.DISDUKCAPIL_VERIFIER,
+    Role.AGENCY_STAFF,
+    Role.AGENCY_HEAD,
+    description="Acknowledge, answer or hand back the cases assigned to one's unit",
+)
+OVERSEE = grant(
+    "reports.oversee",
+    Role.COMPLAINT_HANDLER,
+    Role.REGIONAL_VIEWER,
+    description="See every case of the area with the overdue ones (regional secretary's view)",
+)
+ROUTING_MANAGE = grant(
+    "reports.routing.manage",
+    Role.SYSTEM_ADMIN,
+    Role.COMPLAINT_HANDLER,
+    description="List, add, change and delete the routing rules of cases",
 )

@@ -3,4 +3,18 @@ from django.urls import path
 from . import views
 
 app_name = "reports"
-urlpatterns = [path("", views.report_list_view, name="list")]
+# Mounted at the site's root (warga/urls.py): staff pages under /reports/, public ones under /lapor/.
+urlpatterns = [
+    path("reports/", views.report_list_view, name="list"),
+    path("reports/unit/", views.unit_inbox_view, name="unit_inbox"),
+    path("reports/oversee/", views.oversee_view, name="oversee"),
+    path("reports/<int:pk>/", views.case_view, name="case"),
+    path("reports/<int:pk>/act/", views.case_act_view, name="case_act"),
+    path("reports/<int:pk>/photos/<int:photo_id>/", views.case_photo_view, name="case_photo"),
+    path("reports/routing/", views.routing_view, name="routing"),
+    path("reports/routing/<int:pk>/", views.routing_edit_view, name="routing_edit"),
+    path("reports/routing/<int:pk>/delete/", views.routing_delete_view, name="routing_delete"),
+    path("lapor/", views.public_file_view, name="public_file"),
+    path("lapor/terkirim/", views.public_done_view, name="public_done"),
+    path("lapor/lacak/", views.public_track_view, name="public_track"),
+]

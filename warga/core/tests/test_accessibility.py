@@ -21,6 +21,8 @@ PUBLIC = [
     "/applications/apply/",
     "/applications/apply/ktp-baru/",
     "/applications/track/",
+    "/lapor/",
+    "/lapor/lacak/",
 ]
 MENU_LINKS = "#mainnav a.nav-link[href^='/'], #mainnav a.dropdown-item[href^='/']"
 

@@ -18,7 +18,7 @@ from warga.messaging.models import (
     SmsPurpose,
     SmsStatus,
 )
-from warga.reports.models import CitizenReport
+from warga.reports.models import Case
 
 pytestmark = pytest.mark.django_db
 _ids = count(1)
@@ -136,18 +136,18 @@ def test_retried_callback_is_stored_and_answered_once(client, secret, regions):
 
 def test_lapor_creates_a_citizen_report_in_the_residents_desa(client, secret, people):
     incoming(client, secret, "6281200000001", "LAPOR jalan rusak di RT 01, mohon diperbaiki")
-    report = CitizenReport.objects.get()
+    report = Case.objects.get()
     assert report.channel == "sms"
-    assert report.phone == "+6281200000001"
+    assert report.reporter_phone == "+6281200000001"
     assert report.desa == people.siti.desa
     assert report.text == "jalan rusak di RT 01, mohon diperbaiki"
     (reply,) = replies_to("+6281200000001")
     assert report.reference in reply
     incoming(client, secret, "6281299999999", "LAPOR banjir")  # unknown number: kabupaten sees it
-    assert CitizenReport.objects.get(phone="+6281299999999").desa is None
+    assert Case.objects.get(reporter_phone="+6281299999999").desa is None
     incoming(client, secret, "6281299999999", "LAPOR")
     assert "LAPOR" in replies_to("+6281299999999")[-1]
-    assert CitizenReport.objects.count() == 2
+    assert Case.objects.count() == 2
 
 
 def test_berhenti_and_daftar(client, secret, people):

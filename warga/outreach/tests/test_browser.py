@@ -18,7 +18,7 @@ from warga.cards.models import RecordingEvent
 from warga.core.permissions import Role
 from warga.outreach.models import OutreachEvent, SyncRecord
 from warga.registry.models import Resident
-from warga.reports.models import CitizenReport
+from warga.reports.models import Case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -154,7 +154,7 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     apps = Application.objects.filter(applicant__in=applicants, channel="outreach")
     assert apps.count() == 2 and Application.objects.count() == 2
     assert Attachment.objects.filter(application__in=apps, requirement="kk").count() == 2
-    assert CitizenReport.objects.filter(desa=cast.desa).count() == 2
+    assert Case.objects.filter(desa=cast.desa).count() == 2
     for attachment in Attachment.objects.all():
         assert attachment.size <= 200 * 1024
 

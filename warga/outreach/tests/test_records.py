@@ -10,7 +10,7 @@ import pytest
 from warga.applications.catalogue import ensure_default_services
 from warga.applications.models import Application, Attachment
 from warga.outreach.models import PhotoUpload, SyncRecord
-from warga.reports.models import CitizenReport
+from warga.reports.models import Case
 
 from .test_sync import jpeg_bytes
 
@@ -163,7 +163,8 @@ def test_citizen_report(cast, event, register_phone, field_counter):
     rec = phone.record("report", {"text": "Tiang listrik roboh di RT 02", "category": "listrik"})
     answer = phone.sync([rec]).json()["results"][0]
     assert answer["status"] == "accepted", answer
-    report = CitizenReport.objects.get()
+    report = Case.objects.get()
     assert report.desa == cast.desa and report.client_ref == rec["id"]
+    assert (report.channel, report.category) == ("field", "listrik_padam")
     bad = phone.record("report", {"text": "Sesuatu terjadi", "category": "ufo"})
     assert phone.sync([bad]).json()["results"][0]["code"] == "bad_record"
