@@ -79,5 +79,5 @@ def register() -> None:
         _emergency,
         example="DARURAT kebakaran di RT 03",
         help_text=gettext_lazy("an emergency goes to the 112 centre at once; in danger, call 112"),
-        order=21,
+        order=40,
     )

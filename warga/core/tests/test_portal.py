@@ -99,7 +99,7 @@ def test_the_portal_lists_the_registered_sms_keywords_and_the_configured_number(
     html = client.get("/").content.decode()
     for guide in keyword_guide():
         assert guide.example in html
-    assert "CEK AB12CD34" in html and "LAPOR jalan rusak di RT 02" in html
+    assert "CEK AB12CD34" in html and "LAPOR listrik padam di RT 02 sejak pagi" in html
     assert "pusat SMS Disdukcapil" in html
     settings.SMS_CENTER_NUMBER = "0811 2233 4455"
     assert "<strong>0811 2233 4455</strong>" in client.get("/").content.decode()

@@ -9,7 +9,7 @@ from warga.messaging.keywords import keyword_guide, register_keyword
 def test_keywords_registered_with_a_help_text_are_listed_in_order_and_aliases_are_not():
     listed = [g.keyword for g in keyword_guide()]
     assert listed[:3] == ["CEK", "LAPOR", "KTP"]
-    assert {"INFO", "UNDANG", "BERHENTI", "DAFTAR"} <= set(listed)
+    assert {"DARURAT", "INFO", "UNDANG", "BERHENTI", "DAFTAR"} <= set(listed)
     assert not {"BANTUAN", "HELP", "STOP", "STATUS"} & set(listed)
     assert next(g for g in keyword_guide() if g.keyword == "CEK").example == "CEK AB12CD34"
 
