@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from warga.core.errors import InvalidInput, NotFound, ServiceError
+from warga.core.errors import NotFound, ServiceError
 from warga.core.forms import StyledForm
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
@@ -233,7 +233,8 @@ def export_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     form = CaseFilterForm(request.GET or None, area_code=actor.area_code)
     if request.GET and not form.is_valid():
-        raise InvalidInput(_("Check the filters."), code="reports.export_filters")
+        messages.error(request, _("Check the filters of the export."))
+        return redirect("reports:list")
     filters = _filters(form)
     qs = selectors.cases_list(actor=actor, filters=filters)
     summary = {k: v for k, v in vars(filters).items() if v not in ("", None, False)}

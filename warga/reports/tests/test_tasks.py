@@ -78,8 +78,12 @@ def test_other_categories_and_rejections_make_no_task(cast, people):
 
 
 def test_birth_task_without_a_desa_office_goes_to_the_disdukcapil(cast, people):
-    _desa_unit(cast).__class__.objects.filter(kind=UnitKind.DESA_OFFICE, area=cast.desa).update(is_active=False)
-    case = case_file(actor=None, text="Bayi lahir di rumah", channel="web", category="kelahiran", desa=cast.desa)
+    _desa_unit(cast).__class__.objects.filter(kind=UnitKind.DESA_OFFICE, area=cast.desa).update(
+        is_active=False
+    )
+    case = case_file(
+        actor=None, text="Bayi lahir di rumah", channel="web", category="kelahiran", desa=cast.desa
+    )
     case = _act(people.handler, case, "verify")
     [task] = _tasks(case)
     assert task.kind == CaseTaskKind.REGISTER_BIRTH and task.unit.kind == UnitKind.DISDUKCAPIL
@@ -118,7 +122,9 @@ def test_the_desa_operator_sees_the_task_and_the_counter_registers_it(cast, peop
     assert registered.status_code == 302
     task.refresh_from_db()
     event = LifeEvent.objects.get()
-    assert task.status == CaseTaskStatus.DONE and task.life_event == event and task.done_by == cast.kec_officer
+    assert (
+        task.status == CaseTaskStatus.DONE and task.life_event == event and task.done_by == cast.kec_officer
+    )
     assert event.event_ref == task.reference and list(event.case_tasks.all()) == [task]  # both ways
     assert CaseEvent.objects.filter(case=case, action="life_event").count() == 1
     assert AuditLog.objects.filter(action="reports.case_task.done", object_id=str(task.pk)).exists()
@@ -145,7 +151,9 @@ def test_a_life_event_links_only_the_task_it_may_close(cast, people, household):
     task.refresh_from_db()
     assert task.status == CaseTaskStatus.OPEN and task.life_event is None
     # An event of another desa (by that desa's registrar) does not close it.
-    far = make_household(cast.actor(cast.dukcapil), cast.other_desa, serial=51, names=("Dedi", "Euis", "Rizky"))
+    far = make_household(
+        cast.actor(cast.dukcapil), cast.other_desa, serial=51, names=("Dedi", "Euis", "Rizky")
+    )
     registry.death_register(
         actor=cast.actor(cast.outsider),
         resident=far.head,
