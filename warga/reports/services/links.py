@@ -79,7 +79,11 @@ def links_after_step(action: str, case: Case, now: datetime, actor: Actor | None
     unit (reassigned, handed back) or finished (closed, rejected, merged) revokes every link."""
     if action in ASSIGNING and case.status == CaseStatus.ASSIGNED:
         _revoke(case, now)
-        unit = Unit.objects.filter(pk=case.assigned_unit_id, is_active=True).first()
+        unit = (
+            Unit.objects.filter(pk=case.assigned_unit_id, is_active=True).first()
+            if case.assigned_unit_id
+            else None
+        )
         if unit is not None and unit.kind == UnitKind.EXTERNAL:
             link_issue(case=case, unit=unit, now=now, actor=actor)
         return

@@ -90,7 +90,7 @@ def test_the_link_acknowledges_answers_and_closes(
     body = page.content.decode()
     assert "Listrik padam sejak pagi" in body and "Budi Pelapor" in body
     assert 'class="navbar' not in body and "/reports/" not in body  # nothing else reachable
-    assert page["Cache-Control"] == "private, no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "private, no-store" and page["Referrer-Policy"] == "same-origin"
     assert client.post(url, {"action": "acknowledge"}).status_code == 302
     case.refresh_from_db()
     assert case.acknowledged_at is not None and case.status == CaseStatus.ASSIGNED
