@@ -288,6 +288,21 @@ CSP_ENABLED = env_bool("CSP_ENABLED", True)
 CSP_UNSAFE_EVAL_PATHS = ["/outreach/app/"]
 CSP_IMG_SRC_EXTRA = env_list("CSP_IMG_SRC_EXTRA")  # e.g. the S3 endpoint when scans are shown from it
 
+# --- Cases: the public map, external bodies' links, e-mail --------------------------------
+# Tile URL template of the public map of cases (/lapor/daftar/), e.g.
+# https://tile.example.go.id/{z}/{x}/{y}.png; empty: the page shows the list only. Its host is
+# added to the CSP's img-src (warga.core.csp.tile_source).
+MAP_TILE_URL = env("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+REPORTS_LINK_DAYS = env_int("REPORTS_LINK_DAYS", 14)  # an external body's link to a case expires
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "warga@localhost")
+
 # --- SMS ---------------------------------------------------------------------------------
 SMS_GATEWAY = env("SMS_GATEWAY", "development")  # development | kannel
 SMS_SENDER_ID = env("SMS_SENDER_ID", "WARGA")

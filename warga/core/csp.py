@@ -21,11 +21,28 @@ from django.utils.functional import SimpleLazyObject
 HEADER = "Content-Security-Policy"
 
 
+def tile_source(url: str) -> str:
+    """The origin of a map tile URL template, as a CSP source: only that host (a `{s}`
+    subdomain placeholder becomes `*.`); empty when the URL is not http(s) with a host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit((url or "").replace("{s}.", "*.").replace("{s}", "a"))
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or any(c in host for c in "{}'; "):
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
 def policy(nonce: str, *, unsafe_eval: bool = False) -> str:
     script = ["'self'", f"'nonce-{nonce}'"]
     if unsafe_eval:
         script.append("'unsafe-eval'")
-    extra_img = " ".join(getattr(settings, "CSP_IMG_SRC_EXTRA", []) or [])
+    extra = [*(getattr(settings, "CSP_IMG_SRC_EXTRA", []) or [])]
+    tiles = tile_source(getattr(settings, "MAP_TILE_URL", ""))  # the public map's tiles
+    if tiles:
+        extra.append(tiles)
+    extra_img = " ".join(extra)
     directives = [
         "default-src 'self'",
         f"script-src {' '.join(script)}",

@@ -23,6 +23,10 @@ from .names import name_key
 # New people entered the register (registration, birth, a family moving in), sent inside the
 # registering transaction with `resident_ids`; the dedupe app compares them with the register.
 residents_created = Signal()
+# A life event was registered (birth, death, move, marriage…), sent inside the registering
+# transaction with `event` (the `LifeEvent`) and `actor`; the reports app links the task of a
+# reported death or birth whose reference the event carries.
+life_event_registered = Signal()
 
 
 @receiver(pre_save, sender=Resident)

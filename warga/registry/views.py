@@ -52,6 +52,7 @@ from .forms import (
     VerifyForm,
 )
 from .models import Family, LifeStatus, Resident
+from .prefill import event_prefill_take
 from .ratelimit import nik_check_limited
 
 PAGE_SIZE = 25
@@ -163,7 +164,10 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
     family = selectors.family_open(actor=actor, pk=pk)
     members = selectors.family_members(actor=actor, family=family)
-    form = BirthForm(request.POST or None, members=members)
+    initial = (
+        event_prefill_take(request.session, form="birth", pk=family.pk) if request.method == "GET" else {}
+    )
+    form = BirthForm(request.POST or None, members=members, initial=initial)
     by_pk = {str(m.pk): m for m in members}
     result: dict[str, Resident] = {}
 
@@ -204,7 +208,10 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
 def death_view(request: HttpRequest, pk: int) -> HttpResponse:
     actor = page_actor(request)
     resident = selectors.resident_open(actor=actor, pk=pk)
-    form = DeathForm(request.POST or None)
+    initial = (
+        event_prefill_take(request.session, form="death", pk=resident.pk) if request.method == "GET" else {}
+    )
+    form = DeathForm(request.POST or None, initial=initial)
 
     def call() -> Any:
         d = form.cleaned_data

@@ -45,3 +45,15 @@ ROUTING_MANAGE = grant(
     Role.COMPLAINT_HANDLER,
     description="List, add, change and delete the routing rules of cases",
 )
+TASKS = grant(
+    "reports.tasks",
+    Role.DESA_OPERATOR,
+    Role.KECAMATAN_COUNTER,
+    Role.DISDUKCAPIL_VERIFIER,
+    description="See the tasks reported deaths and births make for one's office and register them",
+)
+EXPORT = grant(
+    "reports.export",
+    Role.COMPLAINT_HANDLER,
+    description="Export the cases of one's area as CSV or XLSX for SP4N-LAPOR! (no reporter identity)",
+)

@@ -188,6 +188,10 @@ class Case(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    # Shown on the public list (`/lapor/daftar/`) once the handler accepted or verified it, with
+    # the text the handler moderated (never the reporter). See `services/publication.py`.
+    public = models.BooleanField(_("on the public list"), default=False)
+    public_text = models.TextField(_("public summary"), blank=True)
     version = models.PositiveIntegerField(default=1)
     client_ref = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
@@ -286,6 +290,78 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
+
+
+class CaseLink(models.Model):
+    """A link sent to an external body without accounts (PLN, PDAM, the police…) for one case
+    assigned to it: a random token, only its SHA-256 kept (`services/links.py`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+
+    scope_region_field = "case__region"
+    scope_unit_field = "unit"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"link #{self.pk}"
+
+
+class CaseTaskKind(models.TextChoices):
+    REGISTER_BIRTH = "register_birth", _("register the birth")
+    REGISTER_DEATH = "register_death", _("register the death")
+
+
+class CaseTaskStatus(models.TextChoices):
+    OPEN = "open", _("to do")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class CaseTask(models.Model):
+    """Work a case asks of an office, done through another app: a reported death or birth is
+    registered in the register by the desa office (or the Disdukcapil) with the life-event form.
+    The register is changed only by that form; the task is linked to the life event it made
+    (`life_event`) and the event carries the task's `reference` as its reference number."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("task"), max_length=20, choices=CaseTaskKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseTaskStatus.choices, default=CaseTaskStatus.OPEN
+    )
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="case_tasks", verbose_name=_("unit")
+    )
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    life_event = models.ForeignKey(
+        "registry.LifeEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="case_tasks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    scope_region_field = "region"
+    scope_unit_field = "unit"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["status", "-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="case_task_once")]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 # Former names, for callers written before cases.

@@ -27,6 +27,22 @@ register(
         order=832,
     ),
     NavItem(
+        _("File a case at the counter"),
+        "reports:counter_file",
+        caps.CREATE,
+        icon="pencil-square",
+        section=SECTION,
+        order=834,
+    ),
+    NavItem(
+        _("Deaths and births to register"),
+        "reports:tasks",
+        caps.TASKS,
+        icon="journal-check",
+        section=SECTION,
+        order=835,
+    ),
+    NavItem(
         _("Routing rules"),
         "reports:routing",
         caps.ROUTING_MANAGE,

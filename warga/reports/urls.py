@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "reports"
 # Mounted at the site's root (warga/urls.py): staff pages under /reports/, public ones under /lapor/.
@@ -14,7 +14,15 @@ urlpatterns = [
     path("reports/routing/", views.routing_view, name="routing"),
     path("reports/routing/<int:pk>/", views.routing_edit_view, name="routing_edit"),
     path("reports/routing/<int:pk>/delete/", views.routing_delete_view, name="routing_delete"),
+    path("reports/<int:pk>/publication/", pages.publication_view, name="publication"),
+    path("reports/file/", pages.counter_file_view, name="counter_file"),
+    path("reports/export/", pages.export_view, name="export"),
+    path("reports/tasks/", pages.tasks_view, name="tasks"),
+    path("reports/tasks/<int:pk>/", pages.task_view, name="task"),
+    path("reports/tasks/<int:pk>/cancel/", pages.task_cancel_view, name="task_cancel"),
     path("lapor/", views.public_file_view, name="public_file"),
+    path("lapor/daftar/", pages.public_list_view, name="public_list"),
+    path("lapor/tautan/<str:token>/", pages.link_view, name="link"),
     path("lapor/terkirim/", views.public_done_view, name="public_done"),
     path("lapor/lacak/", views.public_track_view, name="public_track"),
 ]

@@ -108,6 +108,7 @@ def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpRe
         "today": timezone.localdate(),
         "oversee": oversee,
         "statuses": CaseStatus.choices,
+        "can_export": actor.can(caps.EXPORT) and not mine,
     }
     template = "reports/_rows.html" if request.headers.get("HX-Request") else "reports/list.html"
     return render(request, template, context)
@@ -166,6 +167,7 @@ def _detail(request: HttpRequest, pk: int, form: ActionForm | None = None, statu
             "photos": selectors.case_photos(case),
             "actions": selectors.available_actions(case, actor),
             "show_reporter": selectors.reporter_visible(case, actor),
+            "can_publish": actor.can(caps.HANDLE),
             "form": form or ActionForm(initial={"version": case.version}),
             "overdue": case.is_overdue(),
             "due": case.due_on(),

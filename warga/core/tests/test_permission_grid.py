@@ -294,6 +294,31 @@ def _objects(cast: Any) -> dict[str, Any]:
             CasePhoto.objects.filter(case__region__within=kec, case__assigned_unit__code="dinkes")
         ),
         "routing_rule": first(RoutingRule.objects.all()),
+        **_case_extras(cast),
+    }
+
+
+def _case_extras(cast: Any) -> dict[str, Any]:
+    """A reported death accepted in the officers' desa (its task for the desa office) and a power
+    cut assigned to PLN with its link, made through the services."""
+    from warga.accounts.models import User
+    from warga.org.models import Unit
+    from warga.reports.models import CaseTask
+    from warga.reports.services import case_file, case_transition
+    from warga.reports.services.links import link_issue
+
+    handler = Actor.for_user(User.objects.filter(roles__role=Role.COMPLAINT_HANDLER).order_by("pk").first())
+    death = case_file(
+        actor=None, text="Warga RT 01 meninggal dunia", channel="web", category="kematian", desa=cast.desa
+    )
+    case_transition(actor=handler, case_id=death.pk, action="verify")
+    outage = case_file(actor=None, text="Listrik padam di RT 02", channel="web", desa=cast.desa)
+    pln = Unit.objects.get(code="pln")
+    case_transition(actor=handler, case_id=outage.pk, action="accept", unit_id=pln.pk)
+    outage.refresh_from_db()
+    return {
+        "case_task": CaseTask.objects.get(case=death),
+        "case_link_token": link_issue(case=outage, unit=pln),
     }
 
 
@@ -390,6 +415,10 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "reports:case": _pk("case"),
     "reports:case_act": _pk("case"),  # POST only
     "reports:case_photo": lambda o: {"pk": o["case"].pk, "photo_id": o["case_photo"].pk},
+    "reports:publication": _pk("case"),  # POST only
+    "reports:task": _pk("case_task"),
+    "reports:task_cancel": _pk("case_task"),  # POST only
+    "reports:link": lambda o: {"token": o["case_link_token"]},  # public
     "reports:routing_edit": _pk("routing_rule"),
     "reports:routing_delete": _pk("routing_rule"),  # POST only
     "boards:feed": lambda o: {"code": o["desa"].code},

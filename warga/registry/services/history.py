@@ -117,4 +117,7 @@ def _new_event(
     )
     event.residents.set(residents)
     _audit(actor, f"event.{type}", event, residents=len(residents), documents=len(event.documents))
+    from ..signals import life_event_registered
+
+    life_event_registered.send(sender=LifeEvent, event=event, actor=actor)
     return event

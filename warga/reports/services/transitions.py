@@ -21,6 +21,7 @@ from warga.org.models import Unit
 
 from ..models import Case, CaseEvent
 from .intake import text_clean, tracking_code_normalize
+from .links import links_after_step
 from .notices import notify_status
 from .workflow import ACTIONS, REPORTER, Action, Step, refusal, visible
 
@@ -79,14 +80,24 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
         note=step.note if action.name != "rate" else f"{step.rating}/5 {step.note}".strip(),
     )
     audit_record(
-        actor=actor if actor.is_authenticated else None,
+        # A link's actor has no user but names its unit: the row says which body acted.
+        actor=actor if actor.is_authenticated or actor.unit_id else None,
         action=f"reports.case.{action.name}",
         obj=case,
         summary={"from": from_status, "to": case.status, "version": case.version},
     )
+    links_after_step(action.name, case, step.now, actor)
+    after_step(action.name, case, actor)
     if action.notify and case.status != from_status:
         notify_status(case)
     return case
+
+
+def after_step(action: str, case: Case, actor: Actor) -> None:
+    """What other parts of the app do when a case moved (in the same transaction)."""
+    from .tasks import tasks_after_step
+
+    tasks_after_step(action, case, actor)
 
 
 def _unit(unit_id: int | None) -> Unit | None:

@@ -30,6 +30,9 @@ from ..models import Case, CaseStatus
 HANDLER = "handler"  # the complaint handler (reports.handle), anywhere in their area
 UNIT = "unit"  # an officer of the unit the case is assigned to (reports.respond)
 REPORTER = "reporter"  # the reporter, proven by the tracking code and the phone they gave
+# An external body without accounts (PLN, PDAM, the police…) acting through the link sent for one
+# case (`links.py`): an actor with no user, the unit the case is assigned to and this role only.
+LINK_ROLE = "reports.external_link"
 REOPEN_DAYS = 10  # calendar days after closing
 ANSWER_DAYS = 5  # working days after assignment
 
@@ -72,12 +75,43 @@ class Action:
     update: Update = _no_update
     danger: bool = False
     notify: bool = True  # SMS the reporter about the new status
+    link: bool = False  # also taken by the assigned external body through its link
     extra: dict[str, Any] = field(default_factory=dict)
 
     def allowed(self, actor: Actor) -> bool:
+        if is_link_actor(actor):
+            return self.link
         if self.capability is None:
             return not actor.is_authenticated
         return actor.can(self.capability)
+
+
+def link_actor(unit_id: int) -> Actor:
+    """Who acts through an external body's link: no user, that unit, nothing else."""
+    return Actor(user=None, roles=frozenset({LINK_ROLE}), unit_id=unit_id)
+
+
+def is_link_actor(actor: Actor) -> bool:
+    return actor.user is None and LINK_ROLE in actor.roles
+
+
+# Categories of reports shown on the public list once moderated, unless the handler says not:
+# things the neighbours see anyway. Deaths, births and sickness concern a person; complaints,
+# aspirations and emergencies stay off unless the handler publishes them.
+PUBLIC_CATEGORIES = ("listrik_padam", "air", "jalan", "bencana", "keamanan", "lainnya")
+
+
+def public_by_default(case: Case) -> bool:
+    return not case.confidential and case.kind == "laporan" and case.category in PUBLIC_CATEGORIES
+
+
+def _publication(case: Case) -> dict[str, Any]:
+    """At the first moderation (accept or verify): on the public list by default for the
+    categories above, with the original text as the public summary. A handler who set the
+    publication earlier keeps their choice."""
+    if case.verified_at is not None or case.public_text:
+        return {}
+    return {"public": public_by_default(case), "public_text": case.text}
 
 
 def answer_due(now: datetime) -> Any:
@@ -155,6 +189,7 @@ def _assign(step: Step) -> dict[str, Any]:
     }
     if step.case.verified_at is None:
         values["verified_at"] = step.now
+        values.update(_publication(step.case))
     return values
 
 
@@ -168,7 +203,7 @@ def _merge(step: Step) -> dict[str, Any]:
 
 
 def _verify(step: Step) -> dict[str, Any]:
-    return {"verified_at": step.now}
+    return {"verified_at": step.now, **_publication(step.case)}
 
 
 def _answer(step: Step) -> dict[str, Any]:
@@ -302,6 +337,7 @@ ACTIONS: dict[str, Action] = {
             guard=_not_acknowledged,
             update=_acknowledge,
             notify=False,
+            link=True,
         ),
         Action(
             "answer",
@@ -312,6 +348,7 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Answer"),
             inputs=("note",),
             update=_answer,
+            link=True,
         ),
         Action(
             "hand_back",
@@ -324,6 +361,7 @@ ACTIONS: dict[str, Action] = {
             update=_hand_back,
             danger=True,
             notify=False,
+            link=True,
         ),
         Action(
             "close",
@@ -333,6 +371,7 @@ ACTIONS: dict[str, Action] = {
             HANDLER,
             gettext_lazy("Close"),
             update=_close,
+            link=True,
         ),
         Action(
             "reopen",
@@ -386,6 +425,10 @@ def visible(qs: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
 
 
 def side_refusal(actor: Actor, case: Case, side: str) -> ServiceError | None:
+    if is_link_actor(actor):  # a link acts for its unit, on a case assigned to that unit only
+        if actor.unit_id is None or case.assigned_unit_id != actor.unit_id:
+            return NotAllowed(_("This link no longer works."), code="reports.link_invalid")
+        return None
     if side == UNIT and (actor.unit_id is None or case.assigned_unit_id != actor.unit_id):
         return NotAllowed(
             _("Only an officer of the unit this case is assigned to can do this."),
