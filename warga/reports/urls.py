@@ -1,10 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import emergency_views, views
+from .open311 import urls as open311_urls
 
 app_name = "reports"
 # Mounted at the site's root (warga/urls.py): staff pages under /reports/, public ones under /lapor/.
 urlpatterns = [
+    # The 112 desk (before reports/<int:pk>/, which would take "112").
+    path("reports/112/", emergency_views.desk_view, name="emergency_desk"),
+    path("reports/112/open/", emergency_views.open_list_view, name="emergency_open"),
+    path("reports/112/stats/", emergency_views.stats_view, name="emergency_stats"),
+    path("reports/112/<int:pk>/", emergency_views.emergency_view, name="emergency"),
+    path("reports/112/<int:pk>/dispatch/", emergency_views.dispatch_view, name="emergency_dispatch"),
+    path(
+        "reports/112/<int:pk>/dispatch/<int:dispatch_id>/time/",
+        emergency_views.time_log_view,
+        name="emergency_time",
+    ),
+    path("reports/112/<int:pk>/mark/", emergency_views.mark_view, name="emergency_mark"),
     path("reports/", views.report_list_view, name="list"),
     path("reports/unit/", views.unit_inbox_view, name="unit_inbox"),
     path("reports/oversee/", views.oversee_view, name="oversee"),
@@ -14,6 +27,8 @@ urlpatterns = [
     path("reports/routing/", views.routing_view, name="routing"),
     path("reports/routing/<int:pk>/", views.routing_edit_view, name="routing_edit"),
     path("reports/routing/<int:pk>/delete/", views.routing_delete_view, name="routing_delete"),
+    # Open311 GeoReport v2 (public reads; writes with an API key).
+    *open311_urls.urlpatterns,
     path("lapor/", views.public_file_view, name="public_file"),
     path("lapor/terkirim/", views.public_done_view, name="public_done"),
     path("lapor/lacak/", views.public_track_view, name="public_track"),
