@@ -178,6 +178,11 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     from warga.accounts.services import second_factor_missing
     from warga.core.scoping import Actor, request_scope_set
 
+    from warga.core.hygiene import BODY_FORBIDDEN
+
+    # A form post is checked by the input hygiene; a multipart one to this view (csrf-exempt) here.
+    if any(BODY_FORBIDDEN.search(v) for key, values in request.POST.lists() for v in (key, *values)):
+        raise Open311Error(400, _("The request contains characters that are not allowed (such as control characters)."))
     raw = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
     if not raw:
         raise Open311Error(403, _("api_key was not provided."))
