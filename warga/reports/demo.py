@@ -55,7 +55,7 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         )
         if action and handler is not None and case.status == "new":
             case_transition(actor=handler, case_id=case.pk, action=action)
-    calls = _emergency(desa)
+    calls = _emergency(desa) if desa is not None else 0
     return f"{rules} routing rules, {len(CASES)} cases, {calls} 112 call"
 
 

@@ -52,7 +52,8 @@ def emergencies_visible(actor: Actor) -> QuerySet[Case]:
 def emergencies_open(actor: Actor, *, limit: int = 200) -> list[Case]:
     """The open emergencies, the oldest call first, with their dispatches."""
     dispatches = Prefetch(
-        "dispatches", queryset=EmergencyDispatch.objects.select_related("unit").order_by("dispatched_at", "pk")
+        "dispatches",
+        queryset=EmergencyDispatch.objects.select_related("unit").order_by("dispatched_at", "pk"),
     )
     qs = (
         emergencies_visible(actor)
@@ -202,7 +203,13 @@ def open_row(case: Case, now: datetime) -> dict[str, Any]:
             if dispatch.acknowledged_at
             else "dispatched"
         )
-        bodies.append({"unit": dispatch.unit.name, "step": step, "minutes": elapsed_minutes(dispatch.dispatched_at, now)})
+        bodies.append(
+            {
+                "unit": dispatch.unit.name,
+                "step": step,
+                "minutes": elapsed_minutes(dispatch.dispatched_at, now),
+            }
+        )
     return {"case": case, "call": call, "minutes": elapsed_minutes(received, now), "bodies": bodies}
 
 

@@ -68,8 +68,12 @@ class CallForm(StyledForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    latitude = forms.DecimalField(label=gettext_lazy("Latitude"), required=False, max_digits=9, decimal_places=6)
-    longitude = forms.DecimalField(label=gettext_lazy("Longitude"), required=False, max_digits=9, decimal_places=6)
+    latitude = forms.DecimalField(
+        label=gettext_lazy("Latitude"), required=False, max_digits=9, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        label=gettext_lazy("Longitude"), required=False, max_digits=9, decimal_places=6
+    )
     units = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Send"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
@@ -110,26 +114,27 @@ def desk_view(request: HttpRequest) -> HttpResponse:
     """The call-taker's page: the call form and the open emergencies (refreshed by htmx)."""
     actor = page_actor(request)
     form = CallForm(request.POST or None, area_code=actor.area_code) if request.method == "POST" else None
-    if form is not None:
-        if form.is_valid():
-            data = form.cleaned_data
-            desa = Region.objects.filter(code=data["desa"], level=RegionLevel.DESA).first() if data["desa"] else None
-            with service_errors(request, form=form, aliases={"phone": "phone", "units": "units"}):
-                case = emergency_call_record(
-                    actor=actor,
-                    kind=data["kind"],
-                    text=data["text"],
-                    address=data["address"],
-                    caller_phone=data["phone"],
-                    desa=desa,
-                    latitude=data["latitude"],
-                    longitude=data["longitude"],
-                    unit_ids=data["units"] or [],
-                    received_at=_opened(data["opened"]),
-                    client_ref=data["ref"],
-                )
-                messages.success(request, _("Emergency %(code)s recorded.") % {"code": case.tracking_code})
-                return redirect("reports:emergency", pk=case.pk)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        desa = (
+            Region.objects.filter(code=data["desa"], level=RegionLevel.DESA).first() if data["desa"] else None
+        )
+        with service_errors(request, form=form, aliases={"phone": "phone", "units": "units"}):
+            case = emergency_call_record(
+                actor=actor,
+                kind=data["kind"],
+                text=data["text"],
+                address=data["address"],
+                caller_phone=data["phone"],
+                desa=desa,
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                unit_ids=data["units"] or [],
+                received_at=_opened(data["opened"]),
+                client_ref=data["ref"],
+            )
+            messages.success(request, _("Emergency %(code)s recorded.") % {"code": case.tracking_code})
+            return redirect("reports:emergency", pk=case.pk)
     return render(
         request,
         "reports/emergency/desk.html",
@@ -146,7 +151,9 @@ def _rows(actor: Any) -> list[dict[str, Any]]:
 def open_list_view(request: HttpRequest) -> HttpResponse:
     """The live list of open emergencies (the desk polls it; also a page of its own)."""
     rows = _rows(page_actor(request))
-    template = "reports/emergency/_open.html" if request.headers.get("HX-Request") else "reports/emergency/open.html"
+    template = (
+        "reports/emergency/_open.html" if request.headers.get("HX-Request") else "reports/emergency/open.html"
+    )
     return render(request, template, {"rows": rows})
 
 
@@ -169,7 +176,11 @@ class TimeForm(forms.Form):
 
 class MarkForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("mark_prank", "mark_prank"), ("mark_duplicate", "mark_duplicate"), ("emergency_close", "close")]
+        choices=[
+            ("mark_prank", "mark_prank"),
+            ("mark_duplicate", "mark_duplicate"),
+            ("emergency_close", "close"),
+        ]
     )
     original = forms.CharField(label=gettext_lazy("Code of the first call"), required=False, max_length=20)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
@@ -247,7 +258,9 @@ def mark_view(request: HttpRequest, pk: int) -> HttpResponse:
         if data["action"] == "mark_prank":
             emergency_mark_prank(actor=actor, case_id=pk, note=data["note"])
         elif data["action"] == "mark_duplicate":
-            emergency_mark_duplicate(actor=actor, case_id=pk, original_code=data["original"], note=data["note"])
+            emergency_mark_duplicate(
+                actor=actor, case_id=pk, original_code=data["original"], note=data["note"]
+            )
         else:
             emergency_close(actor=actor, case_id=pk, note=data["note"])
         messages.success(request, _("Done."))
@@ -256,8 +269,12 @@ def mark_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class StatsForm(StyledForm):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @requires(*VIEWERS)
@@ -272,5 +289,7 @@ def stats_view(request: HttpRequest) -> HttpResponse:
         period = selectors.stats_period(data.get("start"), data.get("end"))
         stats = selectors.emergency_stats(actor=actor, start=period[0], end=period[1])
     return render(
-        request, "reports/emergency/stats.html", {"form": form, "stats": stats, "start": period[0], "end": period[1]}
+        request,
+        "reports/emergency/stats.html",
+        {"form": form, "stats": stats, "start": period[0], "end": period[1]},
     )

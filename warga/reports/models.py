@@ -215,9 +215,7 @@ class Case(models.Model):
             # The inbox's order (escalated first, then the newest): a page without a sort.
             models.Index(fields=["-escalation_level", "-received_at", "-id"], name="case_inbox_order"),
             # The public Open311 list: the newest non-confidential cases, by category.
-            models.Index(
-                fields=["-received_at"], condition=Q(confidential=False), name="case_public_recent"
-            ),
+            models.Index(fields=["-received_at"], condition=Q(confidential=False), name="case_public_recent"),
             models.Index(
                 fields=["category", "-received_at"],
                 condition=Q(confidential=False),

@@ -50,7 +50,12 @@ class EmergencyCall(models.Model):
     )
     prank = models.BooleanField(_("prank call"), default=False)
     duplicate_of = models.ForeignKey(
-        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("duplicate of")
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("duplicate of"),
     )
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -26,7 +26,14 @@ register(
         section=SECTION,
         order=832,
     ),
-    NavItem(_("112 desk"), "reports:emergency_desk", caps.EMERGENCY_DESK, icon="telephone", section=SECTION, order=829),
+    NavItem(
+        _("112 desk"),
+        "reports:emergency_desk",
+        caps.EMERGENCY_DESK,
+        icon="telephone",
+        section=SECTION,
+        order=829,
+    ),
     NavItem(
         _("Open emergencies"),
         "reports:emergency_open",

@@ -301,7 +301,9 @@ def _objects(cast: Any) -> dict[str, Any]:
             EmergencyDispatch.objects.filter(case__region__within=kec, case__channel="call112")
         ),
         # A case Open311 lists: the demo's power outage (not confidential, a public service).
-        "public_case": first(Case.objects.filter(region__within=kec, category="listrik_padam", confidential=False)),
+        "public_case": first(
+            Case.objects.filter(region__within=kec, category="listrik_padam", confidential=False)
+        ),
         "open311_token": token_for(first(Case.objects.all()).pk),
     }
 

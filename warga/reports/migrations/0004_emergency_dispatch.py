@@ -7,132 +7,242 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('reports', '0003_case_fields'),
+        ("org", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("reports", "0003_case_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmergencyCall',
+            name="EmergencyCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('medis', 'medical'), ('kebakaran', 'fire'), ('kriminal', 'crime'), ('bencana', 'disaster'), ('kecelakaan', 'accident'), ('lainnya', 'other')], max_length=12, verbose_name='emergency')),
-                ('address', models.CharField(max_length=300, verbose_name='address')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='call received')),
-                ('prank', models.BooleanField(default=False, verbose_name='prank call')),
-                ('marked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("medis", "medical"),
+                            ("kebakaran", "fire"),
+                            ("kriminal", "crime"),
+                            ("bencana", "disaster"),
+                            ("kecelakaan", "accident"),
+                            ("lainnya", "other"),
+                        ],
+                        max_length=12,
+                        verbose_name="emergency",
+                    ),
+                ),
+                ("address", models.CharField(max_length=300, verbose_name="address")),
+                (
+                    "received_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="call received"),
+                ),
+                ("prank", models.BooleanField(default=False, verbose_name="prank call")),
+                ("marked_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'emergency call',
-                'ordering': ['-received_at', '-pk'],
+                "verbose_name": "emergency call",
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='EmergencyDispatch',
+            name="EmergencyDispatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dispatched_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='dispatched')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged')),
-                ('on_scene_at', models.DateTimeField(blank=True, null=True, verbose_name='on scene')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dispatched_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="dispatched"),
+                ),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="acknowledged")),
+                ("on_scene_at", models.DateTimeField(blank=True, null=True, verbose_name="on scene")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
             ],
             options={
-                'verbose_name': 'dispatch',
-                'ordering': ['dispatched_at', 'pk'],
+                "verbose_name": "dispatch",
+                "ordering": ["dispatched_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-escalation_level', '-received_at', '-id'], name='case_inbox_order'),
+            model_name="case",
+            index=models.Index(fields=["-escalation_level", "-received_at", "-id"], name="case_inbox_order"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('confidential', False)), fields=['-received_at'], name='case_public_recent'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("confidential", False)),
+                fields=["-received_at"],
+                name="case_public_recent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('confidential', False)), fields=['category', '-received_at'], name='case_public_category'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("confidential", False)),
+                fields=["category", "-received_at"],
+                name="case_public_category",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['kind', 'status'], name='case_kind_status'),
+            model_name="case",
+            index=models.Index(fields=["kind", "status"], name="case_kind_status"),
         ),
         migrations.AddField(
-            model_name='emergencycall',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='emergency_call', to='reports.case'),
+            model_name="emergencycall",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="emergency_call", to="reports.case"
+            ),
         ),
         migrations.AddField(
-            model_name='emergencycall',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reports.case', verbose_name='duplicate of'),
+            model_name="emergencycall",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="reports.case",
+                verbose_name="duplicate of",
+            ),
         ),
         migrations.AddField(
-            model_name='emergencycall',
-            name='marked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencycall",
+            name="marked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencycall',
-            name='taken_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencycall",
+            name="taken_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='acknowledged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencydispatch",
+            name="acknowledged_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispatches', to='reports.case'),
+            model_name="emergencydispatch",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="dispatches", to="reports.case"
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencydispatch",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='dispatched_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencydispatch",
+            name="dispatched_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='on_scene_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="emergencydispatch",
+            name="on_scene_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='emergencydispatch',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='unit'),
+            model_name="emergencydispatch",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.unit",
+                verbose_name="unit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='emergencycall',
-            index=models.Index(fields=['kind', 'received_at'], name='emcall_kind_received'),
+            model_name="emergencycall",
+            index=models.Index(fields=["kind", "received_at"], name="emcall_kind_received"),
         ),
         migrations.AddIndex(
-            model_name='emergencydispatch',
-            index=models.Index(fields=['dispatched_at'], name='emdispatch_dispatched'),
+            model_name="emergencydispatch",
+            index=models.Index(fields=["dispatched_at"], name="emdispatch_dispatched"),
         ),
         migrations.AddConstraint(
-            model_name='emergencydispatch',
-            constraint=models.UniqueConstraint(fields=('case', 'unit'), name='emdispatch_once_per_unit'),
+            model_name="emergencydispatch",
+            constraint=models.UniqueConstraint(fields=("case", "unit"), name="emdispatch_once_per_unit"),
         ),
         migrations.AddConstraint(
-            model_name='emergencydispatch',
-            constraint=models.CheckConstraint(condition=models.Q(('acknowledged_at__isnull', True), ('acknowledged_at__gte', models.F('dispatched_at')), _connector='OR'), name='emdispatch_ack_after_dispatch'),
+            model_name="emergencydispatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("acknowledged_at__isnull", True),
+                    ("acknowledged_at__gte", models.F("dispatched_at")),
+                    _connector="OR",
+                ),
+                name="emdispatch_ack_after_dispatch",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='emergencydispatch',
-            constraint=models.CheckConstraint(condition=models.Q(('on_scene_at__isnull', True), ('on_scene_at__gte', models.F('dispatched_at')), _connector='OR'), name='emdispatch_scene_after_dispatch'),
+            model_name="emergencydispatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("on_scene_at__isnull", True),
+                    ("on_scene_at__gte", models.F("dispatched_at")),
+                    _connector="OR",
+                ),
+                name="emdispatch_scene_after_dispatch",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='emergencydispatch',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_at__isnull', True), ('closed_at__gte', models.F('dispatched_at')), _connector='OR'), name='emdispatch_closed_after_dispatch'),
+            model_name="emergencydispatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("closed_at__gte", models.F("dispatched_at")),
+                    _connector="OR",
+                ),
+                name="emdispatch_closed_after_dispatch",
+            ),
         ),
     ]

@@ -32,7 +32,9 @@ SERVICES: dict[str, Service] = {
     for s in [
         Service("jalan", CaseKind.LAPORAN, CaseCategory.JALAN, "infrastruktur", "jalan,jembatan,berlubang"),
         Service("air", CaseKind.LAPORAN, CaseCategory.AIR, "infrastruktur", "air,pdam"),
-        Service("listrik_padam", CaseKind.LAPORAN, CaseCategory.LISTRIK_PADAM, "infrastruktur", "listrik,pln"),
+        Service(
+            "listrik_padam", CaseKind.LAPORAN, CaseCategory.LISTRIK_PADAM, "infrastruktur", "listrik,pln"
+        ),
         Service("bencana", CaseKind.LAPORAN, CaseCategory.BENCANA, "lingkungan", "banjir,longsor"),
         Service("keamanan", CaseKind.LAPORAN, CaseCategory.KEAMANAN, "lingkungan", "keamanan"),
         Service("layanan_publik", CaseKind.PENGADUAN, CaseCategory.LAYANAN_PUBLIK, "layanan", "pelayanan"),

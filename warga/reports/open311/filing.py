@@ -32,7 +32,9 @@ class Filed:
 def _one(data: Mapping[str, str], name: str, limit: int) -> str:
     value = (data.get(name) or "").strip()
     if len(value) > limit:
-        raise Open311Error(400, _("%(field)s is too long (at most %(n)d characters).") % {"field": name, "n": limit})
+        raise Open311Error(
+            400, _("%(field)s is too long (at most %(n)d characters).") % {"field": name, "n": limit}
+        )
     return value
 
 
@@ -41,6 +43,26 @@ def _yes(data: Mapping[str, str], code: str) -> bool:
     if value and value not in YES_NO:
         raise Open311Error(400, _("attribute[%(code)s] must be ya or tidak.") % {"code": code})
     return value == "ya"
+
+
+def _email(data: Mapping[str, str]) -> None:
+    """The reporter's e-mail is checked but not kept: a case has no e-mail and sends none."""
+    email = _one(data, "email", 254)
+    if email:
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            raise Open311Error(400, _("email is not an e-mail address.")) from None
+
+
+def _media_url(data: Mapping[str, str]) -> str:
+    media_url = _one(data, "media_url", MAX_URL)
+    if media_url:
+        try:
+            URLValidator(schemes=["https", "http"])(media_url)
+        except ValidationError:
+            raise Open311Error(400, _("media_url is not a web address.")) from None
+    return media_url
 
 
 def open311_file(*, actor: Actor, data: Mapping[str, str]) -> Case:
@@ -68,18 +90,8 @@ def open311_file(*, actor: Actor, data: Mapping[str, str]) -> Case:
     description = _one(data, "description", MAX_DESCRIPTION)
     if not description:
         raise Open311Error(400, _("description was not provided."))
-    email = _one(data, "email", 254)
-    if email:
-        try:
-            EmailValidator()(email)
-        except ValidationError:
-            raise Open311Error(400, _("email is not an e-mail address.")) from None
-    media_url = _one(data, "media_url", MAX_URL)
-    if media_url:
-        try:
-            URLValidator(schemes=["https", "http"])(media_url)
-        except ValidationError:
-            raise Open311Error(400, _("media_url is not a web address.")) from None
+    _email(data)
+    media_url = _media_url(data)
     anonymous = _yes(data, "anonim")
     confidential = _yes(data, "rahasia")
     name = " ".join(p for p in (_one(data, "first_name", 60), _one(data, "last_name", 60)) if p)

@@ -61,12 +61,16 @@ def xml_document(root: str, value: Any) -> bytes:
         item = ITEM_TAGS.get(root, "item")
         for inner in value:
             _append(element, item, inner)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        element, encoding="utf-8", xml_declaration=False
+    )
 
 
 def respond(fmt: str, root: str, value: Any, *, status: int = 200, public: bool = True) -> HttpResponse:
     if fmt == "xml":
-        response = HttpResponse(xml_document(root, value), content_type="application/xml; charset=utf-8", status=status)
+        response = HttpResponse(
+            xml_document(root, value), content_type="application/xml; charset=utf-8", status=status
+        )
     else:
         body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         response = HttpResponse(body.encode(), content_type="application/json; charset=utf-8", status=status)

@@ -34,7 +34,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-15T00:00:00+07:00"
 WINDOW_DAYS = 90
 MAX_IDS = 100
-TOKEN_SALT = "warga.reports.open311.token"
+TOKEN_SALT = "warga.reports.open311.token"  # noqa: S105 - an HMAC salt, not a secret
 
 
 def _answering(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -126,7 +126,9 @@ def _moment(raw: str, name: str) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None:
-        raise Open311Error(400, _("%(name)s is not a W3C date and time (2026-01-31T08:00:00+07:00).") % {"name": name})
+        raise Open311Error(
+            400, _("%(name)s is not a W3C date and time (2026-01-31T08:00:00+07:00).") % {"name": name}
+        )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -143,17 +145,22 @@ def _list(request: HttpRequest) -> selectors.RequestFilters:
     statuses = [s.strip().lower() for s in (q.get("status") or "").split(",") if s.strip()]
     if any(s not in ("open", "closed") for s in statuses):
         raise Open311Error(400, _("status is open or closed."))
-    start, end = _moment(q.get("start_date", ""), "start_date"), _moment(q.get("end_date", ""), "end_date")
-    if start is None and end is None:
-        end = timezone.now()
-    if start is None:
-        start = end - timedelta(days=WINDOW_DAYS)  # type: ignore[operator]
-    if end is None:
-        end = start + timedelta(days=WINDOW_DAYS)
+    given_start, given_end = (
+        _moment(q.get("start_date", ""), "start_date"),
+        _moment(q.get("end_date", ""), "end_date"),
+    )
+    window = timedelta(days=WINDOW_DAYS)  # the default span, and the longest one
+    if given_start is None:
+        end = given_end or timezone.now()
+        start = end - window
+    else:
+        start, end = given_start, given_end or given_start + window
     if end < start:
         raise Open311Error(400, _("end_date is before start_date."))
-    if end - start > timedelta(days=WINDOW_DAYS):
-        raise Open311Error(400, _("start_date and end_date may not span more than %(n)d days.") % {"n": WINDOW_DAYS})
+    if end - start > window:
+        raise Open311Error(
+            400, _("start_date and end_date may not span more than %(n)d days.") % {"n": WINDOW_DAYS}
+        )
     return selectors.RequestFilters(service_codes=codes, statuses=statuses, start=start, end=end)
 
 
@@ -176,17 +183,22 @@ def _limits(bucket: str, default: tuple[int, int]) -> tuple[int, int]:
 def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     from warga.accounts.models import ApiToken
     from warga.accounts.services import second_factor_missing
-    from warga.core.scoping import Actor, request_scope_set
-
     from warga.core.hygiene import BODY_FORBIDDEN
+    from warga.core.scoping import Actor, request_scope_set
 
     # A form post is checked by the input hygiene; a multipart one to this view (csrf-exempt) here.
     if any(BODY_FORBIDDEN.search(v) for key, values in request.POST.lists() for v in (key, *values)):
-        raise Open311Error(400, _("The request contains characters that are not allowed (such as control characters)."))
+        raise Open311Error(
+            400, _("The request contains characters that are not allowed (such as control characters).")
+        )
     raw = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
     if not raw:
         raise Open311Error(403, _("api_key was not provided."))
-    if over_limit(f"reports:o311:ip:{client_ip(request) or 'unknown'}", limit=_limits("open311_address", (60, 3600))[0], window=_limits("open311_address", (60, 3600))[1]):
+    if over_limit(
+        f"reports:o311:ip:{client_ip(request) or 'unknown'}",
+        limit=_limits("open311_address", (60, 3600))[0],
+        window=_limits("open311_address", (60, 3600))[1],
+    ):
         raise Open311Error(429, _("Too many requests from this address. Please try again later."))
     token = ApiToken.find_active(raw[:200])
     if token is None or second_factor_missing(token.user):
@@ -204,7 +216,8 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
         {
             "service_request_id": str(case.pk),
             "token": token_for(case.pk),
-            "service_notice": _("Tracking code %(code)s; follow it on the LAPOR page.") % {"code": case.tracking_code},
+            "service_notice": _("Tracking code %(code)s; follow it on the LAPOR page.")
+            % {"code": case.tracking_code},
             "account_id": "",
         }
     ]

@@ -42,7 +42,9 @@ BACKDATE_LIMIT = timedelta(hours=6)
 CLOCK_SKEW = timedelta(minutes=1)
 
 
-def _moment(value: datetime | None, *, now: datetime, field: str, not_before: datetime | None = None) -> datetime:
+def _moment(
+    value: datetime | None, *, now: datetime, field: str, not_before: datetime | None = None
+) -> datetime:
     if value is None:
         return now
     if timezone.is_naive(value):
@@ -74,7 +76,9 @@ def _units(unit_ids: Sequence[int]) -> list[Unit]:
     units = list(Unit.objects.filter(pk__in=wanted, is_active=True))
     if len(units) != len(wanted):
         raise InvalidInput(
-            _("Unknown unit."), code="reports.unit", details=[{"field": "units", "message": _("Unknown unit.")}]
+            _("Unknown unit."),
+            code="reports.unit",
+            details=[{"field": "units", "message": _("Unknown unit.")}],
         )
     return sorted(units, key=lambda u: wanted.index(u.pk))
 
@@ -117,7 +121,9 @@ def emergency_call_record(
     received = _moment(received_at, now=now, field="received_at")
     units = _units(unit_ids)
     if client_ref:
-        existing = EmergencyCall.objects.filter(case__client_ref=client_ref[:64]).select_related("case").first()
+        existing = (
+            EmergencyCall.objects.filter(case__client_ref=client_ref[:64]).select_related("case").first()
+        )
         if existing is not None:
             return existing.case
     case = case_file(
@@ -156,7 +162,9 @@ def _dispatch(actor: Actor, case: Case, units: list[Unit], *, now: datetime) -> 
         if unit.pk in already:
             continue
         made.append(
-            EmergencyDispatch.objects.create(case=case, unit=unit, dispatched_at=now, dispatched_by=actor.user)
+            EmergencyDispatch.objects.create(
+                case=case, unit=unit, dispatched_at=now, dispatched_by=actor.user
+            )
         )
         CaseEvent.objects.create(
             case=case,
@@ -256,9 +264,7 @@ def emergency_mark_prank(*, actor: Actor, case_id: int, note: str = "") -> Case:
     """A prank call: the case is rejected (no SMS to the caller) and counted apart."""
     actor.require(caps.EMERGENCY_DESK)
     case = case_transition(actor=actor, case_id=case_id, action="mark_prank", note=note)
-    EmergencyCall.objects.filter(case=case).update(
-        prank=True, marked_by=actor.user, marked_at=timezone.now()
-    )
+    EmergencyCall.objects.filter(case=case).update(prank=True, marked_by=actor.user, marked_at=timezone.now())
     return case
 
 

@@ -164,7 +164,8 @@ def _duplicate_target(step: Step) -> ServiceError | None:
         return refused
     if step.target is not None and step.target.kind != CaseKind.DARURAT:
         return Conflict(
-            _("A duplicate call is joined to the emergency it repeats."), code="reports.duplicate_not_emergency"
+            _("A duplicate call is joined to the emergency it repeats."),
+            code="reports.duplicate_not_emergency",
         )
     return None
 

@@ -148,7 +148,10 @@ def test_the_time_log_per_body_in_order_with_who(rules, taker, client_for):
         )
     with pytest.raises(InvalidInput):
         emergency_time_log(
-            actor=actor, dispatch_id=dispatch.pk, stage="closed", at=dispatch.dispatched_at - timedelta(minutes=5)
+            actor=actor,
+            dispatch_id=dispatch.pk,
+            stage="closed",
+            at=dispatch.dispatched_at - timedelta(minutes=5),
         )
     # Closing the emergency waits for every body to finish.
     with pytest.raises(Conflict):
@@ -157,7 +160,9 @@ def test_the_time_log_per_body_in_order_with_who(rules, taker, client_for):
     # Another emergency's dispatch cannot be logged under this one.
     other = _record(rules, taker, text="Kecelakaan motor", kind="kecelakaan")
     other_dispatch = EmergencyDispatch.objects.get(case=other)
-    wrong = client.post(f"/reports/112/{case.pk}/dispatch/{other_dispatch.pk}/time/", {"stage": "acknowledged"})
+    wrong = client.post(
+        f"/reports/112/{case.pk}/dispatch/{other_dispatch.pk}/time/", {"stage": "acknowledged"}
+    )
     assert wrong.status_code == 404
     response = client.post(f"/reports/112/{case.pk}/mark/", {"action": "emergency_close", "note": "Selesai"})
     assert response.status_code == 302
@@ -178,7 +183,9 @@ def test_prank_and_duplicate(rules, taker, client_for):
     again = _record(rules, taker, caller_phone="081200000002")
     prank = _record(rules, taker, caller_phone="081200000003", unit_ids=[])
     client = client_for(taker)
-    r = client.post(f"/reports/112/{again.pk}/mark/", {"action": "mark_duplicate", "original": first.tracking_code})
+    r = client.post(
+        f"/reports/112/{again.pk}/mark/", {"action": "mark_duplicate", "original": first.tracking_code}
+    )
     assert r.status_code == 302
     again.refresh_from_db()
     assert again.status == CaseStatus.MERGED and again.merged_into == first
@@ -189,11 +196,18 @@ def test_prank_and_duplicate(rules, taker, client_for):
     # A duplicate of a non-emergency (not even visible to the desk), or of an unknown code: the
     # same refusal.
     laporan = Case.objects.create(
-        tracking_code="ACDEFGHJKM", kind="laporan", channel="web", text="x", region=rules.desa, desa=rules.desa
+        tracking_code="ACDEFGHJKM",
+        kind="laporan",
+        channel="web",
+        text="x",
+        region=rules.desa,
+        desa=rules.desa,
     )
     fresh = _record(rules, taker, caller_phone="081200000004")
     with pytest.raises(InvalidInput):
-        emergency_mark_duplicate(actor=Actor.for_user(taker), case_id=fresh.pk, original_code=laporan.tracking_code)
+        emergency_mark_duplicate(
+            actor=Actor.for_user(taker), case_id=fresh.pk, original_code=laporan.tracking_code
+        )
     with pytest.raises(InvalidInput):
         emergency_mark_duplicate(actor=Actor.for_user(taker), case_id=fresh.pk, original_code="XXXXXXXXXX")
     # Finished: no more dispatches.
