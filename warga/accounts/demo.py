@@ -67,6 +67,13 @@ def demo_users_create(*, region: Region) -> list[DemoLogin]:
             Unit.objects.get(code="diskominfo"),
             region,
         ),
+        (
+            "operator112",
+            "Petugas Call Center 112",
+            [Role.CALL_TAKER],
+            Unit.objects.get(code="call112"),
+            region,
+        ),
         ("dinkes", "Staf Dinas Kesehatan", [Role.AGENCY_STAFF], Unit.objects.get(code="dinkes"), region),
         ("kadinkes", "Kepala Dinas Kesehatan", [Role.AGENCY_HEAD], Unit.objects.get(code="dinkes"), region),
         ("bupati", "Bupati (pemantau)", [Role.REGIONAL_VIEWER], None, region),

@@ -32,6 +32,7 @@ class Role(models.TextChoices):
     OUTREACH_OFFICER = "outreach_officer", _("Outreach officer")
     PPID_OFFICER = "ppid_officer", _("PPID officer")
     COMPLAINT_HANDLER = "complaint_handler", _("Complaint handler")
+    CALL_TAKER = "call_taker", _("112 call-taker")
     AGENCY_STAFF = "agency_staff", _("Agency staff")
     AGENCY_HEAD = "agency_head", _("Agency head")
     REGIONAL_VIEWER = "regional_viewer", _("Regional head (viewer)")

@@ -23,6 +23,11 @@ STANDARD_OPDS = [
     ("pdam", "Perumda Air Minum", UnitKind.EXTERNAL, "air,pdam"),
     ("polres", "Kepolisian Resor", UnitKind.EXTERNAL, "kriminal,pencurian,kecelakaan"),
     ("call112", "Call Center 112", UnitKind.EXTERNAL, "darurat,kebakaran,112"),
+    # The bodies the 112 centre dispatches to (their topics name no case category on purpose:
+    # cases reach them by a dispatch, not by the routing rules).
+    ("damkar", "Dinas Pemadam Kebakaran dan Penyelamatan", UnitKind.OPD, "damkar,pemadam"),
+    ("bpbd", "Badan Penanggulangan Bencana Daerah", UnitKind.OPD, "bpbd,evakuasi"),
+    ("rsud", "RSUD (ambulans)", UnitKind.OPD, "rsud,ambulans"),
 ]
 
 

@@ -16,7 +16,8 @@ CREATE = grant(
     Role.KECAMATAN_COUNTER,
     Role.COMPLAINT_HANDLER,
     Role.OUTREACH_OFFICER,
-    description="Record a case received at a counter or in the field",
+    Role.CALL_TAKER,
+    description="Record a case received at a counter, in the field or on a 112 call",
 )
 HANDLE = grant(
     "reports.handle",
@@ -56,4 +57,20 @@ EXPORT = grant(
     "reports.export",
     Role.COMPLAINT_HANDLER,
     description="Export the cases of one's area as CSV or XLSX for SP4N-LAPOR! (no reporter identity)",
+)
+
+# The 112 desk: the call-taker records calls, sends the bodies, logs their times and marks prank
+# and duplicate calls; the complaint handler and the regional head follow the open emergencies
+# and the response times.
+EMERGENCY_DESK = grant(
+    "reports.emergency.desk",
+    Role.CALL_TAKER,
+    description="Record 112 calls, dispatch bodies, log their times, mark prank and duplicate calls",
+)
+EMERGENCY_VIEW = grant(
+    "reports.emergency.view",
+    Role.CALL_TAKER,
+    Role.COMPLAINT_HANDLER,
+    Role.REGIONAL_VIEWER,
+    description="See the open emergencies and the response-time statistics of one's area",
 )

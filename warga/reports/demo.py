@@ -55,4 +55,33 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         )
         if action and handler is not None and case.status == "new":
             case_transition(actor=handler, case_id=case.pk, action=action)
-    return f"{rules} routing rules, {len(CASES)} cases"
+    calls = _emergency(desa) if desa is not None else 0
+    return f"{rules} routing rules, {len(CASES)} cases, {calls} 112 call"
+
+
+def _emergency(desa: Region) -> int:
+    """A 112 call in the first desa: the fire brigade and the ambulance sent, one acknowledged."""
+    from warga.org.models import Unit
+
+    from .models import EmergencyDispatch
+    from .services.emergency import emergency_call_record, emergency_time_log
+
+    taker_user = User.objects.filter(username="operator112").first()
+    units = list(Unit.objects.filter(code__in=["damkar", "rsud"]).values_list("pk", flat=True))
+    if taker_user is None or not units:
+        return 0
+    taker = Actor.for_user(taker_user)
+    case = emergency_call_record(
+        actor=taker,
+        kind="kebakaran",
+        text="Dapur rumah warga terbakar, satu orang sesak napas.",
+        address="Gang Melati dekat mushala, RT 02/RW 01",
+        caller_phone="081200009099",
+        desa=desa,
+        unit_ids=units,
+        client_ref="demo-112-0",
+    )
+    first = EmergencyDispatch.objects.filter(case=case).order_by("pk").first()
+    if first is not None and first.acknowledged_at is None:
+        emergency_time_log(actor=taker, dispatch_id=first.pk, stage="acknowledged")
+    return 1

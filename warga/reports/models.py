@@ -214,7 +214,20 @@ class Case(models.Model):
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="case_rating_1_5"
             ),
         ]
-        indexes = [models.Index(fields=["assigned_unit", "status"], name="case_unit_status")]
+        indexes = [
+            models.Index(fields=["assigned_unit", "status"], name="case_unit_status"),
+            # The inbox's order (escalated first, then the newest): a page without a sort.
+            models.Index(fields=["-escalation_level", "-received_at", "-id"], name="case_inbox_order"),
+            # The public Open311 list: the newest non-confidential cases, by category.
+            models.Index(fields=["-received_at"], condition=Q(confidential=False), name="case_public_recent"),
+            models.Index(
+                fields=["category", "-received_at"],
+                condition=Q(confidential=False),
+                name="case_public_category",
+            ),
+            # The 112 desk's open emergencies.
+            models.Index(fields=["kind", "status"], name="case_kind_status"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code
@@ -368,3 +381,36 @@ class CaseTask(models.Model):
 CitizenReport = Case
 ReportChannel = CaseChannel
 ReportStatus = CaseStatus
+
+
+# The 112 desk's rows (kept in their own module).
+from .models_emergency import (  # noqa: E402
+    CATEGORY_OF_EMERGENCY,
+    DispatchStage,
+    EmergencyCall,
+    EmergencyDispatch,
+    EmergencyKind,
+)
+
+__all__ = [
+    "CATEGORIES_OF_KIND",
+    "CATEGORY_OF_EMERGENCY",
+    "FINISHED_STATUSES",
+    "HANDLER_STATUSES",
+    "OPEN_STATUSES",
+    "Case",
+    "CaseCategory",
+    "CaseChannel",
+    "CaseEvent",
+    "CaseKind",
+    "CasePhoto",
+    "CaseStatus",
+    "CitizenReport",
+    "DispatchStage",
+    "EmergencyCall",
+    "EmergencyDispatch",
+    "EmergencyKind",
+    "ReportChannel",
+    "ReportStatus",
+    "RoutingRule",
+]

@@ -32,6 +32,22 @@ register(
         caps.CREATE,
         icon="pencil-square",
         section=SECTION,
+        order=836,
+    ),
+    NavItem(
+        _("112 desk"),
+        "reports:emergency_desk",
+        caps.EMERGENCY_DESK,
+        icon="telephone",
+        section=SECTION,
+        order=829,
+    ),
+    NavItem(
+        _("Open emergencies"),
+        "reports:emergency_open",
+        caps.EMERGENCY_VIEW,
+        icon="broadcast",
+        section=SECTION,
         order=834,
     ),
     NavItem(

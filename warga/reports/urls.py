@@ -1,10 +1,23 @@
 from django.urls import path
 
-from . import pages, views
+from . import emergency_views, pages, views
+from .open311 import urls as open311_urls
 
 app_name = "reports"
 # Mounted at the site's root (warga/urls.py): staff pages under /reports/, public ones under /lapor/.
 urlpatterns = [
+    # The 112 desk (before reports/<int:pk>/, which would take "112").
+    path("reports/112/", emergency_views.desk_view, name="emergency_desk"),
+    path("reports/112/open/", emergency_views.open_list_view, name="emergency_open"),
+    path("reports/112/stats/", emergency_views.stats_view, name="emergency_stats"),
+    path("reports/112/<int:pk>/", emergency_views.emergency_view, name="emergency"),
+    path("reports/112/<int:pk>/dispatch/", emergency_views.dispatch_view, name="emergency_dispatch"),
+    path(
+        "reports/112/<int:pk>/dispatch/<int:dispatch_id>/time/",
+        emergency_views.time_log_view,
+        name="emergency_time",
+    ),
+    path("reports/112/<int:pk>/mark/", emergency_views.mark_view, name="emergency_mark"),
     path("reports/", views.report_list_view, name="list"),
     path("reports/unit/", views.unit_inbox_view, name="unit_inbox"),
     path("reports/oversee/", views.oversee_view, name="oversee"),
@@ -20,6 +33,8 @@ urlpatterns = [
     path("reports/tasks/", pages.tasks_view, name="tasks"),
     path("reports/tasks/<int:pk>/", pages.task_view, name="task"),
     path("reports/tasks/<int:pk>/cancel/", pages.task_cancel_view, name="task_cancel"),
+    # Open311 GeoReport v2 (public reads; writes with an API key).
+    *open311_urls.urlpatterns,
     path("lapor/", views.public_file_view, name="public_file"),
     path("lapor/daftar/", pages.public_list_view, name="public_list"),
     path("lapor/tautan/<str:token>/", pages.link_view, name="link"),

@@ -224,7 +224,8 @@ def _objects(cast: Any) -> dict[str, Any]:
     from warga.org.models import Unit, UnitKind
     from warga.outreach.models import Assignment, Device, OutreachEvent
     from warga.registry.models import Phone, Resident
-    from warga.reports.models import Case, CasePhoto, RoutingRule
+    from warga.reports.models import Case, CasePhoto, EmergencyDispatch, RoutingRule
+    from warga.reports.open311.views import token_for
 
     kec = cast.kecamatan.code
 
@@ -294,6 +295,16 @@ def _objects(cast: Any) -> dict[str, Any]:
             CasePhoto.objects.filter(case__region__within=kec, case__assigned_unit__code="dinkes")
         ),
         "routing_rule": first(RoutingRule.objects.all()),
+        # The demo's 112 call in the officers' desa, with its bodies sent.
+        "emergency": first(Case.objects.filter(region__within=kec, kind="darurat", channel="call112")),
+        "emergency_dispatch": first(
+            EmergencyDispatch.objects.filter(case__region__within=kec, case__channel="call112")
+        ),
+        # A case Open311 lists: the demo's power outage (not confidential, a public service).
+        "public_case": first(
+            Case.objects.filter(region__within=kec, category="listrik_padam", confidential=False)
+        ),
+        "open311_token": token_for(first(Case.objects.all()).pk),
         **_case_extras(cast),
     }
 
@@ -421,6 +432,17 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "reports:link": lambda o: {"token": o["case_link_token"]},  # public
     "reports:routing_edit": _pk("routing_rule"),
     "reports:routing_delete": _pk("routing_rule"),  # POST only
+    "reports:emergency": _pk("emergency"),
+    "reports:emergency_dispatch": _pk("emergency"),  # POST only
+    "reports:emergency_time": lambda o: {"pk": o["emergency"].pk, "dispatch_id": o["emergency_dispatch"].pk},
+    "reports:emergency_mark": _pk("emergency"),  # POST only
+    "reports:open311_discovery": lambda o: {"fmt": "json"},
+    "reports:open311_discovery_v2": lambda o: {"fmt": "xml"},
+    "reports:open311_services": lambda o: {"fmt": "json"},
+    "reports:open311_service": lambda o: {"code": "jalan", "fmt": "xml"},
+    "reports:open311_requests": lambda o: {"fmt": "json"},
+    "reports:open311_request": lambda o: {"pk": o["public_case"].pk, "fmt": "json"},
+    "reports:open311_token": lambda o: {"token": o["open311_token"], "fmt": "json"},
     "boards:feed": lambda o: {"code": o["desa"].code},
 }
 

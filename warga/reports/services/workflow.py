@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +25,7 @@ from warga.core.workdays import WorkCalendar
 from warga.org.models import Unit
 
 from .. import capabilities as caps
-from ..models import Case, CaseStatus
+from ..models import Case, CaseKind, CaseStatus
 
 HANDLER = "handler"  # the complaint handler (reports.handle), anywhere in their area
 UNIT = "unit"  # an officer of the unit the case is assigned to (reports.respond)
@@ -174,6 +174,36 @@ def _not_acknowledged(step: Step) -> ServiceError | None:
     return None
 
 
+def _emergency_only(step: Step) -> ServiceError | None:
+    if step.case.kind != CaseKind.DARURAT:
+        return Conflict(_("Only an emergency is handled at the 112 desk."), code="reports.not_emergency")
+    return None
+
+
+def _dispatches_closed(step: Step) -> ServiceError | None:
+    refused = _emergency_only(step)
+    if refused is not None:
+        return refused
+    if step.case.dispatches.filter(closed_at__isnull=True).exists():
+        return Conflict(
+            _("A body sent to this emergency has not finished: log its end first."),
+            code="reports.dispatch_open",
+        )
+    return None
+
+
+def _duplicate_target(step: Step) -> ServiceError | None:
+    refused = _emergency_only(step) or _merge_target(step)
+    if refused is not None:
+        return refused
+    if step.target is not None and step.target.kind != CaseKind.DARURAT:
+        return Conflict(
+            _("A duplicate call is joined to the emergency it repeats."),
+            code="reports.duplicate_not_emergency",
+        )
+    return None
+
+
 # --- Updates -------------------------------------------------------------------------------------
 
 
@@ -247,6 +277,18 @@ def _rate(step: Step) -> dict[str, Any]:
 
 def _acknowledge(step: Step) -> dict[str, Any]:
     return {"acknowledged_at": step.now}
+
+
+def _prank(step: Step) -> dict[str, Any]:
+    return {"reason": (step.note or _("prank call"))[:500], "closed_at": step.now, "answer_due_on": None}
+
+
+def _emergency_done(step: Step) -> dict[str, Any]:
+    values: dict[str, Any] = {"closed_at": step.now, "answer_due_on": None, "escalation_level": 0}
+    if step.note:
+        values["answer"] = step.note
+        values["answered_at"] = step.now
+    return values
 
 
 WAITING = (CaseStatus.NEW, CaseStatus.NEED_INFO, CaseStatus.REOPENED)
@@ -407,6 +449,42 @@ ACTIONS: dict[str, Action] = {
             update=_rate,
             notify=False,
         ),
+        # The 112 desk (emergencies only): a prank call, a repeated call, the emergency is over.
+        Action(
+            "mark_prank",
+            (*WAITING, CaseStatus.VERIFIED, CaseStatus.ASSIGNED),
+            CaseStatus.REJECTED,
+            caps.EMERGENCY_DESK,
+            HANDLER,
+            gettext_lazy("Prank call"),
+            guard=_emergency_only,
+            update=_prank,
+            danger=True,
+            notify=False,
+        ),
+        Action(
+            "mark_duplicate",
+            (*WAITING, CaseStatus.VERIFIED, CaseStatus.ASSIGNED),
+            CaseStatus.MERGED,
+            caps.EMERGENCY_DESK,
+            HANDLER,
+            gettext_lazy("Duplicate of another call"),
+            inputs=("target",),
+            guard=_duplicate_target,
+            update=_merge,
+            notify=False,
+        ),
+        Action(
+            "emergency_close",
+            (*WAITING, CaseStatus.VERIFIED, CaseStatus.ASSIGNED),
+            CaseStatus.CLOSED,
+            caps.EMERGENCY_DESK,
+            HANDLER,
+            gettext_lazy("Emergency over"),
+            guard=_dispatches_closed,
+            update=_emergency_done,
+            notify=False,
+        ),
     ]
 }
 
@@ -421,7 +499,10 @@ def visible(qs: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
     qs = scoped(qs, actor)
     if sees_area(actor):
         return qs
-    return qs.filter(assigned_unit_id=actor.unit_id) if actor.unit_id else qs.none()
+    mine = Q(assigned_unit_id=actor.unit_id) if actor.unit_id else Q(pk__in=[])
+    if actor.can(caps.EMERGENCY_DESK):  # the 112 desk: every emergency of its area
+        mine |= Q(kind=CaseKind.DARURAT)
+    return qs.filter(mine)
 
 
 def side_refusal(actor: Actor, case: Case, side: str) -> ServiceError | None:
