@@ -61,7 +61,13 @@ def demo_users_create(*, region: Region) -> list[DemoLogin]:
         ("jemput", "Petugas Jemput Bola", [Role.OUTREACH_OFFICER], dukcapil, region),
         ("ppid", "PPID Utama", [Role.PPID_OFFICER], Unit.objects.get(code="diskominfo"), region),
         ("ppidkec", "PPID Pembantu Kecamatan", [Role.PPID_PEMBANTU], kec_unit, kec),
-        ("ppiddinkes", "PPID Pembantu Dinas Kesehatan", [Role.PPID_PEMBANTU], Unit.objects.get(code="dinkes"), region),
+        (
+            "ppiddinkes",
+            "PPID Pembantu Dinas Kesehatan",
+            [Role.PPID_PEMBANTU],
+            Unit.objects.get(code="dinkes"),
+            region,
+        ),
         ("atasanppid", "Atasan PPID (Sekretaris Daerah)", [Role.PPID_ATASAN], None, region),
         (
             "pengaduan",

@@ -25,7 +25,14 @@ from warga.core.scoping import Actor
 from . import capabilities as caps
 from . import selectors
 from .models import InformationRequest, Objection, RequestChannel
-from .services import Decision, RequestInput, objection_decide, objection_file, request_file, request_transition
+from .services import (
+    Decision,
+    RequestInput,
+    objection_decide,
+    objection_file,
+    request_file,
+    request_transition,
+)
 
 router = Router(tags=["information requests"])
 PREFIX = "/information-requests"
@@ -207,7 +214,12 @@ def _input(payload: RequestIn) -> RequestInput:
     )
 
 
-@router.post("/", auth=None, response={201: FiledOut, **errors(409, 429)}, summary="Request public information (public)")
+@router.post(
+    "/",
+    auth=None,
+    response={201: FiledOut, **errors(409, 429)},
+    summary="Request public information (public)",
+)
 @public
 def request_create(request: HttpRequest, payload: RequestIn) -> Status[InformationRequest]:
     """The public form as an API: a person with name and NIK (a legal body uses the web form, which
@@ -217,7 +229,12 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Status[Informati
     return Status(201, request_file(actor=None, channel=RequestChannel.WEB, data=_input(payload)))
 
 
-@router.post("/track", auth=None, response={200: PublicStatusOut, **errors(404, 429)}, summary="A request's status by its number (public)")
+@router.post(
+    "/track",
+    auth=None,
+    response={200: PublicStatusOut, **errors(404, 409, 429)},
+    summary="A request's status by its number (public)",
+)
 @public
 def request_track(request: HttpRequest, payload: TrackIn) -> Any:
     """The number goes in the body; the answer carries no personal data."""
@@ -229,7 +246,12 @@ def request_track(request: HttpRequest, payload: TrackIn) -> Any:
     return status
 
 
-@router.post("/objections", auth=None, response={201: ObjectionOut, **errors(404, 409, 429)}, summary="File an objection (public)")
+@router.post(
+    "/objections",
+    auth=None,
+    response={201: ObjectionOut, **errors(404, 409, 429)},
+    summary="File an objection (public)",
+)
 @public
 def objection_create(request: HttpRequest, payload: ObjectionIn) -> Status[Objection]:
     if _limited(request, "object"):
@@ -244,7 +266,11 @@ def objection_create(request: HttpRequest, payload: ObjectionIn) -> Status[Objec
 @paginate(PageNumberPagination)
 @requires(caps.VIEW)
 def request_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, status: str = "", overdue: bool = False, unit_id: int | None = None, number: str = ""
+    request: HttpRequest,
+    status: str = "",
+    overdue: bool = False,
+    unit_id: int | None = None,
+    number: str = "",
 ):
     filters = selectors.RequestFilters(
         status=status[:12],
@@ -255,14 +281,20 @@ def request_list(  # type: ignore[no-untyped-def]
     return selectors.requests_list(actor=actor_of(request), filters=filters)
 
 
-@router.post("/desk", response={201: RequestDetailOut, **errors(401, 403, 404)}, summary="Enter a desk, letter or e-mail request")
+@router.post(
+    "/desk",
+    response={201: RequestDetailOut, **errors(401, 403, 404, 409)},
+    summary="Enter a desk, letter or e-mail request",
+)
 @requires(caps.REGISTER)
 def request_desk(request: HttpRequest, payload: DeskRequestIn) -> Status[InformationRequest]:
     actor = actor_of(request)
     return Status(201, request_file(actor=actor, channel=payload.channel, data=_input(payload)))
 
 
-@router.get("/{int:request_id}", response={200: RequestDetailOut, **errors(401, 403, 404)}, summary="One request")
+@router.get(
+    "/{int:request_id}", response={200: RequestDetailOut, **errors(401, 403, 404)}, summary="One request"
+)
 @requires(caps.VIEW)
 def request_detail(request: HttpRequest, request_id: int) -> InformationRequest:
     return selectors.request_open(actor=actor_of(request), pk=request_id)

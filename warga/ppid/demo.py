@@ -5,8 +5,6 @@ atasan; an open request on the clock."""
 
 from __future__ import annotations
 
-import io
-
 from warga.accounts.models import User
 from warga.core.scoping import Actor
 from warga.org.models import Unit
@@ -73,8 +71,15 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         unit_id=dinkes_unit.pk,
         note="Data gizi dikuasai Dinas Kesehatan.",
     )
-    document_attach(actor=dinkes, request_id=health.pk, name="Rekap gizi balita 2025", content=_pdf("Rekap gizi balita 2025"))
-    request_transition(actor=dinkes, request_id=health.pk, action="decide", decision=Decision(outcome="granted"))
+    document_attach(
+        actor=dinkes,
+        request_id=health.pk,
+        name="Rekap gizi balita 2025",
+        content=_pdf("Rekap gizi balita 2025"),
+    )
+    request_transition(
+        actor=dinkes, request_id=health.pk, action="decide", decision=Decision(outcome="granted")
+    )
     # 2. A legal body's letter, answered at the kecamatan with a document.
     letter = request_file(
         actor=kec_officer,
@@ -90,15 +95,27 @@ def seed(region: Region, *, size: str, seed: int) -> str:
             delivery="collect",
         ),
     )
-    document_attach(actor=kec_officer, request_id=letter.pk, name="Daftar kegiatan 2025", content=_pdf("Kegiatan 2025"))
+    document_attach(
+        actor=kec_officer, request_id=letter.pk, name="Daftar kegiatan 2025", content=_pdf("Kegiatan 2025")
+    )
     request_transition(
-        actor=kec_officer, request_id=letter.pk, action="decide", decision=Decision(outcome="granted", copy_cost=5000)
+        actor=kec_officer,
+        request_id=letter.pk,
+        action="decide",
+        decision=Decision(outcome="granted", copy_cost=5000),
     )
     # 3. Refused (personal secrets), and the requester objects.
     refused = request_file(
         actor=None,
         channel="web",
-        data=RequestInput(**{**base.__dict__, "unit_id": None, "phone": "081200007003", "information": "Data pribadi penerima bansos di RT 02."}),
+        data=RequestInput(
+            **{
+                **base.__dict__,
+                "unit_id": None,
+                "phone": "081200007003",
+                "information": "Data pribadi penerima bansos di RT 02.",
+            }
+        ),
     )
     request_transition(
         actor=utama,
@@ -107,11 +124,19 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         decision=Decision(outcome="refused", exemption_ground="h", consequence_test="UK-PPID/2026/004"),
         note="Memuat data pribadi.",
     )
-    objection_file(number=refused.number, contact="081200007003", ground="refused", reason="Saya hanya minta jumlahnya.")
+    objection_file(
+        number=refused.number, contact="081200007003", ground="refused", reason="Saya hanya minta jumlahnya."
+    )
     # 4. Open, on the clock at the kecamatan.
     request_file(
         actor=None,
         channel="web",
-        data=RequestInput(**{**base.__dict__, "phone": "081200007004", "information": "Jadwal pelayanan KTP-el di kecamatan."}),
+        data=RequestInput(
+            **{
+                **base.__dict__,
+                "phone": "081200007004",
+                "information": "Jadwal pelayanan KTP-el di kecamatan.",
+            }
+        ),
     )
     return "4 information requests, 1 objection"

@@ -104,7 +104,9 @@ class InformationRequest(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     information = models.TextField(_("information requested"))
     purpose = models.TextField(_("purpose of use"))
-    access_mode = models.CharField(_("how"), max_length=8, choices=AccessMode.choices, default=AccessMode.COPY)
+    access_mode = models.CharField(
+        _("how"), max_length=8, choices=AccessMode.choices, default=AccessMode.COPY
+    )
     copy_form = models.CharField(_("form"), max_length=8, choices=CopyForm.choices, default=CopyForm.SOFT)
     delivery = models.CharField(
         _("delivery"), max_length=10, choices=DeliveryMode.choices, default=DeliveryMode.DOWNLOAD
@@ -117,7 +119,11 @@ class InformationRequest(models.Model):
         "org.Unit", on_delete=models.PROTECT, related_name="ppid_requests", verbose_name=_("held by")
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.RECEIVED, db_index=True
+        _("status"),
+        max_length=10,
+        choices=RequestStatus.choices,
+        default=RequestStatus.RECEIVED,
+        db_index=True,
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     received_on = models.DateField(_("received on"))
@@ -185,7 +191,9 @@ class RequestEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor_unit = models.ForeignKey("org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     unit = models.ForeignKey("org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)

@@ -14,9 +14,18 @@ from . import capabilities as caps
 SECTION = _("Public information")
 
 register(
-    NavItem(_("Information requests"), "ppid:list", caps.VIEW, icon="info-circle", section=SECTION, order=850),
+    NavItem(
+        _("Information requests"), "ppid:list", caps.VIEW, icon="info-circle", section=SECTION, order=850
+    ),
     NavItem(_("Enter a request"), "ppid:new", caps.REGISTER, icon="plus-circle", section=SECTION, order=851),
-    NavItem(_("Objections"), "ppid:objections", caps.OBJECTIONS, icon="shield-exclamation", section=SECTION, order=852),
+    NavItem(
+        _("Objections"),
+        "ppid:objections",
+        caps.OBJECTIONS,
+        icon="shield-exclamation",
+        section=SECTION,
+        order=852,
+    ),
 )
 
 # The residents' portal: the request form and its tracking page.

@@ -60,7 +60,12 @@ class _Doc(FPDF):
         self.cell(0, 6, _t(f"PEMERINTAH {_installation()}"), align="C", new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "", 10)
         self.cell(
-            0, 5, _t("PEJABAT PENGELOLA INFORMASI DAN DOKUMENTASI (PPID)"), align="C", new_x="LMARGIN", new_y="NEXT"
+            0,
+            5,
+            _t("PEJABAT PENGELOLA INFORMASI DAN DOKUMENTASI (PPID)"),
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(4)
@@ -90,13 +95,22 @@ def receipt_pdf(request: InformationRequest) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, _t("TANDA BUKTI PENERIMAAN PERMOHONAN INFORMASI PUBLIK"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        8,
+        _t("TANDA BUKTI PENERIMAAN PERMOHONAN INFORMASI PUBLIK"),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(2)
     _requester(pdf, request)
     _row(pdf, "Rincian informasi", request.information)
     _row(pdf, "Tujuan penggunaan", request.purpose)
     how = "melihat/membaca" if request.access_mode == AccessMode.SEE else "mendapatkan salinan"
-    _row(pdf, "Cara memperoleh", f"{how}; {request.get_copy_form_display()}; {request.get_delivery_display()}")
+    _row(
+        pdf, "Cara memperoleh", f"{how}; {request.get_copy_form_display()}; {request.get_delivery_display()}"
+    )
     received = timezone.localtime(request.received_at)
     _row(pdf, "Diterima", f"{_date(received.date())} {received:%H:%M} ({request.get_channel_display()})")
     _row(pdf, "Diterima oleh", request.receiving_unit.name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -18,10 +17,18 @@ from django.utils.translation import gettext
 
 from warga.audit.services import audit_read
 from warga.core.errors import NotFound
-from warga.core.scoping import ANONYMOUS, Actor, get_scoped, scoped, unscoped
+from warga.core.scoping import Actor, get_scoped, scoped, unscoped
 
 from . import capabilities as caps
-from .models import GIVING, AnswerDocument, InformationRequest, Objection, ObjectionStatus, RequestEvent, RequestStatus
+from .models import (
+    GIVING,
+    AnswerDocument,
+    InformationRequest,
+    Objection,
+    ObjectionStatus,
+    RequestEvent,
+    RequestStatus,
+)
 from .services._common import number_normalize
 from .services.documents import download_token
 from .services.objections import dispute_window, objection_window
@@ -198,7 +205,9 @@ def requester_view(request: InformationRequest) -> RequesterView:
     today = timezone.localdate()
     with unscoped("the requester proved the request: its open objection"):
         open_objection = Objection.objects.filter(request=request, status=ObjectionStatus.FILED).exists()
-    can_object = (request.decided_on is not None or today > ground_on) and today <= until and not open_objection
+    can_object = (
+        (request.decided_on is not None or today > ground_on) and today <= until and not open_objection
+    )
     return RequesterView(links=links, objection_until=until, can_object=can_object)
 
 
@@ -244,15 +253,3 @@ def objection_dispute_until(objection: Objection) -> date:
 
 def is_manager(actor: Actor) -> bool:
     return sees_all(actor)
-
-
-def public_actor() -> Actor:
-    return ANONYMOUS
-
-
-def overdue(request: InformationRequest, today: date | None = None) -> bool:
-    return request.is_overdue(today)
-
-
-def summary(actor: Actor) -> dict[str, Any]:
-    return request_counts(actor=actor)

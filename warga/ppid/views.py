@@ -187,7 +187,9 @@ def public_form_view(request: HttpRequest) -> HttpResponse:
     registration number and the receipt come at once."""
     if request.method == "POST" and _too_large(request):
         form = RequestForm()
-        form.add_error(None, _("The file is too large: at most %(mb)d MB.") % {"mb": max_file_bytes() // 2**20})
+        form.add_error(
+            None, _("The file is too large: at most %(mb)d MB.") % {"mb": max_file_bytes() // 2**20}
+        )
         return render(request, "ppid/public_form.html", {"form": form}, status=413)
     form = RequestForm(request.POST or None, request.FILES or None)
     status = 200
@@ -198,7 +200,9 @@ def public_form_view(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             try:
-                filed = request_file(actor=None, channel=RequestChannel.WEB, data=form.to_input(_papers(request)))
+                filed = request_file(
+                    actor=None, channel=RequestChannel.WEB, data=form.to_input(_papers(request))
+                )
             except ServiceError as exc:
                 _onto(form, exc)
             else:
@@ -322,7 +326,11 @@ def download_view(request: HttpRequest, token: str) -> FileResponse:
 
         raise Http404 from None
     extension = "pdf" if document.content_type == "application/pdf" else "jpg"
-    return _file(document.file, document.content_type, f"{document.request.number.replace('/', '-')}-{document.pk}.{extension}")
+    return _file(
+        document.file,
+        document.content_type,
+        f"{document.request.number.replace('/', '-')}-{document.pk}.{extension}",
+    )
 
 
 # --- Officers ----------------------------------------------------------------------------------------
@@ -376,7 +384,9 @@ def new_view(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None, request.FILES or None, officer=True)
     if request.method == "POST" and form.is_valid():
         with service_errors(request, form=form):
-            filed = request_file(actor=actor, channel=form.cleaned_data["channel"], data=form.to_input(_papers(request)))
+            filed = request_file(
+                actor=actor, channel=form.cleaned_data["channel"], data=form.to_input(_papers(request))
+            )
             messages.success(request, _("Registered as %(number)s.") % {"number": filed.number})
             return redirect("ppid:detail", pk=filed.pk)
     return render(request, "ppid/new.html", {"form": form})
@@ -385,7 +395,10 @@ def new_view(request: HttpRequest) -> HttpResponse:
 class ActionForm(StyledForm):
     action = forms.CharField(max_length=20, widget=forms.HiddenInput)
     note = forms.CharField(
-        label=gettext_lazy("Note / reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Note / reason"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), required=False, coerce=int, empty_value=None)
     outcome = forms.ChoiceField(label=gettext_lazy("Decision"), required=False)
@@ -394,7 +407,9 @@ class ActionForm(StyledForm):
         label=gettext_lazy("Consequence test reference"), required=False, max_length=200
     )
     other_body = forms.CharField(label=gettext_lazy("Public body holding it"), required=False, max_length=200)
-    copy_cost = forms.IntegerField(label=gettext_lazy("Copying cost (Rp)"), required=False, min_value=0, max_value=100_000_000)
+    copy_cost = forms.IntegerField(
+        label=gettext_lazy("Copying cost (Rp)"), required=False, min_value=0, max_value=100_000_000
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -402,7 +417,9 @@ class ActionForm(StyledForm):
         none = [("", "—")]
         cast(forms.ChoiceField, self.fields["unit"]).choices = none + _units()
         cast(forms.ChoiceField, self.fields["outcome"]).choices = none + list(Outcome.choices)
-        cast(forms.ChoiceField, self.fields["exemption_ground"]).choices = none + list(ExemptionGround.choices)
+        cast(forms.ChoiceField, self.fields["exemption_ground"]).choices = none + list(
+            ExemptionGround.choices
+        )
 
 
 class AttachForm(StyledForm):
@@ -462,7 +479,11 @@ def act_view(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
                 expected_version=d.get("version"),
             )
-            messages.success(request, _("Done: %(number)s is now “%(s)s”.") % {"number": done.number, "s": done.get_status_display()})
+            messages.success(
+                request,
+                _("Done: %(number)s is now “%(s)s”.")
+                % {"number": done.number, "s": done.get_status_display()},
+            )
             if d["action"] == "forward" and not page_actor(request).can(caps.MANAGE):
                 return redirect("ppid:list")  # the unit no longer holds it
             return redirect("ppid:detail", pk=pk)
@@ -474,11 +495,13 @@ def act_view(request: HttpRequest, pk: int) -> HttpResponse:
 def attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     if _too_large(request):
         attach = AttachForm()
-        attach.add_error("file", _("The file is too large: at most %(mb)d MB.") % {"mb": max_file_bytes() // 2**20})
+        attach.add_error(
+            "file", _("The file is too large: at most %(mb)d MB.") % {"mb": max_file_bytes() // 2**20}
+        )
         return _detail(request, pk, attach=attach)
     attach = AttachForm(request.POST, request.FILES)
     if attach.is_valid():
-        upload = request.FILES["file"]
+        upload: Any = request.FILES["file"]
         with service_errors(request, form=attach, aliases={"name": "name"}):
             document_attach(
                 actor=page_actor(request),
@@ -524,26 +547,37 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 def objections_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     qs = selectors.objections_list(actor=actor, status=request.GET.get("status", "")[:10])
-    return render(request, "ppid/objections.html", {"page": paginate(request, qs), "today": timezone.localdate()})
+    return render(
+        request, "ppid/objections.html", {"page": paginate(request, qs), "today": timezone.localdate()}
+    )
 
 
 class DecideForm(StyledForm):
     upheld = forms.TypedChoiceField(
         label=gettext_lazy("Answer"),
         coerce=lambda v: v == "1",
-        choices=[("1", gettext_lazy("uphold: the information is to be given")), ("0", gettext_lazy("dismiss: the decision stands"))],
+        choices=[
+            ("1", gettext_lazy("uphold: the information is to be given")),
+            ("0", gettext_lazy("dismiss: the decision stands")),
+        ],
     )
-    answer = forms.CharField(label=gettext_lazy("Written answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=gettext_lazy("Written answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DisputeForm(StyledForm):
-    filed_on = forms.DateField(label=gettext_lazy("Filed at the Komisi Informasi on"), widget=forms.DateInput(attrs={"type": "date"}))
+    filed_on = forms.DateField(
+        label=gettext_lazy("Filed at the Komisi Informasi on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     reference = forms.CharField(label=gettext_lazy("Register number"), required=False, max_length=80)
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=DisputeOutcome.choices)
     decided_on = forms.DateField(
         label=gettext_lazy("Outcome on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def _objection(
@@ -576,7 +610,10 @@ def objection_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with service_errors(request, form=form):
             objection_decide(
-                actor=page_actor(request), objection_id=pk, upheld=form.cleaned_data["upheld"], answer=form.cleaned_data["answer"]
+                actor=page_actor(request),
+                objection_id=pk,
+                upheld=form.cleaned_data["upheld"],
+                answer=form.cleaned_data["answer"],
             )
             messages.success(request, _("The objection was answered."))
             return redirect("ppid:objection", pk=pk)

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_second_factor_replay_backup_codes_login_failures'),
+        ("accounts", "0002_second_factor_replay_backup_codes_login_failures"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='userrole',
-            name='role',
-            field=models.CharField(choices=[('desa_operator', 'Desa/kelurahan operator'), ('kecamatan_counter', 'Kecamatan counter officer'), ('kecamatan_verifier', 'Kecamatan verifier'), ('disdukcapil_verifier', 'Disdukcapil verifier'), ('printing_operator', 'Printing operator'), ('disdukcapil_head', 'Head of Disdukcapil'), ('outreach_officer', 'Outreach officer'), ('ppid_officer', 'PPID utama (main information officer)'), ('ppid_pembantu', "PPID pembantu (a unit's information officer)"), ('ppid_atasan', 'Atasan PPID (decides objections)'), ('complaint_handler', 'Complaint handler'), ('agency_staff', 'Agency staff'), ('agency_head', 'Agency head'), ('regional_viewer', 'Regional head (viewer)'), ('system_admin', 'System administrator')], max_length=32, verbose_name='role'),
+            model_name="userrole",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("desa_operator", "Desa/kelurahan operator"),
+                    ("kecamatan_counter", "Kecamatan counter officer"),
+                    ("kecamatan_verifier", "Kecamatan verifier"),
+                    ("disdukcapil_verifier", "Disdukcapil verifier"),
+                    ("printing_operator", "Printing operator"),
+                    ("disdukcapil_head", "Head of Disdukcapil"),
+                    ("outreach_officer", "Outreach officer"),
+                    ("ppid_officer", "PPID utama (main information officer)"),
+                    ("ppid_pembantu", "PPID pembantu (a unit's information officer)"),
+                    ("ppid_atasan", "Atasan PPID (decides objections)"),
+                    ("complaint_handler", "Complaint handler"),
+                    ("agency_staff", "Agency staff"),
+                    ("agency_head", "Agency head"),
+                    ("regional_viewer", "Regional head (viewer)"),
+                    ("system_admin", "System administrator"),
+                ],
+                max_length=32,
+                verbose_name="role",
+            ),
         ),
     ]

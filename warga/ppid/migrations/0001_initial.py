@@ -7,140 +7,426 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("org", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InformationRequest',
+            name="InformationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='registration number')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('serial', models.PositiveIntegerField()),
-                ('channel', models.CharField(choices=[('web', 'web form'), ('desk', 'at a desk'), ('letter', 'by letter'), ('email', 'by e-mail')], max_length=8, verbose_name='channel')),
-                ('requester_kind', models.CharField(choices=[('person', 'a person (with NIK)'), ('legal_body', 'a legal body (with its papers)')], default='person', max_length=12, verbose_name='requester')),
-                ('requester_name', models.CharField(max_length=160, verbose_name='name')),
-                ('requester_nik', models.CharField(blank=True, max_length=16, verbose_name='NIK')),
-                ('legal_papers', models.FileField(blank=True, max_length=200, upload_to='', verbose_name="legal body's papers")),
-                ('legal_papers_type', models.CharField(blank=True, max_length=40)),
-                ('address', models.CharField(max_length=300, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='mobile number')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('information', models.TextField(verbose_name='information requested')),
-                ('purpose', models.TextField(verbose_name='purpose of use')),
-                ('access_mode', models.CharField(choices=[('see', 'see / read it'), ('copy', 'get a copy')], default='copy', max_length=8, verbose_name='how')),
-                ('copy_form', models.CharField(choices=[('soft', 'soft copy (file)'), ('hard', 'hard copy (paper)')], default='soft', max_length=8, verbose_name='form')),
-                ('delivery', models.CharField(choices=[('collect', 'collect it at the office'), ('email', 'by e-mail'), ('post', 'by post'), ('download', 'download with the registration number')], default='download', max_length=10, verbose_name='delivery')),
-                ('status', models.CharField(choices=[('received', 'received, being handled'), ('answered', 'written notice given'), ('delivered', 'information delivered')], db_index=True, default='received', max_length=10, verbose_name='status')),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='received')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('due_on', models.DateField(verbose_name='notice due')),
-                ('extended_at', models.DateTimeField(blank=True, null=True)),
-                ('extension_reason', models.TextField(blank=True, verbose_name='reason for the extension')),
-                ('outcome', models.CharField(blank=True, choices=[('granted', 'granted'), ('partly', 'partly granted'), ('refused', 'refused (exempted information)'), ('not_held', 'not held'), ('not_documented', 'not yet documented'), ('elsewhere', 'held by another public body')], max_length=16, verbose_name='decision')),
-                ('exemption_ground', models.CharField(blank=True, choices=[('a', 'a. obstructs law enforcement'), ('b', 'b. harms intellectual property or fair competition'), ('c', 'c. endangers state defence and security'), ('d', "d. reveals Indonesia's natural resources"), ('e', 'e. harms the national economy'), ('f', 'f. harms foreign relations'), ('g', 'g. reveals an authentic deed or a last will'), ('h', 'h. reveals personal secrets'), ('i', 'i. internal memoranda or letters, secret by nature'), ('j', 'j. information not to be disclosed by law')], max_length=1, verbose_name='exemption ground (art. 17)')),
-                ('consequence_test', models.CharField(blank=True, max_length=200, verbose_name='consequence test reference')),
-                ('other_body', models.CharField(blank=True, max_length=200, verbose_name='public body holding it')),
-                ('decision_note', models.TextField(blank=True, verbose_name='notice')),
-                ('copy_cost', models.PositiveIntegerField(default=0, verbose_name='copying cost (Rp)')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('holding_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ppid_requests', to='org.unit', verbose_name='held by')),
-                ('receiving_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='received by')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="registration number")),
+                ("year", models.PositiveSmallIntegerField()),
+                ("serial", models.PositiveIntegerField()),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "web form"),
+                            ("desk", "at a desk"),
+                            ("letter", "by letter"),
+                            ("email", "by e-mail"),
+                        ],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "requester_kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "a person (with NIK)"),
+                            ("legal_body", "a legal body (with its papers)"),
+                        ],
+                        default="person",
+                        max_length=12,
+                        verbose_name="requester",
+                    ),
+                ),
+                ("requester_name", models.CharField(max_length=160, verbose_name="name")),
+                ("requester_nik", models.CharField(blank=True, max_length=16, verbose_name="NIK")),
+                (
+                    "legal_papers",
+                    models.FileField(
+                        blank=True, max_length=200, upload_to="", verbose_name="legal body's papers"
+                    ),
+                ),
+                ("legal_papers_type", models.CharField(blank=True, max_length=40)),
+                ("address", models.CharField(max_length=300, verbose_name="address")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="mobile number")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("information", models.TextField(verbose_name="information requested")),
+                ("purpose", models.TextField(verbose_name="purpose of use")),
+                (
+                    "access_mode",
+                    models.CharField(
+                        choices=[("see", "see / read it"), ("copy", "get a copy")],
+                        default="copy",
+                        max_length=8,
+                        verbose_name="how",
+                    ),
+                ),
+                (
+                    "copy_form",
+                    models.CharField(
+                        choices=[("soft", "soft copy (file)"), ("hard", "hard copy (paper)")],
+                        default="soft",
+                        max_length=8,
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("collect", "collect it at the office"),
+                            ("email", "by e-mail"),
+                            ("post", "by post"),
+                            ("download", "download with the registration number"),
+                        ],
+                        default="download",
+                        max_length=10,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "received, being handled"),
+                            ("answered", "written notice given"),
+                            ("delivered", "information delivered"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="received"
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="received on")),
+                ("due_on", models.DateField(verbose_name="notice due")),
+                ("extended_at", models.DateTimeField(blank=True, null=True)),
+                ("extension_reason", models.TextField(blank=True, verbose_name="reason for the extension")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("granted", "granted"),
+                            ("partly", "partly granted"),
+                            ("refused", "refused (exempted information)"),
+                            ("not_held", "not held"),
+                            ("not_documented", "not yet documented"),
+                            ("elsewhere", "held by another public body"),
+                        ],
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "exemption_ground",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("a", "a. obstructs law enforcement"),
+                            ("b", "b. harms intellectual property or fair competition"),
+                            ("c", "c. endangers state defence and security"),
+                            ("d", "d. reveals Indonesia's natural resources"),
+                            ("e", "e. harms the national economy"),
+                            ("f", "f. harms foreign relations"),
+                            ("g", "g. reveals an authentic deed or a last will"),
+                            ("h", "h. reveals personal secrets"),
+                            ("i", "i. internal memoranda or letters, secret by nature"),
+                            ("j", "j. information not to be disclosed by law"),
+                        ],
+                        max_length=1,
+                        verbose_name="exemption ground (art. 17)",
+                    ),
+                ),
+                (
+                    "consequence_test",
+                    models.CharField(blank=True, max_length=200, verbose_name="consequence test reference"),
+                ),
+                (
+                    "other_body",
+                    models.CharField(blank=True, max_length=200, verbose_name="public body holding it"),
+                ),
+                ("decision_note", models.TextField(blank=True, verbose_name="notice")),
+                ("copy_cost", models.PositiveIntegerField(default=0, verbose_name="copying cost (Rp)")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0, verbose_name="escalation")),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "holding_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ppid_requests",
+                        to="org.unit",
+                        verbose_name="held by",
+                    ),
+                ),
+                (
+                    "receiving_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="received by",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.region"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'information request',
-                'verbose_name_plural': 'information requests',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "information request",
+                "verbose_name_plural": "information requests",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AnswerDocument',
+            name="AnswerDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to='')),
-                ('name', models.CharField(max_length=120)),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='ppid.informationrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(max_length=200, upload_to="")),
+                ("name", models.CharField(max_length=120)),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="ppid.informationrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ground', models.CharField(choices=[('refused', 'a. the request was refused on an exemption ground'), ('not_published', 'b. periodic information was not published'), ('not_answered', 'c. the request was not answered'), ('not_as_asked', 'd. the answer was not what was asked for'), ('not_fulfilled', 'e. the request was not fulfilled'), ('cost', 'f. an unreasonable cost was charged'), ('late', 'g. the answer came later than the law allows')], max_length=16, verbose_name='ground')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('filed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('filed_on', models.DateField()),
-                ('due_on', models.DateField(verbose_name='answer due')),
-                ('status', models.CharField(choices=[('filed', 'filed, waiting for the atasan PPID'), ('upheld', 'upheld: the information is to be given'), ('dismissed', 'dismissed: the decision stands')], default='filed', max_length=10, verbose_name='status')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('dispute_filed_on', models.DateField(blank=True, null=True, verbose_name='dispute filed at the Komisi Informasi')),
-                ('dispute_reference', models.CharField(blank=True, max_length=80, verbose_name='dispute register number')),
-                ('dispute_outcome', models.CharField(blank=True, choices=[('pending', 'pending at the Komisi Informasi'), ('mediated', 'settled by mediation'), ('granted', 'decided for the requester'), ('rejected', 'decided for the public body'), ('withdrawn', 'withdrawn')], max_length=10, verbose_name='dispute outcome')),
-                ('dispute_decided_on', models.DateField(blank=True, null=True)),
-                ('dispute_note', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='ppid.informationrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ground",
+                    models.CharField(
+                        choices=[
+                            ("refused", "a. the request was refused on an exemption ground"),
+                            ("not_published", "b. periodic information was not published"),
+                            ("not_answered", "c. the request was not answered"),
+                            ("not_as_asked", "d. the answer was not what was asked for"),
+                            ("not_fulfilled", "e. the request was not fulfilled"),
+                            ("cost", "f. an unreasonable cost was charged"),
+                            ("late", "g. the answer came later than the law allows"),
+                        ],
+                        max_length=16,
+                        verbose_name="ground",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("filed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("filed_on", models.DateField()),
+                ("due_on", models.DateField(verbose_name="answer due")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("filed", "filed, waiting for the atasan PPID"),
+                            ("upheld", "upheld: the information is to be given"),
+                            ("dismissed", "dismissed: the decision stands"),
+                        ],
+                        default="filed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "dispute_filed_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="dispute filed at the Komisi Informasi"
+                    ),
+                ),
+                (
+                    "dispute_reference",
+                    models.CharField(blank=True, max_length=80, verbose_name="dispute register number"),
+                ),
+                (
+                    "dispute_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "pending at the Komisi Informasi"),
+                            ("mediated", "settled by mediation"),
+                            ("granted", "decided for the requester"),
+                            ("rejected", "decided for the public body"),
+                            ("withdrawn", "withdrawn"),
+                        ],
+                        max_length=10,
+                        verbose_name="dispute outcome",
+                    ),
+                ),
+                ("dispute_decided_on", models.DateField(blank=True, null=True)),
+                ("dispute_note", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="ppid.informationrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objection',
-                'verbose_name_plural': 'objections',
-                'ordering': ['-filed_at', '-id'],
+                "verbose_name": "objection",
+                "verbose_name_plural": "objections",
+                "ordering": ["-filed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RequestEvent',
+            name="RequestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('from_status', models.CharField(blank=True, max_length=10)),
-                ('to_status', models.CharField(blank=True, max_length=10)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='ppid.informationrequest')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20)),
+                ("from_status", models.CharField(blank=True, max_length=10)),
+                ("to_status", models.CharField(blank=True, max_length=10)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="ppid.informationrequest",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='informationrequest',
-            index=models.Index(fields=['holding_unit', 'status'], name='ppid_unit_status'),
+            model_name="informationrequest",
+            index=models.Index(fields=["holding_unit", "status"], name="ppid_unit_status"),
         ),
         migrations.AddConstraint(
-            model_name='informationrequest',
-            constraint=models.UniqueConstraint(fields=('year', 'serial'), name='ppid_request_serial_once'),
+            model_name="informationrequest",
+            constraint=models.UniqueConstraint(fields=("year", "serial"), name="ppid_request_serial_once"),
         ),
         migrations.AddConstraint(
-            model_name='informationrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('requester_kind', 'person'), _negated=True), models.Q(('requester_nik', ''), _negated=True), _connector='OR'), name='ppid_person_has_nik'),
+            model_name="informationrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("requester_kind", "person"), _negated=True),
+                    models.Q(("requester_nik", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ppid_person_has_nik",
+            ),
         ),
     ]

@@ -46,6 +46,7 @@ __all__ = [
     "request_due",
     "request_file",
     "request_transition",
+    "request_units",
     "requester_request",
     "requests_escalate_overdue",
     "text_clean",

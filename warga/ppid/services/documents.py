@@ -41,7 +41,9 @@ def document_attach(*, actor: Actor, request_id: int, name: str, content: bytes)
     if request.status == RequestStatus.DELIVERED:
         raise Conflict(_("The information was already delivered."), code="ppid.delivered")
     if request.documents.count() >= MAX_DOCUMENTS:
-        raise Conflict(_("At most %(n)d documents per request.") % {"n": MAX_DOCUMENTS}, code="ppid.documents_many")
+        raise Conflict(
+            _("At most %(n)d documents per request.") % {"n": MAX_DOCUMENTS}, code="ppid.documents_many"
+        )
     checked = file_check(content)
     label = text_clean(name, field="name", limit=120, required=False) or _("Document")
     document = AnswerDocument(

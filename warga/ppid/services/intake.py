@@ -135,7 +135,10 @@ def _checked(data: RequestInput) -> tuple[dict[str, Any], CheckedFile | None]:
         fields["requester_nik"] = ""
         if not data.legal_papers:
             problems.append(
-                {"field": "legal_papers", "message": _("A legal body attaches its papers (deed, registration).")}
+                {
+                    "field": "legal_papers",
+                    "message": _("A legal body attaches its papers (deed, registration)."),
+                }
             )
         else:
             papers = _collect(problems, "legal_papers", file_check, data.legal_papers, field="legal_papers")
@@ -144,7 +147,9 @@ def _checked(data: RequestInput) -> tuple[dict[str, Any], CheckedFile | None]:
     fields["email"] = _collect(problems, "email", _email, data.email) or ""
     if not (data.phone or "").strip() and not (data.email or "").strip():
         problems.append({"field": "phone", "message": _("Give a mobile number or an e-mail address.")})
-    fields["information"] = _collect(problems, "information", text_clean, data.information, field="information")
+    fields["information"] = _collect(
+        problems, "information", text_clean, data.information, field="information"
+    )
     fields["purpose"] = _collect(problems, "purpose", text_clean, data.purpose, field="purpose", limit=1000)
     fields["access_mode"] = _choice(data.access_mode, AccessMode, "access_mode", problems)
     fields["copy_form"] = _choice(data.copy_form, CopyForm, "copy_form", problems)
@@ -152,10 +157,15 @@ def _checked(data: RequestInput) -> tuple[dict[str, Any], CheckedFile | None]:
     if data.delivery == DeliveryMode.EMAIL and not (data.email or "").strip():
         problems.append({"field": "email", "message": _("Delivery by e-mail needs an e-mail address.")})
     if problems:
-        if not any(p["field"] in ("name", "nik", "legal_papers") for p in problems) or fields["requester_name"]:
+        if (
+            not any(p["field"] in ("name", "nik", "legal_papers") for p in problems)
+            or fields["requester_name"]
+        ):
             message = _("The request is not complete: %(problem)s") % {"problem": problems[0]["message"]}
         else:
-            message = _("A request needs the requester's identity: a name with a NIK, or a legal body's papers.")
+            message = _(
+                "A request needs the requester's identity: a name with a NIK, or a legal body's papers."
+            )
         raise InvalidInput(message, code="ppid.request_invalid", details=problems)
     return fields, papers
 
@@ -166,7 +176,9 @@ def _receiving_unit(actor: Actor | None, unit_id: int | None) -> Unit:
         unit = Unit.objects.filter(pk=unit_id, kind__in=REQUEST_UNIT_KINDS, is_active=True).first()
         if unit is None:
             raise InvalidInput(
-                _("Unknown unit."), code="ppid.unit", details=[{"field": "unit", "message": _("Unknown unit.")}]
+                _("Unknown unit."),
+                code="ppid.unit",
+                details=[{"field": "unit", "message": _("Unknown unit.")}],
             )
         if actor is not None and not actor.can(caps.MANAGE) and unit.pk != actor.unit_id:
             raise NotFound(_("Not found."))

@@ -85,7 +85,9 @@ def notify_step(request: InformationRequest, action: str) -> None:
 def notify_objection(objection: Objection) -> None:
     with translation.override("id"):
         if objection.decided_at is None:
-            text = _("Your objection on request %(number)s was received; the atasan PPID answers by %(date)s.") % {
+            text = _(
+                "Your objection on request %(number)s was received; the atasan PPID answers by %(date)s."
+            ) % {
                 "number": objection.request.number,
                 "date": objection.due_on.strftime("%d-%m-%Y"),
             }

@@ -81,7 +81,9 @@ def objection_file(
     ground_on, last_day = objection_window(request)
     if request.decided_on is None and today <= ground_on:
         raise Conflict(
-            _("The written notice is due by %(date)s; an objection for no answer can be filed after that day.")
+            _(
+                "The written notice is due by %(date)s; an objection for no answer can be filed after that day."
+            )
             % {"date": ground_on.isoformat()},
             code="ppid.objection_early",
         )
@@ -94,7 +96,10 @@ def objection_file(
         )
     with unscoped("public objection: one open objection per request"):
         if Objection.objects.filter(request=request, status=ObjectionStatus.FILED).exists():
-            raise Conflict(_("An objection on this request is already waiting for its answer."), code="ppid.objection_open")
+            raise Conflict(
+                _("An objection on this request is already waiting for its answer."),
+                code="ppid.objection_open",
+            )
     now = timezone.now()
     objection = Objection.objects.create(
         request=request,
@@ -163,8 +168,14 @@ def dispute_window(objection: Objection) -> date:
 
 @transaction.atomic
 def dispute_record(
-    *, actor: Actor, objection_id: int, filed_on: date, reference: str, outcome: str = DisputeOutcome.PENDING,
-    decided_on: date | None = None, note: str = "",
+    *,
+    actor: Actor,
+    objection_id: int,
+    filed_on: date,
+    reference: str,
+    outcome: str = DisputeOutcome.PENDING,
+    decided_on: date | None = None,
+    note: str = "",
 ) -> Objection:
     """Record (or update) the dispute at the Komisi Informasi: when it was filed (within 14
     working days after the atasan's answer, or after the day it was due), its register number,
@@ -209,4 +220,3 @@ def dispute_record(
     )
     audit_record(actor=actor, action="ppid.objection.dispute", obj=objection, summary={"outcome": outcome})
     return objection
-

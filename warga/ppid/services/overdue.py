@@ -27,7 +27,10 @@ def _tell(role: str, request: InformationRequest) -> None:
     from warga.accounts.models import User
 
     phones = (
-        User.objects.filter(is_active=True, roles__role=role).exclude(phone="").values_list("phone", flat=True).distinct()
+        User.objects.filter(is_active=True, roles__role=role)
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+        .distinct()
     )
     with translation.override("id"):
         text = _("Information request %(number)s held by %(unit)s is past its notice date (%(date)s).") % {
@@ -69,7 +72,10 @@ def requests_escalate_overdue(*, today: date | None = None) -> int:
             to_status=request.status,
             at=now,
             note=_("overdue since %(date)s: escalated to the %(whom)s")
-            % {"date": request.due_on.isoformat(), "whom": _("PPID utama") if level == 1 else _("atasan PPID")},
+            % {
+                "date": request.due_on.isoformat(),
+                "whom": _("PPID utama") if level == 1 else _("atasan PPID"),
+            },
         )
         audit_record(actor=None, action="ppid.request.escalate", obj=request, summary={"level": level})
         _tell(Role.PPID_OFFICER if level == 1 else Role.PPID_ATASAN, request)

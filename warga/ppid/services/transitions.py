@@ -111,9 +111,7 @@ def request_transition(
     if spec is None:
         raise InvalidInput(_("Unknown action."), code="ppid.action_unknown")
     actor.require(spec.capability)
-    request = get_scoped(
-        visible(InformationRequest.objects.select_for_update(), actor), actor, pk=request_id
-    )
+    request = get_scoped(visible(InformationRequest.objects.select_for_update(), actor), actor, pk=request_id)
     decision = decision or Decision()
     step = Step(
         actor=actor,
@@ -124,7 +122,9 @@ def request_transition(
         decision=Decision(
             outcome=decision.outcome,
             exemption_ground=decision.exemption_ground,
-            consequence_test=text_clean(decision.consequence_test, field="consequence_test", limit=200, required=False),
+            consequence_test=text_clean(
+                decision.consequence_test, field="consequence_test", limit=200, required=False
+            ),
             other_body=text_clean(decision.other_body, field="other_body", limit=200, required=False),
             copy_cost=decision.copy_cost,
         ),

@@ -98,7 +98,9 @@ def _another_unit(step: Step) -> ServiceError | None:
 def _not_extended(step: Step) -> ServiceError | None:
     if step.request.extended_at is not None:
         return Conflict(
-            _("The time to answer was already extended once (to %(date)s); the law allows one extension only.")
+            _(
+                "The time to answer was already extended once (to %(date)s); the law allows one extension only."
+            )
             % {"date": step.request.due_on.isoformat()},
             code="ppid.already_extended",
         )
@@ -120,7 +122,9 @@ def decision_problems(decision: Decision) -> list[dict[str, str]]:
         return [{"field": "outcome", "message": _("Choose the decision.")}]
     if decision.outcome in (Outcome.REFUSED, Outcome.PARTLY):
         if decision.exemption_ground not in ExemptionGround.values:
-            problems.append({"field": "exemption_ground", "message": _("Name the exemption ground (art. 17).")})
+            problems.append(
+                {"field": "exemption_ground", "message": _("Name the exemption ground (art. 17).")}
+            )
         if not decision.consequence_test:
             problems.append(
                 {"field": "consequence_test", "message": _("Give the reference of the consequence test.")}

@@ -56,7 +56,9 @@ def people(cast) -> People:
     other_unit = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=cast.other_kecamatan)
     dinkes = Unit.objects.get(code="dinkes")
     return People(
-        utama=_user("ppid_utama", Role.PPID_OFFICER, Unit.objects.get(code="diskominfo"), kab, "081277700011"),
+        utama=_user(
+            "ppid_utama", Role.PPID_OFFICER, Unit.objects.get(code="diskominfo"), kab, "081277700011"
+        ),
         kec=_user("ppid_kec", Role.PPID_PEMBANTU, kec_unit, cast.kecamatan),
         other_kec=_user("ppid_other", Role.PPID_PEMBANTU, other_unit, cast.other_kecamatan),
         dinkes=_user("ppid_dinkes", Role.PPID_PEMBANTU, dinkes, kab),
