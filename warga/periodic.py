@@ -109,3 +109,14 @@ def reports_escalate_overdue_daily() -> None:
 
     with unscoped("periodic task: overdue cases of every area"):
         cases_escalate_overdue()
+
+
+@db_periodic_task(crontab(day_of_week="1-5", hour="7", minute="40"))
+@lock_task("ppid-escalate-overdue")
+def ppid_escalate_overdue_daily() -> None:
+    """Each working morning, escalate information requests past their notice date: to the PPID
+    utama, then to the atasan PPID (the service does nothing on holidays and cuti bersama)."""
+    from warga.ppid.services import requests_escalate_overdue
+
+    with unscoped("periodic task: overdue information requests of every unit"):
+        requests_escalate_overdue()

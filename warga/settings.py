@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "warga.outreach",
     "warga.boards",
     "warga.reports",
+    "warga.ppid",
 ]
 
 MIDDLEWARE = [

@@ -59,7 +59,16 @@ def demo_users_create(*, region: Region) -> list[DemoLogin]:
         ),
         ("desa", "Operator Desa", [Role.DESA_OPERATOR], desa_unit, desa),
         ("jemput", "Petugas Jemput Bola", [Role.OUTREACH_OFFICER], dukcapil, region),
-        ("ppid", "Pejabat PPID", [Role.PPID_OFFICER], Unit.objects.get(code="diskominfo"), region),
+        ("ppid", "PPID Utama", [Role.PPID_OFFICER], Unit.objects.get(code="diskominfo"), region),
+        ("ppidkec", "PPID Pembantu Kecamatan", [Role.PPID_PEMBANTU], kec_unit, kec),
+        (
+            "ppiddinkes",
+            "PPID Pembantu Dinas Kesehatan",
+            [Role.PPID_PEMBANTU],
+            Unit.objects.get(code="dinkes"),
+            region,
+        ),
+        ("atasanppid", "Atasan PPID (Sekretaris Daerah)", [Role.PPID_ATASAN], None, region),
         (
             "pengaduan",
             "Petugas Pengaduan",

@@ -7,7 +7,8 @@
 `example` and `help_text` (optional, lazily translated) put the keyword in the list residents
 read on the portal (`keyword_guide()`); an alias registered without them stays out of that list.
 
-Messaging answers INFO, BERHENTI/DAFTAR and UNDANG; the apps that own the answer register the
+Messaging answers INFO, BERHENTI/DAFTAR and UNDANG; INFO followed by text is first offered to the
+lookups apps add with `register_info_lookup` (INFO <number> from ppid). The apps that own the answer register the
 others in their AppConfig.ready(): CEK (applications), LAPOR (reports), KTP and STATUS (cards).
 
 A handler returns the reply text (or None for no reply); replies are sent in Indonesian and
@@ -111,7 +112,24 @@ def dispatch_keyword(incoming: IncomingSms) -> str | None:
 # --- built-in keywords -----------------------------------------------------------------------
 
 
+# INFO followed by something (a registration number, say) is offered first to the lookups other
+# apps register here; INFO alone, or text none of them recognises, keeps the list of services.
+InfoLookup = Callable[["KeywordContext"], "str | None"]
+_INFO_LOOKUPS: list[InfoLookup] = []
+
+
+def register_info_lookup(lookup: InfoLookup) -> None:
+    """`lookup(ctx)` answers INFO <args> when it recognises the args (else returns None)."""
+    if lookup not in _INFO_LOOKUPS:
+        _INFO_LOOKUPS.append(lookup)
+
+
 def _help(ctx: KeywordContext) -> str:
+    if ctx.args:
+        for lookup in _INFO_LOOKUPS:
+            reply = lookup(ctx)
+            if reply:
+                return reply
     return _(
         "Warga SMS: CEK <tracking code> file status; LAPOR <text> report to the government; "
         "KTP your KTP-el status; UNDANG RT/RW/DESA <text> invite neighbours; "

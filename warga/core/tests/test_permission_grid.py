@@ -61,6 +61,7 @@ def _seed_world(cast: Any) -> World:
     from warga.cards import demo as cards_demo
     from warga.dedupe import demo as dedupe_demo
     from warga.outreach import demo as outreach_demo
+    from warga.ppid import demo as ppid_demo
     from warga.regions.models import Region
     from warga.registry.synthetic import populate
     from warga.reports import demo as reports_demo
@@ -74,7 +75,15 @@ def _seed_world(cast: Any) -> World:
         seed=2026,
         duplicate_rate=0.02,
     )
-    for module in (applications_demo, cards_demo, dedupe_demo, outreach_demo, boards_demo, reports_demo):
+    for module in (
+        applications_demo,
+        cards_demo,
+        dedupe_demo,
+        outreach_demo,
+        boards_demo,
+        reports_demo,
+        ppid_demo,
+    ):
         module.seed(region, size="small", seed=2026)
 
     users = {role.value: _user_with_only(role.value) for role in Role}
@@ -223,6 +232,8 @@ def _objects(cast: Any) -> dict[str, Any]:
     from warga.messaging.models import Broadcast, Invitation, InvitationStatus
     from warga.org.models import Unit, UnitKind
     from warga.outreach.models import Assignment, Device, OutreachEvent
+    from warga.ppid.models import AnswerDocument, InformationRequest, Objection
+    from warga.ppid.services import download_token
     from warga.registry.models import Phone, Resident
     from warga.reports.models import Case, CasePhoto, EmergencyDispatch, RoutingRule
     from warga.reports.open311.views import token_for
@@ -233,6 +244,12 @@ def _objects(cast: Any) -> dict[str, Any]:
         return qs.order_by("pk").first()
 
     attachment = first(Attachment.objects.filter(application__kecamatan__code=kec))
+    # The demo's legal body's letter: held by the officers' kecamatan office (its pembantu sees
+    # it), granted, with an answer document; and the demo's objection.
+    ppid_request = first(
+        InformationRequest.objects.filter(holding_unit__area=cast.kecamatan, requester_kind="legal_body")
+    )
+    ppid_document = first(AnswerDocument.objects.filter(request=ppid_request))
     issued = first(
         Application.objects.filter(kecamatan__code=kec, document_number__isnull=False).exclude(
             document_number=""
@@ -305,6 +322,10 @@ def _objects(cast: Any) -> dict[str, Any]:
             Case.objects.filter(region__within=kec, category="listrik_padam", confidential=False)
         ),
         "open311_token": token_for(first(Case.objects.all()).pk),
+        "ppid_request": ppid_request,
+        "ppid_document": ppid_document,
+        "ppid_token": download_token(ppid_document) if ppid_document else None,
+        "ppid_objection": first(Objection.objects.all()),
         **_case_extras(cast),
     }
 
@@ -444,6 +465,15 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "reports:open311_request": lambda o: {"pk": o["public_case"].pk, "fmt": "json"},
     "reports:open311_token": lambda o: {"token": o["open311_token"], "fmt": "json"},
     "boards:feed": lambda o: {"code": o["desa"].code},
+    **{
+        f"ppid:{name}": _pk("ppid_request")
+        for name in ("detail", "act", "attach", "papers", "receipt", "notice")  # act, attach: POST only
+    },
+    "ppid:document": lambda o: {"pk": o["ppid_request"].pk, "document_id": o["ppid_document"].pk},
+    "ppid:download": lambda o: {"token": o["ppid_token"]},  # public
+    "ppid:objection": _pk("ppid_objection"),
+    "ppid:objection_decide": _pk("ppid_objection"),  # POST only
+    "ppid:dispute": _pk("ppid_objection"),  # POST only
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
@@ -475,6 +505,8 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "delivery_id": lambda o: o["delivery"].pk,
     "invitation_id": lambda o: o["invitation"].pk,
     "case_id": lambda o: o["case"].pk,
+    "request_id": lambda o: o["ppid_request"].pk,
+    "objection_id": lambda o: o["ppid_objection"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},

@@ -73,8 +73,8 @@ def test_a_visitor_gets_the_residents_portal_in_indonesian(regions, client):
         "Masuk petugas",
     ):
         assert text in html, text
-    # Nothing promised that does not exist yet (public-information requests come with their app).
-    assert "segera" not in html.lower() and "PPID" not in html
+    # Nothing promised that does not exist yet; public-information requests have their card.
+    assert "segera" not in html.lower() and "Minta informasi publik" in html
 
 
 def test_the_portal_forms_post_and_put_nothing_personal_in_a_url(regions, client):
@@ -90,6 +90,7 @@ def test_the_portal_links_to_the_public_services(regions, client):
     links = set(_parse(client.get("/").content.decode()).links)
     # The report form and its tracking page are linked as they are; they are not followed here.
     assert {"/lapor/", "/lapor/lacak/", "/applications/apply/", "/applications/verify/", "/login/"} <= links
+    assert {"/ppid/", "/ppid/lacak/"} <= links
 
 
 def test_the_portal_lists_the_registered_sms_keywords_and_the_configured_number(regions, client, settings):

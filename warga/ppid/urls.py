@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ppid"
+# Mounted at /ppid/ (warga/urls.py): the public pages at Indonesian addresses, officers' pages below.
+urlpatterns = [
+    path("", views.public_form_view, name="public_form"),
+    path("terkirim/", views.public_done_view, name="public_done"),
+    path("tanda-bukti/", views.public_receipt_view, name="public_receipt"),
+    path("lacak/", views.public_track_view, name="track"),
+    path("keberatan/", views.public_objection_view, name="public_objection"),
+    path("unduh/<str:token>/", views.download_view, name="download"),
+    path("requests/", views.list_view, name="list"),
+    path("requests/new/", views.new_view, name="new"),
+    path("requests/<int:pk>/", views.detail_view, name="detail"),
+    path("requests/<int:pk>/act/", views.act_view, name="act"),
+    path("requests/<int:pk>/documents/", views.attach_view, name="attach"),
+    path("requests/<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
+    path("requests/<int:pk>/papers/", views.papers_view, name="papers"),
+    path("requests/<int:pk>/receipt.pdf", views.receipt_view, name="receipt"),
+    path("requests/<int:pk>/notice.pdf", views.notice_view, name="notice"),
+    path("objections/", views.objections_view, name="objections"),
+    path("objections/<int:pk>/", views.objection_view, name="objection"),
+    path("objections/<int:pk>/decide/", views.objection_decide_view, name="objection_decide"),
+    path("objections/<int:pk>/dispute/", views.dispute_view, name="dispute"),
+]
