@@ -35,6 +35,11 @@ def forwards(apps, schema_editor):
         if case.status == "routed":
             case.status = "assigned"
         case.save(update_fields=["tracking_code", "category", "status"])
+    if schema_editor.connection.vendor == "postgresql":
+        # The foreign-key checks of the rows just updated are deferred to the end of the
+        # transaction; the indexes this migration creates come after this step, and PostgreSQL
+        # refuses to create an index on a table with pending checks. Run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

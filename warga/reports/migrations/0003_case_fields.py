@@ -19,6 +19,11 @@ def due_dates(apps, schema_editor):
         Case._base_manager.filter(pk=case.pk).update(
             verify_due_on=calendar.add(timezone.localdate(case.received_at), 3)
         )
+    if schema_editor.connection.vendor == "postgresql":
+        # The foreign-key checks of the rows just updated are deferred to the end of the
+        # transaction; the indexes this migration creates come after this step, and PostgreSQL
+        # refuses to create an index on a table with pending checks. Run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
