@@ -295,6 +295,9 @@ CSP_IMG_SRC_EXTRA = env_list("CSP_IMG_SRC_EXTRA")  # e.g. the S3 endpoint when s
 # added to the CSP's img-src (warga.core.csp.tile_source).
 MAP_TILE_URL = env("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+# The installation's extent "south,west,north,east" in degrees: a case's point outside it is refused
+# (empty: only points outside Indonesia are refused).
+WARGA_AREA_BBOX = env("WARGA_AREA_BBOX", "")
 REPORTS_LINK_DAYS = env_int("REPORTS_LINK_DAYS", 14)  # an external body's link to a case expires
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

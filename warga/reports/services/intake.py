@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import unicodedata
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,6 +28,8 @@ from .. import capabilities as caps
 from ..models import Case, CaseChannel, CaseEvent, CaseKind, CasePhoto, CaseStatus
 from .notices import notify_received
 from .routing import category_normalize, route_for
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_PHOTOS = 3
@@ -76,6 +80,24 @@ def text_clean(raw: str, *, limit: int = MAX_TEXT, field: str = "text") -> str:
     return text
 
 
+def area_box() -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
+    """The installation's extent as (south, west, north, east), from WARGA_AREA_BBOX
+    ("-7.2,106.9,-6.5,107.6"), or None when it is not configured (then Indonesia's extent is
+    the check). The region codes carry no geometry, so the installation states its own."""
+    raw = str(getattr(settings, "WARGA_AREA_BBOX", "") or "").strip()
+    if not raw:
+        return None
+    try:
+        south, west, north, east = (Decimal(part.strip()) for part in raw.split(","))
+    except (InvalidOperation, ValueError):
+        logger.error("WARGA_AREA_BBOX is not four numbers south,west,north,east; ignored")
+        return None
+    if not (south < north and west < east):
+        logger.error("WARGA_AREA_BBOX is empty (south >= north or west >= east); ignored")
+        return None
+    return south, west, north, east
+
+
 def _point(latitude: object, longitude: object) -> tuple[Decimal | None, Decimal | None]:
     if latitude in (None, "") and longitude in (None, ""):
         return None, None
@@ -97,6 +119,13 @@ def _point(latitude: object, longitude: object) -> tuple[Decimal | None, Decimal
             _("The location is not a point in Indonesia."),
             code="report.point",
             details=[{"field": "latitude", "message": _("Invalid location.")}],
+        )
+    box = area_box()
+    if box is not None and not (box[0] <= lat <= box[2] and box[1] <= lon <= box[3]):
+        raise InvalidInput(
+            _("The location is outside the area this service covers."),
+            code="report.point_outside",
+            details=[{"field": "latitude", "message": _("Outside the area.")}],
         )
     return lat, lon
 

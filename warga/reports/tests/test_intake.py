@@ -152,3 +152,25 @@ def test_officer_needs_the_capability(rules):
         actor=rules.actor(rules.kec_officer), text="Lampu jalan mati", channel="counter", desa=rules.desa
     )
     assert case.created_by == rules.kec_officer
+
+
+def test_a_point_outside_the_installations_area_is_refused(rules, settings):
+    settings.WARGA_AREA_BBOX = "-6.75,107.25,-6.40,107.62"  # Purwakarta
+    with pytest.raises(InvalidInput) as exc:  # Jakarta: in Indonesia, not in the kabupaten
+        case_file(
+            actor=None, text="Banjir", channel="web", desa=rules.desa, latitude="-6.2", longitude="106.8"
+        )
+    assert exc.value.code == "report.point_outside"
+    assert Case.objects.count() == 0
+    inside = case_file(
+        actor=None, text="Banjir", channel="web", desa=rules.desa, latitude="-6.55", longitude="107.44"
+    )
+    assert str(inside.latitude) == "-6.550000"
+
+
+def test_a_misconfigured_area_falls_back_to_indonesia(rules, settings):
+    settings.WARGA_AREA_BBOX = "north of here"
+    case = case_file(
+        actor=None, text="Banjir", channel="web", desa=rules.desa, latitude="-6.2", longitude="106.8"
+    )
+    assert str(case.latitude) == "-6.200000"
