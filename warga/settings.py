@@ -197,7 +197,9 @@ else:
         "name": "warga",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+        # SQLite is polled: back off to at most one poll a second when idle (Huey's default is
+        # 10 s), so an incoming SMS is answered within about a second on the embedded set-up.
+        "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "max_delay": 1.0},
     }
 
 # --- Auth --------------------------------------------------------------------------------

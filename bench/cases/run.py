@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.cases.settings")
@@ -85,6 +87,9 @@ COLUMNS = [
     "version",
     "client_ref",
 ]
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -236,9 +241,18 @@ def main() -> None:
     timings["inbox /reports/, complaint handler"] = pages(client, "/reports/")
     timings["GET /open311/v2/requests.json"] = pages(anonymous, "/open311/v2/requests.json")
 
+    consumer = None
+    if not settings.HUEY.get("immediate"):
+        # The production path: the callback only stores the SMS and queues its task; a real
+        # consumer process picks it up. Started now, warmed up by one SMS that is not timed.
+        consumer = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "run_huey", "--quiet"],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.cases.settings"},
+            cwd=ROOT,
+        )
     sms_ms: list[float] = []
-    for i in range(SMS):
-        number = f"+62813{int(suffix) % 10**4:04d}{i:04d}"
+    for i in range(-1 if consumer else 0, SMS):
+        number = f"+62813{int(suffix) % 10**4:04d}{i % 10**4:04d}"
         params = {
             "secret": settings.KANNEL_CALLBACK_SECRET,
             "from": number,
@@ -251,11 +265,16 @@ def main() -> None:
         r = anonymous.get("/api/v1/sms/kannel/incoming", params)
         assert r.status_code == 200, r.content
         while not SmsMessage.objects.filter(to=number, purpose=SmsPurpose.REPLY).exists():
-            if time.perf_counter() - start > 10:
-                raise SystemExit(f"no reply to {number} after 10 s")
+            if time.perf_counter() - start > 30:
+                raise SystemExit(f"no reply to {number} after 30 s")
             time.sleep(0.005)
-        sms_ms.append((time.perf_counter() - start) * 1000)
-    timings["SMS LAPOR: callback → case → reply row"] = sms_ms
+        if i >= 0:
+            sms_ms.append((time.perf_counter() - start) * 1000)
+    if consumer is not None:
+        consumer.terminate()
+        consumer.wait(timeout=30)
+    path = "queue → consumer" if consumer else "task inline"
+    timings[f"SMS LAPOR: callback → case → reply row ({path})"] = sms_ms
 
     print()
     print(f"database: {connection.vendor}; cases: {Case.objects.count():,}")

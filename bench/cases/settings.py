@@ -1,3 +1,5 @@
+import os
+
 from warga.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -9,9 +11,11 @@ STORAGES = {
 }
 # The raw limit is a bare view behind the same middleware (`/bench/bare`).
 ROOT_URLCONF = "bench.foundation.urls"
-# The incoming SMS is handled in the request's process (as the Huey consumer would, without the
-# queue's hop): the time measured is the callback, the keyword, the case and the reply row.
-HUEY = {**HUEY, "immediate": True}  # noqa: F405
+# The incoming SMS is handled as in production: the callback queues a task and a real consumer
+# (`manage.py run_huey`, started by the benchmark; Huey on Redis when REDIS_URL is set) files
+# the case and queues the reply. BENCH_INLINE_TASKS=1 runs the task in the request instead.
+if os.environ.get("BENCH_INLINE_TASKS") == "1":
+    HUEY = {**HUEY, "immediate": True}  # noqa: F405
 KANNEL_CALLBACK_SECRET = "bench-callback-secret"
 KANNEL_CALLBACK_ALLOWED_IPS = None
 SMS_INCOMING_LIMIT = 1_000_000
