@@ -273,6 +273,12 @@ def test_nul_bytes_and_oversized(rules, client, key):
         f"{BASE}/requests.json", urlencode(form), content_type="application/x-www-form-urlencoded"
     )
     assert encoded.status_code == 400
+    # Refused before the view, still in GeoReport's error format (JSON or XML by the extension).
+    assert encoded.json()[0]["code"] == 400 and "karakter" in encoded.json()[0]["description"]
+    as_xml = client.post(
+        f"{BASE}/requests.xml", urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
+    assert as_xml.status_code == 400 and b"<errors><error><code>400</code>" in as_xml.content
     assert client.get(f"{BASE}/requests.json", {"service_code": "a" * 5000}).status_code == 404
     assert Case.objects.count() == 0
 
