@@ -258,7 +258,7 @@ class CaseEvent(models.Model):
     """One step of a case's history: who, when, from, to, note."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     actor = models.ForeignKey(
