@@ -8,8 +8,12 @@ from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Page[Any]:
+def paginate(request: HttpRequest, items: Any, per_page: int = 50, count: int | None = None) -> Page[Any]:
+    """A page of `items`. `count`: the number of items when the caller already knows it (a
+    count it computed anyway), which spares the paginator its own COUNT over a large list."""
     paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached property
     return paginator.get_page(request.GET.get("page"))
 
 

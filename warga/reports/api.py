@@ -165,8 +165,9 @@ def list_reports(  # type: ignore[no-untyped-def]
     overdue: bool = False,
     mine: bool = False,
 ):
-    """Filters as on the inbox; `mine` keeps the cases assigned to your unit. Overdue cases are
-    those past their next due date (verification, or the unit's answer)."""
+    """Filters as on the inbox: no `status` lists the open cases, `status=all` every case (closed
+    ones included), a status that one; `mine` keeps the cases assigned to your unit. Overdue cases
+    are those past their next due date (verification, or the unit's answer)."""
     filters = selectors.CaseFilters(
         status=status[:20],
         kind=kind[:20],

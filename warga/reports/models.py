@@ -91,6 +91,8 @@ HANDLER_STATUSES = (CaseStatus.NEW, CaseStatus.VERIFIED, CaseStatus.REOPENED)
 # Finished: nothing is due.
 FINISHED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.MERGED)
 OPEN_STATUSES = tuple(s for s in CaseStatus.values if s not in FINISHED_STATUSES)
+# The same set as plain strings, for the partial indexes (their migrations hold no enum).
+OPEN_STATUSES_FOR_INDEX = [str(s) for s in OPEN_STATUSES]
 
 
 class RoutingRule(models.Model):
@@ -227,6 +229,19 @@ class Case(models.Model):
             ),
             # The 112 desk's open emergencies.
             models.Index(fields=["kind", "status"], name="case_kind_status"),
+            # The inbox shows the open cases (a small share of all): their order, and the counts
+            # by status read from the index alone.
+            models.Index(
+                fields=["-escalation_level", "-received_at", "-id"],
+                condition=Q(status__in=OPEN_STATUSES_FOR_INDEX),
+                name="case_open_order",
+            ),
+            models.Index(
+                fields=["status", "region", "assigned_unit"],
+                include=["verify_due_on", "answer_due_on"],  # PostgreSQL: the overdue count too
+                condition=Q(status__in=OPEN_STATUSES_FOR_INDEX),
+                name="case_open_status",
+            ),
         ]
 
     def __str__(self) -> str:

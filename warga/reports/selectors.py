@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -21,7 +21,7 @@ from warga.core.errors import InvalidInput, NotFound
 from warga.core.scoping import Actor, get_scoped, unscoped
 
 from . import capabilities as caps
-from .models import Case, CaseEvent, CasePhoto, CaseStatus, RoutingRule
+from .models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, CaseStatus, RoutingRule
 from .services.intake import tracking_code_normalize
 from .services.overdue import overdue_q
 from .services.workflow import ACTIONS, Step, refusal, sees_area, visible
@@ -32,6 +32,9 @@ def cases_visible(actor: Actor) -> QuerySet[Case]:
     if not (sees_area(actor) or actor.can(caps.RESPOND)):
         actor.require(caps.VIEW)
     return visible(Case.objects.select_related("desa", "assigned_unit", "routed_unit"), actor)
+
+
+ALL_STATUSES = "all"  # the status filter's value for every case, closed ones included
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,12 @@ def cases_list(*, actor: Actor, filters: CaseFilters | None = None) -> QuerySet[
     qs = cases_visible(actor)
     if f.mine:
         qs = qs.filter(assigned_unit_id=actor.unit_id) if actor.unit_id else qs.none()
-    if f.status:
+    if f.status == ALL_STATUSES:
+        pass
+    elif f.status:
         qs = qs.filter(status=f.status)
+    elif not f.code:  # the inbox: the open cases; a code finds a case whatever its status
+        qs = qs.filter(status__in=OPEN_STATUSES)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.category:
@@ -96,9 +103,14 @@ def reports_list(*, actor: Actor, status: str = "", query: str = "") -> QuerySet
 
 def case_counts(*, actor: Actor, mine: bool = False) -> dict[str, int]:
     """Open cases by status, and how many are overdue, for the inbox's header."""
-    qs = cases_list(actor=actor, filters=CaseFilters(mine=mine)).order_by()
-    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("pk"))}
-    counts["overdue"] = qs.filter(overdue_q(timezone.localdate())).count()
+    qs = cases_list(actor=actor, filters=CaseFilters(mine=mine)).order_by()  # the open ones
+    # One pass over the open cases: each status, the overdue ones and the total (the inbox's
+    # page count when no filter is set).
+    counts: dict[str, int] = qs.aggregate(
+        **{str(status): Count("status", filter=Q(status=status)) for status in OPEN_STATUSES},
+        overdue=Count("status", filter=overdue_q(timezone.localdate())),
+        total=Count("status"),
+    )
     return counts
 
 

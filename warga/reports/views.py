@@ -63,7 +63,14 @@ class CaseFilterForm(StyledForm):
     def __init__(self, *args: Any, area_code: str | None = None, unit_filter: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         every = [("", _("all"))]
-        self.choice("status", every + list(CaseStatus.choices))
+        self.choice(
+            "status",
+            [
+                ("", _("open (the inbox)")),
+                (selectors.ALL_STATUSES, _("all, closed ones included")),
+                *CaseStatus.choices,
+            ],
+        )
         self.choice("kind", every + list(CaseKind.choices))
         self.choice("category", every + list(CaseCategory.choices))
         if unit_filter:
@@ -97,13 +104,16 @@ def _filters(form: CaseFilterForm, *, mine: bool = False) -> selectors.CaseFilte
 def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpResponse:
     actor = page_actor(request)
     form = CaseFilterForm(request.GET or None, area_code=actor.area_code, unit_filter=not mine)
-    qs = selectors.cases_list(actor=actor, filters=_filters(form, mine=mine))
+    filters = _filters(form, mine=mine)
+    qs = selectors.cases_list(actor=actor, filters=filters)
     if oversee:
         qs = selectors.cases_overdue_first(qs)
+    counts = selectors.case_counts(actor=actor, mine=mine)
+    unfiltered = filters == selectors.CaseFilters(mine=mine)  # the inbox as it opens: the open cases
     context = {
         "form": form,
-        "page": paginate(request, qs),
-        "counts": selectors.case_counts(actor=actor, mine=mine),
+        "page": paginate(request, qs, count=counts["total"] if unfiltered else None),
+        "counts": counts,
         "mine": mine,
         "today": timezone.localdate(),
         "oversee": oversee,

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0005_emergency_dispatch'),
+        ("reports", "0005_emergency_dispatch"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='action',
+            model_name="caseevent",
+            name="action",
             field=models.CharField(max_length=32),
         ),
     ]

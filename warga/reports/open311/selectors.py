@@ -68,8 +68,47 @@ def public_requests(filters: RequestFilters) -> list[Case]:
                 qs = qs.filter(received_at__gte=filters.start)
             if filters.end is not None:
                 qs = qs.filter(received_at__lte=filters.end)
-        qs = qs.select_related("desa", "assigned_unit").order_by("-received_at", "-id")
-        return list(qs[:MAX_REQUESTS])
+        found = list(qs.only(*LIST_FIELDS).order_by("-received_at", "-id")[:MAX_REQUESTS])
+        _attach_names(found)
+        return found
+
+
+# The columns a listed request shows; the desa's and the unit's names are read once per list
+# (a few hundred desas and units) instead of joined to every one of up to 1,000 rows.
+LIST_FIELDS = (
+    "id",
+    "kind",
+    "category",
+    "status",
+    "answer",
+    "text",
+    "verified_at",
+    "received_at",
+    "updated_at",
+    "answer_due_on",
+    "latitude",
+    "longitude",
+    "desa_id",
+    "assigned_unit_id",
+)
+
+
+def _attach_names(cases: list[Case]) -> None:
+    from warga.org.models import Unit
+    from warga.regions.models import Region
+
+    desas = {
+        region.code: region.display_name
+        for region in Region.objects.filter(code__in={c.desa_id for c in cases if c.desa_id})
+    }
+    units = dict(
+        Unit.objects.filter(pk__in={c.assigned_unit_id for c in cases if c.assigned_unit_id}).values_list(
+            "pk", "name"
+        )
+    )
+    for case in cases:
+        case.public_desa_name = desas.get(case.desa_id or "", "")  # type: ignore[attr-defined]
+        case.public_unit_name = units.get(case.assigned_unit_id or 0, "")  # type: ignore[attr-defined]
 
 
 def public_request(pk: int) -> Case | None:
@@ -99,24 +138,58 @@ def _rounded(value: Decimal | None) -> str | None:
     return str(value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
+_LABELS: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Status labels and service names in the active language, translated once per language
+    (a list of 1,000 requests would otherwise translate them 1,000 times)."""
+    from django.utils.translation import get_language
+
+    language = get_language() or ""
+    labels = _LABELS.get(language)
+    if labels is None:
+        labels = _LABELS[language] = (
+            {str(value): str(label) for value, label in CaseStatus.choices},
+            {code: str(service.name) for code, service in SERVICES.items()},
+        )
+    return labels
+
+
+def _unit_name(case: Case) -> str:
+    name = getattr(case, "public_unit_name", None)
+    if name is not None:
+        return str(name)
+    return case.assigned_unit.name if case.assigned_unit_id and case.assigned_unit else ""
+
+
+def _desa_name(case: Case) -> str:
+    name = getattr(case, "public_desa_name", None)
+    if name is not None:
+        return str(name)
+    return case.desa.display_name if case.desa_id and case.desa else ""
+
+
 def request_public(case: Case) -> dict[str, Any]:
     """One case as a GeoReport v2 service request: public fields only."""
     verified = case.verified_at is not None
     open_ = case.status not in FINISHED_STATUSES
     answer = case.answer if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED) else ""
+    status_labels, service_names = _labels()
+    code = service_of(case.kind, case.category) or "lainnya"
     return {
         "service_request_id": str(case.pk),
         "status": "open" if open_ else "closed",
-        "status_notes": answer or str(case.get_status_display()),
-        "service_name": SERVICES[service_of(case.kind, case.category) or "lainnya"].name,
-        "service_code": service_of(case.kind, case.category) or "lainnya",
+        "status_notes": answer or status_labels.get(case.status, case.status),
+        "service_name": service_names[code],
+        "service_code": code,
         "description": case.text if verified else _("Awaiting verification by the complaint handler."),
-        "agency_responsible": case.assigned_unit.name if case.assigned_unit_id and case.assigned_unit else "",
+        "agency_responsible": _unit_name(case),
         "service_notice": "",
         "requested_datetime": _w3c(case.received_at),
         "updated_datetime": _w3c(case.updated_at),
         "expected_datetime": _w3c(case.answer_due_on) if open_ else None,
-        "address": case.desa.display_name if case.desa_id and case.desa else "",
+        "address": _desa_name(case),
         "address_id": case.desa_id or "",
         "zipcode": "",
         "lat": _rounded(case.latitude) if verified else None,
