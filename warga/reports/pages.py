@@ -4,7 +4,7 @@ births. Thin: forms parse, services decide."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from warga.core.errors import NotFound, ServiceError
 from warga.core.forms import StyledForm
@@ -38,7 +38,7 @@ from .models import CaseCategory, CaseStatus, CaseTaskKind, CaseTaskStatus
 from .services import MAX_PHOTOS, MAX_TEXT, case_file
 from .services.export import cases_export_csv, cases_export_xlsx
 from .services.intake import MAX_PHOTO_BYTES
-from .services.links import LINK_STATUSES, link_open
+from .services.links import LINK_STATUSES, link_open, link_photo_open
 from .services.links import case_link_act as link_act
 from .services.publication import case_publication_set
 from .services.tasks import task_cancel, task_open
@@ -55,7 +55,10 @@ class LinkActForm(forms.Form):
     close = forms.BooleanField(required=False)
 
 
-def _link_headers(response: HttpResponse) -> HttpResponse:
+_R = TypeVar("_R", bound=HttpResponseBase)
+
+
+def _link_headers(response: _R) -> _R:
     response["Cache-Control"] = "private, no-store"
     # The token is in the path: never sent to another site (and, unlike no-referrer, the POST
     # keeps its Origin for the CSRF check).
@@ -96,9 +99,26 @@ def link_view(request: HttpRequest, token: str) -> HttpResponse:
     with unscoped("an external body's link: the case the service opened"):
         info = public_reads.link_view(link)
     response = render(
-        request, "reports/link.html", {"info": info, "error": error, "max_text": MAX_TEXT}, status=status
+        request,
+        "reports/link.html",
+        {"info": info, "error": error, "max_text": MAX_TEXT, "token": token},
+        status=status,
     )
     return _link_headers(response)
+
+
+@public
+@require_GET
+def link_photo_view(request: HttpRequest, token: str, photo_id: int) -> FileResponse:
+    """A photo of the link's case, for the external body; any other answers the same 404."""
+    try:
+        photo = link_photo_open(token=token, photo_id=photo_id)
+    except NotFound:
+        raise Http404 from None
+    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    _link_headers(response)
+    return response
 
 
 # --- The public list and map -------------------------------------------------------------------------

@@ -142,6 +142,7 @@ class LinkView:
     unit: str
     actions: tuple[str, ...]
     expires_at: datetime
+    photo_ids: tuple[int, ...] = ()
 
 
 def link_view(link: CaseLink) -> LinkView:
@@ -167,4 +168,5 @@ def link_view(link: CaseLink) -> LinkView:
         unit=link.unit.name,
         actions=actions,
         expires_at=link.expires_at,
+        photo_ids=tuple(case.photos.order_by("pk").values_list("pk", flat=True)),
     )

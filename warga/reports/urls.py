@@ -38,6 +38,7 @@ urlpatterns = [
     path("lapor/", views.public_file_view, name="public_file"),
     path("lapor/daftar/", pages.public_list_view, name="public_list"),
     path("lapor/tautan/<str:token>/", pages.link_view, name="link"),
+    path("lapor/tautan/<str:token>/foto/<int:photo_id>/", pages.link_photo_view, name="link_photo"),
     path("lapor/terkirim/", views.public_done_view, name="public_done"),
     path("lapor/lacak/", views.public_track_view, name="public_track"),
 ]

@@ -335,7 +335,7 @@ def _case_extras(cast: Any) -> dict[str, Any]:
     cut assigned to PLN with its link, made through the services."""
     from warga.accounts.models import User
     from warga.org.models import Unit
-    from warga.reports.models import CaseTask
+    from warga.reports.models import CasePhoto, CaseTask
     from warga.reports.services import case_file, case_transition
     from warga.reports.services.links import link_issue
 
@@ -344,13 +344,22 @@ def _case_extras(cast: Any) -> dict[str, Any]:
         actor=None, text="Warga RT 01 meninggal dunia", channel="web", category="kematian", desa=cast.desa
     )
     case_transition(actor=handler, case_id=death.pk, action="verify")
-    outage = case_file(actor=None, text="Listrik padam di RT 02", channel="web", desa=cast.desa)
+    import io
+
+    from PIL import Image
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (60, 40), "orange").save(jpeg, "JPEG")
+    outage = case_file(
+        actor=None, text="Listrik padam di RT 02", channel="web", desa=cast.desa, photos=[jpeg.getvalue()]
+    )
     pln = Unit.objects.get(code="pln")
     case_transition(actor=handler, case_id=outage.pk, action="accept", unit_id=pln.pk)
     outage.refresh_from_db()
     return {
         "case_task": CaseTask.objects.get(case=death),
         "case_link_token": link_issue(case=outage, unit=pln),
+        "case_link_photo": CasePhoto.objects.get(case=outage),
     }
 
 
@@ -451,6 +460,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "reports:task": _pk("case_task"),
     "reports:task_cancel": _pk("case_task"),  # POST only
     "reports:link": lambda o: {"token": o["case_link_token"]},  # public
+    "reports:link_photo": lambda o: {"token": o["case_link_token"], "photo_id": o["case_link_photo"].pk},
     "reports:routing_edit": _pk("routing_rule"),
     "reports:routing_delete": _pk("routing_rule"),  # POST only
     "reports:emergency": _pk("emergency"),

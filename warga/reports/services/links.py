@@ -42,7 +42,7 @@ from warga.core.errors import InvalidInput, NotFound
 from warga.core.scoping import Actor, unscoped
 from warga.org.models import Unit, UnitKind
 
-from ..models import Case, CaseLink, CaseStatus
+from ..models import Case, CaseLink, CasePhoto, CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +214,18 @@ def link_open(*, token: str) -> CaseLink:
     link = link_case(token)
     _used(link, "open")
     return link
+
+
+def link_photo_open(*, token: str, photo_id: int) -> CasePhoto:
+    """A photo of the link's own case (the evidence the body acts on); the use is audited.
+    Another case's photo answers like an unknown link."""
+    link = link_case(token)
+    with unscoped("an external body's link: a photo of the case it was sent for"):
+        photo = CasePhoto.objects.filter(case_id=link.case_id, pk=photo_id).first()
+    if photo is None:
+        raise _not_found()
+    _used(link, "photo")
+    return photo
 
 
 @transaction.atomic

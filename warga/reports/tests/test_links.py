@@ -218,3 +218,43 @@ def test_a_link_cannot_take_the_handlers_steps(cast, people, pln, django_capture
             case_link_act(token=token, action=action, note="x")
     with unscoped("test"):
         assert Case.objects.get(pk=case.pk).status == CaseStatus.ASSIGNED
+
+
+def _jpeg_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), "orange").save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_the_link_shows_the_cases_photos_and_no_other(
+    cast, people, pln, client, django_capture_on_commit_callbacks
+):
+    from warga.reports.models import CasePhoto
+
+    case = _outage(cast, photos=[_jpeg_bytes()])
+    other = _outage(cast, photos=[_jpeg_bytes()])
+    token = _token(django_capture_on_commit_callbacks, people, case)
+    with unscoped("test"):
+        mine = CasePhoto.objects.get(case=case)
+        theirs = CasePhoto.objects.get(case=other)
+    page = client.get(f"/lapor/tautan/{token}/")
+    assert f"/lapor/tautan/{token}/foto/{mine.pk}/" in page.content.decode()
+    photo = client.get(f"/lapor/tautan/{token}/foto/{mine.pk}/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo["Cache-Control"] == "private, no-store" and photo["Referrer-Policy"] == "same-origin"
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    assert AuditLog.objects.filter(action="reports.case_link.photo", object_id=str(case.pk)).count() == 1
+    # Another case's photo, a tampered token, a POST: the same 404 (or 405) as any unknown link.
+    assert client.get(f"/lapor/tautan/{token}/foto/{theirs.pk}/").status_code == 404
+    assert client.get(f"/lapor/tautan/{token[:-1]}x/foto/{mine.pk}/").status_code == 404
+    assert client.post(f"/lapor/tautan/{token}/foto/{mine.pk}/").status_code == 405
+    # Once the body has answered and closed it, the link, its photos with it, stops.
+    from warga.reports.services.links import case_link_act
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_link_act(token=token, action="answer", note="Sudah diperbaiki.", close=True)
+    assert client.get(f"/lapor/tautan/{token}/foto/{mine.pk}/").status_code == 404
