@@ -176,20 +176,20 @@ def main() -> None:
     os.environ["HUEY_IMMEDIATE"] = "0"
     os.environ["SMS_DISPATCH_INLINE"] = "0"
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the bench package
     from _setup import django_setup
     from broadcast_1m import bulk_people
 
     django_setup(fresh=not args.reuse)
     from django.conf import settings
 
-    from warga.core.scoping import unscoped
+    from bench._scope import outside_scope
 
     if args.concurrency is None:
         args.concurrency = settings.SMS_SEND_CONCURRENCY
 
     # The benchmark sets up and counts across the whole kabupaten, as a management command would.
-    outside_scope = unscoped("benchmark: set-up and counts across the kabupaten")
-    outside_scope.__enter__()  # kept referenced: left when the process ends
+    outside_scope()
     from django.db import connection
 
     from warga.messaging.broadcasts import broadcast_approve, broadcast_create

@@ -18,7 +18,6 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -119,20 +118,21 @@ def api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"code": code, "message": message, "details": None}, status=status)
 
 
-# Open311 GeoReport v2 (warga.reports.open311) has its own error format: a list of
-# {code, description}, in JSON or XML as the path's extension says.
-GEOREPORT_PREFIX = "/open311/"
+# Paths that answer bad input in their own protocol's format (e.g. Open311's error list): an
+# app registers the prefix and a function (request, status, message) -> response.
+_OWN_FORMATS: list[tuple[str, Callable[[HttpRequest, int, str], HttpResponse]]] = []
 
 
-def georeport_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    if request.path_info.endswith(".xml"):
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?>\n<errors><error>'
-            f"<code>{status}</code><description>{xml_escape(message)}</description>"
-            "</error></errors>"
-        )
-        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
-    return JsonResponse([{"code": status, "description": message}], safe=False, status=status)
+def register_bad_input_format(prefix: str, answer: Callable[[HttpRequest, int, str], HttpResponse]) -> None:
+    if all(known != prefix for known, _answer in _OWN_FORMATS):
+        _OWN_FORMATS.append((prefix, answer))
+
+
+def _own_format(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
+    for prefix, answer in _OWN_FORMATS:
+        if request.path_info.startswith(prefix):
+            return answer(request, status, message)
+    return None
 
 
 def bad_input_response(request: HttpRequest, *, where: str = "body", plain: bool = False) -> HttpResponse:
@@ -142,8 +142,8 @@ def bad_input_response(request: HttpRequest, *, where: str = "body", plain: bool
         message = _("The request contains characters that are not allowed (such as control characters).")
     if is_api(request):
         return api_error(422, "invalid_characters", message)
-    if request.path_info.startswith(GEOREPORT_PREFIX):
-        return georeport_error(request, 400, str(message))
+    if (own := _own_format(request, 400, str(message))) is not None:
+        return own
     return error_page(request, "errors/400.html", 400, {"message": message}, plain=plain)
 
 
@@ -151,8 +151,8 @@ def out_of_range_response(request: HttpRequest) -> HttpResponse:
     message = _("A number or date in the request is outside the range Warga can handle.")
     if is_api(request):
         return api_error(422, "out_of_range", message)
-    if request.path_info.startswith(GEOREPORT_PREFIX):
-        return georeport_error(request, 400, str(message))
+    if (own := _own_format(request, 400, str(message))) is not None:
+        return own
     return error_page(request, "errors/400.html", 400, {"message": message})
 
 

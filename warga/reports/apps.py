@@ -13,6 +13,10 @@ class ReportsConfig(AppConfig):
 
         sms.register()  # the LAPOR keyword
 
+        from warga.core.hygiene import register_bad_input_format
+
+        register_bad_input_format("/open311/", _open311_bad_input)
+
         from warga.registry.signals import life_event_registered
 
         life_event_registered.connect(_life_event_registered, dispatch_uid="reports.task_link")
@@ -23,3 +27,12 @@ def _life_event_registered(sender: Any, *, event: Any, actor: Any, **kwargs: Any
     from .services.tasks import task_link_life_event
 
     task_link_life_event(event=event, actor=actor)
+
+
+def _open311_bad_input(request: Any, status: int, message: str) -> Any:
+    """Input refused before the view (control characters, numbers out of range) answers in
+    GeoReport's error format, JSON or XML as the path's extension says."""
+    from .open311.formats import Open311Error, error_response
+
+    fmt = "xml" if request.path_info.endswith(".xml") else "json"
+    return error_response(fmt, [Open311Error(status, message)])
