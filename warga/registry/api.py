@@ -183,6 +183,8 @@ class SearchIn(Schema):
     sex: str = Field("", max_length=1)
     family_id: int | None = None
     alive_only: bool = False
+    birth_date: date | None = Field(None, description="Ranks the results; narrows them to that year ±1")
+    parent_name: str = Field("", max_length=120, description="A parent's name as told; ranks the results")
 
 
 class PersonIn(Schema):
@@ -555,6 +557,8 @@ def resident_search(request: HttpRequest, payload: SearchIn) -> list[ResidentHit
             sex=payload.sex,
             family_id=payload.family_id,
             alive_only=payload.alive_only,
+            birth_date=payload.birth_date,
+            parent_name=payload.parent_name,
         ),
     )
     return _Hits(found)  # type: ignore[return-value]

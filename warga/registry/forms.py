@@ -108,6 +108,8 @@ class SearchForm(ChoicesForm):
     birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1880, max_value=2100)
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=_blank(Sex.choices, _("Any")))
     alive_only = forms.BooleanField(label=_("Living residents only"), required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
+    parent_name = forms.CharField(label=_("Father's or mother's name"), required=False, max_length=120)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, area_code: str | None = None, **kwargs: Any):

@@ -174,6 +174,15 @@ class SearchFilters:
     sex: str = ""
     family_id: int | None = None
     alive_only: bool = False
+    #: What a counter officer often knows besides the name. Both rank the candidates (see
+    #: `_attribute_agreement`); a birth date also narrows them to its year and the years
+    #: next to it (a day and month swapped or one digit wrong keep the person in view).
+    birth_date: date | None = None
+    parent_name: str = ""
+
+    @property
+    def has_signals(self) -> bool:
+        return bool(self.birth_date or self.parent_name.strip())
 
 
 #: Candidates fetched per strategy before ranking; enough for a page of good answers.
@@ -189,6 +198,11 @@ FEW_CANDIDATES = 10
 PG_TRGM_THRESHOLD = 0.45
 #: Below this similarity a fuzzy candidate is not shown (see names.name_similarity).
 MIN_SCORE = 0.6
+#: Same-key candidates looked at when a parent's name is given: common names are shared by
+#: hundreds of people, and the parent's name is what tells them apart.
+SIGNAL_CANDIDATES = 3000
+#: Share of the rank given to the birth date and parent's name when the officer gives them.
+SIGNAL_WEIGHT = 0.4
 
 
 def _filtered(actor: Actor, filters: SearchFilters) -> QuerySet[Resident]:
@@ -202,6 +216,11 @@ def _filtered(actor: Actor, filters: SearchFilters) -> QuerySet[Resident]:
             qs = qs.filter(desa__within=code)
     if filters.birth_year:
         qs = qs.filter(birth_date__year=filters.birth_year)
+    if filters.birth_date:
+        year = filters.birth_date.year
+        qs = qs.filter(
+            birth_date__gte=date(max(year - 1, 1), 1, 1), birth_date__lte=date(min(year + 1, 9999), 12, 31)
+        )
     if filters.sex in Sex.values:
         qs = qs.filter(sex=filters.sex)
     if filters.family_id:
@@ -263,7 +282,9 @@ def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(sql, [match, FUZZY_CANDIDATES * 4])
             ids = [row[0] for row in cursor.fetchall()]
-        return list(qs.filter(id__in=ids).values_list("id", flat=True)[:FUZZY_CANDIDATES])
+        # In the index's rank order: cutting the scope's rows by id order would drop good answers.
+        kept = set(qs.filter(id__in=ids).values_list("id", flat=True))
+        return [pk for pk in ids if pk in kept][:FUZZY_CANDIDATES]
     return []
 
 
@@ -278,6 +299,72 @@ def _name_score(*, key: str, normalized: str, found_key: str, full_name: str) ->
     return score
 
 
+@dataclass(frozen=True)
+class _Hit:
+    name_key: str
+    full_name: str
+    birth_date: date
+    father_name: str
+    mother_name: str
+
+
+def _birth_agreement(wanted: date, found: date) -> float:
+    """How well a registered birth date agrees with the one the officer was told."""
+    if found == wanted:
+        return 1.0
+    if found.year == wanted.year and (found.month, found.day) == (wanted.day, wanted.month):
+        return 0.8  # day and month swapped
+    told, registered = wanted.strftime("%d%m%Y"), found.strftime("%d%m%Y")
+    if sum(a != b for a, b in zip(told, registered, strict=True)) == 1:
+        return 0.7  # one digit written wrong
+    if found.year == wanted.year:
+        return 0.4
+    return 0.2 if abs(found.year - wanted.year) <= 1 else 0.0
+
+
+def _parent_agreement(wanted_key: str, wanted: str, parents: tuple[str, str]) -> float:
+    """The better match of the name given against the registered father's and mother's names."""
+    best = 0.0
+    for parent in parents:
+        if not parent:
+            continue
+        found_key = name_key(parent)
+        if found_key == wanted_key:
+            return 1.0
+        score = name_similarity(wanted, parent)
+        if len(wanted_key) >= 3 and (wanted_key in found_key or found_key in wanted_key):
+            score = max(score, 0.8)  # one of the parent's names ("Siti" for "Siti Aminah")
+        best = max(best, score)
+    return best if best >= MIN_SCORE else 0.0
+
+
+def _attribute_agreement(filters: SearchFilters, parent_key: str, hit: _Hit) -> float:
+    parts = []
+    if filters.birth_date:
+        parts.append(_birth_agreement(filters.birth_date, hit.birth_date))
+    if parent_key:
+        parts.append(_parent_agreement(parent_key, filters.parent_name, (hit.father_name, hit.mother_name)))
+    return sum(parts) / len(parts) if parts else 0.0
+
+
+def _rank(
+    hits: dict[int, _Hit], *, key: str, query: str, filters: SearchFilters, parent_key: str
+) -> list[tuple[float, str, int]]:
+    """(score, name, id) of the candidates good enough to show."""
+    normalized = normalize_name(query)
+    ranked: list[tuple[float, str, int]] = []
+    for pk, hit in hits.items():
+        score = _name_score(key=key, normalized=normalized, found_key=hit.name_key, full_name=hit.full_name)
+        if score < MIN_SCORE:
+            continue
+        if filters.has_signals:
+            score = (1 - SIGNAL_WEIGHT) * score + SIGNAL_WEIGHT * _attribute_agreement(
+                filters, parent_key, hit
+            )
+        ranked.append((round(score, 3), hit.full_name, pk))
+    return ranked
+
+
 def resident_search(
     *, actor: Actor, query: str = "", filters: SearchFilters | None = None
 ) -> Sequence[Resident] | QuerySet[Resident]:
@@ -287,6 +374,11 @@ def resident_search(
     (equal keys first, then keys containing the query's key, then trigram neighbours for
     typos), each result carrying `score` in [0, 1]. With no query, the filters alone list
     residents by name; at least a desa or a family is then needed.
+
+    A birth date or a parent's name given with the name ranks the candidates: the name's
+    score (which alone decides whether a candidate is shown at all) counts for 60 %, the
+    agreement of those attributes for 40 %, so among the many bearers of a common name the
+    one born on that day to that parent comes first.
     """
     actor.require(REGISTRY_VIEW)
     filters = filters or SearchFilters()
@@ -315,34 +407,34 @@ def resident_search(
     # instances; full records are loaded only for the page shown.
     base = _filtered(actor, filters)
     # Cheapest first; each later strategy only while the earlier ones found too few.
-    hits: dict[int, tuple[str, str]] = {}
+    hits: dict[int, _Hit] = {}
+    parent_key = name_key(filters.parent_name) if filters.parent_name.strip() else ""
+    fields = ("id", "name_key", "full_name", "birth_date", "father_name", "mother_name")
 
     def gather(candidates: QuerySet[Resident]) -> None:
-        for pk, found_key, full_name in candidates.values_list("id", "name_key", "full_name"):
-            hits.setdefault(pk, (found_key, full_name))
+        for pk, *values in candidates.values_list(*fields):
+            hits.setdefault(pk, _Hit(*values))
 
-    strategies: tuple[Callable[[], QuerySet[Resident]], ...] = (
-        lambda: base.filter(name_key=key),
-        lambda: _prefix_candidates(base, key),
+    strategies: tuple[tuple[Callable[[], QuerySet[Resident]], int], ...] = (
+        (lambda: base.filter(name_key=key), SIGNAL_CANDIDATES if parent_key else SUBSTRING_CANDIDATES),
+        (lambda: _prefix_candidates(base, key), SUBSTRING_CANDIDATES),
     )
-    for strategy in strategies:
-        gather(strategy().order_by("name_key", "pk")[:SUBSTRING_CANDIDATES])
+    for strategy, limit in strategies:
+        gather(strategy().order_by("name_key", "pk")[:limit])
         if len(hits) >= ENOUGH_CANDIDATES:
             break
     # The trigram strategies answer partial names and typos; a name found exactly needs neither.
-    exact = any(found_key == key for found_key, _name in hits.values())
+    exact = any(hit.name_key == key for hit in hits.values())
     if not exact and len(hits) < ENOUGH_CANDIDATES:
         gather(_substring_candidates(base, key).order_by("pk")[:SUBSTRING_CANDIDATES])
-    if not exact and len(hits) < FEW_CANDIDATES:
+    # With a birth date or a parent's name the typo path always runs (a dropped second name
+    # has an exact namesake too): those attributes pick the person out of the neighbours,
+    # which a name alone cannot.
+    if filters.has_signals or (not exact and len(hits) < FEW_CANDIDATES):
         fuzzy = [pk for pk in _fuzzy_ids(base, key) if pk not in hits]
         if fuzzy:
             gather(base.filter(pk__in=fuzzy))
-    normalized = normalize_name(query)
-    ranked: list[tuple[float, str, int]] = []
-    for pk, (found_key, full_name) in hits.items():
-        score = _name_score(key=key, normalized=normalized, found_key=found_key, full_name=full_name)
-        if score >= MIN_SCORE:
-            ranked.append((round(score, 3), full_name, pk))
+    ranked = _rank(hits, key=key, query=query, filters=filters, parent_key=parent_key)
     ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
     _audit_search(actor, "name", len(ranked))
     return RankedResidents(qs, [(pk, score) for score, _name, pk in ranked])

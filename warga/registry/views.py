@@ -78,6 +78,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
                     birth_year=data["birth_year"],
                     sex=data["sex"],
                     alive_only=data["alive_only"],
+                    birth_date=data["birth_date"],
+                    parent_name=data["parent_name"],
                 ),
             )
             page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)

@@ -172,3 +172,82 @@ def test_a_letter_missing_is_found_and_pages_load_only_their_rows(people, cast, 
                 "SELECT count(*) FROM registry_name_key WHERE key IN ('dewilestari', 'bambangpamungkas')"
             )
             assert cursor.fetchone()[0] == 2
+
+
+MOTHERS = [
+    "Nurjanah", "Kokom Komariah", "Eti Rohaeti", "Iis Aisyah", "Euis Kurniasih", "Kokom Kartini",
+    "Yati Suryati", "Enok Hasanah", "Cucu Sumiati", "Popon Rohmah", "Neneng Maryam", "Lilis Suryani",
+]  # fmt: skip
+
+
+@pytest.fixture
+def namesakes(cast, registrar):
+    """Twelve residents called Siti Aminah: the birth date and the mother tell them apart."""
+    made = []
+    for i in range(12):
+        born = date(1970 + 3 * i, 1 + i, 12 - i)
+        made.append(
+            services.resident_create(
+                actor=registrar,
+                data={
+                    **person("Siti Aminah", "F", born, 50 + i),
+                    "desa": cast.desa.code,
+                    "mother_name": MOTHERS[i],
+                    "father_name": "Ujang",
+                },
+            )
+        )
+    return made
+
+
+def test_birth_date_ranks_the_namesake_born_that_day_first(namesakes, cast):
+    actor = cast.actor(cast.kec_officer)
+    sought = namesakes[7]
+    found = resident_search(
+        actor=actor, query="Sitti Aminah", filters=SearchFilters(birth_date=sought.birth_date)
+    )
+    assert found[0].pk == sought.pk
+    # Day and month swapped (as often written on forms): still first.
+    swapped = date(sought.birth_date.year, sought.birth_date.day, sought.birth_date.month)
+    found = resident_search(actor=actor, query="Siti Aminah", filters=SearchFilters(birth_date=swapped))
+    assert found[0].pk == sought.pk
+    # Without the date, the twelve share one score.
+    plain = resident_search(actor=actor, query="Siti Aminah")
+    assert len(plain) == 12 and {r.score for r in plain} == {1.0}
+
+
+def test_a_parents_name_ranks_the_namesake_first(namesakes, cast):
+    actor = cast.actor(cast.kec_officer)
+    sought = namesakes[5]  # mother "Kokom Kartini"; another namesake's is "Kokom Komariah"
+    found = resident_search(
+        actor=actor, query="Siti Aminah", filters=SearchFilters(parent_name="Kokom Kartini")
+    )
+    assert found[0].pk == sought.pk
+    assert found[0].score > found[1].score
+    # A parent's name alone never brings in somebody of another name.
+    assert "Budi Santoso" not in names(
+        resident_search(actor=actor, query="Siti Aminah", filters=SearchFilters(parent_name="Ujang"))
+    )
+
+
+def test_search_page_and_api_take_the_birth_date_and_parent(namesakes, cast, client_for):
+    client = client_for(cast.kec_officer)
+    page = client.post("/registry/", {"q": "Siti Aminah", "birth_date": "", "parent_name": "Kokom Kartini"})
+    assert page.status_code == 200
+    rows = page.content.decode()
+    sought = namesakes[5]
+    assert rows.index(sought.nik) < min(rows.index(other.nik) for other in namesakes if other.pk != sought.pk)
+    sought = namesakes[9]
+    api = client.post(
+        "/api/v1/residents/search",
+        {"q": "Siti Aminah", "birth_date": sought.birth_date.isoformat()},
+        content_type="application/json",
+    )
+    assert api.status_code == 200
+    assert api.json()["items"][0]["nik"] == sought.nik
+    bad = client.post(
+        "/api/v1/residents/search",
+        {"q": "Siti Aminah", "birth_date": "1990-13-40"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
