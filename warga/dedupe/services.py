@@ -1,15 +1,23 @@
 """Finding one person registered under two NIKs, and merging the two records.
 
 Comparing every resident with every other is O(n²): 3.5 × 10¹² pairs for Cianjur. Instead
-records are compared only inside small *blocks* of people who could be the same person:
+records are compared only inside small *blocks* of people who could be the same person. A
+second record of one person holds the errors registers really hold — the name spelt another
+way or mistyped, the birth date with day and month swapped or one digit wrong, another
+kecamatan after a move — so each pass keeps one thing such an error leaves alone:
 
-1. same kecamatan and same birth date (any spelling of the name);
-2. same kecamatan and same name key (`warga.registry.names.name_key`) with a birth date
-   that differs in one part only (a typo in the day, the month or the year, or day and
-   month swapped).
+1. same birth date and sex, anywhere in the area scanned (any spelling of the name, any
+   kecamatan): the names are compared by a quick key ratio first;
+2. same name key (`warga.registry.names.name_key`), anywhere, with a birth date that
+   differs in one part only (a typo in the day, the month or the year, or day and month
+   swapped);
+3. same kecamatan, sex and mother's name key, with a birth date one part apart and a name
+   close by the quick ratio: a mistyped name *and* a mistyped birth date.
 
-Both passes stream the register sorted by their block key, so memory holds one block at a
-time. Each pair gets a score from 0 to 1 made of named components (name, birth date,
+A record with a mistyped name, a mistyped birth date *and* another kecamatan is not found:
+only the parents' names would be left to match it, and no verifier decides on those alone.
+Passes 1 and 2 stream the register sorted by their block key, so memory holds one block at
+a time; pass 3 holds one kecamatan. Each pair gets a score from 0 to 1 made of named components (name, birth date,
 mother's name, father's name, place, sex, same KK), stored with the candidate so a
 verifier sees why it was proposed. Neighbouring desa means "in the same kecamatan".
 """
@@ -20,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -36,7 +45,7 @@ from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
 from warga.core.statistics import tables_analyze
 from warga.registry.models import Family, FamilyMembership, LifeStatus, Phone, Resident, ResidentChange
-from warga.registry.names import name_similarity
+from warga.registry.names import name_key, name_similarity
 
 from .models import CandidateSource, CandidateStatus, DuplicateCandidate, ResidentMerge
 
@@ -195,9 +204,13 @@ def _blocks(people: Iterator[Person], key: Callable[[Person], Any]) -> Iterator[
         yield block
 
 
+def _pairs_same_birth_ok(a: Person, b: Person) -> bool:
+    return a.name_key == b.name_key or fuzz.ratio(a.name_key, b.name_key) >= _QUICK_FILTER
+
+
 def _pairs_same_birth(block: list[Person]) -> Iterator[tuple[Person, Person]]:
     for a, b in combinations(block, 2):
-        if a.name_key == b.name_key or fuzz.ratio(a.name_key, b.name_key) >= _QUICK_FILTER:
+        if _pairs_same_birth_ok(a, b):
             yield a, b
 
 
@@ -275,6 +288,39 @@ class _Collector:
             self.pending = []
 
 
+def _pairs_same_mother(people: list[Person]) -> Iterator[tuple[Person, Person]]:
+    """One kecamatan: same sex and mother's name key, birth dates one part apart, names close."""
+    blocks: dict[tuple[str, str], list[Person]] = defaultdict(list)
+    for p in people:
+        if p.mother_name:
+            blocks[(p.sex, _key(p.mother_name))].append(p)
+    for block in blocks.values():
+        for a, b in combinations(block, 2):
+            if (
+                a.birth_date != b.birth_date
+                and a.name_key != b.name_key
+                and _date_parts_close(a.birth_date, b.birth_date)
+                and fuzz.ratio(a.name_key, b.name_key) >= _QUICK_FILTER
+            ):
+                yield a, b
+
+
+@lru_cache(maxsize=200_000)
+def _key(name: str) -> str:
+    return name_key(name)
+
+
+def _by_kecamatan(people: Iterator[Person]) -> Iterator[list[Person]]:
+    group: list[Person] = []
+    for person in people:
+        if group and person.kecamatan != group[0].kecamatan:
+            yield group
+            group = []
+        group.append(person)
+    if group:
+        yield group
+
+
 def duplicates_scan(
     *,
     area_code: str | None = None,
@@ -286,47 +332,67 @@ def duplicates_scan(
     if area_code:
         qs = qs.filter(desa__within=area_code)
     collector = _Collector(source)
-    count = 0
-    for block in _blocks(_stream(qs, ("kec", "birth_date", "id")), lambda p: (p.kecamatan, p.birth_date)):
-        for a, b in _pairs_same_birth(block):
-            collector.offer(a, b)
-        count += len(block)
-        if progress and count % 50_000 < len(block):
-            progress("birth_date", count)
-    collector.flush()
-    count = 0
-    for block in _blocks(_stream(qs, ("kec", "name_key", "id")), lambda p: (p.kecamatan, p.name_key)):
-        for a, b in _pairs_same_name(block):
-            collector.offer(a, b)
-        count += len(block)
-        if progress and count % 50_000 < len(block):
-            progress("name", count)
-    collector.flush()
+    passes: tuple[
+        tuple[str, Iterator[list[Person]], Callable[[list[Person]], Iterator[tuple[Person, Person]]]], ...
+    ] = (
+        (
+            "birth_date",
+            _blocks(_stream(qs, ("birth_date", "sex", "id")), lambda p: (p.birth_date, p.sex)),
+            _pairs_same_birth,
+        ),
+        ("name", _blocks(_stream(qs, ("name_key", "id")), lambda p: p.name_key), _pairs_same_name),
+        ("mother", _by_kecamatan(_stream(qs, ("kec", "id"))), _pairs_same_mother),
+    )
+    for label, blocks, pairs in passes:
+        count = 0
+        for block in blocks:
+            for a, b in pairs(block):
+                collector.offer(a, b)
+            count += len(block)
+            if progress and count % 50_000 < len(block):
+                progress(label, count)
+        collector.flush()
     tables_analyze(DuplicateCandidate)  # the review queue plans on the candidates just written
     return collector.result
 
 
 def _neighbours(person: Person) -> Iterator[Person]:
-    qs = _active_residents().exclude(pk=person.id).filter(desa__within=person.kecamatan)
-    by_birth = qs.filter(birth_date=person.birth_date)
-    by_name = (
-        qs.filter(name_key=person.name_key)
+    """The records the three passes of the scan would compare with this one."""
+    qs = _active_residents().exclude(pk=person.id)
+    by_birth = qs.filter(birth_date=person.birth_date, sex=person.sex)
+    close = _date_parts_close_q(person.birth_date)
+    by_name = qs.filter(name_key=person.name_key).exclude(birth_date=person.birth_date).filter(close)
+    by_mother = (
+        qs.filter(desa__within=person.kecamatan, sex=person.sex, mother_name__gt="")
         .exclude(birth_date=person.birth_date)
-        .filter(_date_parts_close_q(person.birth_date))
+        .exclude(name_key=person.name_key)
+        .filter(close)
     )
-    for row in by_birth.values_list(*_FIELDS)[:500]:
-        yield Person(*row)
+    for row in by_birth.values_list(*_FIELDS)[:2000]:
+        other = Person(*row)
+        if _pairs_same_birth_ok(person, other):
+            yield other
     for row in by_name.values_list(*_FIELDS)[:500]:
         other = Person(*row)
         if _date_parts_close(person.birth_date, other.birth_date):
             yield other
+    if person.mother_name:
+        mother = _key(person.mother_name)
+        for row in by_mother.values_list(*_FIELDS)[:2000]:
+            other = Person(*row)
+            if (
+                _key(other.mother_name) == mother
+                and _date_parts_close(person.birth_date, other.birth_date)
+                and fuzz.ratio(person.name_key, other.name_key) >= _QUICK_FILTER
+            ):
+                yield other
 
 
 def candidates_for(resident: Resident, *, source: str = CandidateSource.CREATE) -> list[DuplicateCandidate]:
     """Probable duplicates of one resident, saved to the review queue. Call after creating a resident.
 
-    Cheap (two indexed lookups in the resident's kecamatan), so it runs inline in the
-    creating transaction; a pair already decided is not proposed again.
+    Three indexed lookups (the scan's three passes for one record), run by a worker after the
+    registration committed; a pair already decided is not proposed again.
     """
     person = Person(*[getattr(resident, f) for f in _FIELDS])
     pairs = [(person, other) for other in _neighbours(person)]

@@ -297,6 +297,8 @@ class Household:
     members: list[Person] = field(default_factory=list)
     #: For a planted duplicate: the NIK of the original this record duplicates.
     duplicate_of: str = ""
+    #: ... and the errors it carries ("typo+date+moved", see `Generator.duplicate_of`).
+    duplicate_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -740,27 +742,50 @@ class PopulationGenerator:
     def duplicate_of(self, household: Household) -> Household | None:
         """A second record of one adult of `household`: the same person under another NIK.
 
-        It is what happens when someone is registered again after moving within the
-        kecamatan, or when a KK was re-typed: a spelling variant of the name, the same
-        birth date and parents, a new NIK and a new one-person KK in the same kecamatan.
+        It is what happens when someone is registered again after a move, or when a KK was
+        re-typed. The second record carries the errors registers really hold, drawn
+        independently (`DUPLICATE_ERRORS`): the name spelt another way with the same search
+        key (45 %), with a letter missing or two letters swapped (25 %), without its second
+        name when it has three or more (15 %), or unchanged; the birth date with day and
+        month swapped (12 %) or one digit wrong (18 %); another kecamatan (50 %, after a
+        move) or another desa of the same kecamatan; the mother's name spelt another way
+        (30 %) and the father's (20 %). Of the three errors that change what a search or a
+        scan groups on — a name with another key, a wrong birth date, another kecamatan — a
+        record gets at most two: with all three, nothing but the parents' names is left to
+        say it is the same person, and no clerk would decide on that.
         """
         rng = self.rng
         adults = [p for p in household.members if p.birth_date.year <= self.today.year - 17]
         if not adults:
             return None
         original = rng.choice(adults)
+        name, name_error = duplicate_name(original.full_name, rng)
+        born, date_error = duplicate_birth_date(original.birth_date, rng, self.today)
+        moved = rng.random() < 0.5 and len(self.kecamatan_desa) > 1
+        hard = [e for e in (name_error, date_error, "moved" if moved else "") if e and e != "spelling"]
+        if len(hard) > 2:
+            undo = rng.choice(hard)
+            if undo == "moved":
+                moved = False
+            elif undo == date_error:
+                born, date_error = original.birth_date, ""
+            else:
+                name, name_error = spelling_variant(original.full_name, rng), "spelling"
         kec = household.desa_code.rsplit(".", 1)[0]
-        name = spelling_variant(original.full_name, rng)
+        if moved:
+            kec = rng.choice([k for k in self.kecamatan_desa if k != kec])
         mother = spelling_variant(original.mother_name, rng) if rng.random() < 0.3 else original.mother_name
+        father = spelling_variant(original.father_name, rng) if rng.random() < 0.2 else original.father_name
         birth_kec = rng.choice(self.kecamatan) if rng.random() < 0.3 else original.nik[:6]
         birth_kec = birth_kec if "." in birth_kec else f"{birth_kec[:2]}.{birth_kec[2:4]}.{birth_kec[4:]}"
         if birth_kec not in self.nik_serials.index:
             birth_kec = kec
+        kind = "+".join(e for e in (name_error, date_error, "moved" if moved else "") if e) or "none"
         dup = Person(
-            nik=self._nik(birth_kec, original.birth_date, original.sex),
+            nik=self._nik(birth_kec, born, original.sex),
             full_name=name,
             sex=original.sex,
-            birth_date=original.birth_date,
+            birth_date=born,
             birth_place=original.birth_place,
             religion=original.religion,
             marital_status=original.marital_status,
@@ -768,7 +793,7 @@ class PopulationGenerator:
             occupation=original.occupation,
             education=original.education,
             blood_type=original.blood_type,
-            father_name=original.father_name,
+            father_name=father,
             mother_name=mother,
             ever_married=original.ever_married,
         )
@@ -789,6 +814,7 @@ class PopulationGenerator:
             issued_on=issued,
             members=[dup],
             duplicate_of=original.nik,
+            duplicate_kind=kind,
         )
 
     def __iter__(self) -> Iterator[Household]:
@@ -834,6 +860,47 @@ def spelling_variant(name: str, rng: random.Random) -> str:
         if candidate != name and cached_name_key(candidate) == key:
             return candidate
     return name.upper()
+
+
+def duplicate_name(name: str, rng: random.Random) -> tuple[str, str]:
+    """The name on a second record of the same person, and the kind of error ("" for none)."""
+    draw = rng.random()
+    words = name.split()
+    if draw < 0.15 and len(words) >= 3:
+        return " ".join([words[0], *words[2:]]) if rng.random() < 0.5 else " ".join(words[:-1]), "dropped"
+    if draw < 0.40:
+        long = [i for i, w in enumerate(words) if len(w) > 4]
+        if long:
+            i = rng.choice(long)
+            w = words[i]
+            j = rng.randrange(1, len(w) - 2)
+            typo = w[:j] + w[j + 1 :] if rng.random() < 0.5 else w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            changed = " ".join([*words[:i], typo, *words[i + 1 :]])
+            if cached_name_key(changed) != cached_name_key(name):
+                return changed, "typo"
+    if draw < 0.85:
+        return spelling_variant(name, rng), "spelling"
+    return name, ""
+
+
+def duplicate_birth_date(born: date, rng: random.Random, today: date) -> tuple[date, str]:
+    """The birth date on a second record: the same, day and month swapped, or one digit wrong."""
+    draw = rng.random()
+    if draw < 0.12 and born.day <= 12 and born.day != born.month:
+        return born.replace(month=born.day, day=born.month), "swapped"
+    if draw < 0.30:
+        for _attempt in range(10):
+            part = rng.choice(("day", "month", "year"))
+            value = getattr(born, part)
+            digit = rng.randrange(10)
+            changed = value - value % 10 + digit
+            try:
+                wrong = born.replace(**{part: changed})
+            except ValueError:
+                continue
+            if wrong != born and wrong <= today:
+                return wrong, "date"
+    return born, ""
 
 
 # --------------------------------------------------------------------------- planning
@@ -952,6 +1019,8 @@ class WriteStats:
     residents: int = 0
     phones: int = 0
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    #: The errors of each planted duplicate, by its NIK.
+    duplicate_kinds: dict[str, str] = field(default_factory=dict)
 
 
 class PopulationWriter:
@@ -1040,6 +1109,7 @@ class PopulationWriter:
         self.stats.families += 1
         if household.duplicate_of:
             self.stats.duplicates.append((household.duplicate_of, household.members[0].nik))
+            self.stats.duplicate_kinds[household.members[0].nik] = household.duplicate_kind
         self.pending += len(household.members)
         if self.pending >= self.batch_size:
             self.flush()
@@ -1075,6 +1145,7 @@ class PopulationResult:
     phones: int
     duplicates: list[tuple[str, str]]
     skipped: list[str]
+    duplicate_kinds: dict[str, str] = field(default_factory=dict)
 
 
 def populate(
@@ -1146,6 +1217,7 @@ def populate(
         stats.phones,
         stats.duplicates,
         [k.code for k in skipped],
+        stats.duplicate_kinds,
     )
 
 

@@ -76,9 +76,9 @@ class Command(BaseCommand):
                 self.stdout.write("")
             if planted_out:
                 with Path(planted_out).open("w") as out:
-                    out.write("original_nik,duplicate_nik\n")
+                    out.write("original_nik,duplicate_nik,errors\n")
                     for original, dup in result.duplicates:
-                        out.write(f"{original},{dup}\n")
+                        out.write(f"{original},{dup},{result.duplicate_kinds.get(dup, '')}\n")
             register_analyze()  # the planner must see the new register before anyone searches it
             if result.skipped:
                 self.stdout.write(f"skipped (already populated): {', '.join(result.skipped)}")
