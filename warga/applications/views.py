@@ -666,7 +666,10 @@ def stats_view(request: HttpRequest, actor: Actor) -> HttpResponseBase:
         Filter("end", _("To"), date_format(end), end.isoformat()),
     ]
     answer = table_response(
-        request, tables.STATS, result["rows"], filters=period + [f for f in form_filters(form) if f.name == "service"]
+        request,
+        tables.STATS,
+        result["rows"],
+        filters=period + [f for f in form_filters(form) if f.name == "service"],
     )
     if answer is not None:
         return answer

@@ -44,7 +44,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
@@ -152,8 +158,13 @@ def table_response(
     if count > limit:
         messages.error(
             request,
-            _("This list has %(rows)s rows; at most %(limit)s can be exported or printed. Narrow the filters.")
-            % {"rows": formats.number_format(count, force_grouping=True), "limit": formats.number_format(limit, force_grouping=True)},
+            _(
+                "This list has %(rows)s rows; at most %(limit)s can be exported or printed. Narrow the filters."
+            )
+            % {
+                "rows": formats.number_format(count, force_grouping=True),
+                "limit": formats.number_format(limit, force_grouping=True),
+            },
         )
         query = request.GET.copy()
         query.pop("format", None)
@@ -174,7 +185,10 @@ def table_response(
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     elif fmt == "xlsx":
         response = FileResponse(
-            _xlsx_file(table, _iterate(table, rows)), as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX_TYPE
+            _xlsx_file(table, _iterate(table, rows)),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type=XLSX_TYPE,
         )
     else:
         context = {
@@ -227,7 +241,11 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            if timezone.is_aware(value)
+            else value.strftime("%Y-%m-%d %H:%M")
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
