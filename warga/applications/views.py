@@ -13,9 +13,9 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
