@@ -13,9 +13,11 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -27,12 +29,13 @@ from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import ANONYMOUS, Actor, in_scope, unscoped
+from warga.core.tables import Filter, form_filters, table_response
 from warga.org.models import Unit, UnitKind
 from warga.org.selectors import units_of_area
 from warga.registry.models import Resident
 
 from . import capabilities as caps
-from . import selectors, services
+from . import selectors, services, tables
 from .api import attachment_response, document_response, receipt_response
 from .catalogue import service_form_class
 from .models import (
@@ -101,7 +104,7 @@ class QueueFilter(forms.Form):
 
 
 @officer(caps.VIEW)
-def queue_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+def queue_view(request: HttpRequest, actor: Actor) -> HttpResponseBase:
     form = QueueFilter(request.GET or None, actor=actor)
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -117,6 +120,9 @@ def queue_view(request: HttpRequest, actor: Actor) -> HttpResponse:
             "unsigned": bool(data.get("unsigned")),
         }
     qs = selectors.applications_queue(actor=actor, **filters).select_related("assigned_to")
+    answer = table_response(request, tables.QUEUE, qs, filters=form_filters(form, private=("code",)))
+    if answer is not None:
+        return answer
     page = paginate(request, qs, per_page=30)
     today = timezone.localdate()
     context = {
@@ -643,7 +649,7 @@ class StatsFilter(forms.Form):
 
 
 @officer(caps.STATS)
-def stats_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+def stats_view(request: HttpRequest, actor: Actor) -> HttpResponseBase:
     form = StatsFilter(request.GET or None)
     end = timezone.localdate()
     start = end - timedelta(days=30)
@@ -655,6 +661,18 @@ def stats_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if start > end:
         start, end = end, start
     result = selectors.statistics_for(actor=actor, start=start, end=end, service=service)
+    period = [
+        Filter("start", _("From"), date_format(start), start.isoformat()),
+        Filter("end", _("To"), date_format(end), end.isoformat()),
+    ]
+    answer = table_response(
+        request,
+        tables.STATS,
+        result["rows"],
+        filters=period + [f for f in form_filters(form) if f.name == "service"],
+    )
+    if answer is not None:
+        return answer
     chart = {
         "labels": list(result["per_office"].keys()),
         "received": [v["received"] for v in result["per_office"].values()],

@@ -7,4 +7,12 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self) -> None:
+        from warga.core.tables import register_export_recorder
+
         from . import checks  # noqa: F401
+        from .services import audit_record
+
+        def record_export(actor, action, summary):  # type: ignore[no-untyped-def]
+            audit_record(actor=actor, action=action, object_type="export", summary=summary)
+
+        register_export_recorder(record_export)

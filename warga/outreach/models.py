@@ -158,6 +158,9 @@ class Target(models.Model):
     served_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # False: a resident served at the event who was not on its target list (counted apart,
+    # "+ n di luar daftar", never as a target reached).
+    on_list = models.BooleanField(_("on the target list"), default=True)
 
     scope_region_field = "event__desa"
     objects = ScopedManager()

@@ -40,8 +40,11 @@ def teams_visible(*, actor: Actor) -> QuerySet[Team]:
 
 def _with_counts(qs: QuerySet[OutreachEvent]) -> QuerySet[OutreachEvent]:
     return qs.select_related("desa", "team").annotate(
-        n_targets=Count("targets", distinct=True),
-        n_served=Count("targets", filter=Q(targets__served_at__isnull=False), distinct=True),
+        n_targets=Count("targets", filter=Q(targets__on_list=True), distinct=True),
+        n_served=Count(
+            "targets", filter=Q(targets__on_list=True, targets__served_at__isnull=False), distinct=True
+        ),
+        n_outside=Count("targets", filter=Q(targets__on_list=False), distinct=True),
     )
 
 
@@ -113,8 +116,9 @@ def results_by_team(*, actor: Actor) -> list[dict[str, Any]]:
         .values("event__team__name")
         .annotate(
             events=Count("event", distinct=True),
-            targeted=Count("id"),
-            served=Count("id", filter=Q(served_at__isnull=False)),
+            targeted=Count("id", filter=Q(on_list=True)),
+            served=Count("id", filter=Q(on_list=True, served_at__isnull=False)),
+            outside=Count("id", filter=Q(on_list=False)),
         )
         .order_by("event__team__name")
     )
@@ -124,6 +128,7 @@ def results_by_team(*, actor: Actor) -> list[dict[str, Any]]:
             "events": r["events"],
             "targeted": r["targeted"],
             "served": r["served"],
+            "outside": r["outside"],
         }
         for r in rows
     ]

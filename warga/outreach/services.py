@@ -195,12 +195,15 @@ def event_targets_build(*, actor: Actor, event: OutreachEvent) -> dict[str, int]
         wanted = set(residents.values_list("pk", flat=True))
         existing = dict(Target.objects.filter(event=event, kind=kind).values_list("resident_id", "served_at"))
         stale = [rid for rid, served in existing.items() if rid not in wanted and served is None]
+        Target.objects.filter(event=event, kind=kind, resident_id__in=wanted, on_list=False).update(
+            on_list=True
+        )
         Target.objects.filter(event=event, kind=kind, resident_id__in=stale).delete()
         Target.objects.bulk_create(
             [Target(event=event, resident_id=rid, kind=kind) for rid in wanted - set(existing)],
             batch_size=1000,
         )
-        counts[kind] = Target.objects.filter(event=event, kind=kind).count()
+        counts[kind] = Target.objects.filter(event=event, kind=kind, on_list=True).count()
     event.targets_built_at = timezone.now()
     event.save(update_fields=["targets_built_at"])
     audit_record(actor=actor, action="outreach.event.targets", obj=event, summary=counts)
@@ -268,10 +271,19 @@ def event_close(*, actor: Actor, event: OutreachEvent, cancelled: bool = False) 
 
 
 def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by: User | None) -> None:
-    """Called inside a sync transaction when a field record served one of the event's targets."""
-    Target.objects.filter(event=event, resident_id=resident_id, kind=kind, served_at__isnull=True).update(
-        served_at=timezone.now(), served_by=by
-    )
+    """Called inside a sync transaction when a field record served a resident at the event. One
+    of its targets is marked served; a resident not on the list is kept as served outside it
+    (`on_list=False`), so the event's results count them apart."""
+    marked = Target.objects.filter(
+        event=event, resident_id=resident_id, kind=kind, served_at__isnull=True
+    ).update(served_at=timezone.now(), served_by=by)
+    if not marked:
+        Target.objects.get_or_create(
+            event=event,
+            resident_id=resident_id,
+            kind=kind,
+            defaults={"on_list": False, "served_at": timezone.now(), "served_by": by},
+        )
 
 
 def targets_mark_served_elsewhere(*, resident_id: int, kind: str, by: User | None) -> int:
@@ -349,7 +361,7 @@ def _assignment_payload(assignment: Assignment, actor: Actor) -> dict[str, Any]:
     event = assignment.event
     kinds = {k: i for i, k in enumerate(TargetKind.values)}
     target_bits: dict[int, int] = {}
-    for rid, kind in Target.objects.filter(event=event).values_list("resident_id", "kind"):
+    for rid, kind in Target.objects.filter(event=event, on_list=True).values_list("resident_id", "kind"):
         target_bits[rid] = target_bits.get(rid, 0) | (1 << kinds[kind])
     rows = []
     residents = scoped(Resident.objects.filter(desa=event.desa, life_status=LifeStatus.ALIVE), actor)
@@ -386,7 +398,9 @@ def _assignment_payload(assignment: Assignment, actor: Actor) -> dict[str, Any]:
 def _assignment_signatures(event: OutreachEvent, actor: Actor) -> dict[str, list[list[str]]]:
     """Per resident id (as text: a JSON key), the applications whose form they should sign, as
     [tracking code, service name], so the officer brings the right form. Only the targets' ones."""
-    targeted = Target.objects.filter(event=event, kind=TargetKind.APPLICATION_SIGNATURE).values("resident_id")
+    targeted = Target.objects.filter(event=event, kind=TargetKind.APPLICATION_SIGNATURE, on_list=True).values(
+        "resident_id"
+    )
     return {
         str(rid): [list(pair) for pair in pairs]
         for rid, pairs in unsigned_applications_of(actor=actor, resident_ids=targeted).items()

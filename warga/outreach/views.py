@@ -14,22 +14,25 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
 from warga.core.pages import service_errors
 from warga.core.permissions import page_actor, public, requires
-from warga.core.scoping import in_scope
+from warga.core.scoping import Actor, in_scope
+from warga.core.tables import Filter, table_response
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
-from . import review, selectors, services
+from . import review, selectors, services, tables
 from .capabilities import OUTREACH_DEVICES, OUTREACH_PLAN, OUTREACH_REVIEW, OUTREACH_VIEW
 from .forms import AnnounceForm, EventForm, ExtendForm, PlannerForm, TeamForm
 from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
@@ -37,8 +40,18 @@ from .planner import plan_outreach
 
 
 # --- Events ------------------------------------------------------------------------------------
+def _event_filters(actor: Actor, status: str, team_id: str) -> list[Filter]:
+    shown = []
+    if status:
+        shown.append(Filter("status", _("Status"), EventStatus(status).label, status))
+    team = selectors.teams_visible(actor=actor).filter(pk=int(team_id)).first() if team_id.isdigit() else None
+    if team is not None:
+        shown.append(Filter("team", _("Team"), team.name, str(team.pk)))
+    return shown
+
+
 @requires(OUTREACH_VIEW)
-def events_view(request: HttpRequest) -> HttpResponse:
+def events_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     status = request.GET.get("status", "")
     if status not in EventStatus.values:
@@ -47,6 +60,9 @@ def events_view(request: HttpRequest) -> HttpResponse:
     events = selectors.events_with_counts(
         actor=actor, status=status, team_id=int(team_id) if team_id.isdigit() else None
     )
+    answer = table_response(request, tables.EVENTS, events, filters=_event_filters(actor, status, team_id))
+    if answer is not None:
+        return answer
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -85,12 +101,27 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(OUTREACH_VIEW)
-def event_view(request: HttpRequest, pk: int) -> HttpResponse:
+def event_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     actor = page_actor(request)
     event = in_scope(selectors.events_with_counts(actor=actor), pk=pk)
     kind = request.GET.get("kind", "")
     if kind not in TargetKind.values:
         kind = ""
+    shown = [
+        Filter(
+            "event",
+            _("Outreach day"),
+            f"{date_format(event.date)} · {event.desa.display_name}",
+            str(event.pk),
+        )
+    ]
+    if kind:
+        shown.append(Filter("kind", _("Kind"), TargetKind(kind).label, kind))
+    answer = table_response(
+        request, tables.TARGETS, selectors.event_targets(event=event, kind=kind), filters=shown
+    )
+    if answer is not None:
+        return answer
     page = Paginator(selectors.event_targets(event=event, kind=kind), 50).get_page(request.GET.get("page"))
     signing = [t.resident_id for t in page.object_list if t.kind == TargetKind.APPLICATION_SIGNATURE]
     if signing:
@@ -251,9 +282,12 @@ def planner_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires("outreach.stats")
-def results_view(request: HttpRequest) -> HttpResponse:
+def results_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     events = selectors.events_with_counts(actor=actor).exclude(status=EventStatus.CANCELLED)
+    answer = table_response(request, tables.EVENTS, events)
+    if answer is not None:
+        return answer
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     return render(
         request,
