@@ -168,6 +168,9 @@ class TransitionIn(Schema):
     consequence_test: str = Field("", max_length=200)
     other_body: str = Field("", max_length=200)
     copy_cost: int = Field(0, ge=0, le=100_000_000)
+    exemption_entry_id: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="an entry of the exempted-information register"
+    )
     expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
 
 
@@ -176,6 +179,10 @@ class ObjectionIn(Schema):
     contact: str = Field(..., max_length=254, description="the phone or e-mail given with the request")
     ground: str = Field(..., max_length=16)
     reason: str = Field(..., max_length=2000)
+    information_id: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="ground not_published: the periodic DIP entry concerned"
+    )
+    topic: str = Field("", max_length=300, description="ground not_published: the topic, without an entry")
 
 
 class ObjectionOut(Schema):
@@ -257,7 +264,12 @@ def objection_create(request: HttpRequest, payload: ObjectionIn) -> Status[Objec
     if _limited(request, "object"):
         raise Throttled(wait=3600)
     objection = objection_file(
-        number=payload.number, contact=payload.contact, ground=payload.ground, reason=payload.reason
+        number=payload.number,
+        contact=payload.contact,
+        ground=payload.ground,
+        reason=payload.reason,
+        information_id=payload.information_id,
+        topic=payload.topic,
     )
     return Status(201, objection)
 
@@ -337,6 +349,7 @@ def request_transition_op(request: HttpRequest, request_id: int, payload: Transi
             consequence_test=payload.consequence_test,
             other_body=payload.other_body,
             copy_cost=payload.copy_cost,
+            exemption_entry_id=payload.exemption_entry_id,
         ),
         expected_version=payload.expected_version,
     )
@@ -359,3 +372,7 @@ def objection_decision(request: HttpRequest, objection_id: int, payload: Objecti
     return objection_decide(
         actor=actor_of(request), objection_id=objection_id, upheld=payload.upheld, answer=payload.answer
     )
+
+
+# The registers' operations, on this router (kept in their own module).
+from . import register_api  # noqa: E402, F401
