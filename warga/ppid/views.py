@@ -448,7 +448,7 @@ class ActionForm(StyledForm):
         cast(forms.ChoiceField, self.fields["exemption_ground"]).choices = none + list(
             ExemptionGround.choices
         )
-        cast(forms.ChoiceField, self.fields["exemption_entry"]).choices = none + exemption_choices()
+        cast(forms.ChoiceField, self.fields["exemption_entry"]).choices = [*none, *exemption_choices()]
 
 
 class AttachForm(StyledForm):
