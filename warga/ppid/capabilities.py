@@ -37,3 +37,12 @@ DECIDE_OBJECTIONS = grant(
     Role.PPID_ATASAN,
     description="Answer an objection and record a dispute at the Komisi Informasi (atasan PPID)",
 )
+REGISTERS = grant(
+    "ppid.registers",
+    Role.PPID_OFFICER,
+    Role.PPID_PEMBANTU,
+    description=(
+        "Keep the Daftar Informasi Publik and the register of exempted information "
+        "(the PPID utama: every unit's entries; a pembantu: its unit's)"
+    ),
+)

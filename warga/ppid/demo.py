@@ -5,16 +5,23 @@ atasan; an open request on the clock."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from warga.accounts.models import User
 from warga.core.scoping import Actor
 from warga.org.models import Unit
 from warga.regions.models import Region
 
-from .models import InformationRequest
+from .models import ExemptInformation, InformationRequest, PublicInformation
 from .services import (
     Decision,
+    ExemptionInput,
+    InformationInput,
     RequestInput,
     document_attach,
+    exemption_save,
+    information_document_attach,
+    information_save,
     objection_file,
     request_file,
     request_transition,
@@ -41,8 +48,9 @@ def _nik(kecamatan: Region, serial: int) -> str:
 
 
 def seed(region: Region, *, size: str, seed: int) -> str:
+    registers = _seed_registers()
     if InformationRequest.objects.exists():
-        return "information requests already present"
+        return f"information requests already present; {registers}"
     utama, kec_officer, dinkes = _actor("ppid"), _actor("ppidkec"), _actor("ppiddinkes")
     if utama is None or kec_officer is None or dinkes is None or kec_officer.unit_id is None:
         return "no PPID officers"
@@ -127,6 +135,9 @@ def seed(region: Region, *, size: str, seed: int) -> str:
     objection_file(
         number=refused.number, contact="081200007003", ground="refused", reason="Saya hanya minta jumlahnya."
     )
+    InformationRequest.objects.filter(pk=refused.pk).update(
+        exemption_entry=ExemptInformation.objects.filter(ground="h").order_by("pk").first()
+    )
     # 4. Open, on the clock at the kecamatan.
     request_file(
         actor=None,
@@ -139,4 +150,109 @@ def seed(region: Region, *, size: str, seed: int) -> str:
             }
         ),
     )
-    return "4 information requests, 1 objection"
+    return f"4 information requests, 1 objection; {registers}"
+
+
+# (unit actor, category, title, summary, format, retention, period, months ago published, document?)
+DIP = [
+    ("ppid", "berkala", "Profil Dinas Komunikasi dan Informatika", "Struktur organisasi, tugas dan fungsi, "
+     "alamat serta profil pejabat.", "both", "selama berlaku", "2026", 2, True),
+    ("ppid", "berkala", "Laporan Layanan Informasi Publik tahun 2025", "Jumlah permohonan, waktu "
+     "layanan, permohonan yang ditolak dan alasannya.", "soft", "10 tahun", "Januari–Desember 2025", 3, True),
+    ("ppid", "berkala", "Rencana Kerja dan Anggaran Diskominfo 2024", "Program, kegiatan dan anggaran.",
+     "soft", "10 tahun", "2024", 20, True),
+    ("ppid", "serta_merta", "Peringatan dini cuaca ekstrem dan jalur evakuasi", "Informasi yang "
+     "mengancam hajat hidup orang banyak: peringatan BMKG dan titik kumpul.", "soft", "1 tahun",
+     "musim hujan 2025/2026", 1, True),
+    ("ppid", "setiap_saat", "Daftar Informasi Publik", "Daftar ini, dalam bentuk yang dapat diunduh.",
+     "soft", "selama berlaku", "2026", 1, False),
+    ("ppidkec", "berkala", "Jadwal pelayanan administrasi kependudukan di kecamatan", "Hari dan jam "
+     "layanan KTP-el, KK dan akta di kantor kecamatan.", "both", "1 tahun", "Semester I 2026", 1, True),
+    ("ppidkec", "berkala", "Realisasi Dana Kelurahan", "Realisasi anggaran kegiatan kelurahan per "
+     "triwulan.", "soft", "5 tahun", "Triwulan IV 2025", 4, False),
+    ("ppidkec", "serta_merta", "Pemadaman air dan distribusi air bersih", "Lokasi dan jadwal tangki air "
+     "bersih saat gangguan PDAM.", "soft", "1 tahun", "Februari 2026", 0, False),
+    ("ppidkec", "setiap_saat", "Daftar kegiatan kecamatan 2025", "Kegiatan dan anggarannya.", "hard",
+     "5 tahun", "2025", 5, False),
+    ("ppiddinkes", "berkala", "Profil Kesehatan Kota 2025", "Angka kesehatan ibu dan anak, gizi, "
+     "penyakit menular.", "soft", "10 tahun", "2025", 2, True),
+    ("ppiddinkes", "serta_merta", "Kejadian luar biasa demam berdarah", "Wilayah terdampak, gejala dan "
+     "fasilitas rujukan.", "soft", "2 tahun", "Januari 2026", 1, True),
+    ("ppiddinkes", "setiap_saat", "Daftar puskesmas dan jam layanan", "Alamat, telepon dan jam "
+     "layanan setiap puskesmas.", "both", "selama berlaku", "2026", 2, False),
+]  # fmt: skip
+
+
+def _months_ago(months: int) -> Any:
+    from django.utils import timezone
+
+    from .services.registers import _months_before
+
+    return _months_before(timezone.localdate(), months)
+
+
+def _seed_registers() -> str:
+    """A handful of DIP entries per category for Diskominfo, the first kecamatan and Dinkes, and
+    two exempted entries (one at the kecamatan, one at Dinkes)."""
+    if PublicInformation.objects.exists():
+        return "registers already present"
+    actors = {name: _actor(name) for name in ("ppid", "ppidkec", "ppiddinkes")}
+    if any(a is None for a in actors.values()):
+        return "no PPID officers for the registers"
+    for who, category, title, summary, fmt, retention, period, months, with_document in DIP:
+        actor = actors[who]
+        assert actor is not None
+        entry = information_save(
+            actor=actor,
+            data=InformationInput(
+                category=category,
+                title=title,
+                summary=summary,
+                format=fmt,
+                retention=retention,
+                period=period,
+                published_on=_months_ago(months),
+            ),
+        )
+        if with_document:
+            document = information_document_attach(
+                actor=actor, entry_id=entry.pk, name=title[:120], content=_pdf(title)
+            )
+            moment = timezone_at(_months_ago(months))
+            document.__class__.objects.filter(pk=document.pk).update(created_at=moment)
+    kec, dinkes = actors["ppidkec"], actors["ppiddinkes"]
+    assert kec is not None and dinkes is not None
+    exemption_save(
+        actor=kec,
+        data=ExemptionInput(
+            ground="h",
+            title="Data pribadi penerima bantuan sosial per RT",
+            test_reference="UK-PPID/2026/004",
+            tested_on=_months_ago(2),
+            consequence="Membuka nama, NIK dan keadaan ekonomi keluarga penerima: rahasia pribadi "
+            "(Pasal 17 huruf h). Jumlah penerima per desa tetap terbuka.",
+            period="selama penerima masih hidup",
+        ),
+    )
+    exemption_save(
+        actor=dinkes,
+        data=ExemptionInput(
+            ground="b",
+            title="Harga perkiraan sendiri pengadaan alat kesehatan sebelum tender selesai",
+            test_reference="UK-PPID/2026/007",
+            tested_on=_months_ago(1),
+            consequence="Membukanya sebelum tender selesai merugikan persaingan usaha yang sehat "
+            "(Pasal 17 huruf b).",
+            period="sampai kontrak ditandatangani",
+            exempt_until=_months_ago(-6),
+        ),
+    )
+    return f"{len(DIP)} DIP entries, 2 exempted entries"
+
+
+def timezone_at(day: Any) -> Any:
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(9, 0)))

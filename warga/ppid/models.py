@@ -136,6 +136,14 @@ class InformationRequest(models.Model):
         _("exemption ground (art. 17)"), max_length=1, choices=ExemptionGround.choices, blank=True
     )
     consequence_test = models.CharField(_("consequence test reference"), max_length=200, blank=True)
+    exemption_entry = models.ForeignKey(
+        "ExemptInformation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refusals",
+        verbose_name=_("exempted information entry"),
+    )
     other_body = models.CharField(_("public body holding it"), max_length=200, blank=True)
     decision_note = models.TextField(_("notice"), blank=True)
     copy_cost = models.PositiveIntegerField(_("copying cost (Rp)"), default=0)
@@ -270,6 +278,16 @@ class Objection(models.Model):
     request = models.ForeignKey(InformationRequest, on_delete=models.PROTECT, related_name="objections")
     ground = models.CharField(_("ground"), max_length=16, choices=ObjectionGround.choices)
     reason = models.TextField(_("reason"))
+    # Ground b (periodic information not published): the DIP entry concerned, or the topic.
+    information = models.ForeignKey(
+        "PublicInformation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("periodic information concerned"),
+    )
+    topic = models.CharField(_("periodic information concerned"), max_length=300, blank=True)
     filed_at = models.DateTimeField(default=timezone.now)
     filed_on = models.DateField()
     due_on = models.DateField(_("answer due"))
@@ -305,3 +323,140 @@ class Objection(models.Model):
 
     def is_overdue(self, today: date | None = None) -> bool:
         return self.status == ObjectionStatus.FILED and self.due_on < (today or timezone.localdate())
+
+
+# --- The registers: Daftar Informasi Publik (art. 9–11) and the exempted information (art. 17) ---
+
+
+class InformationCategory(models.TextChoices):
+    """UU 14/2008 art. 9–11: what a public body publishes and keeps ready."""
+
+    BERKALA = "berkala", _("periodic (berkala)")
+    SERTA_MERTA = "serta_merta", _("immediate (serta merta)")
+    SETIAP_SAAT = "setiap_saat", _("available at any time (setiap saat)")
+
+
+class InformationFormat(models.TextChoices):
+    SOFT = "soft", _("soft copy")
+    HARD = "hard", _("hard copy")
+    BOTH = "both", _("soft and hard copy")
+
+
+PERIODIC_MONTHS = 6  # periodic information is published at least every six months (art. 9(4))
+
+
+class PublicInformation(models.Model):
+    """One entry of the Daftar Informasi Publik (DIP), kept by the unit responsible for it.
+    A withdrawn entry stays (with its reason) and leaves the public register."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="ppid_information", verbose_name=_("unit")
+    )
+    category = models.CharField(_("category"), max_length=12, choices=InformationCategory.choices)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"))
+    format = models.CharField(
+        _("format"), max_length=8, choices=InformationFormat.choices, default=InformationFormat.SOFT
+    )
+    retention = models.CharField(_("retention period"), max_length=100)
+    period = models.CharField(_("period covered"), max_length=100)
+    published_on = models.DateField(_("published on"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "region"
+    scope_unit_field = "unit"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["category", "-published_on", "-id"]
+        verbose_name = _("public information entry")
+        verbose_name_plural = _("Daftar Informasi Publik")
+        indexes = [models.Index(fields=["category", "unit"], name="ppid_dip_category_unit")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class InformationDocument(models.Model):
+    """A downloadable document of a DIP entry (PDF or image, checked by content like the answer
+    documents); public while its entry is in the register."""
+
+    entry = models.ForeignKey(PublicInformation, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(max_length=200)
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    scope_region_field = "entry__region"
+    scope_unit_field = "entry__unit"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExemptInformation(models.Model):
+    """One entry of the register of exempted information (informasi yang dikecualikan): the art. 17
+    ground, the consequence test (uji konsekuensi) that established it, and for how long."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="ppid_exemptions", verbose_name=_("unit")
+    )
+    ground = models.CharField(_("exemption ground (art. 17)"), max_length=1, choices=ExemptionGround.choices)
+    title = models.CharField(_("information exempted"), max_length=300)
+    test_reference = models.CharField(_("consequence test number"), max_length=200)
+    tested_on = models.DateField(_("consequence test date"))
+    consequence = models.TextField(_("consequence if disclosed"))
+    period = models.CharField(_("exemption period"), max_length=100)
+    exempt_until = models.DateField(_("exempted until"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    scope_region_field = "region"
+    scope_unit_field = "unit"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["ground", "-tested_on", "-id"]
+        verbose_name = _("exempted information entry")
+        verbose_name_plural = _("exempted information")
+
+    def __str__(self) -> str:
+        return f"{self.test_reference} — {self.title}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

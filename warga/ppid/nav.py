@@ -31,6 +31,27 @@ register(
 # The residents' portal: the request form and its tracking page.
 register_card(PortalCard("ppid/_portal_card.html", order=50))
 
+# The registers: kept by the PPID utama and pembantu, public on the portal.
+register(
+    NavItem(
+        _("Daftar Informasi Publik"),
+        "ppid:dip_list",
+        caps.REGISTERS,
+        icon="journal-text",
+        section=SECTION,
+        order=853,
+    ),
+    NavItem(
+        _("Exempted information"),
+        "ppid:exempt_list",
+        caps.REGISTERS,
+        icon="journal-x",
+        section=SECTION,
+        order=854,
+    ),
+)
+register_card(PortalCard("ppid/_portal_registers.html", order=51))
+
 
 def _find(actor: Actor, text: str) -> Any:
     """A registration number (PPID/2026/000123) opens the request, when the officer may see it."""

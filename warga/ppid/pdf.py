@@ -146,6 +146,8 @@ def notice_pdf(request: InformationRequest) -> bytes:
     if request.exemption_ground:
         _row(pdf, "Dasar pengecualian", f"Pasal 17 huruf {request.exemption_ground} UU 14/2008")
         _row(pdf, "Uji konsekuensi", request.consequence_test)
+        if request.exemption_entry is not None:
+            _row(pdf, "Daftar informasi dikecualikan", request.exemption_entry.title)
     if request.other_body:
         _row(pdf, "Badan publik yang menguasai", request.other_body)
     if request.outcome in (Outcome.GRANTED, Outcome.PARTLY):

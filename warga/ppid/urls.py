@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import register_views, views
 
 app_name = "ppid"
 # Mounted at /ppid/ (warga/urls.py): the public pages at Indonesian addresses, officers' pages below.
@@ -24,4 +24,21 @@ urlpatterns = [
     path("objections/<int:pk>/", views.objection_view, name="objection"),
     path("objections/<int:pk>/decide/", views.objection_decide_view, name="objection_decide"),
     path("objections/<int:pk>/dispute/", views.dispute_view, name="dispute"),
+    # The registers: public at Indonesian addresses, officers' pages under registers/.
+    path("dip/", register_views.dip_public_view, name="dip_public"),
+    path("dip/ekspor/", register_views.dip_public_export_view, name="dip_public_export"),
+    path("dip/dokumen/<int:document_id>/", register_views.dip_document_view, name="dip_document"),
+    path("dikecualikan/", register_views.exempt_public_view, name="exempt_public"),
+    path("dikecualikan/ekspor/", register_views.exempt_public_export_view, name="exempt_public_export"),
+    path("registers/dip/", register_views.dip_list_view, name="dip_list"),
+    path("registers/dip/export/", register_views.dip_export_view, name="dip_export"),
+    path("registers/dip/new/", register_views.dip_new_view, name="dip_new"),
+    path("registers/dip/<int:pk>/", register_views.dip_edit_view, name="dip_edit"),
+    path("registers/dip/<int:pk>/documents/", register_views.dip_attach_view, name="dip_attach"),
+    path("registers/dip/<int:pk>/withdraw/", register_views.dip_withdraw_view, name="dip_withdraw"),
+    path("registers/exempt/", register_views.exempt_list_view, name="exempt_list"),
+    path("registers/exempt/export/", register_views.exempt_export_view, name="exempt_export"),
+    path("registers/exempt/new/", register_views.exempt_new_view, name="exempt_new"),
+    path("registers/exempt/<int:pk>/", register_views.exempt_edit_view, name="exempt_edit"),
+    path("registers/exempt/<int:pk>/withdraw/", register_views.exempt_withdraw_view, name="exempt_withdraw"),
 ]

@@ -42,6 +42,7 @@ from .models import (
     RequestStatus,
 )
 from .pdf import notice_pdf, receipt_pdf
+from .register_selectors import exemption_choices, periodic_choices
 from .services import (
     OFFICER_CHANNELS,
     Decision,
@@ -254,6 +255,21 @@ class ObjectionForm(StyledForm):
     reason = forms.CharField(
         label=gettext_lazy("Why you object"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    information = forms.TypedChoiceField(
+        label=gettext_lazy("For ground b: the periodic information concerned"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    topic = forms.CharField(
+        label=gettext_lazy("…or its topic, when it is not in the Daftar Informasi Publik"),
+        required=False,
+        max_length=300,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["information"]).choices = [("", "—"), *periodic_choices()]
 
 
 @public
@@ -301,7 +317,12 @@ def public_objection_view(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 objection = objection_file(
-                    number=d["number"], contact=d["contact"], ground=d["ground"], reason=d["reason"]
+                    number=d["number"],
+                    contact=d["contact"],
+                    ground=d["ground"],
+                    reason=d["reason"],
+                    information_id=d.get("information"),
+                    topic=d.get("topic") or "",
                 )
             except ServiceError as exc:
                 _onto(form, exc)
@@ -406,6 +427,13 @@ class ActionForm(StyledForm):
     consequence_test = forms.CharField(
         label=gettext_lazy("Consequence test reference"), required=False, max_length=200
     )
+    exemption_entry = forms.TypedChoiceField(
+        label=gettext_lazy("Entry of the exempted-information register"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy("Its ground and consequence test fill the fields left empty."),
+    )
     other_body = forms.CharField(label=gettext_lazy("Public body holding it"), required=False, max_length=200)
     copy_cost = forms.IntegerField(
         label=gettext_lazy("Copying cost (Rp)"), required=False, min_value=0, max_value=100_000_000
@@ -420,6 +448,7 @@ class ActionForm(StyledForm):
         cast(forms.ChoiceField, self.fields["exemption_ground"]).choices = none + list(
             ExemptionGround.choices
         )
+        cast(forms.ChoiceField, self.fields["exemption_entry"]).choices = [*none, *exemption_choices()]
 
 
 class AttachForm(StyledForm):
@@ -476,6 +505,7 @@ def act_view(request: HttpRequest, pk: int) -> HttpResponse:
                     consequence_test=d.get("consequence_test") or "",
                     other_body=d.get("other_body") or "",
                     copy_cost=d.get("copy_cost") or 0,
+                    exemption_entry_id=d.get("exemption_entry"),
                 ),
                 expected_version=d.get("version"),
             )

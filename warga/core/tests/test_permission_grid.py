@@ -232,7 +232,14 @@ def _objects(cast: Any) -> dict[str, Any]:
     from warga.messaging.models import Broadcast, Invitation, InvitationStatus
     from warga.org.models import Unit, UnitKind
     from warga.outreach.models import Assignment, Device, OutreachEvent
-    from warga.ppid.models import AnswerDocument, InformationRequest, Objection
+    from warga.ppid.models import (
+        AnswerDocument,
+        ExemptInformation,
+        InformationDocument,
+        InformationRequest,
+        Objection,
+        PublicInformation,
+    )
     from warga.ppid.services import download_token
     from warga.registry.models import Phone, Resident
     from warga.reports.models import Case, CasePhoto, EmergencyDispatch, RoutingRule
@@ -326,6 +333,10 @@ def _objects(cast: Any) -> dict[str, Any]:
         "ppid_document": ppid_document,
         "ppid_token": download_token(ppid_document) if ppid_document else None,
         "ppid_objection": first(Objection.objects.all()),
+        # The registers: the demo's entries of the officers' kecamatan office (its pembantu keeps them).
+        "ppid_dip": first(PublicInformation.objects.filter(unit__area=cast.kecamatan)),
+        "ppid_dip_document": first(InformationDocument.objects.filter(entry__unit__area=cast.kecamatan)),
+        "ppid_exempt": first(ExemptInformation.objects.filter(unit__area=cast.kecamatan)),
         **_case_extras(cast),
     }
 
@@ -484,6 +495,12 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "ppid:objection": _pk("ppid_objection"),
     "ppid:objection_decide": _pk("ppid_objection"),  # POST only
     "ppid:dispute": _pk("ppid_objection"),  # POST only
+    "ppid:dip_document": _pk("ppid_dip_document", "document_id"),  # public
+    "ppid:dip_edit": _pk("ppid_dip"),
+    "ppid:dip_attach": _pk("ppid_dip"),  # POST only
+    "ppid:dip_withdraw": _pk("ppid_dip"),  # POST only
+    "ppid:exempt_edit": _pk("ppid_exempt"),
+    "ppid:exempt_withdraw": _pk("ppid_exempt"),  # POST only
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
@@ -517,6 +534,8 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "case_id": lambda o: o["case"].pk,
     "request_id": lambda o: o["ppid_request"].pk,
     "objection_id": lambda o: o["ppid_objection"].pk,
+    "entry_id": lambda o: o["ppid_dip"].pk,
+    "exempt_id": lambda o: o["ppid_exempt"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},

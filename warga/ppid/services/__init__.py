@@ -21,6 +21,18 @@ from .objections import (
     requester_request,
 )
 from .overdue import requests_escalate_overdue
+from .registers import (
+    ExemptionInput,
+    InformationInput,
+    exemption_for_refusal,
+    exemption_save,
+    exemption_withdraw,
+    information_document_attach,
+    information_save,
+    information_withdraw,
+    periodic_published_on,
+    registers_visible,
+)
 from .transitions import request_transition
 from .workflow import ACTIONS, Decision
 
@@ -29,13 +41,21 @@ __all__ = [
     "OFFICER_CHANNELS",
     "REQUEST_UNIT_KINDS",
     "Decision",
+    "ExemptionInput",
+    "InformationInput",
     "RequestInput",
     "dispute_record",
     "dispute_window",
     "document_attach",
     "download_open",
     "download_token",
+    "exemption_for_refusal",
+    "exemption_save",
+    "exemption_withdraw",
     "file_check",
+    "information_document_attach",
+    "information_save",
+    "information_withdraw",
     "link_days",
     "main_unit",
     "number_format",
@@ -43,6 +63,8 @@ __all__ = [
     "objection_decide",
     "objection_file",
     "objection_window",
+    "periodic_published_on",
+    "registers_visible",
     "request_due",
     "request_file",
     "request_transition",

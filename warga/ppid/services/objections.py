@@ -28,14 +28,17 @@ from ..models import (
     OBJECTION_ANSWER_DAYS,
     OBJECTION_DAYS,
     DisputeOutcome,
+    InformationCategory,
     InformationRequest,
     Objection,
     ObjectionGround,
     ObjectionStatus,
+    PublicInformation,
     RequestEvent,
 )
 from ._common import invalid, number_normalize, text_clean
 from .notices import notify_objection
+from .registers import periodic_published_on
 
 
 def _same(a: str, b: str) -> bool:
@@ -69,14 +72,70 @@ def objection_window(request: InformationRequest) -> tuple[date, date]:
     return ground_on, WorkCalendar().add(ground_on, OBJECTION_DAYS)
 
 
+def periodic_concerned(
+    information_id: int | None, topic: str, today: date
+) -> tuple[PublicInformation | None, str]:
+    """Ground b (art. 35(1)(b)): the periodic entry of the DIP the objection is about, or the
+    topic when the register has none. An entry that is in fact published — in the register with
+    a document published within the last six months (art. 9(4)) — refuses the ground."""
+    if information_id:
+        with unscoped("the Daftar Informasi Publik is public"):
+            entry = PublicInformation.objects.filter(
+                pk=information_id, category=InformationCategory.BERKALA
+            ).first()
+        if entry is None:
+            raise invalid(
+                "information",
+                _("Choose a periodic (berkala) entry of the Daftar Informasi Publik."),
+                "ppid.objection_information",
+            )
+        published = periodic_published_on(entry, today)
+        if published is not None:
+            raise invalid(
+                "information",
+                _(
+                    "“%(title)s” is published in the Daftar Informasi Publik (its latest document is of "
+                    "%(date)s, within the six months the law allows): this ground does not apply. Download "
+                    "it from the register, or choose another ground."
+                )
+                % {"title": entry.title, "date": published.isoformat()},
+                "ppid.objection_published",
+            )
+        return entry, ""
+    topic = text_clean(topic, field="topic", limit=300, required=False)
+    if not topic:
+        raise invalid(
+            "information",
+            _(
+                "Choose the periodic information concerned from the Daftar Informasi Publik, or name its topic."
+            ),
+            "ppid.objection_information",
+        )
+    return None, topic
+
+
 @transaction.atomic
 def objection_file(
-    *, number: str, contact: str, ground: str, reason: str, today: date | None = None
+    *,
+    number: str,
+    contact: str,
+    ground: str,
+    reason: str,
+    today: date | None = None,
+    information_id: int | None = None,
+    topic: str = "",
 ) -> Objection:
+    """`information_id` / `topic`: for ground b (periodic information not published), the DIP
+    entry concerned or the topic; ignored for the other grounds."""
     today = today or timezone.localdate()
     if ground not in ObjectionGround.values:
         raise invalid("ground", _("Choose the ground of the objection."), "ppid.objection_ground")
     reason = text_clean(reason, field="reason", limit=2000)
+    information, topic = (
+        periodic_concerned(information_id, topic, today)
+        if ground == ObjectionGround.NOT_PUBLISHED
+        else (None, "")
+    )
     request = requester_request(number, contact)
     ground_on, last_day = objection_window(request)
     if request.decided_on is None and today <= ground_on:
@@ -105,6 +164,8 @@ def objection_file(
         request=request,
         ground=ground,
         reason=reason,
+        information=information,
+        topic=topic,
         filed_at=now,
         filed_on=today,
         due_on=WorkCalendar().add(today, OBJECTION_ANSWER_DAYS),

@@ -4,6 +4,7 @@ the requester's SMS (written to the outbox in the same transaction, sent after c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -16,10 +17,11 @@ from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped, unscoped
 from warga.org.models import Unit
 
-from ..models import InformationRequest, RequestEvent
+from ..models import InformationRequest, Outcome, RequestEvent
 from ._common import text_clean
 from .intake import REQUEST_UNIT_KINDS
 from .notices import notify_step
+from .registers import exemption_for_refusal
 from .workflow import ACTIONS, Action, Decision, Step, decision_problems, refusal, visible
 
 
@@ -112,7 +114,7 @@ def request_transition(
         raise InvalidInput(_("Unknown action."), code="ppid.action_unknown")
     actor.require(spec.capability)
     request = get_scoped(visible(InformationRequest.objects.select_for_update(), actor), actor, pk=request_id)
-    decision = decision or Decision()
+    decision = _with_register_entry(decision or Decision())
     step = Step(
         actor=actor,
         request=request,
@@ -127,6 +129,23 @@ def request_transition(
             ),
             other_body=text_clean(decision.other_body, field="other_body", limit=200, required=False),
             copy_cost=decision.copy_cost,
+            exemption_entry_id=decision.exemption_entry_id,
+            exemption_entry_ground=decision.exemption_entry_ground,
         ),
     )
     return perform(spec, step, expected_version=expected_version)
+
+
+def _with_register_entry(decision: Decision) -> Decision:
+    """A refusal citing an entry of the exempted-information register: the entry's ground and
+    consequence test fill what the officer left empty (a reference written by hand still works
+    without an entry)."""
+    if not decision.exemption_entry_id or decision.outcome not in (Outcome.REFUSED, Outcome.PARTLY):
+        return replace(decision, exemption_entry_id=None, exemption_entry_ground="")
+    entry = exemption_for_refusal(decision.exemption_entry_id)
+    return replace(
+        decision,
+        exemption_ground=decision.exemption_ground or entry.ground,
+        consequence_test=decision.consequence_test or entry.test_reference,
+        exemption_entry_ground=entry.ground,
+    )

@@ -47,6 +47,9 @@ class Decision:
     consequence_test: str = ""
     other_body: str = ""
     copy_cost: int = 0
+    # The entry of the exempted-information register the refusal cites (optional), and its ground.
+    exemption_entry_id: int | None = None
+    exemption_entry_ground: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,13 @@ def decision_problems(decision: Decision) -> list[dict[str, str]]:
             problems.append(
                 {"field": "consequence_test", "message": _("Give the reference of the consequence test.")}
             )
+        if decision.exemption_entry_id and decision.exemption_entry_ground != decision.exemption_ground:
+            problems.append(
+                {
+                    "field": "exemption_entry",
+                    "message": _("This register entry is exempted on another ground of art. 17."),
+                }
+            )
     if decision.outcome == Outcome.ELSEWHERE and not decision.other_body:
         problems.append({"field": "other_body", "message": _("Name the public body that holds it.")})
     if not 0 <= decision.copy_cost <= 100_000_000:
@@ -162,6 +172,7 @@ def _decide(step: Step) -> dict[str, Any]:
         "outcome": d.outcome,
         "exemption_ground": d.exemption_ground if refused else "",
         "consequence_test": d.consequence_test if refused else "",
+        "exemption_entry_id": d.exemption_entry_id if refused else None,
         "other_body": d.other_body if d.outcome == Outcome.ELSEWHERE else "",
         "copy_cost": d.copy_cost if d.outcome in GIVING else 0,
         "decision_note": step.note,
