@@ -4,8 +4,11 @@
     .venv/bin/python -m bench.registry.dedupe_bench --people 2638825 --db sqlite
 
 `generate_population` fills Kabupaten Cianjur (32.03) with `--people` residents and plants a
-probable duplicate after a share of households (another NIK, the name spelt another way, the
-same birth date and mother, the same or a neighbouring desa), writing the planted NIK pairs to a
+second record of one adult after a share of households, with the errors registers hold
+(`warga.registry.synthetic.Generator.duplicate_of`: the name spelt another way, mistyped or
+without its second name; the birth date with day and month swapped or one digit wrong;
+another kecamatan after a move; the parents' names spelt another way — at most two of the
+three errors that change a block key), writing the planted NIK pairs and their errors to a
 file. The scan (`warga.dedupe.services.duplicates_scan`, what the nightly task and the page run)
 is then timed, and its candidates are compared with the planted pairs: precision and recall.
 PostgreSQL database `warga_bench_dedupe` (recreated) or SQLite under /tmp/warga_bench_dedupe.
@@ -105,12 +108,20 @@ def main() -> None:
     started = time.perf_counter()
     result = duplicates_scan()
     seconds = time.perf_counter() - started
-    lines = planted.read_text().splitlines()[1:]  # header: original_nik,duplicate_nik
-    niks = [line.split(",") for line in lines if line.strip()]
-    ids = dict(Resident.objects.filter(nik__in=[n for pair in niks for n in pair]).values_list("nik", "id"))
-    truth = {(min(ids[a], ids[b]), max(ids[a], ids[b])) for a, b in niks}
+    lines = planted.read_text().splitlines()[1:]  # header: original_nik,duplicate_nik,errors
+    rows = [line.split(",") for line in lines if line.strip()]
+    ids = dict(Resident.objects.filter(nik__in=[n for row in rows for n in row[:2]]).values_list("nik", "id"))
+    kinds = {
+        (min(ids[r[0]], ids[r[1]]), max(ids[r[0]], ids[r[1]])): (r[2] if len(r) > 2 else "") for r in rows
+    }
+    truth = set(kinds)
     found = set(DuplicateCandidate.objects.values_list("resident_a_id", "resident_b_id"))
     hits = len(found & truth)
+    by_kind: dict[str, list[int]] = {}
+    for pair, kind in kinds.items():
+        counts = by_kind.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += pair in found
     report = {
         "date": date.today().isoformat(),
         "database": f"{connection.vendor} {getattr(connection, 'pg_version', '')}".strip(),
@@ -123,6 +134,9 @@ def main() -> None:
         "precision": round(hits / len(found), 4) if found else 1.0,
         "recall": round(hits / len(truth), 4) if truth else 1.0,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "recall_by_errors": {
+            k: f"{f}/{n}" for k, (n, f) in sorted(by_kind.items(), key=lambda kv: -kv[1][0])
+        },
     }
     print(json.dumps(report, indent=2), flush=True)
 
