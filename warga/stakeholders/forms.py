@@ -42,7 +42,8 @@ class FilterForm(ChoicesForm):
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput)
 
-    def setup(self, *, actor: Actor) -> None:
+    def setup(self, **options: Any) -> None:
+        actor: Actor = options["actor"]
         cast(forms.ChoiceField, self.fields["kind"]).choices = ANY + list(StakeholderKind.choices)
         cast(forms.ChoiceField, self.fields["topic"]).choices = ANY + list(Topic.choices)
         cast(forms.ChoiceField, self.fields["region"]).choices = ANY + _regions(actor)
@@ -96,7 +97,8 @@ class StakeholderForm(ChoicesForm):
         label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def setup(self, *, actor: Actor) -> None:
+    def setup(self, **options: Any) -> None:
+        actor: Actor = options["actor"]
         cast(forms.ChoiceField, self.fields["region"]).choices = _regions(actor)
         units = _units(actor)
         cast(forms.ChoiceField, self.fields["unit"]).choices = units
@@ -134,7 +136,8 @@ class ImportForm(ChoicesForm):
     file = forms.FileField(label=_("Workbook (XLSX)"))
     unit = forms.ChoiceField(label=_("Unit (whose register)"))
 
-    def setup(self, *, actor: Actor) -> None:
+    def setup(self, **options: Any) -> None:
+        actor: Actor = options["actor"]
         cast(forms.ChoiceField, self.fields["unit"]).choices = _units(actor)
 
 
@@ -152,7 +155,8 @@ class BroadcastForm(ChoicesForm):
         required=False, min_value=1, max_value=2_147_483_647, widget=forms.HiddenInput
     )
 
-    def setup(self, *, actor: Actor) -> None:
+    def setup(self, **options: Any) -> None:
+        actor: Actor = options["actor"]
         cast(forms.ChoiceField, self.fields["area"]).choices = _regions(actor)
         cast(forms.ChoiceField, self.fields["topic"]).choices = ANY + list(Topic.choices)
         cast(forms.ChoiceField, self.fields["unit"]).choices = ANY + _units(actor)

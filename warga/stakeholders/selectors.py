@@ -32,7 +32,7 @@ def unit_bound(actor: Actor) -> bool:
 
 def stakeholders_visible(actor: Actor) -> QuerySet[Stakeholder]:
     qs = scoped(Stakeholder.objects.all(), actor)
-    if unit_bound(actor):
+    if unit_bound(actor) and actor.unit_id is not None:
         qs = qs.filter(unit_id=actor.unit_id)
     return qs
 

@@ -56,8 +56,9 @@ def list_view(request: HttpRequest) -> HttpResponse:
 def _paged(request: HttpRequest) -> HttpRequest:
     """The paginator reads `page` from GET; this list posts it with its filters."""
     if request.method == "POST" and request.POST.get("page"):
-        request.GET = request.GET.copy()
-        request.GET["page"] = request.POST["page"]
+        query = request.GET.copy()
+        query["page"] = request.POST["page"]
+        request.GET = query  # type: ignore[assignment]
     return request
 
 

@@ -121,7 +121,7 @@ def test_export_follows_the_filters_and_the_scope(cast, client_for, people, make
     assert log is not None and log.summary["kind"] == "media" and log.summary["rows"] == 1
     xlsx = client.post("/stakeholders/export/", {"format": "xlsx", "kind": "media", "active": "yes"})
     book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True)
-    values = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    values = list(book.worksheets[0].iter_rows(values_only=True))
     assert [v[1] for v in values[1:]] == ["Radar Kesehatan"]
 
 
