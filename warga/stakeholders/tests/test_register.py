@@ -96,7 +96,8 @@ def test_consent_without_date_and_evidence_is_refused_and_nothing_stored(cast, c
     )
     assert answer.status_code == 200
     text = answer.content.decode()
-    assert "Berikan tanggal persetujuan diberikan." in text or "Give the date" in text
+    assert "Isi tanggal persetujuan diberikan." in text
+    assert "Catat bukti persetujuan" in text
     assert Stakeholder.objects.count() == before
 
 
