@@ -73,3 +73,41 @@ def register_segment_filter(key: str, segment_filter: SegmentFilter) -> None:
 
 def segment_filters() -> dict[str, SegmentFilter]:
     return dict(_SEGMENT_FILTERS)
+
+
+class RecipientList(Protocol):
+    """People outside the register that an app keeps with their own SMS consent (the stakeholder
+    register): a broadcast whose segment names the list (`{"list": key, …}`) goes to them
+    instead of residents. Registered by the owning app in its AppConfig.ready()."""
+
+    def clean(self, *, actor: Actor, area_code: str, selection: Mapping[str, Any]) -> dict[str, Any]:
+        """The selection checked for this actor (InvalidInput/NotFound otherwise), as stored
+        on the broadcast. A person chosen by name who cannot receive it is refused here."""
+        ...
+
+    def recipients(self, *, area_code: str, selection: Mapping[str, Any]) -> QuerySet[Any]:
+        """Rows that may receive it (consent given), with `id` and a `number` column."""
+        ...
+
+    def excluded(self, *, area_code: str, selection: Mapping[str, Any]) -> list[tuple[str, int]]:
+        """What the selection holds that `recipients` leaves out: (translated reason, count)."""
+        ...
+
+    def columns(self) -> dict[str, Any]:
+        """The broadcast variables (nama, desa, kecamatan, rw, rt) as expressions over the rows."""
+        ...
+
+    def top_id(self) -> int:
+        """The highest row id: the range a broadcast is queued over, chunk by chunk."""
+        ...
+
+
+_LISTS: dict[str, RecipientList] = {}
+
+
+def register_recipient_list(key: str, recipient_list: RecipientList) -> None:
+    _LISTS[key] = recipient_list
+
+
+def recipient_list(key: str) -> RecipientList | None:
+    return _LISTS.get(key)

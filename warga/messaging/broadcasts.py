@@ -34,7 +34,7 @@ from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.core.scoping import Actor, get_scoped
 from warga.core.tasks import enqueue_on_commit
 
-from .audience import audience, segment_filters
+from .audience import RecipientList, audience, recipient_list, segment_filters
 from .encoding import sms_encoding
 from .models import (
     PRIORITY,
@@ -102,6 +102,29 @@ def _target(area_code: str, segment: dict[str, Any]) -> Target:
     return Target(region.code, rw, rt)
 
 
+def _list_of(segment: dict[str, Any] | None) -> RecipientList | None:
+    """The recipient list a segment names (`{"list": "stakeholders", …}`), or None: residents."""
+    key = (segment or {}).get("list")
+    if not key:
+        return None
+    found = recipient_list(str(key))
+    if found is None:
+        raise InvalidInput(_("Unknown recipient list."), code="broadcast.segment")
+    return found
+
+
+def _segment_for(actor: Actor, area_code: str, segment: dict[str, Any] | None) -> dict[str, Any]:
+    """The segment as stored: the register's fields checked here, a list's by its owner."""
+    listed = _list_of(segment)
+    if listed is None:
+        return clean_segment(segment)
+    selection = {k: v for k, v in (segment or {}).items() if k != "list"}
+    return {
+        "list": (segment or {})["list"],
+        **listed.clean(actor=actor, area_code=area_code, selection=selection),
+    }
+
+
 def clean_segment(segment: dict[str, Any] | None) -> dict[str, Any]:
     segment = {k: v for k, v in (segment or {}).items() if v not in (None, "", [])}
     unknown = set(segment) - SEGMENT_KEYS
@@ -144,7 +167,17 @@ def clean_segment(segment: dict[str, Any] | None) -> dict[str, Any]:
 def recipient_phones(
     *, area_code: str, segment: dict[str, Any], purpose: str = SmsPurpose.BROADCAST
 ) -> QuerySet:
-    """Verified numbers with consent, not opted out, of living residents in the area and segment."""
+    """Verified numbers with consent, not opted out, of living residents in the area and segment
+    (or, for a segment naming a recipient list, that list's people with consent)."""
+    blocked = NumberPreference.objects.filter(number=OuterRef("number")).filter(
+        Q(opted_out_at__isnull=False) | Q(failed_permanently_at__isnull=False)
+    )
+    listed = _list_of(segment)
+    if listed is not None:
+        _target(area_code, {})
+        selection = {k: v for k, v in segment.items() if k != "list"}
+        rows = listed.recipients(area_code=area_code, selection=selection)
+        return rows.filter(~Exists(blocked)).order_by()
     target = _target(area_code, segment)
     today = timezone.localdate()
     people = audience()
@@ -157,9 +190,6 @@ def recipient_phones(
                 people.residents(desa_prefix=target.desa_prefix), segment[key], on=today
             )
             phones = phones.filter(resident__in=residents.values("pk"))
-    blocked = NumberPreference.objects.filter(number=OuterRef("number")).filter(
-        Q(opted_out_at__isnull=False) | Q(failed_permanently_at__isnull=False)
-    )
     return phones.filter(~Exists(blocked)).order_by()
 
 
@@ -188,15 +218,23 @@ def _fixed(text: str, when: datetime | None) -> str:
     return text.replace("{tanggal}", timezone.localtime(when or timezone.now()).strftime("%d-%m-%Y"))
 
 
-def _rendered_expr(template: str) -> Any:
-    expr: Any = Value(template, output_field=CharField())
-    columns = {
+def _columns(segment: dict[str, Any] | None) -> dict[str, Any]:
+    """The variables' expressions over the recipient rows."""
+    listed = _list_of(segment)
+    if listed is not None:
+        return listed.columns()
+    return {
         "nama": F("resident__full_name"),
         "desa": F("resident__desa__name"),
         "kecamatan": F("resident__desa__parent__name"),
         "rw": Coalesce(Cast("resident__rw", CharField()), Value("-")),
         "rt": Coalesce(Cast("resident__rt", CharField()), Value("-")),
     }
+
+
+def _rendered_expr(template: str, columns: dict[str, Any] | None = None) -> Any:
+    expr: Any = Value(template, output_field=CharField())
+    columns = columns if columns is not None else _columns(None)
     for name, column in columns.items():
         if "{" + name + "}" in template:
             expr = Replace(expr, Value("{" + name + "}"), column)  # type: ignore[arg-type]
@@ -210,19 +248,16 @@ class Preview:
     encoding: str
     cost: Decimal
     sample: str
+    excluded: tuple[tuple[str, int], ...] = ()  # (reason, count): who the selection held but it leaves out
 
 
-def _longest_sample(template: str, phones: QuerySet) -> str:
+def _longest_sample(template: str, phones: QuerySet, columns: dict[str, Any] | None = None) -> str:
     """The template with each variable at its longest value among the recipients: the message
     that needs the most SMS parts."""
     used = [p for p in ("nama", "desa", "kecamatan") if "{" + p + "}" in template]
     lengths: dict[str, int] = {}
     if used:
-        column = {
-            "nama": "resident__full_name",
-            "desa": "resident__desa__name",
-            "kecamatan": "resident__desa__parent__name",
-        }
+        column = columns if columns is not None else _columns(None)
         agg = phones.aggregate(**{p: Max(Length(column[p])) for p in used})
         lengths = {p: int(agg[p] or 0) for p in used}
     text = template
@@ -237,7 +272,7 @@ def broadcast_preview(*, actor: Actor, text: str, area_code: str, segment: dict[
     if not actor.covers((area_code or "").strip()):
         raise NotFound(_("This area does not exist."), code="broadcast.area")
     template = template_check(text)
-    segment = clean_segment(segment)
+    segment = _segment_for(actor, area_code, segment)
     return _preview(template=_fixed(template, None), area_code=area_code, segment=segment)
 
 
@@ -246,21 +281,40 @@ def _preview(*, template: str, area_code: str, segment: dict[str, Any]) -> Previ
 
     phones = recipient_phones(area_code=area_code, segment=segment)
     recipients = phones.values("number").distinct().count()
-    enc = sms_encoding(_longest_sample(template, phones))
+    columns = _columns(segment)
+    enc = sms_encoding(_longest_sample(template, phones, columns))
     if enc.segments > MAX_SEGMENTS:
         raise InvalidInput(
             _("With the longest names the message needs %(n)d SMS parts, at most %(max)d.")
             % {"n": enc.segments, "max": MAX_SEGMENTS},
             code="sms.too_long",
         )
-    sample_row = phones.annotate(_text=_rendered_expr(template)).values_list("_text", flat=True).first()
+    sample_row = (
+        phones.annotate(_text=_rendered_expr(template, columns)).values_list("_text", flat=True).first()
+    )
     return Preview(
         recipients=recipients,
         segments=enc.segments,
         encoding=enc.encoding,
         cost=(price_per_segment() * recipients * enc.segments).quantize(Decimal("0.01")),
         sample=sample_row or template,
+        excluded=_excluded(area_code=area_code, segment=segment, recipients=recipients),
     )
+
+
+def _excluded(*, area_code: str, segment: dict[str, Any], recipients: int) -> tuple[tuple[str, int], ...]:
+    """For a recipient list: whom its selection holds that the broadcast leaves out, and why."""
+    listed = _list_of(segment)
+    if listed is None:
+        return ()
+    selection = {k: v for k, v in segment.items() if k != "list"}
+    out = [(reason, n) for reason, n in listed.excluded(area_code=area_code, selection=selection) if n]
+    consenting = (
+        listed.recipients(area_code=area_code, selection=selection).values("number").distinct().count()
+    )
+    if consenting > recipients:
+        out.append((_("the number said STOP by SMS or cannot be reached"), consenting - recipients))
+    return tuple(out)
 
 
 # --- broadcasts -------------------------------------------------------------------------------
@@ -291,7 +345,7 @@ def broadcast_create(
     if scheduled_for is not None and scheduled_for < timezone.now() - timedelta(minutes=5):
         raise InvalidInput(_("The sending time is in the past."), code="broadcast.schedule")
     template = template_check(text)
-    segment = clean_segment(segment)
+    segment = _segment_for(actor, area_code, segment)
     preview = _preview(template=_fixed(template, scheduled_for), area_code=area_code, segment=segment)
     if preview.recipients == 0:
         raise InvalidInput(
@@ -314,7 +368,16 @@ def broadcast_create(
         actor=actor,
         action="messaging.broadcast.create",
         obj=broadcast,
-        summary={"area": area_code, "recipients": preview.recipients, "segments": preview.segments},
+        summary={
+            "area": area_code,
+            "recipients": preview.recipients,
+            "segments": preview.segments,
+            **(
+                {"list": segment["list"], "excluded": sum(n for _r, n in preview.excluded)}
+                if "list" in segment
+                else {}
+            ),
+        },
     )
     return broadcast
 
@@ -420,13 +483,15 @@ def broadcast_queue(*, broadcast_id: int, chunk: int = QUEUE_CHUNK) -> Broadcast
     resume = quiet_hours_end(max(now, broadcast.scheduled_for or now))
     not_before = resume or broadcast.scheduled_for
     phones = recipient_phones(area_code=broadcast.area_id, segment=broadcast.segment)
-    top = audience().phones().aggregate(m=Max("id"))["m"] or 0
+    listed = _list_of(broadcast.segment)
+    top = listed.top_id() if listed is not None else audience().phones().aggregate(m=Max("id"))["m"] or 0
+    columns = _columns(broadcast.segment)
     lo = broadcast.queued_upto
     while lo < top:
         hi = lo + chunk
         select = phones.filter(id__gt=lo, id__lte=hi).values(
             c_to=F("number"),
-            c_text=_rendered_expr(template),
+            c_text=_rendered_expr(template, columns),
             c_purpose=Value(str(purpose)),
             c_priority=Value(PRIORITY[purpose]),
             c_status=Value(str(SmsStatus.QUEUED)),

@@ -65,6 +65,7 @@ def _seed_world(cast: Any) -> World:
     from warga.regions.models import Region
     from warga.registry.synthetic import populate
     from warga.reports import demo as reports_demo
+    from warga.stakeholders import demo as stakeholders_demo
 
     region = Region.objects.get(code=settings.WARGA_REGION_CODE)
     demo_users_create(region=region)
@@ -83,6 +84,7 @@ def _seed_world(cast: Any) -> World:
         boards_demo,
         reports_demo,
         ppid_demo,
+        stakeholders_demo,
     ):
         module.seed(region, size="small", seed=2026)
 
@@ -244,6 +246,7 @@ def _objects(cast: Any) -> dict[str, Any]:
     from warga.registry.models import Phone, Resident
     from warga.reports.models import Case, CasePhoto, EmergencyDispatch, RoutingRule
     from warga.reports.open311.views import token_for
+    from warga.stakeholders.models import Stakeholder
 
     kec = cast.kecamatan.code
 
@@ -337,6 +340,9 @@ def _objects(cast: Any) -> dict[str, Any]:
         "ppid_dip": first(PublicInformation.objects.filter(unit__area=cast.kecamatan)),
         "ppid_dip_document": first(InformationDocument.objects.filter(entry__unit__area=cast.kecamatan)),
         "ppid_exempt": first(ExemptInformation.objects.filter(unit__area=cast.kecamatan)),
+        # The demo's Dinkes stakeholder in the officers' kecamatan (Dinkes staff, the kecamatan
+        # officers and the PPID utama all see it).
+        "stakeholder": first(Stakeholder.objects.filter(region__within=kec, unit__code="dinkes")),
         **_case_extras(cast),
     }
 
@@ -501,6 +507,9 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "ppid:dip_withdraw": _pk("ppid_dip"),  # POST only
     "ppid:exempt_edit": _pk("ppid_exempt"),
     "ppid:exempt_withdraw": _pk("ppid_exempt"),  # POST only
+    "stakeholders:detail": _pk("stakeholder"),
+    "stakeholders:edit": _pk("stakeholder"),
+    "stakeholders:archive": _pk("stakeholder"),  # POST only
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
@@ -536,6 +545,7 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "objection_id": lambda o: o["ppid_objection"].pk,
     "entry_id": lambda o: o["ppid_dip"].pk,
     "exempt_id": lambda o: o["ppid_exempt"].pk,
+    "stakeholder_id": lambda o: o["stakeholder"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},
