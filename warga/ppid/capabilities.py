@@ -37,3 +37,21 @@ DECIDE_OBJECTIONS = grant(
     Role.PPID_ATASAN,
     description="Answer an objection and record a dispute at the Komisi Informasi (atasan PPID)",
 )
+# The report (laporan layanan informasi publik): counts only, nothing personal. The PPID utama,
+# the atasan and the regional head see the whole installation and choose a unit; a pembantu
+# sees its own unit's.
+REPORT = grant(
+    "ppid.report",
+    Role.PPID_OFFICER,
+    Role.PPID_PEMBANTU,
+    Role.PPID_ATASAN,
+    Role.REGIONAL_VIEWER,
+    description="See the annual and quarterly report of the information service (counts only)",
+)
+REPORT_ALL = grant(
+    "ppid.report.all",
+    Role.PPID_OFFICER,
+    Role.PPID_ATASAN,
+    Role.REGIONAL_VIEWER,
+    description="See the information service report of the whole installation and of any unit",
+)

@@ -141,6 +141,9 @@ class InformationRequest(models.Model):
     copy_cost = models.PositiveIntegerField(_("copying cost (Rp)"), default=0)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
+    # Working days from the day of receipt to the notice (`core.workdays`), set with the notice:
+    # the report's time to answer is a GROUP BY on this small integer (no calendar in SQL).
+    answer_days = models.PositiveSmallIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation"), default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)

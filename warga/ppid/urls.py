@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "ppid"
 # Mounted at /ppid/ (warga/urls.py): the public pages at Indonesian addresses, officers' pages below.
@@ -24,4 +24,11 @@ urlpatterns = [
     path("objections/<int:pk>/", views.objection_view, name="objection"),
     path("objections/<int:pk>/decide/", views.objection_decide_view, name="objection_decide"),
     path("objections/<int:pk>/dispute/", views.dispute_view, name="dispute"),
+]
+
+# The report (laporan layanan informasi publik).
+urlpatterns += [
+    path("report/", report_views.report_view, name="report"),
+    path("report.xlsx", report_views.report_xlsx_view, name="report_xlsx"),
+    path("report.pdf", report_views.report_pdf_view, name="report_pdf"),
 ]
