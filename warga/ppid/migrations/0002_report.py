@@ -33,4 +33,10 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="informationrequest",
+            index=models.Index(
+                fields=["-escalation_level", "status", "due_on", "-id"], name="ppid_list_order"
+            ),
+        ),
     ]

@@ -65,7 +65,9 @@ def story(people):
         decision=Decision(outcome="refused", exemption_ground="h", consequence_test="UK/1"),
     )
     objection = objection_file(number=refused.number, contact="081200007002", ground="refused", reason="x")
-    objection_decide(actor=Actor.for_user(people.atasan), objection_id=objection.pk, upheld=False, answer="Tetap.")
+    objection_decide(
+        actor=Actor.for_user(people.atasan), objection_id=objection.pk, upheld=False, answer="Tetap."
+    )
     dispute_record(
         actor=Actor.for_user(people.atasan),
         objection_id=objection.pk,
