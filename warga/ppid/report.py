@@ -181,11 +181,11 @@ def _objections(
         .values("request__holding_unit_id", "dispute_outcome")
         .annotate(n=Count("pk"))
     )
-    for values in disputes:
-        target = rows.of(values["request__holding_unit_id"])
-        target.disputes += values["n"]
-        outcome = values["dispute_outcome"] or DisputeOutcome.PENDING
-        target.dispute_outcomes[outcome] = target.dispute_outcomes.get(outcome, 0) + values["n"]
+    for dispute in disputes:
+        target = rows.of(dispute["request__holding_unit_id"])
+        target.disputes += dispute["n"]
+        outcome = dispute["dispute_outcome"] or DisputeOutcome.PENDING
+        target.dispute_outcomes[outcome] = target.dispute_outcomes.get(outcome, 0) + dispute["n"]
     return {k: dict(v) for k, v in matrix.items()}
 
 
@@ -217,14 +217,16 @@ def report_build(
         received=Count("pk"),
         open=Count("pk", filter=Q(decided_on=None)),
         forwarded_in=Count("pk", filter=~Q(receiving_unit_id=F("holding_unit_id"))),
-        extended=Count("pk", filter=Q(extended_at__isnull=False)),
+        extensions=Count("pk", filter=Q(extended_at__isnull=False)),
         decided=Count("pk", filter=Q(decided_on__isnull=False)),
         on_time=Count("pk", filter=Q(decided_on__lte=F("due_on"))),
         **counts,
     )
-    for values in per_unit:
-        target = row(values.pop("holding_unit_id"))
-        for name, value in values.items():
+    for unit_values in per_unit:
+        figures: dict[str, Any] = dict(unit_values)
+        target = row(figures.pop("holding_unit_id"))
+        figures["extended"] = figures.pop("extensions")
+        for name, value in figures.items():
             setattr(target, name, value)
     # 2. Refusals (whole or in part) by art. 17 ground.
     refusals = (
@@ -233,14 +235,14 @@ def report_build(
         .values("holding_unit_id", "exemption_ground")
         .annotate(n=Count("pk"))
     )
-    for values in refusals:
-        row(values["holding_unit_id"]).grounds[values["exemption_ground"]] = values["n"]
+    for refusal in refusals:
+        row(refusal["holding_unit_id"]).grounds[refusal["exemption_ground"]] = refusal["n"]
     # 3. The time to answer: a histogram of working days per unit (bounded, see the module).
     histogram = (
         requests.exclude(answer_days=None).values("holding_unit_id", "answer_days").annotate(n=Count("pk"))
     )
-    for values in histogram:
-        row(values["holding_unit_id"]).days[values["answer_days"]] = values["n"]
+    for bar in histogram:
+        row(bar["holding_unit_id"]).days[bar["answer_days"] or 0] = bar["n"]
     # 4. Forwarded out: received by the unit, held by another now. A pembantu no longer sees
     # those requests; it gets their number, nothing else.
     with unscoped("PPID report: how many requests the unit received were forwarded (a count)"):
@@ -251,8 +253,8 @@ def report_build(
         )
         if unit_id:
             out = out.filter(receiving_unit_id=unit_id)
-        for values in out.values("receiving_unit_id").annotate(n=Count("pk")):
-            row(values["receiving_unit_id"]).forwarded_out = values["n"]
+        for sent in out.values("receiving_unit_id").annotate(n=Count("pk")):
+            row(sent["receiving_unit_id"]).forwarded_out = sent["n"]
     matrix = _objections(rows, objections, start, end)
 
     names = dict(Unit.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
