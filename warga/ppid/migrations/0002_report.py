@@ -39,4 +39,10 @@ class Migration(migrations.Migration):
                 fields=["-escalation_level", "status", "due_on", "-id"], name="ppid_list_order"
             ),
         ),
+        migrations.AddIndex(
+            model_name="informationrequest",
+            index=models.Index(
+                fields=["status", "due_on", "region", "holding_unit"], name="ppid_status_counts"
+            ),
+        ),
     ]
