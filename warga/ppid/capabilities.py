@@ -46,3 +46,21 @@ REGISTERS = grant(
         "(the PPID utama: every unit's entries; a pembantu: its unit's)"
     ),
 )
+# The report (laporan layanan informasi publik): counts only, nothing personal. The PPID utama,
+# the atasan and the regional head see the whole installation and choose a unit; a pembantu
+# sees its own unit's.
+REPORT = grant(
+    "ppid.report",
+    Role.PPID_OFFICER,
+    Role.PPID_PEMBANTU,
+    Role.PPID_ATASAN,
+    Role.REGIONAL_VIEWER,
+    description="See the annual and quarterly report of the information service (counts only)",
+)
+REPORT_ALL = grant(
+    "ppid.report.all",
+    Role.PPID_OFFICER,
+    Role.PPID_ATASAN,
+    Role.REGIONAL_VIEWER,
+    description="See the information service report of the whole installation and of any unit",
+)

@@ -28,6 +28,11 @@ register(
     ),
 )
 
+# The report (laporan layanan informasi publik): counts only.
+register(
+    NavItem(_("Service report"), "ppid:report", caps.REPORT, icon="bar-chart", section=SECTION, order=853),
+)
+
 # The residents' portal: the request form and its tracking page.
 register_card(PortalCard("ppid/_portal_card.html", order=50))
 

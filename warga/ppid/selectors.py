@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -67,9 +67,13 @@ def requests_list(*, actor: Actor, filters: RequestFilters | None = None) -> Que
 
 
 def request_counts(*, actor: Actor, mine: bool = False) -> dict[str, int]:
+    """The requests by status, the overdue ones and the total (`all`), in one pass."""
     qs = requests_list(actor=actor, filters=RequestFilters(mine=mine)).order_by()
-    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("pk"))}
-    counts["overdue"] = qs.filter(status=RequestStatus.RECEIVED, due_on__lt=timezone.localdate()).count()
+    overdue = Q(status=RequestStatus.RECEIVED, due_on__lt=timezone.localdate())
+    rows = list(qs.values("status").annotate(n=Count("pk"), late=Count("pk", filter=overdue)))
+    counts = {row["status"]: row["n"] for row in rows}
+    counts["overdue"] = sum(row["late"] for row in rows)
+    counts["all"] = sum(row["n"] for row in rows)
     return counts
 
 

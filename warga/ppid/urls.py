@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import register_views, views
+from . import register_views, report_views, views
 
 app_name = "ppid"
 # Mounted at /ppid/ (warga/urls.py): the public pages at Indonesian addresses, officers' pages below.
@@ -41,4 +41,11 @@ urlpatterns = [
     path("registers/exempt/new/", register_views.exempt_new_view, name="exempt_new"),
     path("registers/exempt/<int:pk>/", register_views.exempt_edit_view, name="exempt_edit"),
     path("registers/exempt/<int:pk>/withdraw/", register_views.exempt_withdraw_view, name="exempt_withdraw"),
+]
+
+# The report (laporan layanan informasi publik).
+urlpatterns += [
+    path("report/", report_views.report_view, name="report"),
+    path("report.xlsx", report_views.report_xlsx_view, name="report_xlsx"),
+    path("report.pdf", report_views.report_pdf_view, name="report_pdf"),
 ]

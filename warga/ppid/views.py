@@ -384,13 +384,16 @@ def list_view(request: HttpRequest) -> HttpResponse:
         number=data.get("number", ""),
     )
     qs = selectors.requests_list(actor=actor, filters=filters)
+    counts = selectors.request_counts(actor=actor)
+    unfiltered = filters == selectors.RequestFilters()
     return render(
         request,
         "ppid/list.html",
         {
             "form": form,
-            "page": paginate(request, qs),
-            "counts": selectors.request_counts(actor=actor),
+            # Unfiltered, the list's length is the counts' total: no second COUNT over every request.
+            "page": paginate(request, qs, count=counts["all"] if unfiltered else None),
+            "counts": counts,
             "all": selectors.is_manager(actor),
             "today": timezone.localdate(),
             "can_register": actor.can(caps.REGISTER),

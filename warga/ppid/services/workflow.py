@@ -178,6 +178,7 @@ def _decide(step: Step) -> dict[str, Any]:
         "decision_note": step.note,
         "decided_at": step.now,
         "decided_on": timezone.localdate(step.now),
+        "answer_days": WorkCalendar().between(step.request.received_on, timezone.localdate(step.now)),
     }
 
 
