@@ -98,7 +98,8 @@ def test_forged_or_unknown_tokens_are_404(invite, client):
     assert not Response.objects.exists()
 
 
-def test_sms_answer_with_checks(invite):
+def test_sms_answer_with_checks(invite, settings):
+    settings.SMS_INCOMING_LIMIT = 50
     invitation = invite()
     number, code = invitation.phone, invitation.code
     out_of_range = _sms(number, f"IKM {code} 443354343")
