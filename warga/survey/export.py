@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -75,7 +76,7 @@ def as_xlsx(period: Period, units: Sequence[UnitIndex]) -> bytes:
         for row in rows(period, units):
             cells: list[object] = []
             for value in row:
-                cells.append(float(value) if hasattr(value, "quantize") else value)
+                cells.append(float(value) if isinstance(value, Decimal) else value)
             sheet.append(cells)
             # Text cells stay text (a unit's name is never read as a formula).
             sheet.cell(row=sheet.max_row, column=2).data_type = "s"

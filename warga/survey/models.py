@@ -7,6 +7,8 @@ invitation (one-to-one, after an atomic claim of the invitation)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from warga.core.scoping import ScopedManager
 
 # The nine elements (unsur) of the regulation, in its order: field name → label.
-ELEMENTS: tuple[tuple[str, str], ...] = (
+ELEMENTS: tuple[tuple[str, Any], ...] = (
     ("u1", _("Requirements")),
     ("u2", _("Procedure")),
     ("u3", _("Service time")),

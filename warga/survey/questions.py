@@ -3,10 +3,11 @@ PermenPANRB No. 14 of 2017 (answer 1 = the worst, 4 = the best)."""
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-QUESTIONS: tuple[tuple[str, Promise, tuple[Promise, Promise, Promise, Promise]], ...] = (
+QUESTIONS: tuple[tuple[str, Any, tuple[Any, Any, Any, Any]], ...] = (
     (
         "u1",
         _("How well do the requirements match the kind of service?"),

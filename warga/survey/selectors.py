@@ -70,7 +70,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 _SUMS: dict[str, Any] = {f"s_{name}": Sum(name) for name in ELEMENT_FIELDS}
 
 
-def _index(row: dict[str, Any]) -> Index:
+def _index(row: Any) -> Index:
     return index_from_sums([row[f"s_{name}"] or 0 for name in ELEMENT_FIELDS], row["respondents"] or 0)
 
 

@@ -327,7 +327,25 @@ def _objects(cast: Any) -> dict[str, Any]:
         "ppid_token": download_token(ppid_document) if ppid_document else None,
         "ppid_objection": first(Objection.objects.all()),
         **_case_extras(cast),
+        "survey_token": _survey_token(cast),
     }
+
+
+def _survey_token(cast: Any) -> str:
+    """A fresh satisfaction-survey link of the officers' kecamatan office."""
+    from warga.org.models import Unit, UnitKind
+    from warga.survey.services import survey_invite
+
+    invitation = survey_invite(
+        actor=None,
+        unit=Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=cast.kecamatan),
+        service="grid",
+        source=("grid", 1),
+        phone="081239990001",
+        region=cast.desa,
+    )
+    assert invitation is not None
+    return str(invitation.link_token)  # type: ignore[attr-defined]
 
 
 def _case_extras(cast: Any) -> dict[str, Any]:
@@ -484,6 +502,8 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "ppid:objection": _pk("ppid_objection"),
     "ppid:objection_decide": _pk("ppid_objection"),  # POST only
     "ppid:dispute": _pk("ppid_objection"),  # POST only
+    "survey:answer": lambda o: {"token": o["survey_token"]},  # public
+    "survey:export": lambda o: {"fmt": "csv"},
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
