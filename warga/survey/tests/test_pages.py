@@ -68,3 +68,12 @@ def test_exports(invite, client_for, cast, kec_unit):
     assert rows[1][1] == kec_unit.name and rows[1][2] == 3 and rows[1][5] in ("A", "B")
     assert client_for(cast.head).get("/survey/export.pdf").status_code == 404
     assert client_for(cast.kec_officer).get("/survey/export.csv").status_code == 403
+
+
+def test_demo_data_shows_an_index_for_two_units(cast, client_for):
+    from warga.survey import demo
+
+    assert "answers" in demo.seed(cast.kabupaten, size="small", seed=2026)
+    page = client_for(cast.head).get("/survey/", {"kind": "quarter"})
+    assert page.status_code == 200 and len(page.context["units"]) == 2
+    assert page.context["total"].grade in ("A", "B", "C")
