@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "warga.reports",
     "warga.ppid",
     "warga.stakeholders",
+    "warga.survey",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,10 @@ MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
 # (empty: only points outside Indonesia are refused).
 WARGA_AREA_BBOX = env("WARGA_AREA_BBOX", "")
 REPORTS_LINK_DAYS = env_int("REPORTS_LINK_DAYS", 14)  # an external body's link to a case expires
+# Satisfaction survey (IKM): invite residents after a hand-over, a closed case or an answered
+# information request; the link and the SMS code expire after SURVEY_EXPIRY_DAYS.
+SURVEY_INVITES_ENABLED = env_bool("SURVEY_INVITES_ENABLED", True)
+SURVEY_EXPIRY_DAYS = env_int("SURVEY_EXPIRY_DAYS", 14)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

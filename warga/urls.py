@@ -38,6 +38,7 @@ for _app, _prefix in [
     ("reports", ""),  # /reports/… for officers, /lapor/… for the public
     ("ppid", "ppid/"),  # /ppid/ the public form and tracking, /ppid/requests/… for officers
     ("stakeholders", "stakeholders/"),
+    ("survey", ""),  # /ikm/<token>/ for the resident, /survey/… for officers
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))

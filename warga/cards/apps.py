@@ -8,3 +8,8 @@ class CardsConfig(AppConfig):
         from . import sms
 
         sms.register()  # the KTP and STATUS keywords, the broadcast segment by KTP-el status
+
+        from .signals import card_handed_over
+        from .survey import on_card_handed_over
+
+        card_handed_over.connect(on_card_handed_over, dispatch_uid="cards.survey_invite")

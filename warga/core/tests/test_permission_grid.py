@@ -344,7 +344,25 @@ def _objects(cast: Any) -> dict[str, Any]:
         # officers and the PPID utama all see it).
         "stakeholder": first(Stakeholder.objects.filter(region__within=kec, unit__code="dinkes")),
         **_case_extras(cast),
+        "survey_token": _survey_token(cast),
     }
+
+
+def _survey_token(cast: Any) -> str:
+    """A fresh satisfaction-survey link of the officers' kecamatan office."""
+    from warga.org.models import Unit, UnitKind
+    from warga.survey.services import survey_invite
+
+    invitation = survey_invite(
+        actor=None,
+        unit=Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=cast.kecamatan),
+        service="grid",
+        source=("grid", 1),
+        phone="081239990001",
+        region=cast.desa,
+    )
+    assert invitation is not None
+    return str(invitation.link_token)  # type: ignore[attr-defined]
 
 
 def _case_extras(cast: Any) -> dict[str, Any]:
@@ -510,6 +528,8 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "stakeholders:detail": _pk("stakeholder"),
     "stakeholders:edit": _pk("stakeholder"),
     "stakeholders:archive": _pk("stakeholder"),  # POST only
+    "survey:answer": lambda o: {"token": o["survey_token"]},  # public
+    "survey:export": lambda o: {"fmt": "csv"},
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).

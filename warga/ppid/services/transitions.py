@@ -81,6 +81,10 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
     )
     if action.notify:
         notify_step(request, action.name)
+    if action.name == "decide":
+        from ..survey import invite_after_decision
+
+        invite_after_decision(request.pk)  # the satisfaction survey, after commit
     return request
 
 

@@ -361,8 +361,11 @@ def test_decision_sms_and_deliver(people, client_for):
             f"/ppid/requests/{filed.pk}/act/",
             {"action": "decide", "outcome": "partly", "exemption_ground": "h", "consequence_test": "UK/1"},
         )
-    texts = list(SmsMessage.objects.filter(to=filed.phone).order_by("pk").values_list("text", flat=True))
+    sent = SmsMessage.objects.filter(to=filed.phone).order_by("pk")
+    texts = list(sent.exclude(purpose="broadcast").values_list("text", flat=True))
     assert len(texts) == 2 and filed.number in texts[1]
+    # ...and, consent-bound, the invitation to the satisfaction survey.
+    assert "IKM" in sent.get(purpose="broadcast").text
     assert kec.post(f"/ppid/requests/{filed.pk}/act/", {"action": "deliver"}).status_code == 302
     filed.refresh_from_db()
     assert filed.status == RequestStatus.DELIVERED

@@ -98,6 +98,10 @@ def after_step(action: str, case: Case, actor: Actor) -> None:
     from .tasks import tasks_after_step
 
     tasks_after_step(action, case, actor)
+    if action == "close":
+        from ..survey import invite_after_close
+
+        invite_after_close(case.pk)  # the satisfaction survey, after commit
 
 
 def _unit(unit_id: int | None) -> Unit | None:
