@@ -269,9 +269,13 @@ def event_close(*, actor: Actor, event: OutreachEvent, cancelled: bool = False) 
 
 def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by: User | None) -> None:
     """Called inside a sync transaction when a field record served one of the event's targets."""
-    Target.objects.filter(event=event, resident_id=resident_id, kind=kind, served_at__isnull=True).update(
-        served_at=timezone.now(), served_by=by
-    )
+    marked = Target.objects.filter(
+        event=event, resident_id=resident_id, kind=kind, served_at__isnull=True
+    ).update(served_at=timezone.now(), served_by=by)
+    if marked:
+        from warga.facts.services import fact_touch
+
+        fact_touch(domain="outreach", region_code=event.desa_id, day=event.date)
 
 
 def targets_mark_served_elsewhere(*, resident_id: int, kind: str, by: User | None) -> int:
