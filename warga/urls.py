@@ -36,8 +36,8 @@ for _app, _prefix in [
     ("outreach", "outreach/"),
     ("boards", "boards/"),
     ("reports", ""),  # /reports/… for officers, /lapor/… for the public
-    ("ppid", "ppid/"),
-    ("facts", "facts/"),  # dashboards; /facts/indikator/ the public indicators  # /ppid/ the public form and tracking, /ppid/requests/… for officers
+    ("ppid", "ppid/"),  # /ppid/ the public form and tracking, /ppid/requests/… for officers
+    ("facts", "facts/"),  # dashboards; /facts/indikator/ the public indicators
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))

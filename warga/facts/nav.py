@@ -35,7 +35,7 @@ def _panel(request: HttpRequest, actor: Actor) -> dict[str, Any]:
     charts: list[dict[str, Any]] = []
     visible = selectors.metrics_for(actor)
     chosen = [m for m in visible if m.headline] or visible
-    if area is not None and selectors.stored_range() is not None:
+    if area is not None:
         start, end = selectors.default_period()
         for index, metric in enumerate(chosen[:HOME_CHARTS], start=1):
             table = selectors.facts_table(metric=metric, area=area, start=start, end=end)

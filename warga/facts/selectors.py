@@ -96,41 +96,36 @@ def area_for(actor: Actor, code: str) -> Region:
     return region
 
 
-def stored_range() -> tuple[date, date] | None:
+def stored_range() -> tuple[date, date]:
+    """The first and last day the store answers for (today at least, so that an empty store
+    shows today's zeros rather than an error)."""
+    today = timezone.localdate()
     with unscoped("facts: the first and last day stored, a date range and no area's figures"):
         bounds = Fact.objects.aggregate(first=Min("day"), last=Max("day"))
-    if bounds["first"] is None:
-        return None
-    return bounds["first"], max(bounds["last"], timezone.localdate())
+    first, last = bounds["first"] or today, bounds["last"] or today
+    return min(first, today), max(last, today)
 
 
 def period_check(start: date, end: date) -> None:
     """A clear refusal for a period the store cannot answer."""
     if start > end:
         raise InvalidInput(_("The start date is after the end date."), code="facts.period_reversed")
-    if (end - start).days >= MAX_DAYS:
-        raise InvalidInput(
-            _("Choose a period of at most %(days)d days.") % {"days": MAX_DAYS}, code="facts.period_too_long"
-        )
-    stored = stored_range()
-    if stored is None:
-        raise InvalidInput(_("No facts are stored yet."), code="facts.empty")
-    first, last = stored
+    first, last = stored_range()
     if start < first or end > last:
         raise InvalidInput(
             _("Facts are stored from %(first)s to %(last)s; choose dates in that range.")
             % {"first": first.isoformat(), "last": last.isoformat()},
             code="facts.out_of_range",
         )
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput(
+            _("Choose a period of at most %(days)d days.") % {"days": MAX_DAYS}, code="facts.period_too_long"
+        )
 
 
 def default_period(days: int = 30) -> tuple[date, date]:
     end = timezone.localdate()
-    stored = stored_range()
-    start = end - timedelta(days=days - 1)
-    if stored is not None:
-        start = max(start, stored[0])
-    return start, end
+    return max(end - timedelta(days=days - 1), stored_range()[0]), end
 
 
 # --------------------------------------------------------------------------- tables and trends

@@ -123,6 +123,8 @@ def _read(q: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
+    if not selectors.metrics_for(actor):
+        return render(request, "facts/dashboard.html", {"notice": _("No metric is open to your account.")})
     try:
         q = _query(request, actor)
     except (InvalidInput, NotFound) as error:
@@ -212,6 +214,9 @@ def _text(value: Any) -> Any:
 def export_view(request: HttpRequest) -> HttpResponseBase:
     """The dashboard's table and trend: `format` csv (default) or xlsx, the same parameters."""
     actor = page_actor(request)
+    if not selectors.metrics_for(actor):
+        messages.info(request, _("No metric is open to your account."))
+        return redirect("facts:dashboard")
     try:
         q = _query(request, actor)
     except (InvalidInput, NotFound) as error:
