@@ -68,7 +68,7 @@ def _email(user: Any, summary: dict[str, Any]) -> EmailMultiAlternatives:
     html = render_to_string("facts/summary_email.html", summary)
     message = EmailMultiAlternatives(subject, text, None, [user.email])
     message.attach_alternative(html, "text/html")
-    message.mixed_subtype = "related"
+    message.mixed_subtype = "related"  # type: ignore[attr-defined]  # images shown inline
     for cid, png in images:
         image = MIMEImage(png, "png")
         image.add_header("Content-ID", f"<{cid}>")

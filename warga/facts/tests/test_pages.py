@@ -103,11 +103,11 @@ def test_the_dinkes_head_sees_sickness_reports_per_desa_and_nobody(cast, heads, 
     [
         ({"metric": "no.such.metric"}, 404, "no.such.metric"),
         ({"area": "32.99"}, 404, "32.99"),
-        ({"start": "1999-01-01"}, 400, "Facts are stored from"),
-        ({"end": "2999-01-01"}, 400, "Facts are stored from"),
-        ({"start": "2026-13-45"}, 400, "YYYY-MM-DD"),
+        ({"start": "1999-01-01"}, 400, "Fakta tersimpan dari"),
+        ({"end": "2999-01-01"}, 400, "Fakta tersimpan dari"),
+        ({"start": "2026-13-45"}, 400, "TTTT-BB-HH"),
         ({"start": "2026-01-10", "end": "2026-01-01"}, 400, ""),
-        ({"grain": "year"}, 400, "YYYY-MM-DD"),
+        ({"grain": "year"}, 400, "TTTT-BB-HH"),
     ],
 )
 def test_bad_input_gets_a_clear_answer(cast, heads, client_for, world, params, status, says):
