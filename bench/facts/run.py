@@ -177,7 +177,8 @@ def _fact_rows(day: date, codes: list[str], kecamatan: list[str], rng: random.Ra
 
 def prepare_facts(today: date) -> None:
     first = today - timedelta(days=DAYS - 1)
-    if Fact.objects.filter(day=first).exists():
+    # Days are loaded oldest first, each replacing what a stopped run left: today's rows mean done.
+    if Fact.objects.filter(day=first).exists() and Fact.objects.filter(day=today).exists():
         return
     import json
 
