@@ -120,3 +120,29 @@ def ppid_escalate_overdue_daily() -> None:
 
     with unscoped("periodic task: overdue information requests of every unit"):
         requests_escalate_overdue()
+
+
+@db_periodic_task(crontab(hour="0", minute="20"))
+@lock_task("facts-nightly")
+def facts_nightly() -> None:
+    """Rebuild yesterday's facts from the source records, then start today's (the stocks as
+    they stand; the services' events keep them fresh during the day)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from warga.facts.services import facts_rebuild_day
+
+    today = timezone.localdate()
+    facts_rebuild_day(day=today - timedelta(days=1))
+    facts_rebuild_day(day=today)
+
+
+@db_periodic_task(crontab(hour="6", minute="30"))
+@lock_task("facts-morning-summary")
+def facts_morning_summary() -> None:
+    """Each subscribed head's summary of yesterday, by SMS and e-mail."""
+    from warga.facts.summary import summaries_send
+
+    with unscoped("periodic task: each head's summary is read in their own scope"):
+        summaries_send()

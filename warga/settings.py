@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "warga.audit",
     "warga.messaging",
     "warga.registry",
+    "warga.facts",
     "warga.imports",
     "warga.dedupe",
     "warga.applications",

@@ -39,6 +39,7 @@ for _app, _prefix in [
     ("ppid", "ppid/"),  # /ppid/ the public form and tracking, /ppid/requests/… for officers
     ("stakeholders", "stakeholders/"),
     ("survey", ""),  # /ikm/<token>/ for the resident, /survey/… for officers
+    ("facts", "facts/"),  # dashboards; /facts/indikator/ the public indicators
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))

@@ -5,6 +5,9 @@ class CardsConfig(AppConfig):
     name = "warga.cards"
 
     def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()  # the daily facts it owns (warga.facts)
         from . import sms
 
         sms.register()  # the KTP and STATUS keywords, the broadcast segment by KTP-el status

@@ -15,6 +15,9 @@ class OutreachConfig(AppConfig):
     name = "warga.outreach"
 
     def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()  # the daily facts it owns (warga.facts)
         from warga.cards.signals import card_handed_over
 
         card_handed_over.connect(_card_handed_over, dispatch_uid="outreach.card_handed_over")

@@ -278,12 +278,17 @@ def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by:
         event=event, resident_id=resident_id, kind=kind, served_at__isnull=True
     ).update(served_at=timezone.now(), served_by=by)
     if not marked:
-        Target.objects.get_or_create(
+        _target, created = Target.objects.get_or_create(
             event=event,
             resident_id=resident_id,
             kind=kind,
             defaults={"on_list": False, "served_at": timezone.now(), "served_by": by},
         )
+        marked = int(created)
+    if marked:
+        from warga.facts.services import fact_touch
+
+        fact_touch(domain="outreach", region_code=event.desa_id, day=event.date)
 
 
 def targets_mark_served_elsewhere(*, resident_id: int, kind: str, by: User | None) -> int:

@@ -8,6 +8,9 @@ class PpidConfig(AppConfig):
     verbose_name = _("Public information service (PPID)")
 
     def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()  # the daily facts it owns (warga.facts)
         from . import sms
 
         sms.register()  # INFO <registration number>

@@ -9,6 +9,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Citizen reports")
 
     def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()  # the daily facts it owns (warga.facts)
         from . import sms
 
         sms.register()  # the LAPOR keyword
