@@ -28,6 +28,7 @@ urlpatterns = [
     path("rules/<int:pk>/", views.rules_view, name="rule_edit"),
     path("batches/", views.batches_view, name="batches"),
     path("batches/<int:pk>/", views.batch_view, name="batch"),
+    path("batches/<int:pk>/results/", views.batch_results_view, name="batch_results"),
     path("batches/<int:pk>/close/", views.batch_close_view, name="batch_close"),
     path("batches/items/<int:pk>/result/", views.item_result_view, name="item_result"),
     path("distribution/", views.distribution_view, name="distribution"),

@@ -14,6 +14,15 @@ distribution, suket); this package re-exports them, so callers import from
 from __future__ import annotations
 
 from ._common import REPRINT_RESET, STAMPS
+from .bulk_printing import (
+    LogRow,
+    PrintInput,
+    PrintPlan,
+    print_results_plan,
+    print_results_record,
+    print_results_token,
+    split_serials,
+)
 from .distribution import card_hand_over, delivery_receive, delivery_send
 from .ledger import (
     MAX_MOVEMENT,
@@ -46,6 +55,9 @@ __all__ = [
     "REPRINT_RESET",
     "REVOKE_REASON_MIN",
     "STAMPS",
+    "LogRow",
+    "PrintInput",
+    "PrintPlan",
     "blank_allocation_receive",
     "blank_request_create",
     "blank_transfer",
@@ -61,7 +73,11 @@ __all__ = [
     "print_batch_close",
     "print_batch_lock",
     "print_item_record",
+    "print_results_plan",
+    "print_results_record",
+    "print_results_token",
     "rule_set_save",
+    "split_serials",
     "stock_account_for",
     "stock_count_record",
     "suket_issue",
