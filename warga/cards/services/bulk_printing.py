@@ -399,7 +399,7 @@ def _claim(plan: PrintPlan, actor: Actor, now: Any) -> None:
             raise _stale()
     table = PrintBatchItem._meta.db_table
     _update_many(
-        f"UPDATE {table} SET card_serial = %s, reason = %s WHERE id = %s",
+        f"UPDATE {table} SET card_serial = %s, reason = %s WHERE id = %s",  # noqa: S608 - model table name
         [(x.serial, x.reason[:200], x.item_id) for x in plan.lines],
     )
 
@@ -474,7 +474,7 @@ def _print_cards(plan: PrintPlan, actor: Actor, now: Any) -> list[KtpCard]:
     pickup = ", pickup_office_id = %s, ready_at = %s" if at_kecamatan else ""
     extra: tuple[Any, ...] = (office.pk, at) if at_kecamatan else ()
     sql = (
-        f"UPDATE {table} SET status = %s, status_at = %s, printed_at = %s, card_serial = %s,"
+        f"UPDATE {table} SET status = %s, status_at = %s, printed_at = %s, card_serial = %s,"  # noqa: S608
         f" printed_by_office_id = %s, version = version + 1{pickup} WHERE id = %s AND version = %s"
     )
     updated = _update_many(

@@ -9,7 +9,6 @@ import time
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from warga.audit.models import AuditLog
 from warga.cards.models import (
@@ -18,15 +17,12 @@ from warga.cards.models import (
     KtpCard,
     KtpStatus,
     KtpTransition,
-    PrintBatch,
     PrintBatchItem,
     StockEntry,
 )
-from warga.cards.priority import default_rule_set
 from warga.cards.selectors import stock_balance
 from warga.cards.services import (
     PrintInput,
-    print_batch_lock,
     print_item_record,
     print_results_plan,
     print_results_record,
@@ -35,51 +31,12 @@ from warga.cards.services import (
 )
 from warga.core.errors import Conflict
 from warga.core.permissions import Role
-from warga.registry.models import Resident
 
 FIRST = "5000000001"
 
 
 def _serial(k: int) -> str:
     return str(int(FIRST) + k).zfill(len(FIRST))
-
-
-@pytest.fixture
-def make_batch(cast, stock, dukcapil_office):
-    """make_batch(n, blanks=n) → an open batch of n print-ready residents at the Disdukcapil."""
-
-    def make(n: int, blanks: int | None = None) -> PrintBatch:
-        now = timezone.now()
-        start = (Resident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        residents = Resident.objects.bulk_create(
-            [
-                Resident(
-                    nik=f"3214{start + k:012d}",
-                    full_name=f"Warga Cetak {start + k}",
-                    birth_date=now.date().replace(year=now.year - 30),
-                    sex="M",
-                    desa=cast.desa,
-                    marital_status="belum_kawin",
-                )
-                for k in range(n)
-            ],
-            batch_size=2000,
-        )
-        if connection.vendor != "postgresql":  # SQLite returns no ids from bulk_create on old builds
-            residents = list(Resident.objects.filter(nik__gte=f"3214{start:012d}").order_by("pk"))
-        KtpCard.objects.bulk_create(
-            [
-                KtpCard(resident=r, status=KtpStatus.PRR, status_at=now, recorded_at=now, prr_at=now)
-                for r in residents
-            ],
-            batch_size=2000,
-        )
-        stock(blanks if blanks is not None else n)
-        return print_batch_lock(
-            actor=cast.actor(cast.printer), office=dukcapil_office, rule_set=default_rule_set(), size=n
-        )
-
-    return make
 
 
 def _record(cast, batch, data):
@@ -285,9 +242,7 @@ def test_printers_log_upload_csv_and_xlsx(cast, client_for, make_batch):
     batch = make_batch(3)
     items = list(batch.items.order_by("rank").select_related("card__resident"))
     client = client_for(cast.printer)
-    csv_text = "serial;NIK;status\nL-1;{};printed\nL-2;{};spoiled\n".format(
-        items[0].card.resident.nik, items[1].card.resident.nik
-    )
+    csv_text = f"serial;NIK;status\nL-1;{items[0].card.resident.nik};printed\nL-2;{items[1].card.resident.nik};spoiled\n"
     upload = io.BytesIO(csv_text.encode())
     upload.name = "log.csv"
     preview = client.post(_page(batch), {"mode": "log", "log": upload, "reason": "Kartu tergores"})
