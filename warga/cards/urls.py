@@ -34,6 +34,7 @@ urlpatterns = [
     path("distribution/", views.distribution_view, name="distribution"),
     path("distribution/send/", views.send_view, name="send"),
     path("distribution/<int:pk>/receive/", views.receive_view, name="receive"),
+    path("distribution/handover/", views.handover_bulk_view, name="handover_bulk"),
     path("card/<int:pk>/handover/", views.handover_view, name="handover"),
     path("suket/", views.sukets_view, name="sukets"),
     path("suket/<int:pk>/pdf/", views.suket_pdf_view, name="suket_pdf"),

@@ -64,6 +64,7 @@ from .models import (
     PrintBatch,
     PrintBatchItem,
     PriorityRuleSet,
+    ProofKind,
     RecordingEvent,
     RuleKind,
     StatusImport,
@@ -1075,3 +1076,60 @@ def batch_results_view(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": 50,
     }
     return render(request, "cards/batch_results.html", context, status=status)
+
+
+@requires("cards.distribute")
+def handover_bulk_view(request: HttpRequest) -> HttpResponse:
+    """Hand over many printed cards at once: tick them or scan their serials, preview, confirm."""
+    actor = page_actor(request)
+    waiting = sel.cards_awaiting_pickup(actor=actor)
+    desa = request.POST.get("desa") or request.GET.get("desa") or ""
+    if desa:
+        waiting = waiting.filter(resident__desa_id=desa)
+    ids = [int(v) for v in request.POST.getlist("card") if v.isdigit()][:2000]
+    serials = svc.split_serials(request.POST.get("serials", ""))
+    proof_kind, proof_note = request.POST.get("proof_kind", ""), request.POST.get("proof_note", "")
+    plan, token, stale, status = None, "", "", 200
+    if request.method == "POST":
+        with service_errors(request):
+            if request.POST.get("step") == "confirm":
+                try:
+                    n = svc.cards_hand_over_many(
+                        actor=actor,
+                        card_ids=ids,
+                        serials=serials,
+                        proof_kind=proof_kind,
+                        proof_note=proof_note,
+                        token=request.POST.get("token", ""),
+                    )
+                except Conflict as exc:
+                    if exc.code not in ("cards.bulk_stale", "cards.bulk_token"):
+                        raise
+                    stale, status = str(exc), 409
+                else:
+                    messages.success(request, _("%(n)d cards handed over.") % {"n": n})
+                    return redirect("cards:distribution")
+            plan = svc.handover_plan(actor=actor, card_ids=ids, serials=serials)
+            if proof_kind not in ProofKind.values or not proof_note.strip():
+                plan.refusals.append(_("Record the proof of hand-over (ID, photo or signature note)."))
+            token = svc.handover_token(plan) if plan.ok else ""
+    desas = (
+        sel.cards_awaiting_pickup(actor=actor)
+        .values_list("resident__desa_id", "resident__desa__name")
+        .distinct()
+        .order_by("resident__desa__name")
+    )
+    context = {
+        "waiting": waiting[:500],
+        "desas": desas,
+        "desa": desa,
+        "plan": plan,
+        "token": token,
+        "stale": stale,
+        "ids": ids,
+        "serials": request.POST.get("serials", ""),
+        "proof_kind": proof_kind,
+        "proof_note": proof_note,
+        "proof_kinds": ProofKind.choices,
+    }
+    return render(request, "cards/handover_bulk.html", context, status=status)

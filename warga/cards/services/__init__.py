@@ -14,6 +14,7 @@ distribution, suket); this package re-exports them, so callers import from
 from __future__ import annotations
 
 from ._common import REPRINT_RESET, STAMPS
+from .bulk_handover import cards_hand_over_many, handover_plan, handover_token
 from .bulk_printing import (
     LogRow,
     PrintInput,
@@ -62,8 +63,11 @@ __all__ = [
     "blank_request_create",
     "blank_transfer",
     "card_hand_over",
+    "cards_hand_over_many",
     "delivery_receive",
     "delivery_send",
+    "handover_plan",
+    "handover_token",
     "ktp_recording_record",
     "ktp_status_import",
     "ktp_status_import_queue",
