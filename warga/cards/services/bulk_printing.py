@@ -40,7 +40,7 @@ from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped, scoped, unscoped
 from warga.org.models import UnitKind
 
-from ..imports import LogRow
+from ..imports import LogRow as LogRow
 from ..models import (
     TRANSITIONS,
     BatchStatus,
@@ -180,7 +180,7 @@ def _places(actor: Actor, batch: PrintBatch, with_nik: bool) -> list[_Place]:
     rows = (
         scoped(PrintBatchItem.objects.filter(batch=batch), actor).order_by("rank", "pk").values_list(*fields)
     )
-    return [_Place(*row) if with_nik else _Place(*row, "") for row in rows]
+    return [_Place(*(row if with_nik else (*row, ""))) for row in rows]
 
 
 def _line(place: _Place, result: str, serial: str, reason: str) -> PrintLine:
@@ -273,7 +273,11 @@ def _used_serials(serials: list[str]) -> set[str]:
         for k in range(0, len(serials), CHUNK):
             chunk = serials[k : k + CHUNK]
             used.update(
-                StockEntry.objects.filter(card_serial__in=chunk).values_list("card_serial", flat=True)
+                s
+                for s in StockEntry.objects.filter(card_serial__in=chunk).values_list(
+                    "card_serial", flat=True
+                )
+                if s
             )
             used.update(
                 s

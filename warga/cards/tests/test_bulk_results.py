@@ -9,6 +9,7 @@ import time
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from warga.audit.models import AuditLog
 from warga.cards.models import (
@@ -164,7 +165,8 @@ def test_refusals_change_nothing(cast, make_batch, dukcapil_office, case, expect
         card = batch.items.order_by("rank").first().card
         KtpCard.objects.filter(pk=card.pk).update(status=KtpStatus.DUPLICATE)
     printer = cast.actor(cast.printer)
-    plan = print_results_plan(actor=printer, batch=batch, data=data)
+    with translation.override("en"):
+        plan = print_results_plan(actor=printer, batch=batch, data=data)
     assert not plan.ok
     if expect == "unknown":
         assert plan.unknown
