@@ -287,3 +287,38 @@ class SuketForm(ChoicesForm):
 class SuketRevokeForm(StyledForm):
     # The service checks the length and answers with its own message.
     reason = forms.CharField(label=_("Reason for revoking"), max_length=200, required=False)
+
+
+BULK_TEXT_MAX = 1_000_000  # 15,000 scanned serials with line breaks fit easily
+
+
+class BatchResultsForm(StyledForm):
+    """A batch's results in one step; which fields count depends on `mode`."""
+
+    mode = forms.ChoiceField(
+        choices=[("run", "run"), ("scan", "scan"), ("log", "log")], widget=forms.HiddenInput
+    )
+    first_serial = forms.CharField(label=_("Serial of the first blank used"), max_length=32, required=False)
+    count = forms.IntegerField(
+        label=_("Blanks used (empty: one for every waiting place)"),
+        min_value=1,
+        max_value=50_000,
+        required=False,
+    )
+    scanned = forms.CharField(
+        label=_("Scanned serials (one per line, in the printer's order)"),
+        max_length=BULK_TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    spoiled = forms.CharField(
+        label=_("Serials of the spoiled blanks (one per line)"),
+        max_length=BULK_TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    log = forms.FileField(
+        label=_("The printer's log (CSV or XLSX: serial, NIK or card id, status)"), required=False
+    )
+    log_rows = forms.CharField(max_length=BULK_TEXT_MAX * 4, required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for the spoiled prints"), max_length=200, required=False)

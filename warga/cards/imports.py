@@ -227,3 +227,75 @@ def parse_status_file(
         else:
             rows.append(ImportRow(line=line, nik=nik, status=str(status), day=day))
     return rows, errors
+
+
+# --- The printer's log of a print day ------------------------------------------------------------
+
+PRINT_LOG_MAX_BYTES = 5 * 1024 * 1024
+PRINT_LOG_MAX_ROWS = 50_000
+PRINT_LOG_HEADERS = {
+    "serial": "serial",
+    "card serial": "serial",
+    "no seri": "serial",
+    "nomor seri": "serial",
+    "seri": "serial",
+    "nik": "ref",
+    "card id": "ref",
+    "card": "ref",
+    "id kartu": "ref",
+    "status": "status",
+    "result": "status",
+    "hasil": "status",
+    "reason": "reason",
+    "alasan": "reason",
+    "keterangan": "reason",
+}
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One row of a printer's log: its line number in the file, serial, NIK or card id, status."""
+
+    line: int
+    serial: str
+    ref: str
+    status: str
+    reason: str = ""
+
+
+def parse_print_log(content: bytes) -> tuple[list[LogRow], list[str]]:
+    """The rows of a printer's log (CSV or XLSX, type by content): serial, NIK or card id, status,
+    optionally a reason. Returns the rows and the problems of the file itself (empty when it reads)."""
+    if len(content) > PRINT_LOG_MAX_BYTES:
+        return [], [_("The file is larger than %(mb)d MB.") % {"mb": PRINT_LOG_MAX_BYTES // (1024 * 1024)}]
+    try:
+        if content[:4] == b"PK\x03\x04":
+            workbook_check(
+                io.BytesIO(content), max_rows=PRINT_LOG_MAX_ROWS + 1, max_uncompressed=XLSX_MAX_UNCOMPRESSED
+            )
+        table = _table(content)
+    except (InvalidInput, ValueError) as exc:
+        return [], [str(exc)]
+    table = [r for r in table if any(_cell_text(c) for c in r)]
+    if not table:
+        return [], [_("The printer's log holds no rows.")]
+    header = [PRINT_LOG_HEADERS.get(_cell_text(c).lower()) for c in table[0]]
+    missing = [name for name in ("serial", "ref", "status") if name not in header]
+    if missing:
+        return [], [_("The first row must name the columns serial, NIK (or card id) and status.")]
+    if len(table) - 1 > PRINT_LOG_MAX_ROWS:
+        return [], [_("At most %(max)d rows per file.") % {"max": PRINT_LOG_MAX_ROWS}]
+    col = {name: header.index(name) for name in ("serial", "ref", "status", "reason") if name in header}
+    rows = []
+    for line, raw in enumerate(table[1:], start=2):
+        cells = [*raw, *([None] * (len(header) - len(raw)))]
+        rows.append(
+            LogRow(
+                line=line,
+                serial=_cell_text(cells[col["serial"]]).lstrip("'"),
+                ref=re.sub(r"\s", "", _cell_text(cells[col["ref"]])).lstrip("'"),
+                status=_cell_text(cells[col["status"]]),
+                reason=_cell_text(cells[col["reason"]])[:200] if "reason" in col else "",
+            )
+        )
+    return rows, []

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from warga.audit.services import audit_record
-from warga.core.errors import NotFound
+from warga.core.errors import Conflict, NotFound
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
@@ -37,6 +37,7 @@ from . import services as svc
 from .documents import masked_name, suket_from_token, suket_pdf, suket_token
 from .forms import (
     AllocationForm,
+    BatchResultsForm,
     CountForm,
     ExportForm,
     HandoverForm,
@@ -54,6 +55,7 @@ from .forms import (
     TargetForm,
     TransferForm,
 )
+from .imports import PRINT_LOG_MAX_BYTES, LogRow, parse_print_log
 from .models import (
     BatchStatus,
     ItemResult,
@@ -62,6 +64,7 @@ from .models import (
     PrintBatch,
     PrintBatchItem,
     PriorityRuleSet,
+    ProofKind,
     RecordingEvent,
     RuleKind,
     StatusImport,
@@ -69,6 +72,7 @@ from .models import (
     SuketStatus,
 )
 from .priority import default_rule_set, rank_queue, reason_text
+from .services import PrintInput, PrintPlan
 
 
 def _offices(actor: Actor) -> Any:
@@ -956,3 +960,176 @@ def suket_verify_view(request: HttpRequest, token: str) -> HttpResponse:
             else None,
         )
     return render(request, "cards/suket_verify.html", context, status=200 if suket else 404)
+
+
+# --- A batch's results in one step ------------------------------------------------------------------
+
+
+def _log_rows_text(rows: list[LogRow]) -> str:
+    """The parsed log carried by the confirm form (the file is not uploaded twice)."""
+    return "\n".join(
+        "\t".join([str(r.line), r.serial, r.ref, r.status, r.reason]).replace("\r", " ") for r in rows
+    )
+
+
+def _log_rows_parse(text: str) -> list[LogRow]:
+    rows = []
+    for raw in (text or "").splitlines():
+        parts = [*raw.split("\t"), "", "", "", ""][:5]
+        if parts[0].isdigit():
+            rows.append(LogRow(int(parts[0]), parts[1], parts[2], parts[3], parts[4]))
+    return rows
+
+
+def _results_input(form: BatchResultsForm) -> PrintInput | None:
+    data = form.cleaned_data
+    rows: list[LogRow] = []
+    if data["mode"] == "log":
+        upload = data.get("log")
+        if upload is not None:
+            if upload.size > PRINT_LOG_MAX_BYTES:
+                form.add_error(
+                    "log",
+                    _("The file is larger than %(mb)d MB.") % {"mb": PRINT_LOG_MAX_BYTES // (1024 * 1024)},
+                )
+                return None
+            rows, problems = parse_print_log(upload.read())
+            if problems:
+                form.add_error("log", problems[0])
+                return None
+        else:
+            rows = _log_rows_parse(data["log_rows"])
+            if not rows:
+                form.add_error("log", _("Choose the printer's log file."))
+                return None
+    return PrintInput(
+        mode=data["mode"],
+        first_serial=data["first_serial"] or "",
+        count=data["count"],
+        spoiled=svc.split_serials(data["spoiled"]),
+        scanned=svc.split_serials(data["scanned"]),
+        rows=rows,
+        reason=data["reason"] or "",
+    )
+
+
+def _plan_sample(plan: PrintPlan) -> list[dict[str, Any]]:
+    """The first and last lines of the plan with their people, to check the serials line up."""
+    lines = plan.lines[:5] + (plan.lines[-3:] if len(plan.lines) > 8 else plan.lines[5:])
+    names = dict(
+        PrintBatchItem.objects.filter(pk__in=[x.item_id for x in lines]).values_list(
+            "pk", "card__resident__full_name"
+        )
+    )
+    return [
+        {
+            "rank": x.rank,
+            "name": names.get(x.item_id, ""),
+            "serial": x.serial,
+            "spoiled": x.result != "printed",
+        }
+        for x in lines
+    ]
+
+
+@requires("cards.print")
+def batch_results_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a whole batch's results: enter them, see the preview, confirm it."""
+    actor = page_actor(request)
+    batch = sel.print_batches(actor=actor).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    form = BatchResultsForm(request.POST or None, request.FILES or None)
+    plan: PrintPlan | None = None
+    token, stale, status = "", "", 200
+    data = _results_input(form) if request.method == "POST" and form.is_valid() else None
+    if data is not None:
+        with service_errors(request, form=form):
+            if request.POST.get("step") == "confirm":
+                try:
+                    done = svc.print_results_record(
+                        actor=actor, batch=batch, data=data, token=request.POST.get("token", "")
+                    )
+                except Conflict as exc:
+                    if exc.code not in ("cards.bulk_stale", "cards.bulk_token"):
+                        raise
+                    stale, status = str(exc), 409
+                else:
+                    messages.success(
+                        request,
+                        _("Results recorded: %(printed)d printed, %(spoiled)d spoiled.")
+                        % {"printed": done.printed, "spoiled": done.spoiled},
+                    )
+                    return redirect("cards:batch", pk=batch.pk)
+            plan = svc.print_results_plan(actor=actor, batch=batch, data=data)
+            token = svc.print_results_token(plan) if plan.ok else ""
+    context = {
+        "batch": batch,
+        "form": form,
+        "plan": plan,
+        "token": token,
+        "stale": stale,
+        "mode": form["mode"].value() or "run",
+        "log_rows": _log_rows_text(data.rows) if data is not None else "",
+        "sample": _plan_sample(plan) if plan is not None else [],
+        "balance": sel.stock_balance(svc.stock_account_for(batch.office)),
+        "shown": 50,
+    }
+    return render(request, "cards/batch_results.html", context, status=status)
+
+
+@requires("cards.distribute")
+def handover_bulk_view(request: HttpRequest) -> HttpResponse:
+    """Hand over many printed cards at once: tick them or scan their serials, preview, confirm."""
+    actor = page_actor(request)
+    waiting = sel.cards_awaiting_pickup(actor=actor)
+    desa = request.POST.get("desa") or request.GET.get("desa") or ""
+    if desa:
+        waiting = waiting.filter(resident__desa_id=desa)
+    ids = [int(v) for v in request.POST.getlist("card") if v.isdigit()][:2000]
+    serials = svc.split_serials(request.POST.get("serials", ""))
+    proof_kind, proof_note = request.POST.get("proof_kind", ""), request.POST.get("proof_note", "")
+    plan, token, stale, status = None, "", "", 200
+    if request.method == "POST":
+        with service_errors(request):
+            if request.POST.get("step") == "confirm":
+                try:
+                    n = svc.cards_hand_over_many(
+                        actor=actor,
+                        card_ids=ids,
+                        serials=serials,
+                        proof_kind=proof_kind,
+                        proof_note=proof_note,
+                        token=request.POST.get("token", ""),
+                    )
+                except Conflict as exc:
+                    if exc.code not in ("cards.bulk_stale", "cards.bulk_token"):
+                        raise
+                    stale, status = str(exc), 409
+                else:
+                    messages.success(request, _("%(n)d cards handed over.") % {"n": n})
+                    return redirect("cards:distribution")
+            plan = svc.handover_plan(actor=actor, card_ids=ids, serials=serials)
+            if proof_kind not in ProofKind.values or not proof_note.strip():
+                plan.refusals.append(_("Record the proof of hand-over (ID, photo or signature note)."))
+            token = svc.handover_token(plan) if plan.ok else ""
+    desas = (
+        sel.cards_awaiting_pickup(actor=actor)
+        .values_list("resident__desa_id", "resident__desa__name")
+        .distinct()
+        .order_by("resident__desa__name")
+    )
+    context = {
+        "waiting": waiting[:500],
+        "desas": desas,
+        "desa": desa,
+        "plan": plan,
+        "token": token,
+        "stale": stale,
+        "ids": ids,
+        "serials": request.POST.get("serials", ""),
+        "proof_kind": proof_kind,
+        "proof_note": proof_note,
+        "proof_kinds": ProofKind.choices,
+    }
+    return render(request, "cards/handover_bulk.html", context, status=status)

@@ -14,6 +14,16 @@ distribution, suket); this package re-exports them, so callers import from
 from __future__ import annotations
 
 from ._common import REPRINT_RESET, STAMPS
+from .bulk_handover import cards_hand_over_many, handover_plan, handover_token
+from .bulk_printing import (
+    LogRow,
+    PrintInput,
+    PrintPlan,
+    print_results_plan,
+    print_results_record,
+    print_results_token,
+    split_serials,
+)
 from .distribution import card_hand_over, delivery_receive, delivery_send
 from .ledger import (
     MAX_MOVEMENT,
@@ -46,12 +56,18 @@ __all__ = [
     "REPRINT_RESET",
     "REVOKE_REASON_MIN",
     "STAMPS",
+    "LogRow",
+    "PrintInput",
+    "PrintPlan",
     "blank_allocation_receive",
     "blank_request_create",
     "blank_transfer",
     "card_hand_over",
+    "cards_hand_over_many",
     "delivery_receive",
     "delivery_send",
+    "handover_plan",
+    "handover_token",
     "ktp_recording_record",
     "ktp_status_import",
     "ktp_status_import_queue",
@@ -61,7 +77,11 @@ __all__ = [
     "print_batch_close",
     "print_batch_lock",
     "print_item_record",
+    "print_results_plan",
+    "print_results_record",
+    "print_results_token",
     "rule_set_save",
+    "split_serials",
     "stock_account_for",
     "stock_count_record",
     "suket_issue",

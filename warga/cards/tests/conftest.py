@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from warga.cards.models import KtpCard, KtpStatus, KtpTransition, TransitionSource
+from warga.cards.models import KtpCard, KtpStatus, KtpTransition, PrintBatch, TransitionSource
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region
 from warga.registry.models import Resident
@@ -96,3 +97,44 @@ def stock(cast, dukcapil_office) -> Callable[..., None]:
         )
 
     return give
+
+
+@pytest.fixture
+def make_batch(cast, stock, dukcapil_office):
+    from warga.cards.priority import default_rule_set
+    from warga.cards.services import print_batch_lock
+
+    """make_batch(n, blanks=n) → an open batch of n print-ready residents at the Disdukcapil."""
+
+    def make(n: int, blanks: int | None = None) -> PrintBatch:
+        now = timezone.now()
+        start = (Resident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        residents = Resident.objects.bulk_create(
+            [
+                Resident(
+                    nik=f"3214{start + k:012d}",
+                    full_name=f"Warga Cetak {start + k}",
+                    birth_date=now.date().replace(year=now.year - 30),
+                    sex="M",
+                    desa=cast.desa,
+                    marital_status="belum_kawin",
+                )
+                for k in range(n)
+            ],
+            batch_size=2000,
+        )
+        if connection.vendor != "postgresql":  # SQLite returns no ids from bulk_create on old builds
+            residents = list(Resident.objects.filter(nik__gte=f"3214{start:012d}").order_by("pk"))
+        KtpCard.objects.bulk_create(
+            [
+                KtpCard(resident=r, status=KtpStatus.PRR, status_at=now, recorded_at=now, prr_at=now)
+                for r in residents
+            ],
+            batch_size=2000,
+        )
+        stock(blanks if blanks is not None else n)
+        return print_batch_lock(
+            actor=cast.actor(cast.printer), office=dukcapil_office, rule_set=default_rule_set(), size=n
+        )
+
+    return make

@@ -475,6 +475,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "cards:rule_edit": _pk("rule_set"),
     "cards:batch": _pk("print_batch"),
     "cards:batch_close": _pk("print_batch"),  # POST only
+    "cards:batch_results": _pk("print_batch"),
     "cards:item_result": _pk("print_item"),  # POST only
     "cards:receive": _pk("delivery"),  # POST only
     "cards:handover": _pk("card"),
