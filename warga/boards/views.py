@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,9 +12,10 @@ from warga.core.errors import NotFound
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
+from warga.core.tables import Filter, table_response
 from warga.regions.models import RegionLevel
 
-from . import services
+from . import services, tables
 from .forms import AnnouncementForm, ModerateForm
 from .models import AnnouncementStatus
 from .selectors import (
@@ -28,7 +30,7 @@ from .selectors import (
 
 
 @requires("boards.announce", "boards.moderate")
-def announcement_list_view(request: HttpRequest) -> HttpResponse:
+def announcement_list_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     areas = list(board_areas(actor=actor))
     choices = [
@@ -69,7 +71,13 @@ def announcement_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in AnnouncementStatus.values:
         status = ""
-    page = paginate(request, announcements_list(actor=actor, status=status))
+    listed = announcements_list(actor=actor, status=status)
+    if request.method == "GET":
+        shown = [Filter("status", _("Status"), AnnouncementStatus(status).label, status)] if status else []
+        answer = table_response(request, tables.ANNOUNCEMENTS, listed, filters=shown)
+        if answer is not None:
+            return answer
+    page = paginate(request, listed)
     return render(
         request,
         "boards/list.html",

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import Actor, in_scope
+from warga.core.tables import Filter, table_response
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import Resident
@@ -34,6 +36,7 @@ from warga.registry.selectors import resident_open
 
 from . import selectors as sel
 from . import services as svc
+from . import tables
 from .documents import masked_name, suket_from_token, suket_pdf, suket_token
 from .forms import (
     AllocationForm,
@@ -420,8 +423,11 @@ def targets_export_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires("cards.stock_view")
-def stock_view(request: HttpRequest) -> HttpResponse:
+def stock_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
+    answer = table_response(request, tables.STOCK_ENTRIES, sel.stock_entries(actor=actor))
+    if answer is not None:
+        return answer
     offices = _offices(actor)
     lines = sel.stock_overview(sel.stock_accounts(actor=actor))
     requests = sel.requests_asked_vs_received(actor=actor)
@@ -448,11 +454,17 @@ def stock_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires("cards.stock_view")
-def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponse:
+def stock_ledger_view(request: HttpRequest, office_id: int) -> HttpResponseBase:
     actor = page_actor(request)
     account = sel.stock_accounts(actor=actor).filter(office_id=office_id).select_related("office").first()
     if account is None:
         raise Http404
+    office = Filter("office", _("Office"), account.office.name, str(account.office_id))
+    answer = table_response(
+        request, tables.STOCK_ENTRIES, sel.stock_entries(actor=actor, account=account), filters=[office]
+    )
+    if answer is not None:
+        return answer
     line = sel.stock_overview(sel.stock_accounts(actor=actor).filter(pk=account.pk))[0]
     return render(
         request,
@@ -673,15 +685,18 @@ def rules_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @requires("cards.print")
-def batches_view(request: HttpRequest) -> HttpResponse:
+def batches_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
+    answer = table_response(request, tables.BATCHES, sel.print_batches(actor=actor))
+    if answer is not None:
+        return answer
     return render(
         request, "cards/batches.html", {"page": paginate(request, sel.print_batches(actor=actor), 30)}
     )
 
 
 @requires("cards.print")
-def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     actor = page_actor(request)
     batch = sel.print_batches(actor=actor).filter(pk=pk).first()
     if batch is None:
@@ -690,6 +705,12 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "pending")
     if show in ItemResult.values:
         items = items.filter(result=show)
+    shown = [Filter("batch", _("Batch"), f"#{batch.pk} · {batch.office.name}", str(batch.pk))]
+    if show in ItemResult.values:
+        shown.append(Filter("show", _("Result"), ItemResult(show).label, show))
+    answer = table_response(request, tables.BATCH_ITEMS, items, filters=shown)
+    if answer is not None:
+        return answer
     page = paginate(request, items, 50)
     for item in page.object_list:
         item.reason_lines = [reason_text(r) for r in item.reasons]

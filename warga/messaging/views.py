@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,10 +17,11 @@ from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
 from warga.core.scoping import Actor
+from warga.core.tables import Filter, table_response
 from warga.regions.models import RegionLevel
 from warga.regions.selectors import area_regions
 
-from . import selectors, services
+from . import selectors, services, tables
 from .audience import audience
 from .broadcasts import broadcast_preview, invitation_recipients, invitation_request
 from .forms import KEYWORD_EXAMPLES, BroadcastForm, InvitationForm, ReasonForm, SimulatorSendForm
@@ -79,12 +81,17 @@ def _areas(actor: Actor) -> list[tuple[str, str]]:
 
 
 @requires("sms.broadcast_create", "sms.stats")
-def broadcast_list_view(request: HttpRequest) -> HttpResponse:
+def broadcast_list_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     status = request.GET.get("status", "")
     if status not in BroadcastStatus.values:
         status = ""
-    page = paginate(request, selectors.broadcasts_list(actor=actor, status=status))
+    broadcasts = selectors.broadcasts_list(actor=actor, status=status)
+    shown = [Filter("status", _("Status"), BroadcastStatus(status).label, status)] if status else []
+    answer = table_response(request, tables.BROADCASTS, broadcasts, filters=shown)
+    if answer is not None:
+        return answer
+    page = paginate(request, broadcasts)
     return render(
         request,
         "messaging/broadcast_list.html",
@@ -186,13 +193,22 @@ def broadcast_decide_view(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 
 @requires("sms.stats")
-def stats_view(request: HttpRequest) -> HttpResponse:
+def stats_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     try:
         days = int(request.GET.get("days", 30))
     except ValueError:
         days = 30
     rows = selectors.daily_stats(actor=actor, days=days)
+    period = max(1, min(days, 366))  # as the selector reads it
+    answer = table_response(
+        request,
+        tables.STATS,
+        [r for r in rows if r["total"]],
+        filters=[Filter("days", _("Days"), str(period), str(period))],
+    )
+    if answer is not None:
+        return answer
     totals = {
         key: sum(r[key] for r in rows)
         for key in ("total", "segments", "delivered", "failed", "expired", "sent", "queued", "cancelled")

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +26,10 @@ from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import unscoped
+from warga.core.tables import form_filters, table_response
 
 from . import capabilities as caps
-from . import selectors
+from . import selectors, tables
 from .models import (
     AccessMode,
     CopyForm,
@@ -371,7 +373,7 @@ class FilterForm(StyledForm):
 
 
 @requires(caps.VIEW)
-def list_view(request: HttpRequest) -> HttpResponse:
+def list_view(request: HttpRequest) -> HttpResponseBase:
     """The PPID utama and the atasan: every request; a pembantu: what its unit holds. Escalated and
     overdue first, with the clock."""
     actor = page_actor(request)
@@ -384,6 +386,9 @@ def list_view(request: HttpRequest) -> HttpResponse:
         number=data.get("number", ""),
     )
     qs = selectors.requests_list(actor=actor, filters=filters)
+    answer = table_response(request, tables.REQUESTS, qs, filters=form_filters(form, private=("number",)))
+    if answer is not None:
+        return answer
     counts = selectors.request_counts(actor=actor)
     unfiltered = filters == selectors.RequestFilters()
     return render(

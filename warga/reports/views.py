@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +24,12 @@ from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import unscoped
+from warga.core.tables import form_filters, table_response
 from warga.org.models import Unit
 from warga.regions.models import Region, RegionLevel
 
 from . import capabilities as caps
-from . import selectors
+from . import selectors, tables
 from .models import CATEGORIES_OF_KIND, CaseCategory, CaseKind, CaseStatus
 from .services import (
     MAX_PHOTOS,
@@ -101,13 +103,16 @@ def _filters(form: CaseFilterForm, *, mine: bool = False) -> selectors.CaseFilte
     )
 
 
-def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpResponse:
+def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpResponseBase:
     actor = page_actor(request)
     form = CaseFilterForm(request.GET or None, area_code=actor.area_code, unit_filter=not mine)
     filters = _filters(form, mine=mine)
     qs = selectors.cases_list(actor=actor, filters=filters)
     if oversee:
         qs = selectors.cases_overdue_first(qs)
+    answer = table_response(request, tables.INBOX, qs, filters=form_filters(form, private=("code", "q")))
+    if answer is not None:
+        return answer
     counts = selectors.case_counts(actor=actor, mine=mine)
     unfiltered = filters == selectors.CaseFilters(mine=mine)  # the inbox as it opens: the open cases
     context = {
@@ -125,19 +130,19 @@ def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpRe
 
 
 @requires(caps.VIEW)
-def report_list_view(request: HttpRequest) -> HttpResponse:
+def report_list_view(request: HttpRequest) -> HttpResponseBase:
     """The complaint handler's inbox (and every area office's list of its area's cases)."""
     return _inbox(request, mine=False)
 
 
 @requires(caps.OVERSEE)
-def oversee_view(request: HttpRequest) -> HttpResponse:
+def oversee_view(request: HttpRequest) -> HttpResponseBase:
     """The regional secretary's view: every case of the area, the escalated and overdue first."""
     return _inbox(request, mine=False, oversee=True)
 
 
 @requires(caps.RESPOND)
-def unit_inbox_view(request: HttpRequest) -> HttpResponse:
+def unit_inbox_view(request: HttpRequest) -> HttpResponseBase:
     """The cases assigned to my unit."""
     return _inbox(request, mine=True)
 
