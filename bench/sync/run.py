@@ -229,18 +229,30 @@ class Phone:
     def __init__(self, port: int, token: str, key: bytes, assignment: str) -> None:
         self.port, self.key, self.assignment = port, key, assignment
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.conn.connect()
-        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.connect()
         self.sync_times: list[float] = []
         self.photo_times: list[float] = []
         self.counts: dict[str, int] = {}
         self.photo_bytes = 0
         self.sent: list[list[dict[str, str]]] = []
 
+    def connect(self) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        self.conn.connect()
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def call(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, object]:
-        self.conn.request(method, path, body=body, headers={**self.headers, "Content-Type": content_type})
-        response = self.conn.getresponse()
+        headers = {**self.headers, "Content-Type": content_type}
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed an idle keep-alive connection: reconnect and resend, as the app
+            # does (every request of the protocol may be sent again).
+            self.conn.close()
+            self.connect()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
         data = response.read()
         return response.status, json.loads(data) if data else None
 
