@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -38,6 +39,34 @@ def audit_record(
         object_id=str(object_id),
         summary=summary or {},
     )
+
+
+def audit_record_many(
+    *, actor: Actor | None, entries: Sequence[tuple[str, models.Model, dict[str, Any]]]
+) -> list[AuditLog]:
+    """Several rows of one actor in one INSERT (a batch of field records): each entry is
+    (action, object, summary), written exactly as `audit_record` would write it one by one.
+    Rows are only ever added, so the append-only triggers are untouched."""
+    if not entries:
+        return []
+    ctx = current()
+    user = actor.user if actor and actor.user else None
+    rows = [
+        AuditLog(
+            actor=user,
+            actor_unit_id=actor.unit_id if actor else None,
+            ip=ctx.ip,
+            channel=ctx.channel,
+            device_id=ctx.device_id or "",
+            request_id=ctx.request_id,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            summary=summary or {},
+        )
+        for action, obj, summary in entries
+    ]
+    return AuditLog.objects.bulk_create(rows)
 
 
 def audit_read(*, actor: Actor, obj: models.Model, purpose: str = "view") -> AuditLog:

@@ -20,7 +20,7 @@ from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.registry.models import Resident
 
 from .models import RecordKind, Service, TargetKind
-from .services import target_mark_served
+from .services import target_mark_served, targets_mark_served_many
 from .sync import AlreadyDone, Outcome, RecordContext, photos_for_record, upload_bytes
 
 
@@ -115,6 +115,66 @@ def ktp_recording(ctx: RecordContext) -> Outcome:
     return Outcome(
         recording._meta.label_lower, str(recording.pk), resident.full_name, _moved_note(ctx, resident)
     )
+
+
+def ktp_recordings_many(contexts: dict[int, RecordContext]) -> dict[int, Outcome]:
+    """KTP-el recording records of one batch applied together (a few statements for the whole
+    batch instead of a dozen per record): {key: outcome} for those applied here.
+
+    Taken here are only records that `ktp_recording` would accept as they are: a valid body, the
+    service offered, a resident on the assignment's list who still lives in the event's desa and
+    has no card row yet (see `ktp_recordings_record_many`). Every other record is left for
+    `ktp_recording`, one by one, which answers as it always does (moved, closed, refused)."""
+    from warga.cards.services.recording import FirstRecording, ktp_recordings_record_many
+
+    if not contexts:
+        return {}
+    first = next(iter(contexts.values()))
+    assignment, actor = first.assignment, first.actor
+    event = assignment.event
+    if Service.KTP_RECORDING not in event.services:
+        return {}
+    listed = set(assignment.resident_ids or [])
+    bodies: dict[int, KtpRecordingBody] = {}
+    for key, ctx in contexts.items():
+        try:
+            bodies[key] = _validate(KtpRecordingBody, ctx)
+        except InvalidInput:
+            continue
+    found = {
+        pk: (desa_id, name)
+        for pk, desa_id, name in Resident.objects.filter(
+            pk__in=[b.resident for b in bodies.values()]
+        ).values_list("pk", "desa_id", "full_name")
+    }
+    keys, items = [], []
+    for key, body in bodies.items():
+        desa_id, _name = found.get(body.resident, (None, ""))
+        if desa_id != event.desa_id or (listed and body.resident not in listed):
+            continue  # not found, moved away or not on the list: one by one
+        ctx = contexts[key]
+        keys.append(key)
+        items.append(
+            FirstRecording(
+                resident_id=body.resident,
+                recorded_at=ctx.received_at,
+                device_set=body.equipment or event.team.name,
+                client_ref=str(ctx.client_id),
+            )
+        )
+    recorded = ktp_recordings_record_many(actor=actor, items=items, outreach_event_id=event.pk)
+    if not recorded:
+        return {}
+    targets_mark_served_many(
+        event=event,
+        resident_ids=[items[n].resident_id for n in recorded],
+        kind=TargetKind.KTP_RECORDING,
+        by=first.device.user,
+    )
+    return {
+        keys[n]: Outcome(recording._meta.label_lower, str(recording.pk), found[items[n].resident_id][1], "")
+        for n, recording in recorded.items()
+    }
 
 
 def _close_if_recorded(ctx: RecordContext, resident: Resident) -> None:

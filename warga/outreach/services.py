@@ -291,6 +291,32 @@ def target_mark_served(*, event: OutreachEvent, resident_id: int, kind: str, by:
         fact_touch(domain="outreach", region_code=event.desa_id, day=event.date)
 
 
+def targets_mark_served_many(
+    *, event: OutreachEvent, resident_ids: list[int], kind: str, by: User | None
+) -> None:
+    """`target_mark_served` for several residents of one event in three statements (a batch of
+    field records): their open targets are marked served, and those with no target of this kind
+    at the event get one outside the list."""
+    if not resident_ids:
+        return
+    now = timezone.now()
+    Target.objects.filter(
+        event=event, resident_id__in=resident_ids, kind=kind, served_at__isnull=True
+    ).update(served_at=now, served_by=by)
+    have = set(
+        Target.objects.filter(event=event, resident_id__in=resident_ids, kind=kind).values_list(
+            "resident_id", flat=True
+        )
+    )
+    Target.objects.bulk_create(
+        [
+            Target(event=event, resident_id=rid, kind=kind, on_list=False, served_at=now, served_by=by)
+            for rid in dict.fromkeys(resident_ids)
+            if rid not in have
+        ]
+    )
+
+
 def targets_mark_served_elsewhere(*, resident_id: int, kind: str, by: User | None) -> int:
     """Another app served a resident outside the field app (a card handed over at the office): the
     matching targets of events still to come or under way count as served. Runs in the caller's

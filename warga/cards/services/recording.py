@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from warga.audit.services import audit_record
+from warga.audit.services import audit_record, audit_record_many
 from warga.core.errors import Conflict, InvalidInput
-from warga.core.scoping import Actor, get_scoped, rescoped, unscoped
+from warga.core.scoping import Actor, get_scoped, rescoped, scoped, unscoped
 from warga.org.models import Unit, UnitKind
 from warga.registry.models import LifeStatus, Resident
 
 from ..models import (
+    UNRECORDED,
     KtpCard,
     KtpStatus,
+    KtpTransition,
     PlaceKind,
     RecordingEvent,
     TransitionSource,
@@ -126,6 +130,111 @@ def ktp_recording_record(
         summary={"place": place_kind, "outreach_event": outreach_event_id},
     )
     return event
+
+
+@dataclass
+class FirstRecording:
+    """One recording for `ktp_recordings_record_many`."""
+
+    resident_id: int
+    recorded_at: datetime
+    device_set: str
+    client_ref: str
+
+
+@transaction.atomic
+def ktp_recordings_record_many(
+    *, actor: Actor, items: Sequence[FirstRecording], outreach_event_id: int
+) -> dict[int, RecordingEvent]:
+    """Record several residents' first KTP-el recordings at one outreach event in a few
+    statements (one INSERT each for the cards, their transitions, the recording events and the
+    audit rows): what `ktp_recording_record` does for each, for the common case only.
+
+    Returns {index in `items`: recording} for the items recorded here. An item is left out, with
+    nothing written for it, whenever `ktp_recording_record` could answer anything else or needs a
+    row lock: a resident outside the actor's area, not alive, too young, with a card row already,
+    named twice, a reference already used, a bad device set or date. The caller passes those to
+    `ktp_recording_record` one by one, which gives the same answer it always gives. A card
+    inserted meanwhile by another transaction makes the INSERT fail (one card per resident): the
+    caller rolls this back and takes every item one by one.
+    """
+    actor.require("cards.record")
+    if not items or not 0 < outreach_event_id < 2**31:
+        return {}
+    officer = _user(actor)
+    ids = [item.resident_id for item in items]
+    refs = [item.client_ref.strip()[:64] for item in items]
+    with unscoped("the actor's area filters the residents; any card or reference sends an item one by one"):
+        residents = {r.pk: r for r in scoped(Resident.objects.filter(pk__in=ids), actor)}
+        with_card = set(KtpCard.objects.filter(resident_id__in=ids).values_list("resident_id", flat=True))
+        used = set(
+            RecordingEvent.objects.filter(client_ref__in=[r for r in refs if r]).values_list(
+                "client_ref", flat=True
+            )
+        )
+    twice = {rid for rid in ids if ids.count(rid) > 1} if len(set(ids)) != len(ids) else set()
+    now = timezone.now()
+    chosen: list[tuple[int, Resident, FirstRecording, str]] = []
+    for index, (item, ref) in enumerate(zip(items, refs, strict=True)):
+        resident = residents.get(item.resident_id)
+        at = item.recorded_at
+        if (
+            resident is None
+            or item.resident_id in with_card
+            or item.resident_id in twice
+            or not ref
+            or ref in used
+            or not item.device_set.strip()
+            or timezone.is_naive(at)
+            or at > now + timedelta(minutes=5)
+            or at.year < 2000
+            or resident.life_status != LifeStatus.ALIVE
+            or (resident.age_on(timezone.localtime(at).date()) < 16 and not resident.ever_married)
+        ):
+            continue
+        chosen.append((index, resident, item, ref))
+    if not chosen:
+        return {}
+    cards = KtpCard.objects.bulk_create(
+        [
+            KtpCard(resident=r, status=KtpStatus.RECORDED, status_at=i.recorded_at, recorded_at=i.recorded_at)
+            for _n, r, i, _ref in chosen
+        ]
+    )
+    KtpTransition.objects.bulk_create(
+        [
+            KtpTransition(
+                card=card,
+                from_status=UNRECORDED,
+                to_status=KtpStatus.RECORDED,
+                occurred_at=i.recorded_at,
+                outreach_event_id=outreach_event_id,
+                actor=officer,
+                source=TransitionSource.RECORDING,
+                note=i.device_set.strip()[:200],
+            )
+            for card, (_n, _r, i, _ref) in zip(cards, chosen, strict=True)
+        ]
+    )
+    events = RecordingEvent.objects.bulk_create(
+        [
+            RecordingEvent(
+                resident=r,
+                recorded_at=i.recorded_at,
+                place_kind=PlaceKind.FIELD,
+                outreach_event_id=outreach_event_id,
+                device_set=i.device_set.strip()[:40],
+                officer=officer,
+                client_ref=ref,
+            )
+            for _n, r, i, ref in chosen
+        ]
+    )
+    summary = {"place": PlaceKind.FIELD, "outreach_event": outreach_event_id}
+    audit_record_many(
+        actor=actor, entries=[("cards.recording.create", event, dict(summary)) for event in events]
+    )
+    return {n: event for (n, _r, _i, _ref), event in zip(chosen, events, strict=True)}
 
 
 CENTRE_OUTCOMES = (KtpStatus.PRR, KtpStatus.DUPLICATE, KtpStatus.ENROLMENT_FAILED)
