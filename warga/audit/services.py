@@ -44,9 +44,10 @@ def audit_record(
 def audit_record_many(
     *, actor: Actor | None, entries: Sequence[tuple[str, models.Model, dict[str, Any]]]
 ) -> list[AuditLog]:
-    """Several rows of one actor in one INSERT (a batch of field records): each entry is
-    (action, object, summary), written exactly as `audit_record` would write it one by one.
-    Rows are only ever added, so the append-only triggers are untouched."""
+    """Several rows of one actor in bulk INSERTs (a batch of field records, a print day): each
+    entry is (action, object, summary), written exactly as `audit_record` would write it one by
+    one, so each object keeps its own history without a round trip per row. Rows are only ever
+    added, so the append-only triggers are untouched."""
     if not entries:
         return []
     ctx = current()
@@ -66,38 +67,9 @@ def audit_record_many(
         )
         for action, obj, summary in entries
     ]
-    return AuditLog.objects.bulk_create(rows)
+    return AuditLog.objects.bulk_create(rows, batch_size=2000)
 
 
 def audit_read(*, actor: Actor, obj: models.Model, purpose: str = "view") -> AuditLog:
     """Record that an officer opened someone's personal data."""
     return audit_record(actor=actor, action=f"{obj._meta.label_lower}.{purpose}", obj=obj)
-
-
-def audit_record_many(
-    *,
-    actor: Actor | None,
-    action: str,
-    objects: list[tuple[models.Model, dict[str, Any]]],
-) -> int:
-    """One audit row per object, as `audit_record` writes them, in one bulk INSERT: a bulk
-    operation keeps each object's own history without 15,000 round trips."""
-    ctx = current()
-    user = actor.user if actor and actor.user else None
-    rows = [
-        AuditLog(
-            actor=user,
-            actor_unit_id=actor.unit_id if actor else None,
-            ip=ctx.ip,
-            channel=ctx.channel,
-            device_id=ctx.device_id or "",
-            request_id=ctx.request_id,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            summary=summary,
-        )
-        for obj, summary in objects
-    ]
-    AuditLog.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)

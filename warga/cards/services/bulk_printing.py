@@ -521,9 +521,8 @@ def print_results_record(*, actor: Actor, batch: PrintBatch, data: PrintInput, t
     for result in (ItemResult.PRINTED, ItemResult.SPOILED):
         audit_record_many(
             actor=actor,
-            action=f"cards.print.{result}",
-            objects=[
-                (PrintBatchItem(pk=i), {"batch": locked.pk, "bulk": plan.mode})
+            entries=[
+                (f"cards.print.{result}", PrintBatchItem(pk=i), {"batch": locked.pk, "bulk": plan.mode})
                 for i, x in items.items()
                 if x.result == result
             ],
