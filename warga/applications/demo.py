@@ -120,7 +120,11 @@ def _actor(username: str) -> Actor | None:
 
 
 def _age(person: Resident, today: date) -> int:
-    return today.year - person.birth_date.year - ((today.month, today.day) < (person.birth_date.month, person.birth_date.day))
+    return (
+        today.year
+        - person.birth_date.year
+        - ((today.month, today.day) < (person.birth_date.month, person.birth_date.day))
+    )
 
 
 @dataclass
@@ -152,14 +156,18 @@ def _office(kec: str, officers: dict[str, Actor], rng: random.Random) -> Office:
         .order_by("pk")[:300]
     )
     members: dict[int, list[Resident]] = {}
-    for person in Resident.objects.filter(
-        family_id__in=[h.family_id for h in heads], life_status=LifeStatus.ALIVE
-    ).exclude(relationship=Relationship.HEAD).order_by("pk"):
+    for person in (
+        Resident.objects.filter(family_id__in=[h.family_id for h in heads], life_status=LifeStatus.ALIVE)
+        .exclude(relationship=Relationship.HEAD)
+        .order_by("pk")
+    ):
         members.setdefault(person.family_id or 0, []).append(person)
     families = [(h.family, h, members.get(h.family_id or 0, [])) for h in heads if h.family is not None]
     rng.shuffle(families)
     desa = list(
-        Region.objects.filter(parent_id=kec, level=RegionLevel.DESA).order_by("code").values_list("code", flat=True)
+        Region.objects.filter(parent_id=kec, level=RegionLevel.DESA)
+        .order_by("code")
+        .values_list("code", flat=True)
     )
     return Office(code=kec, officers=officers, families=families, desa=desa)
 
@@ -190,7 +198,12 @@ def _case(  # noqa: C901 - one short branch per service, read side by side with 
             return None
         person = office.freed.pop(0)
         desa = person.desa_id if person.desa_id in office.desa else office.desa[0]
-        return person.nik, {"desa": desa, "rw": rng.randint(1, 5), "rt": rng.randint(1, 9), "address": address}
+        return person.nik, {
+            "desa": desa,
+            "rw": rng.randint(1, 5),
+            "rt": rng.randint(1, 9),
+            "address": address,
+        }
     if service == "kk-tambah":
         if not office.freed:
             return None
@@ -233,7 +246,8 @@ def _case(  # noqa: C901 - one short branch per service, read side by side with 
     if service == "akta-lahir":
         entry = office.family(
             lambda e: any(
-                m.relationship == Relationship.WIFE and m.sex == "F" and 20 <= _age(m, today) <= 40 for m in e[2]
+                m.relationship == Relationship.WIFE and m.sex == "F" and 20 <= _age(m, today) <= 40
+                for m in e[2]
             )
         )
         if entry is None:
@@ -274,9 +288,10 @@ def _case(  # noqa: C901 - one short branch per service, read side by side with 
         born = date(rng.randint(1975, 2000), rng.randint(1, 12), rng.randint(1, 28))
         for serial in range(9001, 9999):
             nik = make_nik(kecamatan_code=office.code, birth_date=born, sex=sex, serial=serial)
-            if not Resident.objects.filter(nik=nik).exists() and not Application.objects.filter(
-                applicant_nik=nik
-            ).exists():
+            if (
+                not Resident.objects.filter(nik=nik).exists()
+                and not Application.objects.filter(applicant_nik=nik).exists()
+            ):
                 break
         return nik, {
             "full_name": name,
