@@ -105,16 +105,19 @@ def _elsewhere(region: Region, handler: Actor | None) -> int:
             client_ref=ref,
         )
         made += 1
-        for action in steps if handler is not None else []:
+        for action in steps:
             actor = handler
             if action == "answer":
                 # The unit the case was routed to answers it.
+                unit_id = case.assigned_unit_id
                 responder = (
-                    User.objects.filter(unit_id=case.assigned_unit_id, is_active=True).order_by("pk").first()
+                    User.objects.filter(unit_id=unit_id, is_active=True).order_by("pk").first()
+                    if unit_id
+                    else None
                 )
-                if responder is None:
-                    break
-                actor = Actor.for_user(responder)
+                actor = Actor.for_user(responder) if responder else None
+            if actor is None:
+                break
             try:
                 case = case_transition(
                     actor=actor, case_id=case.pk, action=action, note=NOTES.get(action, "")
