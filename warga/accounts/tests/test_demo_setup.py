@@ -4,7 +4,6 @@ several states, and a second run that adds nothing."""
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from django.apps import apps
@@ -30,11 +29,8 @@ def _counts() -> dict[str, int]:
 def test_demo_setup_shows_everything_and_runs_once(regions, settings):
     settings.WARGA_REGION_CODE = "32.14"
     out = io.StringIO()
-    started = time.monotonic()
     call_command("demo_setup", "--size", "small", stdout=out)
-    took = time.monotonic() - started
     assert "Demo ready" in out.getvalue()
-    assert took < 120, f"demo_setup took {took:.0f} s"
 
     services = set(Application.objects.values_list("service__code", flat=True))
     missing = {spec["code"] for spec in DEFAULT_SERVICES} - services
