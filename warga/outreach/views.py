@@ -560,4 +560,18 @@ def _app_strings() -> dict[str, str]:
         "server_value": _("On the server now"),
         "your_value": _("Your value"),
         "required": _("Fill in: %s"),
+        "months_short": _("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+        "sent_group": _("Sent (%s)"),
+        "page_range": _("%s–%s of %s"),
+        "more_waiting": _("and %s more waiting to be sent"),
+        "download": _("Download"),
+        "redownload": _("Download again"),
+        "downloaded_at": _("On this phone since %s"),
+        "downloaded_here": _("On this phone"),
+        "redownload_note": _(
+            "Downloading again replaces the residents and targets on this phone with the latest list; "
+            "records not sent yet stay on the phone and are sent as usual."
+        ),
+        "updated": _("Assignment updated: %s residents (%s), %s targets (%s)."),
+        "updated_same": _("Assignment updated: the residents and targets have not changed."),
     }

@@ -1,4 +1,6 @@
-"""Demo: the default routing rules and a few cases in the first kecamatan, in several states."""
+"""Demo: the default routing rules, a few cases in the first kecamatan, and reports and
+complaints in other kecamatan in further states (asked for more information, rejected, answered
+and closed), all through the real services. Running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -56,7 +58,73 @@ def seed(region: Region, *, size: str, seed: int) -> str:
         if action and handler is not None and case.status == "new":
             case_transition(actor=handler, case_id=case.pk, action=action)
     calls = _emergency(desa) if desa is not None else 0
-    return f"{rules} routing rules, {len(CASES)} cases, {calls} 112 call"
+    spread = _elsewhere(region, handler)
+    return f"{rules} routing rules, {len(CASES) + spread} cases, {calls} 112 call"
+
+
+# Cases in the other kecamatan: (kecamatan index, kind, text, the handler's steps)
+ELSEWHERE = [
+    (1, "laporan", "Saluran irigasi tersumbat sampah di dekat sawah warga.", ["accept"]),
+    (1, "pengaduan", "Petugas desa meminta biaya untuk surat pengantar KK.", ["ask_info"]),
+    (2, "laporan", "Lampu penerangan jalan mati di jalan utama desa.", ["accept"]),
+    (2, "aspirasi", "Mohon pelatihan usaha kecil untuk ibu-ibu PKK.", ["reject"]),
+    (3, "laporan", "Banyak nyamuk dan genangan air setelah hujan di RT 04.", ["accept", "answer", "close"]),
+    (3, "pengaduan", "Pelayanan puskesmas tutup sebelum jam kerja selesai.", []),
+    (4, "laporan", "Pohon tumbang menutup jalan desa.", ["accept"]),
+]
+NOTES = {
+    "ask_info": "Mohon sebutkan nama desa dan waktu kejadian.",
+    "reject": "Usulan diteruskan ke musyawarah perencanaan pembangunan desa.",
+    "answer": "Petugas puskesmas sudah melakukan fogging dan pembersihan genangan.",
+}
+
+
+def _elsewhere(region: Region, handler: Actor | None) -> int:
+    from warga.core.errors import ServiceError
+
+    kecamatan = list(
+        Region.objects.filter(code__within=region.code, level=RegionLevel.KECAMATAN).order_by("code")
+    )
+    made = 0
+    for index, (which, kind, text, steps) in enumerate(ELSEWHERE):
+        ref = f"demo-area-{index}"
+        if which >= len(kecamatan) or Case.objects.filter(client_ref=ref).exists():
+            continue
+        desa = Region.objects.filter(parent=kecamatan[which], level=RegionLevel.DESA).order_by("code").first()
+        if desa is None:
+            continue
+        case = case_file(
+            actor=None,
+            text=text,
+            channel="web",
+            kind=kind,
+            desa=desa,
+            phone=f"0812000091{index:02d}",
+            name="Warga Demo",
+            confidential=kind == "pengaduan",
+            client_ref=ref,
+        )
+        made += 1
+        for action in steps:
+            actor = handler
+            if action == "answer":
+                # The unit the case was routed to answers it.
+                unit_id = case.assigned_unit_id
+                responder = (
+                    User.objects.filter(unit_id=unit_id, is_active=True).order_by("pk").first()
+                    if unit_id
+                    else None
+                )
+                actor = Actor.for_user(responder) if responder else None
+            if actor is None:
+                break
+            try:
+                case = case_transition(
+                    actor=actor, case_id=case.pk, action=action, note=NOTES.get(action, "")
+                )
+            except ServiceError:
+                break
+    return made
 
 
 def _emergency(desa: Region) -> int:

@@ -143,7 +143,8 @@ def test_resident_who_moved_after_the_download_is_recorded_once(
     page.get_by_test_id("sync").click()
     expect(page.get_by_test_id("count-sent")).to_have_text("1")
     expect(page.get_by_test_id("count-attention")).to_have_text("0")
-    expect(page.locator("ul.outbox")).to_contain_text("sudah pindah")
+    page.get_by_test_id("sent-toggle").click()
+    expect(page.get_by_test_id("outbox-sent")).to_contain_text("sudah pindah")
     page.get_by_test_id("sync").click()
     expect(page.get_by_test_id("count-sent")).to_have_text("1")
     assert RecordingEvent.objects.filter(resident=resident).count() == 1
@@ -170,11 +171,14 @@ def test_recording_already_made_at_the_office_is_closed(cast, field_event, make_
     page.context.set_offline(False)
     page.get_by_test_id("tab-outbox").click()
     page.get_by_test_id("sync").click()
-    item = page.locator("ul.outbox li").first
+    # Done elsewhere counts as sent: folded under "Terkirim (1)", and no badge on the tab.
+    expect(page.get_by_test_id("sent-toggle")).to_have_text("Terkirim (1)▾")
+    page.get_by_test_id("sent-toggle").click()
+    item = page.get_by_test_id("outbox-sent").locator("li").first
     expect(item).to_contain_text("Sudah direkam di")
     expect(item).to_contain_text("Sudah dilakukan; tidak perlu dikirim")
     expect(page.get_by_test_id("count-attention")).to_have_text("0")
-    expect(page.get_by_test_id("count-unsent")).to_have_text("0")
+    expect(page.get_by_test_id("count-unsent")).to_be_hidden()
     expect(item.get_by_role("button", name="Kirim ulang sebagai baru")).to_be_hidden()
     expect(item.get_by_role("button", name="Buang")).to_be_hidden()
     assert RecordingEvent.objects.filter(resident=resident).count() == 1
@@ -254,3 +258,93 @@ def test_conflict_view_names_fields_in_indonesian(cast, team, make_resident, pag
     dead = page.locator("ul.outbox li", has_text="meninggal")
     expect(dead.get_by_role("button", name="Kirim ulang sebagai baru")).to_be_hidden()
     expect(dead.get_by_role("button", name="Buang")).to_be_visible()
+
+
+# The app's own capture path (the form's save), for records beyond the first few typed by hand.
+SAVE_RECORDING = """async (ids) => {
+  const app = Alpine.$data(document.querySelector("[x-data]"));
+  for (const id of ids) {
+    const r = app.asg.residents.find((row) => row[0] === id);
+    await app.saveRecord("ktp_recording", { resident: r[0], equipment: "" }, r[2]);
+  }
+}"""
+
+
+def test_outbox_of_sixty_records_puts_the_failed_ones_on_top(
+    cast, team, field_event, make_resident, page, login
+):
+    page.set_viewport_size({"width": 375, "height": 740})
+    residents = [make_resident(age=20 + i % 40) for i in range(60)]
+    start(page, login, cast.outreach, field_event)
+
+    # The assignment says it is on this phone, since when, and what downloading it again does.
+    page.get_by_test_id("tab-outbox").click()
+    expect(page.get_by_test_id("count-unsent")).to_be_hidden()  # nothing pending: no "0" badge
+    page.locator("nav.tabs button").first.click()
+    page.get_by_role("button", name="Periksa penugasan").click()
+    mark = page.get_by_test_id(f"downloaded-{field_event.pk}")
+    expect(mark).to_contain_text("Ada di ponsel ini sejak")
+    months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+    day = field_event.date
+    expect(page.get_by_test_id(f"event-{field_event.pk}")).to_contain_text(
+        f"{day.day:02d} {months[day.month - 1]} {day.year}"
+    )
+    expect(page.get_by_test_id(f"event-{field_event.pk}")).not_to_contain_text(day.isoformat())
+    expect(page.get_by_test_id(f"download-{field_event.pk}")).to_have_text("Unduh ulang")
+    expect(page.get_by_test_id(f"event-{field_event.pk}")).to_contain_text(
+        "catatan yang belum terkirim tetap"
+    )
+    page.get_by_test_id(f"download-{field_event.pk}").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Penugasan diperbarui")
+
+    page.context.set_offline(True)
+    page.get_by_test_id("mode-ktp_recording").click()
+    for n, resident in enumerate(residents[:2], start=1):
+        choose(page, resident)
+        page.get_by_role("button", name="Simpan perekaman").click()
+        saved(page, n)
+    page.evaluate(SAVE_RECORDING, [r.pk for r in residents[2:]])
+    expect(page.get_by_test_id("count-unsent")).to_have_text("60")
+
+    # Three of them died before the team came: the server refuses those records.
+    failing = residents[10:13]
+    Resident.objects.filter(pk__in=[r.pk for r in failing]).update(
+        life_status="dead", died_on=timezone.localdate() - timedelta(days=3)
+    )
+    page.context.set_offline(False)
+    page.get_by_test_id("tab-outbox").click()
+    page.get_by_test_id("sync").click()
+    expect(page.get_by_test_id("count-sent")).to_have_text("57", timeout=60_000)
+    expect(page.get_by_test_id("count-attention")).to_have_text("3")
+    expect(page.get_by_test_id("count-unsent")).to_have_text("3")
+
+    # On top: the three needing attention, and only they; the 57 sent are folded under their count.
+    open_rows = page.get_by_test_id("outbox-open").locator("li")
+    expect(open_rows).to_have_count(3)
+    for resident in failing:
+        expect(page.get_by_test_id("outbox-open")).to_contain_text(resident.full_name)
+    toggle = page.get_by_test_id("sent-toggle")
+    expect(toggle).to_contain_text("Terkirim (57)")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_test_id("outbox-sent")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    short = page.evaluate("document.documentElement.scrollHeight")
+
+    # Opened, the sent ones come a page at a time.
+    toggle.click()
+    expect(page.get_by_test_id("outbox-sent").locator("li")).to_have_count(20)
+    expect(page.get_by_test_id("sent-range")).to_have_text("1–20 dari 57")
+    page.get_by_test_id("sent-next").click()
+    page.get_by_test_id("sent-next").click()
+    expect(page.get_by_test_id("outbox-sent").locator("li")).to_have_count(17)
+    expect(page.get_by_test_id("sent-range")).to_have_text("41–57 dari 57")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.evaluate("document.documentElement.scrollHeight") < short + 20 * 160
+
+    # The officer discards the three: nothing pending, the badge goes away.
+    page.on("dialog", lambda dialog: dialog.accept())
+    for _ in failing:
+        page.get_by_test_id("outbox-open").get_by_role("button", name="Buang").first.click()
+    expect(open_rows).to_have_count(0)
+    expect(page.get_by_test_id("count-unsent")).to_be_hidden()
+    assert RecordingEvent.objects.count() == 57

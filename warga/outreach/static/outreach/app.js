@@ -24,6 +24,39 @@
   const PHOTO_MAX = 200 * 1024;
   const FC = self.FieldCrypto;
   const NOTICE_KEY = "field-revoked-notice";
+  const OPEN_SHOWN = 100; // records not yet sent shown at once (those needing attention first)
+  const SENT_PAGE = 20; // sent records per page of the folded "Sent" group
+  const MONTHS = S.months_short.split(" ");
+  // The outbox's open records in the order the officer should look at them.
+  const OPEN_RANK = { attention: 0, review: 1, waiting: 2 };
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  // "2026-12-07" or a Date → "07 Des 2026" (the month names come translated from the server).
+  function formatDate(value) {
+    if (!value) return "";
+    const d = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? new Date(+value.slice(0, 4), +value.slice(5, 7) - 1, +value.slice(8, 10))
+      : new Date(value);
+    if (isNaN(d)) return "";
+    return pad(d.getDate()) + " " + MONTHS[d.getMonth()] + " " + d.getFullYear();
+  }
+
+  function formatDateTime(value) {
+    const d = new Date(value);
+    if (isNaN(d)) return "";
+    return formatDate(d) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function signed(n) {
+    return n > 0 ? "+" + n : n < 0 ? "\u2212" + -n : "\u00b10";
+  }
+
+  function targetCount(asg) {
+    return asg ? asg.residents.filter((r) => r[9]).length : 0;
+  }
 
   const db = new Dexie("warga-field");
   db.version(1).stores({ meta: "key", vault: "key", outbox: "id, status, createdAt", photos: "id, recordId" });
@@ -100,6 +133,14 @@
       handingOver: false,
       revokedSeen: false,
       items: [],
+      openMore: 0,
+      sentItems: [],
+      sentTotal: 0,
+      sentOpen: false,
+      sentPage: 0,
+      SENT_PAGE: SENT_PAGE,
+      formatDate: formatDate,
+      formatDateTime: formatDateTime,
       modes: ["ktp_recording", "signature", "application", "correction", "report"],
       mode: "ktp_recording",
       query: "",
@@ -111,7 +152,28 @@
       rep: { text: "", category: "", phone: "" },
 
       get targetsCount() {
-        return this.asg ? this.asg.residents.filter((r) => r[9]).length : 0;
+        return targetCount(this.asg);
+      },
+      get unsent() {
+        return this.counts.waiting + this.counts.attention;
+      },
+      get sentPages() {
+        return Math.max(1, Math.ceil(this.sentTotal / SENT_PAGE));
+      },
+      get sentRange() {
+        const first = this.sentPage * SENT_PAGE + 1;
+        const last = Math.min(this.sentTotal, first + SENT_PAGE - 1);
+        return S.page_range.replace("%s", first).replace("%s", last).replace("%s", this.sentTotal);
+      },
+      // Whether the outreach day `ev` is the one downloaded to this phone.
+      isDownloaded(ev) {
+        return !!(this.asg && this.asg.event && this.asg.event.id === ev.id);
+      },
+      downloadedLine() {
+        if (!this.asg) return "";
+        return this.asg.downloaded_at
+          ? S.downloaded_at.replace("%s", formatDateTime(this.asg.downloaded_at))
+          : S.downloaded_here;
       },
       get corrField() {
         if (!this.asg) return null;
@@ -391,11 +453,26 @@
         this.busy = true;
         try {
           const data = await this.api("POST", "/assignments", { event_id: ev.id });
+          const before = this.isDownloaded(ev) ? this.asg : null;
+          data.downloaded_at = new Date().toISOString();
           await db.vault.put({ key: "assignment", box: await FC.seal(this.key, data) });
           this.asg = data;
           this.equipment = data.event.equipment[0] || "";
           await this.keepEquipment();
-          this.say(S.downloaded.replace("%s", data.residents.length), "ok");
+          if (before) {
+            const people = data.residents.length - before.residents.length;
+            const targets = targetCount(data) - targetCount(before);
+            this.say(
+              people || targets
+                ? S.updated
+                    .replace("%s", data.residents.length)
+                    .replace("%s", signed(people))
+                    .replace("%s", targetCount(data))
+                    .replace("%s", signed(targets))
+                : S.updated_same,
+              "ok"
+            );
+          } else this.say(S.downloaded.replace("%s", data.residents.length), "ok");
           this.tab = "capture";
         } catch (e) {
           this.say(S.download_failed.replace("%s", e.message), "error");
@@ -583,26 +660,58 @@
         return S.waiting;
       },
 
+      // The outbox in two groups: records not sent yet, those needing attention on top, all shown
+      // (up to OPEN_SHOWN); below them the sent ones, folded under their count and opened a page
+      // at a time, so that hundreds of records keep the page short and only a page is decrypted.
       async refresh() {
         const rows = await db.outbox.orderBy("createdAt").reverse().toArray();
         const counts = { waiting: 0, sent: 0, attention: 0, closed: 0, review: 0 };
-        const items = [];
+        const open = [];
+        const done = [];
         for (const row of rows) {
           if (row.status in counts) counts[row.status] += 1;
-          if (row.status === "discarded" || !this.key) continue;
-          if (items.length >= 100) continue;
-          const rec = await FC.open(this.key, row.box);
-          const answer = row.answerBox ? await FC.open(this.key, row.answerBox) : null;
-          const wait = Math.ceil((row.nextTry - Date.now()) / 1000);
-          items.push({
-            id: row.id, kind: row.kind, status: row.status, label: rec.label, mine: rec.mine, answer,
-            retryIn: row.status === "waiting" && wait > 0 ? wait : 0,
-            resendable: !!(answer && answer.resendable),
-          });
+          if (row.status === "sent" || row.status === "closed") done.push(row);
+          else if (row.status !== "discarded") open.push(row);
+        }
+        open.sort((a, b) => (OPEN_RANK[a.status] ?? 3) - (OPEN_RANK[b.status] ?? 3));
+        const pages = Math.max(1, Math.ceil(done.length / SENT_PAGE));
+        const page = Math.min(this.sentPage, pages - 1);
+        const items = [];
+        const sentItems = [];
+        if (this.key) {
+          for (const row of open.slice(0, OPEN_SHOWN)) items.push(await this.outboxItem(row));
+          if (this.sentOpen) {
+            for (const row of done.slice(page * SENT_PAGE, (page + 1) * SENT_PAGE)) sentItems.push(await this.outboxItem(row));
+          }
         }
         this.counts = counts;
         this.items = items;
+        this.openMore = Math.max(0, open.length - items.length);
+        this.sentTotal = done.length;
+        this.sentPage = page;
+        this.sentItems = sentItems;
         this.pending = counts.waiting + counts.attention;
+      },
+
+      async outboxItem(row) {
+        const rec = await FC.open(this.key, row.box);
+        const answer = row.answerBox ? await FC.open(this.key, row.answerBox) : null;
+        const wait = Math.ceil((row.nextTry - Date.now()) / 1000);
+        return {
+          id: row.id, kind: row.kind, status: row.status, label: rec.label, mine: rec.mine, answer,
+          retryIn: row.status === "waiting" && wait > 0 ? wait : 0,
+          resendable: !!(answer && answer.resendable),
+        };
+      },
+
+      async toggleSent() {
+        this.sentOpen = !this.sentOpen;
+        await this.refresh();
+      },
+
+      async sentTurn(step) {
+        this.sentPage = Math.max(0, Math.min(this.sentPages - 1, this.sentPage + step));
+        await this.refresh();
       },
 
       async uploadPhoto(p) {
