@@ -81,6 +81,16 @@ def applications_notify_overdue_daily() -> None:
         applications_notify_overdue()
 
 
+@db_periodic_task(crontab(hour="3", minute="29"))
+@lock_task("applications-orphan-scans")
+def sweep_orphan_scans() -> None:
+    """Scans written to storage by a transaction that then rolled back or was killed."""
+    from warga.applications.services import orphan_scans_sweep
+
+    with unscoped("periodic task: stored scans of every area"):
+        orphan_scans_sweep()
+
+
 @db_periodic_task(crontab(hour="3", minute="41"))
 @lock_task("outreach-uploads-purge")
 def purge_outreach_uploads() -> None:

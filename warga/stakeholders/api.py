@@ -114,19 +114,19 @@ def stakeholder_detail(request: HttpRequest, stakeholder_id: int) -> Stakeholder
     return selectors.stakeholder_get(actor=actor_of(request), pk=stakeholder_id)
 
 
-@router.post("", response={201: StakeholderOut, **errors(401, 403)})
+@router.post("", response={201: StakeholderOut, **errors(401, 403, 409)})
 @requires(caps.MANAGE)
 def stakeholder_create_op(request: HttpRequest, payload: StakeholderIn) -> Status:
     return Status(201, stakeholder_create(actor=actor_of(request), data=_input(payload)))
 
 
-@router.put("/{int:stakeholder_id}", response={200: StakeholderOut, **errors(401, 403, 404)})
+@router.put("/{int:stakeholder_id}", response={200: StakeholderOut, **errors(401, 403, 404, 409)})
 @requires(caps.MANAGE)
 def stakeholder_update_op(request: HttpRequest, stakeholder_id: int, payload: StakeholderIn) -> Stakeholder:
     return stakeholder_update(actor=actor_of(request), stakeholder_id=stakeholder_id, data=_input(payload))
 
 
-@router.post("/{int:stakeholder_id}/archive", response={200: StakeholderOut, **errors(401, 403, 404)})
+@router.post("/{int:stakeholder_id}/archive", response={200: StakeholderOut, **errors(401, 403, 404, 409)})
 @requires(caps.MANAGE)
 def stakeholder_archive_op(request: HttpRequest, stakeholder_id: int, payload: ArchiveIn) -> Stakeholder:
     return stakeholder_archive(actor=actor_of(request), stakeholder_id=stakeholder_id, reason=payload.reason)

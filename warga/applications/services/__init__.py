@@ -24,7 +24,7 @@ from .common import (
     tracking_code_new,
     tracking_code_normalize,
 )
-from .documents import document_attach, missing_documents
+from .documents import document_attach, missing_documents, orphan_scans_sweep
 from .overdue import applications_notify_overdue
 from .submission import application_submit, application_submit_with_documents, application_update
 from .transitions import (
@@ -55,6 +55,7 @@ __all__ = [
     "document_attach",
     "missing_documents",
     "office_mode",
+    "orphan_scans_sweep",
     "paper_batch_record",
     "paper_batch_update",
     "rollout_set",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,6 +28,9 @@ from ..uploads import check_file
 from .common import _now
 
 # --- Documents ---------------------------------------------------------------------------------
+
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -124,3 +129,38 @@ def _require_documents(application: Application) -> None:
             code="applications.documents_missing",
             details=[{"field": r.code, "message": _("Missing.")} for r in missing],
         )
+
+
+def orphan_scans_sweep(*, older_than: timedelta = timedelta(days=1), months: int = 2) -> int:
+    """Delete stored scans that no attachment points to: a scan is written to storage before the
+    transaction that records it, so a rolled-back batch (a field-app sync that fell back, a
+    request cut mid-way) or a killed process can leave its file behind. Only files older than
+    `older_than` are touched, so a transaction still running keeps its file. Looks at this month's
+    and the previous `months - 1` months' folders (names are `applications/YYYY/MM/<random>`)."""
+    now = timezone.now()
+    day = timezone.localdate()
+    removed = 0
+    for back in range(months):
+        year, month = divmod(day.year * 12 + day.month - 1 - back, 12)
+        folder = f"applications/{year:04d}/{month + 1:02d}"
+        try:
+            _dirs, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        names = [f"{folder}/{name}" for name in files]
+        for start in range(0, len(names), 500):
+            part = names[start : start + 500]
+            kept = set(Attachment.objects.filter(file__in=part).values_list("file", flat=True))
+            for name in part:
+                if name in kept:
+                    continue
+                try:
+                    if now - default_storage.get_modified_time(name) < older_than:
+                        continue
+                except FileNotFoundError:
+                    continue
+                default_storage.delete(name)
+                removed += 1
+    if removed:
+        logger.info("orphan scans removed: %d", removed)
+    return removed
