@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "warga.boards",
     "warga.reports",
     "warga.ppid",
+    "warga.queues",
 ]
 
 MIDDLEWARE = [

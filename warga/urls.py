@@ -37,6 +37,7 @@ for _app, _prefix in [
     ("boards", "boards/"),
     ("reports", ""),  # /reports/… for officers, /lapor/… for the public
     ("ppid", "ppid/"),  # /ppid/ the public form and tracking, /ppid/requests/… for officers
+    ("queues", "antrean/"),  # /antrean/ booking, kiosk and call screen; officers' pages below
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))
