@@ -120,3 +120,13 @@ def ppid_escalate_overdue_daily() -> None:
 
     with unscoped("periodic task: overdue information requests of every unit"):
         requests_escalate_overdue()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("queues-bookings-expire")
+def queues_bookings_expire() -> None:
+    """Bookings not checked in by the end of their slot plus the grace become no-shows (their
+    place is already free for others; this records it for the statistics)."""
+    from warga.queues.services import bookings_expire
+
+    bookings_expire()
