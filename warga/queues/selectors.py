@@ -144,7 +144,7 @@ def screen_feed(office_id: int) -> dict[str, Any]:
         .values("pk", "code", "counter_id", "called_at", "calls", "status")[: len(counters) + 8]
     )
     number_of = {c["pk"]: c["number"] for c in counters}
-    current: dict[int, dict[str, Any]] = {}
+    current: dict[int, Any] = {}
     for t in called:
         if (
             t["status"] == TicketStatus.CALLED

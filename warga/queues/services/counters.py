@@ -4,7 +4,7 @@ row is first locked with SKIP LOCKED, so counters calling at once each get anoth
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -39,7 +39,7 @@ def queue_order(qs: QuerySet[Ticket], at: datetime) -> QuerySet[Ticket]:
     ).order_by("due", "sort_at", "pk")
 
 
-def waiting_for(counter: Counter, service_ids: list[int], day: object) -> QuerySet[Ticket]:
+def waiting_for(counter: Counter, service_ids: list[int], day: date) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         office_id=counter.office_id, day=day, status=TicketStatus.WAITING, service_id__in=service_ids
     ).filter(Q(target_counter__isnull=True) | Q(target_counter=counter))
