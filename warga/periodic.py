@@ -156,3 +156,13 @@ def facts_morning_summary() -> None:
 
     with unscoped("periodic task: each head's summary is read in their own scope"):
         summaries_send()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("queues-bookings-expire")
+def queues_bookings_expire() -> None:
+    """Bookings not checked in by the end of their slot plus the grace become no-shows (their
+    place is already free for others; this records it for the statistics)."""
+    from warga.queues.services import bookings_expire
+
+    bookings_expire()

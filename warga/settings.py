@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "warga.ppid",
     "warga.stakeholders",
     "warga.survey",
+    "warga.queues",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ for _app, _prefix in [
     ("stakeholders", "stakeholders/"),
     ("survey", ""),  # /ikm/<token>/ for the resident, /survey/… for officers
     ("facts", "facts/"),  # dashboards; /facts/indikator/ the public indicators
+    ("queues", "antrean/"),  # /antrean/ booking, kiosk and call screen; officers' pages below
 ]:
     try:
         urlpatterns.append(path(_prefix, include(f"warga.{_app}.urls")))

@@ -62,6 +62,7 @@ def _seed_world(cast: Any) -> World:
     from warga.dedupe import demo as dedupe_demo
     from warga.outreach import demo as outreach_demo
     from warga.ppid import demo as ppid_demo
+    from warga.queues import demo as queues_demo
     from warga.regions.models import Region
     from warga.registry.synthetic import populate
     from warga.reports import demo as reports_demo
@@ -85,6 +86,7 @@ def _seed_world(cast: Any) -> World:
         reports_demo,
         ppid_demo,
         stakeholders_demo,
+        queues_demo,
     ):
         module.seed(region, size="small", seed=2026)
 
@@ -345,6 +347,37 @@ def _objects(cast: Any) -> dict[str, Any]:
         "stakeholder": first(Stakeholder.objects.filter(region__within=kec, unit__code="dinkes")),
         **_case_extras(cast),
         "survey_token": _survey_token(cast),
+        **_queue_extras(cast),
+    }
+
+
+def _queue_extras(cast: Any) -> dict[str, Any]:
+    """The demo's queue of the officers' kecamatan office, a counter and a ticket of today (made
+    directly: the services issue tickets only on a working day in office hours)."""
+    from django.utils import timezone
+
+    from warga.queues.models import Counter, QueueOffice, Ticket
+    from warga.queues.selectors import kiosk_token
+
+    office = QueueOffice.objects.get(unit__area=cast.kecamatan)
+    service = office.services.order_by("pk").first()
+    now = timezone.now()
+    ticket = Ticket.objects.filter(office=office, day=timezone.localdate()).first() or Ticket.objects.create(
+        office=office,
+        service=service,
+        first_service=service,
+        day=timezone.localdate(),
+        number=900,
+        code=f"{service.letter}-900",
+        source="desk",
+        sort_at=now,
+        issued_at=now,
+    )
+    return {
+        "queue_office": office,
+        "queue_counter": Counter.objects.filter(office=office).order_by("number").first(),
+        "queue_ticket": ticket,
+        "kiosk_token": kiosk_token(office),
     }
 
 
@@ -531,6 +564,17 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "stakeholders:archive": _pk("stakeholder"),  # POST only
     "survey:answer": lambda o: {"token": o["survey_token"]},  # public
     "survey:export": lambda o: {"fmt": "csv"},
+    "queues:book": _pk("queue_office", "office_id"),  # public
+    "queues:kiosk": lambda o: {"token": o["kiosk_token"]},  # public
+    "queues:kiosk_ticket": lambda o: {"token": o["kiosk_token"], "ticket_id": o["queue_ticket"].pk},  # public
+    "queues:screen": _pk("queue_office", "office_id"),  # public
+    "queues:screen_feed": _pk("queue_office", "office_id"),  # public
+    "queues:office": _pk("queue_office"),
+    "queues:desk_issue": _pk("queue_office"),  # POST only
+    "queues:manage": _pk("queue_office"),
+    "queues:counter": _pk("queue_counter"),
+    "queues:counter_act": _pk("queue_counter"),  # POST only
+    "queues:ticket": _pk("queue_ticket"),
 }
 
 # OpenAPI path parameter → world object (a path listed in API_PATH_PARAMS wins).
@@ -567,6 +611,8 @@ API_PARAMS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "entry_id": lambda o: o["ppid_dip"].pk,
     "exempt_id": lambda o: o["ppid_exempt"].pk,
     "stakeholder_id": lambda o: o["stakeholder"].pk,
+    "queue_office_id": lambda o: o["queue_office"].pk,
+    "counter_id": lambda o: o["queue_counter"].pk,
 }
 API_PATH_PARAMS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     "/api/v1/cards/batches/{batch_id}/items": {"batch_id": lambda o: o["print_batch"].pk},
@@ -603,6 +649,14 @@ REFUSED_BY_THE_OBJECT: dict[tuple[str, str, str], str] = {
         "/api/v1/cards/deliveries/{delivery_id}/receive",
         Role.PRINTING_OPERATOR,
     ): "the world's delivery goes to the kecamatan office; only the receiving office confirms it arrived",
+    **{
+        ("post", path, role): "the world's counter is the kecamatan office's; only its own staff operate it"
+        for path in (
+            "/api/v1/queues/counters/{counter_id}/call-next",
+            "/api/v1/queues/counters/{counter_id}/finish",
+        )
+        for role in (Role.DISDUKCAPIL_VERIFIER, Role.PRINTING_OPERATOR, Role.DISDUKCAPIL_HEAD)
+    },
 }
 
 # Reads a role holding the declared capability is answered "not found" for this world's object,
