@@ -77,7 +77,7 @@ REQUEST_COLUMNS = [
 OBJECTION_COLUMNS = [
     "request", "ground", "reason", "filed_at", "filed_on", "due_on", "status", "answer", "decided_at",
     "decided_on", "dispute_filed_on", "dispute_reference", "dispute_outcome", "dispute_decided_on",
-    "dispute_note", "version",
+    "dispute_note", "version", "topic",
 ]  # fmt: skip
 EVENT_COLUMNS = ["request", "action", "from_status", "to_status", "unit", "at", "note"]
 
@@ -224,7 +224,7 @@ def insert_requests(start: int, count: int) -> None:
                             "Jawaban." if decided else "", now if decided else None, ob_decided_on,
                             dispute_on, "KI/BENCH" if dispute_on else "",
                             rng.choice(["pending", "mediated", "granted", "rejected"]) if dispute_on else "",
-                            None, "", 1,
+                            None, "", 1, "",
                         )
                     )  # fmt: skip
             _copy(RequestEvent, EVENT_COLUMNS, events)
