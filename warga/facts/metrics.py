@@ -18,6 +18,15 @@ an int (sum), a `(numerator, denominator)` pair (ratio) or a `{days: count}` his
 (median). Regions it leaves out have nothing that day. Domain apps register theirs in their
 own `metrics.py`, imported by their `AppConfig.ready()`; facts never imports them. The register
 and the SMS centre sit below facts, so facts registers their metrics (`builtin.py`).
+
+`extra` tunes how a ratio is read, so that an app's own rule stays in that app:
+- `scale`: the value shown is scale × numerator / denominator (default 100, a percentage);
+- `per_person`: how many denominator units one person or case adds (default 1): the count
+  behind a cell, and so the public suppression, is denominator // per_person;
+- `grade`: `(numerator, denominator) -> Grade | None`, the owning app's exact value and grade
+  (the survey's IKM and its A–D): shown instead of the scaled value;
+- `count_text`: `(n) -> str`, how the public page names the count ("12 respondents");
+- `part_heading`: the heading of the public page's column of parts ("Unit").
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from warga.regions.models import RegionLevel
@@ -49,6 +59,15 @@ class Unit:
 
 
 Compute = Callable[[date, list[str] | None], Mapping[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A ratio read by its owner's rule (`extra["grade"]`): the exact value and its grade."""
+
+    value: Decimal
+    letter: str
+    label: str
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from warga.core.scoping import Actor, unscoped
 from warga.regions.models import Region, RegionLevel
 
 from .capabilities import VIEW
-from .metrics import Metric, OverTime, Rollup, Unit, all_metrics, metric
+from .metrics import Grade, Metric, OverTime, Rollup, Unit, all_metrics, metric
 from .models import Boundary, Fact
 
 MAX_DAYS = 731  # the longest period one page reads
@@ -30,15 +30,22 @@ GRAINS = ("day", "week", "month")
 
 @dataclass
 class Cell:
-    value: float | None  # what is shown: a count, a percentage or days
+    value: float | None  # what is shown: a count, a percentage, days or a score
     count: int  # the persons, events or cases behind it
     numerator: int | None = None
+    denominator: int | None = None
+    grade: Grade | None = None  # a score read by its owner's rule (the survey's IKM and A–D)
 
     def display(self, unit: str) -> str:
         if self.value is None:
             return "–"
+        if self.grade is not None:
+            text = number_format(self.grade.value, decimal_pos=2, force_grouping=True)
+            return f"{text} ({self.grade.letter})"
         if unit == Unit.COUNT:
             return number_format(int(self.value), force_grouping=True)
+        if unit == Unit.SCORE:
+            return number_format(round(self.value, 2), decimal_pos=2, force_grouping=True)
         text = number_format(round(self.value, 1), decimal_pos=1, force_grouping=True)
         return f"{text} %" if unit == Unit.PERCENT else text
 
@@ -58,8 +65,15 @@ def _cell(
 ) -> Cell:
     if metric_.rollup == Rollup.RATIO:
         if not denominator:
-            return Cell(None, 0, 0)
-        return Cell(100.0 * (value or 0) / denominator, int(denominator), int(value or 0))
+            return Cell(None, 0, 0, 0)
+        numerator, denominator = int(value or 0), int(denominator)
+        count = denominator // int(metric_.extra.get("per_person", 1))
+        grade_of = metric_.extra.get("grade")
+        grade = grade_of(numerator, denominator) if grade_of is not None else None
+        if grade is not None:
+            return Cell(float(grade.value), count, numerator, denominator, grade)
+        scale = metric_.extra.get("scale", 100)
+        return Cell(scale * numerator / denominator, count, numerator, denominator)
     if metric_.rollup == Rollup.MEDIAN:
         histogram = histogram or {}
         return Cell(_median(histogram), sum(histogram.values()))
@@ -271,6 +285,8 @@ def public_indicators(*, days: int = 90, today: date | None = None) -> dict[str,
             sections.append(
                 {
                     "metric": metric_,
+                    "graded": "grade" in metric_.extra,
+                    "part_heading": metric_.extra.get("part_heading") or _("Service or category"),
                     "total": _public_cell(metric_, total),
                     "parts": [{"label": p["label"], **_public_cell(metric_, p["cell"])} for p in parts],
                 }
@@ -279,9 +295,23 @@ def public_indicators(*, days: int = 90, today: date | None = None) -> dict[str,
 
 
 def _public_cell(metric_: Metric, cell: Cell) -> dict[str, Any]:
+    """What the public sees of one cell: nothing of it (no value, grade or count) when it rests
+    on fewer than PUBLIC_MIN_COUNT persons or cases."""
     suppressed = cell.count < PUBLIC_MIN_COUNT
+    grade = None if suppressed else cell.grade
+    count_text = metric_.extra.get("count_text")
+    if suppressed:
+        display = ""
+    elif grade is not None:  # the number alone: the page shows the grade beside it
+        display = number_format(grade.value, decimal_pos=2, force_grouping=True)
+    else:
+        display = cell.display(metric_.unit)
     return {
-        "display": "" if suppressed else cell.display(metric_.unit),
+        "display": display,
+        "value": None if grade is None else grade.value,
+        "grade": "" if grade is None else grade.letter,
+        "grade_label": "" if grade is None else grade.label,
         "count": None if suppressed else cell.count,
+        "count_text": "" if suppressed or count_text is None else count_text(cell.count),
         "suppressed": suppressed,
     }

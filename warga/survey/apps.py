@@ -8,6 +8,9 @@ class SurveyConfig(AppConfig):
     verbose_name = _("Satisfaction survey (IKM)")
 
     def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()  # the daily facts it owns (warga.facts): respondents and the index
         from . import sms
 
         sms.register()  # IKM <code> <nine digits>

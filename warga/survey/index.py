@@ -91,6 +91,15 @@ def index_from_sums(sums: Sequence[int], respondents: int) -> Index:
     return Index(respondents, _three(ikm), converted, letter, label, tuple(elements))
 
 
+def converted_from_total(total: int, respondents: int) -> Decimal | None:
+    """The converted IKM from the sum of all nine elements' scores and the respondents: Σ NRR / 9
+    = Σ scores / (9 × respondents) exactly, so this equals `index_from_sums(...).converted` for
+    the same answers (it lets the daily facts, which keep only that sum, roll up exactly)."""
+    if respondents <= 0:
+        return None
+    return _two(Fraction(int(total), ELEMENT_COUNT * respondents) * CONVERSION)
+
+
 def krejcie_morgan(population: int) -> int:
     """The minimum sample the regulation's guidance cites (Krejcie and Morgan, 1970):
     s = χ²·N·P(1−P) / (d²(N−1) + χ²·P(1−P)), χ² = 3.841, P = 0.5, d = 0.05."""

@@ -123,7 +123,11 @@ def test_an_area_outside_ones_own_is_not_found(cast, client_for, world):
     assert response.status_code == 404
 
 
-def test_the_public_page_suppresses_small_cells_and_shows_a_registered_survey_metric(cast, client_for, world):
+def test_the_public_page_suppresses_small_cells_and_shows_a_registered_graded_metric(cast, client_for, world):
+    from decimal import Decimal
+
+    from warga.facts.metrics import Grade
+
     today = world
     _fact("applications.on_time", cast.kecamatan.code, today, 9, 10, part="akta-lahir")
     _fact("applications.on_time", cast.kecamatan.code, today, 2, 3, part="kia")
@@ -131,24 +135,41 @@ def test_the_public_page_suppresses_small_cells_and_shows_a_registered_survey_me
     body = anonymous.get("/facts/indikator/").content.decode()
     assert "90,0 %" in body  # 9 of 10 on time
     assert "66,7" not in body  # 2 of 3: too few to show
-    assert "Indeks Kepuasan" not in body
+    assert "Skor uji coba" not in body
 
+    # A score read by its owner's rule (as the survey's IKM): two numbers per person, the grade
+    # and the count's words from the metric's `extra`, nothing of a cell under five persons.
     register_metric(
-        key="ikm",
-        label="Indeks Kepuasan Masyarakat",
-        domain="survey",
-        domain_label="Survei",
+        key="test.score",
+        label="Skor uji coba",
+        domain="test",
+        domain_label="Uji",
         unit=Unit.SCORE,
         rollup=Rollup.RATIO,
         compute=lambda day, codes: {},
         public=True,
+        parts=True,
+        extra={
+            "per_person": 2,
+            "grade": lambda n, d: Grade(Decimal(n * 50) / Decimal(d), "X" if n * 2 > d else "Y", "uji"),
+            "count_text": lambda n: f"{n} orang",
+            "part_heading": "Bagian",
+        },
     )
     try:
-        _fact("ikm", cast.kabupaten.code, today, 412, 5)
-        body = anonymous.get("/facts/indikator/").content.decode()
-        assert "Indeks Kepuasan Masyarakat" in body
+        _fact("test.score", cast.kabupaten.code, today, 9, 12, part="p1")  # 6 persons: 37,50 X
+        _fact("test.score", cast.kabupaten.code, today, 3, 8, part="p2")  # 4 persons: hidden
+        page = anonymous.get("/facts/indikator/")
+        section = next(s for s in page.context["indicators"]["sections"] if s["metric"].key == "test.score")
+        assert section["total"]["count"] == 10 and section["total"]["grade"] == "X"
+        assert section["total"]["display"] == "30,00"  # 12 of 20 × 50
+        parts = {p["label"]: p for p in section["parts"]}
+        assert parts["p1"]["display"] == "37,50" and parts["p1"]["count"] == 6
+        assert parts["p2"]["suppressed"] and parts["p2"]["grade"] == "" and parts["p2"]["count"] is None
+        body = page.content.decode()
+        assert "Skor uji coba" in body and "10 orang" in body and "Bagian" in body and "18,75" not in body
     finally:
-        unregister_metric("ikm")
+        unregister_metric("test.score")
     # The portal links to it.
     assert "/facts/indikator/" in anonymous.get("/").content.decode()
 
