@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import move_views, views
 
 app_name = "outreach"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("events/new/", views.event_create_view, name="event_create"),
     path("events/<int:pk>/", views.event_view, name="event"),
     path("events/<int:pk>/<str:action>/", views.event_action_view, name="event_action"),
+    path("events/<int:pk>/targets/move/", move_views.targets_move_view, name="targets_move"),
     path("teams/", views.teams_view, name="teams"),
     path("planner/", views.planner_view, name="planner"),
     path("results/", views.results_view, name="results"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import emergency_views, pages, views
+from . import bulk_views, emergency_views, pages, views
 from .open311 import urls as open311_urls
 
 app_name = "reports"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/112/<int:pk>/mark/", emergency_views.mark_view, name="emergency_mark"),
     path("reports/", views.report_list_view, name="list"),
     path("reports/unit/", views.unit_inbox_view, name="unit_inbox"),
+    path("reports/bulk/assign/", bulk_views.bulk_assign_view, name="bulk_assign"),
     path("reports/oversee/", views.oversee_view, name="oversee"),
     path("reports/<int:pk>/", views.case_view, name="case"),
     path("reports/<int:pk>/act/", views.case_act_view, name="case_act"),

@@ -115,6 +115,7 @@ def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpRe
         return answer
     counts = selectors.case_counts(actor=actor, mine=mine)
     unfiltered = filters == selectors.CaseFilters(mine=mine)  # the inbox as it opens: the open cases
+    can_assign = actor.can(caps.HANDLE) and not mine and not oversee
     context = {
         "form": form,
         "page": paginate(request, qs, count=counts["total"] if unfiltered else None),
@@ -124,6 +125,9 @@ def _inbox(request: HttpRequest, *, mine: bool, oversee: bool = False) -> HttpRe
         "oversee": oversee,
         "statuses": CaseStatus.choices,
         "can_export": actor.can(caps.EXPORT) and not mine,
+        # Bulk assignment (bulk_views.py): the handler's inbox only.
+        "can_assign": can_assign,
+        "assign_units": _units() if can_assign else [],
     }
     template = "reports/_rows.html" if request.headers.get("HX-Request") else "reports/list.html"
     return render(request, template, context)

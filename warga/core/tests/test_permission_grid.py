@@ -517,6 +517,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "cards:suket_verify": lambda o: {"token": o["suket_token"]},  # public
     "outreach:event": _pk("event"),
     "outreach:event_action": lambda o: {"pk": o["event"].pk, "action": "cancel"},  # POST only
+    "outreach:targets_move": _pk("event"),  # POST only
     "outreach:device_revoke": _pk("device"),  # a confirmation page, then POST
     "outreach:assignment_extend": _pk("assignment"),  # POST only
     "boards:moderate": _pk("announcement"),  # POST only
