@@ -14,7 +14,7 @@ from warga.core.scoping import Actor
 
 from . import capabilities as caps
 
-SECTION = _("Dashboards")
+SECTION = _("Statistics")
 
 register(
     NavItem(_("Daily facts"), "facts:dashboard", caps.VIEW, icon="graph-up", section=SECTION, order=5),

@@ -12,7 +12,7 @@ from warga.core.scoping import Actor
 
 from . import capabilities as caps
 
-SECTION = _("Office queues")
+SECTION = _("Applications")
 
 register(
     NavItem(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from warga.core.errors import NotFound
 from warga.core.scoping import Actor, scoped
 from warga.org.models import Unit, UnitKind
+from warga.regions.lookups import CODE_RE
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import area_regions
 
@@ -55,6 +56,8 @@ def filter_stakeholders(qs: QuerySet[Stakeholder], filters: StakeholderFilters) 
     if filters.topic:
         qs = qs.filter(topics__contains=f",{filters.topic},")
     if filters.region:
+        if not CODE_RE.match(filters.region):
+            return qs.none()  # not a region code: nothing is within it
         qs = qs.filter(region__within=filters.region)
     if filters.unit_id:
         qs = qs.filter(unit_id=filters.unit_id)

@@ -70,15 +70,21 @@ def test_same_seed_same_population_other_seed_other_population(regions):
     assert first == again and first != other
 
 
-def test_planted_duplicates_are_spelling_variants_of_the_same_person(regions):
+def test_planted_duplicates_carry_the_errors_they_are_labelled_with(regions):
     households = generate(regions, 3000, seed=8)
     by_nik = {p.nik: p for h in households for p in h.members}
     planted = [h for h in households if h.duplicate_of]
     assert planted
     for h in planted:
         original, copy = by_nik[h.duplicate_of], h.members[0]
-        assert copy.nik != original.nik and copy.birth_date == original.birth_date
-        assert copy.full_name != original.full_name and copy.father_name == original.father_name
+        errors = set(h.duplicate_kind.split("+"))
+        assert copy.nik != original.nik and copy.sex == original.sex
+        assert (copy.birth_date != original.birth_date) == bool(errors & {"date", "swapped"})
+        assert (name_key(copy.full_name) != name_key(original.full_name)) == bool(
+            errors & {"typo", "dropped"}
+        )
+        # Never all three errors that change what a scan groups on.
+        assert len(errors & {"typo", "dropped", "date", "swapped", "moved"}) <= 2
 
 
 def test_spelling_variants_fold_to_the_same_key():

@@ -242,7 +242,8 @@ def test_healthz_ignores_broadcasts_held_for_quiet_hours_and_back_off(client, se
     assert client.get("/healthz").status_code == 200  # the retry is due since 30 s only
 
 
-def test_statistics_page_shows_why_sending_stopped(client_for, cast):
+def test_statistics_page_shows_why_sending_stopped(client_for, cast, settings):
+    settings.SMS_HEALTH_MAX_WAIT_SECONDS = 120
     m = queued(1)[0]
     SmsMessage.objects.filter(pk=m.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     page = client_for(cast.admin).get("/sms/stats/")

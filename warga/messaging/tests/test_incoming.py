@@ -210,15 +210,15 @@ def test_missing_sender_is_refused(client, secret):
 
 
 def test_pluggable_keyword(client, secret, regions):
-    register_keyword("ANTRI", lambda ctx: f"Nomor antrian untuk {ctx.args or 'umum'}: A-12")
+    register_keyword("SAMPEL", lambda ctx: f"Nomor antrian untuk {ctx.args or 'umum'}: A-12")
     try:
-        assert "ANTRI" in registered_keywords()
-        incoming(client, secret, "6281200000001", "antri kk")
+        assert "SAMPEL" in registered_keywords()
+        incoming(client, secret, "6281200000001", "sampel kk")
         assert replies_to("+6281200000001") == ["Nomor antrian untuk kk: A-12"]
     finally:
         from warga.messaging import keywords
 
-        keywords._HANDLERS.pop("ANTRI", None)
+        keywords._HANDLERS.pop("SAMPEL", None)
     with pytest.raises(ValueError):
         register_keyword("two words", lambda ctx: None)
 

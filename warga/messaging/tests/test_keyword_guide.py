@@ -15,12 +15,12 @@ def test_keywords_registered_with_a_help_text_are_listed_in_order_and_aliases_ar
 
 
 def test_a_new_keyword_with_a_help_text_joins_the_guide():
-    register_keyword("ANTRI", lambda ctx: None, example="antri kk", help_text="nomor antrian", order=5)
+    register_keyword("SAMPEL", lambda ctx: None, example="sampel kk", help_text="nomor antrian", order=5)
     try:
         first = keyword_guide()[0]
-        assert (first.keyword, first.example, str(first.help_text)) == ("ANTRI", "antri kk", "nomor antrian")
-        register_keyword("ANTRI", lambda ctx: None)  # registered again without help: out of the guide
-        assert "ANTRI" not in [g.keyword for g in keyword_guide()]
+        assert (first.keyword, first.example, str(first.help_text)) == ("SAMPEL", "sampel kk", "nomor antrian")
+        register_keyword("SAMPEL", lambda ctx: None)  # registered again without help: out of the guide
+        assert "SAMPEL" not in [g.keyword for g in keyword_guide()]
     finally:
-        keywords._HANDLERS.pop("ANTRI", None)
-        keywords._GUIDE.pop("ANTRI", None)
+        keywords._HANDLERS.pop("SAMPEL", None)
+        keywords._GUIDE.pop("SAMPEL", None)
