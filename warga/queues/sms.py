@@ -139,5 +139,5 @@ def register() -> None:
         _book,
         example="ANTRI KTP 12-05-2026",
         help_text=gettext_lazy("book a place in an office's queue; you get a code to check in at the kiosk"),
-        order=30,
+        order=35,
     )

@@ -6,7 +6,7 @@ from warga.core.nav import NavItem, register
 
 from . import capabilities as caps
 
-SECTION = _("Public information")
+SECTION = _("Outreach")
 
 register(
     NavItem(

@@ -18,7 +18,11 @@ def test_a_new_keyword_with_a_help_text_joins_the_guide():
     register_keyword("SAMPEL", lambda ctx: None, example="sampel kk", help_text="nomor antrian", order=5)
     try:
         first = keyword_guide()[0]
-        assert (first.keyword, first.example, str(first.help_text)) == ("SAMPEL", "sampel kk", "nomor antrian")
+        assert (first.keyword, first.example, str(first.help_text)) == (
+            "SAMPEL",
+            "sampel kk",
+            "nomor antrian",
+        )
         register_keyword("SAMPEL", lambda ctx: None)  # registered again without help: out of the guide
         assert "SAMPEL" not in [g.keyword for g in keyword_guide()]
     finally:
