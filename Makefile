@@ -10,8 +10,9 @@ LOCK_COMPILE = $(UV) pip compile --quiet pyproject.toml --extra dev --universal 
 	--generate-hashes --custom-compile-command "make lock"
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/warga
-# Two workers by default (CI machines have two cores); PYTEST_ARGS= runs serially.
-PYTEST_ARGS ?= -n 2 -rs
+# Two workers by default (CI machines have two cores), each taking over the other's remaining tests
+# when it runs out (a long test at the end does not hold the run); PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n 2 --dist worksteal -rs
 
 .PHONY: install demo serve test test-coverage test-postgres test-browser check lint types migrations-check translations messages \
 	lock lock-check audit clean
