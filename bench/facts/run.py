@@ -17,6 +17,9 @@ a ratio, a median, a stock, a kecamatan → desa table, a desa, a year by month,
 the home page and the public indicators; the raw limit `/bench/bare` in the same run. Then the
 nightly rebuild of yesterday, BENCH_REBUILDS (3) times. Goals: any dashboard page p95 ≤ 200 ms;
 the rebuild of one day ≤ 2 min.
+
+With BENCH_PREPARE_ONLY=1 it stops after the set-up: the data can be made while the host is busy
+and timed later, when it is quiet.
 """
 
 from __future__ import annotations
@@ -216,6 +219,9 @@ def main() -> None:
     prepare_register()
     prepare_day(today - timedelta(days=1))
     prepare_facts(today)
+    if os.environ.get("BENCH_PREPARE_ONLY"):
+        log("data ready (BENCH_PREPARE_ONLY): nothing timed")
+        return
     bupati = staff_create(
         actor=None,
         username=f"bupati-{int(time.time())}",

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Min, Sum
+from django.core.cache import cache
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -110,14 +111,43 @@ def area_for(actor: Actor, code: str) -> Region:
     return region
 
 
+# Every dashboard checks its period against the days stored; they change when a day is written
+# (the services forget this entry after commit), and at the latest after a few minutes.
+STORED_RANGE_CACHE_KEY = "facts:stored-range"
+STORED_RANGE_CACHE_SECONDS = 300
+
+
+def _stored_bounds() -> tuple[date | None, date | None]:
+    """The first and last day of any registered metric: two index look-ups per metric (metric,
+    day lead the store's unique key) instead of a pass over the whole store."""
+    firsts, lasts = [], []
+    with unscoped("facts: the first and last day stored, a date range and no area's figures"):
+        for key in sorted(m.key for m in all_metrics()):
+            days = Fact.objects.filter(metric=key).values_list("day", flat=True)
+            first = days.order_by("day").first()
+            if first is not None:
+                firsts.append(first)
+                lasts.append(days.order_by("-day").first())
+    return (min(firsts) if firsts else None), (max(d for d in lasts if d) if lasts else None)
+
+
 def stored_range() -> tuple[date, date]:
     """The first and last day the store answers for (today at least, so that an empty store
     shows today's zeros rather than an error)."""
     today = timezone.localdate()
-    with unscoped("facts: the first and last day stored, a date range and no area's figures"):
-        bounds = Fact.objects.aggregate(first=Min("day"), last=Max("day"))
-    first, last = bounds["first"] or today, bounds["last"] or today
+    bounds = cache.get(STORED_RANGE_CACHE_KEY)
+    if bounds is None:
+        bounds = _stored_bounds()
+        cache.set(STORED_RANGE_CACHE_KEY, bounds, STORED_RANGE_CACHE_SECONDS)
+    first, last = bounds[0] or today, bounds[1] or today
     return min(first, today), max(last, today)
+
+
+def stored_range_note(day: date) -> None:
+    """After facts of `day` were written: forget the stored range if it does not cover that day."""
+    bounds = cache.get(STORED_RANGE_CACHE_KEY)
+    if bounds is not None and (bounds[0] is None or bounds[1] is None or not bounds[0] <= day <= bounds[1]):
+        cache.delete(STORED_RANGE_CACHE_KEY)
 
 
 def period_check(start: date, end: date) -> None:

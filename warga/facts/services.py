@@ -22,6 +22,7 @@ from warga.regions.models import Region, RegionLevel
 from .capabilities import REBUILD, SUBSCRIBE
 from .metrics import Metric, Rollup, all_metrics, code_at_level, metrics_of
 from .models import Boundary, Fact, Subscription
+from .selectors import stored_range_note
 
 __all__ = [
     "boundaries_load",
@@ -91,6 +92,7 @@ def facts_rebuild_day(*, day: date, actor: Actor | None = None, keys: Iterable[s
         with transaction.atomic():
             Fact.objects.filter(day=day, metric__in=[m.key for m in chosen]).delete()
             Fact.objects.bulk_create(rows, batch_size=5000)
+            transaction.on_commit(lambda: stored_range_note(day))
             if actor is not None:
                 audit_record(
                     actor=actor,
@@ -115,6 +117,7 @@ def facts_refresh(*, domain: str, day: date, region_codes: Iterable[str]) -> int
             with transaction.atomic():
                 Fact.objects.filter(metric=metric_.key, day=day, region_id__in=targets).delete()
                 Fact.objects.bulk_create(rows)
+                transaction.on_commit(lambda: stored_range_note(day))
             written += len(rows)
     return written
 

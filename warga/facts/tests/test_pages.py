@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from warga.facts.metrics import Rollup, Unit, register_metric, unregister_metric
@@ -114,6 +115,29 @@ def test_bad_input_gets_a_clear_answer(cast, heads, client_for, world, params, s
     response = client_for(heads.bupati).get("/facts/", {"metric": "cases.received.sakit", **params})
     assert response.status_code == status
     assert says in response.content.decode()
+
+
+def test_a_rebuilt_older_day_widens_the_stored_range_at_once(cast, heads, client_for, world):
+    """The stored range is kept between requests; writing a day outside it forgets it after commit."""
+    client = client_for(heads.bupati)
+    older = world - timedelta(days=40)
+    asked = {"metric": "cases.received.sakit", "start": older.isoformat(), "end": world.isoformat()}
+    assert client.get("/facts/", asked).status_code == 400  # stored from 29 days ago: remembered
+    register_metric(
+        key="test.count",
+        label="Hitungan uji coba",
+        domain="test",
+        domain_label="Uji",
+        unit=Unit.COUNT,
+        rollup=Rollup.SUM,
+        compute=lambda day, codes: {cast.desa.code: 1},
+    )
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert facts_rebuild_day(day=older, keys=["test.count"]) == 1
+        assert client.get("/facts/", asked).status_code == 200
+    finally:
+        unregister_metric("test.count")
 
 
 def test_an_area_outside_ones_own_is_not_found(cast, client_for, world):
