@@ -185,14 +185,33 @@ def _group_key(area: Region) -> str:
     return "kecamatan_id" if area.level == RegionLevel.KABUPATEN else "region_id"
 
 
-def _aggregate_by(metric_: Metric, qs: Any, key: str) -> dict[Any, Cell]:
+Raw = tuple[int, int, dict[int, int] | None]  # summed values, summed denominators, merged histogram
+
+
+def _raw_by(metric_: Metric, qs: Any, key: str) -> dict[Any, Raw]:
+    """The facts summed (or their histograms merged) per `key`: one query."""
     if metric_.rollup == Rollup.MEDIAN:
         merged: dict[Any, dict[int, int]] = {}
         for group, histogram in qs.values_list(key, "histogram").iterator():
             _merge(merged.setdefault(group, {}), histogram)
-        return {group: _cell(metric_, None, None, h) for group, h in merged.items()}
+        return {group: (0, 0, h) for group, h in merged.items()}
     rows = qs.values(key).annotate(v=Sum("value"), d=Sum("denominator")).order_by()
-    return {row[key]: _cell(metric_, row["v"], row["d"], None) for row in rows}
+    return {row[key]: (int(row["v"] or 0), int(row["d"] or 0), None) for row in rows}
+
+
+def _combined(metric_: Metric, raws: Any) -> Cell:
+    """One cell from several groups' raw sums: what a query over all of them would answer."""
+    value = denominator = 0
+    merged: dict[int, int] = {}
+    for v, d, histogram in raws:
+        value, denominator = value + v, denominator + d
+        for days, n in (histogram or {}).items():
+            merged[days] = merged.get(days, 0) + n
+    return _cell(metric_, value, denominator, merged)
+
+
+def _aggregate_by(metric_: Metric, qs: Any, key: str) -> dict[Any, Cell]:
+    return {group: _combined(metric_, [raw]) for group, raw in _raw_by(metric_, qs, key).items()}
 
 
 def _total(metric_: Metric, qs: Any) -> Cell:
@@ -208,26 +227,25 @@ def _total(metric_: Metric, qs: Any) -> Cell:
 def facts_table(*, metric: Metric, area: Region, start: date, end: date) -> dict[str, Any]:
     """One row per region below `area` (kecamatan of a kabupaten, desa of a kecamatan; a desa
     itself), a row for what is kept for the area as a whole (the kabupaten's SMS, a case
-    whose desa is unknown), and the total."""
+    whose desa is unknown), and the total — all from one grouped query."""
     qs = _facts(metric, area, start, end)
     if area.level >= metric.level:  # kept for this area as a whole: nothing to drill into
         total = _total(metric, qs)
         row = {"region": area, "code": area.code, "name": area.display_name, "cell": total}
         return {"rows": [row], "total": total, "level": area.level, "drill": False}
-    key = _group_key(area)
-    cells = _aggregate_by(metric, qs, key)
+    raws = _raw_by(metric, qs, _group_key(area))
+    total = _combined(metric, raws.values())
     children = list(Region.objects.filter(parent=area).order_by("code"))
     rows = []
     for region in children:
-        cell = cells.pop(region.code, None) or _cell(metric, 0, 0, {})
+        raw = raws.pop(region.code, None)
+        cell = _combined(metric, [raw]) if raw is not None else _cell(metric, 0, 0, {})
         rows.append({"region": region, "code": region.code, "name": region.display_name, "cell": cell})
-    leftover = [c for c in cells.values() if c.count]
-    if leftover:
-        whole = _total(
-            metric, qs.filter(**{key: None}) if key == "kecamatan_id" else qs.filter(region_id=area.code)
-        )
-        rows.append({"region": None, "code": area.code, "name": _("Not by region"), "cell": whole})
-    return {"rows": rows, "total": _total(metric, qs), "level": area.level, "drill": True}
+    if raws:  # kept for the area as a whole (no kecamatan, or the kecamatan itself)
+        whole = _combined(metric, raws.values())
+        if whole.count:
+            rows.append({"region": None, "code": area.code, "name": _("Not by region"), "cell": whole})
+    return {"rows": rows, "total": total, "level": area.level, "drill": True}
 
 
 def _bucket(day: date, grain: str) -> date:
