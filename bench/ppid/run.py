@@ -12,9 +12,10 @@ objections to 3 % (a third decided, some taken to the Komisi Informasi), one eve
 then VACUUM ANALYZE, as autovacuum does after a bulk load.
 
 Timed, p50/p95 over BENCH_PAGES loads (300 for the list, 100 for the report): the PPID utama's
-`/ppid/requests/` (goal p95 ≤ 150 ms) and `/ppid/report/?year=<this year>` (goal p95 ≤ 1 s); in
-the same run the raw limit `/bench/bare` and, for each page, its own SQL on the PPID tables
-(captured from one load of the page) executed directly on the connection: the database's share.
+`/ppid/requests/` and its API list `GET /api/v1/information-requests/` (goal p95 ≤ 150 ms each)
+and `/ppid/report/?year=<this year>` (goal p95 ≤ 1 s); in the same run the raw limit
+`/bench/bare` and, for each, its own SQL on the PPID tables (captured from one load) executed
+directly on the connection: the database's share.
 """
 
 from __future__ import annotations
@@ -278,10 +279,13 @@ def main() -> None:
         return samples, len(statements)
 
     list_path, report_path = "/ppid/requests/", f"/ppid/report/?year={year}"
+    api_path = "/api/v1/information-requests/"
     timings: dict[str, list[float]] = {}
     timings["raw: GET /bench/bare (bare view)"] = pages(anonymous, "/bench/bare", PAGES)
     timings["raw SQL of the list page"], list_statements = raw(list_path, PAGES)
     timings["list /ppid/requests/, PPID utama"] = pages(client, list_path, PAGES)
+    timings["raw SQL of the API list"], api_statements = raw(api_path, PAGES)
+    timings[f"API GET {api_path}"] = pages(client, api_path, PAGES)
     timings["raw SQL of the report page"], report_statements = raw(report_path, REPORTS)
     timings[f"report /ppid/report/?year={year}"] = pages(client, report_path, REPORTS)
 
@@ -292,12 +296,16 @@ def main() -> None:
         f"({in_year:,} in {year}); objections: {Objection.objects.count():,}; "
         f"events: {RequestEvent.objects.count():,}"
     )
-    print(f"statements on the PPID tables: list {list_statements}, report {report_statements}")
+    print(
+        f"statements on the PPID tables: list {list_statements}, API list {api_statements}, "
+        f"report {report_statements}"
+    )
     print(f"{'operation':<45}{'n':>6}{'median ms':>12}{'p95 ms':>10}")
     for name, values in timings.items():
         print(f"{name:<45}{len(values):>6}{pct(values, 50):>12.1f}{pct(values, 95):>10.1f}")
     for name, goal in (
         ("list /ppid/requests/, PPID utama", 150),
+        (f"API GET {api_path}", 150),
         (f"report /ppid/report/?year={year}", 1000),
     ):
         p95 = pct(timings[name], 95)

@@ -12,7 +12,7 @@ class AuditConfig(AppConfig):
         from . import checks  # noqa: F401
         from .services import audit_record
 
-        def record_export(actor, action, summary):  # type: ignore[no-untyped-def]
-            audit_record(actor=actor, action=action, object_type="export", summary=summary)
+        def record_export(actor, action, summary, object_type):  # type: ignore[no-untyped-def]
+            audit_record(actor=actor, action=action, object_type=object_type, summary=summary)
 
         register_export_recorder(record_export)

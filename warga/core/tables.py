@@ -16,9 +16,11 @@ from it; querysets are read with `iterator(chunk_size=…)`, so memory stays bou
 `EXPORT_MAX_ROWS` (print: `PRINT_MAX_ROWS`) nothing is produced and the page says why. Text a
 spreadsheet would run as a formula is written as text.
 
-Every answer is one audit row, action `<table.action>.export`, summary: the format, the row
-count and the filters by name (free-text filters by name only). Core sits below the audit app,
-so the audit app connects its writer here in its `ready()` (`register_export_recorder`).
+Every answer is one audit row, action `<table.action>.export`, object type `table.object_type`
+("export" unless the table names one), summary: the format, the row count and the filters by
+name (free-text filters by name only); a public list (no login, public data) passes
+`audit=False` and writes none. Core sits below the audit app, so the audit app connects its
+writer here in its `ready()` (`register_export_recorder`).
 
 The print view is an A4 page of its own (`core/print_table.html`): the installation and the
 officer's unit, the officer, the date and time in the installation's format, the filters in
@@ -62,12 +64,13 @@ FORMATS = ("csv", "xlsx", "print")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-Recorder = Callable[[Actor, str, dict[str, Any]], None]
+Recorder = Callable[[Actor, str, dict[str, Any], str], None]
 _recorders: list[Recorder] = []
 
 
 def register_export_recorder(recorder: Recorder) -> None:
-    """`recorder(actor, action, summary)` writes the audit row of one export (the audit app)."""
+    """`recorder(actor, action, summary, object_type)` writes the audit row of one export (the
+    audit app)."""
     if recorder not in _recorders:
         _recorders.append(recorder)
 
@@ -97,6 +100,7 @@ class Table:
     columns: tuple[Column, ...]
     filename: str  # file name stem, a date and time is added
     chunk_size: int = 2000
+    object_type: str = "export"  # of the audit row: the model exported, say
 
 
 def export_format(request: HttpRequest) -> str | None:
@@ -147,8 +151,10 @@ def table_response(
     *,
     filters: Sequence[Filter] = (),
     fmt: str | None = None,
+    audit: bool = True,
 ) -> HttpResponseBase | None:
-    """The list as a download or a print page, or None for the page itself."""
+    """The list as a download or a print page, or None for the page itself. `audit=False`: a
+    public list (public data, no login): no audit row."""
     fmt = fmt or export_format(request)
     if fmt is None:
         return None
@@ -174,8 +180,8 @@ def table_response(
         "rows": count,
         "filters": {f.name: (True if f.private else f.value or str(f.shown)) for f in filters},
     }
-    for record in _recorders:
-        record(actor, f"{table.action}.export", summary)
+    for record in _recorders if audit else ():
+        record(actor, f"{table.action}.export", summary, table.object_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"{table.filename}-{stamp}"
     if fmt == "csv":

@@ -19,7 +19,7 @@ from warga.accounts.auth import actor_of
 from warga.core.api_schema import errors
 from warga.core.errors import NotFound
 from warga.core.middleware import client_ip
-from warga.core.pagination import PageNumberPagination
+from warga.core.pagination import BoundedPageNumberPagination, PageNumberPagination
 from warga.core.permissions import public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import Actor, unscoped
@@ -284,7 +284,7 @@ def objection_create(request: HttpRequest, payload: ObjectionIn) -> Status[Objec
 
 
 @router.get("/", response={200: list[RequestOut], **errors(401, 403)}, summary="Requests you may see")
-@paginate(PageNumberPagination)
+@paginate(BoundedPageNumberPagination)
 @requires(caps.VIEW)
 def request_list(  # type: ignore[no-untyped-def]
     request: HttpRequest,
@@ -293,6 +293,9 @@ def request_list(  # type: ignore[no-untyped-def]
     unit_id: int | None = None,
     number: str = "",
 ):
+    """In the list's order (escalated, then by status and due day). The list holds every request
+    of the years: `count` stops at the end of the page asked for or at 1,000, whichever is
+    further, and `count_capped` says there are more."""
     filters = selectors.RequestFilters(
         status=status[:12],
         overdue=overdue,

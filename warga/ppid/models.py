@@ -180,8 +180,17 @@ class InformationRequest(models.Model):
             # The officers' list in its order (escalated, open, nearest due first): the first page
             # is read from the index instead of sorting every request.
             models.Index(fields=["-escalation_level", "status", "due_on", "-id"], name="ppid_list_order"),
-            # The list's counts by status and overdue, within the scope (region, holding unit):
-            # read from this index alone, not from the table's wide rows.
+            # The same order within one status (the status filter, the overdue ones: status is
+            # then constant and drops out of the order) and within one holding unit (a pembantu's
+            # list, the unit filter): the page is read from the index, nothing is skipped.
+            models.Index(fields=["status", "-escalation_level", "due_on", "-id"], name="ppid_status_order"),
+            models.Index(
+                fields=["holding_unit", "-escalation_level", "status", "due_on", "-id"],
+                name="ppid_unit_order",
+            ),
+            # The list's counts (the open requests by status and overdue; a closed status up to
+            # a cap) and the pager's bounded count, within the scope (region, holding unit): read
+            # from this index alone, not from the table's wide rows.
             models.Index(fields=["status", "due_on", "region", "holding_unit"], name="ppid_status_counts"),
         ]
 

@@ -39,10 +39,6 @@ class RegisterFilters:
     text: str = ""
     state: str = ACTIVE
 
-    def summary(self) -> dict[str, object]:
-        """For an audit row: the choices, never the searched text."""
-        return {k: v for k, v in {"kind": self.kind, "unit": self.unit_id, "state": self.state}.items() if v}
-
 
 M = TypeVar("M", PublicInformation, ExemptInformation)
 

@@ -16,17 +16,10 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBase,
-    StreamingHttpResponse,
-)
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,9 +32,11 @@ from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import Actor, in_scope, unscoped
+from warga.core.tables import Table, form_filters, table_response
 
 from . import capabilities as caps
 from . import register_selectors as rs
+from . import tables
 from .models import (
     ExemptInformation,
     ExemptionGround,
@@ -61,7 +56,6 @@ from .services import (
     request_units,
 )
 from .services._common import max_file_bytes
-from .services.register_export import XLSX_TYPE, register_export
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -119,16 +113,22 @@ def _document_link(request: HttpRequest) -> Callable[[int], str]:
     return lambda pk: request.build_absolute_uri(reverse("ppid:dip_document", args=[pk]))
 
 
-def _export_response(content: Any, fmt: str, name: str) -> HttpResponseBase:
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "xlsx":
-        return FileResponse(
-            content, as_attachment=True, filename=f"{name}-{stamp}.xlsx", content_type=XLSX_TYPE
+def _table(request: HttpRequest, *, exempt: bool) -> Table:
+    return tables.EXEMPTIONS if exempt else tables.information_table(_document_link(request))
+
+
+def _export(
+    request: HttpRequest, table: Table, rows: Any, form: RegisterFilterForm, *, audit: bool
+) -> HttpResponseBase:
+    """CSV (the default) or XLSX through `core.tables`, in Indonesian whatever the page's language
+    (the registers are published in Indonesian); the searched text is named, never recorded."""
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    with translation.override("id"):
+        answer = table_response(
+            request, table, rows, filters=form_filters(form, private=("q",)), fmt=fmt, audit=audit
         )
-    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    assert answer is not None  # a format is given
+    return answer
 
 
 def _export_limited(request: HttpRequest) -> bool:
@@ -143,11 +143,10 @@ def _export_limited(request: HttpRequest) -> bool:
 class PublicRegister:
     exempt: bool
     template: str
-    name: str  # of the exported file
 
 
-DIP = PublicRegister(False, "ppid/dip_public.html", "daftar-informasi-publik")
-EXEMPT = PublicRegister(True, "ppid/exempt_public.html", "informasi-dikecualikan")
+DIP = PublicRegister(False, "ppid/dip_public.html")
+EXEMPT = PublicRegister(True, "ppid/exempt_public.html")
 
 
 def _public_list(request: HttpRequest, register: PublicRegister) -> HttpResponse:
@@ -175,13 +174,13 @@ def _public_export(request: HttpRequest, register: PublicRegister) -> HttpRespon
             _("Too many exports from this connection. Please wait a few minutes."), status=429
         )
     filters = form.filters()
-    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     with unscoped("public register export: anybody may read it"):
         qs: Any = rs.exemptions_public(filters) if register.exempt else rs.information_public(filters)
-        content = register_export(
-            actor=None, qs=qs, fmt=fmt, link=_document_link(request), filters=filters.summary()
-        )
-    return _export_response(content, fmt, register.name)
+        # Read here, inside `unscoped`: a streamed CSV is read after the view returned, in the
+        # request's scope, which an anonymous visitor does not have. A register holds hundreds
+        # of entries, not millions (and `EXPORT_MAX_ROWS` still applies).
+        rows = list(qs)
+    return _export(request, _table(request, exempt=register.exempt), rows, form, audit=False)
 
 
 @public
@@ -369,11 +368,7 @@ def _officer_export(request: HttpRequest, *, exempt: bool) -> HttpResponseBase:
         if exempt
         else rs.information_kept(actor=actor, filters=filters)
     )
-    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    content = register_export(
-        actor=actor, qs=qs, fmt=fmt, link=_document_link(request), filters=filters.summary()
-    )
-    return _export_response(content, fmt, EXEMPT.name if exempt else DIP.name)
+    return _export(request, _table(request, exempt=exempt), qs, form, audit=True)
 
 
 @requires(caps.REGISTERS)

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from warga.audit.services import audit_read
 from warga.core.errors import NotFound
+from warga.core.pagination import bounded_count
 from warga.core.scoping import Actor, get_scoped, scoped, unscoped
 
 from . import capabilities as caps
 from .models import (
     GIVING,
+    OPEN_STATUSES,
     AnswerDocument,
     InformationRequest,
     Objection,
@@ -66,15 +68,55 @@ def requests_list(*, actor: Actor, filters: RequestFilters | None = None) -> Que
     return qs.order_by("-escalation_level", "status", "due_on", "-id")
 
 
-def request_counts(*, actor: Actor, mine: bool = False) -> dict[str, int]:
-    """The requests by status, the overdue ones and the total (`all`), in one pass."""
+CLOSED_COUNT_CAP = 1000
+"""A closed status is counted up to this many requests: closed requests only accumulate (every
+notice of every year), the open ones are few and are counted exactly."""
+CLOSED_COUNTED = (RequestStatus.ANSWERED,)
+"""The closed statuses the list shows a (capped) count of."""
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """The list's counts. The open requests by status and the overdue ones are exact; a closed
+    status is counted up to `CLOSED_COUNT_CAP` (`capped` names those with more)."""
+
+    by_status: dict[str, int]
+    overdue: int
+    capped: frozenset[str]
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """Each status's count as the page shows it ("1.000+" when capped)."""
+        return {
+            status: formats.number_format(n, force_grouping=True) + ("+" if status in self.capped else "")
+            for status, n in self.by_status.items()
+        }
+
+
+def request_counts(*, actor: Actor, mine: bool = False) -> RequestCounts:
+    """The open requests by status with the overdue ones in one pass over the open requests
+    alone (their range of the index `ppid_status_counts`, which holds the scope's columns: an
+    index-only scan), and each of `CLOSED_COUNTED` up to `CLOSED_COUNT_CAP` (a COUNT over a
+    LIMITed subquery: the database stops at the cap)."""
     qs = requests_list(actor=actor, filters=RequestFilters(mine=mine)).order_by()
-    overdue = Q(status=RequestStatus.RECEIVED, due_on__lt=timezone.localdate())
-    rows = list(qs.values("status").annotate(n=Count("pk"), late=Count("pk", filter=overdue)))
-    counts = {row["status"]: row["n"] for row in rows}
-    counts["overdue"] = sum(row["late"] for row in rows)
-    counts["all"] = sum(row["n"] for row in rows)
-    return counts
+    late = Q(due_on__lt=timezone.localdate())
+    rows = (
+        qs.filter(status__in=OPEN_STATUSES)
+        .values("status")
+        # Columns of the index only (never the id): the count reads the index alone.
+        .annotate(n=Count("*"), late=Count("due_on", filter=late))
+    )
+    by_status = {str(status): 0 for status in OPEN_STATUSES}
+    overdue = 0
+    for row in rows:
+        by_status[row["status"]] = row["n"]
+        overdue += row["late"]
+    capped = set()
+    for status in CLOSED_COUNTED:
+        by_status[status], more = bounded_count(qs.filter(status=status), CLOSED_COUNT_CAP)
+        if more:
+            capped.add(str(status))
+    return RequestCounts(by_status=by_status, overdue=overdue, capped=frozenset(capped))
 
 
 def request_open(*, actor: Actor, pk: int) -> InformationRequest:

@@ -22,7 +22,7 @@ from warga.core.errors import NotFound, ServiceError
 from warga.core.forms import StyledForm
 from warga.core.middleware import client_ip
 from warga.core.pages import service_errors
-from warga.core.pagination import paginate
+from warga.core.pagination import paginate, paginate_bounded
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import unscoped
@@ -38,6 +38,7 @@ from .models import (
     ExemptionGround,
     InformationRequest,
     ObjectionGround,
+    ObjectionStatus,
     Outcome,
     RequestChannel,
     RequesterKind,
@@ -372,6 +373,9 @@ class FilterForm(StyledForm):
         cast(forms.ChoiceField, self.fields["unit"]).choices = every + _units()
 
 
+PER_PAGE = 50
+
+
 @requires(caps.VIEW)
 def list_view(request: HttpRequest) -> HttpResponseBase:
     """The PPID utama and the atasan: every request; a pembantu: what its unit holds. Escalated and
@@ -389,16 +393,14 @@ def list_view(request: HttpRequest) -> HttpResponseBase:
     answer = table_response(request, tables.REQUESTS, qs, filters=form_filters(form, private=("number",)))
     if answer is not None:
         return answer
-    counts = selectors.request_counts(actor=actor)
-    unfiltered = filters == selectors.RequestFilters()
     return render(
         request,
         "ppid/list.html",
         {
             "form": form,
-            # Unfiltered, the list's length is the counts' total: no second COUNT over every request.
-            "page": paginate(request, qs, count=counts["all"] if unfiltered else None),
-            "counts": counts,
+            # The count stops where the pager needs it: the list holds every request of the years.
+            "page": paginate_bounded(request, qs, per_page=PER_PAGE),
+            "counts": selectors.request_counts(actor=actor),
             "all": selectors.is_manager(actor),
             "today": timezone.localdate(),
             "can_register": actor.can(caps.REGISTER),
@@ -581,12 +583,28 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Objections (the atasan PPID) --------------------------------------------------------------------
 
 
+class ObjectionFilterForm(StyledForm):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("all")), *ObjectionStatus.choices]
+
+
 @requires(caps.OBJECTIONS)
-def objections_view(request: HttpRequest) -> HttpResponse:
+def objections_view(request: HttpRequest) -> HttpResponseBase:
+    """The objections of the installation (`?format=csv|xlsx|print`: the same rows, audited)."""
     actor = page_actor(request)
-    qs = selectors.objections_list(actor=actor, status=request.GET.get("status", "")[:10])
+    form = ObjectionFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.objections_list(actor=actor, status=data.get("status", ""))
+    answer = table_response(request, tables.OBJECTIONS, qs, filters=form_filters(form))
+    if answer is not None:
+        return answer
     return render(
-        request, "ppid/objections.html", {"page": paginate(request, qs), "today": timezone.localdate()}
+        request,
+        "ppid/objections.html",
+        {"form": form, "page": paginate(request, qs), "today": timezone.localdate()},
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from fpdf import FPDF
@@ -179,22 +180,45 @@ def test_exports_hold_what_the_filters_show(people, client, client_for):
     titles = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert titles == ["Profil kesehatan"]
     assert client.get("/ppid/dip/ekspor/", {"kind": "nope"}).status_code == 400
-    # The officer's export: their unit's entries, with the same filters, audited.
-    rows = _csv_rows(client_for(people.kec).get("/ppid/registers/dip/export/", {"kind": "berkala"}))
-    assert [r[2] for r in rows[1:]] == ["Jadwal pelayanan"]
-    assert AuditLog.objects.filter(action="ppid.register.export").count() == 1
+    assert not AuditLog.objects.filter(action="ppid.register.export").exists()  # public data
+    # The officer's export: their unit's entries, with the same filters, audited (the searched
+    # text by name only), in Indonesian whatever the officer's language.
+    kec = client_for(people.kec)
+    kec.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = _csv_rows(kec.get("/ppid/registers/dip/export/", {"kind": "berkala", "q": "jadwal"}))
+    assert rows[0][0] == "Kategori" and [r[2] for r in rows[1:]] == ["Jadwal pelayanan"]
+    assert rows[1][9] == "tercantum dalam daftar"
+    audit = AuditLog.objects.get(action="ppid.register.export")
+    assert (audit.object_type, audit.actor) == ("ppid.publicinformation", people.kec)
+    assert audit.summary == {"format": "csv", "rows": 1, "filters": {"kind": "berkala", "q": True}}
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(b"".join(kec.get("/ppid/registers/dip/export/", {"format": "xlsx"}).streaming_content))
+    ).active
+    assert sorted(row[2] for row in sheet.iter_rows(min_row=2, values_only=True)) == [
+        "=HYPERLINK(1)",  # a text cell, never a formula
+        "Jadwal pelayanan",
+    ]
+    assert next(sheet.iter_rows(min_row=2, values_only=True))[7] is not None
 
 
-def test_exempt_register_public_and_export(people, client):
+def test_exempt_register_public_and_export(people, client, client_for):
     _exempt(people.kec, ground="h", title="Data pribadi penerima bansos")
     _exempt(people.dinkes, ground="b", title="HPS alat kesehatan", reference="UK/2026/07")
     page = client.get("/ppid/dikecualikan/", {"kind": "b"}).content.decode()
     assert "HPS alat kesehatan" in page and "penerima bansos" not in page
     rows = _csv_rows(client.get("/ppid/dikecualikan/ekspor/", {"unit": people.kec_unit.pk}))
+    assert rows[0][:3] == ["Dasar pengecualian (Pasal 17)", "Unit", "Informasi yang dikecualikan"]
     assert [r[2] for r in rows[1:]] == ["Data pribadi penerima bansos"]
+    assert rows[1][3:5] == ["UK/2026/01", (timezone.localdate() - timedelta(days=30)).isoformat()]
     response = client.get("/ppid/dikecualikan/ekspor/", {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.max_row == 3
+    # The officer's: what they keep, audited as an export of this register.
+    rows = _csv_rows(client_for(people.dinkes).get("/ppid/registers/exempt/export/", {"kind": "b"}))
+    assert [r[2] for r in rows[1:]] == ["HPS alat kesehatan"]
+    audit = AuditLog.objects.get(action="ppid.register.export")
+    assert audit.object_type == "ppid.exemptinformation"
+    assert audit.summary == {"format": "csv", "rows": 1, "filters": {"kind": "b"}}
 
 
 # --- Officers ---------------------------------------------------------------------------------------
