@@ -179,13 +179,13 @@ class InformationRequest(models.Model):
             models.Index(fields=["holding_unit", "status"], name="ppid_unit_status"),
             # The officers' list in its order (escalated, open, nearest due first): the first page
             # is read from the index instead of sorting every request.
-            models.Index(fields=["-escalation_level", "status", "due_on", "-id"], name="ppid_list_order"),
+            models.Index(fields=["-escalation_level", "-status", "due_on", "-id"], name="ppid_list_order"),
             # The same order within one status (the status filter, the overdue ones: status is
             # then constant and drops out of the order) and within one holding unit (a pembantu's
             # list, the unit filter): the page is read from the index, nothing is skipped.
             models.Index(fields=["status", "-escalation_level", "due_on", "-id"], name="ppid_status_order"),
             models.Index(
-                fields=["holding_unit", "-escalation_level", "status", "due_on", "-id"],
+                fields=["holding_unit", "-escalation_level", "-status", "due_on", "-id"],
                 name="ppid_unit_order",
             ),
             # The list's counts (the open requests by status and overdue; a closed status up to

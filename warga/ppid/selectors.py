@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
@@ -52,7 +52,8 @@ class RequestFilters:
 
 
 def requests_list(*, actor: Actor, filters: RequestFilters | None = None) -> QuerySet[InformationRequest]:
-    """Overdue and escalated first, then the nearest due date, then the newest."""
+    """Escalated first, then the open ones ("received" sorts after "delivered" and "answered":
+    the status descending), then the nearest due date, then the newest."""
     f = filters or RequestFilters()
     qs = requests_visible(actor)
     if f.mine:
@@ -65,7 +66,7 @@ def requests_list(*, actor: Actor, filters: RequestFilters | None = None) -> Que
         qs = qs.filter(status=RequestStatus.RECEIVED, due_on__lt=timezone.localdate())
     if f.number:
         qs = qs.filter(number=number_normalize(f.number))
-    return qs.order_by("-escalation_level", "status", "due_on", "-id")
+    return qs.order_by("-escalation_level", "-status", "due_on", "-id")
 
 
 CLOSED_COUNT_CAP = 1000
@@ -283,7 +284,9 @@ def objections_list(*, actor: Actor, status: str = "") -> QuerySet[Objection]:
     qs = scoped(Objection.objects.select_related("request", "request__holding_unit"), actor)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("status", "due_on", "-id")
+    # The filed ones (waiting for a decision) first; objections are few, a sort costs nothing.
+    waiting_first = Case(When(status=ObjectionStatus.FILED, then=Value(0)), default=Value(1))
+    return qs.order_by(waiting_first, "due_on", "-id")
 
 
 def objection_open(*, actor: Actor, pk: int) -> Objection:

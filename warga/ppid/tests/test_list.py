@@ -138,3 +138,10 @@ def test_api_list_counts_up_to_the_page(people, client_for, monkeypatch):
         "count": 4,
         "count_capped": False,
     }
+
+
+def test_open_requests_come_before_the_answered_ones(people):
+    answered = [_answer(people, _file(people.kec_unit)) for _ in range(2)]
+    open_ = _file(people.kec_unit)
+    order = [r.pk for r in selectors.requests_list(actor=Actor.for_user(people.utama))]
+    assert order.index(open_.pk) < min(order.index(r.pk) for r in answered)
