@@ -113,7 +113,9 @@ def test_export_follows_the_filters_and_the_scope(cast, client_for, people, make
     assert everything[0] == list(EXPORT_FIELDS)
     names = {row[1] for row in everything[1:]}
     assert {"Radar Kesehatan", "Kader Melati"} <= names and "Panti Harapan" not in names
-    media = csv_rows(client.post("/stakeholders/export/", {"format": "csv", "kind": "media", "active": "yes"}))
+    media = csv_rows(
+        client.post("/stakeholders/export/", {"format": "csv", "kind": "media", "active": "yes"})
+    )
     assert [row[1] for row in media[1:]] == ["Radar Kesehatan"]
     assert media[0][:3] == ["kind", "name", "organisation"]
     radar = dict(zip(media[0], media[1], strict=True))
@@ -123,10 +125,14 @@ def test_export_follows_the_filters_and_the_scope(cast, client_for, people, make
     )  # fmt: skip
     assert radar["consent_on"] == (timezone.localdate() - timedelta(days=3)).isoformat()
     assert (radar["unit"], radar["active"]) == ("Dinas Kesehatan", "ya")
-    kader = csv_rows(client.post("/stakeholders/export/", {"format": "csv", "consent": "no", "active": "yes"}))
+    kader = csv_rows(
+        client.post("/stakeholders/export/", {"format": "csv", "consent": "no", "active": "yes"})
+    )
     assert [(r[1], r[9], r[10]) for r in kader[1:]] == [("Kader Melati", "tidak", "")]
 
-    xlsx = xlsx_rows(client.post("/stakeholders/export/", {"format": "xlsx", "kind": "media", "active": "yes"}))
+    xlsx = xlsx_rows(
+        client.post("/stakeholders/export/", {"format": "xlsx", "kind": "media", "active": "yes"})
+    )
     assert list(xlsx[0]) == list(EXPORT_FIELDS) and [v[1] for v in xlsx[1:]] == ["Radar Kesehatan"]
 
     audits = export_audits("stakeholders.stakeholder.export")
@@ -151,7 +157,7 @@ def test_print_view_in_words_with_the_filters_and_no_search_in_the_audit(cast, c
     assert "Jenis: Media" in page and "Radar" in page  # the officer's own filters, in words
     assert "Radar Kesehatan" in page and "Radio Sehat" not in page and "Kader Melati" not in page
     assert "Radar Sosial" not in page  # another unit's register
-    assert "<th scope=\"col\">Persetujuan SMS</th>" in page and "diberikan (Formulir bertanda tangan)" in page
+    assert '<th scope="col">Persetujuan SMS</th>' in page and "diberikan (Formulir bertanda tangan)" in page
     assert 'href="/stakeholders/"' in page  # back to the list, not to the export's address
     audit = export_audits("stakeholders.stakeholder.export")[-1]
     assert audit == {"format": "print", "rows": 1, "filters": {"kind": "media", "q": True, "active": "yes"}}
