@@ -34,7 +34,7 @@ from .models import (
     StockAccount,
     StockEntry,
 )
-from .priority import default_rule_set
+from .priority import candidates, default_rule_set
 from .selectors import cards_to_send, ktp_required_q
 from .services import (
     PrintInput,
@@ -49,8 +49,8 @@ from .services import (
 )
 
 FIRST_SERIAL = "0320300001"  # the first blank of the demo allocation (0320300001–0320302000)
-PRINT_DAY_PLACES = 60
-SPOILED_AT = (7, 23, 41)  # places in the run whose blanks were spoiled
+PRINT_DAY_PLACES = 60  # at most; a print day takes a quarter of the queue, never all of it
+SPOILED_FIRST, SPOILED_EVERY = 7, 19  # the 7th, 26th and 45th blanks of the run were spoiled
 HANDED_OVER = 3  # cards of the first kecamatan collected the same day
 
 
@@ -191,16 +191,18 @@ def _print_day(region: Region) -> str:
     counter = User.objects.filter(username="loket").first()
     dukcapil = Unit.objects.filter(code="disdukcapil").first()
     if operator is None or counter is None or dukcapil is None or counter.unit is None:
-        return "no printing operator or counter officer, no print day"
-    if not KtpCard.objects.filter(status=KtpStatus.PRR).exists():
-        return "nobody print-ready, no print day"
+        return ""  # the demo's officers are made first by `demo_setup`; without them, no print day
     printer = Actor.for_user(operator)
-    batch = print_batch_lock(
-        actor=printer, office=dukcapil, rule_set=default_rule_set(), size=PRINT_DAY_PLACES
-    )
+    waiting = candidates(actor=printer, office=dukcapil).count()
+    if not waiting:
+        return "nobody print-ready, no print day"
+    size = min(PRINT_DAY_PLACES, max(1, waiting // 4))
+    batch = print_batch_lock(actor=printer, office=dukcapil, rule_set=default_rule_set(), size=size)
     places = batch.items.count()
     width = len(FIRST_SERIAL)
-    spoiled = [str(int(FIRST_SERIAL) + k - 1).zfill(width) for k in SPOILED_AT if k <= places]
+    spoiled = [
+        str(int(FIRST_SERIAL) + k - 1).zfill(width) for k in range(SPOILED_FIRST, places + 1, SPOILED_EVERY)
+    ]
     data = PrintInput(
         mode="run", first_serial=FIRST_SERIAL, spoiled=spoiled, reason="Cetakan bergaris, tinta habis"
     )
