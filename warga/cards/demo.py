@@ -209,7 +209,7 @@ def _print_day(region: Region) -> str:
     plan = print_results_plan(actor=printer, batch=batch, data=data)
     if not plan.ok:
         transaction.set_rollback(True)
-        return f"print day not recorded: {(plan.refusals or plan.unknown)[:1]}"
+        return f"print day not recorded: {(plan.refusals or plan.unknown or ['nothing to record'])[0]}"
     plan = print_results_record(actor=printer, batch=batch, data=data, token=print_results_token(plan))
     print_batch_close(actor=printer, batch=batch)
 
