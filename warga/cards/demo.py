@@ -1,6 +1,9 @@
 """Demo card data: KTP-el statuses for the demo residents, a blank-card request with a smaller
 allocation (as in Cianjur: much asked, little received), stock moved to the first kecamatan
-office, and an election rule set. Running it again adds nothing."""
+office, an election rule set, and a print day at Disdukcapil made through the services an
+operator's pages use: a batch locked off the queue, its results recorded in one step (most
+printed, a few spoiled), the batch closed, the cards of the first kecamatan sent, received and
+partly handed over, those of the second on their way. Running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from warga.accounts.models import User
+from warga.core.scoping import Actor
 from warga.org.models import Unit, UnitKind
 from warga.regions.models import Region, RegionLevel
 from warga.registry.models import Resident
@@ -22,17 +26,42 @@ from .models import (
     KtpCard,
     KtpStatus,
     KtpTransition,
+    PrintBatch,
     PriorityRule,
     PriorityRuleSet,
+    ProofKind,
     RuleKind,
     StockAccount,
     StockEntry,
 )
-from .selectors import ktp_required_q
+from .priority import candidates, default_rule_set
+from .selectors import cards_to_send, ktp_required_q
+from .services import (
+    PrintInput,
+    card_hand_over,
+    delivery_receive,
+    delivery_send,
+    print_batch_close,
+    print_batch_lock,
+    print_results_plan,
+    print_results_record,
+    print_results_token,
+)
+
+FIRST_SERIAL = "0320300001"  # the first blank of the demo allocation (0320300001–0320302000)
+PRINT_DAY_PLACES = 60  # at most; a print day takes a quarter of the queue, never all of it
+SPOILED_FIRST, SPOILED_EVERY = 7, 19  # the 7th, 26th and 45th blanks of the run were spoiled
+HANDED_OVER = 3  # cards of the first kecamatan collected the same day
+
+
+def seed(region: Region, *, size: str, seed: int) -> str:
+    summary = _statuses_and_stock(region, seed=seed)
+    printed = _print_day(region)
+    return f"{summary}; {printed}" if printed else summary
 
 
 @transaction.atomic
-def seed(region: Region, *, size: str, seed: int) -> str:
+def _statuses_and_stock(region: Region, *, seed: int) -> str:
     if KtpCard.objects.exists() or StockEntry.objects.exists():
         return "card data already present, nothing added"
     rng = random.Random(seed)
@@ -151,3 +180,70 @@ def seed(region: Region, *, size: str, seed: int) -> str:
             on_date=today + timedelta(days=90) if kind == RuleKind.VOTER else None,
         )
     return f"{len(cards)} KTP-el statuses, 10,000 blanks asked, 2,000 received, 200 at {kec_unit.name}"
+
+
+@transaction.atomic
+def _print_day(region: Region) -> str:
+    """Today's print day at Disdukcapil, through the services the pages use (see the module)."""
+    if PrintBatch.objects.exists():
+        return ""
+    operator = User.objects.filter(username="cetak").first()
+    counter = User.objects.filter(username="loket").first()
+    dukcapil = Unit.objects.filter(code="disdukcapil").first()
+    if operator is None or counter is None or dukcapil is None or counter.unit is None:
+        return ""  # the demo's officers are made first by `demo_setup`; without them, no print day
+    printer = Actor.for_user(operator)
+    waiting = candidates(actor=printer, office=dukcapil).count()
+    if not waiting:
+        return "nobody print-ready, no print day"
+    size = min(PRINT_DAY_PLACES, max(1, waiting // 4))
+    batch = print_batch_lock(actor=printer, office=dukcapil, rule_set=default_rule_set(), size=size)
+    places = batch.items.count()
+    width = len(FIRST_SERIAL)
+    spoiled = [
+        str(int(FIRST_SERIAL) + k - 1).zfill(width) for k in range(SPOILED_FIRST, places + 1, SPOILED_EVERY)
+    ]
+    data = PrintInput(
+        mode="run", first_serial=FIRST_SERIAL, spoiled=spoiled, reason="Cetakan bergaris, tinta habis"
+    )
+    plan = print_results_plan(actor=printer, batch=batch, data=data)
+    if not plan.ok:
+        transaction.set_rollback(True)
+        return f"print day not recorded: {(plan.refusals or plan.unknown or ['nothing to record'])[0]}"
+    plan = print_results_record(actor=printer, batch=batch, data=data, token=print_results_token(plan))
+    print_batch_close(actor=printer, batch=batch)
+
+    # The first kecamatan's cards go out and arrive; a few are collected at once. The second
+    # kecamatan's are on their way; the rest wait at Disdukcapil to be sent.
+    counter_actor = Actor.for_user(counter)
+    home = counter.unit
+    kecamatan = list(
+        Unit.objects.filter(kind=UnitKind.KECAMATAN_OFFICE, area__within=region.code).order_by("area__code")
+    )
+    others = [u for u in kecamatan if u.pk != home.pk][:1]
+    sent = received = handed = 0
+    for office in [home, *others]:
+        cards = list(cards_to_send(actor=printer).filter(resident__desa__within=office.area_id))
+        if not cards:
+            continue
+        delivery = delivery_send(actor=printer, from_office=dukcapil, to_office=office, cards=cards)
+        sent += len(cards)
+        if office.pk != home.pk:
+            continue
+        delivery_receive(actor=counter_actor, delivery=delivery)
+        received += len(cards)
+        for card in (
+            KtpCard.objects.filter(pk__in=[c.pk for c in cards]).select_related("resident").order_by("pk")
+        )[:HANDED_OVER]:
+            card_hand_over(
+                actor=counter_actor,
+                card=card,
+                recipient_name=card.resident.full_name,
+                proof_kind=ProofKind.ID,
+                proof_note="KK diperlihatkan",
+            )
+            handed += 1
+    return (
+        f"print day: batch #{batch.pk} of {places} places, {plan.printed} printed, {plan.spoiled} spoiled;"
+        f" {sent} cards sent, {received} at {home.name} ({handed} handed over)"
+    )

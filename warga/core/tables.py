@@ -152,9 +152,14 @@ def table_response(
     filters: Sequence[Filter] = (),
     fmt: str | None = None,
     audit: bool = True,
+    back: str | None = None,
 ) -> HttpResponseBase | None:
-    """The list as a download or a print page, or None for the page itself. `audit=False`: a
-    public list (public data, no login): no audit row."""
+    """The list as a download or a print page, or None for the page itself.
+
+    `audit=False`: a public list (public data, no login): no audit row. `back`: the list page's
+    address, for a list whose filters are posted to an export address of its own (the print view
+    links back there, a refused export goes back there); by default the request's own address
+    without `format`."""
     fmt = fmt or export_format(request)
     if fmt is None:
         return None
@@ -172,9 +177,7 @@ def table_response(
                 "limit": formats.number_format(limit, force_grouping=True),
             },
         )
-        query = request.GET.copy()
-        query.pop("format", None)
-        return HttpResponseRedirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return HttpResponseRedirect(back or _without_format(request))
     summary: dict[str, Any] = {
         "format": fmt,
         "rows": count,
@@ -206,7 +209,7 @@ def table_response(
             "unit": _unit_name(actor),
             "officer": _officer_name(actor),
             "now": timezone.localtime(),
-            "back": _without_format(request),
+            "back": back or _without_format(request),
         }
         response = render(request, "core/print_table.html", context)
     response["Cache-Control"] = "no-store"

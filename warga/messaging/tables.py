@@ -1,5 +1,5 @@
-"""The SMS lists as tables (`warga.core.tables`): the broadcasts and the daily statistics, for
-`?format=csv|xlsx|print`."""
+"""The SMS lists as tables (`warga.core.tables`): the broadcasts, the daily statistics and the
+residents' invitations, for `?format=csv|xlsx|print`."""
 
 from __future__ import annotations
 
@@ -36,5 +36,27 @@ STATS = Table(
         Column(_("Expired"), lambda r: r["expired"]),
         Column(_("Waiting"), lambda r: r["queued"] + r["sending"]),
         Column(_("Cancelled"), lambda r: r["cancelled"]),
+    ),
+)
+
+# How an invitation came in (`Invitation.channel`).
+INVITATION_CHANNELS = {"sms": _("SMS"), "desa_office": _("Desa office")}
+
+INVITATIONS = Table(
+    action="sms.invitations",
+    title=_("Residents' invitations"),
+    filename="undangan-warga",
+    columns=(
+        Column(_("Received"), lambda i: i.created_at),
+        Column(_("Resident"), lambda i: i.resident.full_name),
+        Column(_("Desa"), lambda i: i.desa.name),
+        Column(_("RW"), lambda i: i.rw),
+        Column(_("RT"), lambda i: i.rt),
+        Column(_("Send to"), lambda i: i.get_scope_display()),
+        Column(_("Invitation"), lambda i: i.text),
+        Column(_("Channel"), lambda i: INVITATION_CHANNELS.get(i.channel, i.channel)),
+        Column(_("Status"), lambda i: i.get_status_display()),
+        Column(_("Reason"), lambda i: i.reason),
+        Column(_("Decided"), lambda i: i.decided_at),
     ),
 )

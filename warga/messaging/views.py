@@ -223,7 +223,7 @@ def stats_view(request: HttpRequest) -> HttpResponseBase:
 
 
 @requires("sms.invitations_moderate")
-def invitation_list_view(request: HttpRequest) -> HttpResponse:
+def invitation_list_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -234,7 +234,13 @@ def invitation_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", InvitationStatus.PENDING)
     if status not in InvitationStatus.values:
         status = ""  # "all"
-    page = paginate(request, selectors.invitations_list(actor=actor, status=status))
+    invitations = selectors.invitations_list(actor=actor, status=status)
+    if request.method == "GET":
+        shown = [Filter("status", _("Status"), InvitationStatus(status).label, status)] if status else []
+        answer = table_response(request, tables.INVITATIONS, invitations, filters=shown)
+        if answer is not None:
+            return answer
+    page = paginate(request, invitations)
     for invitation in page.object_list:
         if invitation.status == InvitationStatus.PENDING:
             invitation.recipients = invitation_recipients(invitation)  # type: ignore[attr-defined]

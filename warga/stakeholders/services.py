@@ -1,13 +1,10 @@
-"""Writes of the stakeholder register: create, update, archive (never delete), the XLSX import
-(all rows or none) and the exports (CSV streamed, XLSX write-only), each with its history and
-audit rows in the same transaction."""
+"""Writes of the stakeholder register: create, update, archive (never delete) and the XLSX import
+(all rows or none), each with its history and audit rows in the same transaction. The exports
+are tables on `core.tables` (`tables.py`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -15,8 +12,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
@@ -69,7 +65,6 @@ TRACKED = (
     "notes",
     "resident_id",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -433,98 +428,3 @@ def stakeholders_import(*, actor: Actor, upload: IO[bytes], size: int, unit_id: 
         summary={"rows": len(checked)},
     )
     return len(checked)
-
-
-# --- export -------------------------------------------------------------------------------------
-
-EXPORT_FIELDS = (*FIELDS, "unit", "active")
-
-
-def _cell_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _export_rows(qs: QuerySet[Stakeholder]) -> Iterator[list[str]]:
-    values = qs.order_by("name", "pk").values_list(
-        "kind", "name", "organisation", "position", "topics", "region_id", "phone", "email", "address",
-        "sms_consent", "consent_on", "consent_channel", "consent_evidence", "notes", "unit__name", "active",
-    )  # fmt: skip
-    for row in values.iterator(chunk_size=2000):
-        (
-            kind,
-            name,
-            org,
-            pos,
-            topics,
-            region,
-            phone,
-            email,
-            address,
-            consent,
-            on,
-            channel,
-            ev,
-            notes,
-            unit,
-            active,
-        ) = row
-        yield [
-            kind, name, org, pos, ",".join(t for t in topics.split(",") if t), region, phone, email, address,
-            "ya" if consent else "tidak", on.isoformat() if on else "", channel, ev, notes, unit,
-            "ya" if active else "tidak",
-        ]  # fmt: skip
-
-
-def _export_audit(actor: Actor, fmt: str, qs: QuerySet[Stakeholder], filters: dict[str, Any]) -> None:
-    audit_record(
-        actor=actor,
-        action="stakeholders.stakeholder.export",
-        object_type="stakeholders.stakeholder",
-        summary={"format": fmt, "rows": qs.count(), **filters},
-    )
-
-
-def stakeholders_export_csv(
-    *, actor: Actor, qs: QuerySet[Stakeholder], filters: dict[str, Any]
-) -> Iterator[str]:
-    """`qs`: the list as the actor filtered it. Audited at once; rows produced as they stream."""
-    actor.require(caps.MANAGE)
-    _export_audit(actor, "csv", qs, filters)
-    return _csv_lines(qs)
-
-
-def _csv_lines(qs: QuerySet[Stakeholder]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_FIELDS)
-    yield "\ufeff" + buffer.getvalue()
-    for row in _export_rows(qs):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell_text(v) for v in row])
-        yield buffer.getvalue()
-
-
-def stakeholders_export_xlsx(
-    *, actor: Actor, qs: QuerySet[Stakeholder], filters: dict[str, Any]
-) -> IO[bytes]:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    actor.require(caps.MANAGE)
-    _export_audit(actor, "xlsx", qs, filters)
-    workbook = openpyxl.Workbook(write_only=True)
-    with translation.override("id"):
-        sheet = workbook.create_sheet(_("Stakeholders")[:31])
-    sheet.append(list(EXPORT_FIELDS))
-    for row in _export_rows(qs):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the streaming response, closed by it
-    workbook.save(out)
-    out.seek(0)
-    return out

@@ -1,16 +1,16 @@
 """Pages of the stakeholder register: the list (filters and search by POST: nothing personal in
-a URL), a stakeholder with its history, the forms, import, export and the SMS broadcast to
-consenting stakeholders. Thin: forms parse, services decide."""
+a URL), a stakeholder with its history, the forms, import, export and print (`core.tables`) and
+the SMS broadcast to consenting stakeholders. Thin: forms parse, services decide."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,18 +18,17 @@ from warga.core.errors import InvalidInput
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
+from warga.core.tables import FORMATS, form_filters, table_response
 from warga.messaging.broadcasts import broadcast_create, broadcast_preview
 
 from . import capabilities as caps
-from . import selectors
+from . import selectors, tables
 from .forms import ArchiveForm, BroadcastForm, FilterForm, ImportForm, StakeholderForm
 from .models import Stakeholder
 from .services import (
     stakeholder_archive,
     stakeholder_create,
     stakeholder_update,
-    stakeholders_export_csv,
-    stakeholders_export_xlsx,
     stakeholders_import,
 )
 
@@ -162,31 +161,20 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @requires(caps.MANAGE)
 @require_POST
 def export_view(request: HttpRequest) -> HttpResponseBase:
-    """The list's filters (posted with it), `format` csv or xlsx; the actor's scope."""
+    """The list's filters (posted with it) and `format` csv, xlsx or print; the actor's scope.
+    The files keep the import's columns (`tables.FILE`), the print view is in words."""
     actor = page_actor(request)
     form = FilterForm(request.POST, actor=actor)
-    if not form.is_valid():
+    fmt = request.POST.get("format", "")
+    if not form.is_valid() or fmt not in FORMATS:
         messages.error(request, _("Check the filters of the export."))
         return redirect("stakeholders:list")
-    filters = form.filters()
-    qs = selectors.stakeholders_list(actor=actor, filters=filters)
-    summary = {k: v for k, v in vars(filters).items() if v not in ("", None, ()) and k != "query"}
-    if filters.query:
-        summary["search"] = True  # the words searched stay out of the audit row
-    name = f"pemangku-kepentingan-{timezone.localtime().strftime('%Y%m%d-%H%M')}"
-    if request.POST.get("format") == "xlsx":
-        return FileResponse(
-            stakeholders_export_xlsx(actor=actor, qs=qs, filters=summary),
-            as_attachment=True,
-            filename=f"{name}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = StreamingHttpResponse(
-        stakeholders_export_csv(actor=actor, qs=qs, filters=summary), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    qs = selectors.stakeholders_list(actor=actor, filters=form.filters()).order_by("name", "pk")
+    # The searched words stay out of the audit row (by name only).
+    shown = [f for f in form_filters(form, private=("q",)) if f.name != "page"]
+    table = tables.PRINT if fmt == "print" else tables.FILE
+    answer = table_response(request, table, qs, filters=shown, fmt=fmt, back=reverse("stakeholders:list"))
+    return answer if answer is not None else redirect("stakeholders:list")
 
 
 @requires(caps.VIEW, also=("sms.broadcast_create",))

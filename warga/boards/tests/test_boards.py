@@ -146,6 +146,7 @@ def test_tv_page_is_public_and_self_contained(cast, client_for):
     assert "Vaksinasi gratis di Puskesmas" in html
     assert f"/boards/feed/{cast.desa.code}.json" in html
     assert "boards/board.js" in html and "http://" not in html and "https://" not in html
+    assert html.index("core/server_clock.js") < html.index("boards/board.js")  # the shared clock first
     assert client_for(None).get("/boards/tv/32.14.01/").status_code == 404  # a kecamatan has no board
     assert client_for(None).get("/boards/feed/99.99.json").status_code == 404
     assert client_for(None).get("/api/v1/boards/feed/99.99").status_code == 404

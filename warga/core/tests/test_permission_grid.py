@@ -102,7 +102,8 @@ def _seed_world(cast: Any) -> World:
 def _complete(cast: Any) -> None:
     """What the demo data does not hold: a SUKET, a register import, a card status import, a
     broadcast, a batch of issued documents sent back to the kecamatan office, a print batch with
-    a card printed and sent to that office (and places still to print), a resident's invitation
+    a card printed and sent to that office (and places still to print: the demo's print day is
+    closed and its cards for that office already received), a resident's invitation
     waiting for the desa operator and a field phone's assignment, each in the officers'
     kecamatan (the area a holder of the capability can see), made through the apps' services."""
     from django.utils import timezone
@@ -146,7 +147,7 @@ def _complete(cast: Any) -> None:
         )
     from warga.applications.models import Batch
     from warga.applications.services import batch_dispatch_issued
-    from warga.cards.models import ItemResult, PrintBatch
+    from warga.cards.models import Delivery, ItemResult, PrintBatchItem
     from warga.cards.priority import candidates, default_rule_set
     from warga.cards.services import delivery_send, print_batch_lock, print_item_record
     from warga.messaging.broadcasts import invitation_request
@@ -157,15 +158,17 @@ def _complete(cast: Any) -> None:
 
     printing = Unit.objects.get(code="disdukcapil")
     kec_office = Unit.objects.get(kind=UnitKind.KECAMATAN_OFFICE, area=kec)
-    if not PrintBatch.objects.exists():
+    waiting_here = PrintBatchItem.objects.filter(kecamatan_code=kec.code, result=ItemResult.PENDING)
+    on_the_way = Delivery.objects.filter(to_office=kec_office, received_at__isnull=True)
+    if not (waiting_here.exists() and on_the_way.exists()):
         printer = cast.actor(cast.printer)
         # The whole print queue of the (small) world, so that places of the kecamatan are in it.
         waiting = candidates(actor=printer, office=printing).count()
         batch = print_batch_lock(actor=printer, office=printing, rule_set=default_rule_set(), size=waiting)
         places = list(batch.items.filter(kecamatan_code=kec.code).order_by("rank")[:2])
         assert len(places) == 2, "the print queue holds fewer than two places in the kecamatan"
-        printed = print_item_record(
-            actor=printer, item=places[0], result=ItemResult.PRINTED, card_serial="0320300001"
+        printed = print_item_record(  # the last blank of the demo's allocation: its print day uses the first
+            actor=printer, item=places[0], result=ItemResult.PRINTED, card_serial="0320302000"
         )
         delivery_send(actor=printer, from_office=printing, to_office=kec_office, cards=[printed.card])
     if not Batch.objects.filter(direction=Batch.Direction.TO_KECAMATAN, office=kec_office).exists():
@@ -270,7 +273,9 @@ def _objects(cast: Any) -> dict[str, Any]:
     suket = first(Suket.objects.filter(resident__desa__within=kec))
     _raw, prefix, key_hash = ApiToken.generate()
     resident = first(Resident.objects.filter(desa__within=kec, family__isnull=False, died_on__isnull=True))
-    print_batch = first(PrintBatch.objects.all())
+    # The open batch with places still to print in the kecamatan (the demo's print day is closed).
+    print_item = first(PrintBatchItem.objects.filter(kecamatan_code=kec, result=ItemResult.PENDING))
+    print_batch = print_item.batch if print_item else first(PrintBatch.objects.all())
     return {
         "resident": resident,
         "family": resident.family if resident else None,
@@ -290,9 +295,7 @@ def _objects(cast: Any) -> dict[str, Any]:
         "status_import": first(StatusImport.objects.all()),
         "rule_set": first(PriorityRuleSet.objects.all()),
         "print_batch": print_batch,
-        "print_item": first(
-            PrintBatchItem.objects.filter(batch=print_batch, kecamatan_code=kec, result=ItemResult.PENDING)
-        ),
+        "print_item": print_item,
         "delivery": first(Delivery.objects.filter(to_office__area=cast.kecamatan, received_at__isnull=True)),
         "application_batch": first(
             Batch.objects.filter(

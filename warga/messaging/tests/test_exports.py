@@ -62,3 +62,43 @@ def test_stats_export(cast, client_for):
     assert export_audits("sms.stats.export")[0] == {"format": "csv", "rows": 1, "filters": {"days": "7"}}
     assert csv_rows(client_for(cast.outsider).get("/sms/stats/?format=csv"))[1:] == []
     assert client_for(cast.desa_operator).get("/sms/stats/?format=csv").status_code == 403
+
+
+def test_invitations_export_follow_filters_scope_and_access(cast, people, client_for):
+    from warga.messaging.services import invitation_refuse, invitation_request
+
+    def ask(resident, number, text, scope="rt"):
+        return invitation_request(resident=resident, number=number, scope=scope, text=text, channel="sms")
+
+    ask(people.siti, "+6281200000001", "Syukuran khitanan Sabtu 10.00")
+    refused = ask(people.budi, "+6281200000002", "Hajatan pernikahan Minggu", scope="rw")
+    invitation_refuse(
+        actor=cast.actor(cast.desa_operator), invitation_id=refused.pk, reason="Isi berisi promosi."
+    )
+    ask(people.elsewhere, "+6281200000008", "=Kenduri di desa lain")
+    operator = client_for(cast.desa_operator)
+
+    rows = csv_rows(operator.get("/sms/invitations/?format=csv"))  # the page's default: waiting ones
+    assert rows[0][:3] == ["Diterima", "Warga", "Desa"]
+    assert [(r[1], r[6], r[8]) for r in rows[1:]] == [
+        ("SITI AMINAH", "Syukuran khitanan Sabtu 10.00", "menunggu operator desa")
+    ]
+    assert "+6281200000001" not in ",".join(rows[1])  # the resident's number stays out
+    rows = csv_rows(operator.get("/sms/invitations/?status=refused&format=csv"))
+    assert [(r[1], r[5], r[7], r[9]) for r in rows[1:]] == [
+        ("BUDI SANTOSO", "RW saya", "SMS", "Isi berisi promosi.")
+    ]
+    everything = xlsx_rows(operator.get("/sms/invitations/?status=all&format=xlsx"))
+    assert sorted(r[1] for r in everything[1:]) == ["BUDI SANTOSO", "SITI AMINAH"]
+    page = operator.get("/sms/invitations/?status=refused&format=print").content.decode()
+    assert "Undangan warga" in page and "Status: ditolak" in page
+    assert "Hajatan pernikahan Minggu" in page and "Syukuran khitanan" not in page
+
+    audits = export_audits("sms.invitations.export")
+    assert [a["format"] for a in audits] == ["csv", "csv", "xlsx", "print"]
+    assert audits[0] == {"format": "csv", "rows": 1, "filters": {"status": "pending"}}
+    assert audits[2] == {"format": "xlsx", "rows": 2, "filters": {}}
+
+    admin = csv_rows(client_for(cast.admin).get("/sms/invitations/?status=all&format=csv"))
+    assert "'=Kenduri di desa lain" in [r[6] for r in admin[1:]]  # never a formula
+    assert client_for(cast.kec_officer).get("/sms/invitations/?format=csv").status_code == 403

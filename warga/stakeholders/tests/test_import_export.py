@@ -3,17 +3,20 @@ filters and the officer's scope, each audited."""
 
 from __future__ import annotations
 
-import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from warga.audit.models import AuditLog
+from warga.core.tests.tables_helpers import csv_rows, export_audits, xlsx_rows
 from warga.org.models import Unit
 from warga.stakeholders import services
 from warga.stakeholders.models import Stakeholder
+from warga.stakeholders.tables import EXPORT_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -101,28 +104,76 @@ def test_a_file_that_is_not_a_workbook_is_refused(cast, client_for, people):
     assert answer.context["form"].non_field_errors()
 
 
-def _csv(answer) -> list[list[str]]:
-    text = b"".join(answer.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
 def test_export_follows_the_filters_and_the_scope(cast, client_for, people, make):
     make(people.dinkes, name="Radar Kesehatan", kind="media", topics=["information"])
-    make(people.dinkes, name="Kader Melati", kind="organisation")
+    make(people.dinkes, name="Kader Melati", kind="organisation", consent=False)
     make(people.dinsos, name="Panti Harapan", kind="media")
     client = client_for(people.dinkes)
-    everything = _csv(client.post("/stakeholders/export/", {"format": "csv", "active": "yes"}))
+    everything = csv_rows(client.post("/stakeholders/export/", {"format": "csv", "active": "yes"}))
+    assert everything[0] == list(EXPORT_FIELDS)
     names = {row[1] for row in everything[1:]}
     assert {"Radar Kesehatan", "Kader Melati"} <= names and "Panti Harapan" not in names
-    media = _csv(client.post("/stakeholders/export/", {"format": "csv", "kind": "media", "active": "yes"}))
+    media = csv_rows(
+        client.post("/stakeholders/export/", {"format": "csv", "kind": "media", "active": "yes"})
+    )
     assert [row[1] for row in media[1:]] == ["Radar Kesehatan"]
     assert media[0][:3] == ["kind", "name", "organisation"]
-    log = AuditLog.objects.filter(action="stakeholders.stakeholder.export").order_by("-pk").first()
-    assert log is not None and log.summary["kind"] == "media" and log.summary["rows"] == 1
-    xlsx = client.post("/stakeholders/export/", {"format": "xlsx", "kind": "media", "active": "yes"})
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True)
-    values = list(book.worksheets[0].iter_rows(values_only=True))
-    assert [v[1] for v in values[1:]] == ["Radar Kesehatan"]
+    radar = dict(zip(media[0], media[1], strict=True))
+    assert radar["topics"] == "information" and radar["phone"].startswith("'+62812990")  # never a formula
+    assert (radar["sms_consent"], radar["consent_channel"], radar["consent_evidence"]) == (
+        "ya", "form", "Formulir bertanda tangan"
+    )  # fmt: skip
+    assert radar["consent_on"] == (timezone.localdate() - timedelta(days=3)).isoformat()
+    assert (radar["unit"], radar["active"]) == ("Dinas Kesehatan", "ya")
+    kader = csv_rows(
+        client.post("/stakeholders/export/", {"format": "csv", "consent": "no", "active": "yes"})
+    )
+    assert [(r[1], r[9], r[10]) for r in kader[1:]] == [("Kader Melati", "tidak", "")]
+
+    xlsx = xlsx_rows(
+        client.post("/stakeholders/export/", {"format": "xlsx", "kind": "media", "active": "yes"})
+    )
+    assert list(xlsx[0]) == list(EXPORT_FIELDS) and [v[1] for v in xlsx[1:]] == ["Radar Kesehatan"]
+
+    audits = export_audits("stakeholders.stakeholder.export")
+    assert [a["format"] for a in audits] == ["csv", "csv", "csv", "xlsx"]
+    assert audits[1] == {"format": "csv", "rows": 1, "filters": {"kind": "media", "active": "yes"}}
+
+    everyone = csv_rows(client_for(people.kominfo).post("/stakeholders/export/", {"format": "csv"}))
+    assert {"Radar Kesehatan", "Kader Melati", "Panti Harapan"} <= {r[1] for r in everyone[1:]}
+
+
+def test_print_view_in_words_with_the_filters_and_no_search_in_the_audit(cast, client_for, people, make):
+    make(people.dinkes, name="Radar Kesehatan", kind="media", topics=["information", "health"])
+    make(people.dinkes, name="Radio Sehat", kind="media", consent=False)
+    make(people.dinkes, name="Kader Melati", kind="organisation")
+    make(people.dinsos, name="Radar Sosial", kind="media")
+    answer = client_for(people.dinkes).post(
+        "/stakeholders/export/", {"format": "print", "kind": "media", "q": "Radar", "active": "yes"}
+    )
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    page = answer.content.decode()
+    assert "Pemangku kepentingan" in page and "Dinas Kesehatan" in page
+    assert "Jenis: Media" in page and "Radar" in page  # the officer's own filters, in words
+    assert "Radar Kesehatan" in page and "Radio Sehat" not in page and "Kader Melati" not in page
+    assert "Radar Sosial" not in page  # another unit's register
+    assert '<th scope="col">Persetujuan SMS</th>' in page and "diberikan (Formulir bertanda tangan)" in page
+    assert 'href="/stakeholders/"' in page  # back to the list, not to the export's address
+    audit = export_audits("stakeholders.stakeholder.export")[-1]
+    assert audit == {"format": "print", "rows": 1, "filters": {"kind": "media", "q": True, "active": "yes"}}
+    assert "Radar" not in str(audit)
+
+
+def test_an_unknown_format_or_a_list_too_long_goes_back_to_the_list(cast, client_for, people, make, settings):
+    make(people.dinkes, name="Radar Kesehatan", kind="media")
+    make(people.dinkes, name="Kader Melati", kind="organisation")
+    client = client_for(people.dinkes)
+    answer = client.post("/stakeholders/export/", {"format": "pdf"})
+    assert answer.status_code == 302 and answer["Location"] == "/stakeholders/"
+    settings.EXPORT_MAX_ROWS = 1
+    answer = client.post("/stakeholders/export/", {"format": "csv", "active": "yes"})
+    assert answer.status_code == 302 and answer["Location"] == "/stakeholders/"
+    assert not export_audits("stakeholders.stakeholder.export")
 
 
 def test_an_export_imports_back(cast, client_for, people, make):
@@ -141,4 +192,6 @@ def test_an_export_imports_back(cast, client_for, people, make):
 
 
 def test_export_needs_manage(cast, client_for, people):
-    assert client_for(people.kadis).post("/stakeholders/export/", {"format": "csv"}).status_code == 403
+    for fmt in ("csv", "xlsx", "print"):
+        assert client_for(people.kadis).post("/stakeholders/export/", {"format": fmt}).status_code == 403
+    assert client_for(people.kadis).get("/stakeholders/export/?format=csv").status_code in (403, 405)

@@ -1,5 +1,6 @@
-/* Village board: clock, running text, refresh every minute; when the network drops, keep
-   showing the last feed (kept in localStorage). Plain JavaScript, no library. */
+/* Village board: clock (core/server_clock.js), running text, refresh every minute; when the
+   network drops, keep showing the last feed (kept in localStorage). Plain JavaScript, no
+   library. */
 (function () {
   "use strict";
   var board = document.getElementById("board");
@@ -7,28 +8,6 @@
   var feedUrl = board.dataset.feedUrl;
   var key = board.dataset.storageKey;
   var refreshMs = 60000;
-
-  // The installation's clock: the server's time (offset from this device's clock, measured at
-  // each feed) shown in the installation's time zone, whatever the TV's own clock and zone say.
-  var timeZone = board.dataset.timeZone || "Asia/Jakarta";
-  var offsetMs = 0;
-  function setServerTime(iso, sentAt, receivedAt) {
-    var server = Date.parse(iso);
-    if (isNaN(server)) return;
-    offsetMs = server - (sentAt + receivedAt) / 2;
-    try { window.localStorage.setItem(key + "-offset", String(offsetMs)); } catch (e) { /* ignore */ }
-  }
-  function formatter(options) {
-    try { return new Intl.DateTimeFormat(document.documentElement.lang || "id", Object.assign({ timeZone: timeZone }, options)); }
-    catch (e) { return new Intl.DateTimeFormat(document.documentElement.lang || "id", options); }
-  }
-  var timeFormat = formatter({ hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  var dateFormat = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
-  function tick() {
-    var now = new Date(Date.now() + offsetMs);
-    document.getElementById("time").textContent = timeFormat.format(now).replace(/\./g, ":");
-    document.getElementById("date").textContent = dateFormat.format(now);
-  }
 
   function showStatus(text) {
     var el = document.getElementById("status");
@@ -83,8 +62,8 @@
       if (xhr.status === 200) {
         try {
           var feed = JSON.parse(xhr.responseText);
-          if (feed.time_zone) timeZone = feed.time_zone;
-          setServerTime(feed.generated_at, sentAt, Date.now());
+          clock.setTimeZone(feed.time_zone);
+          clock.sync(feed.generated_at, sentAt, Date.now());
           try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full: keep going */ }
           render(feed);
           showStatus("");
@@ -104,11 +83,14 @@
 
   function schedule() { window.setTimeout(load, refreshMs); }
 
-  var savedOffset = Number(window.localStorage && window.localStorage.getItem(key + "-offset"));
-  if (savedOffset) offsetMs = savedOffset;
-  setServerTime(board.dataset.serverTime, Date.now(), Date.now());
-  tick();
-  window.setInterval(tick, 1000);
+  // The installation's clock (core/server_clock.js, loaded before this script): the server's
+  // time in the installation's time zone, whatever the TV's own clock and zone say; the offset
+  // is kept with the feed, for a TV switched on while the network is down.
+  var clock = window.WargaServerClock.start({
+    serverTime: board.dataset.serverTime,
+    timeZone: board.dataset.timeZone,
+    storageKey: key,
+  });
   var cached = fromCache();
   if (cached && !navigator.onLine) render(cached);
   load();

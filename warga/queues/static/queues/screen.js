@@ -2,38 +2,21 @@
    or recall rings a chime (WebAudio, generated here) and is spoken in Indonesian with the
    browser's speechSynthesis when an id-ID voice is present. When the network drops it keeps
    showing the last feed (kept in localStorage) and retries with a growing delay. The clock is
-   the server's, in the installation's time zone. Plain JavaScript, no library. */
+   the server's, in the installation's time zone (core/server_clock.js). Plain JavaScript, no
+   library. */
 (function () {
   "use strict";
   var root = document.getElementById("screen");
   if (!root) return;
   var feedUrl = root.dataset.feedUrl;
   var key = root.dataset.storageKey;
-  var timeZone = root.dataset.timeZone || "Asia/Jakarta";
   var refreshMs = 3000;
   var failures = 0;
-  var offsetMs = 0;
   var seen = {};
   var first = true;
   var queue = [];
   var speaking = false;
   window.queueAnnouncements = [];
-
-  function formatter(options) {
-    try { return new Intl.DateTimeFormat(document.documentElement.lang || "id", Object.assign({ timeZone: timeZone }, options)); }
-    catch (e) { return new Intl.DateTimeFormat(document.documentElement.lang || "id", options); }
-  }
-  var timeFormat = formatter({ hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  var dateFormat = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
-  function setServerTime(iso, sentAt, receivedAt) {
-    var server = Date.parse(iso);
-    if (!isNaN(server)) offsetMs = server - (sentAt + receivedAt) / 2;
-  }
-  function tick() {
-    var now = new Date(Date.now() + offsetMs);
-    document.getElementById("time").textContent = timeFormat.format(now).replace(/\./g, ":");
-    document.getElementById("date").textContent = dateFormat.format(now);
-  }
 
   // --- Indonesian words: each digit of the ticket, the counter as a number -------------------
   var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"];
@@ -168,8 +151,8 @@
       if (xhr.status === 200) {
         try {
           var feed = JSON.parse(xhr.responseText);
-          if (feed.time_zone) timeZone = feed.time_zone;
-          setServerTime(feed.generated_at, sentAt, Date.now());
+          clock.setTimeZone(feed.time_zone);
+          clock.sync(feed.generated_at, sentAt, Date.now());
           try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full */ }
           render(feed, true);
           first = false;
@@ -194,9 +177,11 @@
   }
   window.addEventListener("online", function () { failures = 0; });
 
-  setServerTime(root.dataset.serverTime, Date.now(), Date.now());
-  tick();
-  window.setInterval(tick, 1000);
+  // The installation's clock (core/server_clock.js, loaded before this script).
+  var clock = window.WargaServerClock.start({
+    serverTime: root.dataset.serverTime,
+    timeZone: root.dataset.timeZone,
+  });
   try {
     var cached = window.localStorage.getItem(key);
     if (cached && !navigator.onLine) render(JSON.parse(cached), false);
