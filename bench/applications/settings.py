@@ -10,3 +10,5 @@ STORAGES = {
 # The raw limit is a bare view behind the same middleware (`/bench/bare`): /healthz also checks the
 # SMS queue, which answers 503 here because no dispatcher runs beside the benchmark.
 ROOT_URLCONF = "bench.foundation.urls"
+# The consumer logs each task it runs (name and run time): the benchmark counts them from its log.
+LOGGING["loggers"]["huey"]["level"] = "INFO"  # noqa: F405

@@ -4,18 +4,28 @@
     .venv/bin/python bench/cards/cards_bench.py setup --people 2600000 --fast  # same, plain SQL rows
     .venv/bin/python bench/cards/cards_bench.py run [--runs 7]           # the measurements
 
-What is measured (PostgreSQL database `warga_cards_bench` on 127.0.0.1, recreated by `setup`):
+What is measured (PostgreSQL database `warga_cards_bench` on 127.0.0.1, recreated by `setup`;
+BENCH_CARDS_DB names another):
 
-  batch    print_batch_lock: rank 95,000 print-ready records with the election rule set (voter on
-           a date, pending application, first come, new recordings, fair share per kecamatan) and
-           lock the 15,000 best into an open batch (bulk insert of the places); the batch is
-           closed again (not timed) so every run starts from the same queue.
+  batch    what a print officer's client does, through the API of a running server (gunicorn
+           with the command line of `manage.py serve`, WEB_CONCURRENCY × WEB_THREADS, default
+           2 × 4; a bearer token of the printing operator, one keep-alive connection):
+           `GET /api/v1/cards/queue` (preview: rank the print-ready records with the election
+           rule set — voter on a date, pending application, first come, new recordings, fair
+           share per kecamatan — and show the places per kecamatan and the top 100), then
+           `POST /api/v1/cards/batches` (lock the best `--batch` into an open batch). The batch
+           is closed again through the API (not timed) so every run starts from the same queue.
+           Also, labelled as such, the `print_batch_lock` service called in this process.
   targets  targets_per_desa for the whole kabupaten at election day (one GROUP BY over the
-           register, which carries a copy of each card's status kept by database triggers).
+           register, which carries a copy of each card's status kept by database triggers);
+           the service called in this process.
 
 Each is set against the raw limit measured in the same run: the bare SQL reading the same
-rows (`raw_batch`: the candidate columns of the 95,000 PRR rows joined to the register;
-`raw_targets`: a GROUP BY desa count of the required residents with no join).
+rows (`raw_batch`: the candidate columns of the print-ready rows joined to the register;
+`raw_targets`: a GROUP BY desa count of the required residents with no join), and for the API
+path the server's floor (`GET /healthz` over the same connection).
+
+`setup --prr N` makes N print-ready records instead of 95,000 (small runs).
 """
 
 from __future__ import annotations
@@ -31,7 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-DB_URL = "postgres://postgres@127.0.0.1:5432/warga_cards_bench"
+DB_NAME = os.environ.get("BENCH_CARDS_DB", "warga_cards_bench")
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REGION = "32.03"  # Kabupaten Cianjur
 PRR = 95_000
 BATCH = 15_000
@@ -41,7 +52,7 @@ def setup_django() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warga.settings")
     os.environ["DATABASE_URL"] = DB_URL
-    os.environ.setdefault("WARGA_DATA_DIR", "/tmp/warga_cards_bench")
+    os.environ.setdefault("WARGA_DATA_DIR", f"/tmp/{DB_NAME}")
     os.environ["HUEY_IMMEDIATE"] = "1"
     sys.path.insert(0, str(ROOT))
     import django
@@ -71,12 +82,12 @@ CROSS JOIN LATERAL (
 """
 
 
-def setup(people: int, seed: int, fast: bool = False) -> None:
+def setup(people: int, seed: int, fast: bool = False, prr_count: int = PRR) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS warga_cards_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE warga_cards_bench")
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
     setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -130,6 +141,15 @@ def setup(people: int, seed: int, fast: bool = False) -> None:
     started = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
+            "SELECT count(*) FROM registry_resident WHERE life_status = 'alive' "
+            "AND (birth_date <= current_date - interval '17 years' OR ever_married)"
+        )
+        required = cur.fetchone()[0]
+        # 6 % of them at full size (a little over 95,000); more when a small register needs it.
+        share = 0.06
+        if share * 0.96 * required < prr_count:
+            share = min(0.5, 1.1 * prr_count / max(1, 0.96 * required))
+        cur.execute(
             """
             INSERT INTO cards_ktpcard (resident_id, status, status_at, recorded_at, prr_at, is_reprint, version)
             SELECT r.id,
@@ -149,7 +169,7 @@ def setup(people: int, seed: int, fast: bool = False) -> None:
               AND (r.birth_date <= current_date - interval '17 years' OR r.ever_married)
               AND ('x' || substr(md5('skip' || r.id::text), 1, 8))::bit(32)::bigint / 4294967296.0 >= 0.04
             """,
-            {"prr_share": 0.06},
+            {"prr_share": share},
         )
         # Trim the print-ready set to exactly 95,000 (the rest become handed over).
         cur.execute(
@@ -157,12 +177,18 @@ def setup(people: int, seed: int, fast: bool = False) -> None:
             UPDATE cards_ktpcard SET status = 'handed_over', prr_at = NULL
             WHERE id IN (SELECT id FROM cards_ktpcard WHERE status = 'prr' ORDER BY id OFFSET %s)
             """,
-            [PRR],
+            [prr_count],
         )
         cur.execute("SELECT count(*) FROM cards_ktpcard WHERE status = 'prr'")
         prr = cur.fetchone()[0]
         cur.execute("ANALYZE")
     print(f"card rows in {time.perf_counter() - started:.0f} s; print-ready: {prr:,}", flush=True)
+
+
+def _summary(times: list[float]) -> dict:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_s": round(statistics.median(ordered), 3), "p95_s": round(p95, 3), "runs": len(ordered)}
 
 
 def _measure(fn, runs: int, after=None) -> dict:
@@ -173,16 +199,16 @@ def _measure(fn, runs: int, after=None) -> dict:
         times.append(time.perf_counter() - started)
         if after:
             after(value)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return {"median_s": round(statistics.median(times), 3), "p95_s": round(p95, 3), "runs": runs}
+    return _summary(times)
 
 
 def run(runs: int, size: int = BATCH) -> dict:
     setup_django()
     from django.db import connection, transaction
 
+    from bench._server import Officer, start_web
     from warga.accounts.models import User
+    from warga.accounts.services import api_token_create
     from warga.cards.models import KtpCard, PrintBatchItem, RuleKind
     from warga.cards.selectors import birth_cutoff, targets_per_desa
     from warga.cards.services import print_batch_close, print_batch_lock, rule_set_save
@@ -190,7 +216,8 @@ def run(runs: int, size: int = BATCH) -> dict:
     from warga.org.models import Unit
     from warga.registry.models import Resident
 
-    actor = Actor.for_user(User.objects.get(username="printer"))
+    printer = User.objects.get(username="printer")
+    actor = Actor.for_user(printer)
     office = Unit.objects.get(code="disdukcapil")
     election = date.today() + timedelta(days=120)
     rule_set = rule_set_save(
@@ -209,15 +236,64 @@ def run(runs: int, size: int = BATCH) -> dict:
         "card_rows": KtpCard.objects.count(),
         "prr": KtpCard.objects.filter(status="prr").count(),
     }
+    _token, raw_token = api_token_create(actor=actor, owner=printer, name=f"print client {time.time():.0f}")
 
-    def lock():
+    # --- the print officer's client, through the API of a running server --------------------
+    os.environ["HUEY_IMMEDIATE"] = "0"  # the server as installed (this process set it for set-up)
+    log_dir = Path(os.environ["WARGA_DATA_DIR"]) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    web, port = start_web(log_dir)
+    try:
+        client = Officer(port, token=raw_token)
+        preview_path = (
+            f"/api/v1/cards/queue?office_id={office.pk}&rule_set_id={rule_set.pk}&size={size}&top=100"
+        )
+        body = {"office_id": office.pk, "rule_set_id": rule_set.pk, "size": size}
+
+        def preview() -> dict:
+            status, data, _ms = client.get(preview_path)
+            assert status == 200, (status, data[:300])
+            answer = json.loads(data)
+            assert answer["selected"] == size, answer["selected"]
+            return answer
+
+        def lock() -> dict:
+            status, answer, _ms = client.post_json("/api/v1/cards/batches", body)
+            assert status == 201 and answer["places"] == size, (status, answer)
+            return answer
+
+        def close(answer: dict) -> None:
+            status, closed, _ms = client.post_json(f"/api/v1/cards/batches/{answer['id']}/close", {})
+            assert status == 200, (status, closed)
+
+        # Warm-up, not timed: the first request of each worker loads what it needs.
+        for _ in range(4):
+            preview()
+            close(lock())
+        api_preview, api_lock, api_both = [], [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            preview()
+            middle = time.perf_counter()
+            answer = lock()
+            ended = time.perf_counter()
+            close(answer)
+            api_preview.append(middle - started)
+            api_lock.append(ended - middle)
+            api_both.append(ended - started)
+        floor = [client.get("/healthz")[2] / 1000 for _ in range(max(20, runs))]
+        client.close()
+    finally:
+        web.stop()
+
+    def lock_service():
         return print_batch_lock(actor=actor, office=office, rule_set=rule_set, size=size)
 
     def release(batch) -> None:
         assert batch.items.count() == size
         print_batch_close(actor=actor, batch=batch)
 
-    batch_result = _measure(lock, runs, after=release)
+    service_result = _measure(lock_service, runs, after=release)
 
     cutoff = birth_cutoff(election)
 
@@ -253,9 +329,16 @@ def run(runs: int, size: int = BATCH) -> dict:
         "date": date.today().isoformat(),
         "database": f"{connection.vendor} {getattr(connection, 'pg_version', '')}",
         "dataset": dataset,
-        "batch_lock": {"places": size, **batch_result},
+        "server": f"gunicorn {os.environ.get('WEB_CONCURRENCY', '2')} workers x {os.environ.get('WEB_THREADS', '4')} "
+        "threads (manage.py serve's command line), bearer token, one keep-alive connection",
+        "places": size,
+        "api_GET_cards_queue_preview": _summary(api_preview),
+        "api_POST_cards_batches_lock": _summary(api_lock),
+        "api_preview_then_lock": _summary(api_both),
+        "raw_server_floor_GET_healthz": _summary(floor),
+        "service_print_batch_lock_in_process_not_the_api": service_result,
         "raw_batch_select": _measure(raw_batch, runs),
-        "targets_per_desa_kabupaten": _measure(targets, runs),
+        "service_targets_per_desa_kabupaten_in_process": _measure(targets, runs),
         "raw_targets_group_by": _measure(raw_targets, runs),
         "desa_rows": targets(),
         "open_places_left": PrintBatchItem.objects.filter(is_open=True).count(),
@@ -270,12 +353,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3203)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--prr", type=int, default=PRR, help="print-ready records made by setup")
     parser.add_argument(
         "--fast", action="store_true", help="plain SQL-generated residents instead of synthetic.py"
     )
     args = parser.parse_args()
     if args.command == "setup":
-        setup(args.people, args.seed, args.fast)
+        setup(args.people, args.seed, args.fast, args.prr)
     else:
         print(json.dumps(run(args.runs, args.batch), indent=2))
 

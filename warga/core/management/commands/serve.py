@@ -25,6 +25,34 @@ BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 
 
+def web_command(python: str, *, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The web server as serve runs it (benchmarks start the same command)."""
+    return [
+        python,
+        "-m",
+        "gunicorn",
+        "warga.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+        "--logger-class",
+        "warga.core.logmask.GunicornLogger",
+    ]
+
+
+def consumer_command(python: str, manage: str) -> list[str]:
+    """The task consumer as serve runs it. --flush-locks: a task lock left by a killed consumer
+    must not outlive it."""
+    return [python, manage, "run_huey", "--quiet", "--flush-locks"]
+
+
 @dataclass
 class Child:
     name: str
@@ -63,29 +91,8 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "warga.settings"),
         }
         children = [
-            Child(
-                "web",
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "warga.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(workers),
-                    "--threads",
-                    str(threads),
-                    "--access-logfile",
-                    "-",
-                    "--access-logformat",
-                    '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-                    "--logger-class",
-                    "warga.core.logmask.GunicornLogger",
-                ],
-            ),
-            # --flush-locks: a task lock left by a killed consumer must not outlive it.
-            Child("consumer", [python, manage, "run_huey", "--quiet", "--flush-locks"]),
+            Child("web", web_command(python, host=host, port=port, workers=workers, threads=threads)),
+            Child("consumer", consumer_command(python, manage)),
         ]
         if not no_dispatcher:
             children.append(Child("sms-dispatcher", [python, manage, "sms_dispatcher"]))
