@@ -223,9 +223,10 @@ def main() -> None:
         loaded = Resident.objects.count()
     # No ANALYZE here: generate_population and imports refresh the register's statistics
     # themselves (warga.core.statistics), as an installation's would be.
-    user = User.objects.filter(username="bench-registry").first() or staff_create(
+    username = f"bench-registry-{region}"  # one per kabupaten: a register loaded for another is not theirs
+    user = User.objects.filter(username=username).first() or staff_create(
         actor=None,
-        username="bench-registry",
+        username=username,
         password="x" * 12,
         full_name="Bench",
         roles=["disdukcapil_verifier"],

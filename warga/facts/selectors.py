@@ -294,7 +294,10 @@ def facts_series(
 def facts_parts(*, metric: Metric, area: Region, start: date, end: date) -> list[dict[str, Any]]:
     if not metric.parts:
         return []
-    cells = _aggregate_by(metric, _facts(metric, area, start, end), "part")
+    return _parts_from(metric, _aggregate_by(metric, _facts(metric, area, start, end), "part"))
+
+
+def _parts_from(metric: Metric, cells: dict[Any, Cell]) -> list[dict[str, Any]]:
     labels = metric.part_labels() if metric.part_labels else {}
     return [
         {"part": part, "label": labels.get(part, part), "cell": cell}
@@ -328,8 +331,13 @@ def public_indicators(*, days: int = 90, today: date | None = None) -> dict[str,
         for metric_ in all_metrics():
             if not metric_.public:
                 continue
-            total = _total(metric_, _facts(metric_, area, start, end))
-            parts = facts_parts(metric=metric_, area=area, start=start, end=end)
+            qs = _facts(metric_, area, start, end)
+            if metric_.parts:  # the total from the parts' grouped query: one pass, not two
+                raws = _raw_by(metric_, qs, "part")
+                total = _combined(metric_, raws.values())
+                parts = _parts_from(metric_, {p: _combined(metric_, [raw]) for p, raw in raws.items()})
+            else:
+                total, parts = _total(metric_, qs), []
             sections.append(
                 {
                     "metric": metric_,
