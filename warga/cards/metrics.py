@@ -1,5 +1,7 @@
 """KTP-el daily facts (warga.facts): recorded, print-ready, printed, handed over, and the
-residents still to record against the election-day target, per desa."""
+residents still to record against the election-day target, per desa; and two live figures of an
+office (`warga.facts.figures`) that a queue's daily quota may follow: the cards it has for
+pick-up and the blanks it was allotted that day."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from warga.core.scoping import unscoped
+from warga.facts.figures import register_office_figure
 from warga.facts.metrics import OverTime, Rollup, Unit, counts, day_bounds, register_metric
 
 DOMAIN = "cards"
@@ -64,8 +68,54 @@ def _not_recorded(day: date, codes: list[str] | None) -> dict[Any, int]:
     return counts(qs.values(code=F("desa_id")).annotate(n=Count("id")).order_by())
 
 
+def cards_for_pickup(unit_id: int, day: date) -> int:
+    """The cards an office has for its holders on `day`: those waiting there now (printed or
+    delivered, and received) plus those it handed over that day, so that the figure does not
+    fall as the day's pick-ups are served."""
+    from .models import Handover, KtpCard, KtpStatus
+
+    start, end = day_bounds(day)
+    with unscoped("an office's figure: every card it holds, whichever desa its holder lives in"):
+        waiting = KtpCard.objects.filter(
+            pickup_office_id=unit_id,
+            ready_at__isnull=False,
+            status__in=[KtpStatus.PRINTED, KtpStatus.SENT_TO_KECAMATAN],
+        ).count()
+        handed = Handover.objects.filter(office_id=unit_id, handed_at__gte=start, handed_at__lt=end).count()
+    return waiting + handed
+
+
+def blanks_allotted(unit_id: int, day: date) -> int:
+    """The blanks an office was allotted on `day`: allocations received and transfers in, less
+    the transfers out of that day (at least zero)."""
+    from .models import EntryKind, StockEntry
+
+    with unscoped("an office's figure: the entries of its own blank-card account"):
+        total = StockEntry.objects.filter(
+            account__office_id=unit_id,
+            occurred_on=day,
+            kind__in=[EntryKind.ALLOCATION, EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT],
+        ).aggregate(n=Sum("quantity"))["n"]
+    return max(0, int(total or 0))
+
+
 def register() -> None:
     from .models import KtpStatus, KtpTransition
+
+    register_office_figure(
+        key="cards.ready_for_pickup",
+        label=_("Cards ready for pick-up at this office"),
+        description=_("KTP-el waiting at the office for their holders, plus those handed over that day"),
+        compute=cards_for_pickup,
+        order=10,
+    )
+    register_office_figure(
+        key="cards.blanks_allotted",
+        label=_("Blanks allotted today at this office"),
+        description=_("Blank cards received that day (allocations and transfers in, less transfers out)"),
+        compute=blanks_allotted,
+        order=20,
+    )
 
     common: dict[str, Any] = {
         "domain": DOMAIN,

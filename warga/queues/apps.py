@@ -10,4 +10,4 @@ class QueuesConfig(AppConfig):
     def ready(self) -> None:
         from . import sms
 
-        sms.register()  # ANTRI <service> <date>
+        sms.register()  # ANTRI <service> <date>, BATAL <code>

@@ -62,6 +62,9 @@ class QueueService(models.Model):
     daily_quota = models.PositiveIntegerField(
         _("daily quota"), null=True, blank=True, help_text=_("Empty: no limit. A day's own quota wins.")
     )
+    # The key of a live office figure (`warga.facts.figures`, e.g. "cards.ready_for_pickup") the
+    # daily quota follows; empty: the typed `daily_quota`. A day's own quota still wins.
+    quota_source = models.CharField(_("quota follows"), max_length=40, blank=True)
     slot_capacity = models.PositiveSmallIntegerField(_("bookings per slot"), default=4)
     bookable = models.BooleanField(_("bookable"), default=True)
     average_minutes = models.PositiveSmallIntegerField(
@@ -245,11 +248,24 @@ class Ticket(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["office", "day", "status", "service", "sort_at"], name="queues_ticket_next"),
+            # Call next reads the queue in order and stops at the first ticket the counter takes:
+            # everybody by time, and the bookings whose time has come (`services.counters`).
+            models.Index(fields=["office", "day", "status", "sort_at", "id"], name="queues_ticket_order"),
+            models.Index(
+                fields=["office", "day", "status", "booked", "sort_at", "id"], name="queues_ticket_due"
+            ),
             models.Index(fields=["office", "day", "called_at"], name="queues_ticket_called"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["first_service", "day", "number"], name="queues_ticket_number_unique"
+            ),
+            # A counter serves one ticket at a time: a second call while one is held fails here,
+            # whichever screen pressed it (`services.counters.counter_call_next`).
+            models.UniqueConstraint(
+                fields=["counter", "day"],
+                condition=Q(status="called"),
+                name="queues_one_called_per_counter",
             ),
         ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import mean, median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -26,6 +26,9 @@ from .models import (
     Ticket,
     TicketStatus,
 )
+
+if TYPE_CHECKING:
+    from .services._common import DayQuota
 
 KIOSK_SALT = "warga.queues.kiosk"
 
@@ -188,9 +191,22 @@ def screen_feed(office_id: int) -> dict[str, Any]:
 # --- An office and a counter for the officers ------------------------------------------------------
 
 
+def waiting_for(counter: Counter, service_ids: list[int], day: date) -> QuerySet[Ticket]:
+    """The tickets waiting on `day` for these services of the counter (or sent to it)."""
+    return Ticket.objects.filter(
+        office_id=counter.office_id, day=day, status=TicketStatus.WAITING, service_id__in=service_ids
+    ).filter(Q(target_counter__isnull=True) | Q(target_counter=counter))
+
+
+def counter_waiting(counter: Counter, service_ids: list[int]) -> int:
+    return waiting_for(counter, service_ids, timezone.localdate()).count()
+
+
 def office_overview(actor: Actor, office: QueueOffice) -> dict[str, Any]:
     today = timezone.localdate()
-    services = list(QueueService.objects.filter(office=office).order_by("order", "letter"))
+    services = list(
+        QueueService.objects.filter(office=office).select_related("office").order_by("order", "letter")
+    )
     counts = {
         (row["service_id"], row["status"]): row["n"]
         for row in Ticket.objects.filter(office=office, day=today)
@@ -203,14 +219,12 @@ def office_overview(actor: Actor, office: QueueOffice) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values_list("service_id", "n")
     )
-    from .models import ServiceDay
-    from .services._common import places_taken, quota_of
+    from .services._common import places_taken
 
-    days = {d.service_id: d for d in ServiceDay.objects.filter(service__office=office, day=today)}
+    quotas = service_quotas(office, today, services)
     rows = []
     for s in services:
-        day = days.get(s.pk)
-        quota = quota_of(s, day) if day else s.daily_quota
+        quota = quotas[s.pk]
         rows.append(
             {
                 "service": s,
@@ -219,8 +233,9 @@ def office_overview(actor: Actor, office: QueueOffice) -> dict[str, Any]:
                 "done": counts.get((s.pk, TicketStatus.DONE), 0),
                 "skipped": counts.get((s.pk, TicketStatus.SKIPPED), 0),
                 "booked": booked.get(s.pk, 0),
-                "quota": quota,
-                "quota_note": day.quota_note if day else "",
+                "quota": quota.value,
+                "quota_source": quota.source_label,
+                "quota_note": quota.note,
                 "taken": places_taken(s, today, timezone.now()),
             }
         )
@@ -235,6 +250,38 @@ def office_overview(actor: Actor, office: QueueOffice) -> dict[str, Any]:
         "services": rows,
         "counters": [{"counter": c, "ticket": current.get(c.pk)} for c in counters],
     }
+
+
+def service_quotas(
+    office: QueueOffice, day: date, services: list[QueueService] | None = None
+) -> dict[int, DayQuota]:
+    """Each service's quota on `day` with its source: the day's own, the live figure it follows
+    (read now from the app that owns it) or the typed number."""
+    from .models import ServiceDay
+    from .services._common import day_quota
+
+    if services is None:
+        services = list(QueueService.objects.filter(office=office).select_related("office"))
+    days = {d.service_id: d for d in ServiceDay.objects.filter(service__office=office, day=day)}
+    return {s.pk: day_quota(s, day, days.get(s.pk)) for s in services}
+
+
+def office_bookings(office: QueueOffice, *, limit: int = 100) -> list[Booking]:
+    """Bookings of the office still to come (today's not yet checked in, and later days'), by
+    their time: the list an officer cancels from."""
+    at = timezone.now()
+    from .services._common import grace
+
+    return list(
+        Booking.objects.filter(
+            service__office=office,
+            status=BookingStatus.BOOKED,
+            day__gte=timezone.localdate(at),
+            slot_end__gte=at - grace(),
+        )
+        .select_related("service")
+        .order_by("slot_start", "pk")[:limit]
+    )
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""ANTRI <service> <date> [NIK]: a queue booking by SMS, registered with messaging's keywords.
+"""ANTRI <service> <date> [NIK]: a queue booking by SMS, and BATAL <code>: its cancellation from
+the number it was made with; both registered with messaging's keywords.
 
 The office is the kecamatan office of the resident the number is verified for when it offers
 the service, else the Disdukcapil's, else the first other office offering it; the first booking
@@ -133,6 +134,19 @@ def _reply(booking: object) -> str:
     return booking_sms_text(booking)
 
 
+def _cancel(ctx: KeywordContext) -> str:
+    """BATAL <code>: the number the booking was made with cancels it; the reply confirms."""
+    from .models import BookingChannel
+    from .services import booking_cancel, booking_cancelled_text
+
+    if not ctx.args:
+        return _("Send BATAL followed by the booking code from your SMS, e.g. BATAL ACD347.")
+    booking = booking_cancel(  # "ACD 347" and "acd-347" are the code too
+        actor=None, code=ctx.args, phone=ctx.number, channel=BookingChannel.SMS, notify=False
+    )
+    return booking_cancelled_text(booking)
+
+
 def register() -> None:
     register_keyword(
         "ANTRI",
@@ -140,4 +154,13 @@ def register() -> None:
         example="ANTRI KTP 12-05-2026",
         help_text=gettext_lazy("book a place in an office's queue; you get a code to check in at the kiosk"),
         order=35,
+    )
+    register_keyword(
+        "BATAL",
+        _cancel,
+        example="BATAL ACD347",
+        help_text=gettext_lazy(
+            "cancel your queue booking (from the number you booked with) and free its place"
+        ),
+        order=36,
     )

@@ -25,17 +25,18 @@ from warga.core.pages import service_errors
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import unscoped
+from warga.facts.figures import office_figures
 
 from . import capabilities as caps
 from . import selectors, services
-from .models import Booking, Counter, QueueService, ServiceKind
+from .models import Booking, BookingChannel, Counter, QueueService, ServiceKind, Ticket
 from .services._common import slots_of
 
 # --- helpers ------------------------------------------------------------------------------------------
 
 
 def _limited(request: HttpRequest, bucket: str) -> bool:
-    defaults = {"book": (10, 3600), "checkin": (30, 600)}
+    defaults = {"book": (10, 3600), "checkin": (30, 600), "cancel": (10, 3600)}
     limit, window = getattr(settings, "QUEUES_RATE_LIMITS", {}).get(bucket, defaults[bucket])
     return over_limit(f"queues:rl:{bucket}:{client_ip(request) or 'unknown'}", limit=limit, window=window)
 
@@ -145,6 +146,42 @@ def public_booked_view(request: HttpRequest) -> HttpResponse:
     if booking is None:
         return redirect("queues:public")
     return render(request, "queues/public_booked.html", {"booking": booking})
+
+
+class CancelForm(StyledForm):
+    code = forms.CharField(
+        label=gettext_lazy("Booking code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile number the booking was made with"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+
+@public
+def public_cancel_view(request: HttpRequest) -> HttpResponse:
+    """A resident cancels a booking with its code and the mobile number it was made with (POST,
+    CSRF-protected, rate limited per address): the place is free again, an SMS confirms it."""
+    form = CancelForm(request.POST or None)
+    status = 200
+    cancelled = None
+    if request.method == "POST":
+        status = 422
+        if _limited(request, "cancel"):
+            form.add_error(None, _("Too many attempts from this connection. Please try again later."))
+            status = 429
+        elif form.is_valid():
+            with service_errors(request, form=form) as outcome:
+                cancelled = services.booking_cancel(
+                    actor=None, code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]
+                )
+            status = outcome.error.status if outcome.error else 200
+    if cancelled is not None:
+        form = CancelForm()
+    return render(request, "queues/public_cancel.html", {"form": form, "cancelled": cancelled}, status=status)
 
 
 # --- Public: the kiosk ------------------------------------------------------------------------------
@@ -280,7 +317,39 @@ def office_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if _htmx(request):
         return render(request, "queues/_office_panel.html", context)
+    # The office's own staff cancel bookings (a resident who calls or comes to the desk).
+    context["bookings"] = selectors.office_bookings(office) if context["can_operate"] else []
+    context["cancel_form"] = OfficeCancelForm()
     return render(request, "queues/office.html", context)
+
+
+class OfficeCancelForm(StyledForm):
+    code = forms.CharField(
+        label=gettext_lazy("Booking code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+@requires(caps.OPERATE)
+@require_POST
+def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer of the office cancels one of its bookings by its code; the holder gets an SMS."""
+    actor = page_actor(request)
+    office = selectors.office_get(actor, pk)
+    form = OfficeCancelForm(request.POST)
+    if form.is_valid():
+        with service_errors(request):
+            booking = services.booking_cancel(
+                actor=actor, code=form.cleaned_data["code"], channel=BookingChannel.DESK
+            )
+            messages.success(
+                request,
+                _("Booking %(code)s is cancelled; the holder gets an SMS.") % {"code": booking.code},
+            )
+    else:
+        messages.error(request, _("Type the booking code."))
+    return redirect("queues:office", pk=office.pk)
 
 
 @requires(caps.OPERATE)
@@ -335,79 +404,124 @@ class TransferForm(StyledForm):
         ]
 
 
-def _counter_context(request: HttpRequest, counter: Counter) -> dict[str, Any]:
+def _current_context(
+    request: HttpRequest, counter: Counter, ticket: Ticket | None, *, fragment: bool
+) -> dict[str, Any]:
+    """The current ticket's part of the counter page: the ticket, what it is for, the buttons."""
     actor = page_actor(request)
-    ticket = services.current_ticket(counter)
-    served = list(counter.services.filter(is_active=True))
-    from .services.counters import waiting_for
-
-    waiting = waiting_for(counter, [s.pk for s in served], timezone.localdate()).count()
     return {
         "counter": counter,
         "ticket": ticket,
         "links": selectors.ticket_links(actor, ticket) if ticket else [],
-        "served": served,
-        "waiting": waiting,
-        "transfer_form": TransferForm(counter=counter),
+        # The call button's choice of service (shown when the counter is free).
+        "call_services": [] if ticket else list(counter.services.filter(is_active=True)),
         "can_operate": actor.unit_id == counter.office.unit_id,
+        "fragment": fragment,
+    }
+
+
+def _status_context(counter: Counter) -> dict[str, Any]:
+    """The part that refreshes on its own: who waits for this counter and what it serves."""
+    served = list(counter.services.filter(is_active=True))
+    return {
+        "counter": counter,
+        "served": served,
+        "waiting": selectors.counter_waiting(counter, [s.pk for s in served]),
     }
 
 
 @requires(caps.OPERATE)
 def counter_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The counter's page; its htmx poll gets the waiting count and the services only."""
     counter = selectors.counter_get(page_actor(request), pk)
-    context = _counter_context(request, counter)
     if _htmx(request):
-        return render(request, "queues/_counter_panel.html", context)
+        context = _status_context(counter)
+        ticket = services.current_ticket(counter)
+        shown = f"{ticket.pk}-{ticket.calls}" if ticket else ""
+        if request.GET.get("shown", "") != shown:  # changed elsewhere: the current part comes along
+            context.update(_current_context(request, counter, ticket, fragment=False), current_changed=True)
+        return render(request, "queues/_counter_status.html", context)
+    context = {
+        **_status_context(counter),
+        **_current_context(request, counter, services.current_ticket(counter), fragment=False),
+        "transfer_form": TransferForm(counter=counter),
+    }
     return render(request, "queues/counter.html", context)
 
 
 @requires(caps.OPERATE)
 @require_POST
 def counter_act_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Call next, recall, skip, transfer, finish: the panel comes back (htmx) or the page."""
+    """Call next, recall, skip, transfer, finish. With htmx only the current ticket's part comes
+    back (the waiting count refreshes by its own poll): calling next stays a fixed, small number
+    of queries whatever the length of the queue. Without htmx, the page again."""
     actor = page_actor(request)
-    counter = selectors.counter_get(actor, pk)
     action = request.POST.get("action", "")
-    with service_errors(request):
-        if action == "call":
-            service_id = request.POST.get("service") or None
+    ticket: Ticket | None = None
+    known = False  # `ticket` is the counter's ticket after the action (no need to read it again)
+    if action == "call":
+        # The hot path: the service reads the counter (in scope, the officer's own) and hands
+        # it back on the ticket it called.
+        service_id = request.POST.get("service") or None
+        with service_errors(request):
             ticket = services.counter_call_next(
                 actor=actor,
-                counter_id=counter.pk,
+                counter_id=pk,
                 service_id=int(service_id) if service_id and service_id.isdigit() else None,
             )
+            known = True
             if ticket is None:
                 messages.info(request, _("Nobody is waiting for this counter."))
             else:
                 messages.success(request, _("Calling %(code)s.") % {"code": ticket.code})
-        elif action == "recall":
+        if not _htmx(request):
+            return redirect("queues:counter", pk=pk)
+        if ticket is not None and ticket.counter is not None:
+            counter = ticket.counter
+        else:
+            counter = selectors.counter_get(actor, pk)
+            if not known:
+                ticket = services.current_ticket(counter)
+        return render(
+            request, "queues/_counter_current.html", _current_context(request, counter, ticket, fragment=True)
+        )
+    counter = selectors.counter_get(actor, pk)
+    with service_errors(request):
+        if action == "recall":
             ticket = services.counter_recall(actor=actor, counter_id=counter.pk)
+            known = True
             messages.success(request, _("Calling %(code)s again.") % {"code": ticket.code})
         elif action == "skip":
-            ticket = services.counter_skip(actor=actor, counter_id=counter.pk)
-            messages.success(request, _("%(code)s did not come: skipped.") % {"code": ticket.code})
+            done = services.counter_skip(actor=actor, counter_id=counter.pk)
+            known = True
+            messages.success(request, _("%(code)s did not come: skipped.") % {"code": done.code})
         elif action == "finish":
-            ticket = services.counter_finish(actor=actor, counter_id=counter.pk)
-            messages.success(request, _("%(code)s finished.") % {"code": ticket.code})
+            done = services.counter_finish(actor=actor, counter_id=counter.pk)
+            known = True
+            messages.success(request, _("%(code)s finished.") % {"code": done.code})
         elif action == "transfer":
             form = TransferForm(request.POST, counter=counter)
             if not form.is_valid():
                 raise ServiceError(_("Choose a counter or a service to transfer to."))
             d = form.cleaned_data
-            ticket = services.counter_transfer(
+            done = services.counter_transfer(
                 actor=actor,
                 counter_id=counter.pk,
                 to_counter_id=d["to_counter"],
                 to_service_id=d["to_service"],
                 note=d["note"],
             )
-            messages.success(request, _("%(code)s transferred.") % {"code": ticket.code})
+            known = True
+            messages.success(request, _("%(code)s transferred.") % {"code": done.code})
         else:
             raise ServiceError(_("Unknown action."))
-    if _htmx(request):
-        return render(request, "queues/_counter_panel.html", _counter_context(request, counter))
-    return redirect("queues:counter", pk=counter.pk)
+    if not _htmx(request):
+        return redirect("queues:counter", pk=counter.pk)
+    if not known:  # refused: show the counter as it is
+        ticket = services.current_ticket(counter)
+    return render(
+        request, "queues/_counter_current.html", _current_context(request, counter, ticket, fragment=True)
+    )
 
 
 @requires(caps.OPERATE)
@@ -453,6 +567,14 @@ class ServiceForm(StyledForm):
     daily_quota = forms.IntegerField(
         label=gettext_lazy("Daily quota (empty: no limit)"), min_value=0, required=False
     )
+    quota_source = forms.ChoiceField(
+        label=gettext_lazy("The daily quota follows"),
+        required=False,
+        help_text=gettext_lazy(
+            "A live figure is read at every booking and ticket; the typed quota applies when the "
+            "figure cannot be read. A day's own quota wins over both."
+        ),
+    )
     slot_capacity = forms.IntegerField(
         label=gettext_lazy("Bookings per slot"), min_value=1, max_value=500, initial=4
     )
@@ -460,6 +582,13 @@ class ServiceForm(StyledForm):
         label=gettext_lazy("Usual minutes per ticket"), min_value=1, max_value=240, initial=10
     )
     bookable = forms.BooleanField(label=gettext_lazy("Bookable"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["quota_source"]).choices = [
+            ("", _("The typed daily quota")),
+            *((f.key, str(f.label)) for f in office_figures()),
+        ]
 
 
 class CounterForm(StyledForm):
@@ -521,6 +650,21 @@ def office_new_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The queue of %(office)s is set up.") % {"office": office})
             return redirect("queues:manage", pk=office.pk)
     return render(request, "queues/office_new.html", {"form": form})
+
+
+def _services_with_quota(office: Any) -> list[dict[str, Any]]:
+    """The office's services with today's quota and where it comes from (the typed number, the
+    day's own or the live figure it follows, read now)."""
+    listed = list(QueueService.objects.filter(office=office).select_related("office"))
+    quotas = selectors.service_quotas(office, timezone.localdate(), listed)
+    return [
+        {
+            "service": s,
+            "source": services.quota_source_label(s.quota_source),
+            "today": quotas[s.pk],
+        }
+        for s in listed
+    ]
 
 
 @requires(caps.MANAGE)
@@ -593,7 +737,7 @@ def office_manage_view(request: HttpRequest, pk: int) -> HttpResponse:
             "service_form": service_form,
             "counter_form": counter_form,
             "quota_form": quota_form,
-            "services": list(QueueService.objects.filter(office=office)),
+            "services": _services_with_quota(office),
             "counters": list(Counter.objects.filter(office=office).prefetch_related("services")),
             "kiosk_token": selectors.kiosk_token(office),
         },

@@ -575,6 +575,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "queues:screen_feed": _pk("queue_office", "office_id"),  # public
     "queues:office": _pk("queue_office"),
     "queues:desk_issue": _pk("queue_office"),  # POST only
+    "queues:booking_cancel": _pk("queue_office"),  # POST only
     "queues:manage": _pk("queue_office"),
     "queues:counter": _pk("queue_counter"),
     "queues:counter_act": _pk("queue_counter"),  # POST only

@@ -3,6 +3,7 @@ lock on a service's day and the count of quota places taken."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import holidays
@@ -17,6 +18,7 @@ from holidays.constants import GOVERNMENT, PUBLIC
 from warga.core.errors import InvalidInput, NotAllowed
 from warga.core.scoping import Actor
 from warga.core.workdays import WorkCalendar
+from warga.facts.figures import office_figure, office_figure_value
 
 from ..models import (
     HOLDING_TICKET,
@@ -110,8 +112,55 @@ def service_day_lock(service: QueueService, day: date) -> ServiceDay:
     return qs.get()
 
 
+# Where a day's quota comes from besides a live office figure (`warga.facts.figures` keys).
+QUOTA_DAY = "day"  # the day's own quota, set by a manager (wins over everything)
+QUOTA_TYPED = ""  # the service's typed daily quota
+
+
+@dataclass(frozen=True)
+class DayQuota:
+    """A service's quota on a day and where it comes from."""
+
+    value: int | None  # None: no limit
+    source: str  # QUOTA_DAY, QUOTA_TYPED or the key of the office figure it follows
+    note: str = ""
+
+    @property
+    def source_label(self) -> str:
+        if self.source == QUOTA_DAY:
+            return _("set for the day")
+        if self.source == QUOTA_TYPED:
+            return _("typed number")
+        figure = office_figure(self.source)
+        return str(figure.label) if figure else self.source
+
+
+def quota_source_label(key: str) -> str:
+    """How the service form and pages name a quota source."""
+    if not key:
+        return _("Typed number")
+    figure = office_figure(key)
+    return (
+        str(figure.label) if figure else _("Unknown source %(key)s (the typed number applies)") % {"key": key}
+    )
+
+
+def day_quota(service: QueueService, day: date, service_day: ServiceDay | None = None) -> DayQuota:
+    """The quota of `service` on `day`: the day's own quota when a manager set one, else the live
+    office figure the service follows (read now from the app that owns it: cards ready for
+    pick-up, blanks allotted that day), else the typed daily quota. A figure no installed app
+    provides any more falls back to the typed quota. `service.office` is read (select it)."""
+    if service_day is not None and service_day.quota is not None:
+        return DayQuota(service_day.quota, QUOTA_DAY, service_day.quota_note)
+    if service.quota_source:
+        value = office_figure_value(service.quota_source, service.office.unit_id, day)
+        if value is not None:
+            return DayQuota(value, service.quota_source)
+    return DayQuota(service.daily_quota, QUOTA_TYPED)
+
+
 def quota_of(service: QueueService, service_day: ServiceDay) -> int | None:
-    return service_day.quota if service_day.quota is not None else service.daily_quota
+    return day_quota(service, service_day.day, service_day).value
 
 
 def holding_bookings(service: QueueService, day: date, at: datetime) -> Q:

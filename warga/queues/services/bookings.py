@@ -213,18 +213,122 @@ def _create(
     return booking
 
 
-def booking_sms_text(booking: Booking) -> str:
-    local = timezone.localtime(booking.slot_start)
-    return _(
-        "Booking %(code)s: %(service)s at %(office)s on %(day)s at %(time)s. "
-        "Enter the code at the kiosk when you arrive."
-    ) % {
+def _described(booking: Booking) -> dict[str, str]:
+    return {
         "code": booking.code,
         "service": booking.service.name,
         "office": booking.service.office.unit.name,
         "day": show_day(booking.day),
-        "time": time_format(local.time(), "H.i"),
+        "time": time_format(timezone.localtime(booking.slot_start).time(), "H.i"),
     }
+
+
+def booking_sms_text(booking: Booking) -> str:
+    return _(
+        "Booking %(code)s: %(service)s at %(office)s on %(day)s at %(time)s. "
+        "Enter the code at the kiosk when you arrive. To cancel, send BATAL %(code)s."
+    ) % _described(booking)
+
+
+def booking_cancelled_text(booking: Booking) -> str:
+    return _(
+        "Booking %(code)s (%(service)s at %(office)s, %(day)s at %(time)s) is cancelled. "
+        "Its place is free for others."
+    ) % _described(booking)
+
+
+def _cancel_refusal(booking: Booking, at: datetime) -> Conflict | None:
+    """Why this booking can no longer be cancelled, if it cannot."""
+    if booking.status == BookingStatus.CANCELLED:
+        return Conflict(
+            _("Booking %(code)s is already cancelled.") % {"code": booking.code},
+            code="queues.already_cancelled",
+        )
+    if booking.status == BookingStatus.CHECKED_IN:
+        return Conflict(
+            _(
+                "Booking %(code)s is already checked in: the ticket is in the queue. Tell the officer at the counter."
+            )
+            % {"code": booking.code},
+            code="queues.checked_in",
+        )
+    if booking.status == BookingStatus.NO_SHOW or booking.slot_end < at - grace():
+        return Conflict(
+            _("The time of booking %(code)s has passed: there is nothing left to cancel.")
+            % {"code": booking.code},
+            code="queues.cancel_past",
+        )
+    return None
+
+
+def booking_cancel(
+    *,
+    actor: Actor | None,
+    code: str,
+    phone: str = "",
+    channel: str = BookingChannel.WEB,
+    notify: bool = True,
+) -> Booking:
+    """Cancel a booking and free its place in the slot and the day's quota. A resident gives the
+    code and the mobile number the booking was made with (`actor=None`: the web form; an SMS
+    comes from that number); an officer (`actor`) cancels a booking of their own office by its
+    code. The booking stays, cancelled, with its audit row; the holder gets an SMS (`notify`;
+    an SMS cancellation is answered by the reply instead). Raises InvalidInput (no code, unknown
+    code, wrong number) or Conflict (already cancelled, already checked in, its time passed)."""
+    text = booking_code_normalize(code)
+    if not text:
+        raise _problem("code", "queues.code", _("Type the booking code from your SMS."))
+    unknown = _problem(
+        "code",
+        "queues.unknown_code",
+        _("No booking has the code %(code)s. Check the code in your SMS.") % {"code": text},
+    )
+    with unscoped("cancelling: a booking is found by its code"), transaction.atomic():
+        booking = (
+            Booking.objects.select_related("service", "service__office", "service__office__unit")
+            .filter(code=text)
+            .first()
+        )
+        if booking is None:
+            raise unknown
+        if actor is not None:
+            actor.require("queues.operate")
+            if actor.unit_id != booking.service.office.unit_id:
+                raise unknown  # another office's booking: not on this officer's list
+        else:
+            try:
+                number = normalize_msisdn(phone)
+            except InvalidInput as exc:
+                raise _problem("phone", "queues.phone", str(exc.message)) from exc
+            if number != booking.phone:
+                message = (
+                    _("Booking %(code)s was made with another mobile number: send BATAL from that number.")
+                    if channel == BookingChannel.SMS
+                    else _(
+                        "Booking %(code)s was made with another mobile number: give the number it was made with."
+                    )
+                )
+                raise _problem("phone", "queues.wrong_phone", message % {"code": text})
+        at = now()
+        refusal = _cancel_refusal(booking, at)
+        if refusal is not None:
+            raise refusal
+        cancelled = Booking.objects.filter(pk=booking.pk, status=BookingStatus.BOOKED).update(
+            status=BookingStatus.CANCELLED
+        )
+        if not cancelled:  # checked in (or cancelled) at this very moment
+            booking.refresh_from_db(fields=["status"])
+            raise _cancel_refusal(booking, at) or Conflict(_("Please try again."), code="queues.retry")
+        booking.status = BookingStatus.CANCELLED
+        audit_record(
+            actor=actor,
+            action="queues.booking.cancel",
+            obj=booking,
+            summary={"service": booking.service.code, "day": booking.day.isoformat(), "channel": channel},
+        )
+        if notify:
+            sms_send(to=booking.phone, text=booking_cancelled_text(booking), purpose="notice", actor=actor)
+    return booking
 
 
 def bookings_expire(*, at: datetime | None = None) -> int:

@@ -1,13 +1,28 @@
-"""A counter's work: call next, recall, skip (no-show), transfer, finish. Calling is an atomic
-claim: the next waiting ticket is taken with a conditional UPDATE (on PostgreSQL the candidate
-row is first locked with SKIP LOCKED, so counters calling at once each get another ticket)."""
+"""A counter's work: call next, recall, skip (no-show), transfer, finish.
+
+Calling next is one atomic claim statement whose cost does not grow with the queue:
+
+    UPDATE ticket SET status = 'called', counter = …
+     WHERE id = COALESCE(
+             (SELECT id … booked AND sort_at <= now ORDER BY sort_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+             (SELECT id … ORDER BY sort_at, id LIMIT 1 FOR UPDATE SKIP LOCKED))
+       AND status = 'waiting'
+
+Each sub-select reads an index in that order (`queues_ticket_due`, `queues_ticket_order`) and
+stops at the first ticket of the counter's services (a subquery of its services too) that no
+other counter is claiming: bookings whose time has come first, then everybody by time. Counters
+calling at once each get another ticket, and no ticket is called twice (PostgreSQL: the row
+locks; SQLite: the IMMEDIATE transaction serialises writers). A counter holds at most one called
+ticket a day, a partial unique index (`queues_one_called_per_counter`): a second call while one
+is held, from another screen too, fails there and is answered "finish it first"."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,19 +45,19 @@ def _counter(actor: Actor, counter_id: int) -> Counter:
     return counter
 
 
-def queue_order(qs: QuerySet[Ticket], at: datetime) -> QuerySet[Ticket]:
-    """Bookings whose time has come first (by their time), then everybody by issue time."""
-    return qs.annotate(
-        due=Case(
-            When(booked=True, sort_at__lte=at, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-    ).order_by("due", "sort_at", "pk")
+def _due(qs: QuerySet[Ticket], at: datetime) -> QuerySet[Ticket]:
+    """Booked tickets whose time has come, by their time."""
+    return qs.filter(booked=True, sort_at__lte=at).order_by("sort_at", "pk")
 
 
-def waiting_for(counter: Counter, service_ids: list[int], day: date) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(
-        office_id=counter.office_id, day=day, status=TicketStatus.WAITING, service_id__in=service_ids
-    ).filter(Q(target_counter__isnull=True) | Q(target_counter=counter))
+def queue_order(qs: QuerySet[Ticket], at: datetime, n: int) -> list[Ticket]:
+    """The first `n` tickets of `qs` (waiting tickets) in the order they are called: bookings
+    whose time has come first (by their time), then everybody by issue time (a booking not yet
+    due by its time). Two reads that each stop after `n` rows of an index in that order."""
+    head = list(_due(qs, at)[:n])
+    if len(head) < n:
+        head += list(qs.exclude(booked=True, sort_at__lte=at).order_by("sort_at", "pk")[: n - len(head)])
+    return head
 
 
 def current_ticket(counter: Counter) -> Ticket | None:
@@ -63,86 +78,124 @@ def _event(ticket: Ticket, action: str, at: datetime, counter: Counter, actor: A
     )
 
 
-def counter_call_next(*, actor: Actor, counter_id: int, service_id: int | None = None) -> Ticket | None:
-    """Call the next ticket for the services this counter serves (or one of them); None when
-    nobody is waiting. A counter with a ticket still called must finish, skip or transfer it."""
-    counter = _counter(actor, counter_id)
-    services = counter_services(counter)
+def _candidates(counter: Counter, service_id: int | None, at: datetime) -> QuerySet[Ticket]:
+    """Today's waiting tickets this counter may call: of its active services (or the one asked
+    for, if it serves it) and not sent to another counter."""
+    served = Counter.services.through.objects.filter(counter_id=counter.pk, queueservice__is_active=True)
     if service_id is not None:
-        if service_id not in services:
-            service = QueueService.objects.filter(pk=service_id).first()
-            raise InvalidInput(
-                _("%(counter)s does not serve %(service)s.")
-                % {"counter": counter, "service": service.name if service else service_id},
-                code="queues.not_served",
-            )
-        services = [service_id]
+        served = served.filter(queueservice_id=service_id)
+    return Ticket.objects.filter(
+        office_id=counter.office_id,
+        day=timezone.localdate(at),
+        status=TicketStatus.WAITING,
+        service_id__in=served.values("queueservice_id"),
+    ).filter(Q(target_counter__isnull=True) | Q(target_counter_id=counter.pk))
+
+
+def _first(qs: QuerySet[Ticket]) -> Subquery:
+    """The id of the first ticket of `qs`, locked, skipping those another counter is claiming."""
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return Subquery(qs.values("pk")[:1])
+
+
+def _claim(counter: Counter, service_id: int | None, at: datetime, actor: Actor) -> int:
+    """The claim statement (see the module's docstring): 1 when a ticket was called, else 0."""
+    candidates = _candidates(counter, service_id, at)
+    return Ticket.objects.filter(
+        pk=Coalesce(_first(_due(candidates, at)), _first(candidates.order_by("sort_at", "pk"))),
+        status=TicketStatus.WAITING,
+    ).update(
+        status=TicketStatus.CALLED,
+        counter=counter,
+        target_counter=None,
+        called_at=at,
+        first_called_at=Case(When(first_called_at__isnull=True, then=Value(at)), default="first_called_at"),
+        calls=1,
+        served_by=actor.user,
+    )
+
+
+def _busy(counter: Counter) -> Conflict:
+    held = current_ticket(counter)
+    return Conflict(
+        _("Finish, skip or transfer %(ticket)s first.") % {"ticket": held.code if held else "—"},
+        code="queues.busy",
+    )
+
+
+def _nobody_for(counter: Counter, service_id: int | None) -> None:
+    """Nothing was claimed: say why when it is the counter's doing (a service it does not
+    serve, none at all, a ticket still held); otherwise nobody is waiting."""
+    services = counter_services(counter)
+    if service_id is not None and service_id not in services:
+        service = QueueService.objects.filter(pk=service_id).first()
+        raise InvalidInput(
+            _("%(counter)s does not serve %(service)s.")
+            % {"counter": counter, "service": service.name if service else service_id},
+            code="queues.not_served",
+        )
     if not services:
         raise InvalidInput(
             _("%(counter)s serves no service yet.") % {"counter": counter}, code="queues.no_services"
         )
-    with transaction.atomic():
-        held = current_ticket(counter)
-        if held is not None:
-            raise Conflict(
-                _("Finish, skip or transfer %(ticket)s first.") % {"ticket": held.code}, code="queues.busy"
-            )
-        at = now()
-        candidates = queue_order(waiting_for(counter, services, timezone.localdate(at)), at)
-        ticket = None
-        skip_locked = connection.features.has_select_for_update_skip_locked
-        for _attempt in range(20):
-            if skip_locked:
-                pk = (
-                    candidates.select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", flat=True)
-                    .first()
-                )
-            else:
-                pk = candidates.values_list("pk", flat=True).first()
-            if pk is None:
+    if current_ticket(counter) is not None:
+        raise _busy(counter)
+
+
+def counter_call_next(*, actor: Actor, counter_id: int, service_id: int | None = None) -> Ticket | None:
+    """Call the next ticket for the services this counter serves (or one of them); None when
+    nobody is waiting. A counter with a ticket still called must finish, skip or transfer it.
+    The same few statements however long the queue: the counter, the claim, the ticket called,
+    its event and audit row, and the look-ahead for the SMS. The ticket's `counter` is the
+    counter as read here (with its office)."""
+    counter = _counter(actor, counter_id)
+    at = now()
+    claiming = False
+    try:
+        with (
+            unscoped("call next: the counter is the officer's own; the queue is its office's"),
+            transaction.atomic(),
+        ):
+            claiming = True
+            claimed = _claim(counter, service_id, at, actor)
+            claiming = False
+            if not claimed:
+                _nobody_for(counter, service_id)
                 return None
-            claimed = Ticket.objects.filter(pk=pk, status=TicketStatus.WAITING).update(
-                status=TicketStatus.CALLED,
-                counter=counter,
-                target_counter=None,
-                called_at=at,
-                first_called_at=Case(
-                    When(first_called_at__isnull=True, then=Value(at)), default="first_called_at"
-                ),
-                calls=1,
-                served_by=actor.user,
+            ticket = Ticket.objects.select_related("service").get(
+                counter=counter, day=timezone.localdate(at), status=TicketStatus.CALLED
             )
-            if claimed:
-                ticket = Ticket.objects.select_related("service").get(pk=pk)
-                break
-        if ticket is None:
-            raise Conflict(_("The queue is busy; please call again."), code="queues.retry")
-        _event(ticket, "call", at, counter, actor)
-        _notify_ahead(ticket, at)
+            ticket.counter = counter
+            _event(ticket, "call", at, counter, actor)
+            _notify_ahead(ticket, at)
+    except IntegrityError as exc:
+        if not claiming:
+            raise
+        # The partial unique index: this counter already holds a called ticket today.
+        raise _busy(counter) from exc
     return ticket
 
 
 def _notify_ahead(called: Ticket, at: datetime) -> None:
     """An SMS to the residents who gave a number once at most AHEAD tickets are before them."""
-    upcoming = list(
-        queue_order(
-            Ticket.objects.filter(
-                office_id=called.office_id,
-                day=called.day,
-                status=TicketStatus.WAITING,
-                service_id=called.service_id,
-            ),
-            at,
-        ).values_list("pk", "code", "phone", "notified_ahead")[: AHEAD + 1]
+    upcoming = queue_order(
+        Ticket.objects.filter(
+            office_id=called.office_id,
+            day=called.day,
+            status=TicketStatus.WAITING,
+            service_id=called.service_id,
+        ).only("pk", "code", "phone", "notified_ahead", "booked", "sort_at"),
+        at,
+        AHEAD + 1,
     )
-    for position, (pk, code, phone, notified) in enumerate(upcoming):
-        if phone and not notified:
-            Ticket.objects.filter(pk=pk).update(notified_ahead=True)
+    for position, ticket in enumerate(upcoming):
+        if ticket.phone and not ticket.notified_ahead:
+            Ticket.objects.filter(pk=ticket.pk).update(notified_ahead=True)
             sms_send(
-                to=phone,
+                to=ticket.phone,
                 text=_("Queue number %(code)s: %(n)d tickets ahead of you. Please wait near the counters.")
-                % {"code": code, "n": position},
+                % {"code": ticket.code, "n": position},
                 purpose="notice",
             )
 

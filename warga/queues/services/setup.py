@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped
+from warga.facts.figures import office_figure
 from warga.org.models import Unit, UnitKind
 
 from ..models import Counter, QueueOffice, QueueService, ServiceDay
@@ -65,6 +66,7 @@ class ServiceInput:
     name: str
     kind: str
     daily_quota: int | None = None
+    quota_source: str = ""  # a live office figure's key (`warga.facts.figures`); "": the typed quota
     slot_capacity: int = 4
     bookable: bool = True
     average_minutes: int = 10
@@ -74,6 +76,9 @@ class ServiceInput:
 def service_save(
     *, actor: Actor, office_id: int, data: ServiceInput, service_id: int | None = None
 ) -> QueueService:
+    """Add a service to the office, or change one: the one given by `service_id`, else the
+    office's service with the same ticket letter. Its daily quota is typed or follows a live
+    office figure (`quota_source`: cards ready for pick-up, blanks allotted today, …)."""
     actor.require("queues.manage")
     office = get_scoped(QueueOffice.objects.all(), actor, pk=office_id)
     code = "".join(data.code.split()).upper()
@@ -84,12 +89,20 @@ def service_save(
         raise _problem("letter", "queues.letter", _("The ticket letter is one letter A–Z."))
     if not data.name.strip():
         raise _problem("name", "queues.name", _("Give the service a name."))
+    quota_source = (data.quota_source or "").strip()
+    if quota_source and office_figure(quota_source) is None:
+        raise _problem("quota_source", "queues.quota_source", _("Choose a quota source from the list."))
+    if service_id is None:
+        service_id = (
+            QueueService.objects.filter(office=office, letter=letter).values_list("pk", flat=True).first()
+        )
     fields = {
         "code": code,
         "letter": letter,
         "name": data.name.strip()[:120],
         "kind": data.kind,
         "daily_quota": data.daily_quota,
+        "quota_source": quota_source,
         "slot_capacity": max(1, data.slot_capacity),
         "bookable": data.bookable,
         "average_minutes": max(1, data.average_minutes),
@@ -105,7 +118,10 @@ def service_save(
                     setattr(service, name, value)
                 service.save()
             audit_record(
-                actor=actor, action="queues.service.save", obj=service, summary={"fields": sorted(fields)}
+                actor=actor,
+                action="queues.service.save",
+                obj=service,
+                summary={"fields": sorted(fields), "quota_source": quota_source or "typed"},
             )
     except IntegrityError as exc:
         raise Conflict(

@@ -77,7 +77,11 @@ def ticket_issue(
         except InvalidInput as exc:
             raise _problem("phone", "queues.phone", str(exc.message)) from exc
     with unscoped("kiosk and desk: the office's quota counts every ticket of the day"), transaction.atomic():
-        service = QueueService.objects.filter(pk=service_id, office=office, is_active=True).first()
+        service = (
+            QueueService.objects.select_related("office")
+            .filter(pk=service_id, office=office, is_active=True)
+            .first()
+        )
         if service is None:
             raise _problem("service", "queues.service", _("This office does not offer that service."))
         at = now()

@@ -1,7 +1,8 @@
 """The issue's concurrency cases, with real threads and one database connection each (run on
 SQLite and on PostgreSQL): 50 counters pressing "call next" at once never call one ticket twice,
-and 200 bookings at once for 100 places book exactly 100 (from 50 threads, four bookings each:
-a shared PostgreSQL server allows only so many clients)."""
+one counter pressed from ten screens at once calls one ticket, and 200 bookings at once for 100
+places book exactly 100 (from 50 threads, four bookings each: a shared PostgreSQL server allows
+only so many clients)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,24 @@ def test_fifty_counters_calling_at_once_never_call_a_ticket_twice(setup, cast):
         assert set(
             Ticket.objects.filter(status=TicketStatus.CALLED).values_list("counter__number", flat=True)
         ) == {c.number for c in counters}
+
+
+def test_one_counter_pressed_from_ten_screens_at_once_calls_one_ticket(setup):
+    for _ in range(20):
+        ticket_issue(actor=None, office=setup.office, service_id=setup.ktp.pk)
+    operator = setup.operator
+
+    def call(i: int) -> int | None:
+        with scope(operator):
+            ticket = counter_call_next(actor=operator, counter_id=setup.counter1.pk)
+        return ticket.pk if ticket else None
+
+    results = _race(10, call, workers=10)
+    called = [r for r in results if isinstance(r, int)]
+    assert len(called) == 1 and results.count("queues.busy") == 9, results
+    with unscoped("test"):
+        assert list(Ticket.objects.filter(status=TicketStatus.CALLED).values_list("pk", flat=True)) == called
+        assert Ticket.objects.filter(status=TicketStatus.WAITING).count() == 19
 
 
 def test_two_hundred_bookings_at_once_for_one_hundred_places_book_exactly_one_hundred(setup, cast):
