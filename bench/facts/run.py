@@ -263,6 +263,22 @@ def main() -> None:
             assert r.status_code == 200, (path, r.status_code)
         timings[name] = samples
         log(f"{name}: p95 {pct(samples, 95):.1f} ms")
+    # The raw query: the count dashboard's grouped sum (kabupaten → kecamatan, 30 days) as one
+    # hand-written statement, no ORM, no scope, no page.
+    raw_sql = (
+        "SELECT kecamatan_id, SUM(value), SUM(denominator) FROM facts_fact WHERE metric = %s "
+        "AND day BETWEEN %s AND %s AND (region_id = %s OR region_id LIKE %s) GROUP BY kecamatan_id"
+    )
+    raw_args = ["cases.received", today - timedelta(days=29), today, KAB, KAB + ".%"]
+    samples = []
+    with connection.cursor() as cursor:
+        for i in range(PAGES + 5):
+            start = time.perf_counter()
+            cursor.execute(raw_sql, raw_args)
+            cursor.fetchall()
+            if i >= 5:
+                samples.append((time.perf_counter() - start) * 1000)
+    timings["raw: the count's grouped SQL, 30 days"] = samples
     rebuilds = []
     for _ in range(REBUILDS):
         start = time.perf_counter()
