@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +20,11 @@ from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
 from warga.core.permissions import Role, requires
 from warga.core.scoping import Actor
+from warga.core.tables import Filter, table_response
 from warga.org.models import Unit
 from warga.regions.selectors import region_get
 
-from . import services
+from . import services, tables
 from .models import User
 
 
@@ -71,17 +73,25 @@ class PasswordForm(StyledForm):
 
 
 @requires("accounts.manage")
-def staff_list_view(request: HttpRequest) -> HttpResponse:
+def staff_list_view(request: HttpRequest) -> HttpResponseBase:
     _admin(request)
     qs = User.objects.select_related("unit", "area").prefetch_related("roles").order_by("username")
+    shown: list[Filter] = []
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
+        shown.append(Filter("q", _("Search"), q, private=True))
     role = request.GET.get("role", "")
     if role:
         qs = qs.filter(roles__role=role)
+        shown.append(Filter("role", _("Role"), dict(Role.choices).get(role, role), role))
     if request.GET.get("inactive") != "1":
         qs = qs.filter(is_active=True)
+    else:
+        shown.append(Filter("inactive", _("Show inactive"), _("Yes"), "1"))
+    answer = table_response(request, tables.STAFF, qs, filters=shown)
+    if answer is not None:
+        return answer
     return render(request, "accounts/staff_list.html", {"page": paginate(request, qs), "roles": Role.choices})
 
 

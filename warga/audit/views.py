@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.forms import StyledForm
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
+from warga.core.tables import form_filters, table_response
+
+from . import tables
 
 from .selectors import audit_search
 
@@ -24,9 +28,13 @@ class AuditFilter(StyledForm):
 
 
 @requires("audit.view")
-def audit_list_view(request: HttpRequest) -> HttpResponse:
+def audit_list_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     form = AuditFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, audit_search(actor=actor, **{k: v for k, v in filters.items() if v}))
+    qs = audit_search(actor=actor, **{k: v for k, v in filters.items() if v})
+    answer = table_response(request, tables.ENTRIES, qs, filters=form_filters(form))
+    if answer is not None:
+        return answer
+    page = paginate(request, qs)
     return render(request, "audit/list.html", {"form": form, "page": page})

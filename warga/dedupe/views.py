@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,6 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
+from warga.core.tables import Filter, table_response
+
+from . import tables
 
 from .forms import ConfirmForm, RejectForm
 from .models import CandidateStatus
@@ -39,12 +43,17 @@ def _value(resident, field: str) -> str:  # type: ignore[no-untyped-def]
 
 
 @requires("registry.dedupe")
-def queue_view(request: HttpRequest) -> HttpResponse:
+def queue_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
     status = request.GET.get("status", CandidateStatus.OPEN)
     if status not in CandidateStatus.values:
         status = CandidateStatus.OPEN
-    page = paginate(request, queue(actor=actor, status=status), per_page=25)
+    qs = queue(actor=actor, status=status)
+    shown = [Filter("status", _("Show"), CandidateStatus(status).label, status)]
+    answer = table_response(request, tables.CANDIDATES, qs, filters=shown)
+    if answer is not None:
+        return answer
+    page = paginate(request, qs, per_page=25)
     return render(
         request, "dedupe/queue.html", {"page": page, "status": status, "statuses": CandidateStatus.choices}
     )

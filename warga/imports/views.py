@@ -9,8 +9,10 @@ from django.views.decorators.http import require_http_methods
 from warga.core.pages import service_errors
 from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, requires
+from warga.core.tables import table_response
 
 from . import export as exporting
+from . import tables
 from .forms import ExportForm, UploadForm
 from .selectors import batch_get, batches_for, export_areas
 from .services import import_create, issues_csv
@@ -18,8 +20,12 @@ from .services import import_create, issues_csv
 
 @requires("registry.import")
 @require_http_methods(["GET", "POST"])
-def upload_view(request: HttpRequest) -> HttpResponse:
+def upload_view(request: HttpRequest) -> HttpResponseBase:
     actor = page_actor(request)
+    if request.method == "GET":
+        answer = table_response(request, tables.BATCHES, batches_for(actor=actor))
+        if answer is not None:
+            return answer
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
