@@ -51,6 +51,15 @@ REGISTRY_EXPORT = grant(
     Role.DISDUKCAPIL_HEAD,
     description="Export register data and statistics of one's area",
 )
+REGISTRY_RESIDENTS_EXPORT = grant(
+    "registry.residents_export",
+    Role.DESA_OPERATOR,
+    Role.KECAMATAN_COUNTER,
+    Role.KECAMATAN_VERIFIER,
+    Role.DISDUKCAPIL_VERIFIER,
+    Role.DISDUKCAPIL_HEAD,
+    description="Export or print the residents list of a search in one's area (personal data in bulk)",
+)
 REGISTRY_STATS = grant(
     "registry.stats",
     *_OFFICERS,

@@ -5,6 +5,7 @@ from . import views
 app_name = "registry"
 urlpatterns = [
     path("", views.search_view, name="search"),
+    path("export/", views.search_export_view, name="search_export"),
     path("residents/new/", views.resident_new_view, name="resident_new"),
     path("residents/<int:pk>/", views.resident_view, name="resident"),
     path("residents/<int:pk>/edit/", views.resident_edit_view, name="resident_edit"),

@@ -14,11 +14,13 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from warga.audit.services import audit_record
 from warga.core.errors import InvalidInput, NotFound
@@ -26,12 +28,14 @@ from warga.core.forms import StyledForm
 from warga.core.pages import service_errors
 from warga.core.permissions import page_actor, public, requires
 from warga.core.scoping import Actor
+from warga.core.tables import FORMATS, form_filters, table_response
 from warga.regions.models import Region, RegionLevel
 from warga.regions.selectors import area_regions
 
-from . import selectors, services
+from . import selectors, services, tables
 from .capabilities import (
     REGISTRY_EXPORT,
+    REGISTRY_RESIDENTS_EXPORT,
 )
 from .forms import (
     BirthForm,
@@ -61,6 +65,21 @@ PAGE_SIZE = 25
 # --------------------------------------------------------------------------- search
 
 
+def _search(actor: Actor, data: dict[str, Any]) -> Any:
+    return selectors.resident_search(
+        actor=actor,
+        query=data["q"],
+        filters=selectors.SearchFilters(
+            desa=data["desa"],
+            birth_year=data["birth_year"],
+            sex=data["sex"],
+            alive_only=data["alive_only"],
+            birth_date=data["birth_date"],
+            parent_name=data["parent_name"],
+        ),
+    )
+
+
 @requires("registry.view")
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
@@ -70,21 +89,36 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with service_errors(request, form=form, field="q"):
-            found = selectors.resident_search(
-                actor=actor,
-                query=data["q"],
-                filters=selectors.SearchFilters(
-                    desa=data["desa"],
-                    birth_year=data["birth_year"],
-                    sex=data["sex"],
-                    alive_only=data["alive_only"],
-                    birth_date=data["birth_date"],
-                    parent_name=data["parent_name"],
-                ),
-            )
-            page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)
+            page = Paginator(_search(actor, data), PAGE_SIZE).get_page(data.get("page") or 1)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    return render(request, template, {"form": form, "page": page})
+    context = {"form": form, "page": page, "can_export": actor.can(REGISTRY_RESIDENTS_EXPORT)}
+    return render(request, template, context)
+
+
+# Searched names, a parent's name and a date of birth stay out of the export's audit row.
+_PRIVATE_FILTERS = ("q", "parent_name", "birth_date")
+
+
+@requires(REGISTRY_RESIDENTS_EXPORT)
+@require_POST
+def search_export_view(request: HttpRequest) -> HttpResponseBase:
+    """The search's results as CSV, XLSX or a print page: the search's own filters, posted (no
+    name or NIK in a URL), the officer's area, the columns the results list shows."""
+    actor = page_actor(request)
+    back = reverse("registry:search")
+    form = SearchForm(request.POST, area_code=actor.area_code)
+    fmt = request.POST.get("format", "")
+    if not form.is_valid() or fmt not in FORMATS:
+        messages.error(request, _("Check the filters of the export."))
+        return redirect(back)
+    try:
+        found = _search(actor, form.cleaned_data)
+    except InvalidInput as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    shown = [f for f in form_filters(form, private=_PRIVATE_FILTERS) if f.name != "page"]
+    answer = table_response(request, tables.RESIDENTS, found, filters=shown, fmt=fmt, back=back)
+    return answer if answer is not None else redirect(back)
 
 
 # --------------------------------------------------------------------------- records
