@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +12,6 @@ from warga.core.permissions import page_actor, requires
 from warga.core.tables import form_filters, table_response
 
 from . import tables
-
 from .selectors import audit_search
 
 

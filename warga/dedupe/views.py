@@ -14,7 +14,6 @@ from warga.core.permissions import page_actor, requires
 from warga.core.tables import Filter, table_response
 
 from . import tables
-
 from .forms import ConfirmForm, RejectForm
 from .models import CandidateStatus
 from .selectors import candidate_get, candidate_open, queue

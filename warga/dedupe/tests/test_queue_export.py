@@ -18,10 +18,11 @@ from warga.registry.synthetic import populate
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def planted(cast):
-    populate(area_codes=[cast.kecamatan.code], people=500, seed=11, duplicate_rate=0.04, today=date(2026, 1, 15))
+    populate(
+        area_codes=[cast.kecamatan.code], people=500, seed=11, duplicate_rate=0.04, today=date(2026, 1, 15)
+    )
     duplicates_scan()
     assert DuplicateCandidate.objects.count() >= 3
 
@@ -70,7 +71,9 @@ def test_a_verifier_of_another_area_gets_only_their_pairs(cast, client_for, plan
     )
     rows = csv_rows(client_for(User.objects.get(pk=other.pk)).get(_queue(), {"format": "csv"}))
     assert len(rows) == 1  # the header: every planted pair is in the other kecamatan
-    assert export_audits("dedupe.candidates.export") == [{"format": "csv", "rows": 0, "filters": {"status": "open"}}]
+    assert export_audits("dedupe.candidates.export") == [
+        {"format": "csv", "rows": 0, "filters": {"status": "open"}}
+    ]
 
 
 @pytest.mark.parametrize("who", ["outsider", "kec_officer", "admin"])

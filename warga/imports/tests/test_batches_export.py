@@ -39,7 +39,6 @@ def _page() -> str:
 
 
 def test_csv_and_xlsx_list_the_batches_of_the_area(cast, client_for, batches):
-    mine, other = batches
     rows = csv_rows(client_for(cast.kec_verifier).get(_page(), {"format": "csv"}))
     assert rows[0] == HEADER
     assert [r[1] for r in rows[1:]] == ["purwakarta.csv"] and rows[1][3] == "12"

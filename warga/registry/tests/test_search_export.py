@@ -11,7 +11,17 @@ from warga.core.tests.tables_helpers import csv_rows, export_audits, xlsx_rows
 pytestmark = pytest.mark.django_db
 
 ACTION = "registry.residents.export"
-HEADER = ["NIK", "Nama lengkap", "Jenis kelamin", "Tanggal lahir", "Desa/kelurahan", "RW", "RT", "Nomor KK", "Status"]
+HEADER = [
+    "NIK",
+    "Nama lengkap",
+    "Jenis kelamin",
+    "Tanggal lahir",
+    "Desa/kelurahan",
+    "RW",
+    "RT",
+    "Nomor KK",
+    "Status",
+]
 
 
 def _export(client, **data):
@@ -47,7 +57,11 @@ def test_print_view_with_the_filters(cast, client_for, household):
     assert f"Desa/kelurahan: {cast.desa.name}" in page or cast.desa.name in page
     assert "Jenis kelamin: " in page
     assert 'href="/registry/"' in page
-    assert export_audits(ACTION)[-1] == {"format": "print", "rows": 1, "filters": {"desa": cast.desa.code, "sex": "F"}}
+    assert export_audits(ACTION)[-1] == {
+        "format": "print",
+        "rows": 1,
+        "filters": {"desa": cast.desa.code, "sex": "F"},
+    }
 
 
 def test_an_officer_of_another_area_gets_only_their_residents(cast, client_for, household, far_household):
@@ -70,9 +84,13 @@ def test_a_role_without_the_capability_is_refused(cast, client_for, household, w
 
 
 def test_the_results_carry_the_buttons_and_no_name_goes_into_a_url(cast, client_for, household):
-    page = client_for(cast.kec_officer).post(reverse("registry:search"), {"q": "Budi Santoso"}).content.decode()
+    page = (
+        client_for(cast.kec_officer).post(reverse("registry:search"), {"q": "Budi Santoso"}).content.decode()
+    )
     assert 'action="/registry/export/"' in page and 'value="xlsx"' in page
     assert "?q=" not in page and "format=" not in page
-    printer = client_for(cast.printer).post(reverse("registry:search"), {"q": "Budi Santoso"}).content.decode()
+    printer = (
+        client_for(cast.printer).post(reverse("registry:search"), {"q": "Budi Santoso"}).content.decode()
+    )
     assert "Budi Santoso" in printer and "/registry/export/" not in printer
     assert client_for(cast.kec_officer).get(reverse("registry:search_export")).status_code == 405
