@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from warga.core.tests.test_accessibility import _context, _login, _problems
 from warga.facts.models import Fact
+from warga.facts.selectors import STORED_RANGE_CACHE_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +39,7 @@ def month(cast):
             )
         )
     Fact.objects.bulk_create(rows)
+    cache.delete(STORED_RANGE_CACHE_KEY)  # written here, not through the services that forget it
 
 
 def test_the_bupati_drills_down_to_a_desa_and_exports_the_table(browser, live_server, cast, heads, month):

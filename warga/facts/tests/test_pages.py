@@ -10,11 +10,13 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
 
 from warga.facts.metrics import Rollup, Unit, register_metric, unregister_metric
 from warga.facts.models import Boundary, Fact
+from warga.facts.selectors import STORED_RANGE_CACHE_KEY
 from warga.facts.services import boundaries_load, facts_rebuild_day
 from warga.regions.models import Region
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def _fact(metric: str, code: str, day, value: int, denominator: int | None = None, part: str = "") -> Fact:
     kecamatan = ".".join(code.split(".")[:3]) if code.count(".") >= 2 else None
+    cache.delete(STORED_RANGE_CACHE_KEY)  # written here, not through the services that forget it
     return Fact.objects.create(
         metric=metric,
         region_id=code,
