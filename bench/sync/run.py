@@ -30,13 +30,13 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-sync-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.sync.settings")
@@ -46,6 +46,7 @@ import django
 
 django.setup()
 from bench._scope import outside_scope  # noqa: E402
+from bench._server import start_web  # noqa: E402
 
 outside_scope()
 
@@ -170,43 +171,6 @@ def app_first_load() -> dict[str, int]:
         data = open(finders.find(f"vendor/workbox/{module}"), "rb").read()  # noqa: SIM115
         sizes[module] = len(gzip.compress(data, 9))
     return sizes
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], int]:
-    """gunicorn as `manage.py serve` starts it, on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "warga.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            os.environ.get("WEB_CONCURRENCY", "2"),
-            "--threads",
-            os.environ.get("WEB_THREADS", "4"),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            probe_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe_conn.request("GET", "/healthz")
-            probe_conn.getresponse().read()  # any answer: the server is up (its checks may fail here)
-            probe_conn.close()
-            return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def jpeg(seed: int) -> bytes:
@@ -421,7 +385,9 @@ def main() -> None:
 
     # The server gets its own connections: close this process's before it forks its workers.
     connection.close()
-    server, port = start_server()
+    server, port = start_web(
+        Path(tempfile.mkdtemp(prefix="warga-bench-sync-"))
+    )  # as `manage.py serve` runs it
     try:
         phones = [Phone(port, token, device.signing_key, str(a.public_id)) for device, token, a in registered]
         probe = phones[0].conn
@@ -490,8 +456,7 @@ def main() -> None:
         )
         assert counts_r.get("already_received") == done, counts_r
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
     ledger = SyncRecord.objects.count()
     assert ledger == done, ledger
