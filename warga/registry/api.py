@@ -177,9 +177,11 @@ class KkIn(Schema):
 
 class SearchIn(Schema):
     q: str = Field("", max_length=120, description="A name, a NIK or a KK number")
-    desa: str = Field("", max_length=24)
+    desa: str = Field(
+        "", max_length=24, description="Narrows the results; with `kecamatan` too, ranks a name's results"
+    )
     kecamatan: str = Field("", max_length=24)
-    birth_year: int | None = Field(None, ge=1880, le=2100)
+    birth_year: int | None = Field(None, ge=1880, le=2100, description="Narrows the results and ranks them")
     sex: str = Field("", max_length=1)
     family_id: int | None = None
     alive_only: bool = False

@@ -49,8 +49,11 @@ __all__ = [
     "name_key",
     "name_similarity",
     "name_tokens",
+    "name_word_keys",
     "normalize_name",
+    "one_edit_keys",
     "search_terms",
+    "spelling_similarity",
 ]
 
 
@@ -371,6 +374,60 @@ def name_key(name: str) -> str:
     return _key_of_normalized(normalize_name(name))
 
 
+#: Up to this many letters, :func:`one_edit_keys` also tries every letter missing or wrong.
+SHORT_NAME = 8
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit_keys(name: str) -> set[str]:
+    """Keys of the spellings one slip away from ``name``, its own key excluded.
+
+    A slip is made on the readable (normalised) spelling and the result normalised and folded
+    again, because a slip changes how the rest is read: "Saeuplloh" (two letters swapped) is
+    no longer seen as a form of Saiful and keys to "saeupla" where "Saepulloh" keys to
+    "saifula"; "Hiadyat" keys to "hiadiat" where "Hidayat" keys to "hidayat"; "Ccih" drops its
+    doubled letter to "cih" where "Cicih" keeps "cicih". Comparing keys alone would put those
+    two or more edits apart. Trigram neighbours do not make up for it in short names: one slip
+    in a five-letter name changes most of its trigrams ("Rzial"/"Rizal" share 2 of 10).
+
+    The cheap slips (a letter too many, two neighbours swapped, a space left out: about three
+    times the length) are normalised again. A letter missing or wrong (26 per position, some
+    hundreds of spellings) is made on the spelling and only folded for names of up to
+    :data:`SHORT_NAME` letters (short names rarely carry what normalisation rewrites), and
+    made on the key itself for longer ones, where a slip seldom changes how the rest folds.
+    Most of these are no name at all; the caller keeps those found in the register.
+    """
+    text = normalize_name(name)
+    cheap: set[str] = set()
+    for i, ch in enumerate(text):
+        cheap.add(text[:i] + text[i + 1 :])  # a letter too many
+        if i + 1 < len(text) and ch != text[i + 1]:
+            cheap.add(text[:i] + text[i + 1] + ch + text[i + 2 :])  # two letters swapped
+        if i > 0 and " " not in text[i - 1 : i + 1]:
+            # Words run together: equal keys, unless a word only reads as a name on its own
+            # ("Ilhammoch." is not seen to end in Moch., that is Muhammad).
+            cheap.add(text[:i] + " " + text[i:])
+    keys = {name_key(spelling) for spelling in cheap}
+    own = _key_of_normalized(text)
+    short = len(text.replace(" ", "")) <= SHORT_NAME
+    base = text if short else own
+    more: set[str] = set()
+    for i in range(len(base) + 1):
+        for letter in _LETTERS:
+            more.add(base[:i] + letter + base[i:])  # a letter missing
+            if i < len(base) and letter != base[i]:
+                more.add(base[:i] + letter + base[i + 1 :])  # a letter wrong
+    keys.update({_key_of_normalized(spelling) for spelling in more - cheap} if short else more)
+    keys.discard(own)
+    keys.discard("")
+    return keys
+
+
+def name_word_keys(name: str) -> list[str]:
+    """The key of each word of the normalised name ("Sitti Aminah" -> ["siti", "amina"])."""
+    return _key_words(normalize_name(name)).split()
+
+
 def name_tokens(name: str) -> list[str]:
     """Words of the normalised name, e.g. for per-word indexing or initials."""
     return normalize_name(name).split()
@@ -445,6 +502,28 @@ def name_similarity(a: str, b: str) -> float:
         if (var_a, var_b) != (norm_a, norm_b):
             score = max(score, _J_TO_Y_FACTOR * _score_normalized(var_a, var_b))
     return round(min(1.0, max(0.0, score)), 4)
+
+
+def spelling_similarity(a: str, b: str) -> float:
+    """:func:`name_similarity` of the normalised spellings, without the sound-alike folding.
+
+    For a typo that changed how the rest of a name folds: "Roista" keys to "raista" (the "oi"
+    of Javanese spellings reads as "ai") and "Iiph" to "if" ("ph" reads as "f"), so their
+    keys are far from "rosita" and "ip" though the spellings are one slip from "Rosita" and
+    "Iip". Without a typo, folding only brings spellings closer, so the higher of the two
+    scores is the fair one. Same blend and weights as :func:`name_similarity`.
+    """
+    norm_a, norm_b = normalize_name(a), normalize_name(b)
+    if not norm_a or not norm_b:
+        return 0.0
+    if norm_a == norm_b:
+        return 1.0
+    flat_a, flat_b = norm_a.replace(" ", ""), norm_b.replace(" ", "")
+    in_order = fuzz.ratio(flat_a, flat_b) / 100.0
+    any_order = fuzz.token_sort_ratio(norm_a, norm_b) / 100.0
+    jaro_winkler = jellyfish.jaro_winkler_similarity(flat_a, flat_b)
+    blended = (1 - _JW_WEIGHT) * max(in_order, any_order) + _JW_WEIGHT * jaro_winkler
+    return round(min(1.0, float(blended**_SHARPNESS)), 4)
 
 
 def search_terms(query: str) -> list[str]:

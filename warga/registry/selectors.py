@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
 
 from warga.audit.services import audit_read, audit_record
 from warga.core.errors import InvalidInput, NotFound
@@ -40,7 +41,14 @@ from .models import (
     ResidentChange,
     Sex,
 )
-from .names import name_key, name_similarity, normalize_name
+from .names import (
+    name_key,
+    name_similarity,
+    name_word_keys,
+    normalize_name,
+    one_edit_keys,
+    spelling_similarity,
+)
 from .search_index import FTS_TABLE, NAME_KEY_TABLE
 
 NUMBER_RE = re.compile(r"^\d{16}$")
@@ -175,44 +183,88 @@ class SearchFilters:
     family_id: int | None = None
     alive_only: bool = False
     #: What a counter officer often knows besides the name. Both rank the candidates (see
-    #: `_attribute_agreement`); a birth date also narrows them to its year and the years
-    #: next to it (a day and month swapped or one digit wrong keep the person in view).
+    #: `_Agreement`); a birth date also narrows them to its year and the years next to it (a
+    #: day and month swapped or one digit wrong keep the person in view).
     birth_date: date | None = None
     parent_name: str = ""
 
     @property
-    def has_signals(self) -> bool:
-        return bool(self.birth_date or self.parent_name.strip())
+    def desa_ranks(self) -> bool:
+        """A desa given together with its kecamatan: for a name, the kecamatan narrows and the
+        desa ranks, so a resident of that desa comes before a namesake of the next desa, and
+        someone registered one desa over from where they say they live is still shown."""
+        return bool(self.desa and self.kecamatan)
+
+    @property
+    def told(self) -> bool:
+        """Whether the officer gave something about the person besides the name: a birth date
+        or year, a desa or a parent's name. Each is a ranking signal (`_Agreement`)."""
+        return bool(self.birth_date or self.birth_year or self.desa or self.parent_name.strip())
 
 
+#: Bearers fetched of the query's own key (namesakes) and of each near name (one slip away, a
+#: trigram neighbour, a name containing the query), as (kept, read).
+#:
+#: Nothing told that orders them: the first ones in id order (the (name_key, id) index gives
+#: them without a sort). A birth year or a desa has narrowed them in SQL already (a few of
+#: even the commonest name are left), and without anything told any namesake is as good as
+#: another. The near names' cap bounds the cost of a neighbour that is a very common name.
+EXACT_CANDIDATES = (300, 300)
+NEAR_CANDIDATES = (50, 50)
+#: PostgreSQL, with a birth date, a parent's name or a ranking desa (`_told_order`): the first
+#: `read` in id order are ordered by agreement and the best `kept` fetched. Ordered, few are
+#: needed; `read` bounds the work on a common name (a parent's name has no index, so its
+#: bearers beyond `read` are not looked at). The more selective the filters, the fewer rows
+#: reach the cap: with a birth date (its year and the next ones) it rarely binds.
+ORDERED_EXACT = (50, 2000)
+ORDERED_NEAR = (5, 300)
+#: ... of which the names one slip away share this many to read (at least ORDERED_NEAR's each):
+#: the likeliest typos, and often common names themselves.
+SLIP_READ = 3000
+#: SQLite, which cannot order by a parent's name: namesakes looked at when one is given.
+SIGNAL_CANDIDATES = 3000
 #: Candidates fetched per strategy before ranking; enough for a page of good answers.
 SUBSTRING_CANDIDATES = 300
-FUZZY_CANDIDATES = 150
-#: PostgreSQL: how many of the nearest distinct names a typo search looks at.
-FUZZY_KEYS = 40
-#: The next, slower strategy runs only while fewer candidates than this were found.
+#: PostgreSQL: distinct names containing the query's key that are looked at.
+SUBSTRING_KEYS = 100
+#: PostgreSQL: the nearest distinct names (by trigrams) a typo search looks at.
+TRIGRAM_KEYS = 40
+#: Near names whose bearers are fetched, best first (by the score of their key).
+NEAR_KEYS = 40
+#: SQLite (small registers): near-name and trigram candidates fetched in all.
+FUZZY_CANDIDATES = 300
+#: The prefix and substring strategies run only while fewer namesakes than this were found.
 ENOUGH_CANDIDATES = 50
-#: Fuzzy strategy: only while fewer than this (typos rarely come with exact matches).
+#: Without anything told, the trigram strategy runs only while fewer than this were found.
 FEW_CANDIDATES = 10
 #: pg_trgm similarity a fuzzy candidate needs; higher lets the GIN index skip more rows.
 PG_TRGM_THRESHOLD = 0.45
-#: Below this similarity a fuzzy candidate is not shown (see names.name_similarity).
+#: Below this similarity a candidate is not shown (see names.name_similarity).
 MIN_SCORE = 0.6
-#: Same-key candidates looked at when a parent's name is given: common names are shared by
-#: hundreds of people, and the parent's name is what tells them apart.
-SIGNAL_CANDIDATES = 3000
-#: Share of the rank given to the birth date and parent's name when the officer gives them.
+#: A near name is fetched only if its key alone scores this much: a full name can score a
+#: little higher than its key (words in another order), never much.
+NEAR_MIN_SCORE = 0.55
+#: The name score of a name one slip (a letter missing, extra, wrong or swapped, a space left
+#: out) from the one typed, when its own similarity is lower: the slip can change how the rest
+#: folds ("Ilhammoch." keys to "ilhamoh", "Ilham Moch." to "ilhamuhamad"), and such a name is
+#: as likely meant as one that differs by a letter or two in the usual score.
+SLIP_SCORE = 0.8
+#: Share of the rank given to what was told besides the name.
 SIGNAL_WEIGHT = 0.4
 
 
-def _filtered(actor: Actor, filters: SearchFilters) -> QuerySet[Resident]:
+def _filtered(actor: Actor, filters: SearchFilters, *, ranking: bool = False) -> QuerySet[Resident]:
+    """The residents the filters allow. `ranking` (a name search): a desa given with its
+    kecamatan does not narrow, it ranks (`SearchFilters.desa_ranks`)."""
     qs = scoped(Resident.objects.all(), actor)
+    codes = [filters.kecamatan] if ranking and filters.desa_ranks else [filters.kecamatan, filters.desa]
     for code in (filters.kecamatan, filters.desa):
+        if code and not CODE_RE.match(code):
+            raise InvalidInput(
+                _("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region"
+            )
+    for code in codes:
         if code:
-            if not CODE_RE.match(code):
-                raise InvalidInput(
-                    _("Region %(code)s is unknown.") % {"code": code[:30]}, code="registry.unknown_region"
-                )
             qs = qs.filter(desa__within=code)
     if filters.birth_year:
         qs = qs.filter(birth_date__year=filters.birth_year)
@@ -235,64 +287,188 @@ def _fts_phrase(text: str) -> str:
 
 
 def _prefix_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident]:
-    """Keys starting with the query's key, through the plain b-tree index on name_key."""
-    if connection.vendor == "sqlite":
-        # SQLite's LIKE cannot use the index; a range can (keys are lower-case a-z, "{" sorts after "z").
-        return qs.filter(name_key__gte=key, name_key__lt=key + "{")
-    return qs.filter(name_key__startswith=key)
+    """Keys starting with the query's key: a range of the (name_key, id) index, read in its order.
+
+    Not LIKE 'key%': SQLite's LIKE cannot use the index, and PostgreSQL turns it into a range
+    only on the pattern index, whose order is not (name_key, id), or under the "C" collation;
+    for a short common prefix ("as") the planner then walked the key index from its start,
+    filtering (130 ms at 500,000 residents). Keys are lower-case a-z, so the range up to the
+    next prefix ("as" up to "at") holds exactly the keys starting with "as".
+    """
+    stem = key.rstrip("z")
+    if not stem:
+        return qs.filter(name_key__gte=key)
+    return qs.filter(name_key__gte=key, name_key__lt=stem[:-1] + chr(ord(stem[-1]) + 1))
 
 
 def _substring_candidates(qs: QuerySet[Resident], key: str) -> QuerySet[Resident]:
-    if connection.vendor == "sqlite":
-        if len(key) < 3:
-            return qs.filter(name_key__startswith=key)
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s"  # noqa: S608 - constant table name
-        return qs.filter(id__in=RawSQL(sql, [_fts_phrase(key)]))  # noqa: S611 - the query is bound
-    return qs.filter(name_key__contains=key)
+    """SQLite: residents whose key contains the query's (its FTS5 trigram index)."""
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s"  # noqa: S608 - constant table name
+    return qs.filter(id__in=RawSQL(sql, [_fts_phrase(key)]))  # noqa: S611 - the query is bound
 
 
-def _fuzzy_ids(qs: QuerySet[Resident], key: str) -> list[int]:
-    """Ids of names sharing many trigrams with the key (typos, a letter missing or extra)."""
-    if len(key) < 4:
-        return []
-    if connection.vendor == "postgresql":
-        # The nearest distinct names first (a small table), then the residents bearing them
-        # through the plain index on name_key.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_TRGM_THRESHOLD])
-            cursor.execute(
-                f"SELECT key FROM {NAME_KEY_TABLE} WHERE key %% %s "  # noqa: S608 - constant table name
-                "ORDER BY similarity(key, %s) DESC, key LIMIT %s",
-                [key, key, FUZZY_KEYS],
-            )
-            keys = [row[0] for row in cursor.fetchall()]
-        if not keys:
-            return []
-        nearest = Case(*[When(name_key=k, then=Value(i)) for i, k in enumerate(keys)])
-        return list(
-            qs.filter(name_key__in=keys)
-            .order_by(nearest, "pk")
-            .values_list("id", flat=True)[:FUZZY_CANDIDATES]
+def _containing_keys_postgres(key: str) -> list[str]:
+    """PostgreSQL: the distinct names containing the query's key (a first or last name alone),
+    shortest first: the more of the name the query is, the better it answers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key FROM {NAME_KEY_TABLE} WHERE key LIKE %s ORDER BY length(key), key LIMIT %s",  # noqa: S608
+            ["%" + key + "%", SUBSTRING_KEYS],
         )
-    if connection.vendor == "sqlite":
-        grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
-        match = " OR ".join(_fts_phrase(g) for g in grams)
-        # Ranked over the whole register, then narrowed to the scope and filters.
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s ORDER BY rank LIMIT %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [match, FUZZY_CANDIDATES * 4])
-            ids = [row[0] for row in cursor.fetchall()]
-        # In the index's rank order: cutting the scope's rows by id order would drop good answers.
-        kept = set(qs.filter(id__in=ids).values_list("id", flat=True))
-        return [pk for pk in ids if pk in kept][:FUZZY_CANDIDATES]
-    return []
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _trigram_ids_sqlite(qs: QuerySet[Resident], key: str) -> list[int]:
+    """SQLite: ids of names sharing many trigrams with the key (typos, a letter missing or extra)."""
+    grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+    match = " OR ".join(_fts_phrase(g) for g in grams)
+    # Ranked over the whole register, then narrowed to the scope and filters.
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE name_key MATCH %s ORDER BY rank LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, FUZZY_CANDIDATES * 4])
+        ids = [row[0] for row in cursor.fetchall()]
+    # In the index's rank order: cutting the scope's rows by id order would drop good answers.
+    kept = set(qs.filter(id__in=ids).values_list("id", flat=True))
+    return [pk for pk in ids if pk in kept][:FUZZY_CANDIDATES]
+
+
+def _near_keys_postgres(key: str, query: str, one_edit: set[str], *, trigrams: bool) -> list[str]:
+    """PostgreSQL: distinct names of the register near the query's, from the small table of
+    distinct keys: those one slip away (`one_edit`), and with `trigrams` its nearest trigram
+    neighbours (two slips, a long name) and the names holding all its words in order with
+    others between or around them (a middle name left out: "Bayu Rizki" for "Bayu Abdullah
+    Rizki", whose trigrams the short query shares too few of)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if one_edit:
+        parts.append(f"SELECT key FROM {NAME_KEY_TABLE} WHERE key = ANY(%s)")  # noqa: S608 - constant table name
+        params.append(sorted(one_edit))
+    if trigrams and len(key) >= 4:
+        parts.append(
+            f"(SELECT key FROM {NAME_KEY_TABLE} WHERE key %% %s "  # noqa: S608 - constant table name
+            "ORDER BY similarity(key, %s) DESC, key LIMIT %s)"
+        )
+        params += [key, key, TRIGRAM_KEYS]
+        words = [name_key(word) for word in normalize_name(query).split()]
+        if len(words) > 1 and all(words):
+            parts.append(
+                f"(SELECT key FROM {NAME_KEY_TABLE} WHERE key LIKE %s "  # noqa: S608 - constant table name
+                "ORDER BY length(key), key LIMIT %s)"
+            )
+            params += ["%" + "%".join(words) + "%", TRIGRAM_KEYS]
+    if not parts:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Both look-ups are index probes of a table of some 100,000 keys. Near the size where a
+        # scan of it costs about as much by the planner's estimate (a long key has many trigrams,
+        # a slip list many entries), the planner picks the scan, which is ten times slower.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true), set_config('enable_seqscan', 'off', true)",
+            [str(PG_TRGM_THRESHOLD)],
+        )
+        cursor.execute(" UNION ".join(parts), params)
+        found = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    return found
+
+
+@dataclass(frozen=True)
+class _ToldOrder:
+    """PostgreSQL: how a name's bearers are handed over best agreeing with what was told first.
+
+    A rough, SQL-side twin of `_Agreement` for the attributes that do not already narrow the
+    rows (a birth date's exact day within its three years, a parent's name, a desa that ranks);
+    the exact agreement is computed afterwards on what was fetched. `hint` is the parent's
+    name's trigram similarity (over the columns of `s`), fetched along as a column; `order`
+    the ORDER BY terms over the columns of `t` (with that `hint`).
+    """
+
+    hint: str = ""
+    hint_params: tuple[Any, ...] = ()
+    order: str = ""
+    order_params: tuple[Any, ...] = ()
+
+
+def _told_order(filters: SearchFilters) -> _ToldOrder:
+    terms: list[str] = []
+    params: list[Any] = []
+    hint, hint_params = "", []
+    if filters.birth_date:
+        told = filters.birth_date
+        terms.append(
+            "CASE WHEN t.birth_date = %s THEN 1.0 WHEN t.birth_date = %s THEN 0.8 "
+            "WHEN t.birth_date BETWEEN %s AND %s THEN 0.4 ELSE 0.2 END"
+        )
+        params += [told, _swapped(told) or told, date(told.year, 1, 1), date(told.year, 12, 31)]
+    parent = normalize_name(filters.parent_name)
+    if parent:
+        # The normalised spelling (no titles, current spelling), against both parents: four
+        # similarities per row (raw and normalised) cost twice the time for little.
+        hint = "GREATEST(similarity(s.father_name, %s), similarity(s.mother_name, %s))"
+        hint_params = [parent, parent]
+        terms.append("t.hint")
+    if filters.desa_ranks:
+        terms.append("CASE WHEN t.desa_id = %s OR t.desa_id LIKE %s THEN 1 ELSE 0 END")
+        params += [filters.desa, filters.desa + ".%"]
+    if not terms:
+        return _ToldOrder()
+    order = f"({' + '.join(terms)}) DESC, "
+    if filters.birth_date:
+        # Within a class, the nearer day first (one digit wrong is usually a near one).
+        order += "abs(t.birth_date - %s::date), "
+        params.append(filters.birth_date)
+    return _ToldOrder(hint or "NULL::float", tuple(hint_params), order, tuple(params))
+
+
+_FIELDS = ("id", "name_key", "full_name", "birth_date", "father_name", "mother_name", "desa_id")
+
+
+def _bearers_postgres(
+    base: QuerySet[Resident], wanted: list[tuple[str, int, int]], filters: SearchFilters
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: for each (key, limit, scan), up to `limit` of the key's bearers within `base`;
+    one statement for all keys, each an index range scan, so a common neighbour does not crowd
+    out the rare name that is the right one.
+
+    When something told orders them (`_told_order`), the first `scan` bearers (by id) are
+    ordered and the best `limit` kept: a parent's name has no index, so ordering all bearers
+    of a common name (thousands) would read them all; `scan` bounds that read.
+    """
+    if not wanted:
+        return []
+    inner = (
+        base.filter(name_key=RawSQL("k.key", (), output_field=CharField()))
+        .order_by("pk")
+        .values_list(*_FIELDS)
+    )
+    sql, params = inner.query.sql_with_params()
+    told = _told_order(filters)
+    if told.order:
+        # Django's compiled query, and terms of constant SQL with bound values.
+        lateral = (
+            f"SELECT t.* FROM (SELECT s.*, {told.hint} AS hint FROM ({sql} LIMIT k.scan) AS s) AS t "  # noqa: S608
+            f"ORDER BY {told.order}t.id LIMIT k.lim"
+        )
+        params = (*told.hint_params, *params, *told.order_params)
+    else:
+        lateral = f"{sql} LIMIT k.lim"
+    statement = (
+        "SELECT c.* FROM unnest(%s::varchar[], %s::int[], %s::int[]) WITH ORDINALITY AS k(key, lim, scan, ord) "  # noqa: S608 - as above
+        f"CROSS JOIN LATERAL ({lateral}) AS c ORDER BY k.ord"
+    )
+    keys, limits, scans = (list(column) for column in zip(*wanted, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [keys, limits, scans, *params])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _name_score(*, key: str, normalized: str, found_key: str, full_name: str) -> float:
     """How well a candidate's name answers the query (its spelling key and normalized form)."""
     if found_key == key:
         return 1.0
-    score = name_similarity(normalized, full_name)
+    # The spellings too: a typo can change how the rest of the name folds into its key.
+    score = max(name_similarity(normalized, full_name), spelling_similarity(normalized, full_name))
     if key in found_key:
         # Part of the name (a first name alone) is a real answer even if short.
         score = max(score, 0.6 + 0.35 * len(key) / max(len(found_key), 1))
@@ -306,6 +482,17 @@ class _Hit:
     birth_date: date
     father_name: str
     mother_name: str
+    desa_id: str
+    #: PostgreSQL, a parent's name told: the better trigram similarity of the registered
+    #: parents' names with it, computed with the rows (`_told_order`).
+    parent_hint: float | None = None
+
+
+def _swapped(day: date) -> date | None:
+    """The date with day and month swapped, when that is a date and a different one."""
+    if day.day > 12 or day.day == day.month:
+        return None
+    return day.replace(month=day.day, day=day.month)
 
 
 def _birth_agreement(wanted: date, found: date) -> float:
@@ -322,9 +509,21 @@ def _birth_agreement(wanted: date, found: date) -> float:
     return 0.2 if abs(found.year - wanted.year) <= 1 else 0.0
 
 
+#: A parent's name told and the registered one: at or below this similarity they are different
+#: names (see names.name_similarity: < 0.7 different, >= 0.85 the same written differently).
+PARENT_DIFFERENT = 0.7
+
+
 def _parent_agreement(wanted_key: str, wanted: str, parents: tuple[str, str]) -> float:
-    """The better match of the name given against the registered father's and mother's names."""
+    """The better match of the name given against the registered father's and mother's names.
+
+    Spread over [0, 1] from `PARENT_DIFFERENT` up: sharing a common first or last name with the
+    parent told ("Ajat Setiawan" for "Asep Setiawan", about 0.7) must not count almost as much
+    as the parent's own name written differently, or a namesake of a better-matching name
+    with the wrong parent outranks the person sought.
+    """
     best = 0.0
+    told_words = set(_word_keys(wanted))
     for parent in parents:
         if not parent:
             continue
@@ -332,37 +531,101 @@ def _parent_agreement(wanted_key: str, wanted: str, parents: tuple[str, str]) ->
         if found_key == wanted_key:
             return 1.0
         score = name_similarity(wanted, parent)
-        if len(wanted_key) >= 3 and (wanted_key in found_key or found_key in wanted_key):
-            score = max(score, 0.8)  # one of the parent's names ("Siti" for "Siti Aminah")
+        words = set(_word_keys(parent))
+        shorter, longer = sorted((wanted_key, found_key), key=len)
+        if (told_words and words and (told_words <= words or words <= told_words)) or (
+            len(shorter) >= 4 and longer.startswith(shorter)
+        ):
+            # One of the parent's names ("Siti" for "Siti Aminah"), or the name cut short
+            # ("Siti Kusuma" for "Siti Kusumawati"). Whole words or the start: "Iah" (key
+            # "ia") is not in every name holding an "ia", nor "Ajat" in "Iwan Sudrajat".
+            score = max(score, 0.9)
         best = max(best, score)
-    return best if best >= MIN_SCORE else 0.0
+    return max(0.0, (best - PARENT_DIFFERENT) / (1 - PARENT_DIFFERENT))
 
 
-def _attribute_agreement(filters: SearchFilters, parent_key: str, hit: _Hit) -> float:
-    parts = []
-    if filters.birth_date:
-        parts.append(_birth_agreement(filters.birth_date, hit.birth_date))
-    if parent_key:
-        parts.append(_parent_agreement(parent_key, filters.parent_name, (hit.father_name, hit.mother_name)))
-    return sum(parts) / len(parts) if parts else 0.0
+def _word_keys(name: str) -> list[str]:
+    return [word for word in name_word_keys(name) if len(word) >= 2]
+
+
+#: PostgreSQL: below this trigram similarity with the parent's name told (raw or normalised),
+#: a registered parent's name is not scored: it agrees with it at best by sharing a short
+#: word, worth nothing (`_parent_agreement`). In a sample of 61,500 pairs of registered
+#: parents' names, one of 1,634 that agree at all was below 0.2 (and agreed 0.001). Old
+#: spellings are always scored: "Djodjo" shares no trigram with "Jojo", the same name.
+PARENT_HINT_MIN = 0.15
+_OLD_SPELLING = re.compile(r"oe|dj|tj|sj|ch|nj")
+
+
+class _Agreement:
+    """How well a candidate agrees with what was told besides the name, in [0, 1]: the mean over
+    the attributes given. A birth year or a desa that narrows the search agrees fully for every
+    candidate; they count so that the same weight goes to what was told whatever it was."""
+
+    def __init__(self, filters: SearchFilters):
+        self.filters = filters
+        self.parent = " ".join(filters.parent_name.split())
+        self.parent_key = name_key(self.parent) if self.parent else ""
+        self._parents: dict[str, float] = {}
+
+    def _parent(self, name: str) -> float:
+        # Parents' names repeat across candidates (common names): each is scored once.
+        if name not in self._parents:
+            self._parents[name] = _parent_agreement(self.parent_key, self.parent, (name, ""))
+        return self._parents[name]
+
+    def __call__(self, hit: _Hit) -> float:
+        filters, parts = self.filters, []
+        if filters.birth_date:
+            parts.append(_birth_agreement(filters.birth_date, hit.birth_date))
+        if filters.birth_year:
+            parts.append(1.0 if hit.birth_date.year == filters.birth_year else 0.0)
+        if filters.desa:
+            parts.append(1.0 if code_within(hit.desa_id, filters.desa) else 0.0)
+        if self.parent_key:
+            if (
+                hit.parent_hint is not None
+                and hit.parent_hint < PARENT_HINT_MIN
+                and not _OLD_SPELLING.search(f"{hit.father_name} {hit.mother_name}".lower())
+            ):
+                parts.append(0.0)  # neither parent's name is near the one told (see PARENT_HINT_MIN)
+            else:
+                parts.append(max(self._parent(hit.father_name), self._parent(hit.mother_name)))
+        return sum(parts) / len(parts) if parts else 0.0
 
 
 def _rank(
-    hits: dict[int, _Hit], *, key: str, query: str, filters: SearchFilters, parent_key: str
-) -> list[tuple[float, str, int]]:
-    """(score, name, id) of the candidates good enough to show."""
+    hits: dict[int, _Hit], *, key: str, query: str, filters: SearchFilters, slips: set[str]
+) -> list[tuple[int, float]]:
+    """(id, score) of the candidates good enough to show, best first.
+
+    The name's score alone decides whether a candidate is shown (`slips`: keys one slip from
+    the query's, which score at least SLIP_SCORE). With something told, the
+    rank is 60 % name and 40 % agreement. Ties (namesakes agreeing equally) go to the stored
+    spelling closest to the one typed ("Nurul Angraini" is more likely "Nurul Anggraini" than
+    "Nur Anggraini", which has the same key), then by name and id.
+    """
     normalized = normalize_name(query)
-    ranked: list[tuple[float, str, int]] = []
+    typed = query.lower()
+    agreement = _Agreement(filters) if filters.told else None
+    names: dict[str, float] = {}
+    ranked: list[tuple[float, float, str, int]] = []
     for pk, hit in hits.items():
-        score = _name_score(key=key, normalized=normalized, found_key=hit.name_key, full_name=hit.full_name)
+        score = names.get(hit.full_name)
+        if score is None:
+            score = _name_score(
+                key=key, normalized=normalized, found_key=hit.name_key, full_name=hit.full_name
+            )
+            if hit.name_key in slips:
+                score = max(score, SLIP_SCORE)
+            names[hit.full_name] = score
         if score < MIN_SCORE:
             continue
-        if filters.has_signals:
-            score = (1 - SIGNAL_WEIGHT) * score + SIGNAL_WEIGHT * _attribute_agreement(
-                filters, parent_key, hit
-            )
-        ranked.append((round(score, 3), hit.full_name, pk))
-    return ranked
+        if agreement is not None:
+            score = (1 - SIGNAL_WEIGHT) * score + SIGNAL_WEIGHT * agreement(hit)
+        ranked.append((round(score, 3), fuzz.ratio(typed, hit.full_name.lower()), hit.full_name, pk))
+    ranked.sort(key=lambda r: (-r[0], -r[1], r[2], r[3]))
+    return [(pk, score) for score, _spelling, _name, pk in ranked]
 
 
 def resident_search(
@@ -371,14 +634,16 @@ def resident_search(
     """Find residents by NIK, KK number or name (spelling variants included), best match first.
 
     A 16-digit query is an exact NIK or KK number. A name is matched on its spelling key
-    (equal keys first, then keys containing the query's key, then trigram neighbours for
-    typos), each result carrying `score` in [0, 1]. With no query, the filters alone list
-    residents by name; at least a desa or a family is then needed.
+    (equal keys, keys one slip away, keys starting with or containing the query's, trigram
+    neighbours: see `_candidates`), each result carrying `score` in [0, 1]. With no query, the
+    filters alone list residents by name; at least a desa or a family is then needed.
 
-    A birth date or a parent's name given with the name ranks the candidates: the name's
-    score (which alone decides whether a candidate is shown at all) counts for 60 %, the
-    agreement of those attributes for 40 %, so among the many bearers of a common name the
-    one born on that day to that parent comes first.
+    What the officer was told besides the name (a birth date or year, a desa, a parent's name)
+    ranks the candidates: the name's score (which alone decides whether a candidate is shown
+    at all) counts for 60 %, the agreement of those attributes for 40 %, so among the many
+    bearers of a common name the one born on that day to that parent comes first. Ties go to
+    the stored spelling nearest to the one typed. A desa given with its kecamatan ranks
+    instead of narrowing (`SearchFilters.desa_ranks`).
     """
     actor.require(REGISTRY_VIEW)
     filters = filters or SearchFilters()
@@ -401,43 +666,144 @@ def resident_search(
         _audit_search(actor, "filter", None)
         return qs.order_by("name_key", "pk")
     key = name_key(query)
-    if len(key) < 3:
+    # Three letters typed, not three in the key: "Aas" is a name, and its key is "as".
+    if len(key) < 2 or sum(ch.isalpha() for ch in normalize_name(query)) < 3:
         raise InvalidInput(_("Type at least three letters of the name."), code="registry.search_short")
-    # Candidates are plain (id, key, name) rows: scoring a few hundred of them needs no model
-    # instances; full records are loaded only for the page shown.
-    base = _filtered(actor, filters)
-    # Cheapest first; each later strategy only while the earlier ones found too few.
-    hits: dict[int, _Hit] = {}
-    parent_key = name_key(filters.parent_name) if filters.parent_name.strip() else ""
-    fields = ("id", "name_key", "full_name", "birth_date", "father_name", "mother_name")
+    slips = one_edit_keys(query)
+    hits = _candidates(actor, key, query, filters, slips)
+    ranked = _rank(hits, key=key, query=query, filters=filters, slips=slips)
+    _audit_search(actor, "name", len(ranked))
+    if filters.desa_ranks:
+        qs = _filtered(actor, filters, ranking=True).select_related("desa", "family")
+    return RankedResidents(qs, ranked)
 
-    def gather(candidates: QuerySet[Resident]) -> None:
-        for pk, *values in candidates.values_list(*fields):
+
+def _candidates(
+    actor: Actor, key: str, query: str, filters: SearchFilters, one_edit: set[str]
+) -> dict[int, _Hit]:
+    """Everyone who may be the person meant, as plain rows (scoring a few hundred needs no model
+    instances; full records are loaded only for the page shown).
+
+    Cheapest first: the namesakes and the names one slip away; the keys starting with the
+    query's (a first name alone, a last name left out) and those containing it only while
+    too few namesakes were found; the trigram neighbours (two slips, a name left out in the
+    middle) only while nothing at all was found, or whenever something was told: a typo can
+    be somebody else's exact name, and with the rows narrowed or ordered by what was told the
+    neighbours' bearers are what tells them apart, at a small cost.
+    """
+    base = _filtered(actor, filters, ranking=True)
+    hits: dict[int, _Hit] = {}
+
+    def gather(rows: Iterable[tuple[Any, ...]]) -> None:
+        for pk, *values in rows:
             hits.setdefault(pk, _Hit(*values))
 
-    strategies: tuple[tuple[Callable[[], QuerySet[Resident]], int], ...] = (
-        (lambda: base.filter(name_key=key), SIGNAL_CANDIDATES if parent_key else SUBSTRING_CANDIDATES),
-        (lambda: _prefix_candidates(base, key), SUBSTRING_CANDIDATES),
-    )
-    for strategy, limit in strategies:
-        gather(strategy().order_by("name_key", "pk")[:limit])
-        if len(hits) >= ENOUGH_CANDIDATES:
-            break
-    # The trigram strategies answer partial names and typos; a name found exactly needs neither.
-    exact = any(hit.name_key == key for hit in hits.values())
-    if not exact and len(hits) < ENOUGH_CANDIDATES:
-        gather(_substring_candidates(base, key).order_by("pk")[:SUBSTRING_CANDIDATES])
-    # With a birth date or a parent's name the typo path always runs (a dropped second name
-    # has an exact namesake too): those attributes pick the person out of the neighbours,
-    # which a name alone cannot.
-    if filters.has_signals or (not exact and len(hits) < FEW_CANDIDATES):
-        fuzzy = [pk for pk in _fuzzy_ids(base, key) if pk not in hits]
+    if connection.vendor == "postgresql":
+        _gather_postgres(gather, hits, base, key=key, query=query, filters=filters, one_edit=one_edit)
+    else:
+        _gather_sqlite(gather, hits, base, key=key, filters=filters, one_edit=one_edit)
+    return hits
+
+
+def _gather_postgres(
+    gather: Callable[[Iterable[tuple[Any, ...]]], None],
+    hits: dict[int, _Hit],
+    base: QuerySet[Resident],
+    *,
+    key: str,
+    query: str,
+    filters: SearchFilters,
+    one_edit: set[str],
+) -> None:
+    ordered = bool(_told_order(filters).order)
+    exact, caps = (ORDERED_EXACT, ORDERED_NEAR) if ordered else (EXACT_CANDIDATES, NEAR_CANDIDATES)
+
+    def bearers(keys: list[str], *, slips: set[str], own: bool = False) -> None:
+        wanted = _best_keys([k for k in keys if k != key], caps, key=key, query=query, one_edit=slips)
+        gather(_bearers_postgres(base, [(key, *exact), *wanted] if own else wanted, filters))
+
+    # The namesakes, the names one slip away and (something told) the trigram neighbours: two
+    # statements, one over the distinct names, one for all their bearers.
+    bearers(_near_keys_postgres(key, query, one_edit, trigrams=filters.told), slips=one_edit, own=True)
+    namesakes = sum(hit.name_key == key for hit in hits.values())
+    if namesakes < ENOUGH_CANDIDATES:
+        prefixed = _prefix_candidates(base, key).order_by("name_key", "pk")
+        parent = normalize_name(filters.parent_name)
+        if parent:  # with the parent's hint, as the bearers above (`_told_order`)
+            hint = RawSQL(
+                "GREATEST(similarity(father_name, %s), similarity(mother_name, %s))",
+                [parent, parent],
+            )
+            gather(prefixed.annotate(hint=hint).values_list(*_FIELDS, "hint")[:SUBSTRING_CANDIDATES])
+        else:
+            gather(prefixed.values_list(*_FIELDS)[:SUBSTRING_CANDIDATES])
+    if not namesakes and len(hits) < ENOUGH_CANDIDATES:
+        # The names containing it, from the distinct names' trigram index: the same index over
+        # 2.6 million residents read some 10,000 rows for a typo that contains no name.
+        bearers(_containing_keys_postgres(key), slips=set())
+    if not filters.told and not namesakes and len(hits) < FEW_CANDIDATES:
+        bearers(_near_keys_postgres(key, query, set(), trigrams=True), slips=set())
+
+
+def _gather_sqlite(
+    gather: Callable[[Iterable[tuple[Any, ...]]], None],
+    hits: dict[int, _Hit],
+    base: QuerySet[Resident],
+    *,
+    key: str,
+    filters: SearchFilters,
+    one_edit: set[str],
+) -> None:
+    limit = SIGNAL_CANDIDATES if filters.parent_name.strip() else EXACT_CANDIDATES[0]
+    gather(base.filter(name_key=key).order_by("pk").values_list(*_FIELDS)[:limit])
+    if one_edit:
+        # Which of the (hundreds of) spellings are names at all, in one plain statement: as a
+        # filter of the scoped query each would be prepared by the ORM, and again per query.
+        with connection.cursor() as cursor:
+            spellings = sorted(one_edit)
+            marks = ", ".join(["%s"] * len(spellings))
+            cursor.execute(
+                f"SELECT DISTINCT name_key FROM registry_resident WHERE name_key IN ({marks})",  # noqa: S608 - placeholders only
+                spellings,
+            )
+            names = [row[0] for row in cursor.fetchall()]
+        if names:
+            gather(base.filter(name_key__in=names).order_by("pk").values_list(*_FIELDS)[:FUZZY_CANDIDATES])
+    namesakes = sum(hit.name_key == key for hit in hits.values())
+    if namesakes < ENOUGH_CANDIDATES:
+        gather(
+            _prefix_candidates(base, key)
+            .order_by("name_key", "pk")
+            .values_list(*_FIELDS)[:SUBSTRING_CANDIDATES]
+        )
+    if not namesakes and len(hits) < ENOUGH_CANDIDATES:
+        gather(_substring_candidates(base, key).order_by("pk").values_list(*_FIELDS)[:SUBSTRING_CANDIDATES])
+    if len(key) >= 4 and (filters.told or (not namesakes and len(hits) < FEW_CANDIDATES)):
+        fuzzy = [pk for pk in _trigram_ids_sqlite(base, key) if pk not in hits]
         if fuzzy:
-            gather(base.filter(pk__in=fuzzy))
-    ranked = _rank(hits, key=key, query=query, filters=filters, parent_key=parent_key)
-    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
-    _audit_search(actor, "name", len(ranked))
-    return RankedResidents(qs, [(pk, score) for score, _name, pk in ranked])
+            gather(base.filter(pk__in=fuzzy).values_list(*_FIELDS))
+
+
+def _best_keys(
+    keys: list[str], caps: tuple[int, int], *, key: str, query: str, one_edit: set[str]
+) -> list[tuple[str, int, int]]:
+    """The near names worth fetching, best first, each with its caps (kept, read). Trigram
+    neighbours are scored on the key alone, which a full name's score rarely exceeds by much
+    (see NEAR_MIN_SCORE); names one slip away are always fetched (the key hides how close a
+    short name's spelling is: "Iiph" keys to "if", "Iip" to "ip"). When what was told orders
+    the bearers, the names one slip away, the likeliest typos, share `SLIP_READ` rows to order
+    between them; the others get `caps`."""
+    normalized = normalize_name(query)
+    scored = []
+    for found in set(keys):
+        score = _name_score(key=key, normalized=normalized, found_key=found, full_name=found)
+        if score >= NEAR_MIN_SCORE or found in one_edit:
+            scored.append((found not in one_edit, -score, found))
+    best = sorted(scored)[:NEAR_KEYS]
+    slips = sum(not other for other, _score, _found in best)
+    kept, read = caps
+    slip_read = max(read, SLIP_READ // max(slips, 1)) if caps == ORDERED_NEAR else read
+    return [(found, kept, read if other else slip_read) for other, _score, found in best]
 
 
 class RankedResidents(Sequence[Resident]):

@@ -18,7 +18,9 @@ from warga.registry.names import (
     name_similarity,
     name_tokens,
     normalize_name,
+    one_edit_keys,
     search_terms,
+    spelling_similarity,
 )
 
 SAME = 0.85
@@ -454,3 +456,37 @@ def test_normalize_rules_never_match_upper_case():
 def test_word_lists_are_lower_case_letters():
     for word in (*PREFIX_TITLES, *SUFFIX_DEGREES, *FROZEN_TOKENS):
         assert re.fullmatch(r"[a-z]+", word), word
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Rzial", "Rizal"),  # two letters swapped
+        ("Ujag", "Ujang"),  # a letter missing
+        ("Henih", "Heni"),  # a letter too many
+        ("Dedi", "Dewi"),  # a letter wrong
+        ("Ccih", "Cicih"),  # a letter missing where the key drops a doubled one
+        ("Adiya", "Aditya"),  # a letter missing before a y the key reads as i
+        ("Dadan Saeuplloh", "Dadan Saepulloh"),  # swapped: no longer read as Saiful
+        ("Iis Hiadyat", "Iis Hidayat"),
+        ("Ilhammoch.", "Ilham Moch."),  # a space left out: Moch. is only Muhammad as a word
+    ],
+)
+def test_one_edit_keys_reach_the_name_meant(typed, meant):
+    assert name_key(typed) != name_key(meant)
+    assert name_key(meant) in one_edit_keys(typed)
+
+
+def test_one_edit_keys_exclude_the_own_key():
+    assert name_key("Rizal") not in one_edit_keys("Rizal")
+    # A long name's letter missing is made on its key.
+    assert name_key("Tati Rosmiati") in one_edit_keys("Tati Rosmiat")
+
+
+def test_spelling_similarity_sees_a_slip_the_key_hides():
+    # "Roista" keys to "raista" (oi read as ai), "Iiph" to "if" (ph read as f).
+    assert spelling_similarity("Roista", "Rosita") > name_similarity("Roista", "Rosita")
+    assert spelling_similarity("Iiph", "Iip") > name_similarity("Iiph", "Iip")
+    assert spelling_similarity("Budi Santoso", "Santoso Budi") >= SAME  # words in another order
+    assert spelling_similarity("Dewi", "Dedi") < DIFFERENT
+    assert spelling_similarity("Soekarno", "Sukarno") == 1.0

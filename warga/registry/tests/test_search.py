@@ -71,10 +71,25 @@ def names(results) -> list[str]:
     ],
 )
 def test_spelling_variants_found_first(people, cast, query, expected):
-    results = resident_search(actor=cast.actor(cast.dukcapil), query=query)
+    # The kecamatan's officer: the kabupaten also holds "Muhammad Rizki Ramadan", a namesake
+    # (same key) whose spelling is nearer to some of these (see the next test).
+    results = resident_search(actor=cast.actor(cast.kec_officer), query=query)
     assert results, query
     assert results[0].full_name == expected
     assert 0 < results[0].score <= 1
+
+
+def test_namesakes_in_the_spelling_typed_first(people, cast):
+    """Equal keys score alike; the stored spelling nearest to the one typed goes first."""
+    actor = cast.actor(cast.dukcapil)
+    assert names(resident_search(actor=actor, query="Mohamad Rizky Ramadan"))[:2] == [
+        "Muhammad Rizki Ramadan",
+        "Moch. Rizky Ramadhan",
+    ]
+    assert names(resident_search(actor=actor, query="Moch Rizky Ramadhan"))[:2] == [
+        "Moch. Rizky Ramadhan",
+        "Muhammad Rizki Ramadan",
+    ]
 
 
 def test_exact_key_scores_one_and_ranks_above_partial(people, cast, registrar):
@@ -251,3 +266,103 @@ def test_search_page_and_api_take_the_birth_date_and_parent(namesakes, cast, cli
         content_type="application/json",
     )
     assert bad.status_code == 422
+
+
+def _add(registrar, name: str, born: date, serial: int, desa, **extra) -> Resident:
+    return services.resident_create(
+        actor=registrar, data={**person(name, "M", born, serial, **extra), "desa": desa.code}
+    )
+
+
+def test_a_slip_in_a_short_name_is_found_and_the_year_told_decides(cast, registrar):
+    """One slip changes most trigrams of a short name: the names one slip away are looked up."""
+    sought = _add(registrar, "Rizal", date(1990, 2, 2), 70, cast.desa)
+    _add(registrar, "Rizal", date(1985, 3, 3), 71, cast.desa)
+    actor = cast.actor(cast.kec_officer)
+    found = resident_search(actor=actor, query="Rzial", filters=SearchFilters(birth_year=1990))
+    assert [r.pk for r in found] == [sought.pk]
+    assert 0.6 <= found[0].score < 1
+    # Without the year both are shown, as good an answer as each other.
+    assert len(resident_search(actor=actor, query="Rzial")) == 2
+
+
+def test_a_slip_that_changes_how_the_name_folds(cast, registrar):
+    """ "Ilhammoch." keys to "ilhamoh" (Moch. is only Muhammad as a word of its own), "Roista"
+    to "raista" (the Javanese "oi"): their keys are far from the names, the spellings are not."""
+    ilham = _add(registrar, "Ilham Moch.", date(1990, 1, 1), 72, cast.desa)
+    rosita = _add(registrar, "Rosita", date(1991, 1, 1), 73, cast.desa)
+    actor = cast.actor(cast.kec_officer)
+    assert (
+        resident_search(actor=actor, query="Ilhammoch.", filters=SearchFilters(desa=cast.desa.code))[0].pk
+        == ilham.pk
+    )
+    assert (
+        resident_search(actor=actor, query="Roista", filters=SearchFilters(birth_year=1991))[0].pk
+        == rosita.pk
+    )
+
+
+def test_three_letters_typed_are_enough_even_if_the_key_is_shorter(cast, registrar):
+    aas = _add(registrar, "Aas", date(1960, 1, 1), 74, cast.desa)
+    actor = cast.actor(cast.kec_officer)
+    assert resident_search(actor=actor, query="Aas")[0].pk == aas.pk  # key "as"
+    assert resident_search(actor=actor, query="Aash")[0].pk == aas.pk
+    with pytest.raises(InvalidInput):
+        resident_search(actor=actor, query="Aa")
+
+
+def test_a_desa_given_with_its_kecamatan_ranks(cast, registrar):
+    """With the kecamatan, the desa told ranks instead of narrowing: its resident first, the
+    namesake registered in the next desa after (people give the desa they live in)."""
+    from warga.regions.models import Region
+
+    next_desa = Region.objects.filter(parent=cast.kecamatan).order_by("code")[1]
+    here = _add(registrar, "Dadan Saepulloh", date(1976, 1, 1), 75, cast.desa)
+    there = _add(registrar, "Dadan Saepulloh", date(1977, 1, 1), 76, next_desa)
+    actor = cast.actor(cast.kec_officer)
+    both = SearchFilters(desa=cast.desa.code, kecamatan=cast.kecamatan.code)
+    assert [r.pk for r in resident_search(actor=actor, query="Dadan Saeuplloh", filters=both)] == [
+        here.pk,
+        there.pk,
+    ]
+    assert [
+        r.pk
+        for r in resident_search(
+            actor=actor, query="Dadan Saepulloh", filters=SearchFilters(desa=next_desa.code)
+        )
+    ] == [there.pk]
+
+
+def test_a_parent_sharing_a_common_name_counts_for_little():
+    """Sharing a common first or last name with the parent told is what different people do;
+    the parent's own name written differently, or one of its names, is what the same one does."""
+    from warga.registry.names import name_key
+    from warga.registry.selectors import _parent_agreement
+
+    def agreement(told: str, father: str, mother: str = "") -> float:
+        return _parent_agreement(name_key(told), told, (father, mother))
+
+    assert agreement("Ajat Setiawan", "Asep Setiawan") == 0.0
+    assert agreement("Ajat Setiawan", "Ajat Sudrajat") == 0.0
+    assert agreement("Ajat Setiawan", "Adjat Setiawan") == 1.0
+    assert agreement("Siti Aminah", "Ujang", "Sitti Aminah") == 1.0
+    assert 0.5 < agreement("Siti Kusuma", "Ujang", "Siti Kusumawati") < 1.0
+
+
+def test_the_parent_told_finds_the_namesake_among_many(cast, registrar):
+    """More namesakes than are kept for ranking: those whose parent is nearest to the one told
+    are the ones handed over (the sought one, added last, would not be among the first by id)."""
+    from warga.registry import selectors
+
+    count = selectors.ORDERED_EXACT[0] + 10
+    mothers = [f"{a} {b}" for a in ("Euis", "Imas", "Enok", "Neneng", "Cucu", "Yati") for b in MOTHERS]
+    for i in range(count - 1):
+        _add(registrar, "Siti Aminah", date(1960 + i % 40, 1 + i % 12, 1 + i % 28), 100 + i, cast.desa,
+             mother_name=mothers[i], father_name="Ujang")  # fmt: skip
+    sought = _add(registrar, "Siti Aminah", date(1990, 5, 5), 99, cast.desa, mother_name="Kokom Kartini")
+    found = resident_search(
+        actor=cast.actor(cast.kec_officer),
+        query="Sitti Aminah",
+        filters=SearchFilters(parent_name="Kokom Kartini"),
+    )
+    assert found[0].pk == sought.pk
