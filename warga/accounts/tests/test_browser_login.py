@@ -26,4 +26,5 @@ def test_wrong_password_in_browser(cast, page):
     page.fill("input[name=username]", cast.kec_officer.username)
     page.fill("input[name=password]", "salah")
     page.click("button[type=submit]")
-    assert page.get_by_text("Nama pengguna atau kata sandi salah.").is_visible()
+    # The click submits a form: wait for the answer page rather than look at the one leaving.
+    expect(page.get_by_text("Nama pengguna atau kata sandi salah.")).to_be_visible()

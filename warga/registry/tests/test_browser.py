@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import make_household
 
@@ -24,6 +25,7 @@ def test_search_open_record_and_family(cast, page, login):
     # Nothing overflows sideways on a small phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 362
     page.click(f"a[href='/registry/families/{household.family.pk}/']")
+    page.wait_for_url(f"**/registry/families/{household.family.pk}/")
     rows = page.locator("table tbody tr")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     assert "Kepala keluarga" in rows.nth(0).inner_text()
