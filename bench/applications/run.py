@@ -23,6 +23,7 @@ After the last request the benchmark waits until the consumer has drained the qu
 queued, nothing running, every newborn's duplicate check run) and reports the drain time and the
 tasks it ran by kind (read from its log). The raw limit is a bare view behind the same middleware
 (`/bench/bare`) on the same server, same run. Logs: $WARGA_DATA_DIR/logs.
+With BENCH_PREPARE_ONLY=1 it stops after making the data (which can be done on a busy host).
 """
 
 from __future__ import annotations
@@ -385,6 +386,9 @@ def wait_until_started(consumer: Any) -> None:
 
 def main() -> None:
     prepare()
+    if os.environ.get("BENCH_PREPARE_ONLY"):
+        log("data ready (BENCH_PREPARE_ONLY): nothing timed")
+        return
     desks, per_desk = make_desks()
     queue = f"Redis ({settings.REDIS_URL})" if settings.REDIS_URL else "SQLite (embedded set-up)"
     before = queue_pending()

@@ -268,6 +268,28 @@ def test_search_page_and_api_take_the_birth_date_and_parent(namesakes, cast, cli
     assert bad.status_code == 422
 
 
+def test_the_next_page_keeps_the_birth_date_told(namesakes, cast, client_for, registrar, monkeypatch):
+    """The pager carries the filters back in a form the search reads, whatever the language."""
+    import re
+
+    from warga.registry import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    born = namesakes[7].birth_date
+    twin = _add(registrar, "Siti Aminah", born, 90, cast.desa, mother_name="Kokom Kartini", father_name="Ujang")
+    client = client_for(cast.kec_officer)
+    told = {"q": "Siti Aminah", "birth_date": born.isoformat(), "parent_name": "Ujang"}
+    first = client.post("/registry/", told, HTTP_HX_REQUEST="true").content.decode()
+    pager = first[first.rindex('<form method="post" action="/registry/"') :]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', pager))
+    hidden.pop("csrfmiddlewaretoken")
+    assert hidden == told
+    second = client.post("/registry/", {**hidden, "page": "2"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "alert-warning" not in second and second.count("list-group-item-action") == 1
+    assert (namesakes[7].nik in first) != (namesakes[7].nik in second)
+    assert (twin.nik in first) != (twin.nik in second)
+
+
 def _add(registrar, name: str, born: date, serial: int, desa, **extra) -> Resident:
     return services.resident_create(
         actor=registrar, data={**person(name, "M", born, serial, **extra), "desa": desa.code}
