@@ -91,8 +91,27 @@ def search_view(request: HttpRequest) -> HttpResponse:
         with service_errors(request, form=form, field="q"):
             page = Paginator(_search(actor, data), PAGE_SIZE).get_page(data.get("page") or 1)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
-    context = {"form": form, "page": page, "can_export": actor.can(REGISTRY_RESIDENTS_EXPORT)}
+    context = {
+        "form": form,
+        "page": page,
+        # Only worth saying while the two attributes that tell namesakes apart best are not told.
+        "equally_first": 0
+        if page is None or form.cleaned_data.get("birth_date") or form.cleaned_data.get("parent_name")
+        else _equally_first(page),
+        "can_export": actor.can(REGISTRY_RESIDENTS_EXPORT),
+    }
     return render(request, template, context)
+
+
+def _equally_first(page: Any) -> int:
+    """How many residents on the first page share the best score: when more than one, nothing the
+    officer told tells them apart, and the page says what would."""
+    if page.number != 1:
+        return 0
+    scores = [getattr(r, "score", None) for r in page.object_list]
+    if len(scores) < 2 or scores[0] is None or scores[1] != scores[0]:
+        return 0
+    return sum(1 for s in scores if s == scores[0])
 
 
 # Searched names, a parent's name and a date of birth stay out of the export's audit row.

@@ -290,6 +290,18 @@ def test_the_next_page_keeps_the_birth_date_told(namesakes, cast, client_for, re
     assert (twin.nik in first) != (twin.nik in second)
 
 
+def test_namesakes_nothing_tells_apart_are_pointed_out(namesakes, cast, client_for):
+    client = client_for(cast.kec_officer)
+    plain = client.post("/registry/", {"q": "Siti Aminah"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "12 penduduk di halaman ini sama cocoknya" in plain
+    told = client.post(
+        "/registry/", {"q": "Siti Aminah", "parent_name": "Kokom Kartini"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "sama cocoknya" not in told
+    one = client.post("/registry/", {"q": "Siti Aminah", "birth_year": "1985"}, HTTP_HX_REQUEST="true")
+    assert "sama cocoknya" not in one.content.decode()
+
+
 def _add(registrar, name: str, born: date, serial: int, desa, **extra) -> Resident:
     return services.resident_create(
         actor=registrar, data={**person(name, "M", born, serial, **extra), "desa": desa.code}
