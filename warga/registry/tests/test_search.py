@@ -276,7 +276,9 @@ def test_the_next_page_keeps_the_birth_date_told(namesakes, cast, client_for, re
 
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     born = namesakes[7].birth_date
-    twin = _add(registrar, "Siti Aminah", born, 90, cast.desa, mother_name="Kokom Kartini", father_name="Ujang")
+    twin = _add(
+        registrar, "Siti Aminah", born, 90, cast.desa, mother_name="Kokom Kartini", father_name="Ujang"
+    )
     client = client_for(cast.kec_officer)
     told = {"q": "Siti Aminah", "birth_date": born.isoformat(), "parent_name": "Ujang"}
     first = client.post("/registry/", told, HTTP_HX_REQUEST="true").content.decode()
