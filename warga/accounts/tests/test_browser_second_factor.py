@@ -20,6 +20,8 @@ def test_admin_sets_up_two_step_login_keeps_backup_codes_and_logs_in_with_one(ca
     assert secret and secret in page.locator("code").inner_text()
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
     page.click("form:has(input[name=code]) button[type=submit]")
+    # The page answering the code lists the backup codes: wait for it before reading them.
+    expect(page.get_by_test_id("backup-code")).to_have_count(10)
     codes = page.get_by_test_id("backup-code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", c) for c in codes)
     expect(page.get_by_text("Kode hanya ditampilkan sekarang.", exact=False)).to_be_visible()

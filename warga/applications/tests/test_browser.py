@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from warga.applications.models import Application
 from warga.messaging.models import SmsMessage
@@ -21,7 +22,8 @@ def act(page, app_id: int, action: str, **fields: str) -> None:
     for name, value in fields.items():
         form.locator(f"[name={name}]").fill(value)
     form.locator(f"button[data-action='{action}']").click()
-    page.wait_for_load_state()
+    # The answer comes back to this same address: wait for its message, not for the page leaving.
+    page.get_by_role("alert").first.wait_for()
     assert page.locator(".alert-success").count() >= 1, page.content()[:3000]
 
 
@@ -40,6 +42,7 @@ def test_online_birth_application_end_to_end(page, login, cast, flow, tmp_path):
     # 1. The resident applies online, on a phone, with scans.
     page.goto("/applications/apply/")
     page.get_by_role("link", name=re.compile("Akta kelahiran")).click()
+    page.wait_for_url(re.compile(r"/applications/apply/[\w-]+/$"))
     page.fill("input[name=applicant_nik]", household.head.nik)
     page.fill("input[name=phone]", "0812 3456 7890")
     for name, value in birth_data(household).items():
@@ -61,7 +64,7 @@ def test_online_birth_application_end_to_end(page, login, cast, flow, tmp_path):
     switch_user(page, login, cast.kec_officer)
     page.goto("/applications/")
     page.get_by_role("button", name=re.compile("Kirim 1 berkas terverifikasi")).click()
-    assert page.locator(".alert-success").count() == 1
+    expect(page.locator(".alert-success")).to_have_count(1)
 
     # 3. The Disdukcapil takes the file, approves it, issues the akta and sends it back.
     switch_user(page, login, cast.dukcapil)
@@ -75,11 +78,13 @@ def test_online_birth_application_end_to_end(page, login, cast, flow, tmp_path):
     act(page, app.pk, "issue")
     page.goto("/applications/")
     page.get_by_role("button", name=re.compile("Kirim 1 dokumen terbit")).click()
+    expect(page.locator(".alert-success")).to_have_count(1)  # sent before the cookies go
 
     # 4. The kecamatan receives the batch and hands the akta over.
     switch_user(page, login, cast.kec_officer)
     page.goto("/applications/")
     page.get_by_role("button", name="Terima kiriman").click()
+    expect(page.locator(".alert-success")).to_have_count(1)
     act(page, app.pk, "hand_over", handed_to="Budi Santoso", proof="KTP-el ditunjukkan")
     app.refresh_from_db()
     assert app.status == "handed_over" and child_id
@@ -89,6 +94,7 @@ def test_online_birth_application_end_to_end(page, login, cast, flow, tmp_path):
     page.goto("/applications/track/")
     page.fill("input[name=code]", code.lower())
     page.get_by_role("button", name="Lacak").click()
+    page.wait_for_url(f"**/applications/track/{code}/")
     steps = page.locator("#track-steps li").all_inner_texts()
     labels = [s.split("\n")[0] for s in steps]
     for expected in (

@@ -64,8 +64,9 @@ def test_a_printing_day_through_the_pages(
     expect(ranking.nth(3)).not_to_contain_text("masuk batch")
 
     page.get_by_role("button", name="Kunci batch berisi 3").click()
+    page.wait_for_url(re.compile(r"/cards/batches/\d+/"))  # the batch exists once its page is shown
     batch = PrintBatch.objects.get()
-    page.wait_for_url(re.compile(rf"/cards/batches/{batch.pk}/"))
+    expect(page).to_have_url(re.compile(rf"/cards/batches/{batch.pk}/"))
     expect(page.get_by_role("alert").filter(has_text="Batch dikunci: 3 tempat.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Blanko di kantor: 3")
 
@@ -124,6 +125,8 @@ def test_a_printing_day_through_the_pages(
     assert neng.nik not in page.url
     expect(page.get_by_label("Kantor penerbit")).to_have_value(str(kec_office.pk))
     page.get_by_role("button", name="Terbitkan SUKET").click()
+    # The SUKET exists once the page answering the click says so.
+    expect(page.get_by_role("alert").filter(has_text="diterbitkan.")).to_be_visible()
     suket = Suket.objects.get(resident=neng)
     expect(page.get_by_role("alert").filter(has_text=f"SUKET {suket.number} diterbitkan.")).to_be_visible()
     entry = page.locator("li.list-group-item", has_text=suket.number)
