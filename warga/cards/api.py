@@ -37,7 +37,7 @@ from .models import (
     Suket,
     SuketStatus,
 )
-from .priority import default_rule_set, rank_queue, reason_text
+from .priority import default_rule_set, preview_remember, rank_queue, reason_text
 
 PREFIX = "/cards"
 router = Router(tags=["cards"])
@@ -234,12 +234,19 @@ class QueuePreviewOut(Schema):
     selected: int
     shares: list[ShareOut]
     top: list[QueueEntryOut]
+    preview: str = Field(
+        description="Give it to the lock (`POST /batches`) to take exactly these places while they are "
+        "all still free (kept 15 minutes, for the officer who previewed); empty when nothing is selected."
+    )
 
 
 class BatchIn(Schema):
     office_id: int
     rule_set_id: int | None = None
     size: int
+    preview: str = Field(
+        "", max_length=64, description="The token of this officer's preview of the same queue and size."
+    )
 
 
 class BatchOut(Schema):
@@ -802,13 +809,17 @@ def queue_preview(
             _("A batch holds from 1 to %(max)d places.") % {"max": svc.MAX_BATCH}, code="cards.batch_size"
         )
     result = rank_queue(actor=actor, office=office, rule_set=rule_set, size=size)
+    token = ""
+    if size and result.entries.selected_count:
+        token = preview_remember(actor=actor, office=office, rule_set=rule_set, size=size, result=result)
     return QueuePreviewOut(
+        preview=token,
         office_id=office.pk,
         rule_set_id=rule_set.pk,
         size=size,
         balance=balance,
         waiting=len(result.entries),
-        selected=len(result.selected),
+        selected=result.entries.selected_count,
         shares=[
             ShareOut(code=s.code, name=s.name, backlog=s.backlog, places=s.places) for s in result.shares
         ],
@@ -836,6 +847,7 @@ def batch_lock(request: HttpRequest, payload: BatchIn) -> Status:
         office=_office(actor, payload.office_id),
         rule_set=_rule_set(payload.rule_set_id),
         size=payload.size,
+        preview=payload.preview,
     )
     return Status(201, _batch(sel.print_batches(actor=actor).get(pk=batch.pk)))
 

@@ -11,11 +11,15 @@ takes a fraction of a second even in a register of millions.
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
@@ -107,16 +111,64 @@ class KecamatanShare:
     places: int
 
 
+#: A ranked candidate before it is read: (-score, since, card_id, resident_id, kecamatan,
+#: is_reprint, votes, pending).
+_Row = tuple[float, float, int, int, str, bool, bool, bool]
+
+
+class RankedQueue(Sequence[Ranked]):
+    """The queue in rank order (the places taken first), each entry made when read."""
+
+    def __init__(self, rows: list[_Row], order: list[int], selected: int, context: _Context):
+        self._rows, self._order, self.selected_count, self._context = rows, order, selected, context
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _entry(self, position: int) -> Ranked:
+        score, since, card_id, resident_id, kecamatan, is_reprint, votes, pending = self._rows[
+            self._order[position]
+        ]
+        return Ranked(
+            card_id,
+            resident_id,
+            kecamatan,
+            since,
+            is_reprint,
+            votes,
+            pending,
+            self._context,
+            score=-score or 0.0,
+            rank=position + 1,
+            selected=position < self.selected_count,
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> Ranked: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Ranked]: ...
+
+    def __getitem__(self, index: int | slice) -> Ranked | list[Ranked]:
+        if isinstance(index, slice):
+            return [self._entry(i) for i in range(*index.indices(len(self._order)))]
+        if index < 0:
+            index += len(self._order)
+        if not 0 <= index < len(self._order):
+            raise IndexError(index)
+        return self._entry(index)
+
+
 @dataclass
 class QueueResult:
-    entries: list[Ranked]
+    entries: RankedQueue
     shares: list[KecamatanShare]
     size: int
     fair_share: bool
 
     @property
     def selected(self) -> list[Ranked]:
-        return [e for e in self.entries if e.selected]
+        return self.entries[: self.entries.selected_count]
 
 
 def rules_snapshot(rule_set: PriorityRuleSet) -> list[dict[str, Any]]:
@@ -213,8 +265,12 @@ def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: i
     if RuleKind.PENDING_APPLICATION in weights:
         pending_apps = _pending_application_residents({r[1] for r in rows})
 
-    entries: list[Ranked] = []
-    append = entries.append
+    # Plain tuples, sorted as they are: (-score, waiting since, card) is the order, and card ids
+    # are unique, so the comparison never reaches the rest. A Ranked object is made only for the
+    # entries somebody reads (a page, the top of the preview, the places a batch takes): making
+    # 95,000 of them cost more than the query.
+    keyed: list[_Row] = []
+    append = keyed.append
     for card_id, resident_id, since, is_reprint, birth_date, married, desa in rows:
         votes = cutoff is not None and (married or birth_date <= cutoff)
         pending = resident_id in pending_apps
@@ -225,34 +281,24 @@ def rank_queue(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: i
             + (w_voter if votes else 0)
             + (w_pending if pending else 0)
         )
-        append(
-            Ranked(
-                card_id, resident_id, desa[:8], since, is_reprint, votes, pending, context, round(score, 2)
-            )
-        )
-
-    entries.sort(key=lambda e: (-e.score, e.since, e.card_id))
-    backlog: dict[str, int] = {}
-    for e in entries:
-        backlog[e.kecamatan] = backlog.get(e.kecamatan, 0) + 1
+        append((-round(score, 2), since, card_id, resident_id, desa[:8], is_reprint, votes, pending))
+    keyed.sort()
+    backlog: dict[str, int] = dict(Counter(row[4] for row in keyed))
     places = _fair_places(backlog, size) if fair else {}
     context.places, context.backlog = places, backlog
     taken: dict[str, int] = {}
-    selected_count = 0
-    for e in entries:
-        if fair:
-            if taken.get(e.kecamatan, 0) < places[e.kecamatan]:
-                e.selected = True
-        elif selected_count < size:
-            e.selected = True
-        if e.selected:
-            taken[e.kecamatan] = taken.get(e.kecamatan, 0) + 1
-            selected_count += 1
+    chosen: list[int] = []
+    rest: list[int] = []
+    for i, row in enumerate(keyed):
+        kecamatan = row[4]
+        if (taken.get(kecamatan, 0) < places[kecamatan]) if fair else (len(chosen) < size):
+            taken[kecamatan] = taken.get(kecamatan, 0) + 1
+            chosen.append(i)
+        else:
+            rest.append(i)
     # Selected first (in score order), then the rest of the queue: a stable partition of the
     # sorted list, no second sort.
-    entries = [e for e in entries if e.selected] + [e for e in entries if not e.selected]
-    for i, e in enumerate(entries, start=1):
-        e.rank = i
+    entries = RankedQueue(keyed, chosen + rest, len(chosen), context)
     names = dict(
         Region.objects.filter(level=RegionLevel.KECAMATAN, code__in=backlog).values_list("code", "name")
     )
@@ -330,3 +376,74 @@ def default_rule_set() -> PriorityRuleSet:
     rule_set = PriorityRuleSet.objects.create(name=_("First come, first served"), is_default=True)
     PriorityRule.objects.create(rule_set=rule_set, position=1, kind=RuleKind.FIRST_COME, weight=10)
     return rule_set
+
+
+# --------------------------------------------------------------------------- previews
+#
+# A print officer previews the queue, reads it, then locks the batch. The lock takes the places
+# the officer saw (not a ranking made again a moment later) when the preview is still true: the
+# preview's selection is kept for a while under a token, and the lock checks in one query per
+# 10,000 places that every one of them is still print-ready, alive, in the area and in no open
+# batch. Anything else (the token unknown or expired, another officer's, other rules, another
+# size, a place gone) and the lock ranks the queue again, as it does without a token. The
+# partial unique index on open places stays the final guard against two batches holding one card.
+
+PREVIEW_SECONDS = 15 * 60
+_PREVIEW_KEY = "cards:preview:{}"
+_CHECK_CHUNK = 10_000
+
+
+def _preview_identity(actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int) -> list[Any]:
+    return [actor.user.pk if actor.user else None, office.pk, rule_set.pk, rules_snapshot(rule_set), size]
+
+
+def preview_remember(
+    *, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int, result: QueueResult
+) -> str:
+    """Keep a preview's selection for the lock that follows; returns its token."""
+    token = secrets.token_urlsafe(18)
+    entries = result.entries
+    ctx = entries._context
+    rows = [entries._rows[i] for i in entries._order[: entries.selected_count]]
+    cache.set(
+        _PREVIEW_KEY.format(token),
+        {
+            "identity": _preview_identity(actor, office, rule_set, size),
+            "rows": rows,
+            "context": (ctx.now, ctx.oldest, ctx.places, ctx.backlog, ctx.fair),
+        },
+        PREVIEW_SECONDS,
+    )
+    return token
+
+
+def preview_recall(
+    *, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int, token: str
+) -> list[Ranked] | None:
+    """The places a preview selected, if its token is this officer's for this queue and every
+    place is still free to take; otherwise None (rank again)."""
+    if not token or len(token) > 64:
+        return None
+    kept = cache.get(_PREVIEW_KEY.format(token))
+    if not kept or kept["identity"] != _preview_identity(actor, office, rule_set, size):
+        return None
+    rows: list[_Row] = kept["rows"]
+    if not rows:
+        return None
+    free = candidates(actor=actor, office=office)
+    ids = [row[2] for row in rows]
+    still = sum(
+        free.filter(pk__in=ids[i : i + _CHECK_CHUNK]).count() for i in range(0, len(ids), _CHECK_CHUNK)
+    )
+    if still != len(ids):
+        return None
+    now, oldest, places, backlog, fair = kept["context"]
+    context = _Context(
+        rules=list(rule_set.rules.all().order_by("position", "id")),
+        now=now,
+        oldest=oldest,
+        places=places,
+        backlog=backlog,
+        fair=fair,
+    )
+    return RankedQueue(rows, list(range(len(rows))), len(rows), context)[:]

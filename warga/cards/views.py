@@ -74,7 +74,7 @@ from .models import (
     Suket,
     SuketStatus,
 )
-from .priority import default_rule_set, rank_queue, reason_text
+from .priority import default_rule_set, preview_remember, rank_queue, reason_text
 from .services import PrintInput, PrintPlan
 
 
@@ -620,7 +620,12 @@ def queue_view(request: HttpRequest) -> HttpResponse:
                 rule_set=rule_set,
                 size=size,
                 balance=balance,
-                selected_count=len(result.selected),
+                selected_count=result.entries.selected_count,
+                preview=preview_remember(
+                    actor=actor, office=office, rule_set=rule_set, size=size, result=result
+                )
+                if result.entries.selected_count
+                else "",
                 rules=rule_set.rules.all(),
             )
     return render(request, "cards/queue.html", context)
@@ -642,6 +647,7 @@ def batch_lock_view(request: HttpRequest) -> HttpResponse:
             office=form.cleaned_data["office"],
             rule_set=form.cleaned_data["rule_set"],
             size=form.cleaned_data["size"],
+            preview=request.POST.get("preview", "")[:64],
         )
         messages.success(request, _("Batch locked: %(n)d places.") % {"n": batch.items.count()})
         return redirect("cards:batch", pk=batch.pk)

@@ -28,7 +28,7 @@ from ..models import (
     RuleKind,
     TransitionSource,
 )
-from ..priority import rank_queue, rules_snapshot
+from ..priority import preview_recall, rank_queue, rules_snapshot
 from ._common import _apply, _user
 from .distribution import _notify_ready
 from .ledger import _office_in_scope, _serial_free, _withdraw_one
@@ -91,9 +91,13 @@ def _printing_office(actor: Actor, office: Unit) -> Unit:
 
 
 @transaction.atomic
-def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int) -> PrintBatch:
+def print_batch_lock(
+    *, actor: Actor, office: Unit, rule_set: PriorityRuleSet, size: int, preview: str = ""
+) -> PrintBatch:
     """Take the `size` highest-ranked people off the queue into an open batch, atomically.
 
+    With the token of this officer's preview of the same queue (`preview_remember`), the places
+    it showed are taken if every one of them is still free; otherwise the queue is ranked again.
     The partial unique index on open places makes a second batch holding the same person
     fail as a whole (Conflict), whoever locks first.
     """
@@ -102,8 +106,10 @@ def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, s
         raise InvalidInput(
             _("A batch holds from 1 to %(max)d places.") % {"max": MAX_BATCH}, code="cards.batch_size"
         )
-    result = rank_queue(actor=actor, office=office, rule_set=rule_set, size=size)
-    chosen = result.selected
+    chosen = preview_recall(actor=actor, office=office, rule_set=rule_set, size=size, token=preview)
+    as_previewed = chosen is not None
+    if chosen is None:
+        chosen = rank_queue(actor=actor, office=office, rule_set=rule_set, size=size).selected
     if not chosen:
         raise InvalidInput(_("Nobody is waiting to be printed in this area."), code="cards.queue_empty")
     batch = PrintBatch.objects.create(
@@ -122,7 +128,10 @@ def print_batch_lock(*, actor: Actor, office: Unit, rule_set: PriorityRuleSet, s
             code="cards.batch_conflict",
         ) from exc
     audit_record(
-        actor=actor, action="cards.batch.lock", obj=batch, summary={"size": size, "places": len(chosen)}
+        actor=actor,
+        action="cards.batch.lock",
+        obj=batch,
+        summary={"size": size, "places": len(chosen), "as_previewed": as_previewed},
     )
     return batch
 
