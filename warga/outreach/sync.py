@@ -730,9 +730,10 @@ def _upload_key(upload_id: str) -> uuid.UUID:
         raise InvalidInput(_("The upload id is not a UUID.")) from None
 
 
-@transaction.atomic
 def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
-    """Open an upload (or find the one already open, to resume it)."""
+    """Open an upload (or find the one already open, to resume it). One read and one INSERT, no
+    transaction around them: the INSERT is atomic alone, and an id started twice at once is
+    answered with the row the other request made."""
     check_device(device, uploading=True)
     key = _upload_key(upload_id)
     sha256 = sha256.lower()
@@ -747,8 +748,18 @@ def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> P
         if existing.size != size or existing.sha256 != sha256:
             raise Conflict(_("A different photo with the same id was already started."), code="id_reused")
         return existing
-    upload = PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
-    return upload
+    try:
+        if transaction.get_autocommit():
+            return PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
+        with transaction.atomic():  # inside a caller's transaction: a savepoint survives a refusal
+            return PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
+    except IntegrityError:
+        existing = PhotoUpload.objects.filter(device=device, client_id=key).first()
+        if existing is None or existing.size != size or existing.sha256 != sha256:
+            raise Conflict(
+                _("A different photo with the same id was already started."), code="id_reused"
+            ) from None
+        return existing
 
 
 def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
@@ -789,7 +800,8 @@ def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) ->
     upload.received = offset + len(data)
     fields = ["received"]
     if upload.received == upload.size:
-        _upload_finish(upload)
+        # A photo sent in one chunk is checked from the request's bytes, not read back.
+        _upload_finish(upload, data if offset == 0 else upload_bytes(upload))
         fields += ["status", "reason", "content_type", "completed_at"]
     upload.save(update_fields=fields)
     return upload
@@ -799,11 +811,11 @@ def upload_bytes(upload: PhotoUpload) -> bytes:
     return b"".join(bytes(c) for c in upload.chunks.order_by("offset").values_list("data", flat=True))
 
 
-def _upload_finish(upload: PhotoUpload) -> None:
-    """Check the whole photo: its checksum, then that Pillow reads it as a JPEG, PNG or WebP."""
+def _upload_finish(upload: PhotoUpload, data: bytes) -> None:
+    """Check the whole photo (`data`, all its bytes): its checksum, then that Pillow reads it as a
+    JPEG, PNG or WebP."""
     from PIL import Image, UnidentifiedImageError
 
-    data = upload_bytes(upload)
     upload.completed_at = timezone.now()
     if hashlib.sha256(data).hexdigest() != upload.sha256:
         upload.status = UploadStatus.REJECTED

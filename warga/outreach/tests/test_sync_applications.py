@@ -149,9 +149,10 @@ def _stored(record_id):
 
 def test_a_batch_stores_and_answers_what_one_application_at_a_time_does(ready, phone):
     people = ready(3)
-    alone = _application(phone, people[0])
+    photo = jpeg_bytes(100)  # the same scan, so that its stored size compares too
+    alone = _application(phone, people[0], photo=photo)
     assert phone.sync([alone]).json()["results"][0]["status"] == "accepted"  # one by one
-    together = [_application(phone, people[1]), _application(phone, people[2])]
+    together = [_application(phone, people[1], photo=photo), _application(phone, people[2], photo=photo)]
     assert [r["status"] for r in phone.sync(together).json()["results"]] == ["accepted", "accepted"]
     one, batched = _stored(alone["id"]), _stored(together[0]["id"])
     assert one == batched
@@ -319,3 +320,36 @@ def test_statistics_are_refreshed_for_rows_taken_together(ready, phone, django_c
     received = Fact.objects.filter(metric="applications.received")
     assert sum(f.value for f in recorded) >= 4
     assert sum(f.value for f in received) >= 1
+
+
+def test_an_upload_started_twice_at_once_gets_the_row_the_other_request_made(phone):
+    """Two starts of one upload id that both found nothing: the second INSERT fails on the unique
+    id and answers with the first one's row, or 409 when the size or checksum differ."""
+    from django.db.models.query import QuerySet
+
+    from warga.core.errors import Conflict
+    from warga.outreach.sync import upload_start
+
+    data = jpeg_bytes(60)
+    digest = hashlib.sha256(data).hexdigest()
+    pid = str(uuid.uuid4())
+    first = upload_start(device=phone.device, upload_id=pid, size=len(data), sha256=digest)
+    real_first = QuerySet.first
+    calls = []
+
+    def missed_once(qs):
+        calls.append(qs.model)
+        return None if len(calls) == 1 else real_first(qs)
+
+    with mock.patch.object(QuerySet, "first", autospec=True, side_effect=missed_once):
+        again = upload_start(device=phone.device, upload_id=pid, size=len(data), sha256=digest)
+    assert again.pk == first.pk and PhotoUpload.objects.count() == 1
+    calls.clear()
+    with (
+        mock.patch.object(QuerySet, "first", autospec=True, side_effect=missed_once),
+        pytest.raises(Conflict),
+    ):
+        upload_start(device=phone.device, upload_id=pid, size=len(data), sha256="0" * 64)
+    # The chunk that completes it is checked from its own bytes, as when read back.
+    answer = phone.put_bytes(f"/uploads/{pid}?offset=0", data).json()
+    assert answer["status"] == "complete" and answer["received"] == len(data)
