@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,17 +110,20 @@ def facts_refresh(*, domain: str, day: date, region_codes: Iterable[str]) -> int
     never adds."""
     _check_day(day)
     codes = set(region_codes)
-    written = 0
     with unscoped("facts: an event's regions, recomputed from their source"):
+        # Compute every metric first (reads), then replace their rows in one short transaction:
+        # one DELETE and one INSERT for the domain, whatever the number of its metrics.
+        rows: list[Fact] = []
+        replaced = Q(pk__in=[])
         for metric_ in metrics_of(domain):
             targets = sorted({code_at_level(code, metric_.level) for code in codes})
-            rows = _rows(metric_, day, metric_.compute(day, targets))
-            with transaction.atomic():
-                Fact.objects.filter(metric=metric_.key, day=day, region_id__in=targets).delete()
-                Fact.objects.bulk_create(rows)
-                transaction.on_commit(lambda: stored_range_note(day))
-            written += len(rows)
-    return written
+            rows.extend(_rows(metric_, day, metric_.compute(day, targets)))
+            replaced |= Q(metric=metric_.key, region_id__in=targets)
+        with transaction.atomic():
+            Fact.objects.filter(replaced, day=day).delete()
+            Fact.objects.bulk_create(rows)
+            transaction.on_commit(lambda: stored_range_note(day))
+    return len(rows)
 
 
 _pending = threading.local()

@@ -6,7 +6,8 @@ an `Outcome`, or raises a ServiceError that becomes the record's answer on the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.utils import timezone
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from warga.core.errors import Conflict, InvalidInput, NotFound
 from warga.registry.models import Resident
 
-from .models import RecordKind, Service, TargetKind
+from .models import PhotoUpload, RecordKind, Service, TargetKind
 from .services import target_mark_served, targets_mark_served_many
 from .sync import AlreadyDone, Outcome, RecordContext, photos_for_record, upload_bytes
 
@@ -378,6 +379,99 @@ def application(ctx: RecordContext) -> Outcome:
     )
     note = _moved_note(ctx, moved_applicant) if moved_applicant is not None else ""
     return Outcome(created._meta.label_lower, str(created.pk), created.tracking_code, note)
+
+
+def applications_many(
+    contexts: dict[int, RecordContext], named: Collection[int]
+) -> dict[int, tuple[Outcome, list[PhotoUpload]]]:
+    """Application records of one batch taken together (a few statements for all of them instead
+    of some thirty each): {key: (outcome, the photos it used)} for those applied.
+
+    Taken here are only records that `application` would accept as they are: a valid body, the
+    service offered, every photo complete and unused, an applicant who is in the officer's area,
+    on the assignment's list, still lives in the event's desa, is alive and is named by no other
+    record of the batch (`named`: residents that corrections, signatures or recordings name), and
+    a file `applications_submit_field_many` can take. Every other record is left for
+    `application`, one by one, which answers as it always does (retry, moved, refused)."""
+    from warga.applications.services import FieldApplication, applications_submit_field_many
+    from warga.core.scoping import scoped
+    from warga.registry.models import LifeStatus
+
+    from .models import PhotoChunk, UploadStatus
+
+    if not contexts:
+        return {}
+    first = next(iter(contexts.values()))
+    assignment, actor, device = first.assignment, first.actor, first.device
+    event = assignment.event
+    if Service.APPLICATIONS not in event.services:
+        return {}
+    bodies: dict[int, tuple[ApplicationBody, list[uuid.UUID]]] = {}
+    for key, ctx in contexts.items():
+        try:
+            body = _validate(ApplicationBody, ctx)
+            keys = [uuid.UUID(ref.upload) for ref in body.photos]
+        except (InvalidInput, ValueError):
+            continue
+        if len(keys) <= 10:
+            bodies[key] = (body, keys)
+    wanted = [k for _body, keys in bodies.values() for k in keys]
+    uploads = {u.client_id: u for u in PhotoUpload.objects.filter(device=device, client_id__in=wanted)}
+    ready = {
+        k
+        for k, u in uploads.items()
+        if u.status == UploadStatus.COMPLETE and u.used_by_id is None and u.device_id == device.pk
+    }
+    found = {
+        nik: (pk, desa_id, life)
+        for nik, pk, desa_id, life in scoped(
+            Resident.objects.filter(nik__in=[b.applicant_nik for b, _keys in bodies.values()]), actor
+        ).values_list("nik", "pk", "desa_id", "life_status")
+    }
+    listed = set(assignment.resident_ids or [])
+    chosen: list[tuple[int, ApplicationBody, list[PhotoUpload]]] = []
+    for key, (body, keys) in bodies.items():
+        pk, desa_id, life = found.get(body.applicant_nik, (None, None, None))
+        if (
+            pk is None  # not in the register, or outside the officer's area
+            or desa_id != event.desa_id  # moved away: applied where they live now, one by one
+            or (listed and pk not in listed)
+            or life != LifeStatus.ALIVE
+            or pk in named
+            or not set(keys) <= ready
+        ):
+            continue
+        chosen.append((key, body, [uploads[k] for k in keys]))
+    if not chosen:
+        return {}
+    data: dict[int, list[bytes]] = {}
+    for upload_id, chunk in (
+        PhotoChunk.objects.filter(upload__in=[u.pk for _k, _b, used in chosen for u in used])
+        .order_by("upload_id", "offset")
+        .values_list("upload_id", "data")
+    ):
+        data.setdefault(upload_id, []).append(bytes(chunk))
+    items = [
+        FieldApplication(
+            service_code=body.service,
+            applicant_nik=body.applicant_nik,
+            data=body.data,
+            documents=[
+                (ref.requirement, b"".join(data.get(u.pk, [])))
+                for ref, u in zip(body.photos, used, strict=True)
+            ],
+            client_ref=str(contexts[key].client_id),
+        )
+        for key, body, used in chosen
+    ]
+    taken = applications_submit_field_many(actor=actor, items=items)
+    return {
+        chosen[n][0]: (
+            Outcome(created._meta.label_lower, str(created.pk), created.tracking_code, ""),
+            chosen[n][2],
+        )
+        for n, created in taken.items()
+    }
 
 
 # --- The applicant's signature on a pending application ---------------------------------------------

@@ -542,31 +542,47 @@ def _sync_together(
     handlers: dict[str, Any],
     known: dict[str, SyncRecord],
 ) -> dict[int, dict[str, Any]]:
-    """Apply the batch's plain KTP-el recordings together, in one savepoint: a few INSERTs for
-    the whole batch (cards, transitions, recording events, audit rows, targets, ledger rows)
-    instead of a dozen statements per record. {index in `records`: answer} for those applied.
+    """Apply the batch's plain KTP-el recordings and plain applications with photos together, in
+    one savepoint: a few INSERTs for the whole batch (cards, transitions, recording events,
+    applications, their events and scans, audit rows, targets, ledger rows) instead of a dozen
+    or thirty statements per record. {index in `records`: answer} for those applied.
 
     Left for `_sync_one`, in the batch's order, is every record whose answer could depend on
     another record of the batch or on anything but a plain acceptance: a bad signature or body,
-    an id already in the ledger or sent twice, a resident named by two records, a resident who
-    moved, died or was recorded before (see `records.ktp_recordings_many`). A conflicting write
-    of another transaction (a card inserted meanwhile) rolls the savepoint back and every record
-    goes one by one. The answers and ledger rows are exactly those `_sync_one` writes."""
+    an id already in the ledger or sent twice, a resident named by two records (an applicant
+    counts), a photo named by two records, a resident who moved, died or was recorded before, a
+    photo still arriving or refused (see `records.ktp_recordings_many` and
+    `records.applications_many`). A conflicting write of another transaction (a card or a file
+    inserted meanwhile) rolls the savepoint back and every record goes one by one. The answers
+    and ledger rows are exactly those `_sync_one` writes."""
     from collections import Counter
 
-    from .records import ktp_recording, ktp_recordings_many
+    from .records import application, applications_many, ktp_recording, ktp_recordings_many
 
-    if handlers.get(RecordKind.KTP_RECORDING) is not ktp_recording:
+    kinds = {
+        kind
+        for kind, handler in (
+            (RecordKind.KTP_RECORDING, ktp_recording),
+            (RecordKind.APPLICATION, application),
+        )
+        if handlers.get(kind) is handler
+    }
+    if not kinds:
         return {}
     parsed: dict[int, tuple[uuid.UUID, dict[str, Any], datetime | None, str]] = {}
     for index, rec in enumerate(records):
-        if rec.kind != RecordKind.KTP_RECORDING:
-            continue
         checked = _checked(device, rec)
         if not isinstance(checked, dict) and str(checked[0]) not in known:
             parsed[index] = checked
     ids = Counter(str(p[0]) for p in parsed.values())
-    named = Counter(str(p[1].get("resident")) for p in parsed.values())
+    # Residents named by the records that will be applied (any kind), photos named by applications.
+    named = Counter(str(p[1].get("resident")) for p in parsed.values() if "resident" in p[1])
+    photos = Counter(
+        str(ref.get("upload"))
+        for index, p in parsed.items()
+        if records[index].kind == RecordKind.APPLICATION
+        for ref in _photo_refs(p[1])
+    )
     contexts = {
         index: RecordContext(
             actor=actor,
@@ -578,15 +594,33 @@ def _sync_together(
             captured_at=captured,
         )
         for index, (client_id, body, captured, _digest) in parsed.items()
-        if ids[str(client_id)] == 1 and named[str(body.get("resident"))] == 1
+        if records[index].kind in kinds and ids[str(client_id)] == 1
     }
-    if len(contexts) < 2:
+    recordings = {
+        index: ctx
+        for index, ctx in contexts.items()
+        if records[index].kind == RecordKind.KTP_RECORDING and named[str(ctx.body.get("resident"))] == 1
+    }
+    if len(recordings) < 2:
+        recordings = {}  # one recording alone costs the same either way
+    applications = {
+        index: ctx
+        for index, ctx in contexts.items()
+        if records[index].kind == RecordKind.APPLICATION
+        and all(photos[str(ref.get("upload"))] == 1 for ref in _photo_refs(ctx.body))
+    }
+    if not recordings and not applications:
         return {}
+    others = {int(r) for r in named if r.isdigit()}
     try:
         with transaction.atomic(), unscoped("field record: the services check the record's own actor"):
-            outcomes = ktp_recordings_many(contexts)
-            rows, answers, flagged_rows = [], {}, []
-            for index, outcome in outcomes.items():
+            outcomes: dict[int, tuple[Outcome, list[PhotoUpload]]] = {
+                index: (outcome, []) for index, outcome in ktp_recordings_many(recordings).items()
+            }
+            outcomes.update(applications_many(applications, others))
+            rows, answers, flagged_rows, used = [], {}, [], []
+            for index in sorted(outcomes):
+                outcome, uploads = outcomes[index]
                 rec, ctx = records[index], contexts[index]
                 captured = ctx.captured_at
                 flagged = abs(skew) > CLOCK_TOLERANCE.total_seconds() or bool(
@@ -619,9 +653,14 @@ def _sync_together(
                 )
                 rows.append(row)
                 answers[index] = answer
+                used += [(upload, row) for upload in uploads]
                 if flagged:
                     flagged_rows.append(row)
             SyncRecord.objects.bulk_create(rows)
+            if used:
+                for upload, row in used:
+                    upload.used_by = row
+                PhotoUpload.objects.bulk_update([upload for upload, _row in used], ["used_by"])
             audit_record_many(
                 actor=actor,
                 entries=[
@@ -639,6 +678,12 @@ def _sync_together(
     for row in rows:
         known[str(row.client_id)] = row
     return answers
+
+
+def _photo_refs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The photo references of an application's body as sent (the handler validates them)."""
+    refs = body.get("photos")
+    return [ref for ref in refs if isinstance(ref, dict)] if isinstance(refs, list) else []
 
 
 def _tell_receiving_office(actor: Actor, row: SyncRecord, ctx: RecordContext) -> None:
@@ -685,9 +730,10 @@ def _upload_key(upload_id: str) -> uuid.UUID:
         raise InvalidInput(_("The upload id is not a UUID.")) from None
 
 
-@transaction.atomic
 def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
-    """Open an upload (or find the one already open, to resume it)."""
+    """Open an upload (or find the one already open, to resume it). One read and one INSERT, no
+    transaction around them: the INSERT is atomic alone, and an id started twice at once is
+    answered with the row the other request made."""
     check_device(device, uploading=True)
     key = _upload_key(upload_id)
     sha256 = sha256.lower()
@@ -702,8 +748,18 @@ def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> P
         if existing.size != size or existing.sha256 != sha256:
             raise Conflict(_("A different photo with the same id was already started."), code="id_reused")
         return existing
-    upload = PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
-    return upload
+    try:
+        if transaction.get_autocommit():
+            return PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
+        with transaction.atomic():  # inside a caller's transaction: a savepoint survives a refusal
+            return PhotoUpload.objects.create(device=device, client_id=key, size=size, sha256=sha256)
+    except IntegrityError:
+        existing = PhotoUpload.objects.filter(device=device, client_id=key).first()
+        if existing is None or existing.size != size or existing.sha256 != sha256:
+            raise Conflict(
+                _("A different photo with the same id was already started."), code="id_reused"
+            ) from None
+        return existing
 
 
 def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
@@ -744,7 +800,8 @@ def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) ->
     upload.received = offset + len(data)
     fields = ["received"]
     if upload.received == upload.size:
-        _upload_finish(upload)
+        # A photo sent in one chunk is checked from the request's bytes, not read back.
+        _upload_finish(upload, data if offset == 0 else upload_bytes(upload))
         fields += ["status", "reason", "content_type", "completed_at"]
     upload.save(update_fields=fields)
     return upload
@@ -754,11 +811,11 @@ def upload_bytes(upload: PhotoUpload) -> bytes:
     return b"".join(bytes(c) for c in upload.chunks.order_by("offset").values_list("data", flat=True))
 
 
-def _upload_finish(upload: PhotoUpload) -> None:
-    """Check the whole photo: its checksum, then that Pillow reads it as a JPEG, PNG or WebP."""
+def _upload_finish(upload: PhotoUpload, data: bytes) -> None:
+    """Check the whole photo (`data`, all its bytes): its checksum, then that Pillow reads it as a
+    JPEG, PNG or WebP."""
     from PIL import Image, UnidentifiedImageError
 
-    data = upload_bytes(upload)
     upload.completed_at = timezone.now()
     if hashlib.sha256(data).hexdigest() != upload.sha256:
         upload.status = UploadStatus.REJECTED

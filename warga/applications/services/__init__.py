@@ -1,6 +1,7 @@
 """Writes for civil-registration applications, one module per part of the work:
 
 - `submission`: taking an application (counter, online form, field app) and correcting it;
+- `field`: several field applications with their scans taken at once (a field-app batch);
 - `documents`: scans for the checklist;
 - `workflow`: the table of actions (states, capability, guard, update) — the one state machine;
 - `transitions`: executing those actions, the online lodge and resubmission, the signature;
@@ -25,6 +26,7 @@ from .common import (
     tracking_code_normalize,
 )
 from .documents import document_attach, missing_documents, orphan_scans_sweep
+from .field import FieldApplication, applications_submit_field_many
 from .overdue import applications_notify_overdue
 from .submission import application_submit, application_submit_with_documents, application_update
 from .transitions import (
@@ -41,6 +43,7 @@ __all__ = [
     "TRACKING_ALPHABET",
     "TRACKING_LENGTH",
     "Action",
+    "FieldApplication",
     "application_lodge_online",
     "application_resubmit_online",
     "application_signature_record",
@@ -49,6 +52,7 @@ __all__ = [
     "application_transition",
     "application_update",
     "applications_notify_overdue",
+    "applications_submit_field_many",
     "batch_dispatch_issued",
     "batch_receive",
     "batch_send_verified",

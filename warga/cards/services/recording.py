@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record, audit_record_many
+from warga.core.bulk import bulk_saved
 from warga.core.errors import Conflict, InvalidInput
 from warga.core.scoping import Actor, get_scoped, rescoped, scoped, unscoped
 from warga.org.models import Unit, UnitKind
@@ -152,14 +153,14 @@ def ktp_recordings_record_many(
 
     Returns {index in `items`: recording} for the items recorded here. An item is left out, with
     nothing written for it, whenever `ktp_recording_record` could answer anything else or needs a
-    row lock: a resident outside the actor's area, not alive, too young, with a card row already,
-    named twice, a reference already used, a bad device set or date. The caller passes those to
+    row lock: an actor who may not record, a resident outside the actor's area, not alive, too
+    young, with a card row already, named twice, a reference already used, a bad device set or
+    date. The caller passes those to
     `ktp_recording_record` one by one, which gives the same answer it always gives. A card
     inserted meanwhile by another transaction makes the INSERT fail (one card per resident): the
     caller rolls this back and takes every item one by one.
     """
-    actor.require("cards.record")
-    if not items or not 0 < outreach_event_id < 2**31:
+    if not items or not actor.can("cards.record") or not 0 < outreach_event_id < 2**31:
         return {}
     officer = _user(actor)
     ids = [item.resident_id for item in items]
@@ -201,7 +202,7 @@ def ktp_recordings_record_many(
             for _n, r, i, _ref in chosen
         ]
     )
-    KtpTransition.objects.bulk_create(
+    transitions = KtpTransition.objects.bulk_create(
         [
             KtpTransition(
                 card=card,
@@ -230,6 +231,10 @@ def ktp_recordings_record_many(
             for _n, r, i, ref in chosen
         ]
     )
+    # What `create()` would have signalled row by row (the KTP-el statistics' refresh on commit).
+    bulk_saved(KtpCard, cards)
+    bulk_saved(KtpTransition, transitions)
+    bulk_saved(RecordingEvent, events)
     summary = {"place": PlaceKind.FIELD, "outreach_event": outreach_event_id}
     audit_record_many(
         actor=actor, entries=[("cards.recording.create", event, dict(summary)) for event in events]
