@@ -6,7 +6,9 @@ the field app's first load (gzip sizes of everything the service worker caches).
     DATABASE_URL=postgres://postgres@127.0.0.1/warga_bench_sync python -m bench.sync.run
 
 The server is gunicorn as `manage.py serve` runs it (2 workers × 4 threads, WEB_CONCURRENCY and
-WEB_THREADS override) on 127.0.0.1. BENCH_DEVICES phones (4), each in its own thread with its own
+WEB_THREADS override) on 127.0.0.1, with the Huey consumer beside it as serve starts it (Huey on
+Redis with REDIS_URL, else on SQLite): what the requests queue (the statistics of the desa a batch
+touched) runs there, on the same cores, and the benchmark waits for it to drain and prints it. BENCH_DEVICES phones (4), each in its own thread with its own
 keep-alive connection, sync BENCH_RECORDS records in all (1,000) in batches of BENCH_BATCH (10),
 as the app does: a batch's photos are uploaded first (start + one chunk each), then the batch.
 One record in BENCH_PHOTO_EVERY (5) is an application with a small JPEG of the KK attached; the
@@ -46,7 +48,7 @@ import django
 
 django.setup()
 from bench._scope import outside_scope  # noqa: E402
-from bench._server import start_web  # noqa: E402
+from bench._server import ConsumerLog, start_consumer, start_web  # noqa: E402
 
 outside_scope()
 
@@ -385,10 +387,15 @@ def main() -> None:
 
     # The server gets its own connections: close this process's before it forks its workers.
     connection.close()
-    server, port = start_web(
-        Path(tempfile.mkdtemp(prefix="warga-bench-sync-"))
-    )  # as `manage.py serve` runs it
+    log_dir = Path(tempfile.mkdtemp(prefix="warga-bench-sync-"))
+    consumer = start_consumer(log_dir)
+    server, port = start_web(log_dir)  # as `manage.py serve` runs them
     try:
+        deadline = time.monotonic() + 120
+        while "consumer started" not in consumer.log():
+            if time.monotonic() > deadline or not consumer.alive():
+                raise SystemExit("the consumer did not start:\n" + consumer.log()[-3000:])
+            time.sleep(0.2)
         phones = [Phone(port, token, device.signing_key, str(a.public_id)) for device, token, a in registered]
         probe = phones[0].conn
         raw_times = []
@@ -437,6 +444,14 @@ def main() -> None:
             f"{1000 * pct(photo_lat, 95) if photo_lat else 0:.0f} ms; {counts}"
         )
         assert counts.get("accepted") == done, counts
+        drain_s, ran = drained(consumer)
+        tasks = ", ".join(
+            f"{name.rsplit('.', 1)[-1]} ×{n} (median {1000 * pct(ran.seconds.get(name, [0.0]), 50):.0f} ms)"
+            for name, n in sorted(ran.started.items())
+        )
+        log(
+            f"background work drained {drain_s:.2f} s after the last answer: {tasks or 'none'}; failed {ran.failed}"
+        )
 
         # Replay: every phone resends what it sent (a lost answer); nothing is applied twice.
         for p in phones:
@@ -457,6 +472,7 @@ def main() -> None:
         assert counts_r.get("already_received") == done, counts_r
     finally:
         server.stop()
+        consumer.stop()
 
     ledger = SyncRecord.objects.count()
     assert ledger == done, ledger
@@ -470,6 +486,22 @@ def main() -> None:
         f"{elapsed / floor:.1f}×"
     )
     log(f"database: {connection.vendor}; ledger rows {ledger:,}")
+
+
+def drained(consumer, timeout: float = 600.0) -> tuple[float, ConsumerLog]:
+    """Seconds until the queue is empty and no task runs."""
+    from huey.contrib.djhuey import HUEY
+
+    started = time.monotonic()
+    while True:
+        ran = ConsumerLog(consumer.log())
+        if HUEY.pending_count() == 0 and ran.in_flight == 0:
+            return time.monotonic() - started, ran
+        if not consumer.alive():
+            raise SystemExit("the consumer exited:\n" + consumer.log()[-3000:])
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"the queue was not drained in {timeout:.0f} s")
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

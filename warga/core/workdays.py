@@ -20,6 +20,15 @@ def _national(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("ID", categories=(PUBLIC, GOVERNMENT), years=year).keys())
 
 
+def national_holidays_preload() -> None:
+    """Build this year's and next year's national holidays now: the `holidays` package compiles
+    its Indonesian calendar on first use (about half a second), which a server process should
+    pay when it starts rather than in the first request that computes a due date."""
+    year = timezone.localdate().year
+    _national(year)
+    _national(year + 1)
+
+
 def _closures() -> frozenset[date]:
     from .models import ClosureDay
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +69,22 @@ def _check_day(day: date) -> None:
         )
 
 
+def _hold_day(domains: Iterable[str], day: date) -> None:
+    """Inside a transaction: wait until no other transaction is replacing these domains' facts
+    of `day`, and keep them until this one ends. Two refreshes of a desa at once (two field
+    batches, the task consumer's threads) would otherwise both delete, then both insert the same
+    keys, and the later would also write figures read before the earlier committed. PostgreSQL:
+    transaction-scoped advisory locks, taken in one order; SQLite's write transactions are one at
+    a time already (IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for domain in sorted(set(domains)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"facts:{domain}:{day.isoformat()}"]
+            )
+
+
 def facts_rebuild_day(*, day: date, actor: Actor | None = None, keys: Iterable[str] | None = None) -> int:
     """Recompute one day of every metric (or of `keys`) from the source records and replace that
     day's rows in one transaction: all of them or, when anything fails, none. Returns the rows."""
@@ -91,6 +107,7 @@ def facts_rebuild_day(*, day: date, actor: Actor | None = None, keys: Iterable[s
         for metric_ in chosen:
             rows.extend(_rows(metric_, day, metric_.compute(day, None)))
         with transaction.atomic():
+            _hold_day((m.domain for m in chosen), day)
             Fact.objects.filter(day=day, metric__in=[m.key for m in chosen]).delete()
             Fact.objects.bulk_create(rows, batch_size=5000)
             transaction.on_commit(lambda: stored_range_note(day))
@@ -110,19 +127,20 @@ def facts_refresh(*, domain: str, day: date, region_codes: Iterable[str]) -> int
     never adds."""
     _check_day(day)
     codes = set(region_codes)
-    with unscoped("facts: an event's regions, recomputed from their source"):
-        # Compute every metric first (reads), then replace their rows in one short transaction:
-        # one DELETE and one INSERT for the domain, whatever the number of its metrics.
+    with unscoped("facts: an event's regions, recomputed from their source"), transaction.atomic():
+        # The domain's day held first, then every metric computed and its rows replaced: one
+        # DELETE and one INSERT for the domain, whatever the number of its metrics, with figures
+        # read after any other refresh of the day committed.
+        _hold_day([domain], day)
         rows: list[Fact] = []
         replaced = Q(pk__in=[])
         for metric_ in metrics_of(domain):
             targets = sorted({code_at_level(code, metric_.level) for code in codes})
             rows.extend(_rows(metric_, day, metric_.compute(day, targets)))
             replaced |= Q(metric=metric_.key, region_id__in=targets)
-        with transaction.atomic():
-            Fact.objects.filter(replaced, day=day).delete()
-            Fact.objects.bulk_create(rows)
-            transaction.on_commit(lambda: stored_range_note(day))
+        Fact.objects.filter(replaced, day=day).delete()
+        Fact.objects.bulk_create(rows)
+        transaction.on_commit(lambda: stored_range_note(day))
     return len(rows)
 
 
@@ -136,16 +154,20 @@ def _flush() -> None:
     grouped: dict[tuple[str, date], set[str]] = {}
     for domain, day, code in queue:
         grouped.setdefault((domain, day), set()).add(code)
+    from .tasks import facts_refresh_task
+
     for (domain, day), codes in sorted(grouped.items()):
         try:
-            facts_refresh(domain=domain, day=day, region_codes=codes)
+            # A task, not this request: a field batch or a desk's transition answers without
+            # waiting for the statistics it changed.
+            facts_refresh_task(domain, day.isoformat(), sorted(codes))
         except Exception:  # the event is committed; tonight's rebuild repairs the facts
             logger.exception("facts: refresh of %s %s failed", domain, day)
 
 
 def fact_touch(*, domain: str, region_code: str | None, day: date | None = None) -> None:
-    """An event of `domain` happened in `region_code`: once the transaction commits, that region's
-    facts of `day` (default today) are recomputed, each region once per transaction. A
+    """An event of `domain` happened in `region_code`: once the transaction commits, a task
+    recomputes that region's facts of `day` (default today), each region once per transaction. A
     rolled-back transaction (or savepoint) takes its refresh with it."""
     if not region_code or not metrics_of(domain):
         return

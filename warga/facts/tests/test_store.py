@@ -156,3 +156,38 @@ def test_an_unknown_metric_in_a_rebuild_stores_nothing():
     with pytest.raises(InvalidInput, match="nope"):
         facts_rebuild_day(day=timezone.localdate(), keys=["residents.living", "nope"])
     assert not Fact.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refreshes_of_one_desa_at_once_each_write_the_figures(cast):
+    """Two field batches of one desa commit at once: their refreshes (two task threads) must not
+    both delete and then both insert the same keys."""
+    import threading
+
+    from django.db import connection
+
+    from warga.facts.services import facts_refresh
+
+    make_household(cast.actor(cast.dukcapil), cast.desa)
+    today = timezone.localdate()
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def refresh() -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                facts_refresh(domain="registry", day=today, region_codes=[cast.desa.code])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    living = Fact.objects.get(metric="residents.living", day=today, region_id=cast.desa.code, part="")
+    assert living.value == 3
