@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -159,10 +160,35 @@ def _flush() -> None:
     for (domain, day), codes in sorted(grouped.items()):
         try:
             # A task, not this request: a field batch or a desk's transition answers without
-            # waiting for the statistics it changed.
-            facts_refresh_task(domain, day.isoformat(), sorted(codes))
+            # waiting for the statistics it changed. A region already waiting for its refresh
+            # is not queued again: a team's batches from one desa make one refresh every few
+            # seconds, not one each.
+            waiting = [code for code in sorted(codes) if cache.add(refresh_marker(domain, day, code), 1, 300)]
+            if not waiting:
+                continue
+            if _tasks_run_at_once():  # tests and one-process set-ups
+                facts_refresh_task(domain, day.isoformat(), waiting)
+            else:
+                facts_refresh_task.schedule((domain, day.isoformat(), waiting), delay=REFRESH_GATHER_SECONDS)
         except Exception:  # the event is committed; tonight's rebuild repairs the facts
             logger.exception("facts: refresh of %s %s failed", domain, day)
+
+
+def _tasks_run_at_once() -> bool:
+    from huey.contrib.djhuey import HUEY
+
+    return bool(HUEY.immediate)
+
+
+#: How long a region's refresh waits for more events of the same region before it runs.
+REFRESH_GATHER_SECONDS = 2
+
+
+def refresh_marker(domain: str, day: date, code: str) -> str:
+    """Cache key saying that a refresh of this region's day is queued and has not started: set
+    (atomically, `cache.add`) by whoever queues it, removed by the task as it starts, so an event
+    after that start queues another. Expires by itself after 5 minutes (a lost task)."""
+    return f"facts:queued:{domain}:{day.isoformat()}:{code}"
 
 
 def fact_touch(*, domain: str, region_code: str | None, day: date | None = None) -> None:

@@ -191,3 +191,32 @@ def test_refreshes_of_one_desa_at_once_each_write_the_figures(cast):
     assert errors == []
     living = Fact.objects.get(metric="residents.living", day=today, region_id=cast.desa.code, part="")
     assert living.value == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_waiting_for_its_refresh_is_not_queued_again(cast, monkeypatch):
+    """A team's batches from one desa queue one refresh until it starts, then one more."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from warga.facts import services
+    from warga.facts.tasks import facts_refresh_task
+
+    queued: list[tuple] = []
+    monkeypatch.setattr(services, "_tasks_run_at_once", lambda: False)
+    monkeypatch.setattr(facts_refresh_task, "schedule", lambda args, delay: queued.append((args, delay)))
+    today = timezone.localdate()
+    cache.delete(services.refresh_marker("registry", today, cast.desa.code))
+
+    def event() -> None:  # one committed transaction with an event of the desa
+        with transaction.atomic():
+            services.fact_touch(domain="registry", region_code=cast.desa.code)
+
+    for _ in range(3):
+        event()
+    assert len(queued) == 1
+    (domain, day, codes), delay = queued[0]
+    assert (domain, codes, delay) == ("registry", [cast.desa.code], services.REFRESH_GATHER_SECONDS)
+    facts_refresh_task.call_local(domain, day, codes)  # the consumer starts it
+    event()
+    assert len(queued) == 2
