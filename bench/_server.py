@@ -117,7 +117,9 @@ def start_consumer(log_dir: Path) -> Process:
 # (the benchmark's settings raise the huey logger to INFO in the consumer). Counted by number, not
 # by id: the log filter masks anything that looks like a phone number, which a task id can.
 _EXECUTING = re.compile(r"Executing ([\w.]+): ")
-_EXECUTED = re.compile(r"([\w.]+): \S+(?: @\S+)?(?: \d+ retries)? executed in ([0-9.]+)s")
+# A scheduled task's line carries its eta ("@2026-12-07 12:06:17.715651") and one with retries left
+# says so ("2 retries").
+_EXECUTED = re.compile(r"([\w.]+): \S+(?: @[\d-]+ [\d:.]+)?(?: \d+ retries)? executed in ([0-9.]+)s")
 _FAILED = re.compile(r"Unhandled exception in task ")
 
 

@@ -489,13 +489,13 @@ def main() -> None:
 
 
 def drained(consumer, timeout: float = 600.0) -> tuple[float, ConsumerLog]:
-    """Seconds until the queue is empty and no task runs."""
+    """Seconds until nothing is queued or scheduled and no task runs."""
     from huey.contrib.djhuey import HUEY
 
     started = time.monotonic()
     while True:
         ran = ConsumerLog(consumer.log())
-        if HUEY.pending_count() == 0 and ran.in_flight == 0:
+        if HUEY.pending_count() == 0 and HUEY.scheduled_count() == 0 and ran.in_flight == 0:
             return time.monotonic() - started, ran
         if not consumer.alive():
             raise SystemExit("the consumer exited:\n" + consumer.log()[-3000:])
