@@ -97,6 +97,12 @@ def start_web(
             conn.request("GET", "/healthz")
             conn.getresponse().read()  # any answer: the server is up (its checks may fail here)
             conn.close()
+            # ... and every worker has loaded the application (a worker still loading takes no
+            # requests: the first seconds would be served by fewer workers than configured).
+            while web.log().count(" ready") < workers:
+                if time.monotonic() > deadline or not web.alive():
+                    raise SystemExit("the web workers did not start:\n" + web.log()[-3000:])
+                time.sleep(0.1)
             return web, port
         except OSError:
             time.sleep(0.3)
