@@ -124,8 +124,8 @@ def start_consumer(log_dir: Path) -> Process:
 # by id: the log filter masks anything that looks like a phone number, which a task id can.
 _EXECUTING = re.compile(r"Executing ([\w.]+): ")
 # A scheduled task's line carries its eta ("@2026-12-07 12:06:17.715651") and one with retries left
-# says so ("2 retries").
-_EXECUTED = re.compile(r"([\w.]+): \S+(?: @[\d-]+ [\d:.]+)?(?: \d+ retries)? executed in ([0-9.]+)s")
+# says so ("2 retries"); the log's mask may have replaced digits of either with "[phone]".
+_EXECUTED = re.compile(r"([\w.]+): \S+(?: .*?)? executed in ([0-9.]+)s")
 _FAILED = re.compile(r"Unhandled exception in task ")
 
 
