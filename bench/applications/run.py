@@ -296,7 +296,7 @@ def birth_payloads(office: Unit, count: int, seed: int) -> list[dict[str, Any]]:
 def queue_pending() -> int:
     from huey.contrib.djhuey import HUEY
 
-    return int(HUEY.pending_count()) + int(HUEY.scheduled_count())  # the statistics' refreshes wait 2 s
+    return int(HUEY.pending_count()) + int(HUEY.scheduled_count())  # the statistics' refreshes wait 10 s
 
 
 def wait_for_drain(consumer: Any, expected: int, timeout: float = 1800.0) -> tuple[float, ConsumerLog]:

@@ -181,7 +181,7 @@ def _tasks_run_at_once() -> bool:
 
 
 #: How long a region's refresh waits for more events of the same region before it runs.
-REFRESH_GATHER_SECONDS = 2
+REFRESH_GATHER_SECONDS = 10
 
 
 def refresh_marker(domain: str, day: date, code: str) -> str:
