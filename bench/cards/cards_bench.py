@@ -284,6 +284,16 @@ def run(runs: int, size: int = BATCH) -> dict:
             api_both.append(ended - started)
         floor = [client.get("/healthz")[2] / 1000 for _ in range(max(20, runs))]
         client.close()
+        # Every timed lock took the places its preview showed (no second ranking).
+        from warga.audit.models import AuditLog
+
+        locks = list(
+            AuditLog.objects.filter(action="cards.batch.lock")
+            .order_by("-pk")
+            .values_list("summary", flat=True)[:runs]
+        )
+        as_previewed = sum(1 for summary in locks if summary.get("as_previewed"))
+        assert as_previewed == runs, (as_previewed, runs)
     finally:
         web.stop()
 
@@ -336,6 +346,7 @@ def run(runs: int, size: int = BATCH) -> dict:
         "api_GET_cards_queue_preview": _summary(api_preview),
         "api_POST_cards_batches_lock": _summary(api_lock),
         "api_preview_then_lock": _summary(api_both),
+        "api_locks_that_took_the_previewed_places": f"{as_previewed} of {runs}",
         "raw_server_floor_GET_healthz": _summary(floor),
         "service_print_batch_lock_in_process_not_the_api": service_result,
         "raw_batch_select": _measure(raw_batch, runs),
