@@ -147,6 +147,35 @@ class ConsumerLog:
         return self.started.get(name, 0)
 
 
+def consumer_started(consumer: Process, timeout: float = 120.0) -> None:
+    """Return once the consumer says it has started."""
+    deadline = time.monotonic() + timeout
+    while "consumer started" not in consumer.log():
+        if time.monotonic() > deadline or not consumer.alive():
+            raise SystemExit("the consumer did not start:\n" + consumer.log()[-3000:])
+        time.sleep(0.2)
+
+
+def wait_for_drain(
+    consumer: Process, *, until: Any = None, timeout: float = 1800.0
+) -> tuple[float, ConsumerLog]:
+    """Seconds until nothing is queued or scheduled, no task runs and `until(ran)` (if given)
+    holds; with what the consumer ran."""
+    from huey.contrib.djhuey import HUEY
+
+    started = time.monotonic()
+    while True:
+        ran = ConsumerLog(consumer.log())
+        idle = HUEY.pending_count() == 0 and HUEY.scheduled_count() == 0 and ran.in_flight == 0
+        if idle and (until is None or until(ran)):
+            return time.monotonic() - started, ran
+        if not consumer.alive():
+            raise SystemExit("the consumer exited:\n" + consumer.log()[-3000:])
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"the queue was not drained in {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def session_cookie(user: Any) -> str:
     """A logged-in session for `user`, as the login page would leave it (login itself not timed)."""
     from django.test import Client

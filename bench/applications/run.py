@@ -54,7 +54,14 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench._server import ConsumerLog, Officer, session_cookie, start_consumer, start_web  # noqa: E402
+from bench._server import (  # noqa: E402
+    Officer,
+    consumer_started,
+    session_cookie,
+    start_consumer,
+    start_web,
+    wait_for_drain,
+)
 from warga.accounts.services import staff_create  # noqa: E402
 from warga.applications.catalogue import ensure_default_services  # noqa: E402
 from warga.applications.models import (  # noqa: E402
@@ -299,20 +306,6 @@ def queue_pending() -> int:
     return int(HUEY.pending_count()) + int(HUEY.scheduled_count())  # the statistics' refreshes wait 10 s
 
 
-def wait_for_drain(consumer: Any, expected: int, timeout: float = 1800.0) -> tuple[float, ConsumerLog]:
-    """Seconds until the queue is empty, no task runs and every expected duplicate check ran."""
-    started = time.monotonic()
-    while True:
-        ran = ConsumerLog(consumer.log())
-        if queue_pending() == 0 and ran.in_flight == 0 and ran.ran(DEDUPE_TASK) >= expected:
-            return time.monotonic() - started, ran
-        if not consumer.alive():
-            raise SystemExit("the consumer exited:\n" + consumer.log()[-3000:])
-        if time.monotonic() - started > timeout:
-            raise SystemExit(f"the queue was not drained in {timeout:.0f} s")
-        time.sleep(0.05)
-
-
 def make_desks() -> tuple[list[Desk], int]:
     """KECAMATAN desks, each with its own officers, and the number of timed files per desk."""
     offices = list(
@@ -376,14 +369,6 @@ def pages(client: Officer, path: str) -> list[float]:
     return samples
 
 
-def wait_until_started(consumer: Any) -> None:
-    deadline = time.monotonic() + 120
-    while "consumer started" not in consumer.log():
-        if time.monotonic() > deadline or not consumer.alive():
-            raise SystemExit("the consumer did not start:\n" + consumer.log()[-3000:])
-        time.sleep(0.2)
-
-
 def main() -> None:
     prepare()
     if os.environ.get("BENCH_PREPARE_ONLY"):
@@ -403,7 +388,7 @@ def main() -> None:
     workers, threads = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("WEB_THREADS", "4")
     timings: dict[str, list[float]] = {}
     try:
-        wait_until_started(consumer)
+        consumer_started(consumer)
         log(
             f"server: gunicorn {workers} workers × {threads} threads on port {port}; consumer: Huey on {queue}"
         )
@@ -418,7 +403,8 @@ def main() -> None:
         approved = sum(d.approved for d in desks)
         done = sum(d.done for d in desks)
         log(f"{done} timed files (+{len(desks)} warm-up) in {loop_s:.1f} s; waiting for the consumer")
-        drain_s, ran = wait_for_drain(consumer, approved)
+        # ... and every approved newborn's duplicate check has run.
+        drain_s, ran = wait_for_drain(consumer, until=lambda ran: ran.ran(DEDUPE_TASK) >= approved)
         notices = SmsMessage.objects.filter(purpose=SmsPurpose.NOTICE).count() - notices_before
         for desk in desks:
             for name, values in desk.timings.items():

@@ -48,7 +48,7 @@ import django
 
 django.setup()
 from bench._scope import outside_scope  # noqa: E402
-from bench._server import ConsumerLog, start_consumer, start_web  # noqa: E402
+from bench._server import consumer_started, start_consumer, start_web, wait_for_drain  # noqa: E402
 
 outside_scope()
 
@@ -391,11 +391,7 @@ def main() -> None:
     consumer = start_consumer(log_dir)
     server, port = start_web(log_dir)  # as `manage.py serve` runs them
     try:
-        deadline = time.monotonic() + 120
-        while "consumer started" not in consumer.log():
-            if time.monotonic() > deadline or not consumer.alive():
-                raise SystemExit("the consumer did not start:\n" + consumer.log()[-3000:])
-            time.sleep(0.2)
+        consumer_started(consumer)
         phones = [Phone(port, token, device.signing_key, str(a.public_id)) for device, token, a in registered]
         probe = phones[0].conn
         raw_times = []
@@ -444,7 +440,7 @@ def main() -> None:
             f"{1000 * pct(photo_lat, 95) if photo_lat else 0:.0f} ms; {counts}"
         )
         assert counts.get("accepted") == done, counts
-        drain_s, ran = drained(consumer)
+        drain_s, ran = wait_for_drain(consumer, timeout=600.0)
         tasks = ", ".join(
             f"{name.rsplit('.', 1)[-1]} ×{n} (median {1000 * pct(ran.seconds.get(name, [0.0]), 50):.0f} ms)"
             for name, n in sorted(ran.started.items())
@@ -486,22 +482,6 @@ def main() -> None:
         f"{elapsed / floor:.1f}×"
     )
     log(f"database: {connection.vendor}; ledger rows {ledger:,}")
-
-
-def drained(consumer, timeout: float = 600.0) -> tuple[float, ConsumerLog]:
-    """Seconds until nothing is queued or scheduled and no task runs."""
-    from huey.contrib.djhuey import HUEY
-
-    started = time.monotonic()
-    while True:
-        ran = ConsumerLog(consumer.log())
-        if HUEY.pending_count() == 0 and HUEY.scheduled_count() == 0 and ran.in_flight == 0:
-            return time.monotonic() - started, ran
-        if not consumer.alive():
-            raise SystemExit("the consumer exited:\n" + consumer.log()[-3000:])
-        if time.monotonic() - started > timeout:
-            raise SystemExit(f"the queue was not drained in {timeout:.0f} s")
-        time.sleep(0.05)
 
 
 if __name__ == "__main__":
