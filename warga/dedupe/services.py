@@ -112,16 +112,33 @@ def _date_parts_close(a: date, b: date) -> bool:
     return same == 2 or swapped
 
 
+#: Birth years the "same day and month, any year" condition lists (a register holds no one born
+#: earlier; a later year is not a birth date yet).
+_FIRST_BIRTH_YEAR = 1800
+
+
 def _date_parts_close_q(day: date) -> Q:
     """`_date_parts_close` in SQL (two of year, month and day equal, or day and month swapped),
-    so that a common name does not bring every namesake of the kecamatan back to Python."""
+    so that a common name does not bring every namesake of the kecamatan back to Python.
+
+    As the dates themselves (that month of that year as a range; that day in each month of
+    that year, that day and month in each year, the swapped date as a list), so the birth-date
+    index answers it: with parts extracted from each row, the newborn check read every resident
+    of the kecamatan (110 ms at 2.6 million residents)."""
     y, m, d = day.year, day.month, day.day
-    return (
-        Q(birth_date__year=y, birth_date__month=m)
-        | Q(birth_date__year=y, birth_date__day=d)
-        | Q(birth_date__month=m, birth_date__day=d)
-        | Q(birth_date__year=y, birth_date__month=d, birth_date__day=m)
-    )
+    first = date(y, m, 1)
+    after = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
+    listed: set[date] = set()
+    candidates = [(y, month, d) for month in range(1, 13)]
+    candidates += [(year, m, d) for year in range(_FIRST_BIRTH_YEAR, timezone.localdate().year + 1)]
+    candidates.append((y, d, m))
+    for year, month, dd in candidates:
+        try:
+            listed.add(date(year, month, dd))
+        except ValueError:  # 31 April, 29 February of a common year, a "month" above 12
+            continue
+    listed = {x for x in listed if not first <= x < after}
+    return Q(birth_date__gte=first, birth_date__lt=after) | Q(birth_date__in=sorted(listed))
 
 
 def score_pair(a: Person, b: Person) -> tuple[float, list[dict[str, Any]]]:
