@@ -336,6 +336,10 @@ class Application(models.Model):
                 name="app_active_due_idx",
             ),
             models.Index(fields=["submitted_at"], name="app_submitted_idx"),
+            # The day's statistics of files handed over and ready (facts, refreshed after each
+            # event): without them each refresh read every file ever handed over.
+            models.Index(fields=["handed_over_at"], name="app_handed_over_idx"),
+            models.Index(fields=["ready_at"], name="app_ready_idx"),
             models.Index(fields=["applicant_nik"], name="app_applicant_nik_idx"),
             # The few files still waiting for a signature, looked up by applicant (outreach targets).
             models.Index(fields=["applicant"], condition=Q(signed_at__isnull=True), name="app_unsigned_idx"),
