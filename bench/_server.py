@@ -74,6 +74,9 @@ class Process:
         self._log.close()
 
 
+_WORKER_READY = re.compile(r"web process \d+ ready")  # warga/wsgi.py's last word
+
+
 def start_web(
     log_dir: Path, *, workers: int | None = None, threads: int | None = None
 ) -> tuple[Process, int]:
@@ -99,7 +102,7 @@ def start_web(
             conn.close()
             # ... and every worker has loaded the application (a worker still loading takes no
             # requests: the first seconds would be served by fewer workers than configured).
-            while web.log().count(" ready") < workers:
+            while len(_WORKER_READY.findall(web.log())) < workers:
                 if time.monotonic() > deadline or not web.alive():
                     raise SystemExit("the web workers did not start:\n" + web.log()[-3000:])
                 time.sleep(0.1)

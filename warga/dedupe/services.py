@@ -46,6 +46,7 @@ from warga.core.scoping import Actor, get_scoped
 from warga.core.statistics import tables_analyze
 from warga.registry.models import Family, FamilyMembership, LifeStatus, Phone, Resident, ResidentChange
 from warga.registry.names import name_key, name_similarity
+from warga.registry.rules import OLDEST_DATE
 
 from .models import CandidateSource, CandidateStatus, DuplicateCandidate, ResidentMerge
 
@@ -112,11 +113,6 @@ def _date_parts_close(a: date, b: date) -> bool:
     return same == 2 or swapped
 
 
-#: Birth years the "same day and month, any year" condition lists (a register holds no one born
-#: earlier; a later year is not a birth date yet).
-_FIRST_BIRTH_YEAR = 1800
-
-
 def _date_parts_close_q(day: date) -> Q:
     """`_date_parts_close` in SQL (two of year, month and day equal, or day and month swapped),
     so that a common name does not bring every namesake of the kecamatan back to Python.
@@ -130,7 +126,7 @@ def _date_parts_close_q(day: date) -> Q:
     after = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
     listed: set[date] = set()
     candidates = [(y, month, d) for month in range(1, 13)]
-    candidates += [(year, m, d) for year in range(_FIRST_BIRTH_YEAR, timezone.localdate().year + 1)]
+    candidates += [(year, m, d) for year in range(OLDEST_DATE.year, timezone.localdate().year + 1)]
     candidates.append((y, d, m))
     for year, month, dd in candidates:
         try:

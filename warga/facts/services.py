@@ -158,6 +158,7 @@ def _flush() -> None:
     from .tasks import facts_refresh_task
 
     for (domain, day), codes in sorted(grouped.items()):
+        waiting: list[str] = []
         try:
             # A task, not this request: a field batch or a desk's transition answers without
             # waiting for the statistics it changed. A region already waiting for its refresh
@@ -172,6 +173,8 @@ def _flush() -> None:
                 facts_refresh_task.schedule((domain, day.isoformat(), waiting), delay=REFRESH_GATHER_SECONDS)
         except Exception:  # the event is committed; tonight's rebuild repairs the facts
             logger.exception("facts: refresh of %s %s failed", domain, day)
+            # Not queued after all: the next event of these regions may queue them again.
+            cache.delete_many([refresh_marker(domain, day, code) for code in waiting])
 
 
 def _tasks_run_at_once() -> bool:
