@@ -23,7 +23,10 @@ pytestmark = [
 ]
 SECRET = "k4nnelsecret"
 CONCURRENCY = 8
-TOTAL = 1000
+TOTAL = 600
+# Slow enough that a broadcast takes several seconds: the test stops the dispatcher when a
+# quarter is handed over, and on a loaded CI host the polling test may lag by seconds.
+RATE = 100
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ def dispatcher_env(kannel, live_server, tmp_path):
         KANNEL_CALLBACK_SECRET=SECRET,
         KANNEL_CALLBACK_BASE_URL=live_server.url,
         SMS_QUIET_HOURS="",
-        SMS_RATE_PER_SECOND="400",
+        SMS_RATE_PER_SECOND=str(RATE),
         SMS_SEND_CONCURRENCY=str(CONCURRENCY),
         SMS_LEASE_SECONDS="10",
         SMS_DISPATCHER_POLL_SECONDS="0.1",
@@ -137,7 +140,7 @@ def test_sigkill_in_the_middle_then_restart(kannel, dispatcher_env, tmp_path):
     ids = broadcast_rows()
     first = start(dispatcher_env, tmp_path, "first")
     try:
-        wait_for(lambda: handed() >= TOTAL // 3, 60, "a third handed over" + first.log())
+        wait_for(lambda: handed() >= TOTAL // 4, 60, "a quarter handed over" + first.log())
         first.signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -166,7 +169,7 @@ def test_sigterm_in_the_middle_leaves_no_unknown_outcome(kannel, dispatcher_env,
     ids = broadcast_rows()
     first = start(dispatcher_env, tmp_path, "first")
     try:
-        wait_for(lambda: handed() >= TOTAL // 3, 60, "a third handed over" + first.log())
+        wait_for(lambda: handed() >= TOTAL // 4, 60, "a quarter handed over" + first.log())
         first.signal(signal.SIGTERM)
         assert first.wait(20) == 0, first.log()
     finally:
@@ -191,9 +194,9 @@ def test_sigterm_in_the_middle_leaves_no_unknown_outcome(kannel, dispatcher_env,
 
 
 def test_bearerbox_restart_loses_nothing_beyond_the_requests_in_flight(kannel, dispatcher_env, tmp_path):
-    ids = broadcast_rows(600)
+    ids = broadcast_rows()
     with start(dispatcher_env, tmp_path) as dispatcher:
-        wait_for(lambda: handed() >= 200, 60, "200 handed over" + dispatcher.log())
+        wait_for(lambda: handed() >= TOTAL // 4, 60, "a quarter handed over" + dispatcher.log())
         kannel.restart(pause=1.0)
         counts = settle(kannel, len(ids), reports=False)
         assert dispatcher.alive(), dispatcher.log()
