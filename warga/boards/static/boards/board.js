@@ -46,52 +46,27 @@
     if (feed.refresh_seconds) refreshMs = Math.max(15, feed.refresh_seconds) * 1000;
   }
 
-  function fromCache() {
-    try {
-      var raw = window.localStorage.getItem(key);
-      return raw ? JSON.parse(raw) : null;
-    } catch (e) { return null; }
-  }
-
-  function load() {
-    var xhr = new XMLHttpRequest();
-    var sentAt = Date.now();
-    xhr.open("GET", feedUrl, true);
-    xhr.timeout = 15000;
-    xhr.onload = function () {
-      if (xhr.status === 200) {
-        try {
-          var feed = JSON.parse(xhr.responseText);
-          clock.setTimeZone(feed.time_zone);
-          clock.sync(feed.generated_at, sentAt, Date.now());
-          try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full: keep going */ }
-          render(feed);
-          showStatus("");
-        } catch (e) { offline(); }
-      } else { offline(); }
-      schedule();
-    };
-    xhr.onerror = xhr.ontimeout = function () { offline(); schedule(); };
-    xhr.send();
-  }
-
-  function offline() {
-    var cached = fromCache();
-    if (cached) render(cached);
-    showStatus(board.dataset.offlineText);
-  }
-
-  function schedule() { window.setTimeout(load, refreshMs); }
-
   // The installation's clock (core/server_clock.js, loaded before this script): the server's
   // time in the installation's time zone, whatever the TV's own clock and zone say; the offset
-  // is kept with the feed, for a TV switched on while the network is down.
+  // is kept with the feed, for a TV switched on while the network is down. Then the feed loop.
   var clock = window.WargaServerClock.start({
     serverTime: board.dataset.serverTime,
     timeZone: board.dataset.timeZone,
     storageKey: key,
   });
-  var cached = fromCache();
-  if (cached && !navigator.onLine) render(cached);
-  load();
+  var feeds = window.WargaServerClock.poll(clock, {
+    url: feedUrl,
+    storageKey: key,
+    timeoutMs: 15000,
+    intervalMs: function () { return refreshMs; },
+    render: function (feed, fresh) {
+      render(feed);
+      if (fresh) showStatus("");
+    },
+    offline: function () {
+      var cached = feeds && feeds.kept();
+      if (cached) render(cached);
+      showStatus(board.dataset.offlineText);
+    },
+  });
 })();

@@ -11,7 +11,20 @@
      clock.sync(feed.generated_at, sentAt, receivedAt);   // after each feed
      clock.setTimeZone(feed.time_zone);
 
-   It writes the time (HH:MM:SS) into #time and the long date into #date every second. */
+   It writes the time (HH:MM:SS) into #time and the long date into #date every second.
+
+   Both pages poll their feed the same way; WargaServerClock.poll is that loop:
+
+     WargaServerClock.poll(clock, {
+       url: "…", timeoutMs: 10000, storageKey: "…",   // the last feed is kept under storageKey
+       intervalMs: function () { return 3000; },      // between feeds
+       retryMs: function (failures) { … },            // after a failure (default: intervalMs)
+       render: function (feed, fresh) { … },          // each feed (fresh = false: the kept one)
+       offline: function (failures) { … },            // after each failure
+     });
+
+   It syncs the clock from each feed, keeps the feed, renders it; a feed that cannot be read or
+   rendered counts as a failure. When the network is down at start, the kept feed is shown. */
 (function () {
   "use strict";
 
@@ -66,5 +79,53 @@
     return { sync: sync, setTimeZone: setTimeZone, now: now };
   }
 
-  window.WargaServerClock = { start: start };
+  function poll(clock, options) {
+    var failures = 0;
+    var key = options.storageKey;
+    function kept() {
+      try {
+        var raw = key ? window.localStorage.getItem(key) : null;
+        return raw ? JSON.parse(raw) : null;
+      } catch (e) { return null; }
+    }
+    function failed() {
+      failures += 1;
+      if (options.offline) options.offline(failures);
+    }
+    function schedule() {
+      var delay = failures && options.retryMs ? options.retryMs(failures) : options.intervalMs();
+      window.setTimeout(load, delay);
+    }
+    function load() {
+      var xhr = new XMLHttpRequest();
+      var sentAt = Date.now();
+      xhr.open("GET", options.url, true);
+      xhr.timeout = options.timeoutMs || 10000;
+      xhr.onload = function () {
+        if (xhr.status !== 200) { failed(); schedule(); return; }
+        try {
+          var feed = JSON.parse(xhr.responseText);
+          clock.setTimeZone(feed.time_zone);
+          clock.sync(feed.generated_at, sentAt, Date.now());
+          if (key) {
+            try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full: keep going */ }
+          }
+          options.render(feed, true);
+          failures = 0;
+        } catch (e) { failed(); }
+        schedule();
+      };
+      xhr.onerror = xhr.ontimeout = function () { failed(); schedule(); };
+      xhr.send();
+    }
+    window.addEventListener("online", function () { failures = 0; });
+    var cached = kept();
+    if (cached && !navigator.onLine) {
+      try { options.render(cached, false); } catch (e) { /* a kept feed of an older version */ }
+    }
+    load();
+    return { kept: kept, failures: function () { return failures; } };
+  }
+
+  window.WargaServerClock = { start: start, poll: poll };
 })();

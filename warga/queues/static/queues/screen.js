@@ -11,7 +11,6 @@
   var feedUrl = root.dataset.feedUrl;
   var key = root.dataset.storageKey;
   var refreshMs = 3000;
-  var failures = 0;
   var seen = {};
   var first = true;
   var queue = [];
@@ -142,49 +141,28 @@
   }
   function status(text) { document.getElementById("status").textContent = text || ""; }
 
-  function load() {
-    var xhr = new XMLHttpRequest();
-    var sentAt = Date.now();
-    xhr.open("GET", feedUrl, true);
-    xhr.timeout = 10000;
-    xhr.onload = function () {
-      if (xhr.status === 200) {
-        try {
-          var feed = JSON.parse(xhr.responseText);
-          clock.setTimeZone(feed.time_zone);
-          clock.sync(feed.generated_at, sentAt, Date.now());
-          try { window.localStorage.setItem(key, xhr.responseText); } catch (e) { /* storage full */ }
-          render(feed, true);
-          first = false;
-          failures = 0;
-          status("");
-        } catch (e) { offline(); }
-      } else { offline(); }
-      schedule();
-    };
-    xhr.onerror = xhr.ontimeout = function () { offline(); schedule(); };
-    xhr.send();
-  }
-  function offline() {
-    failures += 1;
-    status(root.dataset.offlineText);
-    root.dataset.offline = "true";
-  }
-  function schedule() {
-    if (!failures) delete root.dataset.offline;
-    var delay = failures ? Math.min(30000, refreshMs * Math.pow(2, Math.min(failures, 4))) : refreshMs;
-    window.setTimeout(load, delay);
-  }
-  window.addEventListener("online", function () { failures = 0; });
-
-  // The installation's clock (core/server_clock.js, loaded before this script).
+  // The installation's clock and the feed loop (core/server_clock.js, loaded before this script).
   var clock = window.WargaServerClock.start({
     serverTime: root.dataset.serverTime,
     timeZone: root.dataset.timeZone,
   });
-  try {
-    var cached = window.localStorage.getItem(key);
-    if (cached && !navigator.onLine) render(JSON.parse(cached), false);
-  } catch (e) { /* no storage */ }
-  load();
+  window.WargaServerClock.poll(clock, {
+    url: feedUrl,
+    storageKey: key,
+    timeoutMs: 10000,
+    intervalMs: function () { return refreshMs; },
+    retryMs: function (failures) { return Math.min(30000, refreshMs * Math.pow(2, Math.min(failures, 4))); },
+    render: function (feed, fresh) {
+      render(feed, fresh);
+      if (fresh) {
+        first = false;
+        status("");
+        delete root.dataset.offline;
+      }
+    },
+    offline: function () {
+      status(root.dataset.offlineText);
+      root.dataset.offline = "true";
+    },
+  });
 })();
