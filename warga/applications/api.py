@@ -323,7 +323,8 @@ def _attachment_url(app: Application, att: Attachment) -> str:
 
 
 def application_detail_out(app: Application) -> dict[str, Any]:
-    present = {a.requirement for a in app.attachments.all() if a.replaced_at is None}
+    current = [a for a in app.attachments.all() if a.replaced_at is None]  # one read
+    present = {a.requirement for a in current}
     return {
         **application_out(app),
         "applicant_nik": app.applicant_nik,
@@ -359,8 +360,7 @@ def application_detail_out(app: Application) -> dict[str, Any]:
                 "uploaded_at": a.uploaded_at,
                 "url": _attachment_url(app, a),
             }
-            for a in app.attachments.all()
-            if a.replaced_at is None
+            for a in current
         ],
         "checklist": [
             {
@@ -587,7 +587,7 @@ def application_transition(
         handed_to=payload.handed_to,
         proof=payload.proof,
     )
-    return application_out(_load_fresh(app.pk))
+    return application_out(app)  # as committed, with the relations the answer shows
 
 
 @router.post(
@@ -603,7 +603,7 @@ def application_signature(request: HttpRequest, application_id: int, payload: Si
     actor = actor_of(request)
     app = in_scope(Application.objects.all(), pk=application_id)
     app = services.application_signature_record(actor=actor, application=app, where=payload.where)
-    return application_out(_load_fresh(app.pk))
+    return application_out(app)
 
 
 @router.post(

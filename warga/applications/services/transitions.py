@@ -76,6 +76,11 @@ def _write(action: Action, step: Step) -> None:
         raise action.lost(application)
 
 
+def with_relations(queryset: Any) -> Any:
+    """What a step's answer and its after-effects read of a file: service, office, assignee, witness."""
+    return queryset.select_related("service", "office", "assigned_to", "signature_witness")
+
+
 def perform(action: Action, step: Step, *, expected_version: int | None = None) -> Application:
     """Take `action` on the step's file: guards, input, the UPDATE, history, audit, SMS."""
     application, actor = step.application, step.actor
@@ -89,7 +94,9 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
         _require_documents(application)
     _write(action, step)
     from_status = application.status
-    application.refresh_from_db()
+    # One read brings the row and the relations the answer shows (refresh_from_db alone would
+    # drop the cached service and office, to be read again one by one).
+    application.refresh_from_db(from_queryset=with_relations(Application._base_manager.all()))
     if action.after is not None:
         action.after(step)
     _event(
@@ -131,7 +138,8 @@ def application_transition(
     batch: Batch | None = None,
 ) -> Application:
     """Move one file one step (or record the signature). Impossible steps raise Conflict (409)
-    with the reason; a step this actor may not take raises NotAllowed (403)."""
+    with the reason; a step this actor may not take raises NotAllowed (403). The file returned
+    is as committed, with its service, office, assignee and witness loaded."""
     spec = ACTIONS.get(action)
     if spec is None or spec.capability is None:
         raise InvalidInput(_("Unknown action."), code="applications.action_unknown")
