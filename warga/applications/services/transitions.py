@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
-from warga.core.scoping import ANONYMOUS, Actor, get_scoped
+from warga.core.scoping import ANONYMOUS, Actor, get_scoped, unscoped
 from warga.core.workdays import WorkCalendar
 
 from ..models import STAGE_OF_STATUS, Application, Batch, Channel, Status
@@ -96,7 +96,8 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
     from_status = application.status
     # One read brings the row and the relations the answer shows (refresh_from_db alone would
     # drop the cached service and office, to be read again one by one).
-    application.refresh_from_db(from_queryset=with_relations(Application._base_manager.all()))
+    with unscoped("the file this step has just moved, by its id (its scope was checked above)"):
+        application.refresh_from_db(from_queryset=with_relations(Application.objects.all()))
     if action.after is not None:
         action.after(step)
     _event(
