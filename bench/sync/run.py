@@ -10,7 +10,8 @@ WEB_THREADS override) on 127.0.0.1, with the Huey consumer beside it as serve st
 Redis with REDIS_URL, else on SQLite): what the requests queue (the statistics of the desa a batch
 touched) runs there, on the same cores, and the benchmark waits for it to drain and prints it. BENCH_DEVICES phones (4), each in its own thread with its own
 keep-alive connection, sync BENCH_RECORDS records in all (1,000) in batches of BENCH_BATCH (10),
-as the app does: a batch's photos are uploaded first (start + one chunk each), then the batch.
+as the app does: a batch's photos are uploaded first (one PUT each, starting the upload with its
+only chunk), then the batch.
 One record in BENCH_PHOTO_EVERY (5) is an application with a small JPEG of the KK attached; the
 others are KTP-el recordings. End to end is from the first phone's first request to the last
 phone's last answer.
@@ -236,13 +237,12 @@ class Phone:
     def upload(self, data: bytes) -> str:
         pid = str(uuid.uuid4())
         t0 = time.perf_counter()
-        meta = {"id": pid, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        # As the app sends a photo that fits in one of its chunks (32 KB): one PUT naming its size
+        # and checksum.
+        assert len(data) <= 32 * 1024, len(data)
+        query = f"offset=0&size={len(data)}&sha256={hashlib.sha256(data).hexdigest()}"
         status, answer = self.call(
-            "POST", "/api/v1/outreach/uploads", json.dumps(meta).encode(), "application/json"
-        )
-        assert status == 200, answer
-        status, answer = self.call(
-            "PUT", f"/api/v1/outreach/uploads/{pid}?offset=0", data, "application/octet-stream"
+            "PUT", f"/api/v1/outreach/uploads/{pid}?{query}", data, "application/octet-stream"
         )
         assert status == 200 and answer["status"] == "complete", answer  # type: ignore[index]
         self.photo_times.append(time.perf_counter() - t0)

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query as QueryParam
 from ninja.security import HttpBearer
 
 from warga.accounts.auth import actor_of
@@ -412,8 +413,30 @@ def upload_status(request: HttpRequest, upload_id: str) -> dict[str, Any]:
 
 @router.put("/uploads/{upload_id}", auth=DEVICE_AUTH, response={200: UploadOut, **errors(401, 403, 404, 409)})
 @requires("outreach.field")
-def upload_chunk(request: HttpRequest, upload_id: str, offset: int) -> dict[str, Any]:
+def upload_chunk(
+    request: HttpRequest,
+    upload_id: str,
+    offset: int,
+    size: int | None = QueryParam(
+        None,
+        description="The photo's size in bytes, with `sha256`: an upload not started yet is started "
+        "with this chunk (a photo that fits in one chunk goes in one request); one already started "
+        "must have the same size and checksum (else 409 `id_reused`).",
+    ),
+    sha256: str | None = QueryParam(
+        None, max_length=64, description="The whole photo's SHA-256 (hex), with `size`."
+    ),
+) -> dict[str, Any]:
     """Append the request body (raw bytes) at `offset`. A wrong offset answers 409 with the
-    server's `details.received`; the last chunk triggers the checksum and image checks."""
-    upload = sync.upload_chunk(device=_device(request), upload_id=upload_id, offset=offset, data=request.body)
+    server's `details.received`; the last chunk triggers the checksum and image checks. An
+    unknown upload is 404 unless `size` and `sha256` start it here (tus "creation with upload");
+    the two-step path (`POST /uploads`, then chunks) still works."""
+    upload = sync.upload_chunk(
+        device=_device(request),
+        upload_id=upload_id,
+        offset=offset,
+        data=request.body,
+        size=size,
+        sha256=sha256,
+    )
     return _upload_out(upload)

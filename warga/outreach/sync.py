@@ -730,12 +730,8 @@ def _upload_key(upload_id: str) -> uuid.UUID:
         raise InvalidInput(_("The upload id is not a UUID.")) from None
 
 
-def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
-    """Open an upload (or find the one already open, to resume it). One read and one INSERT, no
-    transaction around them: the INSERT is atomic alone, and an id started twice at once is
-    answered with the row the other request made."""
-    check_device(device, uploading=True)
-    key = _upload_key(upload_id)
+def _upload_announced(size: int, sha256: str) -> str:
+    """Check the size and checksum a photo is announced with; the checksum in lower case."""
     sha256 = sha256.lower()
     if not 0 < size <= photo_max_bytes():
         raise InvalidInput(
@@ -743,10 +739,24 @@ def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> P
         )
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise InvalidInput(_("The photo's checksum is malformed."))
+    return sha256
+
+
+def _upload_id_reused() -> Conflict:
+    return Conflict(_("A different photo with the same id was already started."), code="id_reused")
+
+
+def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> PhotoUpload:
+    """Open an upload (or find the one already open, to resume it). One read and one INSERT, no
+    transaction around them: the INSERT is atomic alone, and an id started twice at once is
+    answered with the row the other request made."""
+    check_device(device, uploading=True)
+    key = _upload_key(upload_id)
+    sha256 = _upload_announced(size, sha256)
     existing = PhotoUpload.objects.filter(device=device, client_id=key).first()
     if existing is not None:
         if existing.size != size or existing.sha256 != sha256:
-            raise Conflict(_("A different photo with the same id was already started."), code="id_reused")
+            raise _upload_id_reused()
         return existing
     try:
         if transaction.get_autocommit():
@@ -756,9 +766,7 @@ def upload_start(*, device: Device, upload_id: str, size: int, sha256: str) -> P
     except IntegrityError:
         existing = PhotoUpload.objects.filter(device=device, client_id=key).first()
         if existing is None or existing.size != size or existing.sha256 != sha256:
-            raise Conflict(
-                _("A different photo with the same id was already started."), code="id_reused"
-            ) from None
+            raise _upload_id_reused() from None
         return existing
 
 
@@ -770,18 +778,48 @@ def upload_get(*, device: Device, upload_id: str) -> PhotoUpload:
     return upload
 
 
-@transaction.atomic
-def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) -> PhotoUpload:
+def upload_chunk(
+    *,
+    device: Device,
+    upload_id: str,
+    offset: int,
+    data: bytes,
+    size: int | None = None,
+    sha256: str | None = None,
+) -> PhotoUpload:
     """Append bytes at `offset`. A chunk already stored is acknowledged; a gap is refused with the
-    offset the server has, so the phone resumes from there."""
+    offset the server has, so the phone resumes from there.
+
+    With `size` and `sha256` (creation with upload), an upload this device has not started yet is
+    started with this chunk, in the same transaction: a photo that fits in one chunk is one
+    request, and a request cut midway leaves nothing. An upload already started must have been
+    announced with the same size and checksum; from there it goes on as a plain chunk."""
     check_device(device, uploading=True)
-    upload = (
-        PhotoUpload.objects.select_for_update()
-        .filter(device=device, client_id=_upload_key(upload_id))
-        .first()
-    )
+    key = _upload_key(upload_id)
+    if (size is None) != (sha256 is None):
+        raise InvalidInput(_("Give both the photo's size and its checksum, or neither."))
+    announced = None if size is None or sha256 is None else (size, _upload_announced(size, sha256))
+    try:
+        return _upload_append(device, key, offset, data, announced)
+    except IntegrityError:
+        if announced is None:
+            raise
+        # The same request sent twice at once (a retry): the other one started the upload and
+        # committed first; this one now finds its row and answers as a resent chunk.
+        return _upload_append(device, key, offset, data, announced)
+
+
+@transaction.atomic
+def _upload_append(
+    device: Device, key: uuid.UUID, offset: int, data: bytes, announced: tuple[int, str] | None
+) -> PhotoUpload:
+    upload = PhotoUpload.objects.select_for_update().filter(device=device, client_id=key).first()
     if upload is None:
-        raise NotFound(_("Unknown upload."))
+        if announced is None:
+            raise NotFound(_("Unknown upload."))
+        upload = PhotoUpload(device=device, client_id=key, size=announced[0], sha256=announced[1])
+    elif announced is not None and (upload.size, upload.sha256) != announced:
+        raise _upload_id_reused()
     if upload.status != UploadStatus.RECEIVING:
         return upload
     if not data or len(data) > CHUNK_MAX:
@@ -796,8 +834,16 @@ def upload_chunk(*, device: Device, upload_id: str, offset: int, data: bytes) ->
         )
     if offset + len(data) > upload.size:
         raise InvalidInput(_("The photo is longer than announced."))
-    PhotoChunk.objects.create(upload=upload, offset=offset, data=data)
     upload.received = offset + len(data)
+    if upload.pk is None:
+        # Started with its first chunk: the upload is inserted as it ends up (checked already if
+        # the chunk is the whole photo), then the chunk; no UPDATE.
+        if upload.received == upload.size:
+            _upload_finish(upload, data)
+        upload.save(force_insert=True)
+        PhotoChunk.objects.create(upload=upload, offset=offset, data=data)
+        return upload
+    PhotoChunk.objects.create(upload=upload, offset=offset, data=data)
     fields = ["received"]
     if upload.received == upload.size:
         # A photo sent in one chunk is checked from the request's bytes, not read back.

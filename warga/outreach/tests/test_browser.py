@@ -210,3 +210,87 @@ def test_signature_collected_in_the_field(cast, team, make_resident, page, login
     assert app.signed_at is not None and app.signature_place == "outreach"
     target = Target.objects.get(event=event, resident=applicant, kind=TargetKind.APPLICATION_SIGNATURE)
     assert target.served_at is not None
+
+
+def noisy_photo() -> bytes:
+    """A photo that stays above one 32 KB chunk once the app compressed it."""
+    import random
+
+    rng = random.Random(7)
+    img = Image.frombytes("RGB", (480, 360), bytes(rng.randrange(256) for _ in range(480 * 360 * 3)))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_photos_go_in_one_request_unless_too_large_or_the_server_is_older(
+    cast, team, make_resident, page, login
+):
+    """A photo in one chunk is one PUT that starts its upload; a server that does not know that
+    answers 404 and the app opens the upload first (POST), as before; a larger photo goes in
+    chunks."""
+    import re
+
+    from warga.outreach.models import PhotoUpload
+
+    ensure_default_services()
+    event = OutreachEvent.objects.create(
+        team=team,
+        date=timezone.localdate() + timedelta(days=1),
+        desa=cast.desa,
+        meeting_point="Balai desa",
+        services=["applications"],
+        created_by=cast.dukcapil,
+    )
+    applicants = [make_resident(age=50), make_resident(age=51), make_resident(age=52)]
+    page.set_default_timeout(30_000)
+    login(cast.outreach)
+    page.goto("/outreach/app/")
+    page.fill("#dev-label", "Ponsel uji foto")
+    page.fill("#pin1", PIN)
+    page.fill("#pin2", PIN)
+    page.get_by_role("button", name="Daftarkan ponsel").click()
+    page.get_by_test_id(f"download-{event.pk}").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+
+    page.context.set_offline(True)
+    page.get_by_test_id("mode-application").click()
+    for n, (resident, data) in enumerate(
+        zip(applicants, [photo("white"), photo("gray"), noisy_photo()], strict=True), start=1
+    ):
+        choose(page, resident)
+        page.select_option("#svc", "ktp-baru")
+        page.set_input_files("#ph-kk", files=[{"name": "kk.jpg", "mimeType": "image/jpeg", "buffer": data}])
+        expect(page.locator(".photo small").first).to_contain_text("KB")
+        page.get_by_role("button", name="Simpan permohonan").click()
+        saved(page, n)
+
+    calls: list[str] = []
+
+    def older_server_first(route):
+        request = route.request
+        one = "size=" in request.url
+        calls.append(request.method + (" one" if one else ""))
+        if one and calls.count("PUT one") == 1:
+            # The first photo meets a server that ignores size and sha256: the upload is unknown.
+            route.fulfill(status=404, json={"code": "not_found", "message": "Unggahan tidak dikenal."})
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/v1/outreach/uploads"), older_server_first)
+    page.get_by_test_id("tab-outbox").click()
+    page.context.set_offline(False)  # the app syncs once back online; the button does too
+    expect(page.get_by_test_id("sync")).to_be_enabled()
+    page.get_by_test_id("sync").click()
+    expect(page.get_by_test_id("count-sent")).to_have_text("3")
+    expect(page.get_by_test_id("count-attention")).to_have_text("0")
+
+    # Outbox order is capture order: the white photo (404, then the two-step path), the gray one
+    # in one request, the noisy one opened first and sent in chunks.
+    assert calls[:4] == ["PUT one", "POST", "PUT", "PUT one"], calls
+    assert calls[4] == "POST" and set(calls[5:]) == {"PUT"} and len(calls) >= 7, calls
+    uploads = PhotoUpload.objects.order_by("created_at")
+    assert [u.status for u in uploads] == ["complete"] * 3
+    assert uploads[0].size <= 32 * 1024 and uploads[1].size <= 32 * 1024 and uploads[2].size > 32 * 1024
+    apps = Application.objects.filter(applicant__in=applicants, channel="outreach")
+    assert Attachment.objects.filter(application__in=apps, requirement="kk").count() == 3
