@@ -718,14 +718,16 @@
         if (p.status === "complete") return p.status;
         const bytes = await FC.openBytes(this.key, p.box);
         let st = null;
-        if (p.size <= CHUNK) {
-          // A photo that fits in one chunk goes in one request: the PUT names its size and checksum,
-          // so the server starts the upload with it. A server that does not know this answers 404
-          // (unknown upload); a gap (an earlier part stored by the two-step path) answers 409: both
-          // go on below, as a resumable upload.
+        if (!p.sent) {
+          // A fresh photo starts with its first chunk: the PUT names the photo's size and checksum,
+          // so the server starts the upload with it (a photo that fits in one chunk goes in one
+          // request; a larger one saves the start's round trip). A server that does not know this
+          // answers 404 (unknown upload); a gap (an earlier part stored by the two-step path)
+          // answers 409: both go on below, as a resumable upload.
           const query = "?offset=0&size=" + p.size + "&sha256=" + p.sha256;
           try {
-            st = await this.api("PUT", "/uploads/" + p.id + query, bytes, true);
+            st = await this.api("PUT", "/uploads/" + p.id + query, bytes.slice(0, CHUNK), true);
+            await db.photos.update(p.id, { sent: st.received });
           } catch (e) {
             if (e.status !== 404 && e.code !== "offset_mismatch") throw e;
           }
