@@ -158,23 +158,27 @@ def _flush() -> None:
     from .tasks import facts_refresh_task
 
     for (domain, day), codes in sorted(grouped.items()):
-        waiting: list[str] = []
         try:
             # A task, not this request: a field batch or a desk's transition answers without
             # waiting for the statistics it changed. A region already waiting for its refresh
             # is not queued again: a team's batches from one desa make one refresh every few
             # seconds, not one each.
-            waiting = [code for code in sorted(codes) if cache.add(refresh_marker(domain, day, code), 1, 300)]
+            if _tasks_run_at_once():  # tests and one-process set-ups
+                facts_refresh_task(domain, day.isoformat(), sorted(codes))
+                continue
+            markers = {code: refresh_marker(domain, day, code) for code in codes}
+            marked = cache.get_many(list(markers.values()))
+            waiting = [code for code in sorted(codes) if markers[code] not in marked]
             if not waiting:
                 continue
-            if _tasks_run_at_once():  # tests and one-process set-ups
-                facts_refresh_task(domain, day.isoformat(), waiting)
-            else:
-                facts_refresh_task.schedule((domain, day.isoformat(), waiting), delay=REFRESH_GATHER_SECONDS)
+            facts_refresh_task.schedule((domain, day.isoformat(), waiting), delay=REFRESH_GATHER_SECONDS)
+            # Marked only once queued: a process stopped between the two leaves a queued refresh
+            # without its marker (the next event queues one more), never a marker that holds
+            # back refreshes nobody queued. Two requests at once may both queue one: a refresh
+            # is idempotent. The task starts REFRESH_GATHER_SECONDS later, long after this.
+            cache.set_many({markers[code]: 1 for code in waiting}, REFRESH_MARKER_SECONDS)
         except Exception:  # the event is committed; tonight's rebuild repairs the facts
             logger.exception("facts: refresh of %s %s failed", domain, day)
-            # Not queued after all: the next event of these regions may queue them again.
-            cache.delete_many([refresh_marker(domain, day, code) for code in waiting])
 
 
 def _tasks_run_at_once() -> bool:
@@ -185,12 +189,15 @@ def _tasks_run_at_once() -> bool:
 
 #: How long a region's refresh waits for more events of the same region before it runs.
 REFRESH_GATHER_SECONDS = 10
+#: A marker outlives its refresh's start only if the task was lost or the consumer is far behind:
+#: then the region's next event after this long queues a refresh again.
+REFRESH_MARKER_SECONDS = 120
 
 
 def refresh_marker(domain: str, day: date, code: str) -> str:
-    """Cache key saying that a refresh of this region's day is queued and has not started: set
-    (atomically, `cache.add`) by whoever queues it, removed by the task as it starts, so an event
-    after that start queues another. Expires by itself after 5 minutes (a lost task)."""
+    """Cache key saying that a refresh of this region's day is queued and has not started: set by
+    whoever queued it, just after queueing, removed by the task as it starts, so an event after
+    that start queues another. Expires by itself after REFRESH_MARKER_SECONDS (a lost task)."""
     return f"facts:queued:{domain}:{day.isoformat()}:{code}"
 
 
