@@ -52,7 +52,8 @@ def _lock_resident(actor: Actor, resident: Resident | int) -> Resident:
 
 def _lock_family(actor: Actor, family: Family | int) -> Family:
     pk = family.pk if isinstance(family, Family) else family
-    return get_scoped(Family.objects.select_for_update(), actor, pk=pk)
+    # With its desa (what a change to the family reads next), locking the family's row only.
+    return get_scoped(Family.objects.select_related("desa").select_for_update(of=("self",)), actor, pk=pk)
 
 
 def _require_alive(resident: Resident) -> None:

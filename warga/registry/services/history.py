@@ -115,7 +115,7 @@ def _new_event(
         details=details or {},
         actor=actor.user,
     )
-    event.residents.set(residents)
+    event.residents.add(*residents)  # a new event: one INSERT (set() would read the links first)
     _audit(actor, f"event.{type}", event, residents=len(residents), documents=len(event.documents))
     from ..signals import life_event_registered
 
