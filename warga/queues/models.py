@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from warga.core.scoping import ScopedManager
+from warga.messaging.phones import mask_msisdn
 
 
 class ServiceKind(models.TextChoices):
@@ -185,6 +186,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def masked_phone(self) -> str:
+        """The number as pages that must not show it whole show it: +62812****7890."""
+        return mask_msisdn(self.phone)
 
 
 class TicketStatus(models.TextChoices):

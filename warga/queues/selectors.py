@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from warga.core.errors import NotFound
 from warga.core.scoping import Actor, get_scoped, scoped, unscoped
 
+from . import capabilities as caps
 from .models import (
     Booking,
     BookingStatus,
@@ -282,6 +283,44 @@ def office_bookings(office: QueueOffice, *, limit: int = 100) -> list[Booking]:
         .select_related("service")
         .order_by("slot_start", "pk")[:limit]
     )
+
+
+def bookings_visible_to(actor: Actor, office: QueueOffice) -> bool:
+    """Who reads an office's bookings (codes, masked numbers): its own staff who operate the
+    counters, as on the office page, and those who manage queues in their area."""
+    return (actor.can(caps.OPERATE) and actor.unit_id == office.unit_id) or actor.can(caps.MANAGE)
+
+
+def office_for_bookings(actor: Actor, pk: int) -> QueueOffice:
+    """The office whose bookings this officer may list and export; the bookings of another
+    office are not found, as its bookings' codes are when cancelling."""
+    office = office_get(actor, pk)
+    if not bookings_visible_to(actor, office):
+        raise NotFound(_("Not found."))
+    return office
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    day: date | None = None  # None: every day
+    service_id: int | None = None
+    status: str = ""
+    code: str = ""  # a booking code or part of one, normalized
+
+
+def bookings_list(actor: Actor, office: QueueOffice, filters: BookingFilters) -> QuerySet[Booking]:
+    """The office's bookings the filters select, by their time: the bookings page, its print view
+    and its exports read the same rows."""
+    qs = scoped(Booking.objects.all(), actor).filter(service__office=office)
+    if filters.day is not None:
+        qs = qs.filter(day=filters.day)
+    if filters.service_id is not None:
+        qs = qs.filter(service_id=filters.service_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.code:
+        qs = qs.filter(code__contains=filters.code)
+    return qs.select_related("service").order_by("slot_start", "pk")
 
 
 @dataclass

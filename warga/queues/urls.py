@@ -18,6 +18,7 @@ urlpatterns = [
     path("kantor/<int:pk>/", views.office_view, name="office"),
     path("kantor/<int:pk>/tiket/", views.desk_issue_view, name="desk_issue"),
     path("kantor/<int:pk>/batal/", views.booking_cancel_view, name="booking_cancel"),
+    path("kantor/<int:pk>/pemesanan/", views.office_bookings_view, name="bookings"),
     path("kantor/<int:pk>/atur/", views.office_manage_view, name="manage"),
     path("loket/<int:pk>/", views.counter_view, name="counter"),
     path("loket/<int:pk>/aksi/", views.counter_act_view, name="counter_act"),

@@ -4,6 +4,7 @@ the statistics. Thin: forms parse, services decide."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -11,9 +12,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,14 +24,16 @@ from warga.core.errors import NotFound, ServiceError
 from warga.core.forms import StyledForm
 from warga.core.middleware import client_ip
 from warga.core.pages import service_errors
+from warga.core.pagination import paginate
 from warga.core.permissions import page_actor, public, requires
 from warga.core.ratelimit import over_limit
 from warga.core.scoping import unscoped
+from warga.core.tables import Filter, export_format, form_filters, table_response
 from warga.facts.figures import office_figures
 
 from . import capabilities as caps
-from . import selectors, services
-from .models import Booking, BookingChannel, Counter, QueueService, ServiceKind, Ticket
+from . import selectors, services, tables
+from .models import Booking, BookingChannel, BookingStatus, Counter, QueueService, ServiceKind, Ticket
 from .services._common import slots_of
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -313,6 +317,7 @@ def office_view(request: HttpRequest, pk: int) -> HttpResponse:
         "desk_form": DeskForm(office=office),
         "can_operate": actor.can(caps.OPERATE) and actor.unit_id == office.unit_id,
         "can_manage": actor.can(caps.MANAGE),
+        "can_see_bookings": selectors.bookings_visible_to(actor, office),
         "kiosk_token": selectors.kiosk_token(office) if actor.can(caps.MANAGE) else None,
     }
     if _htmx(request):
@@ -350,6 +355,91 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Type the booking code."))
     return redirect("queues:office", pk=office.pk)
+
+
+class BookingFilterForm(StyledForm):
+    day = forms.DateField(
+        label=gettext_lazy("Day"),
+        required=False,
+        help_text=gettext_lazy("Empty: every day."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    service = forms.TypedChoiceField(
+        label=gettext_lazy("Service"), required=False, coerce=int, empty_value=None
+    )
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    code = forms.CharField(
+        label=gettext_lazy("Booking code"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(self, *args: Any, office: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        every = [("", _("all"))]
+        cast(forms.ChoiceField, self.fields["service"]).choices = every + [
+            (s.pk, str(s)) for s in QueueService.objects.filter(office=office)
+        ]
+        cast(forms.ChoiceField, self.fields["status"]).choices = every + list(BookingStatus.choices)
+
+    def filters(self) -> selectors.BookingFilters:
+        d = self.cleaned_data
+        return selectors.BookingFilters(
+            day=d["day"],
+            service_id=d["service"],
+            status=d["status"],
+            code=services.booking_code_normalize(d["code"]),
+        )
+
+
+BOOKINGS_PER_PAGE = 50
+
+
+@requires(caps.OPERATE, caps.MANAGE)
+def office_bookings_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """An office's bookings of a day (today unless another day or every day is chosen), by
+    service, status and (part of) a code; paginated, printed or exported as CSV or XLSX
+    (`?format=`, `core.tables`: exactly the rows the filters select, one audit row naming the
+    office and the filters, the searched code by name only). For the office's own staff who
+    operate the counters and those who manage queues; another office's officer finds nothing."""
+    actor = page_actor(request)
+    office = selectors.office_for_bookings(actor, pk)
+    data = request.GET.copy()
+    data.pop("page", None)
+    data.pop("format", None)
+    if "day" not in data:  # the page as it opens: today's bookings
+        data["day"] = timezone.localdate().isoformat()
+    form = BookingFilterForm(data, office=office)
+    if form.is_valid():
+        status = 200
+        rows = selectors.bookings_list(actor, office, form.filters())
+        shown = [
+            Filter("office", _("Office"), office.unit.name, value=str(office.pk)),
+            *form_filters(form, private=("code",)),
+        ]
+        table = replace(tables.BOOKINGS, filename=f"pemesanan-{slugify(office.unit.name)}"[:60])
+        answer = table_response(request, table, rows, filters=shown)
+        if answer is not None:
+            return answer
+    else:  # the page says which filter is wrong and lists nothing; nothing is exported
+        status = 400
+        rows = Booking.objects.none()
+        if export_format(request):
+            messages.error(request, _("Check the filters of the export."))
+    page = paginate(request, rows, per_page=BOOKINGS_PER_PAGE)
+    return render(
+        request,
+        "queues/bookings.html",
+        {
+            "office": office,
+            "form": form,
+            "page": page,
+            "count": page.paginator.count,
+            "can_operate": actor.can(caps.OPERATE) and actor.unit_id == office.unit_id,
+        },
+        status=status,
+    )
 
 
 @requires(caps.OPERATE)

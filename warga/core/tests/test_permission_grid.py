@@ -576,6 +576,7 @@ PAGE_PARAMS: dict[str, ParamFactory] = {
     "queues:office": _pk("queue_office"),
     "queues:desk_issue": _pk("queue_office"),  # POST only
     "queues:booking_cancel": _pk("queue_office"),  # POST only
+    "queues:bookings": _pk("queue_office"),
     "queues:manage": _pk("queue_office"),
     "queues:counter": _pk("queue_counter"),
     "queues:counter_act": _pk("queue_counter"),  # POST only
@@ -678,6 +679,10 @@ HIDDEN_BY_THE_OBJECT: dict[tuple[str, str], str] = {
         "/api/v1/reports/{case_id}/actions",
     )
     for role in (Role.KECAMATAN_VERIFIER, Role.DISDUKCAPIL_VERIFIER)
+} | {
+    ("queues:bookings", role): "the world's office is the kecamatan office; its bookings are for its "
+    "own staff and the queue managers, not for the Disdukcapil's counter staff"
+    for role in (Role.DISDUKCAPIL_VERIFIER, Role.PRINTING_OPERATOR)
 }
 
 
