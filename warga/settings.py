@@ -206,11 +206,6 @@ else:
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "max_delay": 1.0},
     }
 
-# The consumer's CPU priority (nice) under `manage.py serve`: background work (duplicate checks,
-# statistics) yields the CPU to the pages officers wait on. deploy/systemd/warga-tasks.service
-# sets the same with Nice=. 0: the same priority as the web.
-TASKS_NICE = min(19, max(0, env_int("TASKS_NICE", 5)))
-
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

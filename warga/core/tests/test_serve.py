@@ -73,11 +73,6 @@ def children(pid: int) -> dict[str, int]:
     return found
 
 
-def niceness(pid: int) -> int:
-    """The process's nice value (/proc/<pid>/stat, field 19)."""
-    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[16])
-
-
 def get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -114,8 +109,6 @@ def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path, 
 
         wait_for(web_up, 60, "the web server answers\n" + serve.log(), interval=0.3)
         before = children(serve.pid)
-        # Background work runs at a lower CPU priority than the pages (settings.TASKS_NICE).
-        assert niceness(before["consumer"]) - niceness(before["web"]) == min(19 - niceness(before["web"]), 5)
 
         failures: list[str] = []
         stop = threading.Event()

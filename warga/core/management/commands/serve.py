@@ -10,7 +10,6 @@ finishes its requests in flight and releases its lease), then what is left is ki
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -50,14 +49,8 @@ def web_command(python: str, *, host: str, port: int, workers: int, threads: int
 
 def consumer_command(python: str, manage: str) -> list[str]:
     """The task consumer as serve runs it. --flush-locks: a task lock left by a killed consumer
-    must not outlive it. At a lower CPU priority (settings.TASKS_NICE, through coreutils' nice,
-    which execs the consumer in the same process): background work yields the CPU to requests."""
-    command = [python, manage, "run_huey", "--quiet", "--flush-locks"]
-    niceness = int(getattr(settings, "TASKS_NICE", 0))
-    nice = shutil.which("nice")
-    if niceness > 0 and nice is not None:
-        return [nice, "-n", str(niceness), *command]
-    return command
+    must not outlive it."""
+    return [python, manage, "run_huey", "--quiet", "--flush-locks"]
 
 
 @dataclass
