@@ -212,12 +212,17 @@ def test_bearerbox_restart_loses_nothing_beyond_the_requests_in_flight(kannel, d
         p.read_text(errors="replace").count("lock_out: Assertion") for p in kannel.workdir.glob("smsbox*.log")
     )
     # Shutting the boxes down takes up to 2 s, and smsbox may take a request while it stops:
-    # at most two groups of requests are in flight across one stop.
-    assert counts[SmsStatus.FAILED] <= 2 * CONCURRENCY * crashes
+    # at most two groups of requests are in flight across one stop. smsbox may also accept a
+    # request (202) and lose it with its own queue as it stops: that message stays `sent` with no
+    # report and no phone reached (expired after SMS_DLR_TIMEOUT_HOURS, never sent twice); it was
+    # in flight too.
+    numbers = ["+" + number for number in reached]
+    unreported = SmsMessage.objects.filter(status=SmsStatus.SENT).exclude(to__in=numbers).count()
+    assert counts[SmsStatus.FAILED] + unreported <= 2 * CONCURRENCY * crashes, counts
     assert counts[SmsStatus.QUEUED] == counts[SmsStatus.SENDING] == 0
     lost = (
-        SmsMessage.objects.exclude(status__in=(SmsStatus.FAILED, SmsStatus.DELIVERED))
-        .exclude(to__in=["+" + number for number in reached])
+        SmsMessage.objects.exclude(status__in=(SmsStatus.FAILED, SmsStatus.DELIVERED, SmsStatus.SENT))
+        .exclude(to__in=numbers)
         .count()
     )
     assert lost == 0, counts
