@@ -594,15 +594,23 @@ class KannelHarness:
             raise
 
     def _start_smsbox(self, binaries: KannelBinaries) -> None:
-        proc = self._spawn("smsbox", [binaries.smsbox, "-v", "1", str(self.config_path)])
-
         def ready() -> bool:
             status = self.status()
             if status is None or "smsbox:" not in status:
                 return False
             return self._http_answers(self.sendsms_url)
 
-        self._wait(proc, ready, "smsbox sendsms port and bearerbox connection")
+        for attempt in range(3):
+            proc = self._spawn("smsbox", [binaries.smsbox, "-v", "1", str(self.config_path)])
+            try:
+                self._wait(proc, ready, "smsbox sendsms port and bearerbox connection")
+                return
+            except KannelError:
+                # bearerbox answers on its admin port a moment before it listens for smsbox, and
+                # smsbox gives up at once when refused: started again, as systemd would.
+                if attempt == 2 or "Couldn't connect to the bearerbox" not in proc.tail(50):
+                    raise
+                time.sleep(0.5)
 
     def _start_fakesmsc(self, binaries: KannelBinaries) -> None:
         argv = [binaries.fakesmsc, "-H", "127.0.0.1", "-r", str(self.fake_port), "-i", "0", "-v", "0"]

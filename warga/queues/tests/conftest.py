@@ -34,8 +34,12 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def open_today(monkeypatch):
-    """Today is a working day for the office, whatever day the tests run on."""
+def open_today(monkeypatch, settings):
+    """Today is a working day for the office, whatever day the tests run on. Late in the evening,
+    when today's last booking slot has begun, the installation's clock is read in UTC (seven
+    hours earlier than Asia/Jakarta), so that today still has places to book."""
+    if timezone.localtime().hour >= 22:
+        settings.TIME_ZONE = "UTC"
     real = _common.WorkCalendar.is_working_day
     today = timezone.localdate()
 

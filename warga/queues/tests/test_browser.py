@@ -48,14 +48,14 @@ def _resident_with_application(cast):
     return resident, application
 
 
-def _wait(predicate, seconds: float = 60.0):
+def _wait(predicate, seconds: float = 60.0, what=lambda: ""):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out: {what()}")
 
 
 def test_sms_booking_kiosk_call_screen_counter_and_application(
@@ -79,7 +79,10 @@ def test_sms_booking_kiosk_call_screen_counter_and_application(
         timeout=90_000,
     )
     assert answer.status == 200, answer.text()
-    reply = _wait(lambda: SmsMessage.objects.filter(to=MSISDN, text__contains="Kode antrean").first())
+    reply = _wait(
+        lambda: SmsMessage.objects.filter(to=MSISDN, text__contains="Kode antrean").first(),
+        what=lambda: f"the booking code by SMS; sent: {list(SmsMessage.objects.values_list('text', flat=True))}",
+    )
     code = re.search(r"Kode antrean ([A-Z0-9]{6})", reply.text).group(1)
 
     # 2. At the office, on the kiosk: the code gives a booked ticket.
