@@ -81,7 +81,9 @@ def test_sms_booking_kiosk_call_screen_counter_and_application(
     assert answer.status == 200, answer.text()
     reply = _wait(
         lambda: SmsMessage.objects.filter(to=MSISDN, text__contains="Kode antrean").first(),
-        what=lambda: f"the booking code by SMS; sent: {list(SmsMessage.objects.values_list('text', flat=True))}",
+        what=lambda: (
+            f"the booking code by SMS; sent: {list(SmsMessage.objects.values_list('text', flat=True))}"
+        ),
     )
     code = re.search(r"Kode antrean ([A-Z0-9]{6})", reply.text).group(1)
 
