@@ -285,10 +285,15 @@ def office_bookings(office: QueueOffice, *, limit: int = 100) -> list[Booking]:
     )
 
 
+def operates(actor: Actor, office: QueueOffice) -> bool:
+    """The office's own staff who operate its counters (services: `operator_check`)."""
+    return actor.can(caps.OPERATE) and actor.unit_id == office.unit_id
+
+
 def bookings_visible_to(actor: Actor, office: QueueOffice) -> bool:
     """Who reads an office's bookings (codes, masked numbers): its own staff who operate the
     counters, as on the office page, and those who manage queues in their area."""
-    return (actor.can(caps.OPERATE) and actor.unit_id == office.unit_id) or actor.can(caps.MANAGE)
+    return operates(actor, office) or actor.can(caps.MANAGE)
 
 
 def office_for_bookings(actor: Actor, pk: int) -> QueueOffice:

@@ -315,7 +315,7 @@ def office_view(request: HttpRequest, pk: int) -> HttpResponse:
         "office": office,
         "overview": selectors.office_overview(actor, office),
         "desk_form": DeskForm(office=office),
-        "can_operate": actor.can(caps.OPERATE) and actor.unit_id == office.unit_id,
+        "can_operate": selectors.operates(actor, office),
         "can_manage": actor.can(caps.MANAGE),
         "can_see_bookings": selectors.bookings_visible_to(actor, office),
         "kiosk_token": selectors.kiosk_token(office) if actor.can(caps.MANAGE) else None,
@@ -436,7 +436,7 @@ def office_bookings_view(request: HttpRequest, pk: int) -> HttpResponseBase:
             "form": form,
             "page": page,
             "count": page.paginator.count,
-            "can_operate": actor.can(caps.OPERATE) and actor.unit_id == office.unit_id,
+            "can_operate": selectors.operates(actor, office),
         },
         status=status,
     )

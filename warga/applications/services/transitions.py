@@ -76,11 +76,6 @@ def _write(action: Action, step: Step) -> None:
         raise action.lost(application)
 
 
-def with_relations(queryset: Any) -> Any:
-    """What a step's answer and its after-effects read of a file: service, office, assignee, witness."""
-    return queryset.select_related("service", "office", "assigned_to", "signature_witness")
-
-
 def perform(action: Action, step: Step, *, expected_version: int | None = None) -> Application:
     """Take `action` on the step's file: guards, input, the UPDATE, history, audit, SMS."""
     application, actor = step.application, step.actor
@@ -94,10 +89,11 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
         _require_documents(application)
     _write(action, step)
     from_status = application.status
-    # One read brings the row and the relations the answer shows (refresh_from_db alone would
-    # drop the cached service and office, to be read again one by one).
+    # One read brings the row and the relations the answer shows: service, office, assignee,
+    # witness (refresh_from_db alone would drop the cached ones, to be read again one by one).
     with unscoped("the file this step has just moved, by its id (its scope was checked above)"):
-        application.refresh_from_db(from_queryset=with_relations(Application.objects.all()))
+        related = Application.objects.select_related("service", "office", "assigned_to", "signature_witness")
+        application.refresh_from_db(from_queryset=related)
     if action.after is not None:
         action.after(step)
     _event(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from warga.accounts.models import UserRole
 from warga.applications.catalogue import ensure_default_services
@@ -43,6 +43,20 @@ def choose(page, resident: Resident) -> None:
     expect(page.get_by_test_id("chosen")).to_contain_text(resident.full_name)
 
 
+def start(page: Page, login, user, event: OutreachEvent, label: str = "Ponsel uji") -> None:
+    """Log in, register the phone with a PIN and download the event's assignment."""
+    page.set_default_timeout(30_000)
+    login(user)
+    page.goto("/outreach/app/")
+    page.fill("#dev-label", label)
+    page.fill("#pin1", PIN)
+    page.fill("#pin2", PIN)
+    page.get_by_role("button", name="Daftarkan ponsel").click()
+    page.get_by_test_id(f"download-{event.pk}").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
 def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login):
     ensure_default_services()
     # The field officer also holds counter rights, so every kind of record is allowed.
@@ -59,16 +73,7 @@ def test_offline_day_then_sync_with_a_cut(cast, team, make_resident, page, login
     corrected = [make_resident(age=40), make_resident(age=41)]
     applicants = [make_resident(age=50), make_resident(age=51)]
 
-    page.set_default_timeout(30_000)  # the whole day's work runs against one shared test server
-    login(cast.outreach)
-    page.goto("/outreach/app/")
-    page.fill("#dev-label", "Ponsel uji hitam")
-    page.fill("#pin1", PIN)
-    page.fill("#pin2", PIN)
-    page.get_by_role("button", name="Daftarkan ponsel").click()
-    page.get_by_test_id(f"download-{event.pk}").click()
-    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
-    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    start(page, login, cast.outreach, event, "Ponsel uji hitam")
 
     page.context.set_offline(True)
     expect(page.get_by_test_id("network")).to_have_text("Luring")
@@ -180,14 +185,7 @@ def test_signature_collected_in_the_field(cast, team, make_resident, page, login
     )
     event_targets_build(actor=cast.actor(cast.dukcapil), event=event)
 
-    login(cast.outreach)
-    page.goto("/outreach/app/")
-    page.fill("#dev-label", "Ponsel uji biru")
-    page.fill("#pin1", PIN)
-    page.fill("#pin2", PIN)
-    page.get_by_role("button", name="Daftarkan ponsel").click()
-    page.get_by_test_id(f"download-{event.pk}").click()
-    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+    start(page, login, cast.outreach, event, "Ponsel uji biru")
 
     page.context.set_offline(True)
     page.get_by_test_id("mode-signature").click()
@@ -243,15 +241,7 @@ def test_photos_go_in_one_request_unless_too_large_or_the_server_is_older(
         created_by=cast.dukcapil,
     )
     applicants = [make_resident(age=50), make_resident(age=51), make_resident(age=52)]
-    page.set_default_timeout(30_000)
-    login(cast.outreach)
-    page.goto("/outreach/app/")
-    page.fill("#dev-label", "Ponsel uji foto")
-    page.fill("#pin1", PIN)
-    page.fill("#pin2", PIN)
-    page.get_by_role("button", name="Daftarkan ponsel").click()
-    page.get_by_test_id(f"download-{event.pk}").click()
-    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
+    start(page, login, cast.outreach, event, "Ponsel uji foto")
 
     page.context.set_offline(True)
     page.get_by_test_id("mode-application").click()

@@ -19,7 +19,7 @@ from warga.org.models import Unit, UnitKind
 from warga.outreach.models import EquipmentSet, MovedResidentNotice, OutreachEvent, QuarantinedRecord
 from warga.registry.models import Resident
 
-from .test_browser import PIN, choose, saved
+from .test_browser import PIN, choose, saved, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,20 +34,6 @@ def field_event(cast, team) -> OutreachEvent:
         services=["ktp_recording"],
         created_by=cast.dukcapil,
     )
-
-
-def start(page: Page, login, user, event: OutreachEvent, label: str = "Ponsel uji") -> None:
-    """Log in, register the phone with a PIN and download the event's assignment."""
-    page.set_default_timeout(30_000)
-    login(user)
-    page.goto("/outreach/app/")
-    page.fill("#dev-label", label)
-    page.fill("#pin1", PIN)
-    page.fill("#pin2", PIN)
-    page.get_by_role("button", name="Daftarkan ponsel").click()
-    page.get_by_test_id(f"download-{event.pk}").click()
-    expect(page.get_by_test_id("message")).to_contain_text("Penugasan terunduh")
-    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
 
 def unlock(page: Page) -> None:
