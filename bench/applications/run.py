@@ -18,6 +18,9 @@ each officer a browser session with its own keep-alive connection. A desk's firs
 warm-up and is not timed. A file: submit, the receipt PDF the counter prints, two scans, verify,
 send, claim, approve (the baby joins the KK), issue, the document PDF the printer prints,
 dispatch, receive, hand over. Times are from the client: request sent to last byte received.
+By default an officer sends the next request as soon as the answer came (the most the desks can
+push through: a saturation run); BENCH_THINK_MS gives each officer a mean pause before every
+request (exponential, seeded per desk), an office's pace.
 
 After the last request the benchmark waits until the consumer has drained the queue (nothing
 queued, nothing running, every newborn's duplicate check run) and reports the drain time and the
@@ -73,6 +76,7 @@ from warga.applications.models import (  # noqa: E402
 )
 from warga.applications.services import tracking_code_new  # noqa: E402
 from warga.core.permissions import Role  # noqa: E402
+from warga.core.statistics import statistics_refresh  # noqa: E402
 from warga.messaging.models import SmsMessage, SmsPurpose  # noqa: E402
 from warga.org.models import Unit, UnitKind  # noqa: E402
 from warga.org.services import units_create_standard  # noqa: E402
@@ -87,6 +91,10 @@ PAST = int(os.environ.get("BENCH_PAST", "500000"))
 FILES = int(os.environ.get("BENCH_FILES", "200"))
 PAGES = int(os.environ.get("BENCH_PAGES", "300"))
 KECAMATAN = int(os.environ.get("BENCH_KECAMATAN", "4"))
+# Mean pause (ms) of an officer before each request: 0 (default) sends the next request as soon as
+# the last answer came, the most the desks can push through the server (a saturation run); a
+# pause gives an office's pace, drawn from an exponential distribution (a fixed seed per desk).
+THINK_MS = float(os.environ.get("BENCH_THINK_MS", "0"))
 DEDUPE_TASK = "warga.dedupe.tasks.dedupe_check_residents_task"
 
 
@@ -115,9 +123,9 @@ def prepare() -> None:
     if past < PAST:
         log(f"inserting {PAST - past:,} past applications")
         insert_past(PAST - past)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+    # As the installation's hourly check leaves a database (warga.core.statistics): tables with
+    # many new rows vacuumed (their pages all-visible), the others' statistics refreshed.
+    statistics_refresh()
 
 
 def insert_past(count: int) -> None:
@@ -188,6 +196,7 @@ class Desk:
         self.clients: dict[str, Officer] = {}
         self.timings: dict[str, list[float]] = {}
         self.refused = 0
+        self.rng = random.Random(office.pk)
         self.approved = 0
         self.done = 0
         self.error: BaseException | None = None
@@ -197,7 +206,13 @@ class Desk:
             role: Officer(port, session=session_cookie(user)) for role, user in self.officers.items()
         }
 
+    def pause(self) -> None:
+        """The officer's time between two requests (reading the answer, scanning, printing)."""
+        if THINK_MS > 0:
+            time.sleep(self.rng.expovariate(1000.0 / THINK_MS))
+
     def record(self, name: str, ms: float, timed: bool) -> None:
+        self.pause()  # before the next request
         if timed:
             self.timings.setdefault(name, []).append(ms)
 
@@ -208,6 +223,7 @@ class Desk:
         status, body, ms = counter.post_json("/api/v1/applications", payload)
         if status != 201:
             self.refused += 1  # a synthetic household the birth rules refuse (e.g. mother too young)
+            self.pause()
             return
         self.record("submit", ms, timed)
         app_id = body["id"]
@@ -431,7 +447,12 @@ def main() -> None:
     print(
         f"clients: {len(desks)} kecamatan desks at once, threads of this process, each officer (counter, verifier, "
         f"Disdukcapil verifier, printer) its own session and keep-alive connection; server: gunicorn "
-        f"{workers} × {threads} (the command line of manage.py serve) and the Huey consumer, separate processes"
+        f"{workers} × {threads} (the command line of manage.py serve) and the Huey consumer, separate processes; "
+        + (
+            f"each officer pauses {THINK_MS:.0f} ms on average before a request (BENCH_THINK_MS)"
+            if THINK_MS > 0
+            else "no pause between requests (saturation)"
+        )
     )
     print(
         f"workflow: {done} timed files in {loop_s:.1f} s ({done / loop_s:.2f} files/s, {len(desks)} warm-up files "

@@ -8,8 +8,14 @@ and a restored backup carries no statistics at all. So the code that made the ch
 them (`tables_analyze`) after it commits, and a periodic check (`statistics_refresh`) analyses
 any table whose statistics are missing or stale.
 
+On PostgreSQL the same code also VACUUMs what it bulk-loaded (`vacuum=True`, outside a
+transaction): until a table has been vacuumed once, none of its pages is marked all-visible, so
+every count or lookup answered from an index still reads each row's page (no index-only scan) —
+the Disdukcapil's queue pages were 30–50 % slower on a freshly loaded register. The periodic
+check vacuums any table that received many rows or left many dead ones since its last vacuum.
+
 SQLite keeps its statistics in `sqlite_stat1` the same way; its ANALYZE is bounded by
-`analysis_limit` so that it stays quick on a large register.
+`analysis_limit` so that it stays quick on a large register (it has no visibility map to set).
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ logger = logging.getLogger(__name__)
 # least STALE_MIN_ROWS rows), or when it has never been analysed.
 STALE_FRACTION = 0.1
 STALE_MIN_ROWS = 1000
+# A table is vacuumed by the periodic check when this share of its rows was inserted, or left
+# dead, since its last vacuum (and at least STALE_MIN_ROWS rows): what autovacuum would do with
+# its default scale factors, for servers where it is off or behind.
+VACUUM_FRACTION = 0.2
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
@@ -38,21 +48,46 @@ def _tables(models: Iterable[Any]) -> list[str]:
     return names
 
 
-def tables_analyze(*models: Any) -> list[str]:
+def can_vacuum() -> bool:
+    """VACUUM runs on PostgreSQL and never inside a transaction block."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def tables_analyze(*models: Any, vacuum: bool = False) -> list[str]:
     """Refresh the statistics of these models' (or table names') tables now. Runs in its own
-    statement per table; call it after the bulk change has committed."""
+    statement per table; call it after the bulk change has committed. With `vacuum`, on
+    PostgreSQL and outside a transaction, `VACUUM (ANALYZE)`: the statistics, and the bulk-loaded
+    pages marked all-visible (inside a transaction, ANALYZE alone; the periodic check vacuums)."""
     existing = set(connection.introspection.table_names())
     tables = [t for t in _tables(models) if t in existing]  # some exist on one database only
     if not tables:
         return []
     quote = connection.ops.quote_name
+    command = "VACUUM (ANALYZE)" if vacuum and can_vacuum() else "ANALYZE"
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
         for table in tables:
-            cursor.execute(f"ANALYZE {quote(table)}")
-    logger.info("statistics refreshed for %s table(s)", len(tables))
+            cursor.execute(f"{command} {quote(table)}")
+    logger.info("statistics refreshed for %s table(s) (%s)", len(tables), command)
     return tables
+
+
+def unvacuumed_tables() -> list[str]:
+    """Tables (PostgreSQL) with many rows inserted, or left dead, since their last vacuum."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT relname FROM pg_stat_user_tables
+            WHERE schemaname = current_schema()
+              AND GREATEST(n_ins_since_vacuum, n_dead_tup) >= GREATEST(%s, n_live_tup * %s)
+            ORDER BY relname
+            """,
+            [STALE_MIN_ROWS, VACUUM_FRACTION],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def stale_tables() -> list[str]:
@@ -78,11 +113,13 @@ def stale_tables() -> list[str]:
 
 
 def statistics_refresh() -> list[str]:
-    """Analyse every table whose statistics are missing or stale (the periodic check, and after
-    a restore). Returns the tables analysed."""
+    """Vacuum (PostgreSQL, outside a transaction) every table with many new or dead rows since
+    its last vacuum, and analyse every other table whose statistics are missing or stale (the
+    periodic check, and after a restore). Returns the tables vacuumed or analysed."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
             cursor.execute("PRAGMA optimize")
         return []
-    return tables_analyze(*stale_tables())
+    vacuumed = tables_analyze(*unvacuumed_tables(), vacuum=True) if can_vacuum() else []
+    return vacuumed + tables_analyze(*[t for t in stale_tables() if t not in vacuumed])

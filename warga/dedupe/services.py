@@ -365,7 +365,7 @@ def duplicates_scan(
             if progress and count % 50_000 < len(block):
                 progress(label, count)
         collector.flush()
-    tables_analyze(DuplicateCandidate)  # the review queue plans on the candidates just written
+    tables_analyze(DuplicateCandidate, vacuum=True)  # the review queue plans on the candidates just written
     return collector.result
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from warga.core.statistics import stale_tables, statistics_refresh, tables_analyze
+from warga.core.statistics import stale_tables, statistics_refresh, tables_analyze, unvacuumed_tables
 from warga.registry.models import Resident
 from warga.registry.services import register_analyze
 
@@ -82,6 +82,72 @@ def test_the_periodic_check_analyses_a_table_never_analysed():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {table}")
+
+
+def _flushed() -> None:
+    """This backend's cumulative statistics sent, and the next read not from an old snapshot."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+
+def _all_visible_pages(table: str) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible, relpages FROM pg_class WHERE oid = %s::regclass", [table])
+        visible, pages = cursor.fetchone()
+    return visible, pages
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the visibility map is PostgreSQL's")
+def test_the_periodic_check_vacuums_a_bulk_loaded_table():
+    """Rows bulk-loaded into a table autovacuum never visits leave its pages not all-visible (no
+    index-only scan): the periodic check vacuums it, and then leaves it alone."""
+    table = "warga_test_never_vacuumed"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (id integer PRIMARY KEY) WITH (autovacuum_enabled = false)")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} SELECT generate_series(1, 20000)")
+        _flushed()
+        assert table in unvacuumed_tables()
+        assert _all_visible_pages(table)[0] == 0
+        assert table in statistics_refresh()
+        visible, pages = _all_visible_pages(table)
+        assert pages > 0 and visible == pages
+        assert _analysed(table)
+        _flushed()
+        assert table not in unvacuumed_tables()
+        assert table not in stale_tables()
+        # Rows deleted (dead) past the threshold make it due again.
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id <= 10000")  # noqa: S608 (a constant name)
+        _flushed()
+        assert table in unvacuumed_tables()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the visibility map is PostgreSQL's")
+def test_register_analyze_after_a_bulk_change_vacuums_the_register(cast):
+    from warga.registry.synthetic import populate
+
+    populate(area_codes=[cast.kecamatan.code], people=300, seed=12)
+    table = Resident._meta.db_table
+    assert table in register_analyze()
+    visible, pages = _all_visible_pages(table)
+    assert pages > 0 and visible == pages
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="VACUUM is PostgreSQL's here")
+def test_inside_a_transaction_the_vacuum_falls_back_to_analyze():
+    """VACUUM cannot run in a transaction block: a caller inside one still gets its statistics."""
+    table = Resident._meta.db_table
+    assert tables_analyze(Resident, vacuum=True) == [table]
+    assert _analysed(table)
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's own check")
