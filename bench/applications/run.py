@@ -400,7 +400,11 @@ def main() -> None:
     log_dir = Path(os.environ["WARGA_DATA_DIR"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     consumer = start_consumer(log_dir)
-    web, port = start_web(log_dir)
+    try:
+        web, port = start_web(log_dir)
+    except BaseException:
+        consumer.stop()  # a web server that did not start leaves no consumer behind
+        raise
     workers, threads = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("WEB_THREADS", "4")
     timings: dict[str, list[float]] = {}
     try:

@@ -389,7 +389,11 @@ def main() -> None:
     connection.close()
     log_dir = Path(tempfile.mkdtemp(prefix="warga-bench-sync-"))
     consumer = start_consumer(log_dir)
-    server, port = start_web(log_dir)  # as `manage.py serve` runs them
+    try:
+        server, port = start_web(log_dir)  # as `manage.py serve` runs them
+    except BaseException:
+        consumer.stop()  # a web server that did not start leaves no consumer behind
+        raise
     try:
         consumer_started(consumer)
         phones = [Phone(port, token, device.signing_key, str(a.public_id)) for device, token, a in registered]

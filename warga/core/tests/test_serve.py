@@ -158,3 +158,68 @@ def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path, 
             )
     finally:
         serve.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clients_that_connect_together_are_served_by_every_worker(tmp_path):
+    """A connection is closed after each answer (`WEB_KEEPALIVE` 0), so four clients that connect
+    at the same moment do not all stay with the worker that accepted them: their requests are
+    spread over the workers, as the access log's process ids show."""
+    import http.client
+    import re
+
+    port = free_port()
+    env = process_env(WARGA_DATA_DIR=str(tmp_path))
+    serve = ManagedProcess(
+        ["serve", "--port", str(port), "--workers", "2", "--threads", "2", "--no-dispatcher"],
+        env,
+        tmp_path / "serve.log",
+    )
+    try:
+
+        def web_up() -> bool:
+            try:
+                return get(f"http://127.0.0.1:{port}/healthz") in (200, 503)
+            except OSError:
+                return False
+
+        wait_for(web_up, 60, "the web server answers\n" + serve.log(), interval=0.3)
+        # Both workers have loaded the application (each logs "web process … ready").
+        wait_for(
+            lambda: len(re.findall(r"web process \d+ ready", serve.log())) >= 2,
+            60,
+            "two workers ready\n" + serve.log(),
+            interval=0.3,
+        )
+        before = len(serve.log())
+        barrier = threading.Barrier(4)
+        closes: list[str] = []
+        errors: list[BaseException] = []
+
+        def client() -> None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.connect()
+                barrier.wait()
+                for _ in range(15):
+                    conn.request("GET", "/healthz")
+                    response = conn.getresponse()
+                    response.read()
+                    closes.append(response.getheader("Connection", ""))
+                conn.close()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        assert len(closes) == 60 and {c.lower() for c in closes} == {"close"}
+        line = re.compile(r'"GET /healthz" \d+ \d+ms pid=<(\d+)>')
+        wait_for(lambda: len(line.findall(serve.log()[before:])) >= 60, 10, serve.log()[-3000:])
+        pids = line.findall(serve.log()[before:])
+        assert len(set(pids)) == 2, serve.log()[-3000:]
+    finally:
+        serve.stop()

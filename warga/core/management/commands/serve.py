@@ -25,8 +25,26 @@ BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 
 
+def web_keepalive() -> int:
+    """Seconds gunicorn keeps a client's connection open between requests (`WEB_KEEPALIVE`, 0 by
+    default: closed after each answer).
+
+    A worker that accepts a connection serves every request sent on it. Clients that connect at
+    the same moment (four phones starting their sync, the officers of an office opening their
+    pages) are accepted together by whichever worker wakes first: with keep-alive, every request
+    of those clients then waits for that one process (one Python interpreter lock, one core)
+    while the other workers sit idle — seen in the sync benchmark as all four phones on one of
+    two workers in most runs, and 75/25 in the others. Closed after each answer, the next
+    request is accepted by a worker that is free, as behind nginx, which by default opens a new
+    connection to its upstream for each request. The cost is one connection per request: on
+    loopback (behind a reverse proxy, which keeps the browser's or phone's own connection open)
+    about 0.1 ms; a client on the office's network without a proxy pays one round trip more."""
+    return max(0, int(os.environ.get("WEB_KEEPALIVE", "0")))
+
+
 def web_command(python: str, *, host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The web server as serve runs it (benchmarks start the same command)."""
+    """The web server as serve runs it (benchmarks start the same command). The access log names
+    the worker process of each request (`pid=<…>`): how the work is spread shows there."""
     return [
         python,
         "-m",
@@ -38,10 +56,12 @@ def web_command(python: str, *, host: str, port: int, workers: int, threads: int
         str(workers),
         "--threads",
         str(threads),
+        "--keep-alive",
+        str(web_keepalive()),
         "--access-logfile",
         "-",
         "--access-logformat",
-        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms pid=%(p)s',
         "--logger-class",
         "warga.core.logmask.GunicornLogger",
     ]
