@@ -249,6 +249,20 @@ def django_db_setup(
 
 
 @pytest.fixture
+def many_connections(request, tmp_path_factory):
+    """For a test that opens about fifty database connections at once: parallel workers run such
+    tests one at a time, so that two of them together never exhaust PostgreSQL's 100."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        root = root.parent  # shared by the workers of this run
+    with open(root / "warga-many-connections.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
 def regions(db) -> Region:
     _ensure_regions()
     return Region.objects.get(code=KAB)
