@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -139,13 +140,126 @@ def unscoped_test_setup():
         yield
 
 
+def _test_db_from_template(root: Path, worker: str, verbosity: int) -> str:
+    """Give this parallel worker its own copy of a test database that is migrated (and given
+    the cast) once for the whole run, rather than migrating again in every worker.
+
+    The first worker to take the lock builds the template; each worker then clones it under a
+    name of its own (SQLite: a copy of the file; PostgreSQL: CREATE DATABASE … TEMPLATE).
+    Returns the database name to restore at teardown."""
+    import fcntl
+
+    from django.conf import settings
+    from django.db import connection
+
+    creation = connection.creation
+    original = connection.settings_dict["NAME"]
+    own_name = creation._get_test_db_name()  # with pytest-django's "_gwN" suffix
+    suffix = f"_{worker}"
+    base = own_name[: -len(suffix)] if own_name.endswith(suffix) else own_name
+    if connection.vendor == "sqlite":
+        template = str(root / f"{Path(base).name}_template")
+    else:
+        template = f"{base}_template"
+    with open(root / "warga-test-db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = root / "warga-test-db.built"
+        users = root / "warga-test-db.users"
+        if not built.exists():
+            connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": template}
+            creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
+            _ensure_cast()
+            built.write_text(template)
+        settings.DATABASES[connection.alias]["NAME"] = template
+        connection.settings_dict["NAME"] = template
+        connection.close()  # PostgreSQL copies a template only while nobody is connected to it
+        creation.clone_test_db(suffix=worker, verbosity=verbosity, keepdb=False)
+        connection.settings_dict.update(creation.get_test_db_clone_settings(worker))
+        connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": own_name}
+        connection.close()
+        users.write_text(str((int(users.read_text()) if users.exists() else 0) + 1))
+    return original
+
+
+def _template_released(root: Path, verbosity: int) -> None:
+    """The last worker to finish drops the template (a worker that starts later builds it again)."""
+    import fcntl
+
+    from django.db import connection
+
+    with open(root / "warga-test-db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = root / "warga-test-db.built"
+        users = root / "warga-test-db.users"
+        left = int(users.read_text()) - 1
+        users.write_text(str(left))
+        if left == 0 and built.exists():
+            connection.creation._destroy_test_db(built.read_text(), verbosity)
+            built.unlink()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Regions, units and the cast are created once per test database and kept (committed);
-    each test's changes roll back. Tests that flush the database (transactional ones) get them
-    recreated by the fixtures below."""
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+    tmp_path_factory,
+):
+    """The test database, as pytest-django's own fixture makes it, with the regions, units and
+    the cast created once and kept (committed); each test's changes roll back. Tests that flush
+    the database (transactional ones) get them recreated by the fixtures below.
+
+    Under xdist (migrations on, no --reuse-db) the workers share one migrated template, each
+    working on its own clone of it: the migrations run once per run, not once per worker."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    shared = bool(worker) and django_db_use_migrations and not keepdb and aliases == {"default"}
+    shared = shared and not serialized_aliases
+    root = tmp_path_factory.getbasetemp().parent
     with django_db_blocker.unblock():
-        _ensure_cast()
+        if shared:
+            db_cfg = [(connection, _test_db_from_template(root, worker, verbosity), True)]
+        else:
+            if not django_db_use_migrations:
+                _disable_migrations()
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+            _ensure_cast()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
+            if shared:
+                _template_released(root, verbosity)
+
+
+@pytest.fixture
+def many_connections(request, tmp_path_factory):
+    """For a test that opens about fifty database connections at once: parallel workers run such
+    tests one at a time, so that two of them together never exhaust PostgreSQL's 100."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        root = root.parent  # shared by the workers of this run
+    with open(root / "warga-many-connections.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from warga.core.scoping import scope
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("many_connections")
 def test_fifty_parallel_print_confirmations_against_twenty_blanks(
     cast, make_resident, stock, dukcapil_office
 ):

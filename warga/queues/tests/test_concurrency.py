@@ -28,7 +28,7 @@ from warga.queues.services import (
 
 from .conftest import next_working_day
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("many_connections")]
 
 
 def _race(n: int, work: Callable[[int], Any], *, workers: int = 50) -> list[Any]:
