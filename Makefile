@@ -47,7 +47,8 @@ serve: install
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The SQLite run with line coverage of warga/ printed at the end (CI's run; no threshold).
+# The SQLite run with line coverage of warga/ printed at the end (no threshold; not in CI: it
+# made the run 1.5–1.7× slower, docs/decisions/0017-ci-time.md).
 test-coverage: install
 	mkdir -p var
 	$(VENV)/bin/pytest $(PYTEST_ARGS) --cov --cov-report=term
