@@ -189,7 +189,7 @@ def session_cookie(user: Any) -> str:
 
 
 class Officer:
-    """One logged-in client with its own keep-alive connection to the server."""
+    """One logged-in client with its own connection to the server (reopened when closed)."""
 
     def __init__(self, port: int, *, session: str | None = None, token: str | None = None) -> None:
         self.port = port

@@ -14,7 +14,8 @@ outbox and are counted.
 
 BENCH_KECAMATAN desks (4) work at once, each in its own thread with its own logged-in officers
 (counter and verifier of its kecamatan office, a Disdukcapil verifier and a printing operator),
-each officer a browser session with its own keep-alive connection. A desk's first file is a
+each officer a browser session with its own connection (kept open as long as the server allows:
+with the default WEB_KEEPALIVE=0 it closes it after each answer and the client connects again). A desk's first file is a
 warm-up and is not timed. A file: submit, the receipt PDF the counter prints, two scans, verify,
 send, claim, approve (the baby joins the KK), issue, the document PDF the printer prints,
 dispatch, receive, hand over. Times are from the client: request sent to last byte received.
@@ -450,7 +451,7 @@ def main() -> None:
     )
     print(
         f"clients: {len(desks)} kecamatan desks at once, threads of this process, each officer (counter, verifier, "
-        f"Disdukcapil verifier, printer) its own session and keep-alive connection; server: gunicorn "
+        f"Disdukcapil verifier, printer) its own session and connection (server keep-alive: WEB_KEEPALIVE, default 0); server: gunicorn "
         f"{workers} × {threads} (the command line of manage.py serve) and the Huey consumer, separate processes; "
         + (
             f"each officer pauses {THINK_MS:.0f} ms on average before a request (BENCH_THINK_MS)"

@@ -9,7 +9,7 @@ The server is gunicorn as `manage.py serve` runs it (2 workers × 4 threads, WEB
 WEB_THREADS override) on 127.0.0.1, with the Huey consumer beside it as serve starts it (Huey on
 Redis with REDIS_URL, else on SQLite): what the requests queue (the statistics of the desa a batch
 touched) runs there, on the same cores, and the benchmark waits for it to drain and prints it. BENCH_DEVICES phones (4), each in its own thread with its own
-keep-alive connection, sync BENCH_RECORDS records in all (1,000) in batches of BENCH_BATCH (10),
+connection (reopened when the server closes it: by default after each answer), sync BENCH_RECORDS records in all (1,000) in batches of BENCH_BATCH (10),
 as the app does: a batch's photos are uploaded first (one PUT each, starting the upload with its
 only chunk), then the batch.
 One record in BENCH_PHOTO_EVERY (5) is an application with a small JPEG of the KK attached; the
@@ -191,7 +191,7 @@ def jpeg(seed: int) -> bytes:
 
 
 class Phone:
-    """One phone: its token, signing key, assignment and keep-alive connection."""
+    """One phone: its token, signing key, assignment and connection."""
 
     def __init__(self, port: int, token: str, key: bytes, assignment: str) -> None:
         self.port, self.key, self.assignment = port, key, assignment
