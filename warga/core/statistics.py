@@ -73,43 +73,36 @@ def tables_analyze(*models: Any, vacuum: bool = False) -> list[str]:
     return tables
 
 
-def unvacuumed_tables() -> list[str]:
-    """Tables (PostgreSQL) with many rows inserted, or left dead, since their last vacuum."""
+def _tables_where(condition: str, params: list[int | float]) -> list[str]:
+    """This schema's tables (PostgreSQL's cumulative statistics) that meet `condition`, a constant
+    of this module over `pg_stat_user_tables`' columns; empty on SQLite."""
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT relname FROM pg_stat_user_tables
-            WHERE schemaname = current_schema()
-              AND GREATEST(n_ins_since_vacuum, n_dead_tup) >= GREATEST(%s, n_live_tup * %s)
-            ORDER BY relname
-            """,
-            [STALE_MIN_ROWS, VACUUM_FRACTION],
+            "SELECT relname FROM pg_stat_user_tables "  # noqa: S608 - `condition` is a constant of this module
+            f"WHERE schemaname = current_schema() AND ({condition}) ORDER BY relname",
+            params,
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def unvacuumed_tables() -> list[str]:
+    """Tables (PostgreSQL) with many rows inserted, or left dead, since their last vacuum."""
+    return _tables_where(
+        "GREATEST(n_ins_since_vacuum, n_dead_tup) >= GREATEST(%s, n_live_tup * %s)",
+        [STALE_MIN_ROWS, VACUUM_FRACTION],
+    )
 
 
 def stale_tables() -> list[str]:
     """Tables of this database whose statistics are missing or stale (PostgreSQL); on SQLite
     the tables `PRAGMA optimize` would analyse are not listed, so this is empty there."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT relname FROM pg_stat_user_tables
-            WHERE schemaname = current_schema()
-              AND n_live_tup + n_mod_since_analyze > 0
-              AND (
-                (last_analyze IS NULL AND last_autoanalyze IS NULL)
-                OR n_mod_since_analyze >= GREATEST(%s, n_live_tup * %s)
-              )
-            ORDER BY relname
-            """,
-            [STALE_MIN_ROWS, STALE_FRACTION],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return _tables_where(
+        "n_live_tup + n_mod_since_analyze > 0 AND ((last_analyze IS NULL AND last_autoanalyze IS NULL)"
+        " OR n_mod_since_analyze >= GREATEST(%s, n_live_tup * %s))",
+        [STALE_MIN_ROWS, STALE_FRACTION],
+    )
 
 
 def statistics_refresh() -> list[str]:

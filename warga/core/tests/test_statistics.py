@@ -57,6 +57,14 @@ def test_the_command_analyses_every_table_when_asked():
     assert count == before
 
 
+def _flushed() -> None:
+    """This backend's cumulative statistics sent, and the next read not from an old snapshot."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="cumulative statistics are PostgreSQL's")
 def test_the_periodic_check_analyses_a_table_never_analysed():
@@ -68,28 +76,15 @@ def test_the_periodic_check_analyses_a_table_never_analysed():
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} SELECT generate_series(1, 5000)")
-            cursor.execute("SELECT pg_stat_force_next_flush()")
-        with connection.cursor() as cursor:  # a new transaction: this backend's counts are flushed
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
+        _flushed()
         assert table in stale_tables()
         assert table in statistics_refresh()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_force_next_flush()")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
+        _flushed()
         assert table not in stale_tables()
         assert _analysed(table)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {table}")
-
-
-def _flushed() -> None:
-    """This backend's cumulative statistics sent, and the next read not from an old snapshot."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
 
 
 def _all_visible_pages(table: str) -> tuple[int, int]:
