@@ -4,7 +4,9 @@ them all. On the embedded task queue and on Redis."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import socket
 import threading
@@ -160,14 +162,10 @@ def test_web_keeps_answering_while_consumer_and_dispatcher_are_killed(tmp_path, 
         serve.stop()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_clients_that_connect_together_are_served_by_every_worker(tmp_path):
     """A connection is closed after each answer (`WEB_KEEPALIVE` 0), so four clients that connect
     at the same moment do not all stay with the worker that accepted them: their requests are
     spread over the workers, as the access log's process ids show."""
-    import http.client
-    import re
-
     port = free_port()
     env = process_env(WARGA_DATA_DIR=str(tmp_path))
     serve = ManagedProcess(
