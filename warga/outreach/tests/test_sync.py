@@ -349,3 +349,26 @@ def test_a_phone_of_an_account_without_its_required_two_step_login_is_refused(ca
     refused = phone.get("/device")
     assert refused.status_code == 403
     assert refused.json()["code"] == "second_factor_required"
+
+
+def test_the_officers_roles_are_read_at_every_request(cast, event, phone, make_resident):
+    """The device's authentication reads the officer's roles with the device (one statement): a
+    role taken away counts from the phone's next request, one given back too, and an officer
+    with several roles keeps all of them."""
+    from warga.accounts.models import UserRole
+    from warga.core.permissions import Role
+
+    resident = make_resident(age=25)
+    event_targets_build(actor=cast.actor(cast.dukcapil), event=event)
+    phone.download(event)
+    UserRole.objects.get_or_create(user=cast.outreach, role=Role.KECAMATAN_COUNTER)
+    assert phone.get("/device").status_code == 200
+    UserRole.objects.filter(user=cast.outreach).delete()
+    rec = phone.record("ktp_recording", {"resident": resident.pk, "equipment": "KIT-01"})
+    refused = phone.sync([rec])
+    assert refused.status_code == 403, refused.content
+    assert not RecordingEvent.objects.filter(resident=resident).exists()
+    UserRole.objects.create(user=cast.outreach, role=Role.OUTREACH_OFFICER)
+    UserRole.objects.create(user=cast.outreach, role=Role.KECAMATAN_COUNTER)
+    answer = phone.sync([rec]).json()["results"][0]
+    assert answer["status"] == "accepted", answer
