@@ -208,6 +208,8 @@ else:
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Sessions made before this backend (Django's ModelBackend) ask for a new sign-in once.
+AUTHENTICATION_BACKENDS = ["warga.accounts.backends.StaffBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -18,6 +18,7 @@ from warga.core.pages import service_errors
 from warga.core.permissions import login_only, page_actor, public, requires
 
 from . import services
+from .backends import STAFF_BACKEND
 from .models import ApiToken, User
 
 PENDING_KEY = "pending_2fa_user"
@@ -79,7 +80,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error)
         else:
             del request.session[PENDING_KEY]
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=STAFF_BACKEND)
             services.sign_in_succeeded(user=user, ip=client_ip(request))
             left = services.backup_codes_left(user=user)
             if left <= 3:

@@ -62,8 +62,9 @@ def _stage_due(action: Action, application: Application, step: Step) -> dict[str
     return {"stage_due_on": WorkCalendar().add(timezone.localdate(step.now), days)}
 
 
-def _write(action: Action, step: Step) -> None:
-    """The one conditional UPDATE of the step; raises the action's refusal if the file moved."""
+def _write(action: Action, step: Step) -> dict[str, Any]:
+    """The one conditional UPDATE of the step; raises the action's refusal if the file moved.
+    Returns the values written."""
     application = step.application
     where: dict[str, Any] = {"pk": application.pk, **(action.condition(step) if action.condition else {})}
     values: dict[str, Any] = {"updated_at": step.now, **action.update(step)}
@@ -74,6 +75,17 @@ def _write(action: Action, step: Step) -> None:
         values.update(status=action.target, version=F("version") + 1, **_stage_due(action, application, step))
     if Application.objects.filter(**where).update(**values) != 1:
         raise action.lost(application)
+    return values
+
+
+def _written(application: Application, values: dict[str, Any]) -> None:
+    """The file as a version-checked UPDATE left it: the version read, one more, with `values`
+    written (what re-reading the row would give, without the read)."""
+    for name, value in values.items():
+        if name == "version":
+            application.version += 1
+        else:
+            setattr(application, name, value)
 
 
 def perform(action: Action, step: Step, *, expected_version: int | None = None) -> Application:
@@ -87,13 +99,22 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
     _check_inputs(action, step)
     if action.needs_documents:
         _require_documents(application)
-    _write(action, step)
+    values = _write(action, step)
     from_status = application.status
-    # One read brings the row and the relations the answer shows: service, office, assignee,
-    # witness (refresh_from_db alone would drop the cached ones, to be read again one by one).
-    with unscoped("the file this step has just moved, by its id (its scope was checked above)"):
-        related = Application.objects.select_related("service", "office", "assigned_to", "signature_witness")
-        application.refresh_from_db(from_queryset=related)
+    if action.target is not None:
+        # The UPDATE matched the status and version read, and every step but a signature moves
+        # the version: the row is the one read with these values, so it is not read again. (A
+        # signature recorded in between is in the row, not in this answer; the next read shows it.)
+        _written(application, values)
+    else:
+        # A step that keeps the status (a claim, a signature) does not move the version, so one
+        # may have happened since the file was read: one read brings the row and the relations
+        # the answer shows (refresh_from_db alone would drop the cached ones).
+        with unscoped("the file this step has just moved, by its id (its scope was checked above)"):
+            related = Application.objects.select_related(
+                "service", "office", "assigned_to", "signature_witness"
+            )
+            application.refresh_from_db(from_queryset=related)
     if action.after is not None:
         action.after(step)
     _event(
@@ -136,14 +157,16 @@ def application_transition(
 ) -> Application:
     """Move one file one step (or record the signature). Impossible steps raise Conflict (409)
     with the reason; a step this actor may not take raises NotAllowed (403). The file returned
-    is as committed, with its service, office, assignee and witness loaded."""
+    is as this step left it, with its service, office, assignee and witness loaded."""
     spec = ACTIONS.get(action)
     if spec is None or spec.capability is None:
         raise InvalidInput(_("Unknown action."), code="applications.action_unknown")
     if not spec.allowed(actor):
         actor.require(spec.capability)
     application = get_scoped(
-        Application.objects.select_related("service", "office"), actor, pk=application_id
+        Application.objects.select_related("service", "office", "assigned_to", "signature_witness"),
+        actor,
+        pk=application_id,
     )
     step = Step(
         actor=actor,
