@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import F
+
+from .models import role_rows
 
 #: This module's backend, as sessions store it.
 STAFF_BACKEND = "warga.accounts.backends.StaffBackend"
@@ -19,13 +20,9 @@ class StaffBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         model = get_user_model()
-        rows = list(
-            model._default_manager.select_related("unit")
-            .filter(pk=user_id)
-            .annotate(held_role=F("roles__role"))
-        )
+        rows = list(model._default_manager.select_related("unit").filter(pk=user_id).annotate(**role_rows()))
         if not rows:
             return None
         user = rows[0]
-        user._role_codes = sorted({row.held_role for row in rows if row.held_role})
+        user.roles_from_rows(rows)
         return user if self.user_can_authenticate(user) else None

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.password_validation import validate_password
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +70,11 @@ class User(AbstractUser):
             self._role_codes = cache
         return cache
 
+    def roles_from_rows(self, rows: Iterable[Any]) -> None:
+        """Keep the roles read with the account (the rows of a query annotated with
+        `role_rows()`) as this request's `role_codes()`."""
+        self._role_codes = sorted({row.held_role for row in rows if row.held_role})
+
     @property
     def totp_enabled(self) -> bool:
         return bool(self.totp_secret and self.totp_confirmed_at)
@@ -77,6 +84,13 @@ class User(AbstractUser):
 
     def is_locked(self) -> bool:
         return bool(self.locked_until and self.locked_until > timezone.now())
+
+
+def role_rows(path: str = "") -> dict[str, F]:
+    """The annotation that reads an account's roles in the same statement as the account: one row
+    per role, a role of None for an account without any (`User.roles_from_rows` gathers them).
+    `path`: the way from the model queried to the account, e.g. "user__"."""
+    return {"held_role": F(f"{path}roles__role")}
 
 
 class UserRole(models.Model):

@@ -10,11 +10,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from warga.accounts.models import User
+from warga.accounts.models import User, role_rows
 from warga.audit.services import audit_record
 from warga.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from warga.core.scoping import Actor, code_within, get_scoped, scoped, unscoped
@@ -372,12 +371,12 @@ def device_authenticate(token: str) -> Device | None:
         rows = list(
             Device.objects.select_related("user")
             .filter(token_hash=Device.hash_token(token))
-            .annotate(officer_role=F("user__roles__role"))
+            .annotate(**role_rows("user__"))
         )
         if not rows or not rows[0].user.is_active:
             return None
         device = rows[0]
-        device.user._role_codes = [r.officer_role for r in rows if r.officer_role]
+        device.user.roles_from_rows(rows)
         now = timezone.now()
         if not device.last_seen_at or (now - device.last_seen_at).total_seconds() > 60:
             Device.objects.filter(pk=device.pk).update(last_seen_at=now)
