@@ -30,6 +30,7 @@ import django
 
 django.setup()
 from bench._scope import outside_scope  # noqa: E402
+from bench._statements import Timer  # noqa: E402
 
 outside_scope()
 
@@ -39,18 +40,6 @@ from django.test import Client  # noqa: E402
 from bench.applications.run import _png, birth_payloads, make_desks  # noqa: E402
 
 PROFILE = os.environ.get("PROFILE_STEP", "")
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.rows: list[tuple[float, str]] = []
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.rows.append(((time.perf_counter() - started) * 1000, sql))
 
 
 class Rollback(Exception):

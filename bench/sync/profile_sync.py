@@ -21,7 +21,6 @@ import pstats
 import sys
 import tempfile
 import time
-from typing import Any
 
 os.environ.setdefault("WARGA_DATA_DIR", tempfile.mkdtemp(prefix="warga-bench-sync-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.sync.settings")
@@ -31,6 +30,7 @@ import django
 
 django.setup()
 from bench._scope import outside_scope  # noqa: E402
+from bench._statements import Timer  # noqa: E402
 
 outside_scope()
 
@@ -43,18 +43,6 @@ from warga.outreach.services import assignment_issue, device_register  # noqa: E
 from warga.registry.models import Resident  # noqa: E402
 
 PROFILE = os.environ.get("PROFILE_SYNC", "1") != "0"
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.rows: list[tuple[float, str]] = []
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.rows.append(((time.perf_counter() - started) * 1000, sql))
 
 
 class InProcessPhone(Phone):
