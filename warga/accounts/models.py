@@ -137,9 +137,16 @@ class ApiToken(models.Model):
 
     @classmethod
     def find_active(cls, raw: str) -> ApiToken | None:
-        token = cls.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+        # The token, its account, the account's unit and roles: one statement (a row per role).
+        rows = list(
+            cls.objects.select_related("user", "user__unit")
+            .filter(key_hash=_hash(raw))
+            .annotate(**role_rows("user__"))
+        )
+        token = rows[0] if rows else None
         if token is None or token.revoked_at or not token.user.is_active:
             return None
+        token.user.roles_from_rows(rows)
         if token.expires_at and token.expires_at <= timezone.now():
             return None
         return token

@@ -47,3 +47,20 @@ def test_an_account_without_a_unit_signs_in(cast, client_for):
     User.objects.filter(pk=cast.outsider.pk).update(unit=None)
     response = client_for(User.objects.get(pk=cast.outsider.pk)).get("/api/v1/account/me")
     assert response.status_code == 200 and response.json()["unit"] is None
+
+
+def test_an_api_token_reads_its_account_unit_and_roles_in_one_statement(cast, client):
+    from warga.accounts.services import api_token_create
+
+    owner = cast.kec_verifier
+    _token, raw = api_token_create(actor=cast.actor(owner), owner=owner, name="integration")
+    client.get("/api/v1/account/me", HTTP_AUTHORIZATION=f"Bearer {raw}")  # its first use is recorded
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/account/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200, response.content
+    assert response.json()["roles"] == sorted(cast.kec_verifier.role_codes())
+    assert response.json()["unit"] == str(cast.kec_verifier.unit)
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert len(statements) == 1, statements
+    UserRole.objects.filter(user=cast.kec_verifier).delete()
+    assert client.get("/api/v1/account/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["roles"] == []
