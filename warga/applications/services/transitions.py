@@ -107,9 +107,9 @@ def perform(action: Action, step: Step, *, expected_version: int | None = None) 
         # signature recorded in between is in the row, not in this answer; the next read shows it.)
         _written(application, values)
     else:
-        # A step that keeps the status (a claim, a signature) does not move the version, so one
-        # may have happened since the file was read: one read brings the row and the relations
-        # the answer shows (refresh_from_db alone would drop the cached ones).
+        # A signature keeps the status and the version, so another signature or a step may have
+        # changed the row since it was read: one read brings the row and the relations the answer
+        # shows (refresh_from_db alone would drop the cached ones).
         with unscoped("the file this step has just moved, by its id (its scope was checked above)"):
             related = Application.objects.select_related(
                 "service", "office", "assigned_to", "signature_witness"
