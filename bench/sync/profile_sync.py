@@ -49,9 +49,8 @@ class InProcessPhone(Phone):
     """The benchmark's phone, its requests sent through the test client."""
 
     def __init__(self, token: str, key: bytes, assignment: str) -> None:
-        self.key, self.assignment = key, assignment
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-        self.sync_times, self.photo_times, self.counts, self.photo_bytes, self.sent = [], [], {}, 0, []
+        super().__init__(0, token, key, assignment)  # no port: nothing is connected
 
     def connect(self) -> None:  # no connection to open
         pass

@@ -7,19 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from conftest import PASSWORD
+from conftest import MARKUP_SWEEP, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The sweeps of every menu page of every role check markup (axe, fit, a reachable menu), which
-# is the same on both databases; that every page answers on both is the permission grid's
-# `test_page_grid`. They run on SQLite only, to keep CI's two runs within their time
-# (docs/decisions/0017-ci-time.md).
-MARKUP_SWEEP = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="a markup sweep: the same on both databases (0017)"
-)
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 PUBLIC = [

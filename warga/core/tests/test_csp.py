@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 
-from conftest import PASSWORD, csp_violations
+from conftest import MARKUP_SWEEP, PASSWORD, csp_violations
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +92,7 @@ def test_pages_of_several_roles_and_the_public_run_without_violations(page, logi
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-# What the browser refuses is the same on both databases; that every page answers on both is the
-# permission grid's `test_page_grid` (docs/decisions/0017-ci-time.md).
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="a markup sweep: the same on both databases (0017)")
+@MARKUP_SWEEP
 @pytest.mark.parametrize(
     "role", ("kec_officer", "kec_verifier", "desa_operator", "dukcapil", "head", "printer", "outreach")
 )
