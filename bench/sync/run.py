@@ -8,8 +8,10 @@ the field app's first load (gzip sizes of everything the service worker caches).
 The server is gunicorn as `manage.py serve` runs it (2 workers × 4 threads, WEB_CONCURRENCY and
 WEB_THREADS override) on 127.0.0.1, with the Huey consumer beside it as serve starts it (Huey on
 Redis with REDIS_URL, else on SQLite): what the requests queue (the statistics of the desa a batch
-touched) runs there, on the same cores, and the benchmark waits for it to drain and prints it. BENCH_DEVICES phones (4), each in its own thread with its own
-connection (reopened when the server closes it: by default after each answer), sync BENCH_RECORDS records in all (1,000) in batches of BENCH_BATCH (10),
+touched) runs there, on the same cores, and the benchmark waits for it to drain and prints it.
+BENCH_DEVICES phones (4), each in its own thread with its own connection (reopened when the
+server closes it: by default after each answer), sync BENCH_RECORDS records in all (1,000) in
+batches of BENCH_BATCH (by default as many as the app sends, `warga.outreach.sync.PHONE_BATCH`),
 as the app does: a batch's photos are uploaded first (one PUT each, starting the upload with its
 only chunk), then the batch.
 One record in BENCH_PHOTO_EVERY (5) is an application with a small JPEG of the KK attached; the
@@ -67,6 +69,7 @@ from warga.org.models import Unit  # noqa: E402
 from warga.org.services import units_create_standard  # noqa: E402
 from warga.outreach.models import EquipmentSet, OutreachEvent, PhotoUpload, SyncRecord, Team  # noqa: E402
 from warga.outreach.services import assignment_issue, device_register  # noqa: E402
+from warga.outreach.sync import PHONE_BATCH  # noqa: E402
 from warga.regions.models import Region, RegionLevel  # noqa: E402
 from warga.regions.services import regions_load  # noqa: E402
 from warga.registry.models import Resident  # noqa: E402
@@ -74,7 +77,7 @@ from warga.registry.models import Resident  # noqa: E402
 KAB = "32.14"
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "5000"))
 RECORDS = int(os.environ.get("BENCH_RECORDS", "1000"))
-BATCH = int(os.environ.get("BENCH_BATCH", "10"))
+BATCH = int(os.environ.get("BENCH_BATCH", str(PHONE_BATCH)))  # as many as the app sends
 DEVICES = int(os.environ.get("BENCH_DEVICES", "4"))
 PHOTO_EVERY = int(os.environ.get("BENCH_PHOTO_EVERY", "5"))
 

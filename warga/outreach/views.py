@@ -32,7 +32,7 @@ from warga.core.tables import Filter, table_response
 from warga.core.workdays import WorkCalendar
 from warga.regions.models import Region
 
-from . import review, selectors, services, tables
+from . import review, selectors, services, sync, tables
 from .capabilities import OUTREACH_DEVICES, OUTREACH_PLAN, OUTREACH_REVIEW, OUTREACH_VIEW
 from .forms import AnnounceForm, EventForm, ExtendForm, PlannerForm, TeamForm
 from .models import Assignment, Device, EventStatus, OutreachEvent, TargetKind
@@ -431,7 +431,10 @@ def _static_digest() -> str:
 
 
 def _shell_html(request: HttpRequest) -> str:
-    return render_to_string("outreach/app.html", {"strings": _app_strings()}, request=request)
+    config = {"batch": sync.PHONE_BATCH}
+    return render_to_string(
+        "outreach/app.html", {"strings": _app_strings(), "config": config}, request=request
+    )
 
 
 @public

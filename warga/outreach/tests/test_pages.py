@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -312,6 +313,21 @@ def test_service_worker_and_manifest(client):
     assert manifest["start_url"] == "/outreach/app/" and len(manifest["icons"]) == 2
     shell = client.get(reverse("outreach:app")).content.decode()
     assert 'lang="id"' in shell and "Daftarkan ponsel ini" in shell
+
+
+def test_the_app_sends_as_many_records_per_request_as_the_server_says(client, monkeypatch):
+    from warga.outreach import sync
+
+    def told(shell: str) -> int:
+        config = shell.split('<script id="app-config" type="application/json">', 1)[1].split("</script>")[0]
+        return json.loads(config)["batch"]
+
+    assert told(client.get(reverse("outreach:app")).content.decode()) == sync.PHONE_BATCH <= sync.MAX_BATCH
+    before = client.get(reverse("outreach:sw")).content
+    monkeypatch.setattr(sync, "PHONE_BATCH", 7)
+    assert told(client.get(reverse("outreach:app")).content.decode()) == 7
+    # A changed number is a changed shell: the phones' service worker takes the new one.
+    assert client.get(reverse("outreach:sw")).content != before
 
 
 def test_announce_without_reachable_phones_posts_the_board_only(cast, client_for, event):

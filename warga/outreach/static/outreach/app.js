@@ -19,7 +19,8 @@
 (function () {
   const S = JSON.parse(document.getElementById("app-strings").textContent);
   const API = "/api/v1/outreach";
-  const BATCH = 10;
+  // Records per sync request: the server says how many (warga.outreach.sync.PHONE_BATCH).
+  const BATCH = JSON.parse(document.getElementById("app-config").textContent).batch;
   const CHUNK = 32 * 1024;
   const PHOTO_MAX = 200 * 1024;
   const FC = self.FieldCrypto;
