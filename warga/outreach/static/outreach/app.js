@@ -19,8 +19,10 @@
 (function () {
   const S = JSON.parse(document.getElementById("app-strings").textContent);
   const API = "/api/v1/outreach";
-  // Records per sync request: the server says how many (warga.outreach.sync.PHONE_BATCH).
-  const BATCH = JSON.parse(document.getElementById("app-config").textContent).batch;
+  // Records per sync request: the server says how many (warga.outreach.sync.PHONE_BATCH); a
+  // page cached before it said so gets the old number.
+  const CONFIG = document.getElementById("app-config");
+  const BATCH = (CONFIG && JSON.parse(CONFIG.textContent).batch) || 10;
   const CHUNK = 32 * 1024;
   const PHOTO_MAX = 200 * 1024;
   const FC = self.FieldCrypto;
