@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 
 import pytest
@@ -19,7 +18,7 @@ from django.core.files.storage import default_storage
 from warga.applications.models import Application, Attachment
 from warga.applications.services import orphan_scans_sweep
 from warga.audit.models import AuditLog
-from warga.messaging.testing.processes import ManagedProcess, process_env, wait_for
+from warga.messaging.testing.processes import ManagedProcess, process_env
 
 from .conftest import pdf_bytes
 
@@ -92,12 +91,7 @@ def test_scan_left_by_a_killed_process_is_swept_and_nothing_else(flow, cast, tmp
         tmp_path / "child.log",
     )
     try:
-        found = wait_for(
-            lambda: MARKER.search(child.log()) or (not child.alive() and child.log() + "\n(exited)"),
-            60,
-            "the child writes the scan",
-        )
-        assert isinstance(found, re.Match), found
+        found = child.wait_for_line(MARKER, "the child writes the scan")
         orphan = found.group(1)
         assert f"media-root {settings.MEDIA_ROOT}" in child.log()
         # The window: the file is in storage, the attachment not visible, the transaction open.
@@ -105,8 +99,7 @@ def test_scan_left_by_a_killed_process_is_swept_and_nothing_else(flow, cast, tmp
         assert not Attachment.objects.filter(file=orphan).exists()
         assert child.alive()
 
-        os.killpg(child.pid, signal.SIGKILL)
-        assert child.wait(10) == -signal.SIGKILL
+        child.kill_hard()
     finally:
         child.stop()
     assert not re.search(r"^committed$", child.log(), re.MULTILINE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,6 +62,21 @@ class ManagedProcess:
 
     def wait(self, timeout: float) -> int:
         return self.popen.wait(timeout=timeout)
+
+    def wait_for_line(self, pattern: re.Pattern[str], what: str, timeout: float = 60) -> re.Match[str]:
+        """The first match of `pattern` in the child's output; fails with its log if it exits first."""
+        found = wait_for(
+            lambda: pattern.search(self.log()) or (not self.alive() and self.log() + "\n(exited)"),
+            timeout,
+            what,
+        )
+        assert isinstance(found, re.Match), found
+        return found
+
+    def kill_hard(self) -> None:
+        """SIGKILL to the child's whole process group, as `kill -9` or the OOM killer would."""
+        os.killpg(self.pid, signal.SIGKILL)
+        assert self.wait(10) == -signal.SIGKILL
 
     def stop(self, timeout: float = 20.0) -> int | None:
         if self.alive():

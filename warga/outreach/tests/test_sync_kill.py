@@ -10,9 +10,7 @@ last write for these records, are in and the commit is still to come."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 
 import pytest
 from django.db import DatabaseError, transaction
@@ -93,18 +91,12 @@ def test_a_batch_killed_before_its_commit_leaves_nothing_and_is_applied_once_on_
     script = CHILD.format(device=phone.device.pk, records=str(path), assignment=phone.assignment)
     child = ManagedProcess(["shell", "-c", script], process_env(), tmp_path / "child.log")
     try:
-        found = wait_for(
-            lambda: MARKER.search(child.log()) or (not child.alive() and child.log() + "\n(exited)"),
-            60,
-            "the child applies the batch",
-        )
-        assert isinstance(found, re.Match), found
+        found = child.wait_for_line(MARKER, "the child applies the batch")
         assert int(found.group(1)) == PHONE_BATCH  # every record applied, the commit still to come
         assert _stored() == before  # nothing is visible outside the child's transaction
         assert child.alive()
 
-        os.killpg(child.pid, signal.SIGKILL)
-        assert child.wait(10) == -signal.SIGKILL
+        child.kill_hard()
     finally:
         child.stop()
     assert not re.search(r"^committed$", child.log(), re.MULTILINE)
