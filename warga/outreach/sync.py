@@ -73,7 +73,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 #: Records the field app sends per request. A record is a few hundred bytes (its photos go
-#: before it, each in its own request), so 25 make a request of about 10 KB: on a weak link the
+#: before it, each in its own request), so 25 make a request of about 7 KB: on a weak link the
 #: officer waits for one round trip per 25 records instead of per 10, and the part of a batch
 #: that does not grow with it (the device and its lock, the assignment, the ledger read, the
 #: service's rules, the office) is shared by more records. The batch's transaction stays short
